@@ -1,0 +1,331 @@
+//! The surface grammar of `cnn!` and its parser. Every token keeps its span so
+//! that errors can point at the exact culprit.
+//!
+//! ```text
+//! Input     := KRATE "," Network*            (KRATE is `$crate`, forwarded by the runtime)
+//! Network   := OuterAttr* Visibility "struct" Ident ":" "[" Int "," Int "," Int "]" "{" Layer* "}"
+//! Layer     := Ident ( "(" Arg ( "," Arg )* ","? ")" )?
+//! Arg       := ( Ident "=" )? Value          (positional arguments come first)
+//! Value     := Int | Float | "true" | "false" | Ident | "-" Value | "(" Value "," Value ")"
+//! ```
+//!
+//! Layers are separated by whitespace. The parser knows nothing of layer names
+//! or argument schemas: `layers.rs` interprets what is parsed here, so that an
+//! unknown layer is an accumulated semantic error rather than a parse failure.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{ToTokens, TokenStreamExt};
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::token::{Bracket, Paren};
+use syn::{Attribute, Ident, LitBool, LitFloat, LitInt, Token, Visibility, braced, bracketed, parenthesized};
+
+/// The whole macro input: the runtime's path, then the networks.
+pub struct Input {
+    /// Path to the runtime crate (`$crate` as forwarded by `cnn_runtime::cnn!`).
+    pub krate: TokenStream,
+    /// The declared networks, in order.
+    pub networks: Vec<Network>,
+}
+
+/// One `struct Name: [C, H, W] { layers }` declaration.
+pub struct Network {
+    /// Outer attributes (doc comments) on the declaration.
+    pub attrs: Vec<Attribute>,
+    /// The user's visibility for the generated struct.
+    pub vis: Visibility,
+    /// The struct's name.
+    pub name: Ident,
+    /// The bracketed per-sample input shape.
+    pub input: InputShape,
+    /// The layer list.
+    pub layers: Vec<Layer>,
+    /// Span of the braces around the layer list (for errors about the list as a whole).
+    pub body_span: Span,
+}
+
+/// `[C, H, W]`.
+pub struct InputShape {
+    /// The brackets.
+    pub bracket: Bracket,
+    /// The dimensions as written.
+    pub dims: Vec<LitInt>,
+}
+
+/// One layer call: `relu`, `conv(1, 6, 5, stride = 2)`.
+pub struct Layer {
+    /// The layer's name.
+    pub name: Ident,
+    /// The parenthesised arguments, if any were written.
+    pub args: Option<Args>,
+}
+
+/// The parenthesised argument list of a layer.
+pub struct Args {
+    /// The parentheses.
+    pub paren: Paren,
+    /// The arguments, in order.
+    pub list: Punctuated<Arg, Token![,]>,
+}
+
+/// One argument, positional or `key = value`.
+pub struct Arg {
+    /// `key` of `key = value`; `None` for a positional argument.
+    pub key: Option<Ident>,
+    /// The value.
+    pub value: Value,
+}
+
+/// An argument value.
+#[derive(Clone)]
+pub enum Value {
+    /// An integer literal.
+    Int(LitInt),
+    /// A float literal.
+    Float(LitFloat),
+    /// `true` or `false`.
+    Bool(LitBool),
+    /// A bare word such as `same` or `bilinear`.
+    Word(Ident),
+    /// `-value`.
+    Neg(Token![-], Box<Value>),
+    /// `(a, b)`: a (height, width) pair.
+    Pair(Paren, Box<Value>, Box<Value>),
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut krate = TokenStream::new();
+        while !input.peek(Token![,]) {
+            if input.is_empty() {
+                return Err(input.error("internal: `cnn_impl!` expects the runtime path first"));
+            }
+            krate.append(input.parse::<TokenTree>()?);
+        }
+        input.parse::<Token![,]>()?;
+        let mut networks = Vec::new();
+        while !input.is_empty() {
+            networks.push(input.parse()?);
+        }
+        if networks.is_empty() {
+            return Err(syn::Error::new(
+                Span::call_site(),
+                "`cnn!` expects at least one network\n= help: write `cnn! { struct Net: [1, 28, 28] { flatten linear(784, 10) } }`",
+            ));
+        }
+        Ok(Input { krate, networks })
+    }
+}
+
+impl Parse for Network {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        if !input.peek(Token![struct]) {
+            return Err(input.error(
+                "expected `struct`\n= help: a network is declared as `pub struct Name: [C, H, W] { layers }`",
+            ));
+        }
+        input.parse::<Token![struct]>()?;
+        let name: Ident = input.parse()?;
+        if input.peek(Token![<]) {
+            return Err(input.error("a network takes no generic parameters: the backend lives in the `Device`"));
+        }
+        if !input.peek(Token![:]) {
+            return Err(input.error(format!(
+                "expected `:` and the input shape after `{name}`\n= help: write `struct {name}: [C, H, W] {{ ... }}`"
+            )));
+        }
+        input.parse::<Token![:]>()?;
+        let shape: InputShape = input.parse()?;
+        if !input.peek(syn::token::Brace) {
+            return Err(input.error("expected `{` and the layer list after the input shape"));
+        }
+        let body;
+        let brace = braced!(body in input);
+        let mut layers = Vec::new();
+        while !body.is_empty() {
+            if body.peek(Token![,]) || body.peek(Token![;]) {
+                return Err(body.error(
+                    "layers are separated by whitespace, not punctuation\n= help: write `conv(1, 6, 5) relu maxpool(2)`",
+                ));
+            }
+            layers.push(body.parse()?);
+        }
+        Ok(Network {
+            attrs,
+            vis,
+            name,
+            input: shape,
+            layers,
+            body_span: brace.span.join(),
+        })
+    }
+}
+
+impl Parse for InputShape {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if !input.peek(Bracket) {
+            return Err(input.error("expected the per-sample input shape `[C, H, W]`, e.g. `[1, 28, 28]`"));
+        }
+        let content;
+        let bracket = bracketed!(content in input);
+        let dims = Punctuated::<LitInt, Token![,]>::parse_terminated(&content)?;
+        Ok(InputShape {
+            bracket,
+            dims: dims.into_iter().collect(),
+        })
+    }
+}
+
+impl Parse for Layer {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let name = input.call(Ident::parse_any).map_err(|e| {
+            syn::Error::new(e.span(), "expected a layer name such as `conv`, `relu` or `linear`")
+        })?;
+        let args = if input.peek(Paren) {
+            let content;
+            let paren = parenthesized!(content in input);
+            let list = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?;
+            Some(Args { paren, list })
+        } else {
+            None
+        };
+        Ok(Layer { name, args })
+    }
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let key = if input.peek(Ident::peek_any) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+            let key: Ident = input.call(Ident::parse_any)?;
+            input.parse::<Token![=]>()?;
+            Some(key)
+        } else {
+            None
+        };
+        Ok(Arg {
+            key,
+            value: input.parse()?,
+        })
+    }
+}
+
+impl Parse for Value {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let lookahead = input.lookahead1();
+        if lookahead.peek(LitInt) {
+            input.parse().map(Value::Int)
+        } else if lookahead.peek(LitFloat) {
+            input.parse().map(Value::Float)
+        } else if lookahead.peek(LitBool) {
+            input.parse().map(Value::Bool)
+        } else if lookahead.peek(Token![-]) {
+            Ok(Value::Neg(input.parse()?, Box::new(input.parse()?)))
+        } else if lookahead.peek(Paren) {
+            let content;
+            let paren = parenthesized!(content in input);
+            let first: Value = content.parse()?;
+            if content.is_empty() {
+                return Err(syn::Error::new(
+                    paren.span.join(),
+                    "a pair needs two values: `(height, width)`",
+                ));
+            }
+            content.parse::<Token![,]>()?;
+            let second: Value = content.parse()?;
+            if !content.is_empty() {
+                content.parse::<Option<Token![,]>>()?;
+                if !content.is_empty() {
+                    return Err(content.error("a pair has exactly two values: `(height, width)`"));
+                }
+            }
+            Ok(Value::Pair(paren, Box::new(first), Box::new(second)))
+        } else if input.peek(Ident::peek_any) {
+            input.call(Ident::parse_any).map(Value::Word)
+        } else {
+            Err(lookahead.error())
+        }
+    }
+}
+
+impl Value {
+    /// The span of the value's first token, for errors on a literal.
+    pub fn span(&self) -> Span {
+        match self {
+            Value::Int(l) => l.span(),
+            Value::Float(l) => l.span(),
+            Value::Bool(l) => l.span,
+            Value::Word(w) => w.span(),
+            Value::Neg(m, _) => m.span,
+            Value::Pair(p, _, _) => p.span.join(),
+        }
+    }
+
+    /// The value as the user wrote it, normalised (`(3, 5)`, `-0.2`, `same`).
+    pub fn render(&self) -> String {
+        match self {
+            Value::Int(l) => l.to_string(),
+            Value::Float(l) => l.to_string(),
+            Value::Bool(l) => l.value.to_string(),
+            Value::Word(w) => w.to_string(),
+            Value::Neg(_, v) => format!("-{}", v.render()),
+            Value::Pair(_, a, b) => format!("({}, {})", a.render(), b.render()),
+        }
+    }
+}
+
+impl ToTokens for Value {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            Value::Int(l) => l.to_tokens(tokens),
+            Value::Float(l) => l.to_tokens(tokens),
+            Value::Bool(l) => l.to_tokens(tokens),
+            Value::Word(w) => w.to_tokens(tokens),
+            Value::Neg(m, v) => {
+                m.to_tokens(tokens);
+                v.to_tokens(tokens);
+            }
+            Value::Pair(p, a, b) => p.surround(tokens, |t| {
+                a.to_tokens(t);
+                <Token![,]>::default().to_tokens(t);
+                b.to_tokens(t);
+            }),
+        }
+    }
+}
+
+impl ToTokens for Layer {
+    /// The layer call's own tokens, so that `syn::Error::new_spanned` covers
+    /// exactly `conv(1, 6, 5)` in a diagnostic.
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        self.name.to_tokens(tokens);
+        if let Some(args) = &self.args {
+            args.paren.surround(tokens, |t| args.list.to_tokens(t));
+        }
+    }
+}
+
+impl ToTokens for Arg {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        if let Some(key) = &self.key {
+            key.to_tokens(tokens);
+            <Token![=]>::default().to_tokens(tokens);
+        }
+        self.value.to_tokens(tokens);
+    }
+}
+
+impl ToTokens for InputShape {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        self.bracket.surround(tokens, |t| {
+            for (i, d) in self.dims.iter().enumerate() {
+                if i > 0 {
+                    <Token![,]>::default().to_tokens(t);
+                }
+                d.to_tokens(t);
+            }
+        });
+    }
+}

@@ -1,0 +1,151 @@
+//! Diagnostics: the error accumulator (serde's `Ctxt`), did-you-mean, and the
+//! warning helper.
+//!
+//! Parse errors stop at the first; semantic errors accumulate here so that one
+//! compile reports every independent mistake. `syn::Error` has no child notes,
+//! so `= note:` and `= help:` lines are appended to the message text.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote_spanned};
+
+/// Collects errors and warnings while a network is checked.
+#[derive(Default)]
+pub struct Ctxt {
+    errors: Vec<syn::Error>,
+    warnings: Vec<Warning>,
+}
+
+/// A legal but suspicious construct, reported as a compiler warning.
+pub struct Warning {
+    /// Where the warning points.
+    pub span: Span,
+    /// A snake_case name that appears in the warning (`stride_leaves_columns_unread`).
+    pub name: String,
+    /// The text after the name.
+    pub message: String,
+}
+
+impl Ctxt {
+    /// Records an error at `span`.
+    pub fn error(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.errors.push(syn::Error::new(span, message));
+    }
+
+    /// Records an error covering all of `tokens` (a whole layer call).
+    pub fn error_spanned(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) {
+        self.errors.push(syn::Error::new_spanned(tokens, message));
+    }
+
+    /// Records a warning.
+    pub fn warn(&mut self, span: Span, name: &str, message: String) {
+        self.warnings.push(Warning {
+            span,
+            name: name.to_string(),
+            message,
+        });
+    }
+
+    /// How many errors were recorded so far.
+    pub fn error_count(&self) -> usize {
+        self.errors.len()
+    }
+
+    /// The recorded errors as `compile_error!` invocations (empty if none).
+    pub fn error_tokens(&self) -> TokenStream {
+        self.errors.iter().map(syn::Error::to_compile_error).collect()
+    }
+
+    /// Whether no error was recorded.
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The recorded warnings as tokens.
+    pub fn warning_tokens(&self) -> TokenStream {
+        self.warnings.iter().map(Warning::to_tokens).collect()
+    }
+
+    /// The recorded errors' messages (for tests).
+    pub fn messages(&self) -> Vec<String> {
+        self.errors.iter().map(ToString::to_string).collect()
+    }
+
+    /// The recorded warnings (for tests).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+}
+
+impl Warning {
+    /// A warning on stable Rust: a deprecated constant used at the layer's
+    /// span, as the proc-macro-warning crate does. rustc prints
+    /// "use of deprecated constant `…::name`: message" pointing at the layer.
+    fn to_tokens(&self) -> TokenStream {
+        let name = format_ident!("{}", self.name, span = self.span);
+        let message = &self.message;
+        quote_spanned! {self.span=>
+            const _: () = {
+                #[deprecated(note = #message)]
+                #[allow(non_upper_case_globals)]
+                const #name: () = ();
+                let _ = #name;
+            };
+        }
+    }
+}
+
+/// The candidate closest to `word` within edit distance 2, if any.
+pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, counting a swap of two neighbours as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transposed_pair_of_letters_is_one_edit() {
+        assert_eq!(edit_distance("cnov", "conv"), 1);
+        assert_eq!(did_you_mean("cnov", &["conv", "linear"]), Some("conv"));
+    }
+
+    #[test]
+    fn a_distant_word_suggests_nothing() {
+        assert_eq!(did_you_mean("transformer", &["conv", "linear"]), None);
+    }
+
+    #[test]
+    fn the_closest_candidate_wins() {
+        assert_eq!(did_you_mean("maxpol", &["maxpool", "avgpool"]), Some("maxpool"));
+        assert_eq!(did_you_mean("strid", &["stride", "padding"]), Some("stride"));
+    }
+}

@@ -1,0 +1,388 @@
+//! Validated network → tokens. Infallible: every decision was made in
+//! `check.rs`. The output should read like hand-written burn: one
+//! `let x = self.conv1.forward(x);` per layer, the shape table in the docs.
+//!
+//! burn's `#[derive(Module)]` writes relative `burn::…` paths, so the struct is
+//! emitted inside a hidden module that imports the runtime's re-export of
+//! burn, then re-exported with the user's visibility. Everything else is fully
+//! qualified through the forwarded `$crate`, so shadowed `Result`, `Option` or
+//! `burn` at the call site change nothing.
+
+use crate::layers::{Activation, Config, ConvPadding, Upsample};
+use crate::model::{Layer, Network, Shape, Stub};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+/// The tokens of one checked network.
+pub fn network(net: &Network) -> TokenStream {
+    let Network { krate, vis, name, .. } = net;
+    let module = format_ident!("__cnn_{}", name);
+    let attrs = &net.attrs;
+    let table = doc_table(net);
+    let fields = net.layers.iter().filter_map(field);
+    let inits = net.layers.iter().filter_map(init);
+    let steps = forward_steps(net);
+    let rank = net.output().batched_rank();
+    let out_dims = net.output().dims();
+    let out_len = out_dims.len();
+    let out_dims = out_dims.iter().map(|d| usize_lit(*d));
+    let [c, h, w] = net.input.map(usize_lit);
+    let params = usize_lit(net.params);
+    let macs = Literal::u64_unsuffixed(net.macs);
+    let infos = net.layers.iter().map(|l| layer_info(krate, l));
+    let name_str = name.to_string();
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_snake_case)]
+        mod #module {
+            use #krate::__private::burn;
+
+            #(#attrs)*
+            #(#[doc = #table])*
+            #[derive(burn::module::Module, ::core::fmt::Debug)]
+            pub struct #name {
+                #(#fields)*
+            }
+
+            #[allow(dead_code)]
+            impl #name {
+                /// Per-sample input shape `[C, H, W]`.
+                pub const INPUT_SHAPE: [usize; 3] = [#c, #h, #w];
+                /// Per-sample output shape.
+                pub const OUTPUT_SHAPE: [usize; #out_len] = [#(#out_dims),*];
+                /// Trainable parameters, counted as PyTorch counts them.
+                pub const PARAMS: usize = #params;
+                /// Multiply-accumulates per sample (conv, conv_transpose and linear weights).
+                pub const MACS: u64 = #macs;
+                /// One entry per layer of the list, in order.
+                pub const LAYERS: &'static [#krate::LayerInfo] = &[#(#infos),*];
+
+                /// Builds the network with freshly initialised weights on `device`.
+                pub fn init(device: &burn::tensor::Device) -> Self {
+                    Self {
+                        #(#inits)*
+                    }
+                }
+
+                /// Runs the network on a batch `[N, C, H, W]`.
+                ///
+                /// # Panics
+                /// If the input is not `[N, C, H, W]` with the declared `C, H, W` and `N > 0`;
+                /// the message names the expected and found shapes. [`Self::try_forward`] returns it instead.
+                pub fn forward(&self, input: burn::tensor::Tensor<4>) -> burn::tensor::Tensor<#rank> {
+                    match self.try_forward(input) {
+                        ::core::result::Result::Ok(output) => output,
+                        ::core::result::Result::Err(error) => ::core::panic!("{}", error),
+                    }
+                }
+
+                /// Runs the network on a batch `[N, C, H, W]`, or says why the input does not fit.
+                pub fn try_forward(
+                    &self,
+                    input: burn::tensor::Tensor<4>,
+                ) -> ::core::result::Result<burn::tensor::Tensor<#rank>, #krate::InputError> {
+                    #krate::InputError::check(#name_str, &Self::INPUT_SHAPE, &input.dims())?;
+                    #(#steps)*
+                    ::core::result::Result::Ok(x)
+                }
+
+                /// The layer table: output shapes, parameters, MACs and receptive fields.
+                pub fn summary() -> #krate::Summary {
+                    #krate::Summary::new(#name_str, &Self::INPUT_SHAPE, Self::LAYERS)
+                }
+            }
+        }
+        #vis use #module::#name;
+    }
+}
+
+/// A stand-in with the same name and methods for a network that failed its
+/// checks, so that the user sees only the real errors (thiserror's fallback).
+pub fn stub(stub: &Stub) -> TokenStream {
+    let Stub { krate, vis, name, flat } = stub;
+    let rank = if *flat { 2usize } else { 4 };
+    let out_len = if *flat { 1usize } else { 3 };
+    let reshape = if *flat { quote!(.flatten::<2>(1, 3)) } else { quote!() };
+    let name_str = name.to_string();
+    quote! {
+        #vis struct #name;
+        #[allow(dead_code)]
+        impl #name {
+            pub const INPUT_SHAPE: [usize; 3] = [0; 3];
+            pub const OUTPUT_SHAPE: [usize; #out_len] = [0; #out_len];
+            pub const PARAMS: usize = 0;
+            pub const MACS: u64 = 0;
+            pub const LAYERS: &'static [#krate::LayerInfo] = &[];
+            pub fn init(_device: &#krate::__private::burn::tensor::Device) -> Self {
+                Self
+            }
+            pub fn forward(&self, input: #krate::__private::burn::tensor::Tensor<4>) -> #krate::__private::burn::tensor::Tensor<#rank> {
+                input #reshape
+            }
+            pub fn try_forward(
+                &self,
+                input: #krate::__private::burn::tensor::Tensor<4>,
+            ) -> ::core::result::Result<#krate::__private::burn::tensor::Tensor<#rank>, #krate::InputError> {
+                ::core::result::Result::Ok(self.forward(input))
+            }
+            pub fn summary() -> #krate::Summary {
+                #krate::Summary::new(#name_str, &Self::INPUT_SHAPE, Self::LAYERS)
+            }
+        }
+    }
+}
+
+fn usize_lit(n: u64) -> Literal {
+    Literal::u64_unsuffixed(n)
+}
+
+fn pair(p: [u64; 2]) -> TokenStream {
+    let [a, b] = p.map(usize_lit);
+    quote!([#a, #b])
+}
+
+/// `[N, 1, 28, 28]`.
+fn batched(shape: &Shape) -> String {
+    let dims: Vec<String> = shape.dims().iter().map(ToString::to_string).collect();
+    format!("[N, {}]", dims.join(", "))
+}
+
+/// The struct's doc: a Markdown table of the layers.
+fn doc_table(net: &Network) -> Vec<String> {
+    let mut lines = vec![
+        String::new(),
+        format!(" Input `{}` per sample; generated by `cnn!`.", Shape::Map(net.input)),
+        String::new(),
+        " | layer | output | params | MACs |".to_string(),
+        " |---|---|---:|---:|".to_string(),
+    ];
+    for l in &net.layers {
+        lines.push(format!(" | `{}` | `{}` | {} | {} |", l.dsl, l.output, l.params, l.macs));
+    }
+    lines.push(format!(" | **total** | | {} | {} |", net.params, net.macs));
+    lines
+}
+
+fn field(l: &Layer) -> Option<TokenStream> {
+    let name = l.field.as_ref()?;
+    let ty = match &l.config {
+        Config::Conv(_) => quote!(burn::nn::conv::Conv2d),
+        Config::ConvTranspose(_) => quote!(burn::nn::conv::ConvTranspose2d),
+        Config::MaxPool(_) => quote!(burn::nn::pool::MaxPool2d),
+        Config::AvgPool(_) => quote!(burn::nn::pool::AvgPool2d),
+        Config::AdaptiveAvgPool { .. } => quote!(burn::nn::pool::AdaptiveAvgPool2d),
+        Config::BatchNorm { .. } => quote!(burn::nn::BatchNorm),
+        Config::Dropout { .. } => quote!(burn::nn::Dropout),
+        Config::Upsample(_) => quote!(burn::nn::interpolate::Interpolate2d),
+        Config::Linear { .. } => quote!(burn::nn::Linear),
+        Config::Flatten | Config::Activation { .. } => return None,
+    };
+    let doc = format!(" `{}`: {} → {}", l.dsl, batched(&l.input), batched(&l.output));
+    Some(quote! {
+        #[doc = #doc]
+        pub #name: #ty,
+    })
+}
+
+fn padding_config(p: [(u64, u64); 2]) -> TokenStream {
+    let [(top, bottom), (left, right)] = p.map(|(a, b)| (usize_lit(a), usize_lit(b)));
+    quote!(burn::nn::PaddingConfig2d::Explicit(#top, #left, #bottom, #right))
+}
+
+fn init(l: &Layer) -> Option<TokenStream> {
+    let name = l.field.as_ref()?;
+    let expr = match &l.config {
+        Config::Conv(c) => {
+            let (ch, k) = (pair([c.in_c, c.out_c]), pair(c.kernel));
+            let mut e = quote!(burn::nn::conv::Conv2dConfig::new(#ch, #k));
+            let pad = l.conv_padding;
+            if c.stride != [1, 1] {
+                let s = pair(c.stride);
+                e.extend(quote!(.with_stride(#s)));
+            }
+            if pad != [(0, 0); 2] || matches!(c.padding, ConvPadding::Same) {
+                let p = padding_config(pad);
+                e.extend(quote!(.with_padding(#p)));
+            }
+            if c.dilation != [1, 1] {
+                let d = pair(c.dilation);
+                e.extend(quote!(.with_dilation(#d)));
+            }
+            if c.groups != 1 {
+                let g = usize_lit(c.groups);
+                e.extend(quote!(.with_groups(#g)));
+            }
+            if !c.bias {
+                e.extend(quote!(.with_bias(false)));
+            }
+            quote!(#e.init(device))
+        }
+        Config::ConvTranspose(c) => {
+            let (ch, k) = (pair([c.in_c, c.out_c]), pair(c.kernel));
+            let mut e = quote!(burn::nn::conv::ConvTranspose2dConfig::new(#ch, #k));
+            for (method, value, default) in [
+                ("with_stride", c.stride, [1, 1]),
+                ("with_padding", c.padding, [0, 0]),
+                ("with_padding_out", c.output_padding, [0, 0]),
+                ("with_dilation", c.dilation, [1, 1]),
+            ] {
+                if value != default {
+                    let m = format_ident!("{}", method);
+                    let v = pair(value);
+                    e.extend(quote!(.#m(#v)));
+                }
+            }
+            if c.groups != 1 {
+                let g = usize_lit(c.groups);
+                e.extend(quote!(.with_groups(#g)));
+            }
+            if !c.bias {
+                e.extend(quote!(.with_bias(false)));
+            }
+            quote!(#e.init(device))
+        }
+        Config::MaxPool(p) | Config::AvgPool(p) => {
+            let max = matches!(l.config, Config::MaxPool(_));
+            let k = pair(p.kernel);
+            let mut e = if max {
+                quote!(burn::nn::pool::MaxPool2dConfig::new(#k))
+            } else {
+                quote!(burn::nn::pool::AvgPool2dConfig::new(#k))
+            };
+            if p.stride != p.kernel {
+                let s = pair(p.stride);
+                e.extend(quote!(.with_strides(#s)));
+            }
+            if p.padding != [0, 0] {
+                let cfg = padding_config([(p.padding[0], p.padding[0]), (p.padding[1], p.padding[1])]);
+                e.extend(quote!(.with_padding(#cfg)));
+            }
+            if max && p.dilation != [1, 1] {
+                let d = pair(p.dilation);
+                e.extend(quote!(.with_dilation(#d)));
+            }
+            if p.ceil_mode {
+                e.extend(quote!(.with_ceil_mode(true)));
+            }
+            if !max && !p.count_include_pad {
+                e.extend(quote!(.with_count_include_pad(false)));
+            }
+            quote!(#e.init())
+        }
+        Config::AdaptiveAvgPool { output_size } => {
+            let s = pair(*output_size);
+            quote!(burn::nn::pool::AdaptiveAvgPool2dConfig::new(#s).init())
+        }
+        Config::BatchNorm { channels, eps, momentum } => {
+            let c = usize_lit(*channels);
+            let mut e = quote!(burn::nn::BatchNormConfig::new(#c));
+            if *eps != 1e-5 {
+                let v = Literal::f64_unsuffixed(*eps);
+                e.extend(quote!(.with_epsilon(#v)));
+            }
+            if *momentum != 0.1 {
+                let v = Literal::f64_unsuffixed(*momentum);
+                e.extend(quote!(.with_momentum(#v)));
+            }
+            quote!(#e.init(device))
+        }
+        Config::Dropout { p } => {
+            let p = Literal::f64_unsuffixed(*p);
+            quote!(burn::nn::DropoutConfig::new(#p).init())
+        }
+        Config::Upsample(Upsample { bilinear, align_corners, .. }) => {
+            let Shape::Map([_, h, w]) = l.output else { return None };
+            let size = pair([h, w]);
+            let mode = if *bilinear { quote!(Linear) } else { quote!(Nearest) };
+            // PyTorch's align_corners defaults to false; burn's to true.
+            let align = align_corners.unwrap_or(false);
+            quote! {
+                burn::nn::interpolate::Interpolate2dConfig::new()
+                    .with_output_size(::core::option::Option::Some(#size))
+                    .with_mode(burn::nn::interpolate::InterpolateMode::#mode)
+                    .with_align_corners(#align)
+                    .init()
+            }
+        }
+        Config::Linear { in_f, out_f, bias } => {
+            let (i, o) = (usize_lit(*in_f), usize_lit(*out_f));
+            let b = if *bias { quote!() } else { quote!(.with_bias(false)) };
+            quote!(burn::nn::LinearConfig::new(#i, #o)#b.init(device))
+        }
+        Config::Flatten | Config::Activation { .. } => return None,
+    };
+    Some(quote!(#name: #expr,))
+}
+
+fn forward_steps(net: &Network) -> Vec<TokenStream> {
+    let mut steps = Vec::with_capacity(net.layers.len());
+    for (i, l) in net.layers.iter().enumerate() {
+        let x = if i == 0 { quote!(input) } else { quote!(x) };
+        let act = |f: &str| {
+            let f = format_ident!("{}", f);
+            quote!(burn::tensor::activation::#f(#x))
+        };
+        let expr = match (&l.config, l.field.as_ref()) {
+            (_, Some(field)) => quote!(self.#field.forward(#x)),
+            (Config::Flatten, None) if matches!(l.input, Shape::Map(_)) => quote!(#x.flatten::<2>(1, 3)),
+            (Config::Flatten, None) => quote!(#x),
+            (Config::Activation { act: a, slope }, None) => match a {
+                Activation::Relu => act("relu"),
+                Activation::LeakyRelu => {
+                    let s = Literal::f64_unsuffixed(*slope);
+                    quote!(burn::tensor::activation::leaky_relu(#x, #s))
+                }
+                Activation::Gelu => act("gelu"),
+                Activation::Sigmoid => act("sigmoid"),
+                Activation::Tanh => act("tanh"),
+                Activation::Silu => act("silu"),
+                Activation::Softmax => quote!(burn::tensor::activation::softmax(#x, 1)),
+                Activation::LogSoftmax => quote!(burn::tensor::activation::log_softmax(#x, 1)),
+            },
+            _ => quote!(#x),
+        };
+        steps.push(quote!(let x = #expr;));
+    }
+    steps
+}
+
+fn layer_info(krate: &TokenStream, l: &Layer) -> TokenStream {
+    let dsl = &l.dsl;
+    let field = match &l.field {
+        Some(f) => {
+            let s = f.to_string();
+            quote!(::core::option::Option::Some(#s))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let dims = l.output.dims();
+    let dims = dims.iter().map(|d| usize_lit(*d));
+    let params = usize_lit(l.params);
+    let macs = Literal::u64_unsuffixed(l.macs);
+    let (rf, jump) = match l.receptive {
+        Some([h, w]) => {
+            let [rh, rw] = [h.size.ceil(), w.size.ceil()].map(usize_lit);
+            let [jh, jw] = [h.jump.to_f64(), w.jump.to_f64()].map(Literal::f64_unsuffixed);
+            (
+                quote!(::core::option::Option::Some([#rh, #rw])),
+                quote!(::core::option::Option::Some([#jh, #jw])),
+            )
+        }
+        None => (quote!(::core::option::Option::None), quote!(::core::option::Option::None)),
+    };
+    quote! {
+        #krate::LayerInfo {
+            dsl: #dsl,
+            field: #field,
+            output_shape: &[#(#dims),*],
+            params: #params,
+            macs: #macs,
+            receptive_field: #rf,
+            jump: #jump,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "expand_tests.rs"]
+mod tests;

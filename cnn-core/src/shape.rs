@@ -1,0 +1,345 @@
+//! Pure arithmetic on checked integers: output sizes, parameter counts,
+//! multiply-accumulates and receptive fields, exactly as PyTorch computes them.
+//!
+//! This file is the one place that owns the formulas. Everything else (checks,
+//! code generation, the runtime's summary table, the examples) reads the numbers
+//! it produces. Each function works on one spatial axis; callers apply it to
+//! height and width separately, so non-square kernels, strides and paddings
+//! need no special case.
+//!
+//! Every function returns a [`ShapeError`] instead of overflowing or panicking.
+
+use std::fmt;
+
+/// Why a size could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShapeError {
+    /// A count does not fit in 64 bits.
+    Overflow,
+    /// The (padded) input is smaller than the effective kernel, so the layer has
+    /// no position to put its kernel: PyTorch's "Kernel size can't be greater
+    /// than actual input size".
+    KernelTooLarge {
+        /// Input size plus padding on both sides.
+        padded: u64,
+        /// `dilation * (kernel - 1) + 1`.
+        effective_kernel: u64,
+    },
+    /// The formula gives an output below 1 (transposed convolution with large
+    /// padding, or a pooling window that starts outside the input).
+    EmptyOutput {
+        /// The computed size (may be negative).
+        computed: i128,
+    },
+}
+
+impl fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShapeError::Overflow => f.write_str("a size overflows 64 bits"),
+            ShapeError::KernelTooLarge {
+                padded,
+                effective_kernel,
+            } => write!(
+                f,
+                "the padded input is {padded} but the effective kernel is {effective_kernel}"
+            ),
+            ShapeError::EmptyOutput { computed } => {
+                write!(f, "the output size would be {computed}")
+            }
+        }
+    }
+}
+
+/// `dilation * (kernel - 1) + 1`: the span a dilated kernel covers.
+pub fn effective_kernel(kernel: u64, dilation: u64) -> Result<u64, ShapeError> {
+    kernel
+        .checked_sub(1)
+        .and_then(|k| k.checked_mul(dilation))
+        .and_then(|k| k.checked_add(1))
+        .ok_or(ShapeError::Overflow)
+}
+
+/// Output size of `nn.Conv2d` along one axis, with possibly asymmetric padding
+/// (`padding = same` with an even kernel pads one more after than before):
+/// `floor((in + pad_before + pad_after - effective_kernel) / stride) + 1`.
+pub fn conv_out(
+    input: u64,
+    kernel: u64,
+    stride: u64,
+    pad: (u64, u64),
+    dilation: u64,
+) -> Result<u64, ShapeError> {
+    let padded = input
+        .checked_add(pad.0)
+        .and_then(|p| p.checked_add(pad.1))
+        .ok_or(ShapeError::Overflow)?;
+    let k = effective_kernel(kernel, dilation)?;
+    if padded < k {
+        return Err(ShapeError::KernelTooLarge {
+            padded,
+            effective_kernel: k,
+        });
+    }
+    Ok((padded - k) / stride + 1)
+}
+
+/// Padding PyTorch applies for `padding = 'same'` along one axis: the total
+/// `dilation * (kernel - 1)`, split with the odd element after.
+pub fn same_padding(kernel: u64, dilation: u64) -> Result<(u64, u64), ShapeError> {
+    let total = effective_kernel(kernel, dilation)? - 1;
+    Ok((total / 2, total - total / 2))
+}
+
+/// Output size of `nn.MaxPool2d` / `nn.AvgPool2d` along one axis
+/// (ATen's `pooling_output_shape`): with `ceil_mode` the division rounds up,
+/// but the last window must still start inside the input or its left padding.
+pub fn pool_out(
+    input: u64,
+    kernel: u64,
+    stride: u64,
+    pad: u64,
+    dilation: u64,
+    ceil_mode: bool,
+) -> Result<u64, ShapeError> {
+    let k = i128::from(effective_kernel(kernel, dilation)?);
+    let (input, stride, pad) = (i128::from(input), i128::from(stride), i128::from(pad));
+    let rounding = if ceil_mode { stride - 1 } else { 0 };
+    let mut out = (input + 2 * pad - k + rounding).div_euclid(stride) + 1;
+    if ceil_mode && (out - 1) * stride >= input + pad {
+        out -= 1;
+    }
+    to_size(out)
+}
+
+/// Output size of `nn.ConvTranspose2d` along one axis:
+/// `(in - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1`.
+pub fn conv_transpose_out(
+    input: u64,
+    kernel: u64,
+    stride: u64,
+    pad: u64,
+    output_padding: u64,
+    dilation: u64,
+) -> Result<u64, ShapeError> {
+    let k = i128::from(effective_kernel(kernel, dilation)?);
+    let out = (i128::from(input) - 1) * i128::from(stride) - 2 * i128::from(pad)
+        + (k - 1)
+        + i128::from(output_padding)
+        + 1;
+    to_size(out)
+}
+
+/// Output size of `nn.Upsample(scale_factor = s)` along one axis:
+/// `floor(in * s)`, computed in double precision as PyTorch does.
+pub fn upsample_out(input: u64, scale: f64) -> Result<u64, ShapeError> {
+    let out = (input as f64 * scale).floor();
+    // 2^53 is where doubles stop counting exactly; no real feature map is near it.
+    if !out.is_finite() || out >= 9_007_199_254_740_992.0 {
+        return Err(ShapeError::Overflow);
+    }
+    to_size(out as i128)
+}
+
+fn to_size(out: i128) -> Result<u64, ShapeError> {
+    if out < 1 {
+        return Err(ShapeError::EmptyOutput { computed: out });
+    }
+    u64::try_from(out).map_err(|_| ShapeError::Overflow)
+}
+
+/// Number of trailing input rows (or columns) a strided window never reads:
+/// the real input extends past the end of the last window. Seed 001: a 7×7
+/// input, kernel 3, stride 3 reads rows 0..6 and never row 6.
+pub fn unread_trailing(input: u64, effective_kernel: u64, stride: u64, pad_before: u64, out: u64) -> u64 {
+    // Last window covers padded indices [(out-1)*stride, (out-1)*stride + k).
+    let end = u128::from(out - 1) * u128::from(stride) + u128::from(effective_kernel);
+    let real_end = u128::from(pad_before) + u128::from(input);
+    u64::try_from(real_end.saturating_sub(end)).unwrap_or(u64::MAX)
+}
+
+/// Multiplies counts, failing on overflow.
+pub fn product(factors: &[u64]) -> Result<u64, ShapeError> {
+    factors
+        .iter()
+        .try_fold(1u64, |acc, &f| acc.checked_mul(f))
+        .ok_or(ShapeError::Overflow)
+}
+
+/// Adds counts, failing on overflow.
+pub fn sum(terms: &[u64]) -> Result<u64, ShapeError> {
+    terms
+        .iter()
+        .try_fold(0u64, |acc, &t| acc.checked_add(t))
+        .ok_or(ShapeError::Overflow)
+}
+
+/// Parameters of `nn.Conv2d(in, out, (kh, kw), groups, bias)`:
+/// `out * (in / groups) * kh * kw (+ out)`.
+pub fn conv_params(in_c: u64, out_c: u64, kernel: [u64; 2], groups: u64, bias: bool) -> Result<u64, ShapeError> {
+    let weights = product(&[out_c, in_c / groups, kernel[0], kernel[1]])?;
+    sum(&[weights, if bias { out_c } else { 0 }])
+}
+
+/// Parameters of `nn.ConvTranspose2d`: the weight is `[in, out / groups, kh, kw]`.
+pub fn conv_transpose_params(
+    in_c: u64,
+    out_c: u64,
+    kernel: [u64; 2],
+    groups: u64,
+    bias: bool,
+) -> Result<u64, ShapeError> {
+    let weights = product(&[in_c, out_c / groups, kernel[0], kernel[1]])?;
+    sum(&[weights, if bias { out_c } else { 0 }])
+}
+
+/// Parameters of `nn.Linear(in, out, bias)`: `in * out (+ out)`.
+pub fn linear_params(in_f: u64, out_f: u64, bias: bool) -> Result<u64, ShapeError> {
+    sum(&[product(&[in_f, out_f])?, if bias { out_f } else { 0 }])
+}
+
+/// Parameters of `nn.BatchNorm2d(c)`: weight and bias, `2 * c` (running
+/// statistics are buffers, not parameters).
+pub fn batchnorm_params(channels: u64) -> Result<u64, ShapeError> {
+    product(&[2, channels])
+}
+
+/// Multiply-accumulates of a convolution per sample: every output element
+/// takes `(in / groups) * kh * kw` products (bias adds excluded).
+pub fn conv_macs(in_c: u64, out_c: u64, kernel: [u64; 2], groups: u64, out: [u64; 2]) -> Result<u64, ShapeError> {
+    product(&[out_c, in_c / groups, kernel[0], kernel[1], out[0], out[1]])
+}
+
+/// Multiply-accumulates of a transposed convolution per sample: every input
+/// element is scattered through `(out / groups) * kh * kw` weights (fvcore's count).
+pub fn conv_transpose_macs(
+    in_c: u64,
+    out_c: u64,
+    kernel: [u64; 2],
+    groups: u64,
+    input: [u64; 2],
+) -> Result<u64, ShapeError> {
+    product(&[in_c, out_c / groups, kernel[0], kernel[1], input[0], input[1]])
+}
+
+/// Multiply-accumulates of `nn.Linear(in, out)` per sample: `in * out`.
+pub fn linear_macs(in_f: u64, out_f: u64) -> Result<u64, ShapeError> {
+    product(&[in_f, out_f])
+}
+
+/// Largest window `nn.AdaptiveAvgPool2d` uses along one axis: output `i`
+/// averages `[floor(i * in / out), ceil((i + 1) * in / out))`.
+pub fn adaptive_window(input: u64, out: u64) -> u64 {
+    let (input, out) = (u128::from(input), u128::from(out));
+    // The window pattern repeats every out / gcd(in, out) outputs; past a bound
+    // the closed-form upper bound `ceil(in / out) + 1` is used instead.
+    let period = out / gcd(input, out);
+    if period > 1 << 16 {
+        let bound = input.div_ceil(out) + u128::from(input % out != 0);
+        return u64::try_from(bound).unwrap_or(u64::MAX);
+    }
+    let widest = (0..period)
+        .map(|i| ((i + 1) * input).div_ceil(out) - (i * input) / out)
+        .max()
+        .unwrap_or(1);
+    u64::try_from(widest).unwrap_or(u64::MAX)
+}
+
+fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a.max(1)
+}
+
+/// A non-negative rational number, for jumps that become fractions after
+/// upsampling (a 2× upsample makes neighbouring outputs half an input pixel apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ratio {
+    /// Numerator.
+    pub num: u64,
+    /// Denominator, never zero.
+    pub den: u64,
+}
+
+impl Ratio {
+    /// The integer `n`.
+    pub const fn int(n: u64) -> Ratio {
+        Ratio { num: n, den: 1 }
+    }
+
+    /// `num / den` in lowest terms; `None` when `den` is zero.
+    pub fn new(num: u64, den: u64) -> Option<Ratio> {
+        if den == 0 {
+            return None;
+        }
+        let g = u64::try_from(gcd(u128::from(num), u128::from(den))).ok()?;
+        Some(Ratio { num: num / g, den: den / g })
+    }
+
+    fn mul(self, num: u64, den: u64) -> Option<Ratio> {
+        Ratio::new(self.num.checked_mul(num)?, self.den.checked_mul(den)?)
+    }
+
+    fn add(self, other: Ratio) -> Option<Ratio> {
+        let num = self
+            .num
+            .checked_mul(other.den)?
+            .checked_add(other.num.checked_mul(self.den)?)?;
+        Ratio::new(num, self.den.checked_mul(other.den)?)
+    }
+
+    /// The smallest integer not below the ratio.
+    pub fn ceil(self) -> u64 {
+        self.num.div_ceil(self.den)
+    }
+
+    /// The ratio as a float (exact for integers and power-of-two denominators).
+    pub fn to_f64(self) -> f64 {
+        self.num as f64 / self.den as f64
+    }
+}
+
+/// The receptive field along one axis, measured in input pixels: how many
+/// input pixels one output element sees (`size`), and how far apart in the
+/// input two neighbouring outputs are (`jump`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receptive {
+    /// Span of input pixels one output element depends on.
+    pub size: Ratio,
+    /// Distance in input pixels between neighbouring output elements.
+    pub jump: Ratio,
+}
+
+impl Receptive {
+    /// The network input: each element sees itself, neighbours are 1 apart.
+    pub const INPUT: Receptive = Receptive {
+        size: Ratio::int(1),
+        jump: Ratio::int(1),
+    };
+
+    /// The standard recurrence for a sliding window of `window` elements
+    /// (the effective kernel) with stride `stride`:
+    /// `size += (window - 1) * jump`, `jump *= stride`. `None` on overflow.
+    pub fn window(self, window: u64, stride: u64) -> Option<Receptive> {
+        Some(Receptive {
+            size: self.size.add(self.jump.mul(window.checked_sub(1)?, 1)?)?,
+            jump: self.jump.mul(stride, 1)?,
+        })
+    }
+
+    /// A layer whose outputs each read at most `window` neighbouring inputs and
+    /// lie `step_num / step_den` input elements apart (upsampling: `in / out`;
+    /// transposed convolution: `1 / stride`; adaptive pooling: `in / out`):
+    /// `size += (window - 1) * jump`, `jump *= step`. `None` on overflow.
+    pub fn resample(self, window: u64, step_num: u64, step_den: u64) -> Option<Receptive> {
+        Some(Receptive {
+            size: self.size.add(self.jump.mul(window.checked_sub(1)?, 1)?)?,
+            jump: self.jump.mul(step_num, step_den)?,
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "shape_tests.rs"]
+mod tests;

@@ -1,0 +1,13 @@
+//! The proc-macro shim of `cnn`: it hands its tokens to `cnn-core` and returns
+//! what that produces. Users never name this crate: they call
+//! `cnn_runtime::cnn!`, which forwards `$crate` here so that generated code
+//! finds the runtime even under a renamed dependency.
+
+use proc_macro::TokenStream;
+
+/// Expands `cnn_impl!($crate, networks...)`. Called by `cnn_runtime::cnn!`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn cnn_impl(input: TokenStream) -> TokenStream {
+    cnn_core::expand(input.into()).into()
+}

@@ -1,0 +1,206 @@
+//! What a generated network knows about itself: one [`LayerInfo`] per layer,
+//! a printable [`Summary`], and the [`InputError`] of a batch that does not fit.
+//! The numbers are the macro's; nothing here recomputes a shape.
+
+use std::fmt;
+
+/// One layer of a `cnn!` network, as computed at compile time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayerInfo {
+    /// The layer as written in the DSL, normalised: `conv(1, 6, 5, stride = 2)`.
+    pub dsl: &'static str,
+    /// The struct field holding the burn module (`conv1`); `None` for
+    /// activations and `flatten`, which have no state.
+    pub field: Option<&'static str>,
+    /// Per-sample output shape: `[C, H, W]`, or `[F]` after `flatten`.
+    pub output_shape: &'static [usize],
+    /// Trainable parameters, counted as PyTorch counts them
+    /// (batchnorm: `2·C`; its running statistics are buffers).
+    pub params: usize,
+    /// Multiply-accumulates per sample (conv, conv_transpose and linear weights;
+    /// bias adds excluded).
+    pub macs: u64,
+    /// Receptive field `[height, width]` of one output element, in input
+    /// pixels (standard recurrence, no padding clipping); `None` after `flatten`.
+    pub receptive_field: Option<[usize; 2]>,
+    /// Distance in input pixels between neighbouring output elements
+    /// (fractional after upsampling); `None` after `flatten`.
+    pub jump: Option<[f64; 2]>,
+}
+
+/// The layer table of a network, printed like torchinfo's summary.
+///
+/// ```text
+/// LeNet: input [1, 28, 28]
+/// ...
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    /// The network's name.
+    pub name: &'static str,
+    /// Per-sample input shape.
+    pub input: &'static [usize; 3],
+    /// The layers.
+    pub layers: &'static [LayerInfo],
+}
+
+impl Summary {
+    /// A summary of `layers` (what `Net::summary()` returns).
+    pub const fn new(name: &'static str, input: &'static [usize; 3], layers: &'static [LayerInfo]) -> Summary {
+        Summary { name, input, layers }
+    }
+
+    /// Total trainable parameters.
+    pub fn params(&self) -> usize {
+        self.layers.iter().map(|l| l.params).sum()
+    }
+
+    /// Total multiply-accumulates per sample.
+    pub fn macs(&self) -> u64 {
+        self.layers.iter().map(|l| l.macs).sum()
+    }
+}
+
+fn dims(d: &[usize]) -> String {
+    let parts: Vec<String> = d.iter().map(ToString::to_string).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// `44426` → `44,426`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn jump_text(j: f64) -> String {
+    if j.fract() == 0.0 { format!("{j:.0}") } else { format!("{j}") }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rows: Vec<[String; 5]> = self
+            .layers
+            .iter()
+            .map(|l| {
+                let (rf, jump) = match (l.receptive_field, l.jump) {
+                    (Some([h, w]), Some([jh, jw])) => (
+                        if h == w { format!("{h}") } else { format!("{h}×{w}") },
+                        if jh == jw { jump_text(jh) } else { format!("{}×{}", jump_text(jh), jump_text(jw)) },
+                    ),
+                    _ => ("-".to_string(), "-".to_string()),
+                };
+                [
+                    l.dsl.to_string(),
+                    dims(l.output_shape),
+                    grouped(l.params as u64),
+                    grouped(l.macs),
+                    if rf == "-" { rf } else { format!("{rf} (jump {jump})") },
+                ]
+            })
+            .collect();
+        let header = ["Layer", "Output shape", "Params", "MACs", "Receptive field"];
+        let mut width = header.map(|h| h.chars().count());
+        for row in &rows {
+            for (w, cell) in width.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let total: usize = width.iter().sum::<usize>() + 2 * (width.len() - 1);
+        let rule = "─".repeat(total);
+        let line = |f: &mut fmt::Formatter<'_>, cells: &[String; 5]| -> fmt::Result {
+            writeln!(
+                f,
+                "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:<w4$}",
+                cells[0],
+                cells[1],
+                cells[2],
+                cells[3],
+                cells[4],
+                w0 = width[0],
+                w1 = width[1],
+                w2 = width[2],
+                w3 = width[3],
+                w4 = width[4]
+            )
+        };
+        writeln!(f, "{}: input {} per sample", self.name, dims(self.input))?;
+        writeln!(f, "{rule}")?;
+        line(f, &header.map(String::from))?;
+        writeln!(f, "{rule}")?;
+        for row in &rows {
+            line(f, row)?;
+        }
+        writeln!(f, "{rule}")?;
+        let params = self.params();
+        writeln!(f, "Total params: {}", grouped(params as u64))?;
+        writeln!(f, "Total MACs per sample: {}", grouped(self.macs()))?;
+        write!(f, "Params size (f32): {:.2} MB", params as f64 * 4.0 / 1e6)
+    }
+}
+
+/// A batch whose shape does not fit the network: not `[N, C, H, W]` with the
+/// declared `C, H, W`, or empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// The network's name.
+    pub network: &'static str,
+    /// The declared per-sample shape `[C, H, W]`.
+    pub expected: [usize; 3],
+    /// The batch's shape as given.
+    pub found: Vec<usize>,
+}
+
+impl InputError {
+    /// Checks a batch's dimensions against the declared per-sample shape.
+    pub fn check(network: &'static str, expected: &[usize; 3], found: &[usize]) -> Result<(), InputError> {
+        match found {
+            [n, rest @ ..] if *n > 0 && rest == expected.as_slice() => Ok(()),
+            _ => Err(InputError {
+                network,
+                expected: *expected,
+                found: found.to_vec(),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [c, h, w] = self.expected;
+        write!(f, "`{}` expects input [N, {c}, {h}, {w}] with N > 0, found {}", self.network, dims(&self.found))
+    }
+}
+
+impl std::error::Error for InputError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_counts_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(44_426), "44,426");
+        assert_eq!(grouped(714_188_480), "714,188,480");
+    }
+
+    #[test]
+    fn an_input_error_names_both_shapes() {
+        let err = InputError::check("LeNet", &[1, 28, 28], &[8, 3, 28, 28]).unwrap_err();
+        assert_eq!(err.to_string(), "`LeNet` expects input [N, 1, 28, 28] with N > 0, found [8, 3, 28, 28]");
+    }
+
+    #[test]
+    fn an_empty_batch_is_refused() {
+        assert!(InputError::check("Net", &[1, 2, 2], &[0, 1, 2, 2]).is_err());
+        assert!(InputError::check("Net", &[1, 2, 2], &[5, 1, 2, 2]).is_ok());
+    }
+}

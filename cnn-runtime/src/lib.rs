@@ -1,0 +1,89 @@
+//! # cnn: convolutional networks as a layer list, checked at compile time
+//!
+//! ```
+//! use cnn_runtime::cnn;
+//!
+//! cnn! {
+//!     /// LeNet-5 for 28×28 grayscale digits.
+//!     pub struct LeNet: [1, 28, 28] {
+//!         conv(1, 6, 5) relu maxpool(2)
+//!         conv(6, 16, 5) relu maxpool(2)
+//!         flatten
+//!         linear(256, 120) relu
+//!         linear(120, 84) relu
+//!         linear(84, 10)
+//!     }
+//! }
+//!
+//! // Everything below was computed by the compiler.
+//! assert_eq!(LeNet::OUTPUT_SHAPE, [10]);
+//! assert_eq!(LeNet::PARAMS, 44_426);
+//! assert_eq!(LeNet::MACS, 281_640);
+//! assert_eq!(LeNet::LAYERS[2].output_shape, &[6, 12, 12]);
+//! assert_eq!(LeNet::LAYERS[2].receptive_field, Some([6, 6]));
+//!
+//! // A burn module that runs on any device.
+//! let device = cnn_runtime::burn::tensor::Device::default();
+//! let net = LeNet::init(&device);
+//! let x = cnn_runtime::burn::tensor::Tensor::<4>::zeros([2, 1, 28, 28], &device);
+//! assert_eq!(net.forward(x).dims(), [2, 10]);
+//! ```
+//!
+//! A network that cannot run does not compile. The error sits on the layer
+//! at fault and says why:
+//!
+//! ```compile_fail
+//! cnn_runtime::cnn! {
+//!     struct Net: [1, 28, 28] {
+//!         conv(1, 6, 5) relu maxpool(2)
+//!         flatten linear(400, 120)   // flatten yields 864 = 6·12·12
+//!     }
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! cnn_runtime::cnn! {
+//!     struct Net: [3, 32, 32] { conv(1, 6, 3) }   // the input has 3 channels
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! cnn_runtime::cnn! {
+//!     struct Net: [1, 28, 28] { conv(1, 8, 3) linear(5408, 10) }   // missing `flatten`
+//! }
+//! ```
+//!
+//! The full DSL reference (grammar, layer table, error gallery) is in the
+//! repository's README.md.
+
+mod info;
+
+pub use info::{InputError, LayerInfo, Summary};
+
+/// Re-export of the burn version the generated code is written against.
+pub use burn;
+
+/// Declares one or more convolutional networks as layer lists.
+///
+/// ```text
+/// cnn! {
+///     /// docs
+///     pub struct Name: [C, H, W] {
+///         layer layer(arg, arg, key = value) ...
+///     }
+/// }
+/// ```
+///
+/// See the crate documentation for the layers and what is checked.
+#[macro_export]
+macro_rules! cnn {
+    ($($tokens:tt)*) => {
+        $crate::__private::cnn_impl!($crate, $($tokens)*);
+    };
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use ::burn;
+    pub use cnn_macros::cnn_impl;
+}
