@@ -45,12 +45,15 @@ pub fn check(krate: &TokenStream, net: &ast::Network, cx: &mut Ctxt) -> Result<N
         walk.trace.push(("the input".to_string(), Shape::Map(input)));
     }
     let mut current = input.map(Shape::Map);
-    let mut flat = false;
+    // `None` while the input shape is unknown: then no rank rule applies.
+    let mut flat = input.map(|_| false);
     let mut layers = Vec::new();
     let mut counters: HashMap<&'static str, usize> = HashMap::new();
     for layer in &net.layers {
         let Some(bound) = layers::bind(layer, walk.cx) else {
-            flat |= layer.name == "flatten";
+            if layer.name == "flatten" {
+                flat = Some(true);
+            }
             current = None;
             continue;
         };
@@ -59,7 +62,7 @@ pub fn check(krate: &TokenStream, net: &ast::Network, cx: &mut Ctxt) -> Result<N
         let args_ok = check_arguments(layer, &bound, &config, walk.cx);
         let rank_ok = check_rank(layer, &bound, current, flat, walk.cx);
         if kind == Kind::Flatten || kind == Kind::Linear {
-            flat = true;
+            flat = Some(true);
         }
         let known = match (args_ok && rank_ok, current) {
             (true, Some(shape)) => walk.infer(layer, &bound, &config, shape),
@@ -282,13 +285,13 @@ fn check_upsample_target(layer: &ast::Layer, b: &Bound, u: &Upsample, cx: &mut C
 
 /// Rule: spatial layers need `[C, H, W]` maps (not features after `flatten`),
 /// and `linear` needs flat features (not maps: a missing `flatten`).
-fn check_rank(layer: &ast::Layer, b: &Bound, current: Option<Shape>, flat: bool, cx: &mut Ctxt) -> bool {
+fn check_rank(layer: &ast::Layer, b: &Bound, current: Option<Shape>, flat: Option<bool>, cx: &mut Ctxt) -> bool {
     let kind = b.spec.kind;
     let spatial = matches!(
         kind,
         Kind::Conv | Kind::ConvTranspose | Kind::MaxPool | Kind::AvgPool | Kind::AdaptiveAvgPool | Kind::BatchNorm | Kind::Upsample
     );
-    if spatial && flat {
+    if spatial && flat == Some(true) {
         let found = match current {
             Some(Shape::Flat(f)) => format!("{f} flat features"),
             _ => "flat features".to_string(),
@@ -302,7 +305,7 @@ fn check_rank(layer: &ast::Layer, b: &Bound, current: Option<Shape>, flat: bool,
         );
         return false;
     }
-    if kind == Kind::Linear && !flat {
+    if kind == Kind::Linear && flat == Some(false) {
         let msg = match current {
             Some(Shape::Map([c, h, w])) => {
                 let f = c.saturating_mul(h).saturating_mul(w);
@@ -399,7 +402,7 @@ impl Walk<'_> {
                 let params = self.count(layer, shape::batchnorm_params(*channels))?;
                 Some(self.spatial(Shape::Map(m), params, 0, |r, _| Some(r)))
             }
-            (Config::Upsample(u), Shape::Map(m)) => self.upsample(layer, u, m),
+            (Config::Upsample(u), Shape::Map(m)) => self.upsample(layer, b, u, m),
             (Config::Flatten, Shape::Map([c, h, w])) => {
                 let f = self.count(layer, shape::product(&[c, h, w]))?;
                 self.receptive = None;
@@ -503,13 +506,10 @@ impl Walk<'_> {
         Some(self.spatial(Shape::Map([c, out[0], out[1]]), 0, 0, |r, axis| r.window(eff[axis], p.stride[axis])))
     }
 
-    fn upsample(&mut self, layer: &ast::Layer, u: &Upsample, [c, h, w]: [u64; 3]) -> Option<Inferred> {
+    fn upsample(&mut self, layer: &ast::Layer, b: &Bound, u: &Upsample, [c, h, w]: [u64; 3]) -> Option<Inferred> {
         let out = match (u.size, u.scale) {
             (Some(size), _) => size,
-            (None, Some(scale)) => [
-                self.count(layer, shape::upsample_out(h, scale[0]))?,
-                self.count(layer, shape::upsample_out(w, scale[1]))?,
-            ],
+            (None, Some(scale)) => self.axes(layer, b, [h, w], |axis| shape::upsample_out([h, w][axis], scale[axis]))?,
             (None, None) => return None,
         };
         let window = if u.bilinear { 2 } else { 1 };

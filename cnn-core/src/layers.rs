@@ -625,14 +625,9 @@ pub fn bind(layer: &ast::Layer, cx: &mut Ctxt) -> Option<Bound> {
                     keyed: arg.key.is_some(),
                     span: arg.value.span(),
                 }),
-                Err(why) => cx.error(
-                    arg.value.span(),
-                    format!(
-                        "`{}` expects {}, found `{}`{why}",
-                        param.name,
-                        param.ty.expected(),
-                        arg.value.render()
-                    ),
+                Err(Mismatch { span, found, note }) => cx.error(
+                    span,
+                    format!("`{}` expects {}, found `{found}`{note}", param.name, param.ty.expected()),
                 ),
             }
         }
@@ -671,23 +666,41 @@ pub fn signature(spec: &Spec) -> String {
     format!("`{}({})`", spec.name, parts.join(", "))
 }
 
-/// Checks a value against a type. The error is a suffix for the message
-/// (empty, or a `= note:` line explaining the range).
-fn convert(value: &Value, ty: Ty) -> Result<Val, String> {
-    match (ty, value) {
-        (Ty::Positive | Ty::Size, Value::Int(_)) => {
-            let n = int(value)?;
-            if n == 0 {
-                return Err("\n= note: sizes, strides, dilations, channels and groups start at 1".into());
-            }
-            Ok(Val::Int(n))
+/// Why a value does not fit its type: the culprit (a whole value, or one
+/// half of a pair) and an optional `= note:` line.
+struct Mismatch {
+    span: Span,
+    found: String,
+    note: &'static str,
+}
+
+impl Mismatch {
+    fn at(value: &Value, note: &'static str) -> Mismatch {
+        Mismatch {
+            span: value.span(),
+            found: value.render(),
+            note,
         }
+    }
+}
+
+const NOTE_POSITIVE: &str = "\n= note: sizes, strides, dilations, channels and groups start at 1";
+const NOTE_NEGATIVE: &str = "\n= note: negative values are not allowed here";
+
+/// Checks a value against a type.
+fn convert(value: &Value, ty: Ty) -> Result<Val, Mismatch> {
+    let plain = |note| Err(Mismatch::at(value, note));
+    match (ty, value) {
+        (Ty::Positive | Ty::Size, Value::Int(_)) => match int(value)? {
+            0 => plain(NOTE_POSITIVE),
+            n => Ok(Val::Int(n)),
+        },
         (Ty::Padding | Ty::ConvPadding, Value::Int(_)) => Ok(Val::Int(int(value)?)),
         (Ty::Size | Ty::Padding | Ty::ConvPadding, Value::Pair(_, a, b)) => {
             let inner = if ty == Ty::Size { Ty::Positive } else { Ty::Padding };
             match (convert(a, inner)?, convert(b, inner)?) {
                 (Val::Int(a), Val::Int(b)) => Ok(Val::Pair([a, b])),
-                _ => Err(String::new()),
+                _ => plain(""),
             }
         }
         (Ty::ConvPadding, Value::Word(w)) if w == "same" => Ok(Val::Word("same")),
@@ -696,51 +709,40 @@ fn convert(value: &Value, ty: Ty) -> Result<Val, String> {
         (Ty::Mode, Value::Word(w)) if w == "bilinear" => Ok(Val::Word("bilinear")),
         (Ty::Bool, Value::Bool(b)) => Ok(Val::Bool(b.value)),
         (Ty::Number, _) => Ok(Val::Num(number(value)?)),
-        (Ty::Probability, _) => {
-            let p = number(value)?;
-            if !(0.0..=1.0).contains(&p) {
-                return Err("\n= note: PyTorch requires 0 <= p <= 1".into());
-            }
-            Ok(Val::Num(p))
-        }
-        (Ty::PositiveNumber, _) => {
-            let x = number(value)?;
-            if x <= 0.0 {
-                return Err(String::new());
-            }
-            Ok(Val::Num(x))
-        }
+        (Ty::Probability, _) => match number(value)? {
+            p if (0.0..=1.0).contains(&p) => Ok(Val::Num(p)),
+            _ => plain("\n= note: PyTorch requires 0 <= p <= 1"),
+        },
         (Ty::Scale, Value::Pair(_, a, b)) => match (convert(a, Ty::Scale)?, convert(b, Ty::Scale)?) {
             (Val::Num(a), Val::Num(b)) => Ok(Val::NumPair([a, b])),
-            _ => Err(String::new()),
+            _ => plain(""),
         },
-        (Ty::Scale, _) => {
-            let x = number(value)?;
-            if x <= 0.0 {
-                return Err(String::new());
-            }
-            Ok(Val::Num(x))
-        }
-        (_, Value::Neg(..)) => Err("\n= note: negative values are not allowed here".into()),
-        _ => Err(String::new()),
+        (Ty::PositiveNumber | Ty::Scale, _) => match number(value)? {
+            x if x > 0.0 => Ok(Val::Num(x)),
+            _ => plain(""),
+        },
+        (_, Value::Neg(..)) => plain(NOTE_NEGATIVE),
+        _ => plain(""),
     }
 }
 
-fn int(value: &Value) -> Result<u64, String> {
+fn int(value: &Value) -> Result<u64, Mismatch> {
     match value {
+        Value::Int(lit) if lit.base10_digits().starts_with('-') => Err(Mismatch::at(value, NOTE_NEGATIVE)),
         Value::Int(lit) => lit
             .base10_parse::<u64>()
-            .map_err(|_| "\n= note: the value does not fit in 64 bits".to_string()),
-        _ => Err(String::new()),
+            .map_err(|_| Mismatch::at(value, "\n= note: the value does not fit in 64 bits")),
+        _ => Err(Mismatch::at(value, "")),
     }
 }
 
-fn number(value: &Value) -> Result<f64, String> {
+fn number(value: &Value) -> Result<f64, Mismatch> {
+    let bad = |note| Mismatch::at(value, note);
     let x = match value {
-        Value::Int(lit) => lit.base10_parse::<f64>().map_err(|_| String::new())?,
-        Value::Float(lit) => lit.base10_parse::<f64>().map_err(|_| String::new())?,
+        Value::Int(lit) => lit.base10_parse::<f64>().map_err(|_| bad(""))?,
+        Value::Float(lit) => lit.base10_parse::<f64>().map_err(|_| bad(""))?,
         Value::Neg(_, inner) if !matches!(**inner, Value::Neg(..)) => -number(inner)?,
-        _ => return Err(String::new()),
+        _ => return Err(bad("")),
     };
-    if x.is_finite() { Ok(x) } else { Err("\n= note: the value is not a finite number".into()) }
+    if x.is_finite() { Ok(x) } else { Err(bad("\n= note: the value is not a finite number")) }
 }

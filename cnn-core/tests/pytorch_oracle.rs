@@ -1,0 +1,72 @@
+//! Replays PyTorch's verdicts on 3,000 random layer chains (written by
+//! `scripts/pytorch_shapes.py` with PyTorch 2.15) through the macro's
+//! parse → check pipeline: the same chains must be accepted and refused, and
+//! accepted chains must have PyTorch's per-layer shapes and parameter count.
+
+use serde_json::Value;
+
+fn fixture() -> Value {
+    let text = include_str!("fixtures/pytorch_shapes.json");
+    serde_json::from_str(text).expect("the fixture is valid JSON")
+}
+
+#[test]
+fn every_random_chain_gets_pytorchs_verdict_shapes_and_parameter_count() {
+    let fixture = fixture();
+    let cases = fixture["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 3000, "the fixture holds {} cases", cases.len());
+    let mut mismatches = Vec::new();
+    for case in cases {
+        let input: Vec<u64> = case["input"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        let layers: Vec<&str> = case["layers"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let src = format!(
+            "krate, struct Net: [{}, {}, {}] {{ {} }}",
+            input[0],
+            input[1],
+            input[2],
+            layers.join(" ")
+        );
+        let tokens: proc_macro2::TokenStream = src.parse().expect("the chain tokenizes");
+        let (networks, cx) = match cnn_core::analyze(tokens) {
+            Ok(result) => result,
+            Err(e) => {
+                mismatches.push(format!("{src}\n    does not parse: {e}"));
+                continue;
+            }
+        };
+        match case.get("error") {
+            Some(error) => {
+                if cx.is_ok() {
+                    mismatches.push(format!("{src}\n    PyTorch refused ({error}) but cnn! accepted it"));
+                }
+            }
+            None => {
+                let Some(net) = networks.first().filter(|_| cx.is_ok()) else {
+                    mismatches.push(format!("{src}\n    PyTorch accepted it but cnn! said {:?}", cx.messages()));
+                    continue;
+                };
+                let ours: Vec<Vec<u64>> = net.layers.iter().map(|l| l.output.dims()).collect();
+                let theirs: Vec<Vec<u64>> = case["shapes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_array().unwrap().iter().map(|d| d.as_u64().unwrap()).collect())
+                    .collect();
+                if ours != theirs {
+                    mismatches.push(format!("{src}\n    shapes: PyTorch {theirs:?}, cnn! {ours:?}"));
+                }
+                let params = case["params"].as_u64().unwrap();
+                if net.params != params {
+                    mismatches.push(format!("{src}\n    params: PyTorch {params}, cnn! {}", net.params));
+                }
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} cases differ from PyTorch:\n{}",
+        mismatches.len(),
+        cases.len(),
+        mismatches.iter().take(15).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
