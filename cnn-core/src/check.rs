@@ -111,18 +111,24 @@ pub fn check(krate: &TokenStream, net: &ast::Network, cx: &mut Ctxt) -> Result<N
     })
 }
 
-/// Rule: only doc comments may decorate a network. Other attributes would
-/// apply to the struct but not to its generated impls (`#[cfg]`), or clash
-/// with the derives the macro writes (`#[derive(Clone)]`).
+/// Rule: a network takes doc comments and lint attributes (`allow`,
+/// `expect`, `warn`, `deny`, which also govern the macro's warnings). Others
+/// would apply to the struct but not to its generated impls (`#[cfg]`), or
+/// clash with the derives the macro writes (`#[derive(Clone)]`).
 fn check_attributes(net: &ast::Network, cx: &mut Ctxt) {
+    let mut lints = Vec::new();
     for attr in &net.attrs {
-        if !attr.path().is_ident("doc") {
+        let path = attr.path();
+        if ["allow", "expect", "warn", "deny"].iter().any(|l| path.is_ident(l)) {
+            lints.push(attr.clone());
+        } else if !path.is_ident("doc") {
             cx.error_spanned(
                 attr,
-                "only doc comments are allowed on a network\n= note: the macro derives `Module`, `Clone` and `Debug` itself",
+                "only doc comments and lint attributes (`allow`, `expect`, `warn`, `deny`) are allowed on a network\n= note: the macro derives `Module`, `Clone` and `Debug` itself",
             );
         }
     }
+    cx.set_lint_attrs(lints);
 }
 
 /// Rule: the input is `[C, H, W]`, three positive integers.

@@ -418,7 +418,7 @@ fn extreme_but_legal_networks_compile() {
 
 #[test]
 fn only_doc_comments_may_decorate_a_network() {
-    assert!(the_error("#[derive(Clone)] struct Net: [1, 2, 2] { relu }").starts_with("only doc comments are allowed on a network"));
+    assert!(the_error("#[derive(Clone)] struct Net: [1, 2, 2] { relu }").starts_with("only doc comments and lint attributes"));
     network("/// Docs are fine.\npub(crate) struct Net: [1, 2, 2] { relu }");
 }
 

@@ -13,6 +13,7 @@ use quote::{ToTokens, format_ident, quote_spanned};
 pub struct Ctxt {
     errors: Vec<syn::Error>,
     warnings: Vec<Warning>,
+    lint_attrs: Vec<syn::Attribute>,
 }
 
 /// A legal but suspicious construct, reported as a compiler warning.
@@ -23,6 +24,8 @@ pub struct Warning {
     pub name: String,
     /// The text after the name.
     pub message: String,
+    /// The network's lint attributes (`#[allow(deprecated)]` silences it).
+    pub lint_attrs: Vec<syn::Attribute>,
 }
 
 impl Ctxt {
@@ -42,7 +45,15 @@ impl Ctxt {
             span,
             name: name.to_string(),
             message,
+            lint_attrs: self.lint_attrs.clone(),
         });
+    }
+
+    /// Sets the lint attributes (`allow`, `expect`, `warn`, `deny`) that
+    /// apply to the warnings recorded from now on: those of the network
+    /// being checked.
+    pub fn set_lint_attrs(&mut self, attrs: Vec<syn::Attribute>) {
+        self.lint_attrs = attrs;
     }
 
     /// How many errors were recorded so far.
@@ -83,7 +94,9 @@ impl Warning {
     fn to_tokens(&self) -> TokenStream {
         let name = format_ident!("{}", self.name, span = self.span);
         let message = &self.message;
+        let lints = &self.lint_attrs;
         quote_spanned! {self.span=>
+            #(#lints)*
             const _: () = {
                 #[deprecated(note = #message)]
                 #[allow(non_upper_case_globals)]

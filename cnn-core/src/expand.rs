@@ -17,14 +17,15 @@ use quote::{format_ident, quote};
 pub fn network(net: &Network) -> TokenStream {
     let Network { krate, vis, name, .. } = net;
     let module = format_ident!("__cnn_{}", name);
-    let attrs = &net.attrs;
+    // Lint attributes govern the macro's warnings (see `diag.rs`), not the struct.
+    let attrs = net.attrs.iter().filter(|a| a.path().is_ident("doc"));
     let table = doc_table(net);
     let fields = net.layers.iter().filter_map(field);
     let inits = net.layers.iter().filter_map(init);
     let steps = forward_steps(net);
-    let rank = net.output().batched_rank();
+    let rank = Literal::usize_unsuffixed(net.output().batched_rank());
     let out_dims = net.output().dims();
-    let out_len = out_dims.len();
+    let out_len = Literal::usize_unsuffixed(out_dims.len());
     let out_dims = out_dims.iter().map(|d| usize_lit(*d));
     let [c, h, w] = net.input.map(usize_lit);
     let params = usize_lit(net.params);
@@ -100,8 +101,8 @@ pub fn network(net: &Network) -> TokenStream {
 /// checks, so that the user sees only the real errors (thiserror's fallback).
 pub fn stub(stub: &Stub) -> TokenStream {
     let Stub { krate, vis, name, flat } = stub;
-    let rank = if *flat { 2usize } else { 4 };
-    let out_len = if *flat { 1usize } else { 3 };
+    let rank = Literal::usize_unsuffixed(if *flat { 2 } else { 4 });
+    let out_len = Literal::usize_unsuffixed(if *flat { 1 } else { 3 });
     let reshape = if *flat { quote!(.flatten::<2>(1, 3)) } else { quote!() };
     let name_str = name.to_string();
     quote! {

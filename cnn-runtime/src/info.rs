@@ -85,7 +85,7 @@ fn jump_text(j: f64) -> String {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: Vec<[String; 5]> = self
+        let rows: Vec<[String; 6]> = self
             .layers
             .iter()
             .map(|l| {
@@ -101,38 +101,35 @@ impl fmt::Display for Summary {
                     dims(l.output_shape),
                     grouped(l.params as u64),
                     grouped(l.macs),
-                    if rf == "-" { rf } else { format!("{rf} (jump {jump})") },
+                    rf,
+                    jump,
                 ]
             })
             .collect();
-        let header = ["Layer", "Output shape", "Params", "MACs", "Receptive field"];
-        let mut width = header.map(|h| h.chars().count());
+        let header = ["Layer", "Output shape", "Params", "MACs", "Receptive field", "Jump"].map(String::from);
+        let mut width = header.clone().map(|h| h.chars().count());
         for row in &rows {
             for (w, cell) in width.iter_mut().zip(row) {
                 *w = (*w).max(cell.chars().count());
             }
         }
-        let total: usize = width.iter().sum::<usize>() + 2 * (width.len() - 1);
-        let rule = "─".repeat(total);
-        let line = |f: &mut fmt::Formatter<'_>, cells: &[String; 5]| -> fmt::Result {
-            writeln!(
-                f,
-                "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:<w4$}",
-                cells[0],
-                cells[1],
-                cells[2],
-                cells[3],
-                cells[4],
-                w0 = width[0],
-                w1 = width[1],
-                w2 = width[2],
-                w3 = width[3],
-                w4 = width[4]
-            )
+        let rule = "─".repeat(width.iter().sum::<usize>() + 2 * (width.len() - 1));
+        // Text columns align left, numbers right; the last column is not padded.
+        let line = |f: &mut fmt::Formatter<'_>, cells: &[String; 6]| -> fmt::Result {
+            let mut text = String::new();
+            for (i, (cell, w)) in cells.iter().zip(width).enumerate() {
+                let pad = " ".repeat(w - cell.chars().count());
+                match i {
+                    0 | 1 | 4 => text.push_str(&format!("{cell}{pad}  ")),
+                    2 | 3 => text.push_str(&format!("{pad}{cell}  ")),
+                    _ => text.push_str(cell),
+                }
+            }
+            writeln!(f, "{}", text.trim_end())
         };
         writeln!(f, "{}: input {} per sample", self.name, dims(self.input))?;
         writeln!(f, "{rule}")?;
-        line(f, &header.map(String::from))?;
+        line(f, &header)?;
         writeln!(f, "{rule}")?;
         for row in &rows {
             line(f, row)?;
