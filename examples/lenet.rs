@@ -24,7 +24,10 @@ fn main() {
     let net = LeNet::init(&device);
     let batch = Tensor::<4>::random([4, 1, 28, 28], Distribution::Normal(0.0, 1.0), &device);
     let probabilities = net.forward(batch);
-    println!("forward pass: input [4, 1, 28, 28] → output {:?}", probabilities.dims());
+    println!(
+        "forward pass: input [4, 1, 28, 28] → output {:?}",
+        probabilities.dims()
+    );
     println!("class probabilities of the first sample (untrained weights):");
     println!("{}", probabilities.slice([0..1, 0..10]));
 

@@ -44,9 +44,24 @@ fn every_layer_kind_runs_and_returns_the_declared_shape() {
     assert_eq!(Zoo::OUTPUT_SHAPE, [5]);
     // PyTorch 2.15 on the same nn.Sequential: per-layer shapes and 776 parameters.
     let pytorch: [&[usize]; 18] = [
-        &[8, 16, 16], &[8, 16, 16], &[8, 16, 16], &[8, 16, 16], &[8, 16, 16], &[8, 9, 9],
-        &[8, 9, 9], &[4, 18, 18], &[4, 18, 18], &[4, 10, 10], &[4, 10, 10], &[4, 20, 20],
-        &[4, 10, 12], &[4, 2, 3], &[4, 2, 3], &[24], &[5], &[5],
+        &[8, 16, 16],
+        &[8, 16, 16],
+        &[8, 16, 16],
+        &[8, 16, 16],
+        &[8, 16, 16],
+        &[8, 9, 9],
+        &[8, 9, 9],
+        &[4, 18, 18],
+        &[4, 18, 18],
+        &[4, 10, 10],
+        &[4, 10, 10],
+        &[4, 20, 20],
+        &[4, 10, 12],
+        &[4, 2, 3],
+        &[4, 2, 3],
+        &[24],
+        &[5],
+        &[5],
     ];
     let shapes: Vec<&[usize]> = Zoo::LAYERS.iter().map(|l| l.output_shape).collect();
     assert_eq!(shapes, pytorch);
@@ -58,9 +73,15 @@ fn the_built_module_has_params_parameters_plus_batchnorms_running_statistics() {
     let device = Device::default();
     // burn counts batchnorm's running mean and variance (2·C); PyTorch does not.
     let running_statistics = 2 * 8;
-    assert_eq!(Zoo::init(&device).num_params(), Zoo::PARAMS + running_statistics);
+    assert_eq!(
+        Zoo::init(&device).num_params(),
+        Zoo::PARAMS + running_statistics
+    );
     assert_eq!(Separable::init(&device).num_params(), Separable::PARAMS);
-    assert_eq!(Separable::PARAMS, (64 * 9 + 64) + (32 * 64 + 32) + (32 * 64 * 9 + 64));
+    assert_eq!(
+        Separable::PARAMS,
+        (64 * 9 + 64) + (32 * 64 + 32) + (32 * 64 * 9 + 64)
+    );
 }
 
 #[test]
@@ -83,7 +104,10 @@ fn any_batch_size_runs() {
     let device = Device::default();
     let net = Separable::init(&device);
     for n in [1, 2, 7] {
-        assert_eq!(net.forward(random([n, 64, 20, 20], &device)).dims(), [n, 64, 20, 20]);
+        assert_eq!(
+            net.forward(random([n, 64, 20, 20], &device)).dims(),
+            [n, 64, 20, 20]
+        );
     }
 }
 
@@ -91,8 +115,13 @@ fn any_batch_size_runs() {
 fn a_batch_of_the_wrong_shape_is_an_error_naming_both_shapes() {
     let device = Device::default();
     let net = Skip::init(&device);
-    let error = net.try_forward(random([2, 3, 7, 7], &device)).err().expect("3 channels do not fit");
-    assert_eq!(error.to_string(), "`Skip` expects input [N, 1, 7, 7] with N > 0, found [2, 3, 7, 7]");
+    let error = net
+        .try_forward(random([2, 3, 7, 7], &device))
+        .expect_err("3 channels do not fit");
+    assert_eq!(
+        error.to_string(),
+        "`Skip` expects input [N, 1, 7, 7] with N > 0, found [2, 3, 7, 7]"
+    );
 }
 
 #[test]

@@ -27,9 +27,17 @@ fn networks_compile_and_run_with_shadowed_names_in_scope() {
     use ::cnn::burn::tensor::{Device, Tensor};
     let device = Device::default();
     let tiny = nets::Tiny::init(&device);
-    assert_eq!(tiny.forward(Tensor::<4>::ones([3, 1, 4, 4], &device)).dims(), [3, 2]);
+    assert_eq!(
+        tiny.forward(Tensor::<4>::ones([3, 1, 4, 4], &device))
+            .dims(),
+        [3, 2]
+    );
     let maps = nets::Maps::init(&device);
-    assert_eq!(maps.forward(Tensor::<4>::ones([1, 2, 8, 8], &device)).dims(), [1, 2, 8, 8]);
+    assert_eq!(
+        maps.forward(Tensor::<4>::ones([1, 2, 8, 8], &device))
+            .dims(),
+        [1, 2, 8, 8]
+    );
     assert_eq!(nets::Maps::OUTPUT_SHAPE, [2, 8, 8]);
     assert_eq!(nets::Tiny::PARAMS, (2 * 9 + 2) + (8 * 2 + 2));
 }

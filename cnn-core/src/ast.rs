@@ -19,7 +19,10 @@ use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::token::{Bracket, Paren};
-use syn::{Attribute, Ident, LitBool, LitFloat, LitInt, Token, Visibility, braced, bracketed, parenthesized};
+use syn::{
+    Attribute, Ident, LitBool, LitFloat, LitInt, Token, Visibility, braced, bracketed,
+    parenthesized,
+};
 
 /// The whole macro input: the runtime's path, then the networks.
 pub struct Input {
@@ -130,7 +133,9 @@ impl Parse for Network {
         input.parse::<Token![struct]>()?;
         let name: Ident = input.parse()?;
         if input.peek(Token![<]) {
-            return Err(input.error("a network takes no generic parameters: the backend lives in the `Device`"));
+            return Err(input.error(
+                "a network takes no generic parameters: the backend lives in the `Device`",
+            ));
         }
         if !input.peek(Token![:]) {
             return Err(input.error(format!(
@@ -167,7 +172,9 @@ impl Parse for Network {
 impl Parse for InputShape {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if !input.peek(Bracket) {
-            return Err(input.error("expected the per-sample input shape `[C, H, W]`, e.g. `[1, 28, 28]`"));
+            return Err(
+                input.error("expected the per-sample input shape `[C, H, W]`, e.g. `[1, 28, 28]`")
+            );
         }
         let content;
         let bracket = bracketed!(content in input);
@@ -182,7 +189,10 @@ impl Parse for InputShape {
 impl Parse for Layer {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let name = input.call(Ident::parse_any).map_err(|e| {
-            syn::Error::new(e.span(), "expected a layer name such as `conv`, `relu` or `linear`")
+            syn::Error::new(
+                e.span(),
+                "expected a layer name such as `conv`, `relu` or `linear`",
+            )
         })?;
         let args = if input.peek(Paren) {
             let content;
@@ -198,13 +208,14 @@ impl Parse for Layer {
 
 impl Parse for Arg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let key = if input.peek(Ident::peek_any) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
-            let key: Ident = input.call(Ident::parse_any)?;
-            input.parse::<Token![=]>()?;
-            Some(key)
-        } else {
-            None
-        };
+        let key =
+            if input.peek(Ident::peek_any) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+                let key: Ident = input.call(Ident::parse_any)?;
+                input.parse::<Token![=]>()?;
+                Some(key)
+            } else {
+                None
+            };
         Ok(Arg {
             key,
             value: input.parse()?,

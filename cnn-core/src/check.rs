@@ -42,7 +42,8 @@ pub fn check(krate: &TokenStream, net: &ast::Network, cx: &mut Ctxt) -> Result<N
         receptive: Some([Receptive::INPUT; 2]),
     };
     if let Some(input) = input {
-        walk.trace.push(("the input".to_string(), Shape::Map(input)));
+        walk.trace
+            .push(("the input".to_string(), Shape::Map(input)));
     }
     let mut current = input.map(Shape::Map);
     // `None` while the input shape is unknown: then no rank rule applies.
@@ -119,7 +120,10 @@ fn check_attributes(net: &ast::Network, cx: &mut Ctxt) {
     let mut lints = Vec::new();
     for attr in &net.attrs {
         let path = attr.path();
-        if ["allow", "expect", "warn", "deny"].iter().any(|l| path.is_ident(l)) {
+        if ["allow", "expect", "warn", "deny"]
+            .iter()
+            .any(|l| path.is_ident(l))
+        {
             lints.push(attr.clone());
         } else if !path.is_ident("doc") {
             cx.error_spanned(
@@ -150,11 +154,17 @@ fn check_input_shape(shape: &ast::InputShape, cx: &mut Ctxt) -> Option<[u64; 3]>
         match lit.base10_parse::<u64>() {
             Ok(n) if n > 0 => *d = n,
             Ok(_) => {
-                cx.error(lit.span(), "an input dimension must be at least 1, found `0`");
+                cx.error(
+                    lit.span(),
+                    "an input dimension must be at least 1, found `0`",
+                );
                 ok = false;
             }
             Err(_) => {
-                cx.error(lit.span(), format!("an input dimension must fit in 64 bits, found `{lit}`"));
+                cx.error(
+                    lit.span(),
+                    format!("an input dimension must fit in 64 bits, found `{lit}`"),
+                );
                 ok = false;
             }
         }
@@ -188,7 +198,10 @@ fn check_groups(b: &Bound, in_c: u64, out_c: u64, groups: u64, cx: &mut Ctxt) {
         .into_iter()
         .find(|(_, c)| c % groups != 0);
     if let Some((which, channels)) = bad {
-        let fit = (1..=groups).rev().find(|g| in_c % g == 0 && out_c % g == 0).unwrap_or(1);
+        let fit = (1..=groups)
+            .rev()
+            .find(|g| in_c.is_multiple_of(*g) && out_c.is_multiple_of(*g))
+            .unwrap_or(1);
         cx.error(
             b.span_of("groups").unwrap_or_else(Span::call_site),
             format!(
@@ -291,11 +304,23 @@ fn check_upsample_target(layer: &ast::Layer, b: &Bound, u: &Upsample, cx: &mut C
 
 /// Rule: spatial layers need `[C, H, W]` maps (not features after `flatten`),
 /// and `linear` needs flat features (not maps: a missing `flatten`).
-fn check_rank(layer: &ast::Layer, b: &Bound, current: Option<Shape>, flat: Option<bool>, cx: &mut Ctxt) -> bool {
+fn check_rank(
+    layer: &ast::Layer,
+    b: &Bound,
+    current: Option<Shape>,
+    flat: Option<bool>,
+    cx: &mut Ctxt,
+) -> bool {
     let kind = b.spec.kind;
     let spatial = matches!(
         kind,
-        Kind::Conv | Kind::ConvTranspose | Kind::MaxPool | Kind::AvgPool | Kind::AdaptiveAvgPool | Kind::BatchNorm | Kind::Upsample
+        Kind::Conv
+            | Kind::ConvTranspose
+            | Kind::MaxPool
+            | Kind::AvgPool
+            | Kind::AdaptiveAvgPool
+            | Kind::BatchNorm
+            | Kind::Upsample
     );
     if spatial && flat == Some(true) {
         let found = match current {
@@ -340,14 +365,21 @@ fn check_totals(net: &ast::Network, layers: &[Layer], cx: &mut Ctxt) -> Option<(
         _ => {
             cx.error(
                 net.name.span(),
-                format!("the total parameter or multiply-accumulate count of `{}` overflows 64 bits", net.name),
+                format!(
+                    "the total parameter or multiply-accumulate count of `{}` overflows 64 bits",
+                    net.name
+                ),
             );
             None
         }
     }
 }
 
-fn field_name(b: &Bound, counters: &mut HashMap<&'static str, usize>, span: Span) -> Option<syn::Ident> {
+fn field_name(
+    b: &Bound,
+    counters: &mut HashMap<&'static str, usize>,
+    span: Span,
+) -> Option<syn::Ident> {
     if matches!(b.spec.kind, Kind::Activation(_) | Kind::Flatten) {
         return None;
     }
@@ -390,14 +422,23 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn infer(&mut self, layer: &ast::Layer, b: &Bound, config: &Config, input: Shape) -> Option<Inferred> {
+    fn infer(
+        &mut self,
+        layer: &ast::Layer,
+        b: &Bound,
+        config: &Config,
+        input: Shape,
+    ) -> Option<Inferred> {
         let result = match (config, input) {
             (Config::Conv(c), Shape::Map(m)) => self.conv(layer, b, c, m),
             (Config::ConvTranspose(c), Shape::Map(m)) => self.conv_transpose(layer, b, c, m),
             (Config::MaxPool(p), Shape::Map(m)) => self.pool(layer, b, p, m),
             (Config::AvgPool(p), Shape::Map(m)) => self.pool(layer, b, p, m),
             (Config::AdaptiveAvgPool { output_size }, Shape::Map([c, h, w])) => {
-                let window = [shape::adaptive_window(h, output_size[0]), shape::adaptive_window(w, output_size[1])];
+                let window = [
+                    shape::adaptive_window(h, output_size[0]),
+                    shape::adaptive_window(w, output_size[1]),
+                ];
                 let out = [c, output_size[0], output_size[1]];
                 Some(self.spatial(Shape::Map(out), 0, 0, |r, axis| {
                     r.resample(window[axis], [h, w][axis], output_size[axis])
@@ -421,7 +462,9 @@ impl Walk<'_> {
                 let macs = self.count(layer, shape::linear_macs(*in_f, *out_f))?;
                 Some(self.spatial(Shape::Flat(*out_f), params, macs, |_, _| None))
             }
-            (Config::Dropout { .. } | Config::Activation { .. }, any) => Some(self.spatial(any, 0, 0, |r, _| Some(r))),
+            (Config::Dropout { .. } | Config::Activation { .. }, any) => {
+                Some(self.spatial(any, 0, 0, |r, _| Some(r)))
+            }
             // `check_rank` rejected every other pairing before we got here.
             _ => None,
         };
@@ -452,7 +495,13 @@ impl Walk<'_> {
         }
     }
 
-    fn conv(&mut self, layer: &ast::Layer, b: &Bound, c: &Conv, [ci, h, w]: [u64; 3]) -> Option<Inferred> {
+    fn conv(
+        &mut self,
+        layer: &ast::Layer,
+        b: &Bound,
+        c: &Conv,
+        [ci, h, w]: [u64; 3],
+    ) -> Option<Inferred> {
         check_channels(self, layer, b, "in_channels", c.in_c, ci);
         let pads = match c.padding {
             ConvPadding::Explicit(p) => [(p[0], p[0]), (p[1], p[1])],
@@ -462,23 +511,53 @@ impl Walk<'_> {
             ],
         };
         let out = self.axes(layer, b, [h, w], |axis| {
-            shape::conv_out([h, w][axis], c.kernel[axis], c.stride[axis], pads[axis], c.dilation[axis])
+            shape::conv_out(
+                [h, w][axis],
+                c.kernel[axis],
+                c.stride[axis],
+                pads[axis],
+                c.dilation[axis],
+            )
         })?;
-        let params = self.count(layer, shape::conv_params(c.in_c, c.out_c, c.kernel, c.groups, c.bias))?;
-        let macs = self.count(layer, shape::conv_macs(c.in_c, c.out_c, c.kernel, c.groups, out))?;
+        let params = self.count(
+            layer,
+            shape::conv_params(c.in_c, c.out_c, c.kernel, c.groups, c.bias),
+        )?;
+        let macs = self.count(
+            layer,
+            shape::conv_macs(c.in_c, c.out_c, c.kernel, c.groups, out),
+        )?;
         let eff = [
             shape::effective_kernel(c.kernel[0], c.dilation[0]).unwrap_or(u64::MAX),
             shape::effective_kernel(c.kernel[1], c.dilation[1]).unwrap_or(u64::MAX),
         ];
-        warn_unread(self.cx, layer, b, [h, w], eff, c.stride, [pads[0].0, pads[1].0], out);
-        let mut r = self.spatial(Shape::Map([c.out_c, out[0], out[1]]), params, macs, |r, axis| {
-            r.window(eff[axis], c.stride[axis])
-        });
+        warn_unread(
+            self.cx,
+            layer,
+            b,
+            [h, w],
+            eff,
+            c.stride,
+            [pads[0].0, pads[1].0],
+            out,
+        );
+        let mut r = self.spatial(
+            Shape::Map([c.out_c, out[0], out[1]]),
+            params,
+            macs,
+            |r, axis| r.window(eff[axis], c.stride[axis]),
+        );
         r.conv_padding = pads;
         Some(r)
     }
 
-    fn conv_transpose(&mut self, layer: &ast::Layer, b: &Bound, c: &ConvTranspose, [ci, h, w]: [u64; 3]) -> Option<Inferred> {
+    fn conv_transpose(
+        &mut self,
+        layer: &ast::Layer,
+        b: &Bound,
+        c: &ConvTranspose,
+        [ci, h, w]: [u64; 3],
+    ) -> Option<Inferred> {
         check_channels(self, layer, b, "in_channels", c.in_c, ci);
         let out = self.axes(layer, b, [h, w], |axis| {
             shape::conv_transpose_out(
@@ -490,17 +569,41 @@ impl Walk<'_> {
                 c.dilation[axis],
             )
         })?;
-        let params = self.count(layer, shape::conv_transpose_params(c.in_c, c.out_c, c.kernel, c.groups, c.bias))?;
-        let macs = self.count(layer, shape::conv_transpose_macs(c.in_c, c.out_c, c.kernel, c.groups, [h, w]))?;
-        Some(self.spatial(Shape::Map([c.out_c, out[0], out[1]]), params, macs, |r, axis| {
-            let eff = shape::effective_kernel(c.kernel[axis], c.dilation[axis]).ok()?;
-            r.resample(eff.div_ceil(c.stride[axis]), 1, c.stride[axis])
-        }))
+        let params = self.count(
+            layer,
+            shape::conv_transpose_params(c.in_c, c.out_c, c.kernel, c.groups, c.bias),
+        )?;
+        let macs = self.count(
+            layer,
+            shape::conv_transpose_macs(c.in_c, c.out_c, c.kernel, c.groups, [h, w]),
+        )?;
+        Some(self.spatial(
+            Shape::Map([c.out_c, out[0], out[1]]),
+            params,
+            macs,
+            |r, axis| {
+                let eff = shape::effective_kernel(c.kernel[axis], c.dilation[axis]).ok()?;
+                r.resample(eff.div_ceil(c.stride[axis]), 1, c.stride[axis])
+            },
+        ))
     }
 
-    fn pool(&mut self, layer: &ast::Layer, b: &Bound, p: &Pool, [c, h, w]: [u64; 3]) -> Option<Inferred> {
+    fn pool(
+        &mut self,
+        layer: &ast::Layer,
+        b: &Bound,
+        p: &Pool,
+        [c, h, w]: [u64; 3],
+    ) -> Option<Inferred> {
         let out = self.axes(layer, b, [h, w], |axis| {
-            shape::pool_out([h, w][axis], p.kernel[axis], p.stride[axis], p.padding[axis], p.dilation[axis], p.ceil_mode)
+            shape::pool_out(
+                [h, w][axis],
+                p.kernel[axis],
+                p.stride[axis],
+                p.padding[axis],
+                p.dilation[axis],
+                p.ceil_mode,
+            )
         })?;
         let eff = [
             shape::effective_kernel(p.kernel[0], p.dilation[0]).unwrap_or(u64::MAX),
@@ -509,19 +612,33 @@ impl Walk<'_> {
         if !p.ceil_mode {
             warn_unread(self.cx, layer, b, [h, w], eff, p.stride, p.padding, out);
         }
-        Some(self.spatial(Shape::Map([c, out[0], out[1]]), 0, 0, |r, axis| r.window(eff[axis], p.stride[axis])))
+        Some(
+            self.spatial(Shape::Map([c, out[0], out[1]]), 0, 0, |r, axis| {
+                r.window(eff[axis], p.stride[axis])
+            }),
+        )
     }
 
-    fn upsample(&mut self, layer: &ast::Layer, b: &Bound, u: &Upsample, [c, h, w]: [u64; 3]) -> Option<Inferred> {
+    fn upsample(
+        &mut self,
+        layer: &ast::Layer,
+        b: &Bound,
+        u: &Upsample,
+        [c, h, w]: [u64; 3],
+    ) -> Option<Inferred> {
         let out = match (u.size, u.scale) {
             (Some(size), _) => size,
-            (None, Some(scale)) => self.axes(layer, b, [h, w], |axis| shape::upsample_out([h, w][axis], scale[axis]))?,
+            (None, Some(scale)) => self.axes(layer, b, [h, w], |axis| {
+                shape::upsample_out([h, w][axis], scale[axis])
+            })?,
             (None, None) => return None,
         };
         let window = if u.bilinear { 2 } else { 1 };
-        Some(self.spatial(Shape::Map([c, out[0], out[1]]), 0, 0, |r, axis| {
-            r.resample(window, [h, w][axis], out[axis])
-        }))
+        Some(
+            self.spatial(Shape::Map([c, out[0], out[1]]), 0, 0, |r, axis| {
+                r.resample(window, [h, w][axis], out[axis])
+            }),
+        )
     }
 
     /// Computes both spatial output sizes; a size below 1 is the collapse error.
@@ -566,7 +683,11 @@ impl Walk<'_> {
                 && last != Some([h, w])
             {
                 let size = hw(h, w);
-                parts.push(if last.is_none() { size } else { format!("{size} (`{dsl}`)") });
+                parts.push(if last.is_none() {
+                    size
+                } else {
+                    format!("{size} (`{dsl}`)")
+                });
                 last = Some([h, w]);
             }
         }
@@ -581,7 +702,11 @@ impl Walk<'_> {
             .iter()
             .skip(skip)
             .map(|(dsl, shape)| {
-                if dsl == "the input" { format!("input {shape}") } else { format!("`{dsl}` {shape}") }
+                if dsl == "the input" {
+                    format!("input {shape}")
+                } else {
+                    format!("`{dsl}` {shape}")
+                }
             })
             .collect();
         let prefix = if skip > 0 { "… → " } else { "" };
@@ -591,12 +716,23 @@ impl Walk<'_> {
 
 /// `28` for a square size, `28×20` otherwise.
 fn hw(h: u64, w: u64) -> String {
-    if h == w { h.to_string() } else { format!("{h}×{w}") }
+    if h == w {
+        h.to_string()
+    } else {
+        format!("{h}×{w}")
+    }
 }
 
 /// Rule: a layer's input channels equal the channels arriving (conv,
 /// conv_transpose: `in_channels`; batchnorm: `num_features`).
-fn check_channels(walk: &mut Walk, layer: &ast::Layer, b: &Bound, arg: &str, declared: u64, c: u64) {
+fn check_channels(
+    walk: &mut Walk,
+    layer: &ast::Layer,
+    b: &Bound,
+    arg: &str,
+    declared: u64,
+    c: u64,
+) {
     if declared == c {
         return;
     }
@@ -619,7 +755,13 @@ fn check_channels(walk: &mut Walk, layer: &ast::Layer, b: &Bound, arg: &str, dec
 
 /// Rule: `linear`'s `in_features` equals the features arriving; the note
 /// says where they come from ("flatten yields 864 = 6·12·12").
-fn check_linear_features(walk: &mut Walk, layer: &ast::Layer, b: &Bound, declared: u64, found: u64) {
+fn check_linear_features(
+    walk: &mut Walk,
+    layer: &ast::Layer,
+    b: &Bound,
+    declared: u64,
+    found: u64,
+) {
     if declared == found {
         return;
     }
@@ -650,26 +792,64 @@ fn check_linear_features(walk: &mut Walk, layer: &ast::Layer, b: &Bound, declare
 /// Rule: every output dimension is at least 1. A window that does not fit its
 /// input is the "stride-2 collapse" of seed 003: the message traces the
 /// spatial size back through the layers that shrank it.
-fn check_collapse(walk: &mut Walk, layer: &ast::Layer, b: &Bound, [h, w]: [u64; 2], error: &ShapeError) {
+fn check_collapse(
+    walk: &mut Walk,
+    layer: &ast::Layer,
+    b: &Bound,
+    [h, w]: [u64; 2],
+    error: &ShapeError,
+) {
     let trace = walk.spatial_trace();
     let what = match b.spec.kind {
         Kind::MaxPool | Kind::AvgPool => "has nothing to pool",
         _ => "cannot run",
     };
     let why = match error {
-        ShapeError::KernelTooLarge { padded, effective_kernel } => format!(
+        ShapeError::KernelTooLarge {
+            padded,
+            effective_kernel,
+        } => format!(
             "its effective kernel of {effective_kernel} does not fit its padded input of {padded}"
         ),
         ShapeError::EmptyOutput { computed } => format!("its output size would be {computed}"),
         ShapeError::Overflow => "a size overflows".to_string(),
     };
+    let shrank = trace.contains('→');
+    let note = if shrank {
+        format!("\n= note: the spatial size shrank {trace}")
+    } else {
+        String::new()
+    };
+    // A convolution that is simply too large for the input can be padded.
+    let help = match (error, &b.config()) {
+        (
+            ShapeError::KernelTooLarge {
+                padded,
+                effective_kernel,
+            },
+            Config::Conv(c),
+        ) if !shrank => {
+            let extra = (effective_kernel - padded).div_ceil(2);
+            let current = match c.padding {
+                ConvPadding::Explicit(p) => p[0].max(p[1]),
+                ConvPadding::Same => 0,
+            };
+            format!(
+                "write `{}`",
+                b.render_with(Some(("padding", &(current + extra).to_string())))
+            )
+        }
+        _ if shrank => {
+            "reduce a stride or add padding in the layers before it, or remove this layer"
+                .to_string()
+        }
+        _ => "use a smaller kernel or a larger input".to_string(),
+    };
     walk.cx.error_spanned(
         layer,
         format!(
-            "`{}` {what}: its input is {}×{} and {why}\n= note: the spatial size shrank {trace}\n= help: reduce a stride or add padding in the layers before it, or remove this layer",
-            b.render(),
-            h,
-            w
+            "`{}` {what}: its input is {h}×{w} and {why}{note}\n= help: {help}",
+            b.render()
         ),
     );
 }
@@ -688,27 +868,48 @@ fn warn_unread(
     out: [u64; 2],
 ) {
     let unread: Vec<u64> = (0..2)
-        .map(|a| if stride[a] > 1 { shape::unread_trailing(input[a], eff[a], stride[a], pad_before[a], out[a]) } else { 0 })
+        .map(|a| {
+            if stride[a] > 1 {
+                shape::unread_trailing(input[a], eff[a], stride[a], pad_before[a], out[a])
+            } else {
+                0
+            }
+        })
         .collect();
-    if unread.iter().all(|&n| n == 0) {
+    let Some(axis) = (0..2).find(|&a| unread[a] > 0) else {
         return;
-    }
-    let plural = |n: u64, one: &str, many: &str| if n == 1 { format!("the last {one}") } else { format!("the last {n} {many}") };
+    };
+    let plural = |n: u64, one: &str, many: &str| {
+        if n == 1 {
+            format!("the last {one}")
+        } else {
+            format!("the last {n} {many}")
+        }
+    };
     let what = match (unread[0], unread[1]) {
         (0, c) => plural(c, "column", "columns"),
         (r, 0) => plural(r, "row", "rows"),
-        (r, c) => format!("{} and {}", plural(r, "row", "rows"), plural(c, "column", "columns")),
+        (r, c) => format!(
+            "{} and {}",
+            plural(r, "row", "rows"),
+            plural(c, "column", "columns")
+        ),
     };
-    let name = layer.name.to_string();
+    let span = input[axis] + 2 * pad_before[axis] - eff[axis];
+    let pooling = matches!(b.spec.kind, Kind::MaxPool | Kind::AvgPool);
     cx.warn(
         layer.name.span(),
-        &format!("{name}_never_reads_{}", if unread[0] > 0 && unread[1] > 0 { "trailing_input" } else if unread[0] > 0 { "trailing_rows" } else { "trailing_columns" }),
+        "stride_leaves_input_unread",
         format!(
-            "`{}` never reads {what} of its {}×{} input: the stride does not divide (input + padding - kernel); add padding{} or change the kernel or stride",
+            "`{}` never reads {what} of its {}×{} input: {} + 2·{} - {} = {span} is not a multiple of stride {}; add padding{}, or change the kernel or the stride",
             b.render(),
             input[0],
             input[1],
-            if matches!(b.spec.kind, Kind::MaxPool | Kind::AvgPool) { ", use `ceil_mode = true`" } else { "" }
+            input[axis],
+            pad_before[axis],
+            eff[axis],
+            stride[axis],
+            if pooling { ", use `ceil_mode = true`" } else { "" }
         ),
     );
 }

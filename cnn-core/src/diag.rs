@@ -63,7 +63,10 @@ impl Ctxt {
 
     /// The recorded errors as `compile_error!` invocations (empty if none).
     pub fn error_tokens(&self) -> TokenStream {
-        self.errors.iter().map(syn::Error::to_compile_error).collect()
+        self.errors
+            .iter()
+            .map(syn::Error::to_compile_error)
+            .collect()
     }
 
     /// Whether no error was recorded.
@@ -101,7 +104,7 @@ impl Warning {
                 #[deprecated(note = #message)]
                 #[allow(non_upper_case_globals)]
                 const #name: () = ();
-                let _ = #name;
+                #name
             };
         }
     }
@@ -125,13 +128,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(d[i - 2][j - 2] + 1);
             }
@@ -158,7 +163,13 @@ mod tests {
 
     #[test]
     fn the_closest_candidate_wins() {
-        assert_eq!(did_you_mean("maxpol", &["maxpool", "avgpool"]), Some("maxpool"));
-        assert_eq!(did_you_mean("strid", &["stride", "padding"]), Some("stride"));
+        assert_eq!(
+            did_you_mean("maxpol", &["maxpool", "avgpool"]),
+            Some("maxpool")
+        );
+        assert_eq!(
+            did_you_mean("strid", &["stride", "padding"]),
+            Some("stride")
+        );
     }
 }

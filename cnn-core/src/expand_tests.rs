@@ -5,14 +5,17 @@
 use std::path::PathBuf;
 
 fn expanded(src: &str) -> String {
-    let tokens: proc_macro2::TokenStream = format!("::cnn_runtime, {src}").parse().expect("tokenizes");
+    let tokens: proc_macro2::TokenStream =
+        format!("::cnn_runtime, {src}").parse().expect("tokenizes");
     let out = crate::expand(tokens);
     let file: syn::File = syn::parse2(out).expect("the expansion is valid Rust");
     prettyplease::unparse(&file)
 }
 
 fn assert_snapshot(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(format!("{name}.expanded.rs"));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(format!("{name}.expanded.rs"));
     if std::env::var_os("CNN_BLESS").is_some() {
         std::fs::write(&path, actual).expect("writes the snapshot");
         return;

@@ -112,11 +112,19 @@ pub struct Param {
 }
 
 const fn req(name: &'static str, ty: Ty) -> Param {
-    Param { name, ty, required: true }
+    Param {
+        name,
+        ty,
+        required: true,
+    }
 }
 
 const fn opt(name: &'static str, ty: Ty) -> Param {
-    Param { name, ty, required: false }
+    Param {
+        name,
+        ty,
+        required: false,
+    }
 }
 
 /// One row of the layer table.
@@ -171,10 +179,30 @@ const NONE: &[Param] = &[];
 
 /// Every layer the DSL knows, in the order the docs list them.
 pub static TABLE: &[Spec] = &[
-    Spec { name: "conv", kind: Kind::Conv, pytorch: "nn.Conv2d", params: CONV },
-    Spec { name: "conv_transpose", kind: Kind::ConvTranspose, pytorch: "nn.ConvTranspose2d", params: CONV_TRANSPOSE },
-    Spec { name: "maxpool", kind: Kind::MaxPool, pytorch: "nn.MaxPool2d", params: MAXPOOL },
-    Spec { name: "avgpool", kind: Kind::AvgPool, pytorch: "nn.AvgPool2d", params: AVGPOOL },
+    Spec {
+        name: "conv",
+        kind: Kind::Conv,
+        pytorch: "nn.Conv2d",
+        params: CONV,
+    },
+    Spec {
+        name: "conv_transpose",
+        kind: Kind::ConvTranspose,
+        pytorch: "nn.ConvTranspose2d",
+        params: CONV_TRANSPOSE,
+    },
+    Spec {
+        name: "maxpool",
+        kind: Kind::MaxPool,
+        pytorch: "nn.MaxPool2d",
+        params: MAXPOOL,
+    },
+    Spec {
+        name: "avgpool",
+        kind: Kind::AvgPool,
+        pytorch: "nn.AvgPool2d",
+        params: AVGPOOL,
+    },
     Spec {
         name: "adaptive_avgpool",
         kind: Kind::AdaptiveAvgPool,
@@ -191,7 +219,12 @@ pub static TABLE: &[Spec] = &[
             opt("momentum", Ty::Probability),
         ],
     },
-    Spec { name: "dropout", kind: Kind::Dropout, pytorch: "nn.Dropout", params: &[opt("p", Ty::Probability)] },
+    Spec {
+        name: "dropout",
+        kind: Kind::Dropout,
+        pytorch: "nn.Dropout",
+        params: &[opt("p", Ty::Probability)],
+    },
     Spec {
         name: "upsample",
         kind: Kind::Upsample,
@@ -203,25 +236,64 @@ pub static TABLE: &[Spec] = &[
             opt("align_corners", Ty::Bool),
         ],
     },
-    Spec { name: "flatten", kind: Kind::Flatten, pytorch: "nn.Flatten", params: NONE },
+    Spec {
+        name: "flatten",
+        kind: Kind::Flatten,
+        pytorch: "nn.Flatten",
+        params: NONE,
+    },
     Spec {
         name: "linear",
         kind: Kind::Linear,
         pytorch: "nn.Linear",
-        params: &[req("in_features", Ty::Positive), req("out_features", Ty::Positive), opt("bias", Ty::Bool)],
+        params: &[
+            req("in_features", Ty::Positive),
+            req("out_features", Ty::Positive),
+            opt("bias", Ty::Bool),
+        ],
     },
-    Spec { name: "relu", kind: Kind::Activation(Activation::Relu), pytorch: "nn.ReLU", params: NONE },
+    Spec {
+        name: "relu",
+        kind: Kind::Activation(Activation::Relu),
+        pytorch: "nn.ReLU",
+        params: NONE,
+    },
     Spec {
         name: "leaky_relu",
         kind: Kind::Activation(Activation::LeakyRelu),
         pytorch: "nn.LeakyReLU",
         params: &[opt("negative_slope", Ty::Number)],
     },
-    Spec { name: "gelu", kind: Kind::Activation(Activation::Gelu), pytorch: "nn.GELU", params: NONE },
-    Spec { name: "sigmoid", kind: Kind::Activation(Activation::Sigmoid), pytorch: "nn.Sigmoid", params: NONE },
-    Spec { name: "tanh", kind: Kind::Activation(Activation::Tanh), pytorch: "nn.Tanh", params: NONE },
-    Spec { name: "silu", kind: Kind::Activation(Activation::Silu), pytorch: "nn.SiLU", params: NONE },
-    Spec { name: "softmax", kind: Kind::Activation(Activation::Softmax), pytorch: "nn.Softmax(dim=1)", params: NONE },
+    Spec {
+        name: "gelu",
+        kind: Kind::Activation(Activation::Gelu),
+        pytorch: "nn.GELU",
+        params: NONE,
+    },
+    Spec {
+        name: "sigmoid",
+        kind: Kind::Activation(Activation::Sigmoid),
+        pytorch: "nn.Sigmoid",
+        params: NONE,
+    },
+    Spec {
+        name: "tanh",
+        kind: Kind::Activation(Activation::Tanh),
+        pytorch: "nn.Tanh",
+        params: NONE,
+    },
+    Spec {
+        name: "silu",
+        kind: Kind::Activation(Activation::Silu),
+        pytorch: "nn.SiLU",
+        params: NONE,
+    },
+    Spec {
+        name: "softmax",
+        kind: Kind::Activation(Activation::Softmax),
+        pytorch: "nn.Softmax(dim=1)",
+        params: NONE,
+    },
     Spec {
         name: "log_softmax",
         kind: Kind::Activation(Activation::LogSoftmax),
@@ -334,7 +406,11 @@ impl Bound {
                     Some((name, value)) if name == a.name => value,
                     _ => &a.text,
                 };
-                if a.keyed { format!("{} = {text}", a.name) } else { text.to_string() }
+                if a.keyed {
+                    format!("{} = {text}", a.name)
+                } else {
+                    text.to_string()
+                }
             })
             .collect();
         if let Some((name, value)) = replace
@@ -387,7 +463,11 @@ impl Bound {
                     ceil_mode: self.bool("ceil_mode").unwrap_or(false),
                     count_include_pad: self.bool("count_include_pad").unwrap_or(true),
                 };
-                if self.spec.kind == Kind::MaxPool { Config::MaxPool(pool) } else { Config::AvgPool(pool) }
+                if self.spec.kind == Kind::MaxPool {
+                    Config::MaxPool(pool)
+                } else {
+                    Config::AvgPool(pool)
+                }
             }
             Kind::AdaptiveAvgPool => Config::AdaptiveAvgPool {
                 output_size: self.pair("output_size").unwrap_or([1, 1]),
@@ -397,7 +477,9 @@ impl Bound {
                 eps: self.num("eps").unwrap_or(1e-5),
                 momentum: self.num("momentum").unwrap_or(0.1),
             },
-            Kind::Dropout => Config::Dropout { p: self.num("p").unwrap_or(0.5) },
+            Kind::Dropout => Config::Dropout {
+                p: self.num("p").unwrap_or(0.5),
+            },
             Kind::Upsample => Config::Upsample(Upsample {
                 size: self.pair("size"),
                 scale: match self.get("scale_factor").map(|a| a.val) {
@@ -603,8 +685,13 @@ pub fn bind(layer: &ast::Layer, cx: &mut Ctxt) -> Option<Bound> {
                             let names: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
                             let mut msg = format!("`{name}` has no argument `{key_name}`");
                             match did_you_mean(&key_name, &names) {
-                                Some(best) => msg.push_str(&format!("\n= help: did you mean `{best}`?")),
-                                None => msg.push_str(&format!("\n= note: the arguments are {}", signature(spec))),
+                                Some(best) => {
+                                    msg.push_str(&format!("\n= help: did you mean `{best}`?"))
+                                }
+                                None => msg.push_str(&format!(
+                                    "\n= note: the arguments are {}",
+                                    signature(spec)
+                                )),
                             }
                             cx.error(key.span(), msg);
                             continue;
@@ -613,7 +700,10 @@ pub fn bind(layer: &ast::Layer, cx: &mut Ctxt) -> Option<Bound> {
                 }
             };
             if args.iter().any(|a| a.name == param.name) {
-                let at = arg.key.as_ref().map_or_else(|| arg.value.span(), |k| k.span());
+                let at = arg
+                    .key
+                    .as_ref()
+                    .map_or_else(|| arg.value.span(), |k| k.span());
                 cx.error(at, format!("`{}` is given twice", param.name));
                 continue;
             }
@@ -627,7 +717,11 @@ pub fn bind(layer: &ast::Layer, cx: &mut Ctxt) -> Option<Bound> {
                 }),
                 Err(Mismatch { span, found, note }) => cx.error(
                     span,
-                    format!("`{}` expects {}, found `{found}`{note}", param.name, param.ty.expected()),
+                    format!(
+                        "`{}` expects {}, found `{found}`{note}",
+                        param.name,
+                        param.ty.expected()
+                    ),
                 ),
             }
         }
@@ -642,8 +736,16 @@ pub fn bind(layer: &ast::Layer, cx: &mut Ctxt) -> Option<Bound> {
         .map(|p| p.name)
         .collect();
     if !missing.is_empty() {
-        let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
-        let (noun, them) = if missing.len() == 1 { ("argument", "it") } else { ("arguments", "them") };
+        let list = missing
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (noun, them) = if missing.len() == 1 {
+            ("argument", "it")
+        } else {
+            ("arguments", "them")
+        };
         cx.error_spanned(
             layer,
             format!(
@@ -661,7 +763,13 @@ pub fn signature(spec: &Spec) -> String {
     let parts: Vec<String> = spec
         .params
         .iter()
-        .map(|p| if p.required { p.name.to_string() } else { format!("{}?", p.name) })
+        .map(|p| {
+            if p.required {
+                p.name.to_string()
+            } else {
+                format!("{}?", p.name)
+            }
+        })
         .collect();
     format!("`{}({})`", spec.name, parts.join(", "))
 }
@@ -697,7 +805,11 @@ fn convert(value: &Value, ty: Ty) -> Result<Val, Mismatch> {
         },
         (Ty::Padding | Ty::ConvPadding, Value::Int(_)) => Ok(Val::Int(int(value)?)),
         (Ty::Size | Ty::Padding | Ty::ConvPadding, Value::Pair(_, a, b)) => {
-            let inner = if ty == Ty::Size { Ty::Positive } else { Ty::Padding };
+            let inner = if ty == Ty::Size {
+                Ty::Positive
+            } else {
+                Ty::Padding
+            };
             match (convert(a, inner)?, convert(b, inner)?) {
                 (Val::Int(a), Val::Int(b)) => Ok(Val::Pair([a, b])),
                 _ => plain(""),
@@ -713,7 +825,8 @@ fn convert(value: &Value, ty: Ty) -> Result<Val, Mismatch> {
             p if (0.0..=1.0).contains(&p) => Ok(Val::Num(p)),
             _ => plain("\n= note: PyTorch requires 0 <= p <= 1"),
         },
-        (Ty::Scale, Value::Pair(_, a, b)) => match (convert(a, Ty::Scale)?, convert(b, Ty::Scale)?) {
+        (Ty::Scale, Value::Pair(_, a, b)) => match (convert(a, Ty::Scale)?, convert(b, Ty::Scale)?)
+        {
             (Val::Num(a), Val::Num(b)) => Ok(Val::NumPair([a, b])),
             _ => plain(""),
         },
@@ -728,7 +841,9 @@ fn convert(value: &Value, ty: Ty) -> Result<Val, Mismatch> {
 
 fn int(value: &Value) -> Result<u64, Mismatch> {
     match value {
-        Value::Int(lit) if lit.base10_digits().starts_with('-') => Err(Mismatch::at(value, NOTE_NEGATIVE)),
+        Value::Int(lit) if lit.base10_digits().starts_with('-') => {
+            Err(Mismatch::at(value, NOTE_NEGATIVE))
+        }
         Value::Int(lit) => lit
             .base10_parse::<u64>()
             .map_err(|_| Mismatch::at(value, "\n= note: the value does not fit in 64 bits")),
@@ -744,5 +859,9 @@ fn number(value: &Value) -> Result<f64, Mismatch> {
         Value::Neg(_, inner) if !matches!(**inner, Value::Neg(..)) => -number(inner)?,
         _ => return Err(bad("")),
     };
-    if x.is_finite() { Ok(x) } else { Err(bad("\n= note: the value is not a finite number")) }
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(bad("\n= note: the value is not a finite number"))
+    }
 }

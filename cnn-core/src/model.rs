@@ -111,7 +111,9 @@ pub struct Network {
 impl Network {
     /// The per-sample output shape.
     pub fn output(&self) -> Shape {
-        self.layers.last().map_or(Shape::Map(self.input), |l| l.output)
+        self.layers
+            .last()
+            .map_or(Shape::Map(self.input), |l| l.output)
     }
 }
 

@@ -151,7 +151,13 @@ fn to_size(out: i128) -> Result<u64, ShapeError> {
 /// Number of trailing input rows (or columns) a strided window never reads:
 /// the real input extends past the end of the last window. Seed 001: a 7×7
 /// input, kernel 3, stride 3 reads rows 0..6 and never row 6.
-pub fn unread_trailing(input: u64, effective_kernel: u64, stride: u64, pad_before: u64, out: u64) -> u64 {
+pub fn unread_trailing(
+    input: u64,
+    effective_kernel: u64,
+    stride: u64,
+    pad_before: u64,
+    out: u64,
+) -> u64 {
     // Last window covers padded indices [(out-1)*stride, (out-1)*stride + k).
     let end = u128::from(out - 1) * u128::from(stride) + u128::from(effective_kernel);
     let real_end = u128::from(pad_before) + u128::from(input);
@@ -176,7 +182,13 @@ pub fn sum(terms: &[u64]) -> Result<u64, ShapeError> {
 
 /// Parameters of `nn.Conv2d(in, out, (kh, kw), groups, bias)`:
 /// `out * (in / groups) * kh * kw (+ out)`.
-pub fn conv_params(in_c: u64, out_c: u64, kernel: [u64; 2], groups: u64, bias: bool) -> Result<u64, ShapeError> {
+pub fn conv_params(
+    in_c: u64,
+    out_c: u64,
+    kernel: [u64; 2],
+    groups: u64,
+    bias: bool,
+) -> Result<u64, ShapeError> {
     let weights = product(&[out_c, in_c / groups, kernel[0], kernel[1]])?;
     sum(&[weights, if bias { out_c } else { 0 }])
 }
@@ -206,7 +218,13 @@ pub fn batchnorm_params(channels: u64) -> Result<u64, ShapeError> {
 
 /// Multiply-accumulates of a convolution per sample: every output element
 /// takes `(in / groups) * kh * kw` products (bias adds excluded).
-pub fn conv_macs(in_c: u64, out_c: u64, kernel: [u64; 2], groups: u64, out: [u64; 2]) -> Result<u64, ShapeError> {
+pub fn conv_macs(
+    in_c: u64,
+    out_c: u64,
+    kernel: [u64; 2],
+    groups: u64,
+    out: [u64; 2],
+) -> Result<u64, ShapeError> {
     product(&[out_c, in_c / groups, kernel[0], kernel[1], out[0], out[1]])
 }
 
@@ -219,7 +237,14 @@ pub fn conv_transpose_macs(
     groups: u64,
     input: [u64; 2],
 ) -> Result<u64, ShapeError> {
-    product(&[in_c, out_c / groups, kernel[0], kernel[1], input[0], input[1]])
+    product(&[
+        in_c,
+        out_c / groups,
+        kernel[0],
+        kernel[1],
+        input[0],
+        input[1],
+    ])
 }
 
 /// Multiply-accumulates of `nn.Linear(in, out)` per sample: `in * out`.
@@ -274,7 +299,10 @@ impl Ratio {
             return None;
         }
         let g = u64::try_from(gcd(u128::from(num), u128::from(den))).ok()?;
-        Some(Ratio { num: num / g, den: den / g })
+        Some(Ratio {
+            num: num / g,
+            den: den / g,
+        })
     }
 
     fn mul(self, num: u64, den: u64) -> Option<Ratio> {

@@ -6,18 +6,22 @@ use super::*;
 fn conv_output_follows_the_floor_formula() {
     // (input, kernel, stride, (pad, pad), dilation) -> output; seed 002's formula.
     let table = [
-        ((28, 5, 1, (0, 0), 1), 24), // LeNet conv1 (seed 003)
-        ((12, 5, 1, (0, 0), 1), 8),  // LeNet conv2
-        ((32, 3, 1, (0, 0), 1), 30), // seed 000: its 30×30 output needs padding 0
-        ((32, 3, 1, (1, 1), 1), 32), // ...padding 1 would keep 32×32
-        ((5, 3, 1, (0, 0), 1), 3),   // seed 001: stride 1
-        ((5, 3, 2, (0, 0), 1), 2),   // seed 001: stride 2
-        ((7, 3, 3, (0, 0), 1), 2),   // seed 001: N' = 1 + (7 - 3) / 3 = 2⅓ → 2
+        ((28, 5, 1, (0, 0), 1), 24),   // LeNet conv1 (seed 003)
+        ((12, 5, 1, (0, 0), 1), 8),    // LeNet conv2
+        ((32, 3, 1, (0, 0), 1), 30),   // seed 000: its 30×30 output needs padding 0
+        ((32, 3, 1, (1, 1), 1), 32),   // ...padding 1 would keep 32×32
+        ((5, 3, 1, (0, 0), 1), 3),     // seed 001: stride 1
+        ((5, 3, 2, (0, 0), 1), 2),     // seed 001: stride 2
+        ((7, 3, 3, (0, 0), 1), 2),     // seed 001: N' = 1 + (7 - 3) / 3 = 2⅓ → 2
         ((224, 11, 4, (2, 2), 1), 55), // AlexNet conv1
         ((128, 3, 1, (0, 0), 1), 126), // seed 004 demo 2
     ];
     for ((i, k, s, p, d), out) in table {
-        assert_eq!(conv_out(i, k, s, p, d), Ok(out), "conv_out({i}, {k}, {s}, {p:?}, {d})");
+        assert_eq!(
+            conv_out(i, k, s, p, d),
+            Ok(out),
+            "conv_out({i}, {k}, {s}, {p:?}, {d})"
+        );
     }
 }
 
@@ -49,11 +53,17 @@ fn a_kernel_equal_to_the_padded_input_gives_one_output() {
 fn a_kernel_larger_than_the_padded_input_is_refused() {
     assert_eq!(
         conv_out(4, 5, 1, (0, 0), 1),
-        Err(ShapeError::KernelTooLarge { padded: 4, effective_kernel: 5 })
+        Err(ShapeError::KernelTooLarge {
+            padded: 4,
+            effective_kernel: 5
+        })
     );
     assert_eq!(
         conv_out(1, 5, 2, (0, 0), 1),
-        Err(ShapeError::KernelTooLarge { padded: 1, effective_kernel: 5 })
+        Err(ShapeError::KernelTooLarge {
+            padded: 1,
+            effective_kernel: 5
+        })
     );
 }
 
@@ -93,8 +103,14 @@ fn ceil_mode_drops_a_window_that_would_start_in_the_padding() {
 #[test]
 fn pooling_with_nothing_to_pool_is_an_empty_output() {
     // Seed 003 г: the stride-2 chain reaches 1×1 and maxpool(2) has nothing to pool.
-    assert_eq!(pool_out(1, 2, 2, 0, 1, false), Err(ShapeError::EmptyOutput { computed: 0 }));
-    assert_eq!(pool_out(2, 3, 1, 0, 1, false), Err(ShapeError::EmptyOutput { computed: 0 }));
+    assert_eq!(
+        pool_out(1, 2, 2, 0, 1, false),
+        Err(ShapeError::EmptyOutput { computed: 0 })
+    );
+    assert_eq!(
+        pool_out(2, 3, 1, 0, 1, false),
+        Err(ShapeError::EmptyOutput { computed: 0 })
+    );
 }
 
 #[test]
@@ -118,7 +134,10 @@ fn upsampling_floors_the_scaled_size() {
     assert_eq!(upsample_out(2, 2.0), Ok(4)); // seed 004 demo 3
     assert_eq!(upsample_out(5, 1.5), Ok(7));
     assert_eq!(upsample_out(7, 0.3), Ok(2));
-    assert_eq!(upsample_out(1, 0.5), Err(ShapeError::EmptyOutput { computed: 0 }));
+    assert_eq!(
+        upsample_out(1, 0.5),
+        Err(ShapeError::EmptyOutput { computed: 0 })
+    );
     assert_eq!(upsample_out(u64::MAX, 1e30), Err(ShapeError::Overflow));
 }
 
@@ -142,7 +161,13 @@ fn seed_003_lenet_parameters_per_layer() {
     assert_eq!(linear_params(120, 84, true), Ok(10_164));
     assert_eq!(linear_params(84, 10, true), Ok(850));
     // Seed 003 а: the two-layer perceptron.
-    assert_eq!(sum(&[linear_params(784, 1000, true).unwrap(), linear_params(1000, 10, true).unwrap()]), Ok(795_010));
+    assert_eq!(
+        sum(&[
+            linear_params(784, 1000, true).unwrap(),
+            linear_params(1000, 10, true).unwrap()
+        ]),
+        Ok(795_010)
+    );
 }
 
 #[test]
@@ -153,14 +178,26 @@ fn seed_004_group_separable_and_transposed_counts() {
     assert_eq!(conv_params(64, 32, [1, 1], 1, false), Ok(32 * 64)); // pointwise [32, 64, 1, 1]
     // Seed 004: separable = m·k·k + n·m against m·n·k·k.
     assert_eq!(64 * 9 + 32 * 64, 2_624);
-    assert_eq!(conv_transpose_params(32, 64, [3, 3], 1, false), Ok(32 * 64 * 9)); // [32, 64, 3, 3]
-    assert_eq!(conv_transpose_params(32, 64, [3, 3], 1, true), Ok(32 * 64 * 9 + 64));
+    assert_eq!(
+        conv_transpose_params(32, 64, [3, 3], 1, false),
+        Ok(32 * 64 * 9)
+    ); // [32, 64, 3, 3]
+    assert_eq!(
+        conv_transpose_params(32, 64, [3, 3], 1, true),
+        Ok(32 * 64 * 9 + 64)
+    );
 }
 
 #[test]
 fn grouped_convolution_divides_the_work_by_the_groups() {
-    assert_eq!(conv_macs(64, 32, [3, 3], 8, [126, 126]), Ok(32 * 8 * 9 * 126 * 126));
-    assert_eq!(conv_transpose_macs(32, 64, [3, 3], 2, [4, 4]), Ok(32 * 32 * 9 * 16));
+    assert_eq!(
+        conv_macs(64, 32, [3, 3], 8, [126, 126]),
+        Ok(32 * 8 * 9 * 126 * 126)
+    );
+    assert_eq!(
+        conv_transpose_macs(32, 64, [3, 3], 2, [4, 4]),
+        Ok(32 * 32 * 9 * 16)
+    );
 }
 
 #[test]
@@ -172,8 +209,14 @@ fn batchnorm_counts_weight_and_bias_only() {
 fn counts_that_overflow_are_errors_not_wraps() {
     assert_eq!(product(&[u64::MAX, 2]), Err(ShapeError::Overflow));
     assert_eq!(sum(&[u64::MAX, 1]), Err(ShapeError::Overflow));
-    assert_eq!(conv_params(1 << 32, 1 << 32, [1, 1], 1, true), Err(ShapeError::Overflow));
-    assert_eq!(conv_out(u64::MAX, 1, 1, (1, 0), 1), Err(ShapeError::Overflow));
+    assert_eq!(
+        conv_params(1 << 32, 1 << 32, [1, 1], 1, true),
+        Err(ShapeError::Overflow)
+    );
+    assert_eq!(
+        conv_out(u64::MAX, 1, 1, (1, 0), 1),
+        Err(ShapeError::Overflow)
+    );
     assert_eq!(effective_kernel(u64::MAX, 2), Err(ShapeError::Overflow));
 }
 
@@ -213,7 +256,11 @@ fn the_receptive_field_grows_by_the_kernel_times_the_jump() {
 
 #[test]
 fn upsampling_makes_the_jump_fractional() {
-    let r = Receptive::INPUT.window(2, 2).unwrap().resample(1, 4, 8).unwrap();
+    let r = Receptive::INPUT
+        .window(2, 2)
+        .unwrap()
+        .resample(1, 4, 8)
+        .unwrap();
     assert_eq!(r.jump, Ratio { num: 1, den: 1 });
     let r = Receptive::INPUT.resample(2, 1, 2).unwrap();
     assert_eq!(r.jump.to_f64(), 0.5);

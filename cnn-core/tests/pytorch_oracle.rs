@@ -14,11 +14,25 @@ fn fixture() -> Value {
 fn every_random_chain_gets_pytorchs_verdict_shapes_and_parameter_count() {
     let fixture = fixture();
     let cases = fixture["cases"].as_array().expect("cases");
-    assert!(cases.len() >= 3000, "the fixture holds {} cases", cases.len());
+    assert!(
+        cases.len() >= 3000,
+        "the fixture holds {} cases",
+        cases.len()
+    );
     let mut mismatches = Vec::new();
     for case in cases {
-        let input: Vec<u64> = case["input"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
-        let layers: Vec<&str> = case["layers"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let input: Vec<u64> = case["input"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        let layers: Vec<&str> = case["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
         let src = format!(
             "krate, struct Net: [{}, {}, {}] {{ {} }}",
             input[0],
@@ -37,12 +51,17 @@ fn every_random_chain_gets_pytorchs_verdict_shapes_and_parameter_count() {
         match case.get("error") {
             Some(error) => {
                 if cx.is_ok() {
-                    mismatches.push(format!("{src}\n    PyTorch refused ({error}) but cnn! accepted it"));
+                    mismatches.push(format!(
+                        "{src}\n    PyTorch refused ({error}) but cnn! accepted it"
+                    ));
                 }
             }
             None => {
                 let Some(net) = networks.first().filter(|_| cx.is_ok()) else {
-                    mismatches.push(format!("{src}\n    PyTorch accepted it but cnn! said {:?}", cx.messages()));
+                    mismatches.push(format!(
+                        "{src}\n    PyTorch accepted it but cnn! said {:?}",
+                        cx.messages()
+                    ));
                     continue;
                 };
                 let ours: Vec<Vec<u64>> = net.layers.iter().map(|l| l.output.dims()).collect();
@@ -50,14 +69,25 @@ fn every_random_chain_gets_pytorchs_verdict_shapes_and_parameter_count() {
                     .as_array()
                     .unwrap()
                     .iter()
-                    .map(|s| s.as_array().unwrap().iter().map(|d| d.as_u64().unwrap()).collect())
+                    .map(|s| {
+                        s.as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|d| d.as_u64().unwrap())
+                            .collect()
+                    })
                     .collect();
                 if ours != theirs {
-                    mismatches.push(format!("{src}\n    shapes: PyTorch {theirs:?}, cnn! {ours:?}"));
+                    mismatches.push(format!(
+                        "{src}\n    shapes: PyTorch {theirs:?}, cnn! {ours:?}"
+                    ));
                 }
                 let params = case["params"].as_u64().unwrap();
                 if net.params != params {
-                    mismatches.push(format!("{src}\n    params: PyTorch {params}, cnn! {}", net.params));
+                    mismatches.push(format!(
+                        "{src}\n    params: PyTorch {params}, cnn! {}",
+                        net.params
+                    ));
                 }
             }
         }
@@ -67,6 +97,11 @@ fn every_random_chain_gets_pytorchs_verdict_shapes_and_parameter_count() {
         "{} of {} cases differ from PyTorch:\n{}",
         mismatches.len(),
         cases.len(),
-        mismatches.iter().take(15).cloned().collect::<Vec<_>>().join("\n")
+        mismatches
+            .iter()
+            .take(15)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

@@ -46,8 +46,16 @@ pub struct Summary {
 
 impl Summary {
     /// A summary of `layers` (what `Net::summary()` returns).
-    pub const fn new(name: &'static str, input: &'static [usize; 3], layers: &'static [LayerInfo]) -> Summary {
-        Summary { name, input, layers }
+    pub const fn new(
+        name: &'static str,
+        input: &'static [usize; 3],
+        layers: &'static [LayerInfo],
+    ) -> Summary {
+        Summary {
+            name,
+            input,
+            layers,
+        }
     }
 
     /// Total trainable parameters.
@@ -71,7 +79,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -80,7 +88,11 @@ fn grouped(n: u64) -> String {
 }
 
 fn jump_text(j: f64) -> String {
-    if j.fract() == 0.0 { format!("{j:.0}") } else { format!("{j}") }
+    if j.fract() == 0.0 {
+        format!("{j:.0}")
+    } else {
+        format!("{j}")
+    }
 }
 
 impl fmt::Display for Summary {
@@ -91,8 +103,16 @@ impl fmt::Display for Summary {
             .map(|l| {
                 let (rf, jump) = match (l.receptive_field, l.jump) {
                     (Some([h, w]), Some([jh, jw])) => (
-                        if h == w { format!("{h}") } else { format!("{h}×{w}") },
-                        if jh == jw { jump_text(jh) } else { format!("{}×{}", jump_text(jh), jump_text(jw)) },
+                        if h == w {
+                            format!("{h}")
+                        } else {
+                            format!("{h}×{w}")
+                        },
+                        if jh == jw {
+                            jump_text(jh)
+                        } else {
+                            format!("{}×{}", jump_text(jh), jump_text(jw))
+                        },
                     ),
                     _ => ("-".to_string(), "-".to_string()),
                 };
@@ -106,7 +126,15 @@ impl fmt::Display for Summary {
                 ]
             })
             .collect();
-        let header = ["Layer", "Output shape", "Params", "MACs", "Receptive field", "Jump"].map(String::from);
+        let header = [
+            "Layer",
+            "Output shape",
+            "Params",
+            "MACs",
+            "Receptive field",
+            "Jump",
+        ]
+        .map(String::from);
         let mut width = header.clone().map(|h| h.chars().count());
         for row in &rows {
             for (w, cell) in width.iter_mut().zip(row) {
@@ -156,7 +184,11 @@ pub struct InputError {
 
 impl InputError {
     /// Checks a batch's dimensions against the declared per-sample shape.
-    pub fn check(network: &'static str, expected: &[usize; 3], found: &[usize]) -> Result<(), InputError> {
+    pub fn check(
+        network: &'static str,
+        expected: &[usize; 3],
+        found: &[usize],
+    ) -> Result<(), InputError> {
         match found {
             [n, rest @ ..] if *n > 0 && rest == expected.as_slice() => Ok(()),
             _ => Err(InputError {
@@ -171,7 +203,12 @@ impl InputError {
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let [c, h, w] = self.expected;
-        write!(f, "`{}` expects input [N, {c}, {h}, {w}] with N > 0, found {}", self.network, dims(&self.found))
+        write!(
+            f,
+            "`{}` expects input [N, {c}, {h}, {w}] with N > 0, found {}",
+            self.network,
+            dims(&self.found)
+        )
     }
 }
 
@@ -192,7 +229,10 @@ mod tests {
     #[test]
     fn an_input_error_names_both_shapes() {
         let err = InputError::check("LeNet", &[1, 28, 28], &[8, 3, 28, 28]).unwrap_err();
-        assert_eq!(err.to_string(), "`LeNet` expects input [N, 1, 28, 28] with N > 0, found [8, 3, 28, 28]");
+        assert_eq!(
+            err.to_string(),
+            "`LeNet` expects input [N, 1, 28, 28] with N > 0, found [8, 3, 28, 28]"
+        );
     }
 
     #[test]

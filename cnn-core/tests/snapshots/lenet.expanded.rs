@@ -226,4 +226,5 @@ mod __cnn_LeNet {
         }
     }
 }
+#[allow(unused_imports)]
 pub use __cnn_LeNet::LeNet;

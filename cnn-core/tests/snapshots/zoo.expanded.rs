@@ -322,4 +322,5 @@ mod __cnn_Zoo {
         }
     }
 }
+#[allow(unused_imports)]
 pub(crate) use __cnn_Zoo::Zoo;

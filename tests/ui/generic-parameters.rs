@@ -1,0 +1,7 @@
+cnn::cnn! {
+    struct Net<B>: [1, 28, 28] {
+        relu
+    }
+}
+
+fn main() {}
