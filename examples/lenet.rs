@@ -1,5 +1,7 @@
-//! LeNet-5 written with `cnn!`: prints the table the compiler computed, then
-//! runs a forward pass. `cargo run --example lenet`
+//! LeNet-5 written with `cnn!`: prints the table the compiler computed, runs a
+//! forward pass, and shows what happens to a batch of the wrong shape.
+//!
+//! `cargo run --example lenet`
 
 use cnn::burn::tensor::{Device, Distribution, Tensor};
 use cnn::cnn;
@@ -18,22 +20,27 @@ cnn! {
 }
 
 fn main() {
+    // Everything in this table was computed by the compiler: it is
+    // `LeNet::LAYERS`, and a network whose shapes do not fit never compiles.
     println!("{}\n", LeNet::summary());
 
     let device = Device::default();
     let net = LeNet::init(&device);
     let batch = Tensor::<4>::random([4, 1, 28, 28], Distribution::Normal(0.0, 1.0), &device);
     let probabilities = net.forward(batch);
-    println!(
-        "forward pass: input [4, 1, 28, 28] → output {:?}",
-        probabilities.dims()
-    );
-    println!("class probabilities of the first sample (untrained weights):");
-    println!("{}", probabilities.slice([0..1, 0..10]));
+    println!("forward on {device:?}: input [4, 1, 28, 28] → output {:?}", probabilities.dims());
+    let first: Vec<f32> = probabilities.slice([0..1, 0..10]).into_data().try_to_vec().unwrap_or_default();
+    let shown: Vec<String> = first.iter().map(|p| format!("{p:.3}")).collect();
+    println!("class probabilities of sample 0 (untrained): [{}]", shown.join(", "));
 
+    // Shapes are checked at compile time; a batch is checked at run time.
     let wrong = Tensor::<4>::zeros([4, 3, 28, 28], &device);
-    match net.try_forward(wrong) {
-        Ok(_) => unreachable!("a 3-channel batch cannot fit a 1-channel network"),
-        Err(error) => println!("\ntry_forward on a 3-channel batch: {error}"),
+    if let Err(error) = net.try_forward(wrong) {
+        println!("try_forward on an RGB batch: {error}");
     }
+
+    println!(
+        "\nNow change `linear(256, 120)` to `linear(400, 120)` in examples/lenet.rs and build again:\n\
+         the compiler points at that layer and says flatten yields 256 = 16·4·4."
+    );
 }
