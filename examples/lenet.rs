@@ -28,10 +28,20 @@ fn main() {
     let net = LeNet::init(&device);
     let batch = Tensor::<4>::random([4, 1, 28, 28], Distribution::Normal(0.0, 1.0), &device);
     let probabilities = net.forward(batch);
-    println!("forward on {device:?}: input [4, 1, 28, 28] → output {:?}", probabilities.dims());
-    let first: Vec<f32> = probabilities.slice([0..1, 0..10]).into_data().try_to_vec().unwrap_or_default();
+    println!(
+        "forward on {device:?}: input [4, 1, 28, 28] → output {:?}",
+        probabilities.dims()
+    );
+    let first: Vec<f32> = probabilities
+        .slice([0..1, 0..10])
+        .into_data()
+        .try_to_vec()
+        .unwrap_or_default();
     let shown: Vec<String> = first.iter().map(|p| format!("{p:.3}")).collect();
-    println!("class probabilities of sample 0 (untrained): [{}]", shown.join(", "));
+    println!(
+        "class probabilities of sample 0 (untrained): [{}]",
+        shown.join(", ")
+    );
 
     // Shapes are checked at compile time; a batch is checked at run time.
     let wrong = Tensor::<4>::zeros([4, 3, 28, 28], &device);
