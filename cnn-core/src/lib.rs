@@ -9,7 +9,7 @@
 //! | [`shape`] | pure arithmetic: output sizes, parameters, MACs, receptive fields |
 //! | [`check`] | AST → validated model, one function per rule |
 //! | [`model`] | the validated network |
-//! | [`expand`] | model → tokens |
+//! | [`expand`](mod@expand) | model → tokens |
 //! | [`diag`] | error accumulation, did-you-mean, warnings |
 
 pub mod ast;
