@@ -380,7 +380,12 @@ fn field_name(
     counters: &mut HashMap<&'static str, usize>,
     span: Span,
 ) -> Option<syn::Ident> {
-    if matches!(b.spec.kind, Kind::Activation(_) | Kind::Flatten) {
+    let stateless = match b.config() {
+        Config::Activation { .. } | Config::Flatten => true,
+        Config::Upsample(u) => u.pytorch_scale().is_some(),
+        _ => false,
+    };
+    if stateless {
         return None;
     }
     let n = counters.entry(b.spec.name).or_insert(0);

@@ -34,6 +34,7 @@ pub fn network(net: &Network) -> TokenStream {
     let macs = Literal::u64_unsuffixed(net.macs);
     let infos = net.layers.iter().map(|l| layer_info(krate, l));
     let name_str = name.to_string();
+    let pytorch = crate::pytorch::sequential(net);
     quote! {
         #[doc(hidden)]
         #[allow(non_snake_case)]
@@ -59,6 +60,9 @@ pub fn network(net: &Network) -> TokenStream {
                 pub const MACS: u64 = #macs;
                 /// One entry per layer of the list, in order.
                 pub const LAYERS: &'static [#krate::LayerInfo] = &[#(#infos),*];
+                /// The equivalent PyTorch `nn.Sequential`, whose state_dict keys
+                /// [`Self::load_pytorch`] reads.
+                pub const PYTORCH: &'static str = #pytorch;
 
                 /// Builds the network with freshly initialised weights on `device`.
                 pub fn init(device: &burn::tensor::Device) -> Self {
@@ -92,6 +96,50 @@ pub fn network(net: &Network) -> TokenStream {
                 /// The layer table: output shapes, parameters, MACs and receptive fields.
                 pub fn summary() -> #krate::Summary {
                     #krate::Summary::new(#name_str, &Self::INPUT_SHAPE, Self::LAYERS)
+                }
+
+                /// Builds the network from a PyTorch `.pt` state_dict saved from [`Self::PYTORCH`]
+                /// (keys `"0.weight"`, `"3.bias"`, … by layer position).
+                pub fn load_pytorch(
+                    path: impl ::core::convert::AsRef<::std::path::Path>,
+                    device: &burn::tensor::Device,
+                ) -> ::core::result::Result<Self, #krate::LoadError> {
+                    Self::load_from(#krate::__private::Format::Pytorch, path.as_ref(), device)
+                }
+
+                /// Builds the network from a `.safetensors` file with [`Self::PYTORCH`]'s keys.
+                pub fn load_safetensors(
+                    path: impl ::core::convert::AsRef<::std::path::Path>,
+                    device: &burn::tensor::Device,
+                ) -> ::core::result::Result<Self, #krate::LoadError> {
+                    Self::load_from(#krate::__private::Format::Safetensors, path.as_ref(), device)
+                }
+
+                /// Builds the network from a file written by [`Self::save_burnpack`].
+                pub fn load_burnpack(
+                    path: impl ::core::convert::AsRef<::std::path::Path>,
+                    device: &burn::tensor::Device,
+                ) -> ::core::result::Result<Self, #krate::LoadError> {
+                    Self::load_from(#krate::__private::Format::Burnpack, path.as_ref(), device)
+                }
+
+                /// Saves the weights in burn's burnpack format.
+                pub fn save_burnpack(
+                    &self,
+                    path: impl ::core::convert::AsRef<::std::path::Path>,
+                ) -> ::core::result::Result<(), #krate::LoadError> {
+                    #krate::__private::save(self, #name_str, path.as_ref())
+                }
+
+                fn load_from(
+                    format: #krate::__private::Format,
+                    path: &::std::path::Path,
+                    device: &burn::tensor::Device,
+                ) -> ::core::result::Result<Self, #krate::LoadError> {
+                    // Into a fresh network, returned only if every tensor fitted.
+                    let mut network = Self::init(device);
+                    #krate::__private::load(&mut network, #name_str, Self::LAYERS, format, path)?;
+                    ::core::result::Result::Ok(network)
                 }
             }
         }
@@ -142,6 +190,31 @@ pub fn stub(stub: &Stub) -> TokenStream {
             }
             pub fn summary() -> #krate::Summary {
                 #krate::Summary::new(#name_str, &Self::INPUT_SHAPE, Self::LAYERS)
+            }
+            pub const PYTORCH: &'static str = "";
+            pub fn load_pytorch(
+                _path: impl ::core::convert::AsRef<::std::path::Path>,
+                _device: &#krate::__private::burn::tensor::Device,
+            ) -> ::core::result::Result<Self, #krate::LoadError> {
+                ::core::result::Result::Ok(Self)
+            }
+            pub fn load_safetensors(
+                _path: impl ::core::convert::AsRef<::std::path::Path>,
+                _device: &#krate::__private::burn::tensor::Device,
+            ) -> ::core::result::Result<Self, #krate::LoadError> {
+                ::core::result::Result::Ok(Self)
+            }
+            pub fn load_burnpack(
+                _path: impl ::core::convert::AsRef<::std::path::Path>,
+                _device: &#krate::__private::burn::tensor::Device,
+            ) -> ::core::result::Result<Self, #krate::LoadError> {
+                ::core::result::Result::Ok(Self)
+            }
+            pub fn save_burnpack(
+                &self,
+                _path: impl ::core::convert::AsRef<::std::path::Path>,
+            ) -> ::core::result::Result<(), #krate::LoadError> {
+                ::core::result::Result::Ok(())
             }
         }
     }
@@ -373,6 +446,20 @@ fn forward_steps(net: &Network) -> Vec<TokenStream> {
                 quote!(#x.flatten::<2>(1, 3))
             }
             (Config::Flatten, None) => quote!(#x),
+            // `check.rs` gave this upsample layer no field: it is emitted as
+            // PyTorch's resampling with a non-integer scale factor.
+            (Config::Upsample(u), None) => match (u.pytorch_scale(), l.output) {
+                (Some([sh, sw]), Shape::Map([_, h, w])) => {
+                    let (sh, sw) = (Literal::f64_unsuffixed(sh), Literal::f64_unsuffixed(sw));
+                    let size = pair([h, w]);
+                    let krate = &net.krate;
+                    let bilinear = u.bilinear;
+                    quote!(#krate::__private::resample(#x, #size, [#sh, #sw], #bilinear))
+                }
+                _ => quote!(::core::compile_error!(
+                    "cnn!: internal error: an upsample layer lost its field"
+                )),
+            },
             (Config::Activation { act: a, slope }, None) => match a {
                 Activation::Relu => act("relu"),
                 Activation::LeakyRelu => {

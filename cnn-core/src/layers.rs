@@ -617,6 +617,18 @@ pub struct Upsample {
     pub align_corners: Option<bool>,
 }
 
+impl Upsample {
+    /// The scale factor when PyTorch's coordinate mapping (`1 / scale_factor`)
+    /// differs from burn's `Interpolate2d` (`in / out`): a non-integer factor
+    /// without `align_corners` (which ignores the factor). Such layers are
+    /// emitted as the runtime's `resample` instead of an `Interpolate2d` field.
+    pub fn pytorch_scale(&self) -> Option<[f64; 2]> {
+        let scale = self.scale?;
+        let integer = scale.iter().all(|s| s.fract() == 0.0);
+        (!integer && self.align_corners != Some(true)).then_some(scale)
+    }
+}
+
 /// Looks up a layer name.
 pub fn spec(name: &str) -> Option<&'static Spec> {
     TABLE.iter().find(|s| s.name == name)

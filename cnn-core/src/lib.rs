@@ -9,6 +9,7 @@
 //! | [`shape`] | pure arithmetic: output sizes, parameters, MACs, receptive fields |
 //! | [`check`] | AST → validated model, one function per rule |
 //! | [`model`] | the validated network |
+//! | [`pytorch`] | model → the equivalent `nn.Sequential` source |
 //! | [`expand`](mod@expand) | model → tokens |
 //! | [`diag`] | error accumulation, did-you-mean, warnings |
 
@@ -18,6 +19,7 @@ pub mod diag;
 pub mod expand;
 pub mod layers;
 pub mod model;
+pub mod pytorch;
 pub mod shape;
 
 use proc_macro2::TokenStream;

@@ -56,9 +56,20 @@
 //! The full DSL reference (grammar, layer table, error gallery) is in the
 //! repository's README.md.
 
+mod device;
 mod info;
+mod load;
+mod resample;
 
+#[cfg(feature = "flex")]
+pub use device::flex;
+#[cfg(feature = "wgpu")]
+pub use device::gpu;
+#[cfg(feature = "ndarray")]
+pub use device::ndarray;
+pub use device::{cpu, device};
 pub use info::{InputError, LayerInfo, Summary};
+pub use load::{LoadError, Mismatch};
 
 /// Re-export of the burn version the generated code is written against.
 pub use burn;
@@ -84,6 +95,8 @@ macro_rules! cnn {
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::load::{Format, load, save};
+    pub use crate::resample::resample;
     pub use ::burn;
     pub use cnn_macros::cnn_impl;
 }

@@ -169,6 +169,9 @@ mod __cnn_LeNet {
                 jump: ::core::option::Option::None,
             },
         ];
+        /// The equivalent PyTorch `nn.Sequential`, whose state_dict keys
+        /// [`Self::load_pytorch`] reads.
+        pub const PYTORCH: &'static str = "nn.Sequential(\n    nn.Conv2d(1, 6, kernel_size=5),\n    nn.ReLU(),\n    nn.MaxPool2d(kernel_size=2),\n    nn.Conv2d(6, 16, kernel_size=5),\n    nn.ReLU(),\n    nn.MaxPool2d(kernel_size=2),\n    nn.Flatten(),\n    nn.Linear(256, 120),\n    nn.ReLU(),\n    nn.Linear(120, 84),\n    nn.ReLU(),\n    nn.Linear(84, 10),\n    nn.Softmax(dim=1),\n)";
         /// Builds the network with freshly initialised weights on `device`.
         pub fn init(device: &burn::tensor::Device) -> Self {
             Self {
@@ -223,6 +226,62 @@ mod __cnn_LeNet {
         /// The layer table: output shapes, parameters, MACs and receptive fields.
         pub fn summary() -> ::cnn_runtime::Summary {
             ::cnn_runtime::Summary::new("LeNet", &Self::INPUT_SHAPE, Self::LAYERS)
+        }
+        /// Builds the network from a PyTorch `.pt` state_dict saved from [`Self::PYTORCH`]
+        /// (keys `"0.weight"`, `"3.bias"`, … by layer position).
+        pub fn load_pytorch(
+            path: impl ::core::convert::AsRef<::std::path::Path>,
+            device: &burn::tensor::Device,
+        ) -> ::core::result::Result<Self, ::cnn_runtime::LoadError> {
+            Self::load_from(
+                ::cnn_runtime::__private::Format::Pytorch,
+                path.as_ref(),
+                device,
+            )
+        }
+        /// Builds the network from a `.safetensors` file with [`Self::PYTORCH`]'s keys.
+        pub fn load_safetensors(
+            path: impl ::core::convert::AsRef<::std::path::Path>,
+            device: &burn::tensor::Device,
+        ) -> ::core::result::Result<Self, ::cnn_runtime::LoadError> {
+            Self::load_from(
+                ::cnn_runtime::__private::Format::Safetensors,
+                path.as_ref(),
+                device,
+            )
+        }
+        /// Builds the network from a file written by [`Self::save_burnpack`].
+        pub fn load_burnpack(
+            path: impl ::core::convert::AsRef<::std::path::Path>,
+            device: &burn::tensor::Device,
+        ) -> ::core::result::Result<Self, ::cnn_runtime::LoadError> {
+            Self::load_from(
+                ::cnn_runtime::__private::Format::Burnpack,
+                path.as_ref(),
+                device,
+            )
+        }
+        /// Saves the weights in burn's burnpack format.
+        pub fn save_burnpack(
+            &self,
+            path: impl ::core::convert::AsRef<::std::path::Path>,
+        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+            ::cnn_runtime::__private::save(self, "LeNet", path.as_ref())
+        }
+        fn load_from(
+            format: ::cnn_runtime::__private::Format,
+            path: &::std::path::Path,
+            device: &burn::tensor::Device,
+        ) -> ::core::result::Result<Self, ::cnn_runtime::LoadError> {
+            let mut network = Self::init(device);
+            ::cnn_runtime::__private::load(
+                &mut network,
+                "LeNet",
+                Self::LAYERS,
+                format,
+                path,
+            )?;
+            ::core::result::Result::Ok(network)
         }
     }
 }

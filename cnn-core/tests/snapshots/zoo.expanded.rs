@@ -226,6 +226,9 @@ mod __cnn_Zoo {
                 jump: ::core::option::Option::None,
             },
         ];
+        /// The equivalent PyTorch `nn.Sequential`, whose state_dict keys
+        /// [`Self::load_pytorch`] reads.
+        pub const PYTORCH: &'static str = "nn.Sequential(\n    nn.Conv2d(3, 8, kernel_size=3, padding='same', dilation=2, bias=False),\n    nn.BatchNorm2d(8, eps=0.001, momentum=0.01),\n    nn.LeakyReLU(negative_slope=0.2),\n    nn.Conv2d(8, 8, kernel_size=4, padding='same', groups=8),\n    nn.GELU(),\n    nn.MaxPool2d(kernel_size=3, stride=2, padding=1, ceil_mode=True),\n    nn.SiLU(),\n    nn.ConvTranspose2d(8, 4, kernel_size=3, stride=2, padding=1, output_padding=1, bias=False),\n    nn.Tanh(),\n    nn.AvgPool2d(kernel_size=2, padding=1, count_include_pad=False),\n    nn.Sigmoid(),\n    nn.Upsample(scale_factor=2.0, mode='bilinear'),\n    nn.Upsample(size=(10, 12), mode='nearest'),\n    nn.AdaptiveAvgPool2d((2, 3)),\n    nn.Dropout(p=0.25),\n    nn.Flatten(),\n    nn.Linear(24, 5, bias=False),\n    nn.LogSoftmax(dim=1),\n)";
         /// Builds the network with freshly initialised weights on `device`.
         pub fn init(device: &burn::tensor::Device) -> Self {
             Self {
@@ -319,6 +322,62 @@ mod __cnn_Zoo {
         /// The layer table: output shapes, parameters, MACs and receptive fields.
         pub fn summary() -> ::cnn_runtime::Summary {
             ::cnn_runtime::Summary::new("Zoo", &Self::INPUT_SHAPE, Self::LAYERS)
+        }
+        /// Builds the network from a PyTorch `.pt` state_dict saved from [`Self::PYTORCH`]
+        /// (keys `"0.weight"`, `"3.bias"`, … by layer position).
+        pub fn load_pytorch(
+            path: impl ::core::convert::AsRef<::std::path::Path>,
+            device: &burn::tensor::Device,
+        ) -> ::core::result::Result<Self, ::cnn_runtime::LoadError> {
+            Self::load_from(
+                ::cnn_runtime::__private::Format::Pytorch,
+                path.as_ref(),
+                device,
+            )
+        }
+        /// Builds the network from a `.safetensors` file with [`Self::PYTORCH`]'s keys.
+        pub fn load_safetensors(
+            path: impl ::core::convert::AsRef<::std::path::Path>,
+            device: &burn::tensor::Device,
+        ) -> ::core::result::Result<Self, ::cnn_runtime::LoadError> {
+            Self::load_from(
+                ::cnn_runtime::__private::Format::Safetensors,
+                path.as_ref(),
+                device,
+            )
+        }
+        /// Builds the network from a file written by [`Self::save_burnpack`].
+        pub fn load_burnpack(
+            path: impl ::core::convert::AsRef<::std::path::Path>,
+            device: &burn::tensor::Device,
+        ) -> ::core::result::Result<Self, ::cnn_runtime::LoadError> {
+            Self::load_from(
+                ::cnn_runtime::__private::Format::Burnpack,
+                path.as_ref(),
+                device,
+            )
+        }
+        /// Saves the weights in burn's burnpack format.
+        pub fn save_burnpack(
+            &self,
+            path: impl ::core::convert::AsRef<::std::path::Path>,
+        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+            ::cnn_runtime::__private::save(self, "Zoo", path.as_ref())
+        }
+        fn load_from(
+            format: ::cnn_runtime::__private::Format,
+            path: &::std::path::Path,
+            device: &burn::tensor::Device,
+        ) -> ::core::result::Result<Self, ::cnn_runtime::LoadError> {
+            let mut network = Self::init(device);
+            ::cnn_runtime::__private::load(
+                &mut network,
+                "Zoo",
+                Self::LAYERS,
+                format,
+                path,
+            )?;
+            ::core::result::Result::Ok(network)
         }
     }
 }

@@ -1,0 +1,429 @@
+//! Weights in and out: PyTorch `.pt` state_dicts and `.safetensors` files
+//! saved from the equivalent `nn.Sequential` (keys `"0.weight"`, `"3.bias"`,
+//! … by layer position), and burn's own burnpack format. The formats are
+//! read by burn-store; this module maps PyTorch's positions onto the
+//! generated fields and turns every way a file can fail to fit into a
+//! [`LoadError`] that names the layer, the key and both shapes.
+//!
+//! Loading goes into a freshly built network that is returned only when every
+//! tensor fitted, so a caller never receives a half-loaded model.
+
+use crate::LayerInfo;
+use burn::store::{
+    ApplyError, ApplyResult, BurnpackStore, KeyRemapper, ModuleSnapshot, ModuleStore,
+    PyTorchToBurnAdapter, PytorchStore, SafetensorsStore,
+};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Why weights could not be loaded or saved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadError {
+    /// The file could not be read as a weight file of that format: missing,
+    /// truncated, corrupt, or another format.
+    File {
+        /// The network being loaded.
+        network: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What the reader said.
+        message: String,
+    },
+    /// The file was read, but its tensors do not fit the network.
+    Mismatch {
+        /// The network being loaded.
+        network: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Every tensor that did not fit.
+        problems: Vec<Mismatch>,
+    },
+}
+
+/// One tensor of a weight file that does not fit the network. Shapes are
+/// given in PyTorch's layout (a linear weight is `[out, in]`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mismatch {
+    /// The network has the tensor, the file does not.
+    Missing {
+        /// The layer's DSL text, `conv(6, 16, 5)`.
+        layer: &'static str,
+        /// The key PyTorch would use, `3.weight`.
+        key: String,
+        /// The shape the layer expects.
+        expected: Vec<usize>,
+    },
+    /// The file's tensor has another shape than the layer's.
+    Shape {
+        /// The layer's DSL text.
+        layer: &'static str,
+        /// The key in the file.
+        key: String,
+        /// The shape the layer expects.
+        expected: Vec<usize>,
+        /// The shape in the file.
+        found: Vec<usize>,
+    },
+    /// The file's tensor has another element type (the network is `f32`).
+    DType {
+        /// The layer's DSL text.
+        layer: &'static str,
+        /// The key in the file.
+        key: String,
+        /// The element type the layer expects.
+        expected: String,
+        /// The element type in the file.
+        found: String,
+    },
+    /// The file has a tensor no layer takes.
+    Unexpected {
+        /// The key in the file.
+        key: String,
+        /// Its shape.
+        shape: Vec<usize>,
+    },
+    /// The file's tensor could not be read or converted.
+    Unreadable {
+        /// The key in the file.
+        key: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+fn dims(d: &[usize]) -> String {
+    let parts: Vec<String> = d.iter().map(ToString::to_string).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mismatch::Missing {
+                layer,
+                key,
+                expected,
+            } => {
+                write!(
+                    f,
+                    "`{layer}` needs `{key}` {}, which the file lacks",
+                    dims(expected)
+                )
+            }
+            Mismatch::Shape {
+                layer,
+                key,
+                expected,
+                found,
+            } => {
+                write!(
+                    f,
+                    "`{layer}` expects `{key}` {}, found {}",
+                    dims(expected),
+                    dims(found)
+                )
+            }
+            Mismatch::DType {
+                layer,
+                key,
+                expected,
+                found,
+            } => {
+                write!(f, "`{layer}` expects `{key}` of {expected}, found {found}")
+            }
+            Mismatch::Unexpected { key, shape } => {
+                write!(
+                    f,
+                    "the file has `{key}` {}, which no layer takes",
+                    dims(shape)
+                )
+            }
+            Mismatch::Unreadable { key, message } => write!(f, "`{key}` cannot be read: {message}"),
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::File {
+                network,
+                path,
+                message,
+            } => {
+                write!(
+                    f,
+                    "cannot load `{network}` from {}: {message}",
+                    path.display()
+                )
+            }
+            LoadError::Mismatch {
+                network,
+                path,
+                problems,
+            } => {
+                write!(f, "cannot load `{network}` from {}: ", path.display())?;
+                if let [one] = problems.as_slice() {
+                    return write!(f, "{one}");
+                }
+                write!(f, "{} tensors do not fit", problems.len())?;
+                for p in problems {
+                    write!(f, "\n  - {p}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// The weight formats a generated network reads.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A PyTorch `.pt` / `.pth` file holding a state_dict.
+    Pytorch,
+    /// A `.safetensors` file saved from a PyTorch state_dict.
+    Safetensors,
+    /// burn's burnpack format, as written by `save_burnpack`.
+    Burnpack,
+}
+
+/// The PyTorch position of each layer with weights, and its field:
+/// `(3, "conv2")` for `nn.Sequential` index 3.
+fn positions(
+    layers: &'static [LayerInfo],
+) -> impl Iterator<Item = (usize, &'static LayerInfo, &'static str)> {
+    layers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| Some((i, l, l.field?)))
+}
+
+/// `conv2.weight` → (`conv(6, 16, 5)`, `3.weight`), for messages.
+fn pytorch_key(layers: &'static [LayerInfo], path: &str) -> (&'static str, String) {
+    for (i, layer, field) in positions(layers) {
+        if let Some(rest) = path.strip_prefix(field).and_then(|r| r.strip_prefix('.')) {
+            let rest = match rest {
+                // burn names batchnorm's affine parameters gamma and beta.
+                "gamma" => "weight",
+                "beta" => "bias",
+                other => other,
+            };
+            return (layer.dsl, format!("{i}.{rest}"));
+        }
+    }
+    ("", path.to_string())
+}
+
+/// burn stores a linear weight as `[in, out]`; messages use PyTorch's `[out, in]`.
+fn pytorch_shape(layer: &str, key: &str, shape: &[usize]) -> Vec<usize> {
+    let mut shape = shape.to_vec();
+    if layer.starts_with("linear") && key.ends_with(".weight") {
+        shape.reverse();
+    }
+    shape
+}
+
+/// Loads `path` into `model`, which must be freshly built: on error the
+/// caller drops it. Hidden: the generated `load_*` methods call it.
+#[doc(hidden)]
+pub fn load<M: ModuleSnapshot>(
+    model: &mut M,
+    network: &'static str,
+    layers: &'static [LayerInfo],
+    format: Format,
+    path: &Path,
+) -> Result<(), LoadError> {
+    let file_error = |message: String| LoadError::File {
+        network,
+        path: path.to_path_buf(),
+        message,
+    };
+    let patterns: Vec<(String, String)> = positions(layers)
+        .map(|(i, _, field)| (format!(r"^{i}\.(.+)$"), format!("{field}.$1")))
+        .collect();
+    let remapper = KeyRemapper::from_patterns(patterns).map_err(|e| file_error(e.to_string()))?;
+    let expected: BTreeMap<String, Vec<usize>> = model
+        .collect(None, None, false)
+        .into_iter()
+        .map(|t| (t.name.clone(), t.shape.to_vec()))
+        .collect();
+    let (result, found) = match format {
+        Format::Pytorch => {
+            let mut store = PytorchStore::from_file(path)
+                .remap(remapper)
+                .map_indices_contiguous(false)
+                .allow_partial(true)
+                .validate(false);
+            let found = shapes(
+                store
+                    .get_all_tensors()
+                    .map_err(|e| file_error(e.to_string()))?,
+            );
+            (
+                model
+                    .load_from(&mut store)
+                    .map_err(|e| file_error(e.to_string()))?,
+                found,
+            )
+        }
+        Format::Safetensors => {
+            if let Err(e) = std::fs::metadata(path) {
+                return Err(file_error(e.to_string()));
+            }
+            let mut store = SafetensorsStore::from_file(path)
+                .with_from_adapter(PyTorchToBurnAdapter)
+                .remap(remapper)
+                .allow_partial(true)
+                .validate(false);
+            let found = shapes(
+                store
+                    .get_all_tensors()
+                    .map_err(|e| file_error(e.to_string()))?,
+            );
+            (
+                model
+                    .load_from(&mut store)
+                    .map_err(|e| file_error(e.to_string()))?,
+                found,
+            )
+        }
+        Format::Burnpack => {
+            let mut store = BurnpackStore::from_file(path)
+                .auto_extension(false)
+                .allow_partial(true)
+                .validate(false);
+            let found = shapes(
+                store
+                    .get_all_tensors()
+                    .map_err(|e| file_error(e.to_string()))?,
+            );
+            (
+                model
+                    .load_from(&mut store)
+                    .map_err(|e| file_error(e.to_string()))?,
+                found,
+            )
+        }
+    };
+    let problems = mismatches(layers, &expected, &found, result, format);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(LoadError::Mismatch {
+            network,
+            path: path.to_path_buf(),
+            problems,
+        })
+    }
+}
+
+fn shapes(
+    tensors: &BTreeMap<String, burn::store::burn_pack::Tensor>,
+) -> BTreeMap<String, Vec<usize>> {
+    tensors
+        .iter()
+        .map(|(k, t)| (k.clone(), t.shape.to_vec()))
+        .collect()
+}
+
+fn mismatches(
+    layers: &'static [LayerInfo],
+    expected: &BTreeMap<String, Vec<usize>>,
+    found: &BTreeMap<String, Vec<usize>>,
+    result: ApplyResult,
+    format: Format,
+) -> Vec<Mismatch> {
+    // Names in messages are the file's: PyTorch positions, except for burnpack.
+    let name = |path: &str| -> (&'static str, String) {
+        let (layer, key) = pytorch_key(layers, path);
+        if format == Format::Burnpack {
+            (layer, path.to_string())
+        } else {
+            (layer, key)
+        }
+    };
+    let shape = |layer: &str, key: &str, s: &[usize]| {
+        if format == Format::Burnpack {
+            s.to_vec()
+        } else {
+            pytorch_shape(layer, key, s)
+        }
+    };
+    let mut problems = Vec::new();
+    for error in result.errors {
+        problems.push(match error {
+            ApplyError::ShapeMismatch { path, .. } => {
+                let (layer, key) = name(&path);
+                let expected = expected.get(&path).cloned().unwrap_or_default();
+                // Read before the adapter runs: already in the file's own layout.
+                let found = found.get(&path).cloned().unwrap_or_default();
+                Mismatch::Shape {
+                    layer,
+                    expected: shape(layer, &key, &expected),
+                    found,
+                    key,
+                }
+            }
+            ApplyError::DTypeMismatch {
+                path,
+                expected,
+                found,
+            } => {
+                let (layer, key) = name(&path);
+                Mismatch::DType {
+                    layer,
+                    key,
+                    expected: format!("{expected:?}"),
+                    found: format!("{found:?}"),
+                }
+            }
+            ApplyError::AdapterError { path, message }
+            | ApplyError::LoadError { path, message } => Mismatch::Unreadable {
+                key: name(&path).1,
+                message,
+            },
+        });
+    }
+    for (path, _) in result.missing {
+        let (layer, key) = name(&path);
+        let expected = expected.get(&path).cloned().unwrap_or_default();
+        problems.push(Mismatch::Missing {
+            layer,
+            expected: shape(layer, &key, &expected),
+            key,
+        });
+    }
+    for path in result.unused {
+        // PyTorch's batchnorm counts its updates in a buffer burn has no use for.
+        if path.ends_with("num_batches_tracked") {
+            continue;
+        }
+        let shape = found.get(&path).cloned().unwrap_or_default();
+        problems.push(Mismatch::Unexpected {
+            key: name(&path).1,
+            shape,
+        });
+    }
+    problems
+}
+
+/// Saves `model` in burn's burnpack format. Hidden: `save_burnpack` calls it.
+#[doc(hidden)]
+pub fn save<M: ModuleSnapshot>(
+    model: &M,
+    network: &'static str,
+    path: &Path,
+) -> Result<(), LoadError> {
+    let mut store = BurnpackStore::from_file(path)
+        .auto_extension(false)
+        .overwrite(true);
+    model.save_into(&mut store).map_err(|e| LoadError::File {
+        network,
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
