@@ -30,7 +30,7 @@ pub fn cpu() -> Device {
     }
     #[cfg(all(not(feature = "flex"), feature = "ndarray"))]
     {
-        Device::ndarray()
+        ndarray()
     }
     #[cfg(not(any(feature = "flex", feature = "ndarray")))]
     {
@@ -46,6 +46,7 @@ pub fn flex() -> Device {
 
 /// burn's ndarray backend (deprecated upstream in burn 0.22; kept working here).
 #[cfg(feature = "ndarray")]
+#[allow(deprecated)] // burn deprecates ndarray in favour of flex; our users still ask for it.
 pub fn ndarray() -> Device {
     Device::ndarray()
 }
