@@ -382,7 +382,7 @@ fn field_name(
 ) -> Option<syn::Ident> {
     let stateless = match b.config() {
         Config::Activation { .. } | Config::Flatten => true,
-        Config::Upsample(u) => u.pytorch_scale().is_some(),
+        Config::Upsample(u) => u.resampled(),
         _ => false,
     };
     if stateless {

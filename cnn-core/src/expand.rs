@@ -8,7 +8,7 @@
 //! qualified through the forwarded `$crate`, so shadowed `Result`, `Option` or
 //! `burn` at the call site change nothing.
 
-use crate::layers::{Activation, Config, ConvPadding, Upsample};
+use crate::layers::{Activation, Config, ConvPadding};
 use crate::model::{Layer, Network, Shape, Stub};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -394,27 +394,17 @@ fn init(l: &Layer) -> Option<TokenStream> {
             let p = Literal::f64_unsuffixed(*p);
             quote!(burn::nn::DropoutConfig::new(#p).init())
         }
-        Config::Upsample(Upsample {
-            bilinear,
-            align_corners,
-            ..
-        }) => {
+        // Only nearest layers with sizes or integer factors get a field (see
+        // `Upsample::resampled`); burn's nearest mode is PyTorch's floor mapping.
+        Config::Upsample(_) => {
             let Shape::Map([_, h, w]) = l.output else {
                 return None;
             };
             let size = pair([h, w]);
-            let mode = if *bilinear {
-                quote!(Linear)
-            } else {
-                quote!(Nearest)
-            };
-            // PyTorch's align_corners defaults to false; burn's to true.
-            let align = align_corners.unwrap_or(false);
             quote! {
                 burn::nn::interpolate::Interpolate2dConfig::new()
                     .with_output_size(::core::option::Option::Some(#size))
-                    .with_mode(burn::nn::interpolate::InterpolateMode::#mode)
-                    .with_align_corners(#align)
+                    .with_mode(burn::nn::interpolate::InterpolateMode::Nearest)
                     .init()
             }
         }
@@ -447,17 +437,24 @@ fn forward_steps(net: &Network) -> Vec<TokenStream> {
             }
             (Config::Flatten, None) => quote!(#x),
             // `check.rs` gave this upsample layer no field: it is emitted as
-            // PyTorch's resampling with a non-integer scale factor.
-            (Config::Upsample(u), None) => match (u.pytorch_scale(), l.output) {
-                (Some([sh, sw]), Shape::Map([_, h, w])) => {
-                    let (sh, sw) = (Literal::f64_unsuffixed(sh), Literal::f64_unsuffixed(sw));
+            // PyTorch's resampling (see `Upsample::resampled`).
+            (Config::Upsample(u), None) => match l.output {
+                Shape::Map([_, h, w]) => {
                     let size = pair([h, w]);
+                    let scale = match u.scale {
+                        Some([sh, sw]) => {
+                            let (sh, sw) =
+                                (Literal::f64_unsuffixed(sh), Literal::f64_unsuffixed(sw));
+                            quote!(::core::option::Option::Some([#sh, #sw]))
+                        }
+                        None => quote!(::core::option::Option::None),
+                    };
                     let krate = &net.krate;
-                    let bilinear = u.bilinear;
-                    quote!(#krate::__private::resample(#x, #size, [#sh, #sw], #bilinear))
+                    let (bilinear, align) = (u.bilinear, u.align_corners == Some(true));
+                    quote!(#krate::__private::resample(#x, #size, #scale, #bilinear, #align))
                 }
-                _ => quote!(::core::compile_error!(
-                    "cnn!: internal error: an upsample layer lost its field"
+                Shape::Flat(_) => quote!(::core::compile_error!(
+                    "cnn!: internal error: upsample on flat features"
                 )),
             },
             (Config::Activation { act: a, slope }, None) => match a {

@@ -618,14 +618,16 @@ pub struct Upsample {
 }
 
 impl Upsample {
-    /// The scale factor when PyTorch's coordinate mapping (`1 / scale_factor`)
-    /// differs from burn's `Interpolate2d` (`in / out`): a non-integer factor
-    /// without `align_corners` (which ignores the factor). Such layers are
-    /// emitted as the runtime's `resample` instead of an `Interpolate2d` field.
-    pub fn pytorch_scale(&self) -> Option<[f64; 2]> {
-        let scale = self.scale?;
-        let integer = scale.iter().all(|s| s.fract() == 0.0);
-        (!integer && self.align_corners != Some(true)).then_some(scale)
+    /// Whether the layer is emitted as the runtime's `resample` (PyTorch's
+    /// formula as matrix products) instead of burn's `Interpolate2d`: every
+    /// bilinear layer (burn's wgpu kernel with `align_corners = false` differs
+    /// from PyTorch), and nearest with a non-integer `scale_factor` (PyTorch
+    /// maps coordinates with `1 / scale_factor`, burn with `in / out`).
+    pub fn resampled(&self) -> bool {
+        let fractional = self
+            .scale
+            .is_some_and(|s| s.iter().any(|f| f.fract() != 0.0));
+        self.bilinear || fractional
     }
 }
 

@@ -40,10 +40,8 @@ mod __cnn_Zoo {
         pub conv_transpose1: burn::nn::conv::ConvTranspose2d,
         /// `avgpool(2, padding = 1, count_include_pad = false)`: [N, 4, 18, 18] → [N, 4, 10, 10]
         pub avgpool1: burn::nn::pool::AvgPool2d,
-        /// `upsample(scale_factor = 2, mode = bilinear)`: [N, 4, 10, 10] → [N, 4, 20, 20]
-        pub upsample1: burn::nn::interpolate::Interpolate2d,
         /// `upsample(size = (10, 12))`: [N, 4, 20, 20] → [N, 4, 10, 12]
-        pub upsample2: burn::nn::interpolate::Interpolate2d,
+        pub upsample1: burn::nn::interpolate::Interpolate2d,
         /// `adaptive_avgpool((2, 3))`: [N, 4, 10, 12] → [N, 4, 2, 3]
         pub adaptive_avgpool1: burn::nn::pool::AdaptiveAvgPool2d,
         /// `dropout(0.25)`: [N, 4, 2, 3] → [N, 4, 2, 3]
@@ -164,7 +162,7 @@ mod __cnn_Zoo {
             },
             ::cnn_runtime::LayerInfo {
                 dsl: "upsample(scale_factor = 2, mode = bilinear)",
-                field: ::core::option::Option::Some("upsample1"),
+                field: ::core::option::Option::None,
                 output_shape: &[4, 20, 20],
                 params: 0,
                 macs: 0,
@@ -173,7 +171,7 @@ mod __cnn_Zoo {
             },
             ::cnn_runtime::LayerInfo {
                 dsl: "upsample(size = (10, 12))",
-                field: ::core::option::Option::Some("upsample2"),
+                field: ::core::option::Option::Some("upsample1"),
                 output_shape: &[4, 10, 12],
                 params: 0,
                 macs: 0,
@@ -264,14 +262,8 @@ mod __cnn_Zoo {
                     .with_count_include_pad(false)
                     .init(),
                 upsample1: burn::nn::interpolate::Interpolate2dConfig::new()
-                    .with_output_size(::core::option::Option::Some([20, 20]))
-                    .with_mode(burn::nn::interpolate::InterpolateMode::Linear)
-                    .with_align_corners(false)
-                    .init(),
-                upsample2: burn::nn::interpolate::Interpolate2dConfig::new()
                     .with_output_size(::core::option::Option::Some([10, 12]))
                     .with_mode(burn::nn::interpolate::InterpolateMode::Nearest)
-                    .with_align_corners(false)
                     .init(),
                 adaptive_avgpool1: burn::nn::pool::AdaptiveAvgPool2dConfig::new([2, 3])
                     .init(),
@@ -310,8 +302,14 @@ mod __cnn_Zoo {
             let x = burn::tensor::activation::tanh(x);
             let x = self.avgpool1.forward(x);
             let x = burn::tensor::activation::sigmoid(x);
+            let x = ::cnn_runtime::__private::resample(
+                x,
+                [20, 20],
+                ::core::option::Option::Some([2.0, 2.0]),
+                true,
+                false,
+            );
             let x = self.upsample1.forward(x);
-            let x = self.upsample2.forward(x);
             let x = self.adaptive_avgpool1.forward(x);
             let x = self.dropout1.forward(x);
             let x = x.flatten::<2>(1, 3);
