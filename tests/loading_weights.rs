@@ -6,13 +6,11 @@ use cnn::burn::tensor::{Device, Distribution, Tensor};
 use cnn::{LoadError, Mismatch, cnn};
 use std::path::PathBuf;
 
-cnn! {
-    /// The network the fixture's weights belong to.
-    struct LeNet: [1, 28, 28] {
-        conv(1, 6, 5) relu maxpool(2) conv(6, 16, 5) relu maxpool(2)
-        flatten linear(256, 120) relu linear(120, 84) relu linear(84, 10) softmax
-    }
+mod common;
 
+use common::{LeNet, fixture};
+
+cnn! {
     /// Twelve classes instead of ten: the last layer's shapes differ.
     struct TwelveClasses: [1, 28, 28] {
         conv(1, 6, 5) relu maxpool(2) conv(6, 16, 5) relu maxpool(2)
@@ -30,12 +28,6 @@ cnn! {
         conv(1, 6, 5) relu maxpool(2) conv(6, 16, 5) relu maxpool(2)
         flatten linear(256, 120) relu linear(120, 84) relu
     }
-}
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
 }
 
 fn scratch(name: &str) -> PathBuf {

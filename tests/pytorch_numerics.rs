@@ -6,84 +6,14 @@
 //! Each network's `PYTORCH` source must equal the script's, so both sides
 //! describe the same network.
 
-use cnn::burn::tensor::{Device, Tensor, TensorData};
-use cnn::cnn;
-use std::path::PathBuf;
+mod common;
 
-cnn! {
-    struct LeNet: [1, 28, 28] {
-        conv(1, 6, 5) relu maxpool(2) conv(6, 16, 5) relu maxpool(2)
-        flatten linear(256, 120) relu linear(120, 84) relu linear(84, 10) softmax
-    }
-
-    struct Zoo: [3, 16, 16] {
-        conv(3, 8, 3, padding = same, dilation = 2, bias = false) batchnorm(8, eps = 0.001)
-        leaky_relu(0.2) conv(8, 8, 4, padding = same, groups = 8) gelu
-        maxpool(3, stride = 2, padding = 1, ceil_mode = true) silu
-        conv_transpose(8, 4, 3, stride = 2, padding = 1, output_padding = 1, bias = false) tanh
-        avgpool(2, padding = 1, count_include_pad = false) sigmoid
-        upsample(scale_factor = 2, mode = bilinear) upsample(size = (10, 12))
-        adaptive_avgpool((2, 3)) dropout(0.25) flatten linear(24, 5, bias = false) log_softmax
-    }
-
-    #[allow(deprecated)]
-    struct Pools: [2, 11, 13] {
-        maxpool(3, stride = 2, padding = 1, dilation = 2) avgpool(2, ceil_mode = true)
-        conv(2, 4, (2, 3), stride = (1, 2), padding = (1, 0)) avgpool(3, stride = 1, padding = 1)
-        adaptive_avgpool((3, 2)) maxpool(2, stride = 1, ceil_mode = true)
-    }
-
-    struct Upsampling: [2, 5, 7] {
-        upsample(scale_factor = 2, mode = bilinear, align_corners = true)
-        upsample(scale_factor = 3)
-        upsample(size = (9, 11), mode = bilinear)
-        upsample(scale_factor = 1.5, mode = bilinear)
-    }
-
-    #[allow(deprecated)]
-    struct Separable: [4, 9, 9] {
-        conv(4, 4, 3, groups = 4) conv(4, 8, 1) batchnorm(8) relu
-        conv_transpose(8, 4, 3, stride = 2, groups = 2, dilation = 2) sigmoid
-        conv(4, 2, 3, stride = 2, padding = 2, dilation = 2)
-    }
-}
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
+use cnn::burn::tensor::Device;
+use common::{LeNet, Pools, Separable, Upsampling, Zoo, fixture, io, max_abs_error};
 
 fn networks() -> serde_json::Value {
     let text = std::fs::read_to_string(fixture("networks.json")).expect("networks.json");
     serde_json::from_str(&text).expect("valid JSON")
-}
-
-/// The input batch and PyTorch's output, as tensors on `device`.
-fn io(name: &str, device: &Device) -> (Tensor<4>, Vec<f32>, Vec<usize>) {
-    let bytes = std::fs::read(fixture(&format!("{name}.io.safetensors"))).expect("io fixture");
-    let file = safetensors::SafeTensors::deserialize(&bytes).expect("safetensors");
-    let read = |key: &str| {
-        let view = file.tensor(key).expect("tensor in fixture");
-        let values: Vec<f32> = view
-            .data()
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        (values, view.shape().to_vec())
-    };
-    let (input, shape) = read("input");
-    let (output, out_shape) = read("output");
-    let input = Tensor::<4>::from_data(TensorData::new(input, shape), device);
-    (input, output, out_shape)
-}
-
-fn max_abs_error(ours: &[f32], theirs: &[f32]) -> f32 {
-    assert_eq!(ours.len(), theirs.len());
-    ours.iter()
-        .zip(theirs)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f32::max)
 }
 
 fn devices() -> Vec<(&'static str, Device)> {
@@ -107,7 +37,11 @@ macro_rules! agrees_with_pytorch {
                 "the fixture was written for another network"
             );
             for (backend, device) in devices() {
-                let (input, expected, shape) = io($name, &device);
+                let common::Io {
+                    input,
+                    output: expected,
+                    output_shape: shape,
+                } = io($name, &device);
                 for (format, net) in [
                     (
                         "pt",

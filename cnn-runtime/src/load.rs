@@ -251,64 +251,35 @@ pub fn load<M: ModuleSnapshot>(
         .into_iter()
         .map(|t| (t.name.clone(), t.shape.to_vec()))
         .collect();
-    let (result, found) = match format {
-        Format::Pytorch => {
-            let mut store = PytorchStore::from_file(path)
+    let applied = match format {
+        Format::Pytorch => apply(
+            model,
+            PytorchStore::from_file(path)
                 .remap(remapper)
                 .map_indices_contiguous(false)
                 .allow_partial(true)
-                .validate(false);
-            let found = shapes(
-                store
-                    .get_all_tensors()
-                    .map_err(|e| file_error(e.to_string()))?,
-            );
-            (
-                model
-                    .load_from(&mut store)
-                    .map_err(|e| file_error(e.to_string()))?,
-                found,
-            )
-        }
-        Format::Safetensors => {
-            if let Err(e) = std::fs::metadata(path) {
-                return Err(file_error(e.to_string()));
-            }
-            let mut store = SafetensorsStore::from_file(path)
-                .with_from_adapter(PyTorchToBurnAdapter)
-                .remap(remapper)
-                .allow_partial(true)
-                .validate(false);
-            let found = shapes(
-                store
-                    .get_all_tensors()
-                    .map_err(|e| file_error(e.to_string()))?,
-            );
-            (
-                model
-                    .load_from(&mut store)
-                    .map_err(|e| file_error(e.to_string()))?,
-                found,
-            )
-        }
-        Format::Burnpack => {
-            let mut store = BurnpackStore::from_file(path)
+                .validate(false),
+        ),
+        Format::Safetensors => match std::fs::metadata(path) {
+            Err(e) => Err(e.to_string()),
+            Ok(_) => apply(
+                model,
+                SafetensorsStore::from_file(path)
+                    .with_from_adapter(PyTorchToBurnAdapter)
+                    .remap(remapper)
+                    .allow_partial(true)
+                    .validate(false),
+            ),
+        },
+        Format::Burnpack => apply(
+            model,
+            BurnpackStore::from_file(path)
                 .auto_extension(false)
                 .allow_partial(true)
-                .validate(false);
-            let found = shapes(
-                store
-                    .get_all_tensors()
-                    .map_err(|e| file_error(e.to_string()))?,
-            );
-            (
-                model
-                    .load_from(&mut store)
-                    .map_err(|e| file_error(e.to_string()))?,
-                found,
-            )
-        }
+                .validate(false),
+        ),
     };
+    let (result, found) = applied.map_err(file_error)?;
     let problems = mismatches(layers, &expected, &found, result, format);
     if problems.is_empty() {
         Ok(())
@@ -321,13 +292,20 @@ pub fn load<M: ModuleSnapshot>(
     }
 }
 
-fn shapes(
-    tensors: &BTreeMap<String, burn::store::burn_pack::Tensor>,
-) -> BTreeMap<String, Vec<usize>> {
-    tensors
+/// Applies every tensor of `store` to `model`; also returns the shapes the
+/// file holds (after key remapping, before the PyTorch adapter runs).
+fn apply<M: ModuleSnapshot, S: ModuleStore>(
+    model: &mut M,
+    mut store: S,
+) -> Result<(ApplyResult, BTreeMap<String, Vec<usize>>), String> {
+    let found = store
+        .get_all_tensors()
+        .map_err(|e| e.to_string())?
         .iter()
         .map(|(k, t)| (k.clone(), t.shape.to_vec()))
-        .collect()
+        .collect();
+    let result = model.load_from(&mut store).map_err(|e| e.to_string())?;
+    Ok((result, found))
 }
 
 fn mismatches(
