@@ -6,18 +6,13 @@ use cnn::burn::module::Module;
 use cnn::burn::tensor::{Device, Distribution, Tensor};
 use cnn::cnn;
 
-cnn! {
-    /// One of everything, with non-default options.
-    struct Zoo: [3, 16, 16] {
-        conv(3, 8, 3, padding = same, dilation = 2, bias = false) batchnorm(8, eps = 0.001)
-        leaky_relu(0.2) conv(8, 8, 4, padding = same, groups = 8) gelu
-        maxpool(3, stride = 2, padding = 1, ceil_mode = true) silu
-        conv_transpose(8, 4, 3, stride = 2, padding = 1, output_padding = 1, bias = false) tanh
-        avgpool(2, padding = 1, count_include_pad = false) sigmoid
-        upsample(scale_factor = 2, mode = bilinear) upsample(size = (10, 12))
-        adaptive_avgpool((2, 3)) dropout(0.25) flatten linear(24, 5, bias = false) log_softmax
-    }
+mod common;
 
+// `Zoo` (one of everything, with non-default options) is shared with the
+// numerics tests.
+use common::Zoo;
+
+cnn! {
     /// Seed 004's depthwise separable convolution, then a transposed one.
     struct Separable: [64, 20, 20] {
         conv(64, 64, 3, groups = 64) conv(64, 32, 1) relu conv_transpose(32, 64, 3)
