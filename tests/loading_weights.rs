@@ -197,3 +197,141 @@ impl LoadEither for TwelveClasses {
         result.expect_err("the shapes differ")
     }
 }
+
+/// `lenet.safetensors` with every tensor converted to `dtype` by `convert`.
+fn lenet_as(name: &str, dtype: safetensors::Dtype, convert: fn(f32) -> Vec<u8>) -> PathBuf {
+    let bytes = std::fs::read(fixture("lenet.safetensors")).expect("fixture");
+    let file = safetensors::SafeTensors::deserialize(&bytes).expect("fixture parses");
+    let converted: Vec<(String, Vec<usize>, Vec<u8>)> = file
+        .tensors()
+        .into_iter()
+        .map(|(key, view)| {
+            let data = view
+                .data()
+                .chunks_exact(4)
+                .flat_map(|b| convert(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+                .collect();
+            (key, view.shape().to_vec(), data)
+        })
+        .collect();
+    let views: Vec<(String, safetensors::tensor::TensorView)> = converted
+        .iter()
+        .map(|(key, shape, data)| {
+            let view = safetensors::tensor::TensorView::new(dtype, shape.clone(), data)
+                .expect("consistent view");
+            (key.clone(), view)
+        })
+        .collect();
+    let path = scratch(name);
+    safetensors::serialize_to_file(views, None, &path).expect("write");
+    path
+}
+
+#[test]
+fn weights_of_another_dtype_load_converted_or_are_refused_by_name() {
+    let device = Device::default();
+    let reference = LeNet::load_safetensors(fixture("lenet.safetensors"), &device).expect("f32");
+    let x = Tensor::<4>::random([2, 1, 28, 28], Distribution::Normal(0.0, 1.0), &device);
+    let as_vec = |t: Tensor<2>| -> Vec<f32> {
+        t.into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .expect("f32")
+    };
+    let expected = as_vec(reference.forward(x.clone()));
+    // Float weights of another width are cast to the network's f32, as
+    // PyTorch's load_state_dict casts: outputs as close as the width allows.
+    for (name, dtype, convert, tolerance) in [
+        (
+            "lenet-f64.safetensors",
+            safetensors::Dtype::F64,
+            (|v: f32| f64::from(v).to_le_bytes().to_vec()) as fn(f32) -> Vec<u8>,
+            1e-6,
+        ),
+        (
+            "lenet-bf16.safetensors",
+            safetensors::Dtype::BF16,
+            // bfloat16 is the upper half of an f32.
+            (|v: f32| v.to_bits().to_le_bytes()[2..].to_vec()) as fn(f32) -> Vec<u8>,
+            0.05,
+        ),
+    ] {
+        let net = LeNet::load_safetensors(lenet_as(name, dtype, convert), &device)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let error = common::max_abs_error(&as_vec(net.forward(x.clone())), &expected);
+        assert!(error <= tolerance, "{name}: max error {error}");
+    }
+    // Integers are not weights: refused, naming the key and both dtypes.
+    let integers = lenet_as("lenet-i64.safetensors", safetensors::Dtype::I64, |v| {
+        (v.round() as i64).to_le_bytes().to_vec()
+    });
+    let problems = mismatches(LeNet::load_safetensors(integers, &device).expect_err("i64"));
+    assert!(
+        problems.iter().any(|p| matches!(p, Mismatch::DType { key, found, .. } if key == "0.weight" && found.contains("I64"))),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn hostile_headers_are_errors_and_allocate_nothing_they_declare() {
+    let device = Device::default();
+    let header = |json: &str, extra: usize| {
+        let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
+        bytes.extend(json.as_bytes());
+        bytes.extend(std::iter::repeat_n(0u8, extra));
+        bytes
+    };
+    let cases = [
+        // A header length of 1 TiB in a 16-byte file.
+        ("header-1tib.safetensors", {
+            let mut b = (1u64 << 40).to_le_bytes().to_vec();
+            b.extend(b"{}      ");
+            b
+        }),
+        // A tensor of 2^80 elements said to be in 16 bytes.
+        (
+            "huge-shape.safetensors",
+            header(
+                r#"{"0.weight":{"dtype":"F32","shape":[1099511627776,1099511627776],"data_offsets":[0,16]}}"#,
+                16,
+            ),
+        ),
+        // Consistent shape and offsets, but the data lies 1 EiB past the end.
+        (
+            "offsets-past-the-end.safetensors",
+            header(
+                r#"{"0.weight":{"dtype":"F32","shape":[268435456,1073741824],"data_offsets":[0,1152921504606846976]}}"#,
+                16,
+            ),
+        ),
+        ("not-json.safetensors", header("{\"0.weight\": [", 0)),
+    ];
+    for (name, bytes) in cases {
+        let path = scratch(name);
+        std::fs::write(&path, bytes).expect("write");
+        let error = LeNet::load_safetensors(&path, &device).expect_err(name);
+        assert!(matches!(error, LoadError::File { .. }), "{name}: {error}");
+    }
+
+    // burn's own format: cut short, or with its length field inflated.
+    let path = scratch("lenet-for-hostile.bpk");
+    LeNet::load_pytorch(fixture("lenet.pt"), &device)
+        .expect("loads")
+        .save_burnpack(&path)
+        .expect("saves");
+    let good = std::fs::read(&path).expect("read");
+    let mut inflated = good.clone();
+    for byte in inflated.iter_mut().skip(4).take(8) {
+        *byte = 0xff;
+    }
+    for (name, bytes) in [
+        ("truncated.bpk", good[..good.len() / 2].to_vec()),
+        ("inflated.bpk", inflated),
+        ("empty.bpk", Vec::new()),
+    ] {
+        let path = scratch(name);
+        std::fs::write(&path, bytes).expect("write");
+        let error = LeNet::load_burnpack(&path, &device).expect_err(name);
+        assert!(matches!(error, LoadError::File { .. }), "{name}: {error}");
+    }
+}

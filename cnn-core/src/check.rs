@@ -198,10 +198,7 @@ fn check_groups(b: &Bound, in_c: u64, out_c: u64, groups: u64, cx: &mut Ctxt) {
         .into_iter()
         .find(|(_, c)| c % groups != 0);
     if let Some((which, channels)) = bad {
-        let fit = (1..=groups)
-            .rev()
-            .find(|g| in_c.is_multiple_of(*g) && out_c.is_multiple_of(*g))
-            .unwrap_or(1);
+        let fit = shape::largest_common_divisor_up_to(in_c, out_c, groups);
         cx.error(
             b.span_of("groups").unwrap_or_else(Span::call_site),
             format!(
@@ -383,6 +380,7 @@ fn field_name(
     let stateless = match b.config() {
         Config::Activation { .. } | Config::Flatten => true,
         Config::Upsample(u) => u.resampled(),
+        Config::MaxPool(p) | Config::AvgPool(p) => p.tiles(),
         _ => false,
     };
     if stateless {
@@ -617,6 +615,7 @@ impl Walk<'_> {
         if !p.ceil_mode {
             warn_unread(self.cx, layer, b, [h, w], eff, p.stride, p.padding, out);
         }
+        warn_padding_only(self.cx, layer, b, p, [h, w], out);
         Some(
             self.spatial(Shape::Map([c, out[0], out[1]]), 0, 0, |r, axis| {
                 r.window(eff[axis], p.stride[axis])
@@ -900,7 +899,7 @@ fn warn_unread(
             plural(c, "column", "columns")
         ),
     };
-    let span = input[axis] + 2 * pad_before[axis] - eff[axis];
+    let span = shape::window_travel(input[axis], pad_before[axis], eff[axis]);
     let pooling = matches!(b.spec.kind, Kind::MaxPool | Kind::AvgPool);
     cx.warn(
         layer.name.span(),
@@ -917,6 +916,45 @@ fn warn_unread(
             if pooling { ", use `ceil_mode = true`" } else { "" }
         ),
     );
+}
+
+/// Warning: a max-pooling window that reads only padding outputs −∞ there,
+/// as PyTorch's does (it pads max pooling with −∞). Average pooling cannot
+/// get there: it has no dilation and its padding is at most half the kernel.
+fn warn_padding_only(
+    cx: &mut Ctxt,
+    layer: &ast::Layer,
+    b: &Bound,
+    p: &Pool,
+    input: [u64; 2],
+    out: [u64; 2],
+) {
+    if b.spec.kind != Kind::MaxPool {
+        return;
+    }
+    for (axis, what) in [(0, "row"), (1, "column")] {
+        let found = shape::padding_only_window(
+            input[axis],
+            p.kernel[axis],
+            p.stride[axis],
+            p.padding[axis],
+            p.dilation[axis],
+            out[axis],
+        );
+        if let Some(index) = found {
+            cx.warn(
+                layer.name.span(),
+                "pool_window_reads_only_padding",
+                format!(
+                    "the window of `{}` for output {what} {index} covers only padding, never the {}×{} input, so that {what} is −∞ (as in PyTorch); use less padding or dilation",
+                    b.render(),
+                    input[0],
+                    input[1],
+                ),
+            );
+            return;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -264,10 +264,22 @@ fn fields_are_named_after_their_layers() {
         .iter()
         .filter_map(|l| l.field.as_ref().map(ToString::to_string))
         .collect();
+    // LeNet's pools tile their input: no state, so no field (see `Pool::tiles`).
+    assert_eq!(fields, ["conv1", "conv2", "linear1", "linear2", "linear3"]);
+    let net = network(
+        "struct Net: [1, 8, 8] { maxpool(3, stride = 1) avgpool(2, padding = 1) maxpool(2) }",
+    );
+    let fields: Vec<Option<String>> = net
+        .layers
+        .iter()
+        .map(|l| l.field.as_ref().map(ToString::to_string))
+        .collect();
     assert_eq!(
         fields,
         [
-            "conv1", "maxpool1", "conv2", "maxpool2", "linear1", "linear2", "linear3"
+            Some("maxpool1".to_string()),
+            Some("avgpool1".to_string()),
+            None
         ]
     );
 }
@@ -638,4 +650,22 @@ fn the_dsl_text_of_each_layer_is_normalised() {
         "conv(1, 2, (3, 3), stride = 1, padding = same)"
     );
     assert_eq!(net.layers[1].dsl, "leaky_relu(negative_slope = -0.2)");
+}
+
+#[test]
+fn a_pool_window_over_padding_alone_is_a_warning() {
+    let (_, cx) =
+        analyze("struct Net: [2, 1, 1] { maxpool(2, stride = 2, padding = 1, dilation = 2) }");
+    assert!(cx.is_ok());
+    let warning = &cx.warnings()[0];
+    assert_eq!(warning.name, "pool_window_reads_only_padding");
+    assert!(
+        warning.message.contains("output row 0 covers only padding"),
+        "{}",
+        warning.message
+    );
+    let (_, cx) = analyze(
+        "struct Net: [1, 28, 28] { maxpool(2) avgpool(3, stride = 1, padding = 1, count_include_pad = false) }",
+    );
+    assert!(cx.warnings().is_empty());
 }

@@ -84,6 +84,11 @@ impl Ctxt {
         self.errors.iter().map(ToString::to_string).collect()
     }
 
+    /// The recorded errors, with their spans (for tests).
+    pub fn errors(&self) -> &[syn::Error] {
+        &self.errors
+    }
+
     /// The recorded warnings (for tests).
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings

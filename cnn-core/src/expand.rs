@@ -10,6 +10,7 @@
 
 use crate::layers::{Activation, Config, ConvPadding};
 use crate::model::{Layer, Network, Shape, Stub};
+use crate::shape;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -21,7 +22,7 @@ pub fn network(net: &Network) -> TokenStream {
     let module = format_ident!("__cnn_{}", name);
     // Lint attributes govern the macro's warnings (see `diag.rs`), not the struct.
     let attrs = net.attrs.iter().filter(|a| a.path().is_ident("doc"));
-    let table = doc_table(net);
+    let table = doc_table(net).join("\n");
     let fields = net.layers.iter().filter_map(field);
     let inits = net.layers.iter().filter_map(init);
     let steps = forward_steps(net);
@@ -40,9 +41,11 @@ pub fn network(net: &Network) -> TokenStream {
         #[allow(non_snake_case)]
         mod #module {
             use #krate::__private::burn;
+            #[allow(unused_imports)]
+            use ::core::option::Option::{None, Some};
 
             #(#attrs)*
-            #(#[doc = #table])*
+            #[doc = #table]
             #[derive(burn::module::Module, ::core::fmt::Debug)]
             pub struct #name {
                 #(#fields)*
@@ -100,6 +103,7 @@ pub fn network(net: &Network) -> TokenStream {
 
                 /// Builds the network from a PyTorch `.pt` state_dict saved from [`Self::PYTORCH`]
                 /// (keys `"0.weight"`, `"3.bias"`, … by layer position).
+                #[inline]
                 pub fn load_pytorch(
                     path: impl ::core::convert::AsRef<::std::path::Path>,
                     device: &burn::tensor::Device,
@@ -108,6 +112,7 @@ pub fn network(net: &Network) -> TokenStream {
                 }
 
                 /// Builds the network from a `.safetensors` file with [`Self::PYTORCH`]'s keys.
+                #[inline]
                 pub fn load_safetensors(
                     path: impl ::core::convert::AsRef<::std::path::Path>,
                     device: &burn::tensor::Device,
@@ -116,6 +121,7 @@ pub fn network(net: &Network) -> TokenStream {
                 }
 
                 /// Builds the network from a file written by [`Self::save_burnpack`].
+                #[inline]
                 pub fn load_burnpack(
                     path: impl ::core::convert::AsRef<::std::path::Path>,
                     device: &burn::tensor::Device,
@@ -124,6 +130,7 @@ pub fn network(net: &Network) -> TokenStream {
                 }
 
                 /// Saves the weights in burn's burnpack format.
+                #[inline]
                 pub fn save_burnpack(
                     &self,
                     path: impl ::core::convert::AsRef<::std::path::Path>,
@@ -131,15 +138,14 @@ pub fn network(net: &Network) -> TokenStream {
                     #krate::__private::save(self, #name_str, path.as_ref())
                 }
 
+                #[inline]
                 fn load_from(
                     format: #krate::__private::Format,
                     path: &::std::path::Path,
                     device: &burn::tensor::Device,
                 ) -> ::core::result::Result<Self, #krate::LoadError> {
                     // Into a fresh network, returned only if every tensor fitted.
-                    let mut network = Self::init(device);
-                    #krate::__private::load(&mut network, #name_str, Self::LAYERS, format, path)?;
-                    ::core::result::Result::Ok(network)
+                    #krate::__private::load(Self::init(device), #name_str, Self::LAYERS, format, path)
                 }
             }
         }
@@ -436,6 +442,52 @@ fn forward_steps(net: &Network) -> Vec<TokenStream> {
                 quote!(#x.flatten::<2>(1, 3))
             }
             (Config::Flatten, None) => quote!(#x),
+            // A pool whose windows tile the input (see `Pool::tiles`): each
+            // window becomes two axes of its own, reduced by max or mean.
+            (Config::MaxPool(p) | Config::AvgPool(p), None) => {
+                match (l.input, l.output) {
+                    (Shape::Map([_, h, w]), Shape::Map([_, oh, ow])) => {
+                        let [kh, kw] = p.kernel.map(usize_lit);
+                        let [oh_, ow_] = [oh, ow].map(usize_lit);
+                        // Floor mode drops the rows and columns no window reads.
+                        let covered = shape::tiled_extent([oh, ow], p.kernel);
+                        let tiled = if [h, w] == covered {
+                            quote!(#x)
+                        } else {
+                            let [th, tw] = covered.map(usize_lit);
+                            quote!(#x.slice([0..n, 0..c, 0..#th, 0..#tw]))
+                        };
+                        let (reduce, config) = if matches!(l.config, Config::MaxPool(_)) {
+                            (
+                                format_ident!("max_dim"),
+                                quote!(burn::nn::pool::MaxPool2dConfig),
+                            )
+                        } else {
+                            (
+                                format_ident!("mean_dim"),
+                                quote!(burn::nn::pool::AvgPool2dConfig),
+                            )
+                        };
+                        // While training, burn's pooling: its backward pass is
+                        // faster than the reductions'.
+                        quote!({
+                            let [n, c, _, _] = #x.dims();
+                            if #x.device().is_autodiff() {
+                                #config::new([#kh, #kw]).init().forward(#x)
+                            } else {
+                                #tiled
+                                    .reshape([n, c, #oh_, #kh, #ow_, #kw])
+                                    .#reduce(5)
+                                    .#reduce(3)
+                                    .reshape([n, c, #oh_, #ow_])
+                            }
+                        })
+                    }
+                    _ => quote!(::core::compile_error!(
+                        "cnn!: internal error: pooling flat features"
+                    )),
+                }
+            }
             // `check.rs` gave this upsample layer no field: it is emitted as
             // PyTorch's resampling (see `Upsample::resampled`).
             (Config::Upsample(u), None) => match l.output {
@@ -482,9 +534,9 @@ fn layer_info(krate: &TokenStream, l: &Layer) -> TokenStream {
     let field = match &l.field {
         Some(f) => {
             let s = f.to_string();
-            quote!(::core::option::Option::Some(#s))
+            quote!(Some(#s))
         }
-        None => quote!(::core::option::Option::None),
+        None => quote!(None),
     };
     let dims = l.output.dims();
     let dims = dims.iter().map(|d| usize_lit(*d));
@@ -494,15 +546,9 @@ fn layer_info(krate: &TokenStream, l: &Layer) -> TokenStream {
         Some([h, w]) => {
             let [rh, rw] = [h.size.ceil(), w.size.ceil()].map(usize_lit);
             let [jh, jw] = [h.jump.to_f64(), w.jump.to_f64()].map(Literal::f64_unsuffixed);
-            (
-                quote!(::core::option::Option::Some([#rh, #rw])),
-                quote!(::core::option::Option::Some([#jh, #jw])),
-            )
+            (quote!(Some([#rh, #rw])), quote!(Some([#jh, #jw])))
         }
-        None => (
-            quote!(::core::option::Option::None),
-            quote!(::core::option::Option::None),
-        ),
+        None => (quote!(None), quote!(None)),
     };
     quote! {
         #krate::LayerInfo {

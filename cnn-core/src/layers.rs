@@ -607,6 +607,22 @@ pub struct Pool {
     pub count_include_pad: bool,
 }
 
+impl Pool {
+    /// Whether the windows tile the input: kernel = stride, no padding, no
+    /// dilation, floor mode. Such a pool is emitted as a reshape of each
+    /// window into its own axes and a max (or mean) over them, which flex
+    /// runs 2.5–3× faster than its pooling kernel (that one also computes
+    /// the indices backward needs); the numbers are the same. On an
+    /// autodiff device the generated code still calls burn's pooling, whose
+    /// backward pass is faster than the reductions'.
+    pub fn tiles(&self) -> bool {
+        self.kernel == self.stride
+            && self.padding == [0, 0]
+            && self.dilation == [1, 1]
+            && !self.ceil_mode
+    }
+}
+
 /// `nn.Upsample`'s arguments.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]

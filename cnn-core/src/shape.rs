@@ -164,6 +164,75 @@ pub fn unread_trailing(
     u64::try_from(real_end.saturating_sub(end)).unwrap_or(u64::MAX)
 }
 
+/// The first output position (along one axis) whose pooling window reads
+/// only padding, if any: every tap `i·stride − pad + j·dilation` lies outside
+/// `0..input`. A max pool there outputs −∞, as PyTorch's does. Windows at
+/// both ends are checked (4,096 each), which is where padding lives.
+pub fn padding_only_window(
+    input: u64,
+    kernel: u64,
+    stride: u64,
+    pad: u64,
+    dilation: u64,
+    out: u64,
+) -> Option<u64> {
+    let reads_input = |i: u64| {
+        let start = i128::from(i) * i128::from(stride) - i128::from(pad);
+        let d = i128::from(dilation.max(1));
+        // The first tap at or after 0, and whether it is a tap of this window.
+        let first = if start >= 0 { 0 } else { (-start + d - 1) / d };
+        first < i128::from(kernel) && start + first * d < i128::from(input)
+    };
+    let head = 0..out.min(4096);
+    let tail = out.saturating_sub(4096).max(out.min(4096))..out;
+    head.chain(tail).find(|&i| !reads_input(i))
+}
+
+/// The largest number up to `limit` that divides both `a` and `b`: the
+/// `groups` to suggest. Divisors of gcd(a, b) come in pairs `(d, gcd / d)`;
+/// trial division stops at 2²⁰ so that absurd channel counts cannot stall the
+/// compiler (the fuzz harness found the first version looping 2⁶⁴ times),
+/// which can only cost the best suggestion, never a valid one.
+pub fn largest_common_divisor_up_to(a: u64, b: u64, limit: u64) -> u64 {
+    let gcd = {
+        let (mut x, mut y) = (a, b);
+        while y != 0 {
+            (x, y) = (y, x % y);
+        }
+        x
+    };
+    if gcd <= limit {
+        return gcd.max(1);
+    }
+    let mut best = 1;
+    let mut d = 1u64;
+    while d <= 1 << 20 && d.saturating_mul(d) <= gcd {
+        if gcd.is_multiple_of(d) {
+            for candidate in [d, gcd / d] {
+                if candidate <= limit && candidate > best {
+                    best = candidate;
+                }
+            }
+        }
+        d += 1;
+    }
+    best
+}
+
+/// The rows and columns that windows tiling an axis cover (`out · kernel`);
+/// floor mode leaves the rest of the input unread. Only for pools whose
+/// kernel equals their stride, where `out · kernel ≤ input`.
+pub fn tiled_extent(out: [u64; 2], kernel: [u64; 2]) -> [u64; 2] {
+    [out[0] * kernel[0], out[1] * kernel[1]]
+}
+
+/// How far a window's start travels along a padded axis,
+/// `input + 2·pad − effective_kernel`, in 128 bits so that no legal axis
+/// overflows (the fuzz harness found the 64-bit sum overflowing).
+pub fn window_travel(input: u64, pad: u64, effective_kernel: u64) -> u128 {
+    (u128::from(input) + 2 * u128::from(pad)).saturating_sub(u128::from(effective_kernel))
+}
+
 /// Multiplies counts, failing on overflow.
 pub fn product(factors: &[u64]) -> Result<u64, ShapeError> {
     factors

@@ -275,3 +275,46 @@ fn a_receptive_field_that_overflows_is_none() {
     }
     assert_eq!(r, None);
 }
+
+#[test]
+fn a_pooling_window_of_only_padding_is_found() {
+    // Found by the random-chain property test: k = 2, dilation 2, padding 1
+    // on a 1-pixel axis taps -1 and +1, both padding.
+    assert_eq!(padding_only_window(1, 2, 2, 1, 2, 1), Some(0));
+    // LeNet's maxpool(2) and a padded 3×3 pool read the input everywhere.
+    assert_eq!(padding_only_window(24, 2, 2, 0, 1, 12), None);
+    assert_eq!(padding_only_window(5, 3, 1, 1, 1, 5), None);
+    // Dilation 3 with padding 1 on 2 pixels: taps -1, 2 miss both.
+    assert_eq!(padding_only_window(2, 2, 1, 1, 3, 1), Some(0));
+    // Huge axes do not overflow or take long.
+    assert_eq!(
+        padding_only_window(u64::MAX, 3, 1, 1, 1, u64::MAX - 1),
+        None
+    );
+}
+
+#[test]
+fn the_suggested_groups_is_the_largest_common_divisor_within_the_limit() {
+    assert_eq!(largest_common_divisor_up_to(12, 18, 4), 3);
+    assert_eq!(largest_common_divisor_up_to(12, 18, 100), 6);
+    assert_eq!(largest_common_divisor_up_to(7, 4, 2_147_483_647), 1);
+    // Found by the fuzz harness: this used to count down from the limit.
+    assert_eq!(
+        largest_common_divisor_up_to(1 << 40, 1 << 40, (1 << 39) + 1),
+        1 << 39
+    );
+    assert_eq!(
+        largest_common_divisor_up_to(u64::MAX, u64::MAX, u64::MAX - 1),
+        u64::MAX / 3
+    );
+}
+
+#[test]
+fn the_travel_of_a_window_over_a_huge_padded_axis_does_not_overflow() {
+    // Found by the debug-build fuzz run: the 64-bit sum overflowed.
+    assert_eq!(window_travel(7, 0, 3), 4);
+    assert_eq!(
+        window_travel(u64::MAX, u64::MAX, 1),
+        3 * u128::from(u64::MAX) - 1
+    );
+}

@@ -9,8 +9,9 @@ use std::fmt;
 pub struct LayerInfo {
     /// The layer as written in the DSL, normalised: `conv(1, 6, 5, stride = 2)`.
     pub dsl: &'static str,
-    /// The struct field holding the burn module (`conv1`); `None` for
-    /// activations and `flatten`, which have no state.
+    /// The struct field holding the burn module (`conv1`); `None` for layers
+    /// emitted as plain tensor operations: activations, `flatten`, pools
+    /// whose windows tile the input, and PyTorch-formula upsampling.
     pub field: Option<&'static str>,
     /// Per-sample output shape: `[C, H, W]`, or `[F]` after `flatten`.
     pub output_shape: &'static [usize],

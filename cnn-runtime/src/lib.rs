@@ -60,6 +60,8 @@ mod device;
 mod info;
 mod load;
 mod resample;
+#[cfg(feature = "train")]
+pub mod train;
 
 #[cfg(feature = "flex")]
 pub use device::flex;

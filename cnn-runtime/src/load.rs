@@ -9,10 +9,12 @@
 //! tensor fitted, so a caller never receives a half-loaded model.
 
 use crate::LayerInfo;
+use burn::module::{Module, ModuleMapper, Param};
 use burn::store::{
     ApplyError, ApplyResult, BurnpackStore, KeyRemapper, ModuleSnapshot, ModuleStore,
     PyTorchToBurnAdapter, PytorchStore, SafetensorsStore,
 };
+use burn::tensor::{DType, Tensor};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -227,16 +229,51 @@ fn pytorch_shape(layer: &str, key: &str, shape: &[usize]) -> Vec<usize> {
     shape
 }
 
-/// Loads `path` into `model`, which must be freshly built: on error the
-/// caller drops it. Hidden: the generated `load_*` methods call it.
+/// Loads `path` into `model`, which must be freshly built, and returns it
+/// only if every tensor fitted. Weights of another float width (a PyTorch
+/// `model.double()` or `.half()` state_dict) are cast to the network's own,
+/// as PyTorch's `load_state_dict` does. Hidden: the generated `load_*`
+/// methods call it.
 #[doc(hidden)]
-pub fn load<M: ModuleSnapshot>(
+pub fn load<M: Module + ModuleSnapshot>(
+    mut model: M,
+    network: &'static str,
+    layers: &'static [LayerInfo],
+    format: Format,
+    path: &Path,
+) -> Result<M, LoadError> {
+    let own_dtype = load_into(&mut model, network, layers, format, path)?;
+    Ok(match own_dtype {
+        Some(dtype) => model.map(&mut CastFloats(dtype)),
+        None => model,
+    })
+}
+
+/// Casts every float parameter that is not of the network's dtype to it.
+struct CastFloats(DType);
+
+impl ModuleMapper for CastFloats {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let target = self.0;
+        param.map(|tensor| {
+            if tensor.dtype() == target {
+                tensor
+            } else {
+                tensor.cast(target)
+            }
+        })
+    }
+}
+
+/// Applies the file to `model`; returns the float dtype the freshly built
+/// model had, which the loaded weights are cast to.
+fn load_into<M: ModuleSnapshot>(
     model: &mut M,
     network: &'static str,
     layers: &'static [LayerInfo],
     format: Format,
     path: &Path,
-) -> Result<(), LoadError> {
+) -> Result<Option<DType>, LoadError> {
     let file_error = |message: String| LoadError::File {
         network,
         path: path.to_path_buf(),
@@ -246,8 +283,9 @@ pub fn load<M: ModuleSnapshot>(
         .map(|(i, _, field)| (format!(r"^{i}\.(.+)$"), format!("{field}.$1")))
         .collect();
     let remapper = KeyRemapper::from_patterns(patterns).map_err(|e| file_error(e.to_string()))?;
-    let expected: BTreeMap<String, Vec<usize>> = model
-        .collect(None, None, false)
+    let own = model.collect(None, None, false);
+    let own_dtype = own.iter().map(|t| t.dtype).find(|d| d.is_float());
+    let expected: BTreeMap<String, Vec<usize>> = own
         .into_iter()
         .map(|t| (t.name.clone(), t.shape.to_vec()))
         .collect();
@@ -282,7 +320,7 @@ pub fn load<M: ModuleSnapshot>(
     let (result, found) = applied.map_err(file_error)?;
     let problems = mismatches(layers, &expected, &found, result, format);
     if problems.is_empty() {
-        Ok(())
+        Ok(own_dtype)
     } else {
         Err(LoadError::Mismatch {
             network,

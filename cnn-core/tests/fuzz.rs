@@ -1,0 +1,563 @@
+//! Fuzzing the parse → check → emit pipeline: no input may panic, overflow
+//! (tests build with overflow checks) or hang, and every rejection must be an
+//! ordinary error that points into the input.
+//!
+//! Two generators, both seeded and reproducible:
+//! - **structured**: networks grown layer by layer from the layer table,
+//!   mostly fitting the shape so far, with extreme integers (0, 2³²,
+//!   2⁶⁴ − 1, 2¹²⁸ − 1), pairs, floats, wrong types, unknown names and
+//!   keywords, duplicate arguments, 200-layer chains and huge inputs;
+//! - **tokens**: valid networks mutated token by token (deleted,
+//!   duplicated, swapped, replaced by punctuation, keywords, raw identifiers,
+//!   literals of every kind).
+//!
+//! `cargo test` runs a short run. The long run:
+//!
+//! ```text
+//! CNN_FUZZ_CASES=200000 cargo test --release -p cnn-core --test fuzz -- --nocapture
+//! ```
+//!
+//! (`CNN_FUZZ_SEED` picks another seed.) Each case that fails is printed with
+//! the input that made it fail.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::str::FromStr;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use cnn_core::layers::{TABLE, Ty};
+use cnn_core::model::{Network, Shape};
+use proc_macro2::TokenStream;
+
+mod common;
+use common::Rng;
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+const EXTREME_INTS: &[&str] = &[
+    "0",
+    "1",
+    "2",
+    "3",
+    "7",
+    "4096",
+    "65535",
+    "65536",
+    "2147483647",
+    "4294967295",
+    "4294967296",
+    "9223372036854775807",
+    "18446744073709551615",
+    "18446744073709551616",
+    "340282366920938463463374607431768211455",
+    "1_000",
+    "0x10",
+    "0b11",
+    "3usize",
+    "5u8",
+    "2i32",
+];
+
+const NUMBERS: &[&str] = &[
+    "0.5", "0.0", "1.0", "2.5", "1e308", "1e-320", "1e400", "0.25f32", "2.", "1e-5", "0.999999",
+    "1.000001", "1.5", "3.0",
+];
+
+const WORDS: &[&str] = &[
+    "same",
+    "valid",
+    "nearest",
+    "bilinear",
+    "true",
+    "false",
+    "relu",
+    "conv",
+    "linear",
+    "stride",
+    "padding",
+    "None",
+    "self",
+    "Self",
+    "crate",
+    "r#type",
+    "_",
+    "ceil_mode",
+];
+
+/// A random integer: mostly small, sometimes extreme.
+fn int(rng: &mut Rng) -> String {
+    match rng.below(10) {
+        0..=5 => (1 + rng.below(6)).to_string(),
+        6 | 7 => (1 + rng.below(64)).to_string(),
+        _ => rng.pick(EXTREME_INTS).to_string(),
+    }
+}
+
+/// A value for an argument of type `ty`, of the wrong type 10 % of the time.
+fn value(rng: &mut Rng, ty: Ty) -> String {
+    if rng.chance(10) {
+        return match rng.below(4) {
+            0 => int(rng),
+            1 => rng.pick(NUMBERS).to_string(),
+            2 => rng.pick(WORDS).to_string(),
+            _ => format!("({}, {}, {})", int(rng), int(rng), int(rng)),
+        };
+    }
+    let small = |rng: &mut Rng| rng.below(4).to_string();
+    match ty {
+        Ty::Positive => int(rng),
+        Ty::Size => {
+            if rng.chance(30) {
+                format!("({}, {})", int(rng), int(rng))
+            } else {
+                int(rng)
+            }
+        }
+        Ty::Padding | Ty::ConvPadding => match rng.below(10) {
+            0 if ty == Ty::ConvPadding => "same".into(),
+            1 if ty == Ty::ConvPadding => "valid".into(),
+            2 => format!("({}, {})", small(rng), small(rng)),
+            3 => int(rng),
+            _ => small(rng),
+        },
+        Ty::Bool => rng.pick(&["true", "false"]).to_string(),
+        Ty::Probability => rng
+            .pick(&["0.0", "0.5", "1.0", "0.25", "1", "0"])
+            .to_string(),
+        Ty::Number => rng
+            .pick(&["0.01", "-0.2", "0.0", "1e308", "-1e308", "3"])
+            .to_string(),
+        Ty::PositiveNumber => rng
+            .pick(&["1e-5", "0.001", "1e-320", "1.0", "2"])
+            .to_string(),
+        Ty::Mode => rng.pick(&["nearest", "bilinear", "bicubic"]).to_string(),
+        Ty::Scale => match rng.below(6) {
+            0 => format!("({}, {})", rng.pick(NUMBERS), rng.pick(NUMBERS)),
+            1 => rng.pick(NUMBERS).to_string(),
+            _ => (1 + rng.below(3)).to_string(),
+        },
+    }
+}
+
+/// One layer call, usually fitting `current` (the shape so far).
+fn layer(rng: &mut Rng, current: Option<Shape>) -> String {
+    if rng.chance(3) {
+        return rng
+            .pick(&[
+                "conv2d", "lineer", "Relu", "pool", "flaten", "r#match", "dense(3)",
+            ])
+            .to_string();
+    }
+    let spec = rng.pick(TABLE);
+    let (channels, features) = match current {
+        Some(Shape::Map([c, _, _])) => (c.to_string(), String::new()),
+        Some(Shape::Flat(f)) => (String::new(), f.to_string()),
+        None => (String::new(), String::new()),
+    };
+    let mut args = Vec::new();
+    for (i, param) in spec.params.iter().enumerate() {
+        if !param.required && !rng.chance(30) {
+            continue;
+        }
+        let fitting = match (i, param.name) {
+            (0, "in_channels" | "num_features") if !channels.is_empty() => Some(channels.clone()),
+            (0, "in_features") if !features.is_empty() => Some(features.clone()),
+            (1, "out_channels") => Some((1 + rng.below(8)).to_string()),
+            (2, "kernel_size") => Some((1 + rng.below(4)).to_string()),
+            _ => None,
+        };
+        let text = match fitting {
+            Some(v) if rng.chance(90) => v,
+            _ => value(rng, param.ty),
+        };
+        if param.required && !rng.chance(5) {
+            args.push(text);
+        } else {
+            args.push(format!("{} = {text}", param.name));
+        }
+    }
+    // Now and then: an unknown or duplicated keyword, or a dropped argument.
+    match rng.below(40) {
+        0 => args.push(format!("strides = {}", int(rng))),
+        1 if !args.is_empty() => {
+            let again = args[rng.below(args.len())].clone();
+            args.push(again);
+        }
+        2 if !args.is_empty() => {
+            args.pop();
+        }
+        _ => {}
+    }
+    if args.is_empty() && spec.params.iter().all(|p| !p.required) && rng.chance(80) {
+        spec.name.to_string()
+    } else {
+        format!("{}({})", spec.name, args.join(", "))
+    }
+}
+
+fn input_dims(rng: &mut Rng) -> String {
+    let dim = |rng: &mut Rng, spatial: bool| match rng.below(12) {
+        0 => rng.pick(EXTREME_INTS).to_string(),
+        1 if spatial => "4096".to_string(),
+        2 if spatial => "1".to_string(),
+        _ if spatial => (4 + rng.below(60)).to_string(),
+        _ => (1 + rng.below(8)).to_string(),
+    };
+    let dims = [dim(rng, false), dim(rng, true), dim(rng, true)];
+    match rng.below(30) {
+        0 => format!("[{}, {}]", dims[0], dims[1]),
+        1 => format!("[{}, {}, {}, 1]", dims[0], dims[1], dims[2]),
+        _ => format!("[{}]", dims.join(", ")),
+    }
+}
+
+/// Analyses `body` (one or more networks) as the macro would.
+fn analyze(body: &str) -> Option<syn::Result<(Vec<Network>, cnn_core::diag::Ctxt)>> {
+    let tokens = TokenStream::from_str(&format!("::cnn_runtime, {body}")).ok()?;
+    Some(cnn_core::analyze(tokens))
+}
+
+/// A structured network: grown layer by layer, keeping a layer that fits
+/// 90 % of the time and stopping at the first that does not.
+fn structured(rng: &mut Rng) -> String {
+    let header = format!("struct Net: {}", input_dims(rng));
+    let length = match rng.below(20) {
+        0 => 200,
+        1 => 0,
+        _ => 1 + rng.below(10),
+    };
+    let mut layers: Vec<String> = Vec::new();
+    let mut current = None;
+    for _ in 0..length {
+        let candidate = layer(rng, current);
+        // Shape rules are local: the candidate is tried on the shape so far
+        // alone, which keeps growing a 200-layer chain linear in its length.
+        let body = match current {
+            None => format!("{header} {{ {candidate} }}"),
+            Some(Shape::Map([c, h, w])) => format!("struct T: [{c}, {h}, {w}] {{ {candidate} }}"),
+            Some(Shape::Flat(f)) => format!("struct T: [{f}, 1, 1] {{ flatten {candidate} }}"),
+        };
+        // A probe that panics keeps its layer, so that the whole network,
+        // checked below, reports the input.
+        let Ok(probed) = catch_unwind(|| analyze(&body)) else {
+            layers.push(candidate);
+            break;
+        };
+        let accepted = match probed {
+            Some(Ok((networks, cx))) if cx.is_ok() => networks.first().map(Network::output),
+            _ => None,
+        };
+        match accepted {
+            Some(shape) => {
+                layers.push(candidate);
+                current = Some(shape);
+            }
+            None if rng.chance(50) => {
+                layers.push(candidate);
+                break;
+            }
+            None => {}
+        }
+    }
+    let attrs = if rng.chance(10) {
+        rng.pick(&[
+            "#[allow(deprecated)] ",
+            "/// docs\n",
+            "#[derive(Clone)] ",
+            "pub ",
+        ])
+    } else {
+        ""
+    };
+    format!("{attrs}{header} {{ {} }}", layers.join(" "))
+}
+
+const CORPUS: &[&str] = &[
+    "pub struct LeNet: [1, 28, 28] { conv(1, 6, 5) relu maxpool(2) conv(6, 16, 5) relu maxpool(2) flatten linear(256, 120) relu linear(120, 84) relu linear(84, 10) }",
+    "struct Zoo: [3, 16, 16] { conv(3, 8, 3, stride = 2, padding = 1, bias = false) batchnorm(8) leaky_relu(0.2) conv(8, 8, 4, padding = same, groups = 8) gelu avgpool(3, stride = 1, padding = 1, ceil_mode = true, count_include_pad = false) conv_transpose(8, 4, 3, stride = 2, padding = 1, output_padding = 1, bias = false) tanh upsample(scale_factor = 2, mode = bilinear) upsample(size = (10, 12)) adaptive_avgpool((2, 3)) dropout(0.1) flatten linear(24, 5) log_softmax }",
+    "/// doc\n#[allow(deprecated)] struct A: [1, 7, 7] { conv(1, 1, 3, stride = 3) } struct B: [2, 9, 9] { maxpool((3, 2), stride = (2, 1), padding = 1, dilation = 2, ceil_mode = true) sigmoid silu softmax }",
+];
+
+const ATOMS: &[&str] = &[
+    ",",
+    "=",
+    ":",
+    ";",
+    "#",
+    "!",
+    "-",
+    ".",
+    "::",
+    "..",
+    "=>",
+    "&",
+    "*",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "()",
+    "[]",
+    "{}",
+    "struct",
+    "pub",
+    "fn",
+    "self",
+    "r#struct",
+    "'a",
+    "\"text\"",
+    "b'x'",
+    "'c'",
+    "1.5e3",
+    "-1",
+    "0",
+    "18446744073709551616",
+    "1e999",
+    "_",
+    "__",
+    "ℕ",
+    "conv",
+    "linear",
+    "flatten",
+    "relu",
+    "upsample",
+    "same",
+    "true",
+];
+
+/// Splits a network's text into tokens that survive being re-joined with spaces.
+fn atoms(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '_' || c == '.' || c == '/' {
+            word.push(c);
+        } else {
+            if !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+            if !c.is_whitespace() {
+                out.push(c.to_string());
+            }
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+fn mutated(rng: &mut Rng) -> String {
+    let text = *rng.pick(CORPUS);
+    let mut tokens = atoms(text);
+    for _ in 0..1 + rng.below(4) {
+        let at = rng.below(tokens.len());
+        match rng.below(5) {
+            0 if tokens.len() > 1 => {
+                tokens.remove(at);
+            }
+            1 => {
+                let copy = tokens[at].clone();
+                tokens.insert(at, copy);
+            }
+            2 => {
+                let other = rng.below(tokens.len());
+                tokens.swap(at, other);
+            }
+            3 => tokens[at] = int(rng),
+            _ => tokens[at] = rng.pick(ATOMS).to_string(),
+        }
+    }
+    tokens.join(" ")
+}
+
+/// What one case may not do. `None` if the case is fine.
+fn violation(body: &str, structured: bool) -> Option<String> {
+    let Ok(tokens) = TokenStream::from_str(&format!("::cnn_runtime, {body}")) else {
+        return None; // rustc's lexer rejects it before the macro runs
+    };
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let analysis = cnn_core::analyze(tokens.clone());
+        let expansion = cnn_core::expand(tokens);
+        (analysis, expansion)
+    }));
+    let (analysis, expansion) = match outcome {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(ToString::to_string))
+                .unwrap_or_default();
+            return Some(format!("panicked: {message}"));
+        }
+    };
+    let expansion_text = expansion.to_string();
+    if let Err(error) = syn::parse2::<syn::File>(expansion) {
+        return Some(format!(
+            "the expansion is not Rust: {error}\n{expansion_text}"
+        ));
+    }
+    let errors: Vec<syn::Error> = match &analysis {
+        Err(error) => error.clone().into_iter().collect(),
+        Ok((_, cx)) => cx.errors().to_vec(),
+    };
+    if errors.is_empty() == expansion_text.contains("compile_error") {
+        return Some(format!(
+            "{} errors but the expansion {} compile_error!",
+            errors.len(),
+            if expansion_text.contains("compile_error") {
+                "has"
+            } else {
+                "lacks"
+            }
+        ));
+    }
+    for error in &errors {
+        let message = error.to_string();
+        if message.is_empty() || message.contains("internal") {
+            return Some(format!("an internal or empty error: {message:?}"));
+        }
+        if structured && error.span().byte_range().is_empty() {
+            return Some(format!("an error that points nowhere: {message}"));
+        }
+    }
+    if let Ok((networks, cx)) = &analysis
+        && cx.is_ok()
+    {
+        for network in networks {
+            if let Some(broken) = inconsistent(network) {
+                return Some(broken);
+            }
+        }
+    }
+    None
+}
+
+/// The totals and the chain of shapes of an accepted network must agree.
+fn inconsistent(network: &Network) -> Option<String> {
+    let mut shape = Shape::Map(network.input);
+    let (mut params, mut macs) = (0u64, 0u64);
+    for layer in &network.layers {
+        if layer.input != shape {
+            return Some(format!(
+                "`{}` takes {} after {}",
+                layer.dsl, layer.input, shape
+            ));
+        }
+        if layer.output.dims().contains(&0) {
+            return Some(format!(
+                "`{}` yields the empty shape {}",
+                layer.dsl, layer.output
+            ));
+        }
+        shape = layer.output;
+        params += layer.params;
+        macs += layer.macs;
+    }
+    (params != network.params || macs != network.macs).then(|| {
+        format!(
+            "totals {} params / {} MACs, layers sum to {params} / {macs}",
+            network.params, network.macs
+        )
+    })
+}
+
+#[derive(Default)]
+struct Tally {
+    tried: u64,
+    not_lexed: u64,
+    accepted: u64,
+    rejected: u64,
+    failures: Vec<String>,
+    slowest: (Duration, String),
+}
+
+fn run(kind: &'static str, generate: fn(&mut Rng) -> String, default_cases: u64) -> Tally {
+    let cases = env_number("CNN_FUZZ_CASES", default_cases);
+    let seed = env_number("CNN_FUZZ_SEED", 0x00c0_ffee) ^ kind.len() as u64;
+    let (progress, watch) = mpsc::channel::<String>();
+    let worker = std::thread::spawn(move || {
+        let mut rng = Rng(seed);
+        let mut tally = Tally::default();
+        for _ in 0..cases {
+            let _ = progress.send(format!("(generating case {} of {kind})", tally.tried + 1));
+            let body = generate(&mut rng);
+            let _ = progress.send(body.clone());
+            let started = Instant::now();
+            tally.tried += 1;
+            if let Some(failure) = violation(&body, kind == "structured") {
+                tally.failures.push(format!("{failure}\n  input: {body}"));
+                if tally.failures.len() == 10 {
+                    break;
+                }
+                continue;
+            }
+            match analyze(&body) {
+                None => tally.not_lexed += 1,
+                Some(Ok((_, cx))) if cx.is_ok() => tally.accepted += 1,
+                Some(_) => tally.rejected += 1,
+            }
+            let took = started.elapsed();
+            if took > tally.slowest.0 {
+                tally.slowest = (took, body);
+            }
+        }
+        tally
+    });
+    // The watchdog: a case that runs for 20 s is a hang.
+    let mut last = String::new();
+    loop {
+        match watch.recv_timeout(Duration::from_secs(20)) {
+            Ok(body) => last = body,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => panic!("a case ran for 20 s: {last}"),
+        }
+    }
+    let tally = worker
+        .join()
+        .expect("the worker reports panics as failures");
+    println!(
+        "{kind}: {} inputs, {} accepted, {} rejected, {} not lexable; slowest {:.1} ms",
+        tally.tried,
+        tally.accepted,
+        tally.rejected,
+        tally.not_lexed,
+        tally.slowest.0.as_secs_f64() * 1e3
+    );
+    tally
+}
+
+fn assert_clean(tally: Tally) {
+    assert!(
+        tally.failures.is_empty(),
+        "{} failing inputs (the run stops at 10):\n\n{}",
+        tally.failures.len(),
+        tally.failures.join("\n\n")
+    );
+}
+
+#[test]
+fn structured_random_networks_never_panic_and_every_error_points_into_the_input() {
+    let tally = run("structured", structured, 1_500);
+    assert!(
+        tally.accepted > tally.tried / 10 && tally.rejected > tally.tried / 10,
+        "the generator should land on both sides of the boundary: {} accepted, {} rejected",
+        tally.accepted,
+        tally.rejected
+    );
+    assert_clean(tally);
+}
+
+#[test]
+fn mutated_token_streams_never_panic() {
+    let tally = run("tokens", mutated, 3_000);
+    assert_clean(tally);
+}

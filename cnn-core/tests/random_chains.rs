@@ -1,0 +1,275 @@
+//! Writes `tests/random_chains/generated.rs` at the workspace root: random valid layer
+//! chains over every layer kind (random strides, paddings, dilations, groups,
+//! `ceil_mode`, upsampling modes) as `cnn!` networks, with a test that runs
+//! each emitted module and compares what it computes with its own constants.
+//!
+//! The chains are a function of the seed below, so the generated file is
+//! checked here to be current; `CNN_BLESS=1 cargo test -p cnn-core --test
+//! random_chains` rewrites it after a change to the generator or the checks.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use cnn_core::model::{Network, Shape};
+use proc_macro2::TokenStream;
+
+mod common;
+use common::Rng;
+
+const SEED: u64 = 0x5eed_c4a1;
+const CHAINS: usize = 64;
+
+fn analyze(body: &str) -> Option<Network> {
+    let tokens = TokenStream::from_str(&format!("::cnn_runtime, {body}")).ok()?;
+    let (mut networks, cx) = cnn_core::analyze(tokens).ok()?;
+    // A pool whose window reads only padding outputs -inf by design (the
+    // compiler warns); the chains here must compute finite numbers.
+    let degenerate = cx
+        .warnings()
+        .iter()
+        .any(|w| w.name == "pool_window_reads_only_padding");
+    (cx.is_ok() && !degenerate && networks.len() == 1).then(|| networks.remove(0))
+}
+
+/// A divisor of both `a` and `b`, chosen at random.
+fn common_divisor(rng: &mut Rng, a: u64, b: u64) -> u64 {
+    let divisors: Vec<u64> = (1..=a.min(b))
+        .filter(|d| a.is_multiple_of(*d) && b.is_multiple_of(*d))
+        .collect();
+    divisors[(rng.next() % divisors.len() as u64) as usize]
+}
+
+fn pair_or_one(rng: &mut Rng, lo: u64, hi: u64) -> String {
+    if rng.chance(25) {
+        format!("({}, {})", rng.range(lo, hi), rng.range(lo, hi))
+    } else {
+        rng.range(lo, hi).to_string()
+    }
+}
+
+/// A candidate layer for a `[c, h, w]` map.
+fn map_layer(rng: &mut Rng, c: u64) -> String {
+    let bias = |rng: &mut Rng| {
+        if rng.chance(20) { ", bias = false" } else { "" }
+    };
+    match rng.range(0, 15) {
+        0..=2 => {
+            let out = rng.range(1, 6);
+            let groups = common_divisor(rng, c, out);
+            let stride = rng.range(1, 2);
+            let padding = match rng.range(0, 5) {
+                0 if stride == 1 => "same".to_string(),
+                1 => "valid".to_string(),
+                _ => pair_or_one(rng, 0, 2),
+            };
+            format!(
+                "conv({c}, {out}, {}, stride = {stride}, padding = {padding}, dilation = {}, groups = {groups}{})",
+                pair_or_one(rng, 1, 3),
+                rng.range(1, 2),
+                bias(rng)
+            )
+        }
+        3 => {
+            let out = rng.range(1, 6);
+            let groups = common_divisor(rng, c, out);
+            let stride = rng.range(1, 2);
+            let dilation = rng.range(1, 2);
+            format!(
+                "conv_transpose({c}, {out}, {}, stride = {stride}, padding = {}, output_padding = {}, groups = {groups}, dilation = {dilation}{})",
+                rng.range(1, 3),
+                rng.range(0, 1),
+                rng.range(0, stride.max(dilation) - 1),
+                bias(rng)
+            )
+        }
+        4 | 5 => {
+            let kernel = rng.range(1, 3);
+            format!(
+                "maxpool({kernel}, stride = {}, padding = {}, dilation = {}, ceil_mode = {})",
+                rng.range(1, 3),
+                rng.range(0, kernel / 2),
+                rng.range(1, 2),
+                rng.chance(30)
+            )
+        }
+        6 => {
+            let kernel = rng.range(1, 3);
+            format!(
+                "avgpool({kernel}, stride = {}, padding = {}, ceil_mode = {}, count_include_pad = {})",
+                rng.range(1, 3),
+                rng.range(0, kernel / 2),
+                rng.chance(30),
+                rng.chance(50)
+            )
+        }
+        7 => format!("adaptive_avgpool({})", pair_or_one(rng, 1, 4)),
+        8 => format!("batchnorm({c})"),
+        9 => format!("dropout({})", rng.pick(&["0.0", "0.3", "0.5"])),
+        10 => {
+            let mode = *rng.pick(&["nearest", "bilinear"]);
+            let corners = if mode == "bilinear" && rng.chance(50) {
+                ", align_corners = true"
+            } else {
+                ""
+            };
+            let size = match rng.range(0, 3) {
+                0 => format!("size = {}", pair_or_one(rng, 2, 12)),
+                1 => format!("scale_factor = {}", rng.pick(&["1.5", "0.5", "(2, 1.5)"])),
+                _ => format!("scale_factor = {}", rng.range(1, 2)),
+            };
+            format!("upsample({size}, mode = {mode}{corners})")
+        }
+        11 => "flatten".to_string(),
+        _ => activation(rng),
+    }
+}
+
+fn activation(rng: &mut Rng) -> String {
+    rng.pick(&[
+        "relu",
+        "leaky_relu(0.1)",
+        "gelu",
+        "sigmoid",
+        "tanh",
+        "silu",
+        "softmax",
+        "log_softmax",
+    ])
+    .to_string()
+}
+
+/// A chain of 2 to 10 layers on a small input, small enough to run in a
+/// debug build: at most 4,096 values per sample after any layer.
+fn chain(rng: &mut Rng, index: usize) -> String {
+    let input = [rng.range(1, 4), rng.range(3, 20), rng.range(3, 20)];
+    let name = format!("Chain{index:02}");
+    let mut layers = Vec::new();
+    let mut shape = Shape::Map(input);
+    let length = rng.range(2, 10);
+    let mut attempts = 0;
+    while layers.len() < length as usize && attempts < 200 {
+        attempts += 1;
+        let (candidate, probe) = match shape {
+            Shape::Map([c, h, w]) => {
+                let layer = map_layer(rng, c);
+                let probe = format!("struct T: [{c}, {h}, {w}] {{ {layer} }}");
+                (layer, probe)
+            }
+            Shape::Flat(f) => {
+                let layer = if rng.chance(50) {
+                    format!(
+                        "linear({f}, {}{})",
+                        rng.range(1, 16),
+                        if rng.chance(20) { ", bias = false" } else { "" }
+                    )
+                } else if rng.chance(30) {
+                    format!("dropout({})", rng.pick(&["0.1", "0.5"]))
+                } else {
+                    activation(rng)
+                };
+                let probe = format!("struct T: [{f}, 1, 1] {{ flatten {layer} }}");
+                (layer, probe)
+            }
+        };
+        let Some(probed) = analyze(&probe) else {
+            continue;
+        };
+        let output = probed.output();
+        if output.dims().iter().product::<u64>() > 4096 || output.dims().iter().any(|&d| d > 64) {
+            continue;
+        }
+        layers.push(candidate);
+        shape = output;
+    }
+    let [c, h, w] = input;
+    format!(
+        "    #[allow(deprecated)]\n    pub struct {name}: [{c}, {h}, {w}] {{\n        {}\n    }}\n",
+        layers.join("\n        ")
+    )
+}
+
+fn generated() -> String {
+    let mut rng = Rng(SEED);
+    let chains: Vec<String> = (0..CHAINS).map(|i| chain(&mut rng, i)).collect();
+    let names: Vec<String> = (0..CHAINS).map(|i| format!("Chain{i:02}")).collect();
+    for (text, name) in chains.iter().zip(&names) {
+        let net = analyze(text).unwrap_or_else(|| panic!("{name} does not check:\n{text}"));
+        assert!(!net.layers.is_empty(), "{name} is empty");
+    }
+    format!(
+        r#"//! Generated by `cnn-core/tests/random_chains.rs`; do not edit (re-bless with
+//! `CNN_BLESS=1 cargo test -p cnn-core --test random_chains`).
+//!
+//! {CHAINS} random valid chains over every layer kind. Property: the module the
+//! macro emits returns exactly `[N] + OUTPUT_SHAPE` of finite numbers on a random
+//! batch, and its `num_params()` equals `PARAMS` (plus batchnorm's running
+//! statistics, which burn counts and PyTorch does not), on flex and on ndarray.
+
+use cnn::burn::module::Module;
+use cnn::burn::tensor::{{Device, Distribution, Tensor}};
+
+cnn::cnn! {{
+{}}}
+
+macro_rules! check_chains {{
+    ($device:expr, $($net:ident),+ $(,)?) => {{{{
+        let device: &Device = $device;
+        let mut failures: Vec<String> = Vec::new();
+        $(
+            let net = $net::init(device);
+            let [c, h, w] = $net::INPUT_SHAPE;
+            let input = Tensor::<4>::random([3, c, h, w], Distribution::Normal(0.0, 1.0), device);
+            let output = net.forward(input);
+            let expected: Vec<usize> = [3].into_iter().chain($net::OUTPUT_SHAPE).collect();
+            if output.dims().to_vec() != expected {{
+                failures.push(format!("{{}}: output {{:?}}, OUTPUT_SHAPE says {{:?}}", stringify!($net), output.dims(), expected));
+            }}
+            // burn also counts batchnorm's running mean and variance (2·C),
+            // which PyTorch, and so PARAMS, leave out.
+            let running_statistics: usize = $net::LAYERS
+                .iter()
+                .filter(|layer| layer.dsl.starts_with("batchnorm"))
+                .map(|layer| 2 * layer.output_shape[0])
+                .sum();
+            if net.num_params() != $net::PARAMS + running_statistics {{
+                failures.push(format!("{{}}: num_params() = {{}}, PARAMS = {{}} (+ {{}} running statistics)", stringify!($net), net.num_params(), $net::PARAMS, running_statistics));
+            }}
+            let values: Vec<f32> = output.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
+            if values.iter().any(|v| !v.is_finite()) {{
+                failures.push(format!("{{}}: a value that is not finite", stringify!($net)));
+            }}
+        )+
+        assert!(failures.is_empty(), "{{}}", failures.join("\n"));
+    }}}};
+}}
+
+#[test]
+fn every_random_chain_returns_its_output_shape_and_parameter_count_on_flex() {{
+    check_chains!(&cnn::flex(), {});
+}}
+
+#[test]
+fn every_random_chain_returns_its_output_shape_and_parameter_count_on_ndarray() {{
+    check_chains!(&cnn::ndarray(), {});
+}}
+"#,
+        chains.join(""),
+        names.join(", "),
+        names.join(", ")
+    )
+}
+
+#[test]
+fn the_generated_random_chains_are_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/random_chains/generated.rs");
+    let fresh = generated();
+    if std::env::var_os("CNN_BLESS").is_some() {
+        std::fs::write(&path, &fresh).expect("write tests/random_chains/generated.rs");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "tests/random_chains/generated.rs is stale: run `CNN_BLESS=1 cargo test -p cnn-core --test random_chains`"
+    );
+}

@@ -1,0 +1,325 @@
+//! Image datasets in the IDX format of MNIST (plain or gzip-compressed).
+//!
+//! The reader trusts nothing in a file: the header's counts are checked
+//! against each other and against the bytes actually present, and it never
+//! allocates more than the file holds, whatever a header declares.
+
+use std::fs::File;
+use std::io::{self, Read, Seek};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use burn::data::dataset::{Dataset, DatasetError};
+
+/// An IDX file that could not be read.
+#[derive(Debug)]
+pub enum IdxError {
+    /// The file could not be opened or read (missing, permissions, a
+    /// corrupt gzip stream).
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system or the decompressor said.
+        source: io::Error,
+    },
+    /// The bytes are not the IDX file expected.
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the numbers found.
+        reason: String,
+    },
+    /// An image file and a label file that do not belong together.
+    Mismatch {
+        /// Number of images.
+        images: usize,
+        /// Number of labels.
+        labels: usize,
+    },
+}
+
+impl std::fmt::Display for IdxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IdxError::Io { path, source } => write!(f, "cannot read {}: {source}", path.display()),
+            IdxError::Format { path, reason } => {
+                write!(f, "{} is not a usable IDX file: {reason}", path.display())
+            }
+            IdxError::Mismatch { images, labels } => write!(
+                f,
+                "the image file holds {images} images but the label file {labels} labels"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for IdxError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            IdxError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Unsigned bytes, the only IDX element type the image and label files use.
+const UBYTE: u8 = 0x08;
+
+/// The dimensions and the payload of one IDX file.
+struct Idx {
+    dims: Vec<usize>,
+    data: Vec<u8>,
+}
+
+/// Reads an IDX file of unsigned bytes with `rank` dimensions; gzip is
+/// recognised by its magic bytes, not by the file name.
+fn read_idx(path: &Path, rank: usize) -> Result<Idx, IdxError> {
+    let io_error = |source| IdxError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let format = |reason: String| IdxError::Format {
+        path: path.to_owned(),
+        reason,
+    };
+    let mut raw = File::open(path).map_err(io_error)?;
+    let mut magic = [0u8; 2];
+    let gzip = match raw.read_exact(&mut magic) {
+        Ok(()) => magic == [0x1f, 0x8b],
+        Err(_) => return Err(format("the file is shorter than an IDX header".into())),
+    };
+    let format = |reason: String| {
+        format(if gzip {
+            format!("{reason} (after gzip decompression)")
+        } else {
+            reason
+        })
+    };
+    raw.rewind().map_err(io_error)?;
+    let mut reader: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::GzDecoder::new(raw))
+    } else {
+        Box::new(raw)
+    };
+
+    let mut header = [0u8; 4];
+    read_full(&mut reader, &mut header)
+        .map_err(io_error)?
+        .then_some(())
+        .ok_or_else(|| format("the file is shorter than an IDX header".into()))?;
+    if header[..2] != [0, 0] || header[2] != UBYTE {
+        return Err(format(format!(
+            "the magic number is {:#010x}; an IDX file of unsigned bytes starts with 0x000008xx",
+            u32::from_be_bytes(header)
+        )));
+    }
+    if usize::from(header[3]) != rank {
+        return Err(format(format!(
+            "it has {} dimensions, {rank} were expected ({})",
+            header[3],
+            if rank == 3 {
+                "images: count, rows, columns"
+            } else {
+                "labels: count"
+            }
+        )));
+    }
+    let mut dims = Vec::with_capacity(rank);
+    for _ in 0..rank {
+        let mut word = [0u8; 4];
+        read_full(&mut reader, &mut word)
+            .map_err(io_error)?
+            .then_some(())
+            .ok_or_else(|| format("the header ends inside the dimensions".into()))?;
+        dims.push(u32::from_be_bytes(word) as usize);
+    }
+    let declared = dims
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .ok_or_else(|| format(format!("the dimensions {dims:?} overflow")))?;
+
+    // Read what is there, never more than declared and never allocating the
+    // declared size up front: a hostile header cannot make us allocate.
+    let mut data = Vec::new();
+    reader
+        .take(declared as u64 + 1)
+        .read_to_end(&mut data)
+        .map_err(io_error)?;
+    if data.len() != declared {
+        return Err(format(format!(
+            "the header declares {dims:?} = {declared} bytes of data, the file holds {}{}",
+            data.len().min(declared),
+            if data.len() > declared {
+                " and more"
+            } else {
+                ""
+            }
+        )));
+    }
+    Ok(Idx { dims, data })
+}
+
+/// `read_exact` that reports a clean end of file as `false`.
+fn read_full(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<bool> {
+    match reader.read_exact(buffer) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// One image with its label, as a data loader hands it to a batcher.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageItem {
+    /// Pixels in `[C, H, W]` order, 0–255.
+    pub pixels: Vec<u8>,
+    /// The class.
+    pub label: u8,
+}
+
+/// Labelled images held in memory, cheap to clone and to split.
+///
+/// ```no_run
+/// # fn main() -> Result<(), cnn_runtime::train::IdxError> {
+/// use cnn_runtime::train::ImageDataset;
+///
+/// let all = ImageDataset::from_idx(
+///     "examples/data/train-images-idx3-ubyte.gz",
+///     "examples/data/train-labels-idx1-ubyte.gz",
+/// )?;
+/// let (train, valid) = all.split(2_000, 42);
+/// assert_eq!((train.len(), valid.len()), (8_000, 2_000));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ImageDataset {
+    pixels: Arc<[u8]>,
+    labels: Arc<[u8]>,
+    shape: [usize; 3],
+    order: Arc<[usize]>,
+}
+
+impl ImageDataset {
+    /// Reads an IDX image file (`[N, H, W]`, one channel) and its IDX label
+    /// file; either may be gzip-compressed.
+    pub fn from_idx(
+        images: impl AsRef<Path>,
+        labels: impl AsRef<Path>,
+    ) -> Result<ImageDataset, IdxError> {
+        let images = read_idx(images.as_ref(), 3)?;
+        let labels = read_idx(labels.as_ref(), 1)?;
+        let [count, height, width] = [images.dims[0], images.dims[1], images.dims[2]];
+        if count != labels.dims[0] {
+            return Err(IdxError::Mismatch {
+                images: count,
+                labels: labels.dims[0],
+            });
+        }
+        ImageDataset::new(images.data, labels.data, [1, height, width])
+    }
+
+    /// Images from raw pixels (`N·C·H·W` bytes, `[C, H, W]` order per
+    /// image) and one label per image.
+    pub fn new(
+        pixels: Vec<u8>,
+        labels: Vec<u8>,
+        shape: [usize; 3],
+    ) -> Result<ImageDataset, IdxError> {
+        let per_image: usize = shape.iter().product();
+        if per_image == 0 || pixels.len() != labels.len() * per_image {
+            return Err(IdxError::Mismatch {
+                images: pixels.len().checked_div(per_image).unwrap_or(0),
+                labels: labels.len(),
+            });
+        }
+        let order: Arc<[usize]> = (0..labels.len()).collect();
+        Ok(ImageDataset {
+            pixels: pixels.into(),
+            labels: labels.into(),
+            shape,
+            order,
+        })
+    }
+
+    /// The shape of one image, `[C, H, W]`.
+    pub fn shape(&self) -> [usize; 3] {
+        self.shape
+    }
+
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether there are no images.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The image at `index`, or `None` past the end.
+    pub fn item(&self, index: usize) -> Option<ImageItem> {
+        let &at = self.order.get(index)?;
+        let size = self.shape.iter().product::<usize>();
+        Some(ImageItem {
+            pixels: self.pixels[at * size..(at + 1) * size].to_vec(),
+            label: self.labels[at],
+        })
+    }
+
+    /// Shuffles with `seed` and splits off the last `held_out` images:
+    /// `(rest, held_out)`. The same seed always gives the same split.
+    pub fn split(&self, held_out: usize, seed: u64) -> (ImageDataset, ImageDataset) {
+        let mut order = self.order.to_vec();
+        shuffle(&mut order, seed);
+        let cut = order.len().saturating_sub(held_out);
+        let rest = order[..cut].to_vec();
+        let held = order[cut..].to_vec();
+        (self.with_order(rest), self.with_order(held))
+    }
+
+    /// The first `count` images (all of them if there are fewer).
+    pub fn take(&self, count: usize) -> ImageDataset {
+        self.with_order(self.order[..count.min(self.order.len())].to_vec())
+    }
+
+    fn with_order(&self, order: Vec<usize>) -> ImageDataset {
+        ImageDataset {
+            pixels: Arc::clone(&self.pixels),
+            labels: Arc::clone(&self.labels),
+            shape: self.shape,
+            order: order.into(),
+        }
+    }
+}
+
+impl Dataset<ImageItem> for ImageDataset {
+    fn get(&self, index: usize) -> Result<ImageItem, DatasetError> {
+        self.item(index).ok_or_else(|| {
+            DatasetError::new(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("index {index} is past the {} images", self.len()),
+            ))
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+}
+
+/// Fisher–Yates with SplitMix64: reproducible on every platform and
+/// independent of any `rand` version.
+fn shuffle(items: &mut [usize], seed: u64) {
+    let mut state = seed;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    for i in (1..items.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+}

@@ -1,0 +1,119 @@
+//! Training `cnn!` networks with burn-train (feature `train`).
+//!
+//! - [`ImageDataset`]: labelled images from IDX files (MNIST's format),
+//!   split reproducibly;
+//! - [`ImageBatcher`] and [`ImageBatch`]: items to tensors;
+//! - [`classifier!`](crate::classifier): makes a network whose output is
+//!   `[N, classes]` a burn-train model (cross-entropy loss, accuracy);
+//! - [`EpochReport`]: a renderer that prints one line per epoch and keeps
+//!   the [`History`], which [`History::svg`] draws.
+//!
+//! ```no_run
+//! use cnn_runtime::burn::optim::AdamConfig;
+//! use cnn_runtime::burn::train::{Learner, SupervisedTraining};
+//! use cnn_runtime::burn::train::metric::{AccuracyMetric, LossMetric};
+//! use cnn_runtime::burn::data::dataloader::DataLoaderBuilder;
+//! use cnn_runtime::train::{EpochReport, ImageBatcher, ImageDataset};
+//! use cnn_runtime::{classifier, cnn};
+//!
+//! cnn! {
+//!     pub struct Net: [1, 28, 28] {
+//!         conv(1, 8, 5) relu maxpool(2) flatten linear(1152, 10)
+//!     }
+//! }
+//! classifier!(Net);
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let data = ImageDataset::from_idx("images.idx.gz", "labels.idx.gz")?;
+//! let (train, valid) = data.split(1_000, 42);
+//! let batcher = ImageBatcher::new(Net::INPUT_SHAPE).normalize(0.1307, 0.3081);
+//! let train = DataLoaderBuilder::new(batcher).batch_size(64).shuffle(42).build(train);
+//! let valid = DataLoaderBuilder::new(batcher).batch_size(256).build(valid);
+//!
+//! let device = cnn_runtime::device().autodiff();
+//! let (report, history) = EpochReport::new();
+//! let learner = Learner::new(Net::init(&device), AdamConfig::new().init(), 1e-3);
+//! let result = SupervisedTraining::new("artifacts", train, valid)
+//!     .metrics((AccuracyMetric::new(), LossMetric::new()))
+//!     .renderer(Box::new(report))
+//!     .num_epochs(3)
+//!     .launch(learner);
+//! result.model.save_burnpack("net.bpk")?;
+//! std::fs::write("curve.svg", history.lock().map(|h| h.svg()).unwrap_or_default())?;
+//! # Ok(()) }
+//! ```
+
+mod batch;
+mod idx;
+mod report;
+
+pub use batch::{ImageBatch, ImageBatcher, classification_output, ends_in_softmax};
+pub use idx::{IdxError, ImageDataset, ImageItem};
+pub use report::{EpochRecord, EpochReport, History};
+
+/// Makes `cnn!` networks image classifiers for burn-train: implements
+/// `TrainStep` and `InferenceStep` with [`ImageBatch`] as input and a
+/// cross-entropy [`ClassificationOutput`](burn::train::ClassificationOutput)
+/// as output.
+///
+/// The network must end in logits: `[N, classes]` from its last `linear`.
+/// A final `softmax` is rejected at compile time, because cross-entropy
+/// applies its own (a final `log_softmax` is harmless).
+///
+/// ```
+/// use cnn_runtime::{classifier, cnn};
+///
+/// cnn! { struct Tiny: [1, 8, 8] { conv(1, 4, 3) relu flatten linear(144, 10) } }
+/// classifier!(Tiny);
+/// ```
+///
+/// ```compile_fail
+/// use cnn_runtime::{classifier, cnn};
+///
+/// cnn! { struct Probabilities: [1, 8, 8] { flatten linear(64, 10) softmax } }
+/// classifier!(Probabilities); // cross-entropy wants logits
+/// ```
+#[macro_export]
+macro_rules! classifier {
+    ($($network:ty),+ $(,)?) => {$(
+        const _: () = ::core::assert!(
+            !$crate::train::ends_in_softmax(<$network>::LAYERS),
+            "classifier! trains with cross-entropy, which applies softmax itself: \
+             end the network with its last `linear` (logits), or use `log_softmax`"
+        );
+
+        impl $crate::burn::train::TrainStep for $network {
+            type Input = $crate::train::ImageBatch;
+            type Output = $crate::burn::train::ClassificationOutput;
+
+            fn step(
+                &self,
+                batch: $crate::train::ImageBatch,
+            ) -> $crate::burn::train::TrainOutput<$crate::burn::train::ClassificationOutput> {
+                let output =
+                    $crate::train::classification_output(self.forward(batch.images), batch.targets);
+                let gradients = output.loss.backward();
+                $crate::burn::train::TrainOutput::new(self, gradients, output)
+            }
+        }
+
+        impl $crate::burn::train::InferenceStep for $network {
+            type Input = $crate::train::ImageBatch;
+            type Output = $crate::burn::train::ClassificationOutput;
+
+            fn step(&self, batch: $crate::train::ImageBatch) -> $crate::burn::train::ClassificationOutput {
+                $crate::train::classification_output(self.forward(batch.images), batch.targets)
+            }
+        }
+    )+};
+}
+
+/// Whether burn can run distributed data parallel training (DDP) on
+/// `device`: DDP all-reduces gradients with collective operations, which
+/// burn 0.22.1 implements for CUDA and remote devices only. Elsewhere use
+/// `ExecutionStrategy::multi`, which sums the replicas' gradients on the
+/// first device instead.
+pub fn supports_ddp(device: &burn::tensor::Device) -> bool {
+    let name = format!("{device:?}");
+    name.contains("Cuda") || name.contains("Remote")
+}
