@@ -429,13 +429,27 @@ fn init(l: &Layer) -> Option<TokenStream> {
 }
 
 fn forward_steps(net: &Network) -> Vec<TokenStream> {
+    let krate = &net.krate;
     let mut steps = Vec::with_capacity(net.layers.len());
-    for (i, l) in net.layers.iter().enumerate() {
+    let mut layers = net.layers.iter().enumerate().peekable();
+    while let Some((i, l)) = layers.next() {
         let x = if i == 0 { quote!(input) } else { quote!(x) };
         let act = |f: &str| {
             let f = format_ident!("{}", f);
             quote!(burn::tensor::activation::#f(#x))
         };
+        // A convolution followed by a batchnorm is one step: at inference the
+        // runtime folds the normalization into the convolution's weights.
+        if let (Config::Conv(_), Some(conv)) = (&l.config, l.field.as_ref())
+            && let Some((_, next)) = layers.peek()
+            && let (Config::BatchNorm { .. }, Some(bn)) = (&next.config, next.field.as_ref())
+        {
+            layers.next();
+            steps.push(quote! {
+                let x = #krate::__private::conv_batchnorm(&self.#conv, &self.#bn, #x);
+            });
+            continue;
+        }
         let expr = match (&l.config, l.field.as_ref()) {
             (_, Some(field)) => quote!(self.#field.forward(#x)),
             (Config::Flatten, None) if matches!(l.input, Shape::Map(_)) => {
@@ -501,7 +515,6 @@ fn forward_steps(net: &Network) -> Vec<TokenStream> {
                         }
                         None => quote!(::core::option::Option::None),
                     };
-                    let krate = &net.krate;
                     let (bilinear, align) = (u.bilinear, u.align_corners == Some(true));
                     quote!(#krate::__private::resample(#x, #size, #scale, #bilinear, #align))
                 }

@@ -57,6 +57,7 @@
 //! repository's README.md.
 
 mod device;
+mod fold;
 mod info;
 mod load;
 mod resample;
@@ -97,6 +98,7 @@ macro_rules! cnn {
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::fold::conv_batchnorm;
     pub use crate::load::{Format, load, save};
     pub use crate::resample::resample;
     pub use ::burn;

@@ -293,8 +293,11 @@ mod __cnn_Zoo {
             input: burn::tensor::Tensor<4>,
         ) -> ::core::result::Result<burn::tensor::Tensor<2>, ::cnn_runtime::InputError> {
             ::cnn_runtime::InputError::check("Zoo", &Self::INPUT_SHAPE, &input.dims())?;
-            let x = self.conv1.forward(input);
-            let x = self.batchnorm1.forward(x);
+            let x = ::cnn_runtime::__private::conv_batchnorm(
+                &self.conv1,
+                &self.batchnorm1,
+                input,
+            );
             let x = burn::tensor::activation::leaky_relu(x, 0.2);
             let x = self.conv2.forward(x);
             let x = burn::tensor::activation::gelu(x);

@@ -1,0 +1,103 @@
+//! A batch normalization folded into the convolution before it, at inference.
+//!
+//! Off an autodiff device burn's `BatchNorm` normalizes with its running
+//! statistics, an affine map per channel: `y = (x − mean)·s + beta` with
+//! `s = gamma / sqrt(var + eps)`. Applied to a convolution's output it is the
+//! same convolution with weights `w·s` and bias `(b − mean)·s + beta`, so the
+//! generated `forward` of `conv(…) batchnorm(…)` runs one convolution instead
+//! of a convolution and burn's four passes over the activation (subtract,
+//! divide, multiply, add). The folded weights are computed on every call from
+//! the modules' current values (a few thousand multiplications), so loading,
+//! training and saving see the two layers unchanged.
+
+use burn::nn::conv::Conv2d;
+use burn::nn::{BatchNorm, PaddingConfig2d};
+use burn::tensor::Tensor;
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::ConvOptions;
+
+/// `bn.forward(conv.forward(x))`, folded into one convolution where burn's
+/// batchnorm would use its running statistics (any device but an autodiff one).
+pub fn conv_batchnorm(conv: &Conv2d, bn: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
+    let padding = match conv.padding {
+        PaddingConfig2d::Explicit(top, left, bottom, right) => [(top, bottom), (left, right)],
+        PaddingConfig2d::Valid => [(0, 0); 2],
+        // `cnn!` never emits `Same` (it computes the padding); a hand-built
+        // module that uses it keeps burn's own path.
+        PaddingConfig2d::Same => return bn.forward(conv.forward(x)),
+    };
+    let device = x.device();
+    if device.is_autodiff() {
+        return bn.forward(conv.forward(x));
+    }
+    let mean = bn.running_mean.value().to_device(&device);
+    let var = bn.running_var.value().to_device(&device);
+    let scale = bn.gamma.val().div(var.add_scalar(bn.epsilon).sqrt());
+    let [channels] = scale.dims();
+    let weight = conv
+        .weight
+        .val()
+        .mul(scale.clone().reshape([channels, 1, 1, 1]));
+    let shift = match &conv.bias {
+        Some(bias) => bias.val().sub(mean),
+        None => mean.neg(),
+    };
+    let bias = shift.mul(scale).add(bn.beta.val());
+    let options = ConvOptions::new_with_padding(conv.stride, padding, conv.dilation, conv.groups);
+    conv2d(x, weight, Some(bias), options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::module::Param;
+    use burn::nn::BatchNormConfig;
+    use burn::nn::conv::Conv2dConfig;
+    use burn::tensor::{Distribution, Tolerance};
+
+    /// A batchnorm with statistics far from 0 and 1, as after training.
+    fn trained_batchnorm(channels: usize, device: &burn::tensor::Device) -> BatchNorm {
+        let mut bn = BatchNormConfig::new(channels)
+            .with_epsilon(1e-3)
+            .init(device);
+        let uniform =
+            |low, high| Tensor::<1>::random([channels], Distribution::Uniform(low, high), device);
+        bn.gamma = Param::from_tensor(uniform(0.5, 2.0));
+        bn.beta = Param::from_tensor(uniform(-1.0, 1.0));
+        bn.running_mean = burn::module::RunningState::new(uniform(-2.0, 2.0));
+        bn.running_var = burn::module::RunningState::new(uniform(0.1, 3.0));
+        bn
+    }
+
+    fn folded_equals_unfolded(conv: Conv2d, channels: usize) {
+        let device = crate::cpu();
+        let bn = trained_batchnorm(channels, &device);
+        let x = Tensor::<4>::random([2, 4, 9, 7], Distribution::Normal(0.0, 1.0), &device);
+        let expected = bn.forward(conv.forward(x.clone()));
+        let folded = conv_batchnorm(&conv, &bn, x);
+        folded
+            .into_data()
+            .assert_approx_eq::<f32>(&expected.into_data(), Tolerance::absolute(1e-4));
+    }
+
+    #[test]
+    fn a_folded_convolution_with_bias_equals_convolution_then_batchnorm() {
+        let device = crate::cpu();
+        let conv = Conv2dConfig::new([4, 6], [3, 2])
+            .with_stride([2, 1])
+            .with_padding(PaddingConfig2d::Explicit(1, 0, 2, 1))
+            .with_dilation([1, 2])
+            .with_groups(2)
+            .init(&device);
+        folded_equals_unfolded(conv, 6);
+    }
+
+    #[test]
+    fn a_folded_convolution_without_bias_gains_one() {
+        let device = crate::cpu();
+        let conv = Conv2dConfig::new([4, 8], [3, 3])
+            .with_bias(false)
+            .init(&device);
+        folded_equals_unfolded(conv, 8);
+    }
+}
