@@ -11,7 +11,7 @@ use cnn::burn;
 use cnn::burn::module::Module;
 use cnn::burn::nn::conv::{Conv2d, Conv2dConfig};
 use cnn::burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
-use cnn::burn::nn::{Linear, LinearConfig, PaddingConfig2d};
+use cnn::burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use cnn::burn::optim::{AdamConfig, GradientsParams};
 use cnn::burn::tensor::activation::relu;
 use cnn::burn::tensor::{Device, Distribution, Int, Tensor};
@@ -30,6 +30,15 @@ cnn! {
         conv(3, 32, 3, padding = 1) relu conv(32, 32, 3, padding = 1) relu maxpool(2)
         conv(32, 64, 3, padding = 1) relu conv(64, 64, 3, padding = 1) relu maxpool(2)
         conv(64, 128, 3, padding = 1) relu conv(128, 128, 3, padding = 1) relu maxpool(2)
+        flatten linear(2048, 256) relu linear(256, 10)
+    }
+
+    /// The same with a batchnorm after every convolution, which the generated
+    /// code folds into the convolution at inference.
+    struct VggBn: [3, 32, 32] {
+        conv(3, 32, 3, padding = 1) batchnorm(32) relu conv(32, 32, 3, padding = 1) batchnorm(32) relu maxpool(2)
+        conv(32, 64, 3, padding = 1) batchnorm(64) relu conv(64, 64, 3, padding = 1) batchnorm(64) relu maxpool(2)
+        conv(64, 128, 3, padding = 1) batchnorm(128) relu conv(128, 128, 3, padding = 1) batchnorm(128) relu maxpool(2)
         flatten linear(2048, 256) relu linear(256, 10)
     }
 }
@@ -67,31 +76,33 @@ impl LeNetByHand {
     }
 }
 
-/// The VGG-style network by hand.
+/// The VGG-style network by hand, with or without a batchnorm after each convolution.
 #[derive(Module, Debug)]
 struct VggByHand {
     convs: Vec<Conv2d>,
+    norms: Vec<BatchNorm>,
     pool: MaxPool2d,
     fc1: Linear,
     fc2: Linear,
 }
 
 impl VggByHand {
-    fn init(device: &Device) -> Self {
-        let conv = |i, o| {
+    fn init(device: &Device, batchnorm: bool) -> Self {
+        let widths = [(3, 32), (32, 32), (32, 64), (64, 64), (64, 128), (128, 128)];
+        let conv = |(i, o)| {
             Conv2dConfig::new([i, o], [3, 3])
                 .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
                 .init(device)
         };
         Self {
-            convs: vec![
-                conv(3, 32),
-                conv(32, 32),
-                conv(32, 64),
-                conv(64, 64),
-                conv(64, 128),
-                conv(128, 128),
-            ],
+            convs: widths.into_iter().map(conv).collect(),
+            norms: match batchnorm {
+                true => widths
+                    .into_iter()
+                    .map(|(_, o)| BatchNormConfig::new(o).init(device))
+                    .collect(),
+                false => Vec::new(),
+            },
             pool: MaxPool2dConfig::new([2, 2]).init(),
             fc1: LinearConfig::new(2048, 256).init(device),
             fc2: LinearConfig::new(256, 10).init(device),
@@ -99,11 +110,15 @@ impl VggByHand {
     }
 
     fn forward(&self, mut x: Tensor<4>) -> Tensor<2> {
-        for block in self.convs.chunks(2) {
-            for conv in block {
-                x = relu(conv.forward(x));
+        for (i, conv) in self.convs.iter().enumerate() {
+            x = conv.forward(x);
+            if let Some(norm) = self.norms.get(i) {
+                x = norm.forward(x);
             }
-            x = self.pool.forward(x);
+            x = relu(x);
+            if i % 2 == 1 {
+                x = self.pool.forward(x);
+            }
         }
         let x = relu(self.fc1.forward(x.flatten::<2>(1, 3)));
         self.fc2.forward(x)
@@ -125,9 +140,12 @@ fn zero_cost(c: &mut Criterion) {
     let lenet = LeNet::init(&device);
     let lenet_by_hand = LeNetByHand::init(&device);
     let vgg = Vgg::init(&device);
-    let vgg_by_hand = VggByHand::init(&device);
+    let vgg_by_hand = VggByHand::init(&device, false);
+    let vgg_bn = VggBn::init(&device);
+    let vgg_bn_by_hand = VggByHand::init(&device, true);
     assert_eq!(lenet.num_params(), lenet_by_hand.num_params());
     assert_eq!(vgg.num_params(), vgg_by_hand.num_params());
+    assert_eq!(vgg_bn.num_params(), vgg_bn_by_hand.num_params());
 
     for batch in [1, 64] {
         let mut group = c.benchmark_group(format!("lenet/batch{batch}"));
@@ -149,6 +167,16 @@ fn zero_cost(c: &mut Criterion) {
         });
         group.bench_function("by hand", |b| {
             b.iter(|| vgg_by_hand.forward(black_box(x.clone())).into_data())
+        });
+        group.finish();
+
+        let mut group = c.benchmark_group(format!("vgg_bn/batch{batch}"));
+        group.throughput(flop(VggBn::MACS, batch));
+        group.bench_function("cnn!", |b| {
+            b.iter(|| vgg_bn.forward(black_box(x.clone())).into_data())
+        });
+        group.bench_function("by hand", |b| {
+            b.iter(|| vgg_bn_by_hand.forward(black_box(x.clone())).into_data())
         });
         group.finish();
     }
