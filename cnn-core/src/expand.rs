@@ -440,13 +440,19 @@ fn forward_steps(net: &Network) -> Vec<TokenStream> {
         };
         // A convolution followed by a batchnorm is one step: at inference the
         // runtime folds the normalization into the convolution's weights.
-        if let (Config::Conv(_), Some(conv)) = (&l.config, l.field.as_ref())
+        if let (Config::Conv(c), Some(conv), Shape::Map([_, oh, ow])) =
+            (&l.config, l.field.as_ref(), l.output)
             && let Some((_, next)) = layers.peek()
             && let (Config::BatchNorm { .. }, Some(bn)) = (&next.config, next.field.as_ref())
         {
             layers.next();
+            let from = usize_lit(shape::fold_from_batch(
+                c.in_c / c.groups,
+                c.kernel,
+                [oh, ow],
+            ));
             steps.push(quote! {
-                let x = #krate::__private::conv_batchnorm(&self.#conv, &self.#bn, #x);
+                let x = #krate::__private::conv_batchnorm(&self.#conv, &self.#bn, #x, #from);
             });
             continue;
         }

@@ -233,6 +233,20 @@ pub fn window_travel(input: u64, pad: u64, effective_kernel: u64) -> u128 {
     (u128::from(input) + 2 * u128::from(pad)).saturating_sub(u128::from(effective_kernel))
 }
 
+/// The smallest batch from which a batchnorm is folded into the convolution
+/// before it (see the runtime's `fold.rs`). Folding reads each of the
+/// convolution's `(in/groups)·kh·kw` weights per output channel once; the
+/// normalization makes four passes over the `N·oh·ow` outputs per channel.
+/// Measured on the VGG-style network, folding pays once the outputs are at
+/// least the weights: `N ≥ ⌈(in/groups)·kh·kw / (oh·ow)⌉`.
+pub fn fold_from_batch(in_per_group: u64, kernel: [u64; 2], out: [u64; 2]) -> u64 {
+    let weights = in_per_group
+        .saturating_mul(kernel[0])
+        .saturating_mul(kernel[1]);
+    let outputs = out[0].saturating_mul(out[1]).max(1);
+    weights.div_ceil(outputs).max(1)
+}
+
 /// Multiplies counts, failing on overflow.
 pub fn product(factors: &[u64]) -> Result<u64, ShapeError> {
     factors

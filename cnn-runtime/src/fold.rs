@@ -9,12 +9,12 @@
 //! divide, multiply, add). The folded weights are computed on every call from
 //! the modules' current values, so loading, training and saving see the two
 //! layers unchanged. Folding touches every weight once, the normalization
-//! touches every output four times: it folds where the outputs per output
-//! channel (`N·H_out·W_out`) are at least the weights per output channel
-//! (`C_in/groups·kh·kw`). Measured on the VGG-style network with batchnorm
+//! every output four times, so the macro passes the batch from which folding
+//! pays (`cnn_core::shape::fold_from_batch`: outputs per channel at least the
+//! weights per channel). Measured on the VGG-style network with batchnorm
 //! (`benches/forward.rs`): folding every layer made batch 1 7 % slower and
-//! batch 64 10 % faster than burn's modules; with the rule batch 1 is 8 %
-//! faster (the first two layers fold) and batch 64 3–10 % (two runs).
+//! batch 64 10 % faster than burn's modules; with the threshold batch 1 is
+//! 8–12 % faster (its first two layers fold) and batch 64 3–18 % (three runs).
 
 use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, PaddingConfig2d};
@@ -22,9 +22,15 @@ use burn::tensor::Tensor;
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 
-/// `bn.forward(conv.forward(x))`, folded into one convolution where burn's
-/// batchnorm would use its running statistics (any device but an autodiff one).
-pub fn conv_batchnorm(conv: &Conv2d, bn: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
+/// `bn.forward(conv.forward(x))`, folded into one convolution from batch
+/// `fold_from_batch` on, where burn's batchnorm uses its running statistics
+/// (any device but an autodiff one).
+pub fn conv_batchnorm(
+    conv: &Conv2d,
+    bn: &BatchNorm,
+    x: Tensor<4>,
+    fold_from_batch: usize,
+) -> Tensor<4> {
     let padding = match conv.padding {
         PaddingConfig2d::Explicit(top, left, bottom, right) => [(top, bottom), (left, right)],
         PaddingConfig2d::Valid => [(0, 0); 2],
@@ -33,15 +39,7 @@ pub fn conv_batchnorm(conv: &Conv2d, bn: &BatchNorm, x: Tensor<4>) -> Tensor<4> 
         PaddingConfig2d::Same => return bn.forward(conv.forward(x)),
     };
     let device = x.device();
-    let [batch, _, height, width] = x.dims();
-    let [_, per_group, kh, kw] = conv.weight.dims();
-    let out = |size: usize, (begin, end): (usize, usize), k: usize, stride, dilation| {
-        (size + begin + end).saturating_sub(dilation * (k - 1) + 1) / stride + 1
-    };
-    let outputs = batch
-        * out(height, padding[0], kh, conv.stride[0], conv.dilation[0])
-        * out(width, padding[1], kw, conv.stride[1], conv.dilation[1]);
-    if device.is_autodiff() || outputs < per_group * kh * kw {
+    if device.is_autodiff() || x.dims()[0] < fold_from_batch {
         return bn.forward(conv.forward(x));
     }
     let mean = bn.running_mean.value().to_device(&device);
@@ -83,12 +81,12 @@ mod tests {
         bn
     }
 
-    fn folded_equals_unfolded(conv: Conv2d, channels: usize, input: [usize; 4]) {
+    fn folded_equals_unfolded(conv: Conv2d, channels: usize, input: [usize; 4], from: usize) {
         let device = crate::cpu();
         let bn = trained_batchnorm(channels, &device);
         let x = Tensor::<4>::random(input, Distribution::Normal(0.0, 1.0), &device);
         let expected = bn.forward(conv.forward(x.clone()));
-        let folded = conv_batchnorm(&conv, &bn, x);
+        let folded = conv_batchnorm(&conv, &bn, x, from);
         folded
             .into_data()
             .assert_approx_eq::<f32>(&expected.into_data(), Tolerance::absolute(1e-4));
@@ -103,7 +101,7 @@ mod tests {
             .with_dilation([1, 2])
             .with_groups(2)
             .init(&device);
-        folded_equals_unfolded(conv, 6, [2, 4, 9, 7]);
+        folded_equals_unfolded(conv, 6, [2, 4, 9, 7], 1);
     }
 
     #[test]
@@ -112,14 +110,13 @@ mod tests {
         let conv = Conv2dConfig::new([4, 8], [3, 3])
             .with_bias(false)
             .init(&device);
-        folded_equals_unfolded(conv, 8, [2, 4, 9, 7]);
+        folded_equals_unfolded(conv, 8, [2, 4, 9, 7], 2);
     }
 
     #[test]
-    fn a_small_batch_through_many_weights_keeps_the_two_layers() {
-        // 1·2·2 outputs per channel against 4·3·3 weights: not folded.
+    fn a_batch_below_the_threshold_keeps_the_two_layers() {
         let device = crate::cpu();
         let conv = Conv2dConfig::new([4, 8], [3, 3]).init(&device);
-        folded_equals_unfolded(conv, 8, [1, 4, 4, 4]);
+        folded_equals_unfolded(conv, 8, [1, 4, 4, 4], 9);
     }
 }

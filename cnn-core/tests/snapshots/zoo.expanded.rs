@@ -297,6 +297,7 @@ mod __cnn_Zoo {
                 &self.conv1,
                 &self.batchnorm1,
                 input,
+                1,
             );
             let x = burn::tensor::activation::leaky_relu(x, 0.2);
             let x = self.conv2.forward(x);
