@@ -1,6 +1,10 @@
 //! Validated network → tokens. Infallible: every decision was made in
 //! `check.rs`. The output should read like hand-written burn: one
 //! `let x = self.conv1.forward(x);` per layer, the shape table in the docs.
+//! Two steps trade that for speed at inference, each keeping burn's own path
+//! on autodiff devices: a pool whose windows tile its input is a reshape and
+//! a reduction, and `conv` followed by `batchnorm` is one call that folds the
+//! normalization into the convolution (the runtime's `fold.rs`).
 //!
 //! burn's `#[derive(Module)]` writes relative `burn::…` paths, so the struct is
 //! emitted inside a hidden module that imports the runtime's re-export of
