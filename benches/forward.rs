@@ -148,38 +148,55 @@ fn zero_cost(c: &mut Criterion) {
     assert_eq!(vgg_bn.num_params(), vgg_bn_by_hand.num_params());
 
     for batch in [1, 64] {
-        let mut group = c.benchmark_group(format!("lenet/batch{batch}"));
-        group.throughput(flop(LeNet::MACS, batch));
         let x = input(LeNet::INPUT_SHAPE, batch, &device);
-        group.bench_function("cnn!", |b| {
-            b.iter(|| lenet.forward(black_box(x.clone())).into_data())
-        });
-        group.bench_function("by hand", |b| {
-            b.iter(|| lenet_by_hand.forward(black_box(x.clone())).into_data())
-        });
-        group.finish();
-
-        let mut group = c.benchmark_group(format!("vgg/batch{batch}"));
-        group.throughput(flop(Vgg::MACS, batch));
+        side_by_side(
+            c,
+            "lenet",
+            LeNet::MACS,
+            &x,
+            |x| lenet.forward(x),
+            |x| lenet_by_hand.forward(x),
+        );
         let x = input(Vgg::INPUT_SHAPE, batch, &device);
-        group.bench_function("cnn!", |b| {
-            b.iter(|| vgg.forward(black_box(x.clone())).into_data())
-        });
-        group.bench_function("by hand", |b| {
-            b.iter(|| vgg_by_hand.forward(black_box(x.clone())).into_data())
-        });
-        group.finish();
-
-        let mut group = c.benchmark_group(format!("vgg_bn/batch{batch}"));
-        group.throughput(flop(VggBn::MACS, batch));
-        group.bench_function("cnn!", |b| {
-            b.iter(|| vgg_bn.forward(black_box(x.clone())).into_data())
-        });
-        group.bench_function("by hand", |b| {
-            b.iter(|| vgg_bn_by_hand.forward(black_box(x.clone())).into_data())
-        });
-        group.finish();
+        side_by_side(
+            c,
+            "vgg",
+            Vgg::MACS,
+            &x,
+            |x| vgg.forward(x),
+            |x| vgg_by_hand.forward(x),
+        );
+        side_by_side(
+            c,
+            "vgg_bn",
+            VggBn::MACS,
+            &x,
+            |x| vgg_bn.forward(x),
+            |x| vgg_bn_by_hand.forward(x),
+        );
     }
+}
+
+/// One group, `{name}/batch{N}`: the generated forward pass beside the
+/// hand-written one on the same input.
+fn side_by_side(
+    c: &mut Criterion,
+    name: &str,
+    macs: u64,
+    x: &Tensor<4>,
+    generated: impl Fn(Tensor<4>) -> Tensor<2>,
+    by_hand: impl Fn(Tensor<4>) -> Tensor<2>,
+) {
+    let batch = x.dims()[0];
+    let mut group = c.benchmark_group(format!("{name}/batch{batch}"));
+    group.throughput(flop(macs, batch));
+    group.bench_function("cnn!", |b| {
+        b.iter(|| generated(black_box(x.clone())).into_data())
+    });
+    group.bench_function("by hand", |b| {
+        b.iter(|| by_hand(black_box(x.clone())).into_data())
+    });
+    group.finish();
 }
 
 /// The generated networks from batch 1 to 256, for the PyTorch comparison.

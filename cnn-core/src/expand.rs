@@ -450,11 +450,7 @@ fn forward_steps(net: &Network) -> Vec<TokenStream> {
             && let (Config::BatchNorm { .. }, Some(bn)) = (&next.config, next.field.as_ref())
         {
             layers.next();
-            let from = usize_lit(shape::fold_from_batch(
-                c.in_c / c.groups,
-                c.kernel,
-                [oh, ow],
-            ));
+            let from = usize_lit(shape::fold_from_batch(c.in_c, c.groups, c.kernel, [oh, ow]));
             steps.push(quote! {
                 let x = #krate::__private::conv_batchnorm(&self.#conv, &self.#bn, #x, #from);
             });

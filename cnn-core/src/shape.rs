@@ -236,11 +236,13 @@ pub fn window_travel(input: u64, pad: u64, effective_kernel: u64) -> u128 {
 /// The smallest batch from which a batchnorm is folded into the convolution
 /// before it (see the runtime's `fold.rs`). Folding reads each of the
 /// convolution's `(in/groups)·kh·kw` weights per output channel once; the
-/// normalization makes four passes over the `N·oh·ow` outputs per channel.
-/// Measured on the VGG-style network, folding pays once the outputs are at
-/// least the weights: `N ≥ ⌈(in/groups)·kh·kw / (oh·ow)⌉`.
-pub fn fold_from_batch(in_per_group: u64, kernel: [u64; 2], out: [u64; 2]) -> u64 {
-    let weights = in_per_group
+/// normalization makes four passes over the `N·oh·ow` outputs per channel. The
+/// rule, fold once the outputs are at least the weights
+/// (`N ≥ ⌈(in/groups)·kh·kw / (oh·ow)⌉`), is a rule of thumb: folding every
+/// layer of the VGG-style benchmark made batch 1 slower and batch 64 faster;
+/// the exact crossover was not measured.
+pub fn fold_from_batch(in_c: u64, groups: u64, kernel: [u64; 2], out: [u64; 2]) -> u64 {
+    let weights = (in_c / groups.max(1))
         .saturating_mul(kernel[0])
         .saturating_mul(kernel[1]);
     let outputs = out[0].saturating_mul(out[1]).max(1);

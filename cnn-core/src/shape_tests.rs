@@ -322,9 +322,13 @@ fn the_travel_of_a_window_over_a_huge_padded_axis_does_not_overflow() {
 #[test]
 fn a_batchnorm_folds_from_the_batch_whose_outputs_outnumber_the_weights() {
     // The VGG-style network's first and last convolutions.
-    assert_eq!(fold_from_batch(3, [3, 3], [32, 32]), 1);
-    assert_eq!(fold_from_batch(128, [3, 3], [8, 8]), 18);
-    // A 1×1 output of a 7×7 kernel over 512 channels.
-    assert_eq!(fold_from_batch(512, [7, 7], [1, 1]), 25_088);
-    assert_eq!(fold_from_batch(u64::MAX, [u64::MAX, 2], [1, 1]), u64::MAX);
+    assert_eq!(fold_from_batch(3, 1, [3, 3], [32, 32]), 1);
+    assert_eq!(fold_from_batch(128, 1, [3, 3], [8, 8]), 18);
+    // A 1×1 output of a 7×7 kernel over 512 channels, and in 4 groups.
+    assert_eq!(fold_from_batch(512, 1, [7, 7], [1, 1]), 25_088);
+    assert_eq!(fold_from_batch(512, 4, [7, 7], [1, 1]), 6_272);
+    assert_eq!(
+        fold_from_batch(u64::MAX, 1, [u64::MAX, 2], [1, 1]),
+        u64::MAX
+    );
 }
