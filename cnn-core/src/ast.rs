@@ -6,7 +6,7 @@
 //! Network   := OuterAttr* Visibility "struct" Ident ":" "[" Int "," Int "," Int "]" "{" Layer* "}"
 //! Layer     := Ident ( "(" Arg ( "," Arg )* ","? ")" )?
 //! Arg       := ( Ident "=" )? Value          (positional arguments come first)
-//! Value     := Int | Float | "true" | "false" | Ident | "-" Value | "(" Value "," Value ")"
+//! Value     := Int | Float | "true" | "false" | Ident | "-" Value | "(" Value ( "," Value ){1,3} ","? ")"
 //! ```
 //!
 //! Layers are separated by whitespace. The parser knows nothing of layer names
@@ -93,8 +93,8 @@ pub enum Value {
     Word(Ident),
     /// `-value`.
     Neg(Token![-], Box<Value>),
-    /// `(a, b)`: a (height, width) pair.
-    Pair(Paren, Box<Value>, Box<Value>),
+    /// `(a, b)`: a (height, width) pair, or `(l, r, t, b)` (`zeropad`'s four sides).
+    Tuple(Paren, Vec<Value>),
 }
 
 impl Parse for Input {
@@ -237,22 +237,18 @@ impl Parse for Value {
         } else if lookahead.peek(Paren) {
             let content;
             let paren = parenthesized!(content in input);
-            let first: Value = content.parse()?;
-            if content.is_empty() {
-                return Err(syn::Error::new(
+            let items = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
+            match items.len() {
+                2..=4 => Ok(Value::Tuple(paren, items.into_iter().collect())),
+                0 | 1 => Err(syn::Error::new(
                     paren.span.join(),
                     "a pair needs two values: `(height, width)`",
-                ));
+                )),
+                _ => Err(syn::Error::new(
+                    paren.span.join(),
+                    "a tuple has at most four values: `(left, right, top, bottom)`",
+                )),
             }
-            content.parse::<Token![,]>()?;
-            let second: Value = content.parse()?;
-            if !content.is_empty() {
-                content.parse::<Option<Token![,]>>()?;
-                if !content.is_empty() {
-                    return Err(content.error("a pair has exactly two values: `(height, width)`"));
-                }
-            }
-            Ok(Value::Pair(paren, Box::new(first), Box::new(second)))
         } else if input.peek(Ident::peek_any) {
             input.call(Ident::parse_any).map(Value::Word)
         } else {
@@ -270,7 +266,7 @@ impl Value {
             Value::Bool(l) => l.span,
             Value::Word(w) => w.span(),
             Value::Neg(m, _) => m.span,
-            Value::Pair(p, _, _) => p.span.join(),
+            Value::Tuple(p, _) => p.span.join(),
         }
     }
 
@@ -282,7 +278,10 @@ impl Value {
             Value::Bool(l) => l.value.to_string(),
             Value::Word(w) => w.to_string(),
             Value::Neg(_, v) => format!("-{}", v.render()),
-            Value::Pair(_, a, b) => format!("({}, {})", a.render(), b.render()),
+            Value::Tuple(_, items) => {
+                let items: Vec<String> = items.iter().map(Value::render).collect();
+                format!("({})", items.join(", "))
+            }
         }
     }
 }
@@ -298,10 +297,13 @@ impl ToTokens for Value {
                 m.to_tokens(tokens);
                 v.to_tokens(tokens);
             }
-            Value::Pair(p, a, b) => p.surround(tokens, |t| {
-                a.to_tokens(t);
-                <Token![,]>::default().to_tokens(t);
-                b.to_tokens(t);
+            Value::Tuple(p, items) => p.surround(tokens, |t| {
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        <Token![,]>::default().to_tokens(t);
+                    }
+                    item.to_tokens(t);
+                }
             }),
         }
     }

@@ -2,6 +2,7 @@
 //! failing layer: fast, before trybuild.
 
 use crate::diag::Ctxt;
+use crate::layers::conv::Conv;
 use crate::model::{Network, Shape};
 
 fn analyze(src: &str) -> (Vec<Network>, Ctxt) {
@@ -262,7 +263,7 @@ fn fields_are_named_after_their_layers() {
     let fields: Vec<String> = net
         .layers
         .iter()
-        .filter_map(|l| l.field.as_ref().map(ToString::to_string))
+        .filter_map(|l| l.field.as_ref().map(|(name, _)| name.to_string()))
         .collect();
     // LeNet's pools tile their input: no state, so no field (see `Pool::tiles`).
     assert_eq!(fields, ["conv1", "conv2", "linear1", "linear2", "linear3"]);
@@ -272,7 +273,7 @@ fn fields_are_named_after_their_layers() {
     let fields: Vec<Option<String>> = net
         .layers
         .iter()
-        .map(|l| l.field.as_ref().map(ToString::to_string))
+        .map(|l| l.field.as_ref().map(|(name, _)| name.to_string()))
         .collect();
     assert_eq!(
         fields,
@@ -288,19 +289,19 @@ fn fields_are_named_after_their_layers() {
 fn a_channel_mismatch_names_the_layer_the_channels_come_from() {
     assert_eq!(
         the_error("struct Net: [1, 28, 28] { conv(1, 6, 5) relu maxpool(2) conv(3, 16, 5) }"),
-        "`conv` expects 3 input channels, found 6\n= note: `maxpool(2)` yields [6, 12, 12]\n= help: write `conv(6, 16, 5)`"
+        "`conv(3, 16, 5)` takes 3 input channels, but 6 arrive\n= note: `maxpool(2)` yields [6, 12, 12]\n= help: write `conv(6, 16, 5)`"
     );
     assert_eq!(
         the_error("struct Net: [3, 32, 32] { conv(1, 6, 3) }"),
-        "`conv` expects 1 input channels, found 3\n= note: the input is [3, 32, 32]\n= help: write `conv(3, 6, 3)`"
+        "`conv(1, 6, 3)` takes 1 input channel, but 3 arrive\n= note: the input is [3, 32, 32]\n= help: write `conv(3, 6, 3)`"
     );
     assert!(
         the_error("struct Net: [3, 8, 8] { conv(3, 4, 3) batchnorm(3) }")
-            .starts_with("`batchnorm` expects 3 input channels, found 4")
+            .starts_with("`batchnorm(3)` takes 3 input channels, but 4 arrive")
     );
     assert!(
         the_error("struct Net: [3, 8, 8] { conv_transpose(4, 4, 3) }")
-            .starts_with("`conv_transpose` expects 4 input channels, found 3")
+            .starts_with("`conv_transpose(4, 4, 3)` takes 4 input channels, but 3 arrive")
     );
 }
 
@@ -310,13 +311,13 @@ fn a_linear_layer_that_does_not_match_flatten_says_what_flatten_yields() {
         the_error(
             "struct Net: [1, 28, 28] { conv(1, 6, 5) relu maxpool(2) flatten linear(400, 120) }"
         ),
-        "`linear` expects 864 input features, found `linear(400, 120)`\n\
+        "`linear(400, 120)` takes 400 input features, but 864 arrive\n\
          = note: `flatten` yields 864 = 6·12·12 (input [1, 28, 28] → `conv(1, 6, 5)` [6, 24, 24] → `maxpool(2)` [6, 12, 12])\n\
          = help: write `linear(864, 120)`"
     );
     assert_eq!(
         the_error("struct Net: [1, 4, 4] { flatten linear(16, 8) linear(9, 2) }"),
-        "`linear` expects 8 input features, found `linear(9, 2)`\n= note: `linear(16, 8)` yields 8 features\n= help: write `linear(8, 2)`"
+        "`linear(9, 2)` takes 9 input features, but 8 arrive\n= note: `linear(16, 8)` yields 8 features\n= help: write `linear(8, 2)`"
     );
 }
 
@@ -381,8 +382,9 @@ fn same_padding_with_an_even_kernel_keeps_the_size() {
         "struct Net: [1, 9, 9] { conv(1, 2, 4, padding = same) conv(2, 2, 3, padding = same, dilation = 2) }",
     );
     assert_eq!(net.output(), Shape::Map([2, 9, 9]));
-    assert_eq!(net.layers[0].conv_padding, [(1, 2), (1, 2)]);
-    assert_eq!(net.layers[1].conv_padding, [(2, 2), (2, 2)]);
+    let pads = |i: usize| net.layers[i].kind_as::<Conv>().and_then(Conv::pads);
+    assert_eq!(pads(0), Some([(1, 2), (1, 2)]));
+    assert_eq!(pads(1), Some([(2, 2), (2, 2)]));
     assert_eq!(
         network("struct V: [1, 9, 9] { conv(1, 2, 4, padding = valid) }").output(),
         Shape::Map([2, 6, 6])

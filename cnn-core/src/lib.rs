@@ -5,9 +5,10 @@
 //! | file | job |
 //! |---|---|
 //! | [`ast`] | surface grammar and parsing |
-//! | [`layers`] | the layer table: names, PyTorch argument schemas, binding |
+//! | [`layers`] | one unit per layer kind, and the registry that lists them |
 //! | [`shape`] | pure arithmetic: output sizes, parameters, MACs, receptive fields |
-//! | [`check`] | AST → validated model, one function per rule |
+//! | [`check`] | AST → validated model: network-level rules, every emission decision |
+//! | [`rules`] | the rules several layer kinds share (channels, collapse, warnings) |
 //! | [`model`] | the validated network |
 //! | [`pytorch`] | model → the equivalent `nn.Sequential` source |
 //! | [`expand`](mod@expand) | model → tokens |
@@ -20,6 +21,7 @@ pub mod expand;
 pub mod layers;
 pub mod model;
 pub mod pytorch;
+pub mod rules;
 pub mod shape;
 
 use proc_macro2::TokenStream;
@@ -56,4 +58,48 @@ pub fn expand(input: TokenStream) -> TokenStream {
     out.extend(cx.error_tokens());
     out.extend(cx.warning_tokens());
     out
+}
+
+/// The runtime's `LayerKind` enum, generated from the registry so that a new
+/// layer kind needs no line in the runtime: one variant per DSL name.
+pub fn layer_kinds() -> TokenStream {
+    let variants = layers::REGISTRY.iter().map(|spec| {
+        let variant = quote::format_ident!("{}", spec.variant());
+        let doc = format!(" `{}`: `{}`.", spec.name, spec.pytorch);
+        quote::quote!(#[doc = #doc] #variant,)
+    });
+    let names = layers::REGISTRY.iter().map(|spec| {
+        let variant = quote::format_ident!("{}", spec.variant());
+        let name = spec.name;
+        quote::quote!(LayerKind::#variant => #name,)
+    });
+    let modules = layers::REGISTRY.iter().map(|spec| {
+        let variant = quote::format_ident!("{}", spec.variant());
+        let module = spec.pytorch;
+        quote::quote!(LayerKind::#variant => #module,)
+    });
+    quote::quote! {
+        /// What a layer is: one variant per layer name of the DSL.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum LayerKind {
+            #(#variants)*
+        }
+
+        impl LayerKind {
+            /// The DSL name, `conv_transpose`.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    #(#names)*
+                }
+            }
+
+            /// The PyTorch module it mirrors, `nn.ConvTranspose2d`.
+            pub const fn pytorch(self) -> &'static str {
+                match self {
+                    #(#modules)*
+                }
+            }
+        }
+    }
 }

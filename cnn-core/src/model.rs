@@ -1,9 +1,11 @@
 //! The validated network: what `check.rs` produces and `expand.rs` consumes.
 //! Every shape, count and receptive field here was computed by `shape.rs`.
 
-use crate::layers::{Config, Kind};
+use crate::layers::{self, Bound};
 use crate::shape::Receptive;
 use proc_macro2::{Span, TokenStream};
+use std::any::Any;
+use std::sync::Arc;
 use syn::{Attribute, Ident, Visibility};
 
 /// A per-sample tensor shape.
@@ -40,16 +42,90 @@ impl std::fmt::Display for Shape {
     }
 }
 
+/// A layer's struct field: the burn module it holds.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The module's type, `burn::nn::conv::Conv2d`.
+    pub ty: TokenStream,
+    /// Its initialiser, `burn::nn::conv::Conv2dConfig::new([1, 6], [5, 5]).init(device)`.
+    pub init: TokenStream,
+}
+
+/// How a layer runs in `forward`: decided in `check.rs`, printed by `expand.rs`.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// `self.field.forward(x)`: the burn module in the layer's field.
+    Forward(Ident),
+    /// `path(&self.field, x)`: a runtime helper that runs the layer's burn
+    /// module its own way (`dropout2d` draws one mask per channel).
+    WithModule(Ident, TokenStream),
+    /// A plain expression of `x` (an activation, a reshape, a runtime helper).
+    Function(TokenStream),
+    /// A pool whose windows tile its input.
+    TiledPool(Tiled),
+    /// PyTorch's `nn.Upsample` formula (the runtime's `resample`), where burn's
+    /// `Interpolate2d` differs from PyTorch.
+    Resample(Resample),
+    /// A `conv` followed by a `batchnorm`, one step: at inference the runtime
+    /// folds the normalization into the convolution (from `from_batch` on).
+    ConvBatchnorm {
+        /// The convolution's field.
+        conv: Ident,
+        /// The batchnorm's field.
+        batchnorm: Ident,
+        /// The smallest batch that folds (`shape::fold_from_batch`).
+        from_batch: u64,
+    },
+    /// A batchnorm that the `conv` before it runs (see [`Step::ConvBatchnorm`]).
+    FoldedIntoConv,
+    /// The input unchanged: no step.
+    Identity,
+}
+
+/// A pool whose windows tile its input (kernel = stride, no padding, no
+/// dilation, floor mode): each window gets two axes of its own, reduced by
+/// max or mean, which flex runs 2.5–3× faster than its pooling kernel (that
+/// one also computes the indices backward needs); the numbers are the same.
+/// On an autodiff device burn's pooling runs, whose backward pass is faster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tiled {
+    /// Max (else average) pooling.
+    pub max: bool,
+    /// Kernel = stride.
+    pub kernel: [u64; 2],
+    /// Input `[h, w]`.
+    pub input: [u64; 2],
+    /// Output `[h, w]`.
+    pub output: [u64; 2],
+}
+
+/// Upsampling by PyTorch's formula.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Resample {
+    /// Output `[h, w]`.
+    pub size: [u64; 2],
+    /// `scale_factor` as written, if any.
+    pub scale: Option<[f64; 2]>,
+    /// Bilinear, else nearest.
+    pub bilinear: bool,
+    /// `align_corners`.
+    pub align_corners: bool,
+}
+
 /// One checked layer.
 #[derive(Debug, Clone)]
 pub struct Layer {
-    /// The typed configuration.
-    pub config: Config,
+    /// The call as bound to its kind's schema.
+    pub bound: Bound,
+    /// The kind's typed layer.
+    pub kind: Arc<dyn layers::Layer>,
     /// The DSL text, normalised (`conv(1, 6, 5)`).
     pub dsl: String,
-    /// The struct field holding the burn module (`conv1`); `None` for
-    /// stateless layers (activations, `flatten`), which become function calls.
-    pub field: Option<Ident>,
+    /// The struct field holding the burn module (`conv1`) with its type and
+    /// initialiser; `None` for stateless layers, which are plain expressions.
+    pub field: Option<(Ident, Field)>,
+    /// How the layer runs in `forward`.
+    pub step: Step,
     /// Per-sample input shape.
     pub input: Shape,
     /// Per-sample output shape.
@@ -61,29 +137,20 @@ pub struct Layer {
     /// Receptive field per axis after this layer (`None` after `flatten`, or
     /// if it stopped being representable in 64-bit fractions).
     pub receptive: Option<[Receptive; 2]>,
-    /// Padding `[(top, bottom), (left, right)]` of a convolution, resolved
-    /// (`same` becomes PyTorch's split).
-    pub conv_padding: [(u64, u64); 2],
     /// The span of the layer's name, for generated code.
     pub span: Span,
 }
 
 impl Layer {
-    /// The layer's kind.
-    pub fn kind(&self) -> Kind {
-        match &self.config {
-            Config::Conv(_) => Kind::Conv,
-            Config::ConvTranspose(_) => Kind::ConvTranspose,
-            Config::MaxPool(_) => Kind::MaxPool,
-            Config::AvgPool(_) => Kind::AvgPool,
-            Config::AdaptiveAvgPool { .. } => Kind::AdaptiveAvgPool,
-            Config::BatchNorm { .. } => Kind::BatchNorm,
-            Config::Dropout { .. } => Kind::Dropout,
-            Config::Upsample(_) => Kind::Upsample,
-            Config::Flatten => Kind::Flatten,
-            Config::Linear { .. } => Kind::Linear,
-            Config::Activation { act, .. } => Kind::Activation(*act),
-        }
+    /// The kind's typed layer as `T`, if it is one (`layers::conv::Conv`).
+    pub fn kind_as<T: 'static>(&self) -> Option<&T> {
+        let any: &dyn Any = self.kind.as_ref();
+        any.downcast_ref::<T>()
+    }
+
+    /// The equivalent PyTorch module's source.
+    pub fn pytorch(&self) -> String {
+        self.kind.pytorch(&self.bound)
     }
 }
 

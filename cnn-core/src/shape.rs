@@ -31,6 +31,13 @@ pub enum ShapeError {
         /// The computed size (may be negative).
         computed: i128,
     },
+    /// A size that must divide evenly does not (pixel and channel shuffles).
+    Indivisible {
+        /// The size.
+        value: u64,
+        /// What it must be a multiple of.
+        divisor: u64,
+    },
 }
 
 impl fmt::Display for ShapeError {
@@ -46,6 +53,9 @@ impl fmt::Display for ShapeError {
             ),
             ShapeError::EmptyOutput { computed } => {
                 write!(f, "the output size would be {computed}")
+            }
+            ShapeError::Indivisible { value, divisor } => {
+                write!(f, "{value} is not a multiple of {divisor}")
             }
         }
     }
@@ -146,6 +156,40 @@ fn to_size(out: i128) -> Result<u64, ShapeError> {
         return Err(ShapeError::EmptyOutput { computed: out });
     }
     u64::try_from(out).map_err(|_| ShapeError::Overflow)
+}
+
+/// `value / divisor` when it divides evenly.
+fn exact_div(value: u64, divisor: u64) -> Result<u64, ShapeError> {
+    if divisor == 0 || !value.is_multiple_of(divisor) {
+        return Err(ShapeError::Indivisible { value, divisor });
+    }
+    Ok(value / divisor)
+}
+
+/// `nn.PixelShuffle(r)`: `[C, H, W]` → `[C / r², H·r, W·r]`; the channels
+/// must be a multiple of `r²`.
+pub fn pixel_shuffle_out([c, h, w]: [u64; 3], r: u64) -> Result<[u64; 3], ShapeError> {
+    let square = product(&[r, r])?;
+    Ok([exact_div(c, square)?, product(&[h, r])?, product(&[w, r])?])
+}
+
+/// `nn.PixelUnshuffle(r)`: `[C, H, W]` → `[C·r², H / r, W / r]`; the height
+/// and width must be multiples of `r`.
+pub fn pixel_unshuffle_out([c, h, w]: [u64; 3], r: u64) -> Result<[u64; 3], ShapeError> {
+    Ok([product(&[c, r, r])?, exact_div(h, r)?, exact_div(w, r)?])
+}
+
+/// `nn.ChannelShuffle(g)` keeps the shape; the channels must be a multiple of `g`.
+pub fn channel_shuffle_groups(channels: u64, groups: u64) -> Result<u64, ShapeError> {
+    exact_div(channels, groups)
+}
+
+/// `nn.ZeroPad2d((left, right, top, bottom))`: `[H + top + bottom, W + left + right]`.
+pub fn zeropad_out(
+    [h, w]: [u64; 2],
+    [left, right, top, bottom]: [u64; 4],
+) -> Result<[u64; 2], ShapeError> {
+    Ok([sum(&[h, top, bottom])?, sum(&[w, left, right])?])
 }
 
 /// Number of trailing input rows (or columns) a strided window never reads:
@@ -299,6 +343,16 @@ pub fn linear_params(in_f: u64, out_f: u64, bias: bool) -> Result<u64, ShapeErro
 /// statistics are buffers, not parameters).
 pub fn batchnorm_params(channels: u64) -> Result<u64, ShapeError> {
     product(&[2, channels])
+}
+
+/// Parameters of a normalization with a weight and a bias per channel when
+/// `affine` (`nn.GroupNorm`, `nn.InstanceNorm2d`): `2 * c`, else none.
+pub fn affine_params(channels: u64, affine: bool) -> Result<u64, ShapeError> {
+    if affine {
+        product(&[2, channels])
+    } else {
+        Ok(0)
+    }
 }
 
 /// Multiply-accumulates of a convolution per sample: every output element

@@ -25,7 +25,7 @@ use std::str::FromStr;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use cnn_core::layers::{TABLE, Ty};
+use cnn_core::layers::{REGISTRY, Ty};
 use cnn_core::model::{Network, Shape};
 use proc_macro2::TokenStream;
 
@@ -136,6 +136,17 @@ fn value(rng: &mut Rng, ty: Ty) -> String {
             .pick(&["1e-5", "0.001", "1e-320", "1.0", "2"])
             .to_string(),
         Ty::Mode => rng.pick(&["nearest", "bilinear", "bicubic"]).to_string(),
+        Ty::Approximate => rng.pick(&["none", "tanh", "sigmoid"]).to_string(),
+        Ty::Sides => match rng.below(4) {
+            0 => format!(
+                "({}, {}, {}, {})",
+                small(rng),
+                small(rng),
+                small(rng),
+                int(rng)
+            ),
+            _ => small(rng),
+        },
         Ty::Scale => match rng.below(6) {
             0 => format!("({}, {})", rng.pick(NUMBERS), rng.pick(NUMBERS)),
             1 => rng.pick(NUMBERS).to_string(),
@@ -153,7 +164,7 @@ fn layer(rng: &mut Rng, current: Option<Shape>) -> String {
             ])
             .to_string();
     }
-    let spec = rng.pick(TABLE);
+    let spec = rng.pick(REGISTRY);
     let (channels, features) = match current {
         Some(Shape::Map([c, _, _])) => (c.to_string(), String::new()),
         Some(Shape::Flat(f)) => (String::new(), f.to_string()),
@@ -161,12 +172,13 @@ fn layer(rng: &mut Rng, current: Option<Shape>) -> String {
     };
     let mut args = Vec::new();
     for (i, param) in spec.params.iter().enumerate() {
-        if !param.required && !rng.chance(30) {
+        if !param.required() && !rng.chance(30) {
             continue;
         }
         let fitting = match (i, param.name) {
             (0, "in_channels" | "num_features") if !channels.is_empty() => Some(channels.clone()),
             (0, "in_features") if !features.is_empty() => Some(features.clone()),
+            (1, "num_channels") if !channels.is_empty() => Some(channels.clone()),
             (1, "out_channels") => Some((1 + rng.below(8)).to_string()),
             (2, "kernel_size") => Some((1 + rng.below(4)).to_string()),
             _ => None,
@@ -175,7 +187,7 @@ fn layer(rng: &mut Rng, current: Option<Shape>) -> String {
             Some(v) if rng.chance(90) => v,
             _ => value(rng, param.ty),
         };
-        if param.required && !rng.chance(5) {
+        if param.required() && !rng.chance(5) {
             args.push(text);
         } else {
             args.push(format!("{} = {text}", param.name));
@@ -193,7 +205,7 @@ fn layer(rng: &mut Rng, current: Option<Shape>) -> String {
         }
         _ => {}
     }
-    if args.is_empty() && spec.params.iter().all(|p| !p.required) && rng.chance(80) {
+    if args.is_empty() && spec.params.iter().all(|p| !p.required()) && rng.chance(80) {
         spec.name.to_string()
     } else {
         format!("{}({})", spec.name, args.join(", "))

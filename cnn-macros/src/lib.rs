@@ -11,3 +11,11 @@ use proc_macro::TokenStream;
 pub fn cnn_impl(input: TokenStream) -> TokenStream {
     cnn_core::expand(input.into()).into()
 }
+
+/// Expands to the runtime's `LayerKind` enum, one variant per layer kind of
+/// `cnn-core`'s registry. Called once, by `cnn-runtime`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn layer_kinds(_input: TokenStream) -> TokenStream {
+    cnn_core::layer_kinds().into()
+}

@@ -4,15 +4,23 @@
 
 use std::fmt;
 
+cnn_macros::layer_kinds!();
+
 /// One layer of a `cnn!` network, as computed at compile time.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LayerInfo {
+    /// What the layer is.
+    pub kind: LayerKind,
     /// The layer as written in the DSL, normalised: `conv(1, 6, 5, stride = 2)`.
     pub dsl: &'static str,
     /// The struct field holding the burn module (`conv1`); `None` for layers
     /// emitted as plain tensor operations: activations, `flatten`, pools
     /// whose windows tile the input, and PyTorch-formula upsampling.
     pub field: Option<&'static str>,
+    /// state_dict keys named differently by PyTorch and burn, as `(PyTorch
+    /// suffix, burn suffix)`: batchnorm's `("weight", "gamma")`, PReLU's
+    /// `("weight", "alpha")`.
+    pub keys: &'static [(&'static str, &'static str)],
     /// Per-sample output shape: `[C, H, W]`, or `[F]` after `flatten`.
     pub output_shape: &'static [usize],
     /// Trainable parameters, counted as PyTorch counts them

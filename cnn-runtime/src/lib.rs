@@ -60,6 +60,7 @@ mod device;
 mod fold;
 mod info;
 mod load;
+mod ops;
 mod resample;
 #[cfg(feature = "train")]
 pub mod train;
@@ -71,7 +72,7 @@ pub use device::gpu;
 #[cfg(feature = "ndarray")]
 pub use device::ndarray;
 pub use device::{cpu, device};
-pub use info::{InputError, LayerInfo, Summary};
+pub use info::{InputError, LayerInfo, LayerKind, Summary};
 pub use load::{LoadError, Mismatch};
 
 /// Re-export of the burn version the generated code is written against.
@@ -100,6 +101,7 @@ macro_rules! cnn {
 pub mod __private {
     pub use crate::fold::conv_batchnorm;
     pub use crate::load::{Format, load, save};
+    pub use crate::ops::{adaptive_max_pool2d, channel_shuffle, dropout2d, separable};
     pub use crate::resample::resample;
     pub use ::burn;
     pub use cnn_macros::cnn_impl;

@@ -204,29 +204,47 @@ fn positions(
         .filter_map(|(i, l)| Some((i, l, l.field?)))
 }
 
-/// `conv2.weight` → (`conv(6, 16, 5)`, `3.weight`), for messages.
-fn pytorch_key(layers: &'static [LayerInfo], path: &str) -> (&'static str, String) {
+/// `conv2.weight` → (`conv(6, 16, 5)`, `3.weight`), for messages: the
+/// layer's position, and the key renamed back where PyTorch and burn differ.
+fn pytorch_key(layers: &'static [LayerInfo], path: &str) -> (Option<&'static LayerInfo>, String) {
     for (i, layer, field) in positions(layers) {
         if let Some(rest) = path.strip_prefix(field).and_then(|r| r.strip_prefix('.')) {
-            let rest = match rest {
-                // burn names batchnorm's affine parameters gamma and beta.
-                "gamma" => "weight",
-                "beta" => "bias",
-                other => other,
-            };
-            return (layer.dsl, format!("{i}.{rest}"));
+            let rest = layer
+                .keys
+                .iter()
+                .find(|(_, burn)| *burn == rest)
+                .map_or(rest, |(pytorch, _)| pytorch);
+            return (Some(layer), format!("{i}.{rest}"));
         }
     }
-    ("", path.to_string())
+    (None, path.to_string())
 }
 
 /// burn stores a linear weight as `[in, out]`; messages use PyTorch's `[out, in]`.
-fn pytorch_shape(layer: &str, key: &str, shape: &[usize]) -> Vec<usize> {
+fn pytorch_shape(layer: Option<&LayerInfo>, key: &str, shape: &[usize]) -> Vec<usize> {
     let mut shape = shape.to_vec();
-    if layer.starts_with("linear") && key.ends_with(".weight") {
+    if layer.is_some_and(|l| l.kind == crate::LayerKind::Linear) && key.ends_with(".weight") {
         shape.reverse();
     }
     shape
+}
+
+fn dsl(layer: Option<&'static LayerInfo>) -> &'static str {
+    layer.map_or("", |l| l.dsl)
+}
+
+/// The key remapping from PyTorch's positions to the fields: the renamed
+/// keys of each layer first (`^3\.weight$` → `prelu1.alpha`), then the rest
+/// (`^3\.(.+)$` → `conv2.$1`).
+fn remap_patterns(layers: &'static [LayerInfo]) -> Vec<(String, String)> {
+    let mut patterns = Vec::new();
+    for (i, layer, field) in positions(layers) {
+        for (pytorch, burn) in layer.keys {
+            patterns.push((format!(r"^{i}\.{pytorch}$"), format!("{field}.{burn}")));
+        }
+        patterns.push((format!(r"^{i}\.(.+)$"), format!("{field}.$1")));
+    }
+    patterns
 }
 
 /// Loads `path` into `model`, which must be freshly built, and returns it
@@ -279,10 +297,8 @@ fn load_into<M: ModuleSnapshot>(
         path: path.to_path_buf(),
         message,
     };
-    let patterns: Vec<(String, String)> = positions(layers)
-        .map(|(i, _, field)| (format!(r"^{i}\.(.+)$"), format!("{field}.$1")))
-        .collect();
-    let remapper = KeyRemapper::from_patterns(patterns).map_err(|e| file_error(e.to_string()))?;
+    let remapper = KeyRemapper::from_patterns(remap_patterns(layers))
+        .map_err(|e| file_error(e.to_string()))?;
     let own = model.collect(None, None, false);
     let own_dtype = own.iter().map(|t| t.dtype).find(|d| d.is_float());
     let expected: BTreeMap<String, Vec<usize>> = own
@@ -354,7 +370,7 @@ fn mismatches(
     format: Format,
 ) -> Vec<Mismatch> {
     // Names in messages are the file's: PyTorch positions, except for burnpack.
-    let name = |path: &str| -> (&'static str, String) {
+    let name = |path: &str| -> (Option<&'static LayerInfo>, String) {
         let (layer, key) = pytorch_key(layers, path);
         if format == Format::Burnpack {
             (layer, path.to_string())
@@ -362,7 +378,7 @@ fn mismatches(
             (layer, key)
         }
     };
-    let shape = |layer: &str, key: &str, s: &[usize]| {
+    let shape = |layer: Option<&LayerInfo>, key: &str, s: &[usize]| {
         if format == Format::Burnpack {
             s.to_vec()
         } else {
@@ -378,7 +394,7 @@ fn mismatches(
                 // Read before the adapter runs: already in the file's own layout.
                 let found = found.get(&path).cloned().unwrap_or_default();
                 Mismatch::Shape {
-                    layer,
+                    layer: dsl(layer),
                     expected: shape(layer, &key, &expected),
                     found,
                     key,
@@ -391,7 +407,7 @@ fn mismatches(
             } => {
                 let (layer, key) = name(&path);
                 Mismatch::DType {
-                    layer,
+                    layer: dsl(layer),
                     key,
                     expected: format!("{expected:?}"),
                     found: format!("{found:?}"),
@@ -408,7 +424,7 @@ fn mismatches(
         let (layer, key) = name(&path);
         let expected = expected.get(&path).cloned().unwrap_or_default();
         problems.push(Mismatch::Missing {
-            layer,
+            layer: dsl(layer),
             expected: shape(layer, &key, &expected),
             key,
         });

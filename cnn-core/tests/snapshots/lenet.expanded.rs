@@ -50,8 +50,10 @@ mod __cnn_LeNet {
         /// One entry per layer of the list, in order.
         pub const LAYERS: &'static [::cnn_runtime::LayerInfo] = &[
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(1, 6, 5)",
                 field: Some("conv1"),
+                keys: &[],
                 output_shape: &[6, 24, 24],
                 params: 156,
                 macs: 86400,
@@ -59,8 +61,10 @@ mod __cnn_LeNet {
                 jump: Some([1.0, 1.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
                 field: None,
+                keys: &[],
                 output_shape: &[6, 24, 24],
                 params: 0,
                 macs: 0,
@@ -68,8 +72,10 @@ mod __cnn_LeNet {
                 jump: Some([1.0, 1.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Maxpool,
                 dsl: "maxpool(2)",
                 field: None,
+                keys: &[],
                 output_shape: &[6, 12, 12],
                 params: 0,
                 macs: 0,
@@ -77,8 +83,10 @@ mod __cnn_LeNet {
                 jump: Some([2.0, 2.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(6, 16, 5)",
                 field: Some("conv2"),
+                keys: &[],
                 output_shape: &[16, 8, 8],
                 params: 2416,
                 macs: 153600,
@@ -86,8 +94,10 @@ mod __cnn_LeNet {
                 jump: Some([2.0, 2.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
                 field: None,
+                keys: &[],
                 output_shape: &[16, 8, 8],
                 params: 0,
                 macs: 0,
@@ -95,8 +105,10 @@ mod __cnn_LeNet {
                 jump: Some([2.0, 2.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Maxpool,
                 dsl: "maxpool(2)",
                 field: None,
+                keys: &[],
                 output_shape: &[16, 4, 4],
                 params: 0,
                 macs: 0,
@@ -104,8 +116,10 @@ mod __cnn_LeNet {
                 jump: Some([4.0, 4.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Flatten,
                 dsl: "flatten",
                 field: None,
+                keys: &[],
                 output_shape: &[256],
                 params: 0,
                 macs: 0,
@@ -113,8 +127,10 @@ mod __cnn_LeNet {
                 jump: None,
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Linear,
                 dsl: "linear(256, 120)",
                 field: Some("linear1"),
+                keys: &[],
                 output_shape: &[120],
                 params: 30840,
                 macs: 30720,
@@ -122,8 +138,10 @@ mod __cnn_LeNet {
                 jump: None,
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
                 field: None,
+                keys: &[],
                 output_shape: &[120],
                 params: 0,
                 macs: 0,
@@ -131,8 +149,10 @@ mod __cnn_LeNet {
                 jump: None,
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Linear,
                 dsl: "linear(120, 84)",
                 field: Some("linear2"),
+                keys: &[],
                 output_shape: &[84],
                 params: 10164,
                 macs: 10080,
@@ -140,8 +160,10 @@ mod __cnn_LeNet {
                 jump: None,
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
                 field: None,
+                keys: &[],
                 output_shape: &[84],
                 params: 0,
                 macs: 0,
@@ -149,8 +171,10 @@ mod __cnn_LeNet {
                 jump: None,
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Linear,
                 dsl: "linear(84, 10)",
                 field: Some("linear3"),
+                keys: &[],
                 output_shape: &[10],
                 params: 850,
                 macs: 840,
@@ -158,8 +182,10 @@ mod __cnn_LeNet {
                 jump: None,
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Softmax,
                 dsl: "softmax",
                 field: None,
+                keys: &[],
                 output_shape: &[10],
                 params: 0,
                 macs: 0,
@@ -184,7 +210,9 @@ mod __cnn_LeNet {
         ///
         /// # Panics
         /// If the input is not `[N, C, H, W]` with the declared `C, H, W` and `N > 0`;
-        /// the message names the expected and found shapes. [`Self::try_forward`] returns it instead.
+        /// the message names the expected and found shapes, and the caller's line.
+        /// [`Self::try_forward`] returns it instead.
+        #[track_caller]
         pub fn forward(
             &self,
             input: burn::tensor::Tensor<4>,
@@ -197,14 +225,10 @@ mod __cnn_LeNet {
         /// Runs the network on a batch `[N, C, H, W]`, or says why the input does not fit.
         pub fn try_forward(
             &self,
-            input: burn::tensor::Tensor<4>,
+            x: burn::tensor::Tensor<4>,
         ) -> ::core::result::Result<burn::tensor::Tensor<2>, ::cnn_runtime::InputError> {
-            ::cnn_runtime::InputError::check(
-                "LeNet",
-                &Self::INPUT_SHAPE,
-                &input.dims(),
-            )?;
-            let x = self.conv1.forward(input);
+            ::cnn_runtime::InputError::check("LeNet", &Self::INPUT_SHAPE, &x.dims())?;
+            let x = self.conv1.forward(x);
             let x = burn::tensor::activation::relu(x);
             let x = {
                 let [n, c, _, _] = x.dims();

@@ -64,8 +64,10 @@ mod __cnn_Zoo {
         /// One entry per layer of the list, in order.
         pub const LAYERS: &'static [::cnn_runtime::LayerInfo] = &[
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(3, 8, 3, stride = 1, padding = same, dilation = 2, groups = 1, bias = false)",
                 field: Some("conv1"),
+                keys: &[],
                 output_shape: &[8, 16, 16],
                 params: 216,
                 macs: 55296,
@@ -73,8 +75,10 @@ mod __cnn_Zoo {
                 jump: Some([1.0, 1.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Batchnorm,
                 dsl: "batchnorm(8, eps = 0.001, momentum = 0.01)",
                 field: Some("batchnorm1"),
+                keys: &[("weight", "gamma"), ("bias", "beta")],
                 output_shape: &[8, 16, 16],
                 params: 16,
                 macs: 0,
@@ -82,8 +86,10 @@ mod __cnn_Zoo {
                 jump: Some([1.0, 1.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::LeakyRelu,
                 dsl: "leaky_relu(0.2)",
                 field: None,
+                keys: &[],
                 output_shape: &[8, 16, 16],
                 params: 0,
                 macs: 0,
@@ -91,8 +97,10 @@ mod __cnn_Zoo {
                 jump: Some([1.0, 1.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(8, 8, 4, padding = same, groups = 8)",
                 field: Some("conv2"),
+                keys: &[],
                 output_shape: &[8, 16, 16],
                 params: 136,
                 macs: 32768,
@@ -100,8 +108,10 @@ mod __cnn_Zoo {
                 jump: Some([1.0, 1.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Gelu,
                 dsl: "gelu",
                 field: None,
+                keys: &[],
                 output_shape: &[8, 16, 16],
                 params: 0,
                 macs: 0,
@@ -109,8 +119,10 @@ mod __cnn_Zoo {
                 jump: Some([1.0, 1.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Maxpool,
                 dsl: "maxpool(3, stride = 2, padding = 1, dilation = 1, ceil_mode = true)",
                 field: Some("maxpool1"),
+                keys: &[],
                 output_shape: &[8, 9, 9],
                 params: 0,
                 macs: 0,
@@ -118,8 +130,10 @@ mod __cnn_Zoo {
                 jump: Some([2.0, 2.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Silu,
                 dsl: "silu",
                 field: None,
+                keys: &[],
                 output_shape: &[8, 9, 9],
                 params: 0,
                 macs: 0,
@@ -127,8 +141,10 @@ mod __cnn_Zoo {
                 jump: Some([2.0, 2.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::ConvTranspose,
                 dsl: "conv_transpose(8, 4, 3, stride = 2, padding = 1, output_padding = 1, bias = false)",
                 field: Some("conv_transpose1"),
+                keys: &[],
                 output_shape: &[4, 18, 18],
                 params: 288,
                 macs: 23328,
@@ -136,8 +152,10 @@ mod __cnn_Zoo {
                 jump: Some([1.0, 1.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Tanh,
                 dsl: "tanh",
                 field: None,
+                keys: &[],
                 output_shape: &[4, 18, 18],
                 params: 0,
                 macs: 0,
@@ -145,8 +163,10 @@ mod __cnn_Zoo {
                 jump: Some([1.0, 1.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Avgpool,
                 dsl: "avgpool(2, padding = 1, count_include_pad = false)",
                 field: Some("avgpool1"),
+                keys: &[],
                 output_shape: &[4, 10, 10],
                 params: 0,
                 macs: 0,
@@ -154,8 +174,10 @@ mod __cnn_Zoo {
                 jump: Some([2.0, 2.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Sigmoid,
                 dsl: "sigmoid",
                 field: None,
+                keys: &[],
                 output_shape: &[4, 10, 10],
                 params: 0,
                 macs: 0,
@@ -163,8 +185,10 @@ mod __cnn_Zoo {
                 jump: Some([2.0, 2.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Upsample,
                 dsl: "upsample(scale_factor = 2, mode = bilinear)",
                 field: None,
+                keys: &[],
                 output_shape: &[4, 20, 20],
                 params: 0,
                 macs: 0,
@@ -172,8 +196,10 @@ mod __cnn_Zoo {
                 jump: Some([1.0, 1.0]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Upsample,
                 dsl: "upsample(size = (10, 12))",
                 field: Some("upsample1"),
+                keys: &[],
                 output_shape: &[4, 10, 12],
                 params: 0,
                 macs: 0,
@@ -181,8 +207,10 @@ mod __cnn_Zoo {
                 jump: Some([2.0, 1.6666666666666667]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::AdaptiveAvgpool,
                 dsl: "adaptive_avgpool((2, 3))",
                 field: Some("adaptive_avgpool1"),
+                keys: &[],
                 output_shape: &[4, 2, 3],
                 params: 0,
                 macs: 0,
@@ -190,8 +218,10 @@ mod __cnn_Zoo {
                 jump: Some([10.0, 6.666666666666667]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Dropout,
                 dsl: "dropout(0.25)",
                 field: Some("dropout1"),
+                keys: &[],
                 output_shape: &[4, 2, 3],
                 params: 0,
                 macs: 0,
@@ -199,8 +229,10 @@ mod __cnn_Zoo {
                 jump: Some([10.0, 6.666666666666667]),
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Flatten,
                 dsl: "flatten",
                 field: None,
+                keys: &[],
                 output_shape: &[24],
                 params: 0,
                 macs: 0,
@@ -208,8 +240,10 @@ mod __cnn_Zoo {
                 jump: None,
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::Linear,
                 dsl: "linear(24, 5, bias = false)",
                 field: Some("linear1"),
+                keys: &[],
                 output_shape: &[5],
                 params: 120,
                 macs: 120,
@@ -217,8 +251,10 @@ mod __cnn_Zoo {
                 jump: None,
             },
             ::cnn_runtime::LayerInfo {
+                kind: ::cnn_runtime::LayerKind::LogSoftmax,
                 dsl: "log_softmax",
                 field: None,
+                keys: &[],
                 output_shape: &[5],
                 params: 0,
                 macs: 0,
@@ -277,7 +313,9 @@ mod __cnn_Zoo {
         ///
         /// # Panics
         /// If the input is not `[N, C, H, W]` with the declared `C, H, W` and `N > 0`;
-        /// the message names the expected and found shapes. [`Self::try_forward`] returns it instead.
+        /// the message names the expected and found shapes, and the caller's line.
+        /// [`Self::try_forward`] returns it instead.
+        #[track_caller]
         pub fn forward(
             &self,
             input: burn::tensor::Tensor<4>,
@@ -290,13 +328,13 @@ mod __cnn_Zoo {
         /// Runs the network on a batch `[N, C, H, W]`, or says why the input does not fit.
         pub fn try_forward(
             &self,
-            input: burn::tensor::Tensor<4>,
+            x: burn::tensor::Tensor<4>,
         ) -> ::core::result::Result<burn::tensor::Tensor<2>, ::cnn_runtime::InputError> {
-            ::cnn_runtime::InputError::check("Zoo", &Self::INPUT_SHAPE, &input.dims())?;
+            ::cnn_runtime::InputError::check("Zoo", &Self::INPUT_SHAPE, &x.dims())?;
             let x = ::cnn_runtime::__private::conv_batchnorm(
                 &self.conv1,
                 &self.batchnorm1,
-                input,
+                x,
                 1,
             );
             let x = burn::tensor::activation::leaky_relu(x, 0.2);

@@ -91,17 +91,5 @@ pub const fn ends_in_softmax(layers: &[crate::LayerInfo]) -> bool {
     let Some(last) = layers.last() else {
         return false;
     };
-    let dsl = last.dsl.as_bytes();
-    let softmax = b"softmax";
-    if dsl.len() != softmax.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < dsl.len() {
-        if dsl[i] != softmax[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
+    matches!(last.kind, crate::LayerKind::Softmax)
 }

@@ -1,0 +1,152 @@
+//! `conv_transpose`: `nn.ConvTranspose2d`.
+
+use super::{Args, Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, req};
+use crate::check::Walk;
+use crate::model::Shape;
+use crate::rules::{self, Window};
+use crate::shape;
+use quote::{format_ident, quote};
+
+/// The kind.
+pub static SPEC: Spec = Spec {
+    name: "conv_transpose",
+    pytorch: "nn.ConvTranspose2d",
+    params: &[
+        req("in_channels", Ty::Positive),
+        req("out_channels", Ty::Positive),
+        req("kernel_size", Ty::Size),
+        opt("stride", Ty::Size, Val::Int(1)),
+        opt("padding", Ty::Padding, Val::Int(0)),
+        opt("output_padding", Ty::Padding, Val::Int(0)),
+        opt("groups", Ty::Positive, Val::Int(1)),
+        opt("bias", Ty::Bool, Val::Bool(true)),
+        opt("dilation", Ty::Size, Val::Int(1)),
+    ],
+    build: |a| Some(Box::new(ConvTranspose::new(a)?)),
+};
+
+/// `nn.ConvTranspose2d`'s arguments.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub struct ConvTranspose {
+    pub in_channels: u64,
+    pub out_channels: u64,
+    pub kernel: [u64; 2],
+    pub stride: [u64; 2],
+    pub padding: [u64; 2],
+    pub output_padding: [u64; 2],
+    pub groups: u64,
+    pub bias: bool,
+    pub dilation: [u64; 2],
+}
+
+impl ConvTranspose {
+    fn new(a: Args) -> Option<ConvTranspose> {
+        Some(ConvTranspose {
+            in_channels: a.int("in_channels")?,
+            out_channels: a.int("out_channels")?,
+            kernel: a.pair("kernel_size")?,
+            stride: a.pair("stride")?,
+            padding: a.pair("padding")?,
+            output_padding: a.pair("output_padding")?,
+            groups: a.int("groups")?,
+            bias: a.bool("bias")?,
+            dilation: a.pair("dilation")?,
+        })
+    }
+}
+
+impl Layer for ConvTranspose {
+    /// Rules: `groups` divides both channel counts; `output_padding` is
+    /// smaller than `stride` or than `dilation` on each axis (PyTorch: "output
+    /// padding must be smaller than either stride or dilation").
+    fn check_arguments(&self, b: &Bound, walk: &mut Walk) {
+        rules::check_groups(walk, b, self.in_channels, self.out_channels, self.groups);
+        for axis in 0..2 {
+            let (op, s, d) = (
+                self.output_padding[axis],
+                self.stride[axis],
+                self.dilation[axis],
+            );
+            if op >= s && op >= d {
+                walk.error_at(
+                    b.span_of("output_padding"),
+                    format!(
+                        "`output_padding` must be smaller than `stride` or `dilation`, found {op} with stride {s} and dilation {d}\n= note: output padding only chooses among the {} output sizes a stride of {} can produce",
+                        s.max(d),
+                        s.max(d)
+                    ),
+                );
+                return;
+            }
+        }
+    }
+
+    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
+        let Shape::Map([ci, h, w]) = input else {
+            return None;
+        };
+        rules::check_channels(walk, b, "in_channels", self.in_channels, ci);
+        let out = walk.axes(b, Window::Other, [h, w], |axis| {
+            shape::conv_transpose_out(
+                [h, w][axis],
+                self.kernel[axis],
+                self.stride[axis],
+                self.padding[axis],
+                self.output_padding[axis],
+                self.dilation[axis],
+            )
+        })?;
+        let (i, o, k, g) = (self.in_channels, self.out_channels, self.kernel, self.groups);
+        let params = walk.count(b, shape::conv_transpose_params(i, o, k, g, self.bias))?;
+        let macs = walk.count(b, shape::conv_transpose_macs(i, o, k, g, [h, w]))?;
+        Some(walk.out(Shape::Map([o, out[0], out[1]]), params, macs, |r, axis| {
+            let eff = shape::effective_kernel(self.kernel[axis], self.dilation[axis]).ok()?;
+            r.resample(eff.div_ceil(self.stride[axis]), 1, self.stride[axis])
+        }))
+    }
+
+    fn emit(&self, _io: &Io) -> Emit {
+        let (ch, k) = (pair([self.in_channels, self.out_channels]), pair(self.kernel));
+        let mut e = quote!(burn::nn::conv::ConvTranspose2dConfig::new(#ch, #k));
+        for (method, value, unchanged) in [
+            ("with_stride", self.stride, [1, 1]),
+            ("with_padding", self.padding, [0, 0]),
+            ("with_padding_out", self.output_padding, [0, 0]),
+            ("with_dilation", self.dilation, [1, 1]),
+        ] {
+            // burn's own defaults are PyTorch's; only what differs is written.
+            if value != unchanged {
+                let m = format_ident!("{}", method);
+                let v = pair(value);
+                e.extend(quote!(.#m(#v)));
+            }
+        }
+        if self.groups != 1 {
+            let g = lit(self.groups);
+            e.extend(quote!(.with_groups(#g)));
+        }
+        if !self.bias {
+            e.extend(quote!(.with_bias(false)));
+        }
+        Emit::module(
+            quote!(burn::nn::conv::ConvTranspose2d),
+            quote!(#e.init(device)),
+        )
+    }
+
+    fn pytorch(&self, b: &Bound) -> String {
+        Twin::new(b)
+            .positional(&["in_channels", "out_channels"])
+            .keyword(&["kernel_size"])
+            .changed(&[
+                "stride",
+                "padding",
+                "output_padding",
+                "groups",
+                "bias",
+                "dilation",
+            ])
+            .finish()
+    }
+}

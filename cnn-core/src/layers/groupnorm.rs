@@ -1,0 +1,90 @@
+//! `groupnorm`: `nn.GroupNorm`.
+
+use super::{Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, Val, float_lit, lit, opt, req};
+use crate::check::Walk;
+use crate::model::Shape;
+use crate::rules;
+use crate::shape;
+use quote::quote;
+
+/// The kind.
+pub static SPEC: Spec = Spec {
+    name: "groupnorm",
+    pytorch: "nn.GroupNorm",
+    params: &[
+        req("num_groups", Ty::Positive),
+        req("num_channels", Ty::Positive),
+        opt("eps", Ty::PositiveNumber, Val::Num(1e-5)),
+        opt("affine", Ty::Bool, Val::Bool(true)),
+    ],
+    build: |a| {
+        Some(Box::new(GroupNorm {
+            groups: a.int("num_groups")?,
+            channels: a.int("num_channels")?,
+            eps: a.num("eps")?,
+            affine: a.bool("affine")?,
+        }))
+    },
+};
+
+/// `nn.GroupNorm`'s arguments.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub struct GroupNorm {
+    pub groups: u64,
+    pub channels: u64,
+    pub eps: f64,
+    pub affine: bool,
+}
+
+impl Layer for GroupNorm {
+    /// Rule: `num_groups` divides `num_channels` (PyTorch: "num_channels must
+    /// be divisible by num_groups").
+    fn check_arguments(&self, b: &Bound, walk: &mut Walk) {
+        if !self.channels.is_multiple_of(self.groups) {
+            let fit = shape::largest_common_divisor_up_to(self.channels, self.channels, self.groups);
+            walk.error_at(
+                b.span_of("num_groups"),
+                format!(
+                    "`num_groups = {}` does not divide `num_channels` ({})\n= note: each group normalizes num_channels / num_groups channels together\n= help: write `{}`",
+                    self.groups,
+                    self.channels,
+                    b.render_with(Some(("num_groups", &fit.to_string())))
+                ),
+            );
+        }
+    }
+
+    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
+        let Shape::Map(m) = input else { return None };
+        rules::check_channels(walk, b, "num_channels", self.channels, m[0]);
+        let params = walk.count(b, shape::affine_params(self.channels, self.affine))?;
+        Some(walk.out(Shape::Map(m), params, 0, |r, _| Some(r)))
+    }
+
+    fn emit(&self, io: &Io) -> Emit {
+        let (g, c) = (lit(self.groups), lit(self.channels));
+        let args = io.bound.args();
+        let mut e = quote!(burn::nn::GroupNormConfig::new(#g, #c));
+        if args.changed("eps") {
+            let v = float_lit(self.eps);
+            e.extend(quote!(.with_epsilon(#v)));
+        }
+        if args.changed("affine") {
+            let v = self.affine;
+            e.extend(quote!(.with_affine(#v)));
+        }
+        Emit::module(quote!(burn::nn::GroupNorm), quote!(#e.init(device)))
+    }
+
+    fn pytorch(&self, b: &Bound) -> String {
+        Twin::new(b)
+            .positional(&["num_groups", "num_channels"])
+            .changed(&["eps", "affine"])
+            .finish()
+    }
+
+    fn keys(&self) -> &'static [(&'static str, &'static str)] {
+        &[("weight", "gamma"), ("bias", "beta")]
+    }
+}

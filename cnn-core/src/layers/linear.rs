@@ -1,0 +1,78 @@
+//! `linear`: `nn.Linear`, on flat features.
+
+use super::{Bound, Emit, Inferred, Io, Layer, Spec, Takes, Twin, Ty, Val, lit, opt, req};
+use crate::check::Walk;
+use crate::model::Shape;
+use crate::rules;
+use crate::shape;
+use quote::quote;
+
+/// The kind.
+pub static SPEC: Spec = Spec {
+    name: "linear",
+    pytorch: "nn.Linear",
+    params: &[
+        req("in_features", Ty::Positive),
+        req("out_features", Ty::Positive),
+        opt("bias", Ty::Bool, Val::Bool(true)),
+    ],
+    build: |a| {
+        Some(Box::new(Linear {
+            in_features: a.int("in_features")?,
+            out_features: a.int("out_features")?,
+            bias: a.bool("bias")?,
+        }))
+    },
+};
+
+/// `nn.Linear`'s arguments.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub struct Linear {
+    pub in_features: u64,
+    pub out_features: u64,
+    pub bias: bool,
+}
+
+impl Layer for Linear {
+    fn takes(&self) -> Takes {
+        Takes::Features
+    }
+
+    fn yields_features(&self) -> bool {
+        true
+    }
+
+    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
+        let Shape::Flat(f) = input else { return None };
+        rules::check_features(walk, b, self.in_features, f);
+        let (i, o) = (self.in_features, self.out_features);
+        let params = walk.count(b, shape::linear_params(i, o, self.bias))?;
+        let macs = walk.count(b, shape::linear_macs(i, o))?;
+        Some(walk.out(Shape::Flat(o), params, macs, |_, _| None))
+    }
+
+    fn output_without_input(&self) -> Option<Shape> {
+        Some(Shape::Flat(self.out_features))
+    }
+
+    fn emit(&self, _io: &Io) -> Emit {
+        let (i, o) = (lit(self.in_features), lit(self.out_features));
+        let bias = if self.bias {
+            quote!()
+        } else {
+            quote!(.with_bias(false))
+        };
+        Emit::module(
+            quote!(burn::nn::Linear),
+            quote!(burn::nn::LinearConfig::new(#i, #o)#bias.init(device)),
+        )
+    }
+
+    fn pytorch(&self, b: &Bound) -> String {
+        Twin::new(b)
+            .positional(&["in_features", "out_features"])
+            .changed(&["bias"])
+            .finish()
+    }
+}

@@ -1,0 +1,330 @@
+//! The layer kinds. Each kind is one unit: a [`Spec`] (its DSL name, the
+//! PyTorch module it mirrors, its argument schema with PyTorch's defaults)
+//! and a type implementing [`Layer`] (its rules, its shape rule through
+//! `shape.rs`, its counts, its burn field and forward step, its PyTorch twin
+//! and its state_dict keys). [`REGISTRY`] lists the kinds.
+//!
+//! **Adding a layer kind**: write `layers/NAME.rs` with a `pub static SPEC`
+//! and an `impl Layer`, add `NAME: SPEC;` to the `kinds!` list below, and
+//! write its tests. Nothing else in this crate or in the runtime changes: the
+//! runtime's `LayerKind` enum is generated from this registry.
+
+pub mod schema;
+
+use crate::check::Walk;
+use crate::model::{Field, Resample, Shape, Tiled};
+use crate::shape::Receptive;
+use proc_macro2::TokenStream;
+pub use schema::{
+    Args, Bound, DefaultValue, Param, Ty, Val, absent, bind, opt, req, signature, spec,
+};
+use std::any::Any;
+use std::fmt::Debug;
+
+/// One layer kind, as the registry lists it.
+pub struct Spec {
+    /// The DSL name.
+    pub name: &'static str,
+    /// The PyTorch module it mirrors (`nn.Conv2d`).
+    pub pytorch: &'static str,
+    /// The arguments in PyTorch's positional order, with PyTorch's defaults.
+    pub params: &'static [Param],
+    /// The typed layer from arguments that passed the schema; `None` only if
+    /// the kind reads an argument its schema lacks (an internal error).
+    pub build: fn(Args<'_>) -> Option<Box<dyn Layer>>,
+}
+
+impl std::fmt::Debug for Spec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl Spec {
+    /// The runtime's `LayerKind` variant: `conv_transpose` → `ConvTranspose`.
+    pub fn variant(&self) -> String {
+        self.name
+            .split('_')
+            .map(|part| {
+                let mut chars = part.chars();
+                chars.next().map_or_else(String::new, |c| {
+                    c.to_ascii_uppercase().to_string() + chars.as_str()
+                })
+            })
+            .collect()
+    }
+}
+
+/// What a layer accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Takes {
+    /// `[C, H, W]` feature maps only (not features after `flatten`).
+    Maps,
+    /// Flat features only (`linear`).
+    Features,
+    /// Either (activations, dropout, `flatten`, `identity`).
+    Any,
+}
+
+/// The result of running one layer on a known input.
+#[derive(Debug, Clone, Copy)]
+pub struct Inferred {
+    /// Per-sample output shape.
+    pub shape: Shape,
+    /// Trainable parameters, as PyTorch counts them.
+    pub params: u64,
+    /// Multiply-accumulates per sample.
+    pub macs: u64,
+    /// Receptive field after the layer, if still defined.
+    pub receptive: Option<[Receptive; 2]>,
+}
+
+/// The shapes a layer's code is emitted for.
+#[derive(Debug, Clone)]
+pub struct Io<'a> {
+    /// The call, for what it changed from PyTorch's defaults.
+    pub bound: &'a Bound,
+    /// The runtime crate's path.
+    pub krate: &'a TokenStream,
+    /// Per-sample input shape.
+    pub input: Shape,
+    /// Per-sample output shape.
+    pub output: Shape,
+}
+
+/// How a layer becomes code: its struct field, if it holds a burn module, and
+/// its step in `forward`.
+#[derive(Debug, Clone)]
+pub struct Emit {
+    /// The field's type and initialiser; `check.rs` names it.
+    pub field: Option<Field>,
+    /// The forward step.
+    pub plan: Plan,
+}
+
+/// A kind's forward step, before `check.rs` names fields and fuses layers
+/// into the model's [`Step`](crate::model::Step).
+#[derive(Debug, Clone)]
+pub enum Plan {
+    /// `self.field.forward(x)`.
+    Forward,
+    /// `path(&self.field, x)`.
+    WithModule(TokenStream),
+    /// A plain expression of `x`.
+    Function(TokenStream),
+    /// A pool whose windows tile its input.
+    TiledPool(Tiled),
+    /// PyTorch's upsampling formula.
+    Resample(Resample),
+    /// No step.
+    Identity,
+}
+
+impl Emit {
+    /// A burn module in a field, called as `self.field.forward(x)`.
+    pub fn module(ty: TokenStream, init: TokenStream) -> Emit {
+        Emit {
+            field: Some(Field { ty, init }),
+            plan: Plan::Forward,
+        }
+    }
+
+    /// A plain expression of `x` (an activation, a reshape).
+    pub fn function(expr: TokenStream) -> Emit {
+        Emit {
+            field: None,
+            plan: Plan::Function(expr),
+        }
+    }
+
+    /// No field and no step.
+    pub fn identity() -> Emit {
+        Emit {
+            field: None,
+            plan: Plan::Identity,
+        }
+    }
+}
+
+/// One layer kind's behaviour, on its typed arguments.
+pub trait Layer: Debug + Any {
+    /// What the layer accepts.
+    fn takes(&self) -> Takes {
+        Takes::Maps
+    }
+
+    /// Whether the output is flat features whatever the input (`flatten`,
+    /// `linear`): spatial layers after it are refused even when its input is unknown.
+    fn yields_features(&self) -> bool {
+        false
+    }
+
+    /// Whether error notes name this layer when tracing shapes ("`maxpool(2)`
+    /// yields [6, 12, 12]"); element-wise layers that change nothing do not.
+    fn in_notes(&self) -> bool {
+        true
+    }
+
+    /// Rules on the arguments alone, before any input is known.
+    fn check_arguments(&self, _b: &Bound, _walk: &mut Walk) {}
+
+    /// The shape rule: output, counts and receptive field for `input`, or
+    /// `None` after reporting why the layer cannot take it.
+    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred>;
+
+    /// The output shape when the input is unknown (after an earlier
+    /// mistake), if the layer alone determines it: lets checks continue.
+    fn output_without_input(&self) -> Option<Shape> {
+        None
+    }
+
+    /// Its code: a field and a step.
+    fn emit(&self, io: &Io) -> Emit;
+
+    /// The equivalent PyTorch module's source.
+    fn pytorch(&self, b: &Bound) -> String {
+        Twin::new(b).finish()
+    }
+
+    /// state_dict keys whose names differ between PyTorch and burn, as
+    /// `(PyTorch suffix, burn suffix)`: batchnorm's `("weight", "gamma")`.
+    fn keys(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+}
+
+/// Builds the PyTorch twin's text from the bound arguments, so that no kind
+/// restates a default: `.changed(..)` prints only what differs from the schema.
+pub struct Twin<'a> {
+    module: &'static str,
+    args: Args<'a>,
+    parts: Vec<String>,
+}
+
+impl<'a> Twin<'a> {
+    /// `nn.Module()` of the layer's kind.
+    pub fn new(b: &'a Bound) -> Twin<'a> {
+        Twin {
+            module: b.spec.pytorch,
+            args: b.args(),
+            parts: Vec::new(),
+        }
+    }
+
+    /// The values of `names`, positionally.
+    pub fn positional(mut self, names: &[&str]) -> Self {
+        for name in names {
+            if let Some(Some(v)) = self.args.val(name) {
+                self.parts.push(python(v));
+            }
+        }
+        self
+    }
+
+    /// `name=value` for each of `names` that has a value.
+    pub fn keyword(mut self, names: &[&str]) -> Self {
+        for name in names {
+            if let Some(Some(v)) = self.args.val(name) {
+                self.parts.push(format!("{name}={}", python(v)));
+            }
+        }
+        self
+    }
+
+    /// `name=value` for each of `names` whose value is not PyTorch's default.
+    pub fn changed(mut self, names: &[&str]) -> Self {
+        for name in names {
+            if self.args.changed(name)
+                && let Some(Some(v)) = self.args.val(name)
+            {
+                self.parts.push(format!("{name}={}", python(v)));
+            }
+        }
+        self
+    }
+
+    /// Verbatim text.
+    pub fn text(mut self, text: String) -> Self {
+        self.parts.push(text);
+        self
+    }
+
+    /// `nn.Conv2d(1, 6, kernel_size=5)`.
+    pub fn finish(self) -> String {
+        format!("{}({})", self.module, self.parts.join(", "))
+    }
+}
+
+/// A value as Python writes it.
+pub fn python(v: Val) -> String {
+    match v {
+        Val::Int(n) => n.to_string(),
+        Val::Pair([a, b]) if a == b => a.to_string(),
+        Val::Pair([a, b]) => format!("({a}, {b})"),
+        Val::Quad([l, r, t, b]) => format!("({l}, {r}, {t}, {b})"),
+        Val::Bool(true) => "True".into(),
+        Val::Bool(false) => "False".into(),
+        Val::Num(x) => float(x),
+        Val::NumPair([a, b]) if a == b => float(a),
+        Val::NumPair([a, b]) => format!("({}, {})", float(a), float(b)),
+        Val::Word(w) => format!("'{w}'"),
+    }
+}
+
+/// A Python float literal.
+pub fn float(x: f64) -> String {
+    let text = format!("{x:?}");
+    if text.contains(['.', 'e', 'E']) || text.contains("inf") || text.contains("NaN") {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+/// Declares the kinds' files and the registry from one list.
+macro_rules! kinds {
+    ($($file:ident: $($spec:ident),+;)*) => {
+        $(pub mod $file;)*
+        /// Every layer kind, in the order the docs list them.
+        pub static REGISTRY: &[&Spec] = &[$($(&$file::$spec),+),*];
+    };
+}
+
+kinds! {
+    conv: SPEC;
+    conv_transpose: SPEC;
+    separable: SPEC;
+    pool: MAXPOOL, AVGPOOL;
+    adaptive_pool: ADAPTIVE_AVGPOOL, ADAPTIVE_MAXPOOL;
+    batchnorm: SPEC;
+    groupnorm: SPEC;
+    instancenorm: SPEC;
+    dropout: DROPOUT, DROPOUT2D;
+    upsample: SPEC;
+    pixel_shuffle: PIXEL_SHUFFLE, PIXEL_UNSHUFFLE;
+    channel_shuffle: SPEC;
+    zeropad: SPEC;
+    identity: SPEC;
+    flatten: SPEC;
+    linear: SPEC;
+    activation: RELU, LEAKY_RELU, GELU, SIGMOID, TANH, SILU, RELU6, HARDSWISH, HARDSIGMOID,
+        SELU, MISH, ELU, SOFTPLUS;
+    prelu: SPEC;
+    softmax: SOFTMAX, LOG_SOFTMAX;
+}
+
+/// The `usize` literal of a size, for generated code.
+pub fn lit(n: u64) -> proc_macro2::Literal {
+    proc_macro2::Literal::u64_unsuffixed(n)
+}
+
+/// `[a, b]` for generated code.
+pub fn pair(p: [u64; 2]) -> TokenStream {
+    let [a, b] = p.map(lit);
+    quote::quote!([#a, #b])
+}
+
+/// An `f64` literal for generated code.
+pub fn float_lit(x: f64) -> proc_macro2::Literal {
+    proc_macro2::Literal::f64_unsuffixed(x)
+}

@@ -1,0 +1,192 @@
+//! `maxpool` and `avgpool`: `nn.MaxPool2d` and `nn.AvgPool2d`, one shape rule.
+
+use super::{Args, Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, Val, absent, opt, pair, req};
+use crate::check::Walk;
+use super::Plan;
+use crate::model::{Shape, Tiled};
+use crate::rules::{self, Slide, Window};
+use crate::shape;
+use quote::quote;
+
+/// `maxpool`.
+pub static MAXPOOL: Spec = Spec {
+    name: "maxpool",
+    pytorch: "nn.MaxPool2d",
+    params: &[
+        req("kernel_size", Ty::Size),
+        // PyTorch's default stride is the kernel size: see `Pool::new`.
+        absent("stride", Ty::Size),
+        opt("padding", Ty::Padding, Val::Int(0)),
+        opt("dilation", Ty::Size, Val::Int(1)),
+        opt("ceil_mode", Ty::Bool, Val::Bool(false)),
+    ],
+    build: |a| Some(Box::new(Pool::new(a, true)?)),
+};
+
+/// `avgpool`.
+pub static AVGPOOL: Spec = Spec {
+    name: "avgpool",
+    pytorch: "nn.AvgPool2d",
+    params: &[
+        req("kernel_size", Ty::Size),
+        absent("stride", Ty::Size),
+        opt("padding", Ty::Padding, Val::Int(0)),
+        opt("ceil_mode", Ty::Bool, Val::Bool(false)),
+        opt("count_include_pad", Ty::Bool, Val::Bool(true)),
+    ],
+    build: |a| Some(Box::new(Pool::new(a, false)?)),
+};
+
+/// `nn.MaxPool2d` / `nn.AvgPool2d` arguments (`dilation` is 1 for average
+/// pooling, `count_include_pad` is unused by max pooling).
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub struct Pool {
+    pub max: bool,
+    pub kernel: [u64; 2],
+    pub stride: [u64; 2],
+    pub padding: [u64; 2],
+    pub dilation: [u64; 2],
+    pub ceil_mode: bool,
+    pub count_include_pad: bool,
+}
+
+impl Pool {
+    fn new(a: Args, max: bool) -> Option<Pool> {
+        let kernel = a.pair("kernel_size")?;
+        Some(Pool {
+            max,
+            kernel,
+            stride: a.opt_pair("stride")?.unwrap_or(kernel),
+            padding: a.pair("padding")?,
+            dilation: if max { a.pair("dilation")? } else { [1, 1] },
+            ceil_mode: a.bool("ceil_mode")?,
+            count_include_pad: max || a.bool("count_include_pad")?,
+        })
+    }
+
+    /// Whether the windows tile the input: kernel = stride, no padding, no
+    /// dilation, floor mode (see [`Tiled`]).
+    pub fn tiles(&self) -> bool {
+        self.kernel == self.stride
+            && self.padding == [0, 0]
+            && self.dilation == [1, 1]
+            && !self.ceil_mode
+    }
+}
+
+impl Layer for Pool {
+    /// Rule: pooling pads each side by at most half the kernel (PyTorch: "pad
+    /// should be smaller than or equal to half of kernel size").
+    fn check_arguments(&self, b: &Bound, walk: &mut Walk) {
+        for axis in 0..2 {
+            let limit = self.kernel[axis] / 2;
+            if self.padding[axis] > limit {
+                walk.error_at(
+                    b.span_of("padding"),
+                    format!(
+                        "`{}` pads by {}, more than half its kernel ({} / 2 = {limit})\n= note: PyTorch pads a pooling window by at most kernel_size / 2\n= help: write `{}`",
+                        b.spec.name,
+                        self.padding[axis],
+                        self.kernel[axis],
+                        b.render_with(Some(("padding", &limit.to_string())))
+                    ),
+                );
+                return;
+            }
+        }
+    }
+
+    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
+        let Shape::Map([c, h, w]) = input else {
+            return None;
+        };
+        let out = walk.axes(b, Window::Pool, [h, w], |axis| {
+            shape::pool_out(
+                [h, w][axis],
+                self.kernel[axis],
+                self.stride[axis],
+                self.padding[axis],
+                self.dilation[axis],
+                self.ceil_mode,
+            )
+        })?;
+        let eff = [0, 1].map(|a| {
+            shape::effective_kernel(self.kernel[a], self.dilation[a]).unwrap_or(u64::MAX)
+        });
+        let slide = Slide {
+            input: [h, w],
+            eff,
+            stride: self.stride,
+            pad_before: self.padding,
+            out,
+        };
+        if !self.ceil_mode {
+            rules::warn_unread(walk, b, slide, true);
+        }
+        if self.max {
+            rules::warn_padding_only(walk, b, self.kernel, slide, self.dilation);
+        }
+        Some(walk.out(Shape::Map([c, out[0], out[1]]), 0, 0, |r, axis| {
+            r.window(eff[axis], self.stride[axis])
+        }))
+    }
+
+    fn emit(&self, io: &Io) -> Emit {
+        if let (true, Shape::Map([_, h, w]), Shape::Map([_, oh, ow])) =
+            (self.tiles(), io.input, io.output)
+        {
+            return Emit {
+                field: None,
+                plan: Plan::TiledPool(Tiled {
+                    max: self.max,
+                    kernel: self.kernel,
+                    input: [h, w],
+                    output: [oh, ow],
+                }),
+            };
+        }
+        let k = pair(self.kernel);
+        let mut e = if self.max {
+            quote!(burn::nn::pool::MaxPool2dConfig::new(#k))
+        } else {
+            quote!(burn::nn::pool::AvgPool2dConfig::new(#k))
+        };
+        if self.stride != self.kernel {
+            let s = pair(self.stride);
+            e.extend(quote!(.with_strides(#s)));
+        }
+        if self.padding != [0, 0] {
+            let [ph, pw] = self.padding.map(super::lit);
+            e.extend(quote!(.with_padding(burn::nn::PaddingConfig2d::Explicit(#ph, #pw, #ph, #pw))));
+        }
+        if self.max && self.dilation != [1, 1] {
+            let d = pair(self.dilation);
+            e.extend(quote!(.with_dilation(#d)));
+        }
+        if self.ceil_mode {
+            e.extend(quote!(.with_ceil_mode(true)));
+        }
+        if !self.count_include_pad {
+            e.extend(quote!(.with_count_include_pad(false)));
+        }
+        let ty = if self.max {
+            quote!(burn::nn::pool::MaxPool2d)
+        } else {
+            quote!(burn::nn::pool::AvgPool2d)
+        };
+        Emit::module(ty, quote!(#e.init()))
+    }
+
+    fn pytorch(&self, b: &Bound) -> String {
+        let twin = Twin::new(b).keyword(&["kernel_size"]);
+        // A stride equal to the kernel is PyTorch's default, however written.
+        let twin = if self.stride == self.kernel {
+            twin
+        } else {
+            twin.keyword(&["stride"])
+        };
+        twin.changed(&["padding", "dilation", "ceil_mode", "count_include_pad"])
+            .finish()
+    }
+}

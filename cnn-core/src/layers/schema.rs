@@ -1,0 +1,613 @@
+//! Argument schemas and binding: what a layer call may say, and the check of
+//! what it did say against that, into typed [`Args`] with every default filled.
+//!
+//! Binding checks what can be checked without knowing the input: the name,
+//! arity, duplicates and the type and range of each value. Rules that relate
+//! several arguments live in the kind's `check_arguments`; rules on the input
+//! in its `infer`.
+
+use super::{REGISTRY, Spec};
+use crate::ast::{self, Value};
+use crate::diag::{Ctxt, did_you_mean};
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+
+/// The type (and range) an argument accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    /// An integer of at least 1.
+    Positive,
+    /// A positive integer or a positive `(h, w)` pair.
+    Size,
+    /// A non-negative integer or pair.
+    Padding,
+    /// [`Ty::Padding`], or `same` / `valid` (`valid` is padding 0).
+    ConvPadding,
+    /// A non-negative integer or a `(left, right, top, bottom)` quadruple.
+    Sides,
+    /// `true` / `false`.
+    Bool,
+    /// A number in `[0, 1]`.
+    Probability,
+    /// Any number, negative too.
+    Number,
+    /// A number above 0.
+    PositiveNumber,
+    /// `nearest` / `bilinear`.
+    Mode,
+    /// `none` / `tanh` (`nn.GELU`'s `approximate`).
+    Approximate,
+    /// A positive number or a pair of them.
+    Scale,
+}
+
+impl Ty {
+    fn expected(self) -> &'static str {
+        match self {
+            Ty::Positive => "a positive integer",
+            Ty::Size => "a positive integer or a `(height, width)` pair",
+            Ty::Padding => "an integer or a `(height, width)` pair",
+            Ty::ConvPadding => "an integer, a `(height, width)` pair, `same` or `valid`",
+            Ty::Sides => "an integer or a `(left, right, top, bottom)` quadruple",
+            Ty::Bool => "`true` or `false`",
+            Ty::Probability => "a probability between 0 and 1",
+            Ty::Number => "a number",
+            Ty::PositiveNumber => "a positive number",
+            Ty::Mode => "`nearest` or `bilinear`",
+            Ty::Approximate => "`none` or `tanh`",
+            Ty::Scale => "a positive number or a `(height, width)` pair of them",
+        }
+    }
+}
+
+/// What an argument is when the call does not give it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DefaultValue {
+    /// It must be given.
+    Required,
+    /// It may be left out, and then has no value (`upsample`'s `size`).
+    Absent,
+    /// PyTorch's default.
+    Is(Val),
+}
+
+/// One argument of a layer's schema.
+#[derive(Debug)]
+pub struct Param {
+    /// PyTorch's keyword.
+    pub name: &'static str,
+    /// What it accepts.
+    pub ty: Ty,
+    /// Its default, stated here and nowhere else.
+    pub default: DefaultValue,
+}
+
+impl Param {
+    /// Whether the call must give it.
+    pub fn required(&self) -> bool {
+        self.default == DefaultValue::Required
+    }
+}
+
+/// A required argument.
+pub const fn req(name: &'static str, ty: Ty) -> Param {
+    Param {
+        name,
+        ty,
+        default: DefaultValue::Required,
+    }
+}
+
+/// An optional argument with PyTorch's default.
+pub const fn opt(name: &'static str, ty: Ty, default: Val) -> Param {
+    Param {
+        name,
+        ty,
+        default: DefaultValue::Is(default),
+    }
+}
+
+/// An optional argument that has no value when left out.
+pub const fn absent(name: &'static str, ty: Ty) -> Param {
+    Param {
+        name,
+        ty,
+        default: DefaultValue::Absent,
+    }
+}
+
+/// A value after its type was checked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Val {
+    /// A non-negative integer.
+    Int(u64),
+    /// A `(h, w)` pair of non-negative integers.
+    Pair([u64; 2]),
+    /// Four non-negative integers.
+    Quad([u64; 4]),
+    /// A boolean.
+    Bool(bool),
+    /// A number (also from an integer literal where a number is expected).
+    Num(f64),
+    /// A pair of numbers.
+    NumPair([f64; 2]),
+    /// `same`, `nearest`, `bilinear`, `none` or `tanh`.
+    Word(&'static str),
+}
+
+/// One argument as the user wrote it, checked against its schema entry.
+#[derive(Debug, Clone)]
+pub struct BoundArg {
+    /// The schema entry's name.
+    pub name: &'static str,
+    /// The typed value.
+    pub val: Val,
+    /// The value as written, for messages and the DSL text.
+    pub text: String,
+    /// Whether it was written as `key = value`.
+    pub keyed: bool,
+    /// The value's span.
+    pub span: Span,
+}
+
+/// A layer call whose name and arguments passed the schema.
+#[derive(Debug, Clone)]
+pub struct Bound {
+    /// The kind.
+    pub spec: &'static Spec,
+    /// The arguments in the order written.
+    pub args: Vec<BoundArg>,
+    /// The whole call's tokens, so that an error can cover exactly `conv(1, 6, 5)`.
+    pub tokens: TokenStream,
+    /// The span of the layer's name.
+    pub name_span: Span,
+}
+
+impl Bound {
+    /// The argument `name`, if written.
+    pub fn get(&self, name: &str) -> Option<&BoundArg> {
+        self.args.iter().find(|a| a.name == name)
+    }
+
+    /// The span of argument `name` if written, else the layer's name.
+    pub fn span_of(&self, name: &str) -> Span {
+        self.get(name).map_or(self.name_span, |a| a.span)
+    }
+
+    /// The typed arguments, every default filled in.
+    pub fn args(&self) -> Args<'_> {
+        Args { bound: self }
+    }
+
+    /// The DSL text of the layer, normalised: `conv(1, 6, 5, stride = 2)`.
+    pub fn render(&self) -> String {
+        self.render_with(None)
+    }
+
+    /// The DSL text with argument `name` set to `value` (replaced where it was
+    /// written, appended as `name = value` otherwise): the text of a help line.
+    pub fn render_with(&self, replace: Option<(&str, &str)>) -> String {
+        let mut parts: Vec<String> = self
+            .args
+            .iter()
+            .map(|a| {
+                let text = match replace {
+                    Some((name, value)) if name == a.name => value,
+                    _ => &a.text,
+                };
+                if a.keyed {
+                    format!("{} = {text}", a.name)
+                } else {
+                    text.to_string()
+                }
+            })
+            .collect();
+        if let Some((name, value)) = replace
+            && self.get(name).is_none()
+        {
+            parts.push(format!("{name} = {value}"));
+        }
+        if parts.is_empty() {
+            self.spec.name.to_string()
+        } else {
+            format!("{}({})", self.spec.name, parts.join(", "))
+        }
+    }
+}
+
+/// The arguments of a bound layer as typed values: what was written, else the
+/// schema's default. A getter returns `None` for a name the schema lacks or a
+/// value of another type, which the kind's `build` turns into an internal
+/// error (its tests catch a misspelt name at once), never a silent default.
+#[derive(Clone, Copy)]
+pub struct Args<'a> {
+    bound: &'a Bound,
+}
+
+impl Args<'_> {
+    /// The value, written or default; `Some(None)` for an absent optional one.
+    pub fn val(&self, name: &str) -> Option<Option<Val>> {
+        let param = self.bound.spec.params.iter().find(|p| p.name == name)?;
+        Some(match (self.bound.get(name), param.default) {
+            (Some(arg), _) => Some(arg.val),
+            (None, DefaultValue::Is(v)) => Some(v),
+            (None, DefaultValue::Absent | DefaultValue::Required) => None,
+        })
+    }
+
+    /// Whether the value differs from the schema's default (for the PyTorch twin).
+    pub fn changed(&self, name: &str) -> bool {
+        let default = self
+            .bound
+            .spec
+            .params
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.default);
+        match (self.bound.get(name), default) {
+            (Some(arg), Some(DefaultValue::Is(d))) => !same(arg.val, d),
+            (Some(_), _) => true,
+            (None, _) => false,
+        }
+    }
+
+    /// An integer.
+    pub fn int(&self, name: &str) -> Option<u64> {
+        match self.val(name)?? {
+            Val::Int(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// An integer or a pair, as a pair.
+    pub fn pair(&self, name: &str) -> Option<[u64; 2]> {
+        self.opt_pair(name)?
+    }
+
+    /// An optional pair: `Some(None)` when absent.
+    pub fn opt_pair(&self, name: &str) -> Option<Option<[u64; 2]>> {
+        Some(match self.val(name)? {
+            None => None,
+            Some(Val::Int(n)) => Some([n, n]),
+            Some(Val::Pair(p)) => Some(p),
+            Some(_) => return None,
+        })
+    }
+
+    /// An integer or a quadruple, as `[left, right, top, bottom]`.
+    pub fn sides(&self, name: &str) -> Option<[u64; 4]> {
+        match self.val(name)?? {
+            Val::Int(n) => Some([n; 4]),
+            Val::Quad(q) => Some(q),
+            _ => None,
+        }
+    }
+
+    /// A boolean.
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        self.opt_bool(name)?
+    }
+
+    /// An optional boolean: `Some(None)` when absent.
+    pub fn opt_bool(&self, name: &str) -> Option<Option<bool>> {
+        Some(match self.val(name)? {
+            None => None,
+            Some(Val::Bool(b)) => Some(b),
+            Some(_) => return None,
+        })
+    }
+
+    /// A number.
+    pub fn num(&self, name: &str) -> Option<f64> {
+        match self.val(name)?? {
+            Val::Num(x) => Some(x),
+            _ => None,
+        }
+    }
+
+    /// An optional number or pair of numbers, as a pair: `Some(None)` when absent.
+    pub fn opt_num_pair(&self, name: &str) -> Option<Option<[f64; 2]>> {
+        Some(match self.val(name)? {
+            None => None,
+            Some(Val::Num(x)) => Some([x, x]),
+            Some(Val::NumPair(p)) => Some(p),
+            Some(_) => return None,
+        })
+    }
+
+    /// A word (`same`, `bilinear`, …), or `None` if the value is not one.
+    pub fn word(&self, name: &str) -> Option<&'static str> {
+        match self.val(name)?? {
+            Val::Word(w) => Some(w),
+            _ => None,
+        }
+    }
+}
+
+/// Value equality where an integer `n` and the pair `(n, n)` are the same size.
+fn same(a: Val, b: Val) -> bool {
+    match (a, b) {
+        (Val::Int(n), Val::Pair(p)) | (Val::Pair(p), Val::Int(n)) => p == [n, n],
+        (Val::Int(n), Val::Quad(q)) | (Val::Quad(q), Val::Int(n)) => q == [n; 4],
+        (Val::Num(x), Val::NumPair(p)) | (Val::NumPair(p), Val::Num(x)) => p == [x, x],
+        _ => a == b,
+    }
+}
+
+/// Looks up a layer name.
+pub fn spec(name: &str) -> Option<&'static Spec> {
+    REGISTRY.iter().copied().find(|s| s.name == name)
+}
+
+/// Binds a parsed layer to its schema. Reports every independent mistake in
+/// the call (unknown name, unknown or duplicate argument, bad value, missing
+/// argument) and returns `None` if there was any.
+pub fn bind(layer: &ast::Layer, cx: &mut Ctxt) -> Option<Bound> {
+    let name = layer.name.to_string();
+    let Some(spec) = spec(&name) else {
+        let names: Vec<&str> = REGISTRY.iter().map(|s| s.name).collect();
+        let mut msg = format!("unknown layer `{name}`");
+        match did_you_mean(&name, &names) {
+            Some(best) => msg.push_str(&format!("\n= help: did you mean `{best}`?")),
+            None => msg.push_str(&format!("\n= note: the layers are {}", names.join(", "))),
+        }
+        cx.error(layer.name.span(), msg);
+        return None;
+    };
+    let errors_before = cx.error_count();
+    let mut args: Vec<BoundArg> = Vec::new();
+    if let Some(list) = &layer.args {
+        if spec.params.is_empty() {
+            cx.error(
+                list.paren.span.join(),
+                format!("`{name}` takes no arguments\n= help: write `{name}`"),
+            );
+            return None;
+        }
+        let mut positional = 0;
+        let mut seen_keyword = false;
+        for arg in &list.list {
+            let Some(param) = param_of(spec, arg, &mut positional, &mut seen_keyword, list, cx)
+            else {
+                continue;
+            };
+            if args.iter().any(|a| a.name == param.name) {
+                let at = arg
+                    .key
+                    .as_ref()
+                    .map_or_else(|| arg.value.span(), |k| k.span());
+                cx.error(at, format!("`{}` is given twice", param.name));
+                continue;
+            }
+            match convert(&arg.value, param.ty) {
+                Ok(val) => args.push(BoundArg {
+                    name: param.name,
+                    val,
+                    text: arg.value.render(),
+                    keyed: arg.key.is_some(),
+                    span: arg.value.span(),
+                }),
+                Err(Mismatch { span, found, note }) => cx.error(
+                    span,
+                    format!(
+                        "`{}` expects {}, found `{found}`{note}",
+                        param.name,
+                        param.ty.expected()
+                    ),
+                ),
+            }
+        }
+    }
+    if cx.error_count() > errors_before {
+        return None;
+    }
+    let missing: Vec<&str> = spec
+        .params
+        .iter()
+        .filter(|p| p.required() && !args.iter().any(|a| a.name == p.name))
+        .map(|p| p.name)
+        .collect();
+    if !missing.is_empty() {
+        let list = missing
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (noun, them) = if missing.len() == 1 {
+            ("argument", "it")
+        } else {
+            ("arguments", "them")
+        };
+        cx.error_spanned(
+            layer,
+            format!(
+                "`{name}` is missing its {list} {noun}\n= help: `{name}` takes {}; give {them} in this order",
+                signature(spec)
+            ),
+        );
+        return None;
+    }
+    Some(Bound {
+        spec,
+        args,
+        tokens: layer.to_token_stream(),
+        name_span: layer.name.span(),
+    })
+}
+
+/// The schema entry an argument fills: the next position, or its keyword.
+fn param_of(
+    spec: &'static Spec,
+    arg: &ast::Arg,
+    positional: &mut usize,
+    seen_keyword: &mut bool,
+    list: &ast::Args,
+    cx: &mut Ctxt,
+) -> Option<&'static Param> {
+    let name = spec.name;
+    match &arg.key {
+        None if *seen_keyword => {
+            cx.error(
+                arg.value.span(),
+                "positional arguments must come before `key = value` arguments",
+            );
+            None
+        }
+        None => {
+            *positional += 1;
+            let found = spec.params.get(*positional - 1);
+            if found.is_none() {
+                cx.error(
+                    arg.value.span(),
+                    format!(
+                        "`{name}` takes at most {} arguments, found {}\n= help: the arguments are {}",
+                        spec.params.len(),
+                        list.list.len(),
+                        signature(spec)
+                    ),
+                );
+            }
+            found
+        }
+        Some(key) => {
+            *seen_keyword = true;
+            let key_name = key.to_string();
+            let found = spec.params.iter().find(|p| p.name == key_name);
+            if found.is_none() {
+                let names: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
+                let mut msg = format!("`{name}` has no argument `{key_name}`");
+                match did_you_mean(&key_name, &names) {
+                    Some(best) => msg.push_str(&format!("\n= help: did you mean `{best}`?")),
+                    None => {
+                        msg.push_str(&format!("\n= note: the arguments are {}", signature(spec)))
+                    }
+                }
+                cx.error(key.span(), msg);
+            }
+            found
+        }
+    }
+}
+
+/// `(in_channels, out_channels, kernel_size, stride?, ...)`-style text.
+pub fn signature(spec: &Spec) -> String {
+    let parts: Vec<String> = spec
+        .params
+        .iter()
+        .map(|p| {
+            if p.required() {
+                p.name.to_string()
+            } else {
+                format!("{}?", p.name)
+            }
+        })
+        .collect();
+    format!("`{}({})`", spec.name, parts.join(", "))
+}
+
+/// Why a value does not fit its type: the culprit (a whole value, or one
+/// part of a tuple) and an optional `= note:` line.
+struct Mismatch {
+    span: Span,
+    found: String,
+    note: &'static str,
+}
+
+impl Mismatch {
+    fn at(value: &Value, note: &'static str) -> Mismatch {
+        Mismatch {
+            span: value.span(),
+            found: value.render(),
+            note,
+        }
+    }
+}
+
+const NOTE_POSITIVE: &str = "\n= note: sizes, strides, dilations, channels and groups start at 1";
+const NOTE_NEGATIVE: &str = "\n= note: negative values are not allowed here";
+
+/// Checks a value against a type.
+fn convert(value: &Value, ty: Ty) -> Result<Val, Mismatch> {
+    let plain = |note| Err(Mismatch::at(value, note));
+    match (ty, value) {
+        (Ty::Positive | Ty::Size, Value::Int(_)) => match int(value)? {
+            0 => plain(NOTE_POSITIVE),
+            n => Ok(Val::Int(n)),
+        },
+        (Ty::Padding | Ty::ConvPadding | Ty::Sides, Value::Int(_)) => Ok(Val::Int(int(value)?)),
+        (Ty::Size | Ty::Padding | Ty::ConvPadding, Value::Tuple(_, items)) if items.len() == 2 => {
+            let inner = if ty == Ty::Size {
+                Ty::Positive
+            } else {
+                Ty::Padding
+            };
+            match (convert(&items[0], inner)?, convert(&items[1], inner)?) {
+                (Val::Int(a), Val::Int(b)) => Ok(Val::Pair([a, b])),
+                _ => plain(""),
+            }
+        }
+        (Ty::Sides, Value::Tuple(_, items)) if items.len() == 4 => {
+            let mut sides = [0; 4];
+            for (side, item) in sides.iter_mut().zip(items) {
+                *side = int(item)?;
+            }
+            Ok(Val::Quad(sides))
+        }
+        (Ty::ConvPadding, Value::Word(w)) if w == "same" => Ok(Val::Word("same")),
+        // `valid` is no padding; the DSL text keeps the word.
+        (Ty::ConvPadding, Value::Word(w)) if w == "valid" => Ok(Val::Int(0)),
+        (Ty::Mode, Value::Word(w)) if w == "nearest" => Ok(Val::Word("nearest")),
+        (Ty::Mode, Value::Word(w)) if w == "bilinear" => Ok(Val::Word("bilinear")),
+        (Ty::Approximate, Value::Word(w)) if w == "none" => Ok(Val::Word("none")),
+        (Ty::Approximate, Value::Word(w)) if w == "tanh" => Ok(Val::Word("tanh")),
+        (Ty::Bool, Value::Bool(b)) => Ok(Val::Bool(b.value)),
+        (Ty::Number, _) => Ok(Val::Num(number(value)?)),
+        (Ty::Probability, _) => match number(value)? {
+            p if (0.0..=1.0).contains(&p) => Ok(Val::Num(p)),
+            _ => plain("\n= note: PyTorch requires 0 <= p <= 1"),
+        },
+        (Ty::Scale, Value::Tuple(_, items)) if items.len() == 2 => {
+            match (
+                convert(&items[0], Ty::Scale)?,
+                convert(&items[1], Ty::Scale)?,
+            ) {
+                (Val::Num(a), Val::Num(b)) => Ok(Val::NumPair([a, b])),
+                _ => plain(""),
+            }
+        }
+        (Ty::PositiveNumber | Ty::Scale, _) => match number(value)? {
+            x if x > 0.0 => Ok(Val::Num(x)),
+            _ => plain(""),
+        },
+        (_, Value::Neg(..)) => plain(NOTE_NEGATIVE),
+        _ => plain(""),
+    }
+}
+
+fn int(value: &Value) -> Result<u64, Mismatch> {
+    match value {
+        Value::Int(lit) if lit.base10_digits().starts_with('-') => {
+            Err(Mismatch::at(value, NOTE_NEGATIVE))
+        }
+        Value::Int(lit) => lit
+            .base10_parse::<u64>()
+            .map_err(|_| Mismatch::at(value, "\n= note: the value does not fit in 64 bits")),
+        Value::Neg(..) => Err(Mismatch::at(value, NOTE_NEGATIVE)),
+        _ => Err(Mismatch::at(value, "")),
+    }
+}
+
+fn number(value: &Value) -> Result<f64, Mismatch> {
+    let bad = |note| Mismatch::at(value, note);
+    let x = match value {
+        Value::Int(lit) => lit.base10_parse::<f64>().map_err(|_| bad(""))?,
+        Value::Float(lit) => lit.base10_parse::<f64>().map_err(|_| bad(""))?,
+        Value::Neg(_, inner) if !matches!(**inner, Value::Neg(..)) => -number(inner)?,
+        _ => return Err(bad("")),
+    };
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(bad("\n= note: the value is not a finite number"))
+    }
+}

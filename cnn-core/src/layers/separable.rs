@@ -1,0 +1,131 @@
+//! `separable`: a depthwise convolution then a pointwise one (seed 004),
+//! `conv(in, in, k, stride, padding, dilation, groups = in, bias)` then
+//! `conv(in, out, 1, bias)`. Its PyTorch twin is `nn.Sequential` of those
+//! two `nn.Conv2d`, so its keys are `N.0.weight` and `N.1.weight`.
+
+use super::conv::Conv;
+use super::{Args, Bound, Emit, Inferred, Io, Layer, Spec, Ty, Val, opt, req};
+use crate::check::Walk;
+use super::Plan;
+use crate::model::{Field, Shape};
+use quote::quote;
+
+/// The kind.
+pub static SPEC: Spec = Spec {
+    name: "separable",
+    pytorch: "nn.Sequential",
+    params: &[
+        req("in_channels", Ty::Positive),
+        req("out_channels", Ty::Positive),
+        req("kernel_size", Ty::Size),
+        opt("stride", Ty::Size, Val::Int(1)),
+        opt("padding", Ty::ConvPadding, Val::Int(0)),
+        opt("dilation", Ty::Size, Val::Int(1)),
+        opt("bias", Ty::Bool, Val::Bool(true)),
+    ],
+    build: |a| Some(Box::new(Separable::new(a)?)),
+};
+
+/// The two convolutions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Separable {
+    /// One `kernel_size` filter per input channel.
+    pub depthwise: Conv,
+    /// A 1×1 convolution mixing the channels.
+    pub pointwise: Conv,
+}
+
+impl Separable {
+    fn new(a: Args) -> Option<Separable> {
+        let (in_c, bias) = (a.int("in_channels")?, a.bool("bias")?);
+        let depthwise = Conv {
+            in_channels: in_c,
+            out_channels: in_c,
+            kernel: a.pair("kernel_size")?,
+            stride: a.pair("stride")?,
+            padding: match a.word("padding") {
+                Some(_) => None,
+                None => Some(a.pair("padding")?),
+            },
+            dilation: a.pair("dilation")?,
+            groups: in_c,
+            bias,
+        };
+        let pointwise = Conv {
+            in_channels: in_c,
+            out_channels: a.int("out_channels")?,
+            kernel: [1, 1],
+            stride: [1, 1],
+            padding: Some([0, 0]),
+            dilation: [1, 1],
+            groups: 1,
+            bias,
+        };
+        Some(Separable {
+            depthwise,
+            pointwise,
+        })
+    }
+}
+
+impl Layer for Separable {
+    fn check_arguments(&self, b: &Bound, walk: &mut Walk) {
+        self.depthwise.check_arguments(b, walk);
+    }
+
+    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
+        let Shape::Map(m) = input else { return None };
+        let dw = self.depthwise.infer_conv(walk, b, m)?;
+        let Shape::Map(mid) = dw.shape else {
+            return None;
+        };
+        let pw = self.pointwise.infer_conv(walk, b, mid)?;
+        Some(Inferred {
+            params: walk.count(b, crate::shape::sum(&[dw.params, pw.params]))?,
+            macs: walk.count(b, crate::shape::sum(&[dw.macs, pw.macs]))?,
+            ..pw
+        })
+    }
+
+    fn emit(&self, io: &Io) -> Emit {
+        let (dw, pw) = (self.depthwise.init(), self.pointwise.init());
+        let krate = io.krate;
+        Emit {
+            field: Some(Field {
+                ty: quote!([burn::nn::conv::Conv2d; 2]),
+                init: quote!([#dw, #pw]),
+            }),
+            plan: Plan::WithModule(quote!(#krate::__private::separable)),
+        }
+    }
+
+    fn pytorch(&self, b: &Bound) -> String {
+        let conv = |c: &Conv, depthwise: bool| {
+            let mut parts = vec![
+                c.in_channels.to_string(),
+                c.out_channels.to_string(),
+                format!("kernel_size={}", super::python(Val::Pair(c.kernel))),
+            ];
+            let args = b.args();
+            if depthwise {
+                for name in ["stride", "padding", "dilation"] {
+                    if args.changed(name)
+                        && let Some(Some(v)) = args.val(name)
+                    {
+                        parts.push(format!("{name}={}", super::python(v)));
+                    }
+                }
+                parts.push(format!("groups={}", c.groups));
+            }
+            if !c.bias {
+                parts.push("bias=False".into());
+            }
+            format!("nn.Conv2d({})", parts.join(", "))
+        };
+        format!(
+            "nn.Sequential({}, {})",
+            conv(&self.depthwise, true),
+            conv(&self.pointwise, false)
+        )
+    }
+}

@@ -1,0 +1,56 @@
+//! `softmax` and `log_softmax`: `nn.Softmax(dim=1)` and `nn.LogSoftmax(dim=1)`,
+//! over the channels (or features).
+
+use super::{Bound, Emit, Inferred, Io, Layer, Spec, Takes, Twin};
+use crate::check::Walk;
+use crate::model::Shape;
+use quote::quote;
+
+/// `softmax`.
+pub static SOFTMAX: Spec = Spec {
+    name: "softmax",
+    pytorch: "nn.Softmax",
+    params: &[],
+    build: |_| Some(Box::new(Softmax { log: false })),
+};
+
+/// `log_softmax`.
+pub static LOG_SOFTMAX: Spec = Spec {
+    name: "log_softmax",
+    pytorch: "nn.LogSoftmax",
+    params: &[],
+    build: |_| Some(Box::new(Softmax { log: true })),
+};
+
+/// A softmax over dimension 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Softmax {
+    /// Its logarithm (`log_softmax`).
+    pub log: bool,
+}
+
+impl Layer for Softmax {
+    fn takes(&self) -> Takes {
+        Takes::Any
+    }
+
+    fn in_notes(&self) -> bool {
+        false
+    }
+
+    fn infer(&self, walk: &mut Walk, _b: &Bound, input: Shape) -> Option<Inferred> {
+        Some(walk.out(input, 0, 0, |r, _| Some(r)))
+    }
+
+    fn emit(&self, _io: &Io) -> Emit {
+        if self.log {
+            Emit::function(quote!(burn::tensor::activation::log_softmax(x, 1)))
+        } else {
+            Emit::function(quote!(burn::tensor::activation::softmax(x, 1)))
+        }
+    }
+
+    fn pytorch(&self, b: &Bound) -> String {
+        Twin::new(b).text("dim=1".into()).finish()
+    }
+}

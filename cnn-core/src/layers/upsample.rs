@@ -1,0 +1,134 @@
+//! `upsample`: `nn.Upsample` (nearest or bilinear).
+
+use super::{Args, Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, Val, absent, opt, pair};
+use crate::check::Walk;
+use super::Plan;
+use crate::model::{Resample, Shape};
+use crate::rules::Window;
+use crate::shape;
+use quote::quote;
+
+/// The kind.
+pub static SPEC: Spec = Spec {
+    name: "upsample",
+    pytorch: "nn.Upsample",
+    params: &[
+        absent("size", Ty::Size),
+        absent("scale_factor", Ty::Scale),
+        opt("mode", Ty::Mode, Val::Word("nearest")),
+        absent("align_corners", Ty::Bool),
+    ],
+    build: |a| Some(Box::new(Upsample::new(a)?)),
+};
+
+/// `nn.Upsample`'s arguments.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub struct Upsample {
+    pub size: Option<[u64; 2]>,
+    pub scale: Option<[f64; 2]>,
+    pub bilinear: bool,
+    pub align_corners: Option<bool>,
+}
+
+impl Upsample {
+    fn new(a: Args) -> Option<Upsample> {
+        Some(Upsample {
+            size: a.opt_pair("size")?,
+            scale: a.opt_num_pair("scale_factor")?,
+            bilinear: a.word("mode")? == "bilinear",
+            align_corners: a.opt_bool("align_corners")?,
+        })
+    }
+
+    /// Whether the layer runs PyTorch's formula (the runtime's `resample`)
+    /// instead of burn's `Interpolate2d`: every bilinear layer (burn's wgpu
+    /// kernel with `align_corners = false` differs from PyTorch), and nearest
+    /// with a non-integer `scale_factor` (PyTorch maps coordinates with
+    /// `1 / scale_factor`, burn with `in / out`).
+    pub fn resampled(&self) -> bool {
+        let fractional = self
+            .scale
+            .is_some_and(|s| s.iter().any(|f| f.fract() != 0.0));
+        self.bilinear || fractional
+    }
+}
+
+impl Layer for Upsample {
+    /// Rule: `upsample` takes exactly one of `size` and `scale_factor`, and
+    /// `align_corners` only with `mode = bilinear` (PyTorch raises otherwise).
+    fn check_arguments(&self, b: &Bound, walk: &mut Walk) {
+        match (self.size, self.scale) {
+            (None, None) => walk.error(
+                b,
+                "`upsample` needs `size` or `scale_factor`\n= help: write `upsample(scale_factor = 2)`",
+            ),
+            (Some(_), Some(_)) => walk.error_at(
+                b.span_of("scale_factor"),
+                "`upsample` takes `size` or `scale_factor`, not both",
+            ),
+            _ => {}
+        }
+        if !self.bilinear && self.align_corners.is_some() {
+            walk.error_at(
+                b.span_of("align_corners"),
+                "`align_corners` only applies to `mode = bilinear`\n= note: PyTorch raises for nearest-neighbour upsampling with align_corners set",
+            );
+        }
+    }
+
+    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
+        let Shape::Map([c, h, w]) = input else {
+            return None;
+        };
+        let out = match (self.size, self.scale) {
+            (Some(size), _) => size,
+            (None, Some(scale)) => walk.axes(b, Window::Other, [h, w], |axis| {
+                shape::upsample_out([h, w][axis], scale[axis])
+            })?,
+            (None, None) => return None,
+        };
+        let window = if self.bilinear { 2 } else { 1 };
+        Some(walk.out(Shape::Map([c, out[0], out[1]]), 0, 0, |r, axis| {
+            r.resample(window, [h, w][axis], out[axis])
+        }))
+    }
+
+    fn emit(&self, io: &Io) -> Emit {
+        let Shape::Map([_, h, w]) = io.output else {
+            return Emit::function(quote!(x));
+        };
+        if self.resampled() {
+            return Emit {
+                field: None,
+                plan: Plan::Resample(Resample {
+                    size: [h, w],
+                    scale: self.scale,
+                    bilinear: self.bilinear,
+                    align_corners: self.align_corners == Some(true),
+                }),
+            };
+        }
+        // burn's nearest mode is PyTorch's floor mapping.
+        let size = pair([h, w]);
+        Emit::module(
+            quote!(burn::nn::interpolate::Interpolate2d),
+            quote! {
+                burn::nn::interpolate::Interpolate2dConfig::new()
+                    .with_output_size(::core::option::Option::Some(#size))
+                    .with_mode(burn::nn::interpolate::InterpolateMode::Nearest)
+                    .init()
+            },
+        )
+    }
+
+    fn pytorch(&self, b: &Bound) -> String {
+        let twin = Twin::new(b);
+        // PyTorch prints `size` as a tuple whatever was given.
+        let twin = match self.size {
+            Some([h, w]) => twin.text(format!("size=({h}, {w})")),
+            None => twin.keyword(&["scale_factor"]),
+        };
+        twin.keyword(&["mode", "align_corners"]).finish()
+    }
+}

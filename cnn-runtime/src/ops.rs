@@ -1,0 +1,107 @@
+//! The forward passes of layer kinds that burn has no module or function
+//! for, written with burn's tensor operations so that every backend runs
+//! them (and autodiff differentiates them). The generated code calls them
+//! through `__private`.
+
+use burn::nn::Dropout;
+use burn::nn::conv::Conv2d;
+use burn::tensor::Tensor;
+
+/// `nn.AdaptiveMaxPool2d(output)`: output `i` is the maximum over input
+/// `[⌊i·in/out⌋, ⌈(i+1)·in/out⌉)`, per axis. A maximum over a rectangle is
+/// the maximum over its rows of the maxima over its columns, so the two axes
+/// are pooled one after the other: `out_h + out_w` slices.
+#[doc(hidden)]
+pub fn adaptive_max_pool2d(x: Tensor<4>, output: [usize; 2]) -> Tensor<4> {
+    let x = adaptive_max_axis(x, 2, output[0]);
+    adaptive_max_axis(x, 3, output[1])
+}
+
+fn adaptive_max_axis(x: Tensor<4>, axis: usize, out: usize) -> Tensor<4> {
+    let input = x.dims()[axis];
+    if input == out {
+        return x;
+    }
+    let windows = (0..out)
+        .map(|i| {
+            let start = i * input / out;
+            let end = ((i + 1) * input).div_ceil(out);
+            x.clone().narrow(axis, start, end - start).max_dim(axis)
+        })
+        .collect();
+    Tensor::cat(windows, axis)
+}
+
+/// `nn.ChannelShuffle(groups)`: the channels, read as `[groups, C / groups]`,
+/// are written as `[C / groups, groups]`.
+#[doc(hidden)]
+pub fn channel_shuffle(x: Tensor<4>, groups: usize) -> Tensor<4> {
+    let [n, c, h, w] = x.dims();
+    x.reshape([n, groups, c / groups, h * w])
+        .swap_dims(1, 2)
+        .reshape([n, c, h, w])
+}
+
+/// `nn.Dropout2d(p)`: while training (an autodiff device, the module in
+/// training mode), each channel of each sample is zeroed with probability
+/// `p` and the rest scaled by `1 / (1 − p)`; the identity otherwise. The mask
+/// is burn's own dropout applied to one value per channel.
+#[doc(hidden)]
+pub fn dropout2d(dropout: &Dropout, x: Tensor<4>) -> Tensor<4> {
+    if !x.device().is_autodiff() {
+        return x;
+    }
+    let [n, c, _, _] = x.dims();
+    let keep = dropout.forward(Tensor::<4>::ones([n, c, 1, 1], &x.device()));
+    x * keep
+}
+
+/// `separable`: the depthwise convolution, then the pointwise one.
+#[doc(hidden)]
+pub fn separable(convs: &[Conv2d; 2], x: Tensor<4>) -> Tensor<4> {
+    convs[1].forward(convs[0].forward(x))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Device, TensorData};
+
+    fn tensor(values: Vec<f32>, shape: [usize; 4]) -> Tensor<4> {
+        Tensor::from_data(TensorData::new(values, shape), &Device::default())
+    }
+
+    fn values(t: Tensor<4>) -> Vec<f32> {
+        t.into_data().to_vec().expect("f32 data")
+    }
+
+    #[test]
+    fn adaptive_max_pooling_takes_pytorchs_overlapping_windows() {
+        // 1×5 → 1×3: windows [0, 2), [1, 4), [3, 5).
+        let x = tensor(vec![1.0, 5.0, 2.0, 0.0, 3.0], [1, 1, 1, 5]);
+        assert_eq!(values(adaptive_max_pool2d(x, [1, 3])), [5.0, 5.0, 3.0]);
+    }
+
+    #[test]
+    fn adaptive_max_pooling_can_enlarge() {
+        // PyTorch: 2 → 3 repeats the middle window [0, 2).
+        let x = tensor(vec![1.0, 4.0], [1, 1, 1, 2]);
+        assert_eq!(values(adaptive_max_pool2d(x, [1, 3])), [1.0, 4.0, 4.0]);
+    }
+
+    #[test]
+    fn channel_shuffle_interleaves_the_groups() {
+        let x = tensor((0..6).map(|v| v as f32).collect(), [1, 6, 1, 1]);
+        assert_eq!(
+            values(channel_shuffle(x, 2)),
+            [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+        );
+    }
+
+    #[test]
+    fn dropout2d_is_the_identity_at_inference() {
+        let dropout = burn::nn::DropoutConfig::new(0.9).init();
+        let x = tensor(vec![1.0; 8], [2, 4, 1, 1]);
+        assert_eq!(values(dropout2d(&dropout, x)), [1.0; 8]);
+    }
+}
