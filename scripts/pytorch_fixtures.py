@@ -77,6 +77,34 @@ NETWORKS = {
     nn.Sigmoid(),
     nn.Conv2d(4, 2, kernel_size=3, stride=2, padding=2, dilation=2),
 )"""),
+    "modern": ([4, 12, 12], 3, """nn.Sequential(
+    nn.Conv2d(4, 8, kernel_size=3, padding=1),
+    nn.GroupNorm(2, 8),
+    nn.ReLU6(),
+    nn.Sequential(nn.Conv2d(8, 8, kernel_size=3, padding=1, groups=8, bias=False), nn.Conv2d(8, 16, kernel_size=1, bias=False)),
+    nn.InstanceNorm2d(16, affine=True),
+    nn.Hardswish(),
+    nn.PReLU(num_parameters=16),
+    nn.ChannelShuffle(4),
+    nn.Dropout2d(p=0.2),
+    nn.PixelUnshuffle(2),
+    nn.Conv2d(64, 36, kernel_size=1),
+    nn.PixelShuffle(3),
+    nn.ZeroPad2d((1, 2, 0, 3)),
+    nn.Mish(),
+    nn.AdaptiveMaxPool2d((5, 4)),
+    nn.SELU(),
+    nn.ELU(alpha=0.5),
+    nn.Softplus(beta=2.0, threshold=10.0),
+    nn.Hardsigmoid(),
+    nn.GELU(approximate='tanh'),
+    nn.PReLU(init=0.1),
+    nn.Identity(),
+    nn.InstanceNorm2d(4, eps=0.001),
+    nn.GroupNorm(4, 4, affine=False),
+    nn.Flatten(),
+    nn.Linear(80, 6),
+)"""),
 }
 
 
@@ -92,6 +120,11 @@ def main():
                     m.bias.normal_(0.0, 0.2)
                     m.running_mean.normal_(0.0, 0.3)
                     m.running_var.uniform_(0.5, 2.0)
+                if isinstance(m, (nn.GroupNorm, nn.InstanceNorm2d)) and m.weight is not None:
+                    m.weight.uniform_(0.5, 1.5)
+                    m.bias.normal_(0.0, 0.2)
+                if isinstance(m, nn.PReLU):
+                    m.weight.uniform_(-0.5, 0.5)
         model.eval()
         x = torch.randn(batch, *shape)
         with torch.no_grad():

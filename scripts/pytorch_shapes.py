@@ -1,6 +1,9 @@
 """Ask PyTorch for the accept/reject boundary and the shapes of random layer chains.
 
-Writes cnn-core/tests/fixtures/pytorch_shapes.json: for each case the input
+Writes cnn-core/tests/fixtures/pytorch_shapes.json (3,000 chains of the first
+layer kinds, unchanged since they were labelled) and pytorch_shapes_kinds.json
+(chains over every layer kind, each layer drawn to fit what PyTorch says
+arrives): for each case the input
 [C, H, W], the chain in cnn! syntax, and what PyTorch said: the per-sample
 output shape after every layer and the parameter count, or the error it
 raised. cnn-core/tests/pytorch_oracle.rs replays every case through the macro's
@@ -151,16 +154,159 @@ def case():
     return result
 
 
-def main():
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
-    cases = [case() for _ in range(count)]
-    out = {"torch": torch.__version__, "cases": cases}
-    path = "cnn-core/tests/fixtures/pytorch_shapes.json"
+# Every layer kind, each drawn for the shape that arrives: (c, h, w), or (f,)
+# after flatten. A separate generator, so the first file's chains stay as labelled.
+krng = random.Random(20261124)
+
+
+def kmaybe(keywords, key, value, chance=0.5):
+    if krng.random() < chance:
+        keywords[key] = value
+
+
+def ksize(lo, hi, pair_chance=0.25):
+    if krng.random() < pair_chance:
+        return (krng.randint(lo, hi), krng.randint(lo, hi))
+    return krng.randint(lo, hi)
+
+
+def kchannels(c):
+    return c if krng.random() < 0.9 else krng.randint(1, 8)
+
+
+def k_conv(c):
+    in_c, groups = kchannels(c), krng.choice([1, 1, 2])
+    out_c, k, kw = krng.randint(1, 4) * groups, ksize(1, 4), {}
+    kmaybe(kw, "stride", ksize(1, 3))
+    kmaybe(kw, "padding", krng.choice([ksize(0, 2), "same"]), 0.5)
+    kmaybe(kw, "groups", groups, 0.5)
+    return call("conv", [in_c, out_c, k], kw), lambda: nn.Conv2d(in_c, out_c, k, **kw)
+
+
+def k_separable(c):
+    in_c, out_c, k, kw = kchannels(c), krng.randint(1, 6), ksize(1, 4), {}
+    kmaybe(kw, "stride", ksize(1, 3))
+    kmaybe(kw, "padding", krng.choice([ksize(0, 2), "same"]), 0.5)
+    kmaybe(kw, "dilation", ksize(1, 2), 0.3)
+    kmaybe(kw, "bias", krng.random() < 0.5, 0.3)
+    bias = kw.get("bias", True)
+    depthwise = {k2: v for k2, v in kw.items() if k2 != "bias"}
+    return call("separable", [in_c, out_c, k], kw), lambda: nn.Sequential(
+        nn.Conv2d(in_c, in_c, k, groups=in_c, bias=bias, **depthwise), nn.Conv2d(in_c, out_c, 1, bias=bias))
+
+
+def k_maxpool(c):
+    k, kw = ksize(1, 4), {}
+    kmaybe(kw, "stride", ksize(1, 3))
+    kmaybe(kw, "ceil_mode", krng.random() < 0.5, 0.3)
+    return call("maxpool", [k], kw), lambda: nn.MaxPool2d(k, **kw)
+
+
+def k_adaptive_maxpool(c):
+    s = ksize(1, 6)
+    return call("adaptive_maxpool", [s], {}), lambda: nn.AdaptiveMaxPool2d(s)
+
+
+def k_groupnorm(c):
+    groups, channels, kw = krng.choice([1, 2, 3, 4]), kchannels(c), {}
+    kmaybe(kw, "eps", 0.001, 0.2)
+    kmaybe(kw, "affine", krng.random() < 0.5, 0.3)
+    return call("groupnorm", [groups, channels], kw), lambda: nn.GroupNorm(groups, channels, **kw)
+
+
+def k_instancenorm(c):
+    kw = {}
+    kmaybe(kw, "affine", krng.random() < 0.5, 0.5)
+    # PyTorch ignores num_features without affine (with a warning); cnn! always checks it.
+    n = kchannels(c) if kw.get("affine") else c
+    return call("instancenorm", [n], kw), lambda: nn.InstanceNorm2d(n, **kw)
+
+
+def k_prelu(c):
+    kw = {}
+    kmaybe(kw, "num_parameters", krng.choice([1, c, c, krng.randint(1, 8)]), 0.6)
+    kmaybe(kw, "init", 0.1, 0.2)
+    return call("prelu", [], kw), lambda: nn.PReLU(**kw)
+
+
+def k_pixel_shuffle(c):
+    r = krng.randint(1, 3)
+    return call("pixel_shuffle", [r], {}), lambda: nn.PixelShuffle(r)
+
+
+def k_pixel_unshuffle(c):
+    r = krng.randint(1, 3)
+    return call("pixel_unshuffle", [r], {}), lambda: nn.PixelUnshuffle(r)
+
+
+def k_channel_shuffle(c):
+    g = krng.randint(1, 4)
+    return call("channel_shuffle", [g], {}), lambda: nn.ChannelShuffle(g)
+
+
+def k_zeropad(c):
+    p = krng.choice([krng.randint(0, 3), tuple(krng.randint(0, 3) for _ in range(4))])
+    return call("zeropad", [p], {}), lambda: nn.ZeroPad2d(p)
+
+
+def k_dropout2d(c):
+    p = krng.choice([0.0, 0.1, 0.5, 0.9])
+    return call("dropout2d", [p], {}), lambda: nn.Dropout2d(p)
+
+
+def k_activation(c):
+    name, module, kw = krng.choice([
+        ("relu6", nn.ReLU6, {}), ("hardswish", nn.Hardswish, {}), ("hardsigmoid", nn.Hardsigmoid, {}),
+        ("selu", nn.SELU, {}), ("mish", nn.Mish, {}), ("elu", nn.ELU, {"alpha": 0.5}),
+        ("softplus", nn.Softplus, {"beta": 2.0, "threshold": 10.0}), ("gelu", nn.GELU, {"approximate": "tanh"}),
+        ("identity", nn.Identity, {}),
+    ])
+    kw = {k2: v for k2, v in kw.items() if krng.random() < 0.5}
+    text = call(name, [], {k2: (v if not isinstance(v, str) else v) for k2, v in kw.items()})
+    return text, lambda: module(**kw)
+
+
+MAP_KINDS = [k_conv, k_conv, k_separable, k_maxpool, k_adaptive_maxpool, k_groupnorm, k_instancenorm,
+             k_prelu, k_pixel_shuffle, k_pixel_unshuffle, k_channel_shuffle, k_zeropad, k_dropout2d,
+             k_activation]
+
+
+def k_case():
+    c = krng.randint(1, 8)
+    h, w = krng.randint(1, 16), krng.randint(1, 16)
+    result = {"input": [c, h, w], "layers": []}
+    x = torch.zeros(2, c, h, w)
+    shapes, params = [], 0
+    try:
+        for _ in range(krng.randint(1, 4)):
+            text, make = krng.choice(MAP_KINDS)(x.shape[1])
+            result["layers"].append(text)
+            m = make()
+            m.eval()
+            x = m(x)
+            if x.numel() == 0:
+                raise RuntimeError(f"empty output {list(x.shape)}")
+            shapes.append(list(x.shape[1:]))
+            params += sum(p.numel() for p in m.parameters())
+        result["shapes"] = shapes
+        result["params"] = params
+    except Exception as e:  # noqa: BLE001 - any refusal is the verdict
+        result["error"] = str(e).splitlines()[0][:160]
+    return result
+
+
+def write(path, cases):
     with open(path, "w") as f:
-        json.dump(out, f, indent=0)
+        json.dump({"torch": torch.__version__, "cases": cases}, f, indent=0)
         f.write("\n")
     ok = sum("error" not in c for c in cases)
     print(f"wrote {path}: {len(cases)} cases, {ok} accepted by PyTorch {torch.__version__}, {len(cases) - ok} refused")
+
+
+def main():
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    write("cnn-core/tests/fixtures/pytorch_shapes.json", [case() for _ in range(count)])
+    write("cnn-core/tests/fixtures/pytorch_shapes_kinds.json", [k_case() for _ in range(count // 2)])
 
 
 main()

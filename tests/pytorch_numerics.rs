@@ -9,7 +9,7 @@
 mod common;
 
 use cnn::burn::tensor::Device;
-use common::{LeNet, Pools, Separable, Upsampling, Zoo, fixture, io, max_abs_error};
+use common::{LeNet, Modern, Pools, Separable, Upsampling, Zoo, fixture, io, max_abs_error};
 
 fn networks() -> serde_json::Value {
     let text = std::fs::read_to_string(fixture("networks.json")).expect("networks.json");
@@ -81,4 +81,9 @@ agrees_with_pytorch!(
     grouped_and_transposed_convolutions_match_pytorch,
     Separable,
     "separable"
+);
+agrees_with_pytorch!(
+    the_layers_of_the_last_decade_match_pytorch,
+    Modern,
+    "modern"
 );

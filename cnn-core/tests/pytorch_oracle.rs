@@ -1,21 +1,28 @@
-//! Replays PyTorch's verdicts on 3,000 random layer chains (written by
+//! Replays PyTorch's verdicts on random layer chains (written by
 //! `scripts/pytorch_shapes.py` with PyTorch 2.15) through the macro's
 //! parse → check pipeline: the same chains must be accepted and refused, and
 //! accepted chains must have PyTorch's per-layer shapes and parameter count.
+//! `pytorch_shapes.json` holds 3,000 chains of the first layer kinds;
+//! `pytorch_shapes_kinds.json` 1,500 over every kind, each layer drawn for
+//! the shape PyTorch says arrives.
 
 use serde_json::Value;
 
-fn fixture() -> Value {
-    let text = include_str!("fixtures/pytorch_shapes.json");
-    serde_json::from_str(text).expect("the fixture is valid JSON")
+#[test]
+fn every_random_chain_gets_pytorchs_verdict_shapes_and_parameter_count() {
+    replay(include_str!("fixtures/pytorch_shapes.json"), 3000);
 }
 
 #[test]
-fn every_random_chain_gets_pytorchs_verdict_shapes_and_parameter_count() {
-    let fixture = fixture();
+fn every_random_chain_of_every_layer_kind_gets_pytorchs_verdict_shapes_and_parameter_count() {
+    replay(include_str!("fixtures/pytorch_shapes_kinds.json"), 1500);
+}
+
+fn replay(text: &str, at_least: usize) {
+    let fixture: Value = serde_json::from_str(text).expect("the fixture is valid JSON");
     let cases = fixture["cases"].as_array().expect("cases");
     assert!(
-        cases.len() >= 3000,
+        cases.len() >= at_least,
         "the fixture holds {} cases",
         cases.len()
     );

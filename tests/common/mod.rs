@@ -37,6 +37,18 @@ cnn::cnn! {
         upsample(scale_factor = 1.5, mode = bilinear)
     }
 
+    /// Every layer kind added after the first release, in one network.
+    pub struct Modern: [4, 12, 12] {
+        conv(4, 8, 3, padding = 1) groupnorm(2, 8) relu6
+        separable(8, 16, 3, padding = 1, bias = false) instancenorm(16, affine = true) hardswish
+        prelu(16) channel_shuffle(4) dropout2d(0.2)
+        pixel_unshuffle(2) conv(64, 36, 1) pixel_shuffle(3)
+        zeropad((1, 2, 0, 3)) mish adaptive_maxpool((5, 4))
+        selu elu(alpha = 0.5) softplus(beta = 2, threshold = 10) hardsigmoid gelu(approximate = tanh)
+        prelu(init = 0.1) identity instancenorm(4, eps = 0.001) groupnorm(4, 4, affine = false)
+        flatten linear(80, 6)
+    }
+
     #[allow(deprecated)]
     pub struct Separable: [4, 9, 9] {
         conv(4, 4, 3, groups = 4) conv(4, 8, 1) batchnorm(8) relu
