@@ -208,9 +208,11 @@ def k_adaptive_maxpool(c):
 
 
 def k_groupnorm(c):
-    groups, channels, kw = krng.choice([1, 2, 3, 4]), kchannels(c), {}
+    groups, kw = krng.choice([1, 2, 3, 4]), {}
     kmaybe(kw, "eps", 0.001, 0.2)
     kmaybe(kw, "affine", krng.random() < 0.5, 0.3)
+    # Without affine PyTorch checks only that groups divide what arrives; cnn! checks num_channels.
+    channels = kchannels(c) if kw.get("affine", True) else c
     return call("groupnorm", [groups, channels], kw), lambda: nn.GroupNorm(groups, channels, **kw)
 
 
