@@ -52,7 +52,7 @@ fn map_layer(rng: &mut Rng, c: u64) -> String {
     let bias = |rng: &mut Rng| {
         if rng.chance(20) { ", bias = false" } else { "" }
     };
-    match rng.range(0, 15) {
+    match rng.range(0, 26) {
         0..=2 => {
             let out = rng.range(1, 6);
             let groups = common_divisor(rng, c, out);
@@ -120,6 +120,33 @@ fn map_layer(rng: &mut Rng, c: u64) -> String {
             format!("upsample({size}, mode = {mode}{corners})")
         }
         11 => "flatten".to_string(),
+        12 => {
+            let padding = if rng.chance(30) { "same" } else { "1" };
+            format!(
+                "separable({c}, {}, {}, padding = {padding}, dilation = {}{})",
+                rng.range(1, 6),
+                rng.range(1, 3),
+                rng.range(1, 2),
+                bias(rng)
+            )
+        }
+        13 => format!(
+            "groupnorm({}, {c}, affine = {})",
+            common_divisor(rng, c, c),
+            rng.chance(70)
+        ),
+        14 => format!("instancenorm({c}, affine = {})", rng.chance(50)),
+        15 => format!("prelu({})", rng.pick(&["1".to_string(), c.to_string()])),
+        16 => format!("pixel_shuffle({})", rng.range(1, 2)),
+        17 => format!("pixel_unshuffle({})", rng.range(1, 2)),
+        18 => format!("channel_shuffle({})", common_divisor(rng, c, c)),
+        19 => format!(
+            "zeropad({})",
+            rng.pick(&["1".to_string(), "(0, 1, 2, 0)".to_string()])
+        ),
+        20 => format!("adaptive_maxpool({})", pair_or_one(rng, 1, 4)),
+        21 => format!("dropout2d({})", rng.pick(&["0.0", "0.3"])),
+        22 => "identity".to_string(),
         _ => activation(rng),
     }
 }
@@ -134,6 +161,15 @@ fn activation(rng: &mut Rng) -> String {
         "silu",
         "softmax",
         "log_softmax",
+        "relu6",
+        "hardswish",
+        "hardsigmoid",
+        "selu",
+        "mish",
+        "elu(alpha = 0.5)",
+        "softplus(beta = 2)",
+        "gelu(approximate = tanh)",
+        "prelu",
     ])
     .to_string()
 }
@@ -201,7 +237,8 @@ fn generated() -> String {
 //! `CNN_BLESS=1 cargo test -p cnn-core --test random_chains`).
 //!
 //! {CHAINS} random valid chains over every layer kind. Property: the module the
-//! macro emits returns exactly `[N] + OUTPUT_SHAPE` of finite numbers on a random
+//! macro emits returns exactly `[N] + OUTPUT_SHAPE` of finite numbers (as many as
+//! that shape holds, read back as `f32`, or the test fails) on a random
 //! batch, and its `num_params()` equals `PARAMS` (plus batchnorm's running
 //! statistics, which burn counts and PyTorch does not), on flex and on ndarray.
 
@@ -228,14 +265,14 @@ macro_rules! check_chains {{
             // which PyTorch, and so PARAMS, leave out.
             let running_statistics: usize = $net::LAYERS
                 .iter()
-                .filter(|layer| layer.dsl.starts_with("batchnorm"))
+                .filter(|layer| layer.kind == cnn::LayerKind::Batchnorm)
                 .map(|layer| 2 * layer.output_shape[0])
                 .sum();
             if net.num_params() != $net::PARAMS + running_statistics {{
                 failures.push(format!("{{}}: num_params() = {{}}, PARAMS = {{}} (+ {{}} running statistics)", stringify!($net), net.num_params(), $net::PARAMS, running_statistics));
             }}
-            let values: Vec<f32> = output.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
-            if values.iter().any(|v| !v.is_finite()) {{
+            let values: Vec<f32> = output.into_data().convert::<f32>().try_into_vec::<f32>().expect("the output converts to f32");
+            if values.len() != expected.iter().product::<usize>() || values.iter().any(|v| !v.is_finite()) {{
                 failures.push(format!("{{}}: a value that is not finite", stringify!($net)));
             }}
         )+

@@ -2,7 +2,8 @@
 //! `CNN_BLESS=1 cargo test -p cnn-core --test random_chains`).
 //!
 //! 64 random valid chains over every layer kind. Property: the module the
-//! macro emits returns exactly `[N] + OUTPUT_SHAPE` of finite numbers on a random
+//! macro emits returns exactly `[N] + OUTPUT_SHAPE` of finite numbers (as many as
+//! that shape holds, read back as `f32`, or the test fails) on a random
 //! batch, and its `num_params()` equals `PARAMS` (plus batchnorm's running
 //! statistics, which burn counts and PyTorch does not), on flex and on ndarray.
 
@@ -12,574 +13,593 @@ use cnn::burn::tensor::{Device, Distribution, Tensor};
 cnn::cnn! {
     #[allow(deprecated)]
     pub struct Chain00: [2, 10, 7] {
-        dropout(0.3)
-        maxpool(2, stride = 2, padding = 0, dilation = 2, ceil_mode = false)
-        upsample(scale_factor = 1, mode = bilinear)
-        sigmoid
-        conv(2, 6, (2, 1), stride = 1, padding = 0, dilation = 1, groups = 1)
-        conv(6, 4, 3, stride = 1, padding = 2, dilation = 1, groups = 1, bias = false)
-        batchnorm(4)
-    }
-    #[allow(deprecated)]
-    pub struct Chain01: [1, 13, 5] {
-        sigmoid
-        maxpool(1, stride = 3, padding = 0, dilation = 2, ceil_mode = false)
-        conv(1, 1, 2, stride = 2, padding = 2, dilation = 1, groups = 1)
-        adaptive_avgpool(3)
-        avgpool(1, stride = 1, padding = 0, ceil_mode = true, count_include_pad = true)
-        flatten
-        linear(9, 16)
-    }
-    #[allow(deprecated)]
-    pub struct Chain02: [4, 10, 12] {
-        adaptive_avgpool(2)
-        conv_transpose(4, 5, 3, stride = 1, padding = 1, output_padding = 0, groups = 1, dilation = 1)
-        flatten
-    }
-    #[allow(deprecated)]
-    pub struct Chain03: [3, 4, 4] {
-        tanh
-        adaptive_avgpool(2)
-        leaky_relu(0.1)
-        conv(3, 2, (1, 3), stride = 2, padding = (0, 2), dilation = 2, groups = 1)
-        flatten
-    }
-    #[allow(deprecated)]
-    pub struct Chain04: [4, 18, 13] {
+        conv(2, 6, 3, stride = 2, padding = (1, 2), dilation = 1, groups = 1)
+        separable(6, 3, 3, padding = 1, dilation = 2)
         gelu
+        adaptive_avgpool((2, 1))
+        prelu
+        flatten
+        softmax
+    }
+    #[allow(deprecated)]
+    pub struct Chain01: [4, 14, 7] {
+        prelu(1)
+        conv(4, 3, 3, stride = 2, padding = 2, dilation = 1, groups = 1)
+        prelu(1)
+        avgpool(1, stride = 1, padding = 0, ceil_mode = false, count_include_pad = false)
+    }
+    #[allow(deprecated)]
+    pub struct Chain02: [1, 4, 17] {
+        batchnorm(1)
+        maxpool(1, stride = 3, padding = 0, dilation = 1, ceil_mode = true)
+        prelu(1)
+        conv(1, 1, 1, stride = 1, padding = valid, dilation = 2, groups = 1, bias = false)
         dropout(0.5)
-        batchnorm(4)
-        gelu
-        dropout(0.3)
-        maxpool(3, stride = 1, padding = 1, dilation = 1, ceil_mode = false)
-        avgpool(1, stride = 3, padding = 0, ceil_mode = true, count_include_pad = true)
-        conv(4, 5, 3, stride = 1, padding = 2, dilation = 2, groups = 1)
+        conv(1, 5, 2, stride = 1, padding = 2, dilation = 2, groups = 1)
     }
     #[allow(deprecated)]
-    pub struct Chain05: [2, 4, 19] {
-        conv(2, 3, 2, stride = 1, padding = same, dilation = 1, groups = 1)
+    pub struct Chain03: [2, 4, 6] {
+        adaptive_maxpool(1)
+        prelu(2)
+        conv(2, 1, (3, 1), stride = 2, padding = 2, dilation = 1, groups = 1)
+        channel_shuffle(1)
+        zeropad((0, 1, 2, 0))
+        zeropad((0, 1, 2, 0))
+    }
+    #[allow(deprecated)]
+    pub struct Chain04: [4, 6, 18] {
+        avgpool(2, stride = 1, padding = 1, ceil_mode = true, count_include_pad = false)
+        instancenorm(4, affine = true)
+    }
+    #[allow(deprecated)]
+    pub struct Chain05: [2, 3, 8] {
+        upsample(scale_factor = 2, mode = nearest)
+        separable(2, 3, 1, padding = 1, dilation = 1)
+        maxpool(3, stride = 2, padding = 0, dilation = 1, ceil_mode = false)
+        selu
         batchnorm(3)
+        conv(3, 6, 3, stride = 2, padding = 1, dilation = 1, groups = 3)
+        channel_shuffle(3)
+        groupnorm(1, 6, affine = true)
+        identity
     }
     #[allow(deprecated)]
-    pub struct Chain06: [3, 19, 4] {
-        conv(3, 6, (2, 1), stride = 1, padding = (0, 2), dilation = 2, groups = 1)
-        adaptive_avgpool((2, 2))
-        adaptive_avgpool(2)
-        flatten
-        leaky_relu(0.1)
-        linear(24, 12)
-        linear(12, 3)
+    pub struct Chain06: [1, 13, 19] {
+        selu
+        adaptive_maxpool(1)
+        separable(1, 4, 3, padding = same, dilation = 1)
+    }
+    #[allow(deprecated)]
+    pub struct Chain07: [1, 16, 15] {
+        separable(1, 2, 2, padding = same, dilation = 2)
+        adaptive_maxpool(4)
         softmax
-    }
-    #[allow(deprecated)]
-    pub struct Chain07: [1, 16, 19] {
-        conv(1, 6, (1, 3), stride = 2, padding = (1, 0), dilation = 2, groups = 1, bias = false)
-        gelu
-        avgpool(3, stride = 3, padding = 1, ceil_mode = true, count_include_pad = false)
-        sigmoid
-        dropout(0.3)
-        leaky_relu(0.1)
-        gelu
-        conv_transpose(6, 5, 3, stride = 1, padding = 1, output_padding = 0, groups = 1, dilation = 2)
-    }
-    #[allow(deprecated)]
-    pub struct Chain08: [4, 9, 12] {
-        relu
-        conv_transpose(4, 4, 3, stride = 2, padding = 0, output_padding = 0, groups = 4, dilation = 2)
-        conv_transpose(4, 3, 3, stride = 1, padding = 0, output_padding = 1, groups = 1, dilation = 2, bias = false)
-        leaky_relu(0.1)
-        avgpool(2, stride = 3, padding = 1, ceil_mode = false, count_include_pad = true)
-        adaptive_avgpool((4, 1))
+        conv(2, 2, (2, 2), stride = 1, padding = 1, dilation = 1, groups = 1)
+        identity
+        adaptive_maxpool(4)
         flatten
     }
     #[allow(deprecated)]
-    pub struct Chain09: [2, 20, 16] {
-        batchnorm(2)
-        gelu
+    pub struct Chain08: [1, 13, 18] {
+        separable(1, 4, 3, padding = 1, dilation = 1)
+        groupnorm(4, 4, affine = true)
+    }
+    #[allow(deprecated)]
+    pub struct Chain09: [2, 15, 15] {
+        mish
+        upsample(scale_factor = (2, 1.5), mode = nearest)
+        groupnorm(2, 2, affine = true)
+        upsample(scale_factor = (2, 1.5), mode = nearest)
+        elu(alpha = 0.5)
+        prelu(2)
         relu
-        conv(2, 4, 3, stride = 1, padding = 2, dilation = 1, groups = 2, bias = false)
-        softmax
-        maxpool(2, stride = 2, padding = 0, dilation = 1, ceil_mode = false)
-        leaky_relu(0.1)
-        softmax
-        tanh
-        upsample(scale_factor = 2, mode = bilinear, align_corners = true)
+        conv(2, 6, 2, stride = 2, padding = 1, dilation = 1, groups = 1)
+        pixel_unshuffle(1)
+        maxpool(3, stride = 2, padding = 0, dilation = 1, ceil_mode = false)
     }
     #[allow(deprecated)]
-    pub struct Chain10: [1, 18, 4] {
-        upsample(scale_factor = 1, mode = nearest)
-        adaptive_avgpool(4)
-        adaptive_avgpool(3)
+    pub struct Chain10: [2, 14, 9] {
+        pixel_unshuffle(1)
+        identity
+    }
+    #[allow(deprecated)]
+    pub struct Chain11: [3, 17, 7] {
+        prelu(3)
+        maxpool(3, stride = 3, padding = 0, dilation = 2, ceil_mode = false)
         gelu
-        conv_transpose(1, 4, 2, stride = 1, padding = 0, output_padding = 0, groups = 1, dilation = 2)
-        maxpool(2, stride = 3, padding = 1, dilation = 1, ceil_mode = false)
-        conv_transpose(4, 4, 2, stride = 2, padding = 0, output_padding = 0, groups = 2, dilation = 1)
+        gelu
+        separable(3, 5, 1, padding = 1, dilation = 1)
     }
     #[allow(deprecated)]
-    pub struct Chain11: [2, 4, 10] {
-        maxpool(3, stride = 2, padding = 0, dilation = 1, ceil_mode = true)
-        tanh
-        dropout(0.5)
-        conv_transpose(2, 6, 3, stride = 2, padding = 0, output_padding = 0, groups = 2, dilation = 1, bias = false)
-    }
-    #[allow(deprecated)]
-    pub struct Chain12: [1, 19, 13] {
-        log_softmax
-        dropout(0.0)
-        conv(1, 5, 3, stride = 1, padding = 2, dilation = 2, groups = 1)
-        silu
-        adaptive_avgpool(3)
-        softmax
-        conv(5, 1, 3, stride = 1, padding = 2, dilation = 2, groups = 1)
-        conv(1, 2, 1, stride = 2, padding = 0, dilation = 2, groups = 1)
-    }
-    #[allow(deprecated)]
-    pub struct Chain13: [2, 6, 3] {
-        dropout(0.5)
-        conv(2, 3, (1, 1), stride = 2, padding = valid, dilation = 2, groups = 1)
-        tanh
-        sigmoid
-        upsample(size = (11, 11), mode = bilinear)
-        conv(3, 4, 1, stride = 2, padding = 0, dilation = 1, groups = 1)
-        tanh
-        conv(4, 5, 2, stride = 2, padding = 2, dilation = 1, groups = 1, bias = false)
-        conv(5, 6, (2, 1), stride = 1, padding = 1, dilation = 2, groups = 1, bias = false)
-    }
-    #[allow(deprecated)]
-    pub struct Chain14: [1, 4, 13] {
-        adaptive_avgpool((4, 1))
-        conv(1, 4, 2, stride = 1, padding = same, dilation = 2, groups = 1)
-        avgpool(2, stride = 1, padding = 1, ceil_mode = false, count_include_pad = true)
-        batchnorm(4)
-        conv(4, 1, (2, 1), stride = 1, padding = (0, 2), dilation = 2, groups = 1)
-    }
-    #[allow(deprecated)]
-    pub struct Chain15: [1, 15, 14] {
-        conv_transpose(1, 3, 2, stride = 2, padding = 1, output_padding = 1, groups = 1, dilation = 1)
-        maxpool(2, stride = 1, padding = 0, dilation = 2, ceil_mode = false)
-        adaptive_avgpool(2)
-        upsample(scale_factor = 2, mode = bilinear)
-        avgpool(1, stride = 2, padding = 0, ceil_mode = false, count_include_pad = false)
-        batchnorm(3)
-        upsample(scale_factor = (2, 1.5), mode = bilinear, align_corners = true)
-    }
-    #[allow(deprecated)]
-    pub struct Chain16: [3, 15, 15] {
-        leaky_relu(0.1)
-        tanh
-        maxpool(1, stride = 1, padding = 0, dilation = 1, ceil_mode = false)
-        log_softmax
-        maxpool(3, stride = 2, padding = 1, dilation = 1, ceil_mode = false)
-        leaky_relu(0.1)
-        conv(3, 4, 1, stride = 1, padding = (0, 0), dilation = 1, groups = 1)
-    }
-    #[allow(deprecated)]
-    pub struct Chain17: [3, 11, 7] {
-        silu
-        maxpool(1, stride = 1, padding = 0, dilation = 2, ceil_mode = false)
-        dropout(0.0)
-        maxpool(1, stride = 1, padding = 0, dilation = 2, ceil_mode = false)
-        leaky_relu(0.1)
-        softmax
-        avgpool(1, stride = 3, padding = 0, ceil_mode = true, count_include_pad = true)
-        upsample(scale_factor = 2, mode = bilinear, align_corners = true)
-        conv(3, 2, 2, stride = 2, padding = 2, dilation = 2, groups = 1)
-        conv_transpose(2, 1, 2, stride = 2, padding = 0, output_padding = 0, groups = 1, dilation = 2)
-    }
-    #[allow(deprecated)]
-    pub struct Chain18: [2, 16, 18] {
-        silu
-        leaky_relu(0.1)
-        avgpool(3, stride = 2, padding = 1, ceil_mode = false, count_include_pad = false)
-        adaptive_avgpool(1)
-        silu
-        conv(2, 3, 1, stride = 2, padding = 2, dilation = 1, groups = 1)
-        maxpool(3, stride = 1, padding = 1, dilation = 1, ceil_mode = false)
+    pub struct Chain12: [4, 11, 9] {
+        identity
         maxpool(1, stride = 2, padding = 0, dilation = 1, ceil_mode = false)
     }
     #[allow(deprecated)]
-    pub struct Chain19: [1, 17, 11] {
-        avgpool(2, stride = 3, padding = 0, ceil_mode = false, count_include_pad = true)
-        conv_transpose(1, 3, 1, stride = 2, padding = 0, output_padding = 1, groups = 1, dilation = 1)
-        dropout(0.3)
-        maxpool(1, stride = 1, padding = 0, dilation = 2, ceil_mode = false)
-        batchnorm(3)
-        adaptive_avgpool((1, 4))
-        conv_transpose(3, 4, 3, stride = 1, padding = 1, output_padding = 0, groups = 1, dilation = 1)
-    }
-    #[allow(deprecated)]
-    pub struct Chain20: [1, 11, 6] {
-        conv(1, 2, 3, stride = 2, padding = 2, dilation = 1, groups = 1)
-        upsample(size = (11, 4), mode = nearest)
-        log_softmax
-        adaptive_avgpool(4)
-        conv(2, 1, 2, stride = 2, padding = (1, 0), dilation = 2, groups = 1)
-        dropout(0.0)
-        maxpool(1, stride = 2, padding = 0, dilation = 2, ceil_mode = false)
-        silu
-    }
-    #[allow(deprecated)]
-    pub struct Chain21: [1, 10, 12] {
-        avgpool(3, stride = 2, padding = 1, ceil_mode = false, count_include_pad = false)
-        log_softmax
-        upsample(scale_factor = 1, mode = bilinear)
-        sigmoid
-        conv(1, 5, 1, stride = 1, padding = same, dilation = 1, groups = 1, bias = false)
-        conv_transpose(5, 2, 3, stride = 1, padding = 0, output_padding = 1, groups = 1, dilation = 2)
-    }
-    #[allow(deprecated)]
-    pub struct Chain22: [1, 16, 9] {
-        upsample(scale_factor = 1.5, mode = nearest)
-        avgpool(1, stride = 3, padding = 0, ceil_mode = true, count_include_pad = true)
-        upsample(size = 10, mode = bilinear, align_corners = true)
-        log_softmax
-        adaptive_avgpool(2)
-        conv(1, 5, 3, stride = 1, padding = 2, dilation = 1, groups = 1)
-        maxpool(1, stride = 3, padding = 0, dilation = 1, ceil_mode = false)
-        conv_transpose(5, 6, 1, stride = 2, padding = 0, output_padding = 1, groups = 1, dilation = 2)
+    pub struct Chain13: [3, 13, 3] {
+        conv(3, 4, (3, 3), stride = 1, padding = 0, dilation = 1, groups = 1, bias = false)
+        dropout2d(0.3)
+        maxpool(3, stride = 1, padding = 1, dilation = 1, ceil_mode = false)
         softmax
-    }
-    #[allow(deprecated)]
-    pub struct Chain23: [4, 6, 8] {
-        upsample(scale_factor = 1, mode = nearest)
-        log_softmax
-    }
-    #[allow(deprecated)]
-    pub struct Chain24: [3, 12, 14] {
-        maxpool(1, stride = 3, padding = 0, dilation = 1, ceil_mode = false)
-        upsample(size = 7, mode = nearest)
-        adaptive_avgpool(1)
-        conv(3, 1, 3, stride = 1, padding = 1, dilation = 1, groups = 1)
-        conv(1, 1, 1, stride = 2, padding = 1, dilation = 2, groups = 1)
-    }
-    #[allow(deprecated)]
-    pub struct Chain25: [3, 3, 20] {
-        avgpool(3, stride = 3, padding = 0, ceil_mode = true, count_include_pad = false)
-        maxpool(3, stride = 2, padding = 1, dilation = 1, ceil_mode = false)
-        batchnorm(3)
-        silu
-        batchnorm(3)
-    }
-    #[allow(deprecated)]
-    pub struct Chain26: [1, 13, 9] {
-        dropout(0.3)
-        relu
-        maxpool(2, stride = 3, padding = 0, dilation = 2, ceil_mode = false)
-        conv_transpose(1, 5, 3, stride = 2, padding = 0, output_padding = 1, groups = 1, dilation = 2)
-    }
-    #[allow(deprecated)]
-    pub struct Chain27: [2, 17, 12] {
-        relu
-        conv(2, 4, 2, stride = 2, padding = 0, dilation = 2, groups = 1, bias = false)
-    }
-    #[allow(deprecated)]
-    pub struct Chain28: [2, 14, 3] {
-        conv(2, 2, 3, stride = 1, padding = 2, dilation = 1, groups = 1, bias = false)
-        adaptive_avgpool(4)
-        upsample(size = 7, mode = nearest)
-        adaptive_avgpool(1)
-        conv(2, 5, 1, stride = 1, padding = (1, 0), dilation = 1, groups = 1, bias = false)
+        avgpool(2, stride = 3, padding = 1, ceil_mode = false, count_include_pad = false)
+        dropout2d(0.3)
+        pixel_shuffle(2)
         flatten
-        linear(15, 1)
-        linear(1, 2)
-        silu
-        log_softmax
-    }
-    #[allow(deprecated)]
-    pub struct Chain29: [2, 17, 13] {
         gelu
-        conv(2, 4, 1, stride = 2, padding = 1, dilation = 1, groups = 1)
-        adaptive_avgpool(1)
-        silu
-        conv(4, 5, 1, stride = 2, padding = (2, 1), dilation = 1, groups = 1, bias = false)
-        tanh
-        tanh
-        conv(5, 2, (1, 3), stride = 1, padding = 1, dilation = 1, groups = 1)
-        upsample(size = (2, 11), mode = bilinear, align_corners = true)
-        sigmoid
+        linear(16, 8)
     }
     #[allow(deprecated)]
-    pub struct Chain30: [2, 11, 18] {
-        tanh
-        conv(2, 1, 3, stride = 2, padding = 2, dilation = 1, groups = 1)
-        conv(1, 2, 1, stride = 2, padding = 1, dilation = 1, groups = 1)
-        adaptive_avgpool(1)
-        conv(2, 4, 1, stride = 1, padding = (1, 1), dilation = 1, groups = 2, bias = false)
-        softmax
+    pub struct Chain14: [4, 19, 4] {
+        adaptive_maxpool(2)
+        batchnorm(4)
+        flatten
     }
     #[allow(deprecated)]
-    pub struct Chain31: [2, 15, 6] {
-        upsample(size = 7, mode = nearest)
-        conv(2, 6, 1, stride = 2, padding = 0, dilation = 1, groups = 2)
+    pub struct Chain15: [2, 19, 3] {
+        upsample(size = (2, 6), mode = nearest)
+        conv(2, 3, 1, stride = 2, padding = 0, dilation = 1, groups = 1, bias = false)
+        conv(3, 5, 1, stride = 1, padding = valid, dilation = 2, groups = 1)
+        conv(5, 5, 1, stride = 2, padding = valid, dilation = 2, groups = 1)
+    }
+    #[allow(deprecated)]
+    pub struct Chain16: [2, 7, 16] {
+        conv(2, 1, 3, stride = 1, padding = 0, dilation = 1, groups = 1)
+        adaptive_avgpool((4, 4))
+        hardsigmoid
+        separable(1, 5, 1, padding = same, dilation = 1)
         dropout(0.5)
-        maxpool(2, stride = 1, padding = 1, dilation = 2, ceil_mode = true)
-    }
-    #[allow(deprecated)]
-    pub struct Chain32: [3, 14, 15] {
-        tanh
-        maxpool(1, stride = 2, padding = 0, dilation = 2, ceil_mode = false)
-        batchnorm(3)
-    }
-    #[allow(deprecated)]
-    pub struct Chain33: [2, 13, 6] {
-        avgpool(2, stride = 2, padding = 1, ceil_mode = false, count_include_pad = true)
-        upsample(scale_factor = 1, mode = bilinear)
-        batchnorm(2)
-        tanh
-        tanh
-    }
-    #[allow(deprecated)]
-    pub struct Chain34: [4, 18, 7] {
-        maxpool(1, stride = 1, padding = 0, dilation = 2, ceil_mode = false)
-        maxpool(2, stride = 1, padding = 1, dilation = 2, ceil_mode = true)
-        batchnorm(4)
-        conv(4, 4, 2, stride = 1, padding = (0, 2), dilation = 1, groups = 4, bias = false)
-        relu
-        batchnorm(4)
-        upsample(size = 6, mode = bilinear, align_corners = true)
-        maxpool(1, stride = 2, padding = 0, dilation = 2, ceil_mode = true)
-    }
-    #[allow(deprecated)]
-    pub struct Chain35: [2, 4, 8] {
-        silu
-        conv(2, 4, 3, stride = 1, padding = same, dilation = 2, groups = 2)
+        conv(5, 4, (3, 3), stride = 1, padding = valid, dilation = 1, groups = 1)
+        pixel_unshuffle(2)
+        separable(16, 3, 1, padding = 1, dilation = 1)
         upsample(scale_factor = 2, mode = nearest)
-    }
-    #[allow(deprecated)]
-    pub struct Chain36: [4, 15, 6] {
-        adaptive_avgpool(1)
-        gelu
-        conv(4, 4, 1, stride = 1, padding = 2, dilation = 1, groups = 2, bias = false)
-        batchnorm(4)
-        maxpool(1, stride = 2, padding = 0, dilation = 2, ceil_mode = false)
-    }
-    #[allow(deprecated)]
-    pub struct Chain37: [4, 20, 20] {
-        batchnorm(4)
-        conv(4, 1, 1, stride = 1, padding = 0, dilation = 1, groups = 1, bias = false)
-    }
-    #[allow(deprecated)]
-    pub struct Chain38: [3, 5, 16] {
-        batchnorm(3)
-        conv_transpose(3, 2, 1, stride = 2, padding = 1, output_padding = 1, groups = 1, dilation = 2)
-    }
-    #[allow(deprecated)]
-    pub struct Chain39: [1, 9, 6] {
-        dropout(0.5)
-        upsample(size = 10, mode = bilinear)
-        dropout(0.3)
-        conv(1, 6, 3, stride = 1, padding = 2, dilation = 1, groups = 1, bias = false)
-        conv_transpose(6, 2, 1, stride = 2, padding = 1, output_padding = 1, groups = 2, dilation = 1)
-        conv_transpose(2, 1, 2, stride = 2, padding = 0, output_padding = 1, groups = 1, dilation = 1, bias = false)
-        adaptive_avgpool(2)
-        relu
-        batchnorm(1)
-        maxpool(1, stride = 1, padding = 0, dilation = 2, ceil_mode = true)
-    }
-    #[allow(deprecated)]
-    pub struct Chain40: [1, 19, 8] {
-        maxpool(3, stride = 2, padding = 1, dilation = 2, ceil_mode = true)
-        maxpool(2, stride = 1, padding = 1, dilation = 2, ceil_mode = false)
-        maxpool(3, stride = 2, padding = 1, dilation = 2, ceil_mode = false)
-        upsample(scale_factor = 1, mode = bilinear, align_corners = true)
-        adaptive_avgpool((1, 1))
         tanh
-        avgpool(3, stride = 2, padding = 1, ceil_mode = false, count_include_pad = true)
-        gelu
     }
     #[allow(deprecated)]
-    pub struct Chain41: [4, 5, 11] {
+    pub struct Chain17: [4, 17, 16] {
+        dropout2d(0.3)
+        maxpool(3, stride = 1, padding = 0, dilation = 1, ceil_mode = false)
+        prelu(1)
+        dropout2d(0.3)
+        maxpool(1, stride = 1, padding = 0, dilation = 1, ceil_mode = false)
+        conv(4, 4, (1, 3), stride = 1, padding = 1, dilation = 1, groups = 4)
+        groupnorm(1, 4, affine = true)
+    }
+    #[allow(deprecated)]
+    pub struct Chain18: [2, 8, 11] {
+        separable(2, 2, 1, padding = 1, dilation = 2)
+        gelu
+        prelu(2)
+        zeropad((0, 1, 2, 0))
         relu
-        avgpool(2, stride = 1, padding = 1, ceil_mode = false, count_include_pad = true)
-        maxpool(2, stride = 1, padding = 0, dilation = 1, ceil_mode = false)
+        gelu(approximate = tanh)
+        adaptive_maxpool(1)
     }
     #[allow(deprecated)]
-    pub struct Chain42: [4, 12, 13] {
-        maxpool(2, stride = 3, padding = 1, dilation = 2, ceil_mode = true)
-        maxpool(1, stride = 2, padding = 0, dilation = 2, ceil_mode = true)
-        avgpool(3, stride = 2, padding = 1, ceil_mode = false, count_include_pad = false)
-        conv(4, 1, 2, stride = 2, padding = (1, 0), dilation = 1, groups = 1, bias = false)
-        conv(1, 5, 3, stride = 1, padding = (2, 2), dilation = 2, groups = 1)
-        flatten
-    }
-    #[allow(deprecated)]
-    pub struct Chain43: [1, 7, 8] {
-        conv_transpose(1, 3, 3, stride = 1, padding = 1, output_padding = 0, groups = 1, dilation = 1)
-        avgpool(3, stride = 3, padding = 0, ceil_mode = false, count_include_pad = false)
-        flatten
-        linear(12, 5, bias = false)
-        gelu
-        sigmoid
-        leaky_relu(0.1)
-        dropout(0.1)
-        softmax
-    }
-    #[allow(deprecated)]
-    pub struct Chain44: [1, 11, 8] {
-        sigmoid
-        conv_transpose(1, 5, 3, stride = 2, padding = 1, output_padding = 0, groups = 1, dilation = 1)
-        conv_transpose(5, 3, 1, stride = 2, padding = 0, output_padding = 0, groups = 1, dilation = 2)
-        conv(3, 2, 1, stride = 2, padding = 2, dilation = 1, groups = 1)
-        upsample(scale_factor = 2, mode = nearest)
-        leaky_relu(0.1)
-        dropout(0.3)
-        conv(2, 1, 1, stride = 1, padding = 2, dilation = 2, groups = 1)
-        silu
-    }
-    #[allow(deprecated)]
-    pub struct Chain45: [2, 4, 11] {
-        leaky_relu(0.1)
-        upsample(size = 4, mode = nearest)
-        flatten
-        linear(32, 1)
-        linear(1, 1)
-        silu
-        linear(1, 5)
-        linear(5, 14)
-        linear(14, 1)
-    }
-    #[allow(deprecated)]
-    pub struct Chain46: [4, 12, 10] {
-        maxpool(2, stride = 3, padding = 1, dilation = 1, ceil_mode = false)
-        dropout(0.0)
-        conv(4, 6, 1, stride = 2, padding = (1, 1), dilation = 2, groups = 2)
-        softmax
-        sigmoid
-        conv(6, 1, 1, stride = 1, padding = 2, dilation = 2, groups = 1, bias = false)
-        maxpool(3, stride = 2, padding = 0, dilation = 2, ceil_mode = true)
+    pub struct Chain19: [1, 9, 9] {
         dropout(0.5)
-        flatten
-        softmax
+        identity
+        maxpool(1, stride = 3, padding = 0, dilation = 1, ceil_mode = false)
+        instancenorm(1, affine = true)
+        instancenorm(1, affine = false)
+        prelu(1)
     }
     #[allow(deprecated)]
-    pub struct Chain47: [4, 3, 19] {
-        conv(4, 3, (3, 3), stride = 2, padding = (2, 2), dilation = 1, groups = 1, bias = false)
+    pub struct Chain20: [2, 13, 7] {
+        tanh
         adaptive_avgpool(3)
-        gelu
-        maxpool(1, stride = 1, padding = 0, dilation = 1, ceil_mode = true)
-        softmax
-        silu
-    }
-    #[allow(deprecated)]
-    pub struct Chain48: [4, 4, 20] {
-        softmax
-        conv(4, 2, 3, stride = 1, padding = 1, dilation = 2, groups = 1)
-        upsample(scale_factor = 1.5, mode = bilinear, align_corners = true)
-    }
-    #[allow(deprecated)]
-    pub struct Chain49: [3, 4, 14] {
-        adaptive_avgpool(1)
-        upsample(scale_factor = 1, mode = bilinear)
+        hardswish
+        maxpool(2, stride = 3, padding = 1, dilation = 1, ceil_mode = false)
+        maxpool(1, stride = 2, padding = 0, dilation = 1, ceil_mode = false)
         sigmoid
-        avgpool(2, stride = 2, padding = 1, ceil_mode = false, count_include_pad = false)
+        separable(2, 3, 1, padding = 1, dilation = 1, bias = false)
+        separable(3, 3, 1, padding = 1, dilation = 2)
+    }
+    #[allow(deprecated)]
+    pub struct Chain21: [4, 17, 15] {
+        avgpool(2, stride = 1, padding = 1, ceil_mode = false, count_include_pad = true)
+        conv(4, 4, 3, stride = 2, padding = 0, dilation = 2, groups = 4)
+        identity
+    }
+    #[allow(deprecated)]
+    pub struct Chain22: [2, 13, 9] {
+        maxpool(3, stride = 3, padding = 0, dilation = 1, ceil_mode = true)
+        adaptive_avgpool((3, 3))
+        separable(2, 3, 1, padding = same, dilation = 2)
+        gelu
+        dropout2d(0.0)
+        dropout2d(0.0)
+        channel_shuffle(3)
+        batchnorm(3)
+        avgpool(3, stride = 2, padding = 1, ceil_mode = true, count_include_pad = false)
+    }
+    #[allow(deprecated)]
+    pub struct Chain23: [2, 16, 14] {
+        avgpool(2, stride = 1, padding = 1, ceil_mode = true, count_include_pad = false)
+        dropout(0.5)
+    }
+    #[allow(deprecated)]
+    pub struct Chain24: [2, 17, 9] {
+        selu
+        relu
+        conv(2, 6, 3, stride = 2, padding = (2, 2), dilation = 1, groups = 2, bias = false)
+        maxpool(1, stride = 2, padding = 0, dilation = 2, ceil_mode = false)
+        zeropad((0, 1, 2, 0))
+        instancenorm(6, affine = false)
+        dropout(0.5)
+    }
+    #[allow(deprecated)]
+    pub struct Chain25: [3, 14, 3] {
+        mish
+        upsample(scale_factor = 1, mode = bilinear, align_corners = true)
+        elu(alpha = 0.5)
+    }
+    #[allow(deprecated)]
+    pub struct Chain26: [1, 10, 6] {
+        prelu(1)
+        avgpool(3, stride = 2, padding = 0, ceil_mode = false, count_include_pad = false)
+        adaptive_avgpool(2)
+        pixel_unshuffle(2)
+        zeropad((0, 1, 2, 0))
+    }
+    #[allow(deprecated)]
+    pub struct Chain27: [3, 10, 5] {
+        batchnorm(3)
+        conv(3, 4, 2, stride = 1, padding = valid, dilation = 2, groups = 1)
+        elu(alpha = 0.5)
+        adaptive_maxpool(3)
+        dropout2d(0.3)
+        maxpool(3, stride = 1, padding = 0, dilation = 1, ceil_mode = true)
+        pixel_shuffle(2)
+        conv(1, 3, 3, stride = 1, padding = same, dilation = 1, groups = 1)
+        avgpool(1, stride = 1, padding = 0, ceil_mode = true, count_include_pad = true)
+        adaptive_maxpool(3)
+    }
+    #[allow(deprecated)]
+    pub struct Chain28: [3, 16, 3] {
+        separable(3, 5, 2, padding = same, dilation = 2)
+        groupnorm(1, 5, affine = false)
+        maxpool(1, stride = 3, padding = 0, dilation = 2, ceil_mode = false)
         flatten
-        silu
-        softmax
+        dropout(0.5)
+        sigmoid
+        linear(30, 6)
+        linear(6, 11)
+        linear(11, 11, bias = false)
+        linear(11, 15)
+    }
+    #[allow(deprecated)]
+    pub struct Chain29: [4, 20, 6] {
+        dropout2d(0.3)
+        pixel_unshuffle(2)
+    }
+    #[allow(deprecated)]
+    pub struct Chain30: [2, 4, 18] {
+        sigmoid
+        hardsigmoid
+    }
+    #[allow(deprecated)]
+    pub struct Chain31: [2, 19, 4] {
+        maxpool(3, stride = 2, padding = 1, dilation = 2, ceil_mode = false)
+        prelu(2)
+        identity
+        elu(alpha = 0.5)
+        adaptive_maxpool(2)
+    }
+    #[allow(deprecated)]
+    pub struct Chain32: [1, 10, 12] {
+        adaptive_maxpool(4)
+        dropout2d(0.3)
+        channel_shuffle(1)
+        mish
+        conv(1, 3, 3, stride = 1, padding = 1, dilation = 1, groups = 1)
+        identity
+    }
+    #[allow(deprecated)]
+    pub struct Chain33: [4, 3, 5] {
+        adaptive_avgpool(3)
+        maxpool(3, stride = 2, padding = 1, dilation = 2, ceil_mode = false)
+        identity
+        prelu(1)
+        gelu
+        gelu(approximate = tanh)
+        relu
+        maxpool(1, stride = 3, padding = 0, dilation = 2, ceil_mode = false)
+        conv_transpose(4, 6, 1, stride = 1, padding = 0, output_padding = 0, groups = 2, dilation = 1)
+    }
+    #[allow(deprecated)]
+    pub struct Chain34: [2, 6, 11] {
+        maxpool(1, stride = 3, padding = 0, dilation = 1, ceil_mode = false)
+        conv(2, 5, 1, stride = 2, padding = 1, dilation = 2, groups = 1)
+        upsample(scale_factor = 1, mode = bilinear)
+        conv(5, 6, 2, stride = 1, padding = (2, 0), dilation = 1, groups = 1)
+        elu(alpha = 0.5)
         relu
     }
     #[allow(deprecated)]
-    pub struct Chain50: [1, 8, 19] {
-        dropout(0.3)
-        conv(1, 1, (1, 2), stride = 1, padding = same, dilation = 2, groups = 1)
-        leaky_relu(0.1)
-        conv(1, 6, 1, stride = 2, padding = 0, dilation = 1, groups = 1)
+    pub struct Chain35: [2, 15, 7] {
+        batchnorm(2)
+        channel_shuffle(1)
+        conv(2, 3, 1, stride = 1, padding = 0, dilation = 2, groups = 1)
+        zeropad(1)
+        channel_shuffle(1)
     }
     #[allow(deprecated)]
-    pub struct Chain51: [1, 5, 14] {
-        avgpool(1, stride = 3, padding = 0, ceil_mode = false, count_include_pad = true)
-        adaptive_avgpool(4)
+    pub struct Chain36: [2, 13, 8] {
+        identity
+        zeropad(1)
+        instancenorm(2, affine = false)
+        maxpool(2, stride = 2, padding = 1, dilation = 2, ceil_mode = false)
+        adaptive_maxpool(1)
+        batchnorm(2)
+        separable(2, 6, 3, padding = same, dilation = 1, bias = false)
+        dropout(0.5)
+        mish
+        maxpool(1, stride = 3, padding = 0, dilation = 1, ceil_mode = false)
     }
     #[allow(deprecated)]
-    pub struct Chain52: [1, 6, 3] {
-        avgpool(3, stride = 1, padding = 0, ceil_mode = true, count_include_pad = false)
-        avgpool(1, stride = 1, padding = 0, ceil_mode = false, count_include_pad = true)
+    pub struct Chain37: [1, 3, 13] {
+        flatten
+        linear(39, 7)
+        hardsigmoid
+        dropout(0.5)
+        linear(7, 4)
+        linear(4, 8)
+        dropout(0.5)
+        softplus(beta = 2)
+    }
+    #[allow(deprecated)]
+    pub struct Chain38: [4, 3, 19] {
+        zeropad((0, 1, 2, 0))
+        maxpool(1, stride = 2, padding = 0, dilation = 2, ceil_mode = false)
+        maxpool(3, stride = 1, padding = 1, dilation = 2, ceil_mode = false)
+        softplus(beta = 2)
+        upsample(scale_factor = 1, mode = nearest)
         upsample(scale_factor = (2, 1.5), mode = nearest)
     }
     #[allow(deprecated)]
-    pub struct Chain53: [2, 12, 7] {
-        conv_transpose(2, 4, 2, stride = 2, padding = 0, output_padding = 0, groups = 1, dilation = 1)
-        conv(4, 3, 3, stride = 1, padding = 0, dilation = 1, groups = 1)
-        conv(3, 1, 1, stride = 1, padding = 2, dilation = 2, groups = 1)
-        relu
-        avgpool(2, stride = 1, padding = 0, ceil_mode = false, count_include_pad = true)
-        conv_transpose(1, 6, 3, stride = 1, padding = 1, output_padding = 0, groups = 1, dilation = 2)
-        avgpool(1, stride = 2, padding = 0, ceil_mode = false, count_include_pad = true)
-        maxpool(3, stride = 2, padding = 0, dilation = 2, ceil_mode = false)
-    }
-    #[allow(deprecated)]
-    pub struct Chain54: [1, 6, 4] {
-        maxpool(3, stride = 1, padding = 0, dilation = 1, ceil_mode = true)
-        leaky_relu(0.1)
-        flatten
-    }
-    #[allow(deprecated)]
-    pub struct Chain55: [2, 18, 9] {
-        maxpool(3, stride = 3, padding = 0, dilation = 1, ceil_mode = false)
-        flatten
-        dropout(0.5)
-        linear(36, 1)
-        linear(1, 16)
-        dropout(0.1)
-        linear(16, 16)
-        linear(16, 11)
-        dropout(0.1)
-    }
-    #[allow(deprecated)]
-    pub struct Chain56: [2, 11, 4] {
-        batchnorm(2)
-        leaky_relu(0.1)
-        maxpool(1, stride = 2, padding = 0, dilation = 2, ceil_mode = true)
-        maxpool(1, stride = 1, padding = 0, dilation = 2, ceil_mode = false)
+    pub struct Chain39: [1, 20, 20] {
+        maxpool(1, stride = 3, padding = 0, dilation = 2, ceil_mode = true)
+        adaptive_avgpool(1)
+        adaptive_avgpool(1)
+        pixel_shuffle(1)
+        batchnorm(1)
+        conv(1, 1, 1, stride = 1, padding = 0, dilation = 1, groups = 1)
+        relu6
         leaky_relu(0.1)
     }
     #[allow(deprecated)]
-    pub struct Chain57: [2, 3, 8] {
+    pub struct Chain40: [4, 3, 4] {
+        conv(4, 5, 1, stride = 2, padding = 0, dilation = 1, groups = 1)
+        identity
+    }
+    #[allow(deprecated)]
+    pub struct Chain41: [3, 10, 18] {
+        hardsigmoid
+        upsample(scale_factor = 1, mode = nearest)
+        conv(3, 5, 2, stride = 1, padding = 1, dilation = 2, groups = 1)
+        groupnorm(5, 5, affine = true)
+        pixel_unshuffle(1)
+        conv(5, 1, (2, 1), stride = 1, padding = same, dilation = 2, groups = 1)
+        adaptive_avgpool(2)
+        maxpool(1, stride = 3, padding = 0, dilation = 1, ceil_mode = false)
+        leaky_relu(0.1)
+        dropout2d(0.3)
+    }
+    #[allow(deprecated)]
+    pub struct Chain42: [3, 8, 11] {
         log_softmax
-        batchnorm(2)
-    }
-    #[allow(deprecated)]
-    pub struct Chain58: [2, 17, 14] {
-        maxpool(2, stride = 1, padding = 1, dilation = 1, ceil_mode = false)
-        conv(2, 4, (1, 3), stride = 2, padding = 2, dilation = 1, groups = 2)
-        batchnorm(4)
-        maxpool(2, stride = 1, padding = 0, dilation = 1, ceil_mode = false)
-    }
-    #[allow(deprecated)]
-    pub struct Chain59: [1, 9, 5] {
-        maxpool(2, stride = 1, padding = 1, dilation = 1, ceil_mode = false)
-        maxpool(1, stride = 2, padding = 0, dilation = 2, ceil_mode = true)
         sigmoid
     }
     #[allow(deprecated)]
-    pub struct Chain60: [4, 7, 13] {
-        relu
-        upsample(scale_factor = 1, mode = bilinear, align_corners = true)
-        maxpool(1, stride = 2, padding = 0, dilation = 1, ceil_mode = false)
-        conv(4, 5, (2, 1), stride = 2, padding = 2, dilation = 2, groups = 1, bias = false)
+    pub struct Chain43: [4, 4, 20] {
+        gelu
+        instancenorm(4, affine = true)
+        batchnorm(4)
+        groupnorm(2, 4, affine = true)
+        zeropad((0, 1, 2, 0))
+        zeropad(1)
+    }
+    #[allow(deprecated)]
+    pub struct Chain44: [4, 13, 4] {
+        conv_transpose(4, 3, 1, stride = 1, padding = 0, output_padding = 0, groups = 1, dilation = 1)
+        zeropad((0, 1, 2, 0))
+        channel_shuffle(3)
+        dropout(0.0)
         dropout(0.5)
-        conv_transpose(5, 5, 2, stride = 1, padding = 1, output_padding = 1, groups = 5, dilation = 2)
-        log_softmax
     }
     #[allow(deprecated)]
-    pub struct Chain61: [2, 15, 15] {
-        maxpool(3, stride = 2, padding = 1, dilation = 1, ceil_mode = false)
-        silu
+    pub struct Chain45: [4, 20, 14] {
+        sigmoid
+        adaptive_avgpool((3, 3))
+        adaptive_maxpool(1)
+        maxpool(2, stride = 1, padding = 1, dilation = 1, ceil_mode = false)
     }
     #[allow(deprecated)]
-    pub struct Chain62: [4, 8, 8] {
-        maxpool(1, stride = 2, padding = 0, dilation = 2, ceil_mode = true)
-        flatten
+    pub struct Chain46: [2, 20, 9] {
+        upsample(scale_factor = 1, mode = bilinear, align_corners = true)
+        conv(2, 5, 3, stride = 2, padding = 0, dilation = 1, groups = 1)
+        dropout(0.5)
+    }
+    #[allow(deprecated)]
+    pub struct Chain47: [3, 17, 18] {
+        maxpool(1, stride = 3, padding = 0, dilation = 1, ceil_mode = false)
+        softplus(beta = 2)
+        channel_shuffle(1)
+        separable(3, 4, 2, padding = same, dilation = 1)
+        dropout2d(0.0)
+        zeropad((0, 1, 2, 0))
+        conv(4, 1, 3, stride = 2, padding = (2, 0), dilation = 1, groups = 1)
+        softmax
+    }
+    #[allow(deprecated)]
+    pub struct Chain48: [2, 14, 8] {
+        zeropad(1)
+        channel_shuffle(2)
+        batchnorm(2)
+        zeropad((0, 1, 2, 0))
+        upsample(size = (10, 7), mode = bilinear, align_corners = true)
+    }
+    #[allow(deprecated)]
+    pub struct Chain49: [1, 6, 8] {
+        maxpool(1, stride = 2, padding = 0, dilation = 2, ceil_mode = false)
+        separable(1, 1, 3, padding = 1, dilation = 1)
+        prelu(1)
+        prelu(1)
+        selu
+        adaptive_maxpool(1)
+        prelu(1)
+        pixel_shuffle(1)
+        separable(1, 1, 2, padding = 1, dilation = 1)
+        dropout2d(0.3)
+    }
+    #[allow(deprecated)]
+    pub struct Chain50: [2, 20, 3] {
+        identity
+        conv_transpose(2, 5, 1, stride = 2, padding = 1, output_padding = 1, groups = 1, dilation = 2)
+        adaptive_avgpool((3, 4))
+        channel_shuffle(1)
+    }
+    #[allow(deprecated)]
+    pub struct Chain51: [4, 4, 6] {
+        dropout(0.0)
+        dropout(0.0)
+        dropout2d(0.0)
+        relu
+        pixel_unshuffle(2)
+        adaptive_maxpool(2)
+        instancenorm(16, affine = false)
+    }
+    #[allow(deprecated)]
+    pub struct Chain52: [3, 10, 10] {
+        groupnorm(1, 3, affine = true)
+        prelu(3)
+        upsample(scale_factor = 2, mode = bilinear)
         leaky_relu(0.1)
-        linear(64, 16)
-        linear(16, 5)
-        log_softmax
+        maxpool(1, stride = 2, padding = 0, dilation = 2, ceil_mode = false)
+        avgpool(3, stride = 1, padding = 0, ceil_mode = false, count_include_pad = true)
+        groupnorm(3, 3, affine = true)
+        upsample(size = 5, mode = bilinear)
+        pixel_unshuffle(1)
     }
     #[allow(deprecated)]
-    pub struct Chain63: [2, 18, 4] {
-        conv(2, 2, 1, stride = 2, padding = valid, dilation = 2, groups = 2)
-        leaky_relu(0.1)
+    pub struct Chain53: [3, 9, 18] {
+        groupnorm(3, 3, affine = false)
+        adaptive_maxpool(1)
+        channel_shuffle(3)
+        dropout(0.0)
+        mish
+        hardswish
+    }
+    #[allow(deprecated)]
+    pub struct Chain54: [2, 3, 14] {
+        channel_shuffle(2)
+        instancenorm(2, affine = false)
+        conv(2, 4, 2, stride = 2, padding = (2, 1), dilation = 1, groups = 2)
+        dropout2d(0.3)
+        conv(4, 6, 1, stride = 1, padding = same, dilation = 1, groups = 2)
+        zeropad((0, 1, 2, 0))
+    }
+    #[allow(deprecated)]
+    pub struct Chain55: [2, 6, 14] {
+        pixel_unshuffle(1)
+        conv_transpose(2, 3, 3, stride = 1, padding = 0, output_padding = 0, groups = 1, dilation = 2)
+        upsample(scale_factor = 1, mode = nearest)
+    }
+    #[allow(deprecated)]
+    pub struct Chain56: [4, 12, 10] {
+        groupnorm(1, 4, affine = true)
+        upsample(scale_factor = 2, mode = nearest)
+        conv(4, 5, 2, stride = 2, padding = 2, dilation = 1, groups = 1)
+        adaptive_avgpool(3)
+        groupnorm(5, 5, affine = true)
+        separable(5, 2, 2, padding = 1, dilation = 1)
+        maxpool(1, stride = 2, padding = 0, dilation = 2, ceil_mode = false)
+        identity
+        adaptive_avgpool((1, 1))
+    }
+    #[allow(deprecated)]
+    pub struct Chain57: [2, 17, 6] {
+        instancenorm(2, affine = false)
+        channel_shuffle(1)
+        conv(2, 1, 3, stride = 1, padding = 1, dilation = 2, groups = 1)
+        channel_shuffle(1)
+        instancenorm(1, affine = true)
+        adaptive_maxpool(3)
         flatten
-        linear(36, 13)
+        linear(9, 2)
+    }
+    #[allow(deprecated)]
+    pub struct Chain58: [4, 9, 13] {
+        conv(4, 4, 3, stride = 2, padding = 2, dilation = 2, groups = 4, bias = false)
+        selu
+        upsample(size = 8, mode = nearest)
+        softmax
+        channel_shuffle(2)
+        adaptive_avgpool(2)
+        adaptive_avgpool((2, 1))
+        adaptive_avgpool(3)
+        batchnorm(4)
+        prelu(4)
+    }
+    #[allow(deprecated)]
+    pub struct Chain59: [1, 8, 6] {
+        conv_transpose(1, 1, 2, stride = 1, padding = 0, output_padding = 0, groups = 1, dilation = 1)
+        pixel_shuffle(1)
+        prelu(1)
+        zeropad((0, 1, 2, 0))
+        zeropad(1)
+        instancenorm(1, affine = false)
+        hardsigmoid
+        upsample(size = 8, mode = bilinear)
+        identity
+    }
+    #[allow(deprecated)]
+    pub struct Chain60: [4, 12, 5] {
+        sigmoid
+        zeropad(1)
+        conv(4, 6, 1, stride = 1, padding = valid, dilation = 1, groups = 2)
+        zeropad((0, 1, 2, 0))
+        avgpool(1, stride = 1, padding = 0, ceil_mode = false, count_include_pad = true)
+        identity
+        instancenorm(6, affine = false)
+        conv(6, 4, 1, stride = 1, padding = (2, 0), dilation = 2, groups = 1, bias = false)
+        channel_shuffle(2)
+        batchnorm(4)
+    }
+    #[allow(deprecated)]
+    pub struct Chain61: [1, 10, 5] {
+        maxpool(2, stride = 1, padding = 0, dilation = 2, ceil_mode = false)
+        adaptive_avgpool((1, 4))
+        selu
+        separable(1, 5, 1, padding = 1, dilation = 2, bias = false)
+        batchnorm(5)
+        dropout(0.5)
+        instancenorm(5, affine = true)
+        dropout(0.5)
+        relu
+        channel_shuffle(1)
+    }
+    #[allow(deprecated)]
+    pub struct Chain62: [1, 17, 4] {
+        log_softmax
+        dropout2d(0.3)
+        prelu(1)
+        instancenorm(1, affine = true)
+        adaptive_maxpool((1, 4))
+        conv(1, 3, (3, 3), stride = 2, padding = (2, 2), dilation = 1, groups = 1, bias = false)
+        pixel_shuffle(1)
+        groupnorm(3, 3, affine = true)
+    }
+    #[allow(deprecated)]
+    pub struct Chain63: [3, 14, 5] {
+        channel_shuffle(1)
+        maxpool(1, stride = 2, padding = 0, dilation = 1, ceil_mode = false)
+        pixel_shuffle(1)
+        dropout(0.3)
+        prelu(1)
+        maxpool(1, stride = 2, padding = 0, dilation = 1, ceil_mode = true)
+        groupnorm(3, 3, affine = true)
+        instancenorm(3, affine = true)
     }
 }
 
@@ -600,14 +620,14 @@ macro_rules! check_chains {
             // which PyTorch, and so PARAMS, leave out.
             let running_statistics: usize = $net::LAYERS
                 .iter()
-                .filter(|layer| layer.dsl.starts_with("batchnorm"))
+                .filter(|layer| layer.kind == cnn::LayerKind::Batchnorm)
                 .map(|layer| 2 * layer.output_shape[0])
                 .sum();
             if net.num_params() != $net::PARAMS + running_statistics {
                 failures.push(format!("{}: num_params() = {}, PARAMS = {} (+ {} running statistics)", stringify!($net), net.num_params(), $net::PARAMS, running_statistics));
             }
-            let values: Vec<f32> = output.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
-            if values.iter().any(|v| !v.is_finite()) {
+            let values: Vec<f32> = output.into_data().convert::<f32>().try_into_vec::<f32>().expect("the output converts to f32");
+            if values.len() != expected.iter().product::<usize>() || values.iter().any(|v| !v.is_finite()) {
                 failures.push(format!("{}: a value that is not finite", stringify!($net)));
             }
         )+
