@@ -31,17 +31,10 @@ pub fn conv_batchnorm(
     x: Tensor<4>,
     fold_from_batch: usize,
 ) -> Tensor<4> {
-    let padding = match conv.padding {
-        PaddingConfig2d::Explicit(top, left, bottom, right) => [(top, bottom), (left, right)],
-        PaddingConfig2d::Valid => [(0, 0); 2],
-        // `cnn!` never emits `Same` (it computes the padding); a hand-built
-        // module that uses it keeps burn's own path.
-        PaddingConfig2d::Same => return bn.forward(conv.forward(x)),
-    };
     let device = x.device();
-    if device.is_autodiff() || x.dims()[0] < fold_from_batch {
+    let Some(padding) = folds(conv, &device, x.dims()[0], fold_from_batch) else {
         return bn.forward(conv.forward(x));
-    }
+    };
     let mean = bn.running_mean.value().to_device(&device);
     let var = bn.running_var.value().to_device(&device);
     let scale = bn.gamma.val().div(var.add_scalar(bn.epsilon).sqrt());
@@ -57,6 +50,24 @@ pub fn conv_batchnorm(
     let bias = shift.mul(scale).add(bn.beta.val());
     let options = ConvOptions::new_with_padding(conv.stride, padding, conv.dilation, conv.groups);
     conv2d(x, weight, Some(bias), options)
+}
+
+/// The convolution's padding if this call folds: off autodiff devices, from
+/// batch `fold_from_batch` on. `None` keeps burn's two layers.
+fn folds(
+    conv: &Conv2d,
+    device: &burn::tensor::Device,
+    batch: usize,
+    fold_from_batch: usize,
+) -> Option<[(usize, usize); 2]> {
+    let padding = match conv.padding {
+        PaddingConfig2d::Explicit(top, left, bottom, right) => [(top, bottom), (left, right)],
+        PaddingConfig2d::Valid => [(0, 0); 2],
+        // `cnn!` never emits `Same` (it computes the padding); a hand-built
+        // module that uses it keeps burn's own path.
+        PaddingConfig2d::Same => return None,
+    };
+    (!device.is_autodiff() && batch >= fold_from_batch).then_some(padding)
 }
 
 #[cfg(test)]
@@ -117,6 +128,26 @@ mod tests {
     fn a_batch_below_the_threshold_keeps_the_two_layers() {
         let device = crate::cpu();
         let conv = Conv2dConfig::new([4, 8], [3, 3]).init(&device);
+        assert_eq!(folds(&conv, &device, 8, 9), None);
+        assert_eq!(folds(&conv, &device, 9, 9), Some([(0, 0); 2]));
         folded_equals_unfolded(conv, 8, [1, 4, 4, 4], 9);
+    }
+
+    #[test]
+    fn an_autodiff_device_or_same_padding_keeps_the_two_layers_and_padding_is_passed_on() {
+        let device = crate::cpu();
+        #[cfg(feature = "train")]
+        {
+            let conv = Conv2dConfig::new([4, 8], [3, 3]).init(&device);
+            assert_eq!(folds(&conv, &device.clone().autodiff(), 64, 1), None);
+        }
+        let same = Conv2dConfig::new([4, 8], [3, 3])
+            .with_padding(PaddingConfig2d::Same)
+            .init(&device);
+        assert_eq!(folds(&same, &device, 64, 1), None);
+        let padded = Conv2dConfig::new([4, 8], [3, 3])
+            .with_padding(PaddingConfig2d::Explicit(1, 2, 3, 4))
+            .init(&device);
+        assert_eq!(folds(&padded, &device, 64, 1), Some([(1, 3), (2, 4)]));
     }
 }
