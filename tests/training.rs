@@ -282,6 +282,13 @@ fn malformed_idx_files_are_refused_with_the_numbers_found() {
             "overflow",
         ),
         (
+            // 1722007169 · 42009217 · 255 = 2^64 − 1: the size fits, one more byte does not.
+            "declared size of exactly 2^64 - 1 bytes",
+            images_header(1_722_007_169, 42_009_217, 255),
+            labels(2),
+            "the file holds 0",
+        ),
+        (
             "huge label count",
             two.clone(),
             [0x0000_0801u32, u32::MAX]

@@ -142,7 +142,9 @@ fn read_idx(path: &Path, rank: usize) -> Result<Idx, IdxError> {
     // declared size up front: a hostile header cannot make us allocate.
     let mut data = Vec::new();
     reader
-        .take(declared as u64 + 1)
+        // One byte more than declared tells a longer file; a declared 2^64 − 1
+        // bytes cannot be exceeded, and must not overflow the limit.
+        .take((declared as u64).saturating_add(1))
         .read_to_end(&mut data)
         .map_err(io_error)?;
     if data.len() != declared {
