@@ -78,12 +78,17 @@ impl Layer for PixelShuffle {
                 return None;
             }
             Err(ShapeError::Indivisible { .. }) => {
+                let trace = walk.spatial_trace();
+                let note = if trace.contains('→') {
+                    format!("\n= note: the spatial size went {trace}")
+                } else {
+                    String::new()
+                };
                 walk.error(
                     b,
                     format!(
-                        "`{}` needs a height and width divisible by {r}, but its input is {h}×{w}\n= note: the spatial size shrank {}\n= help: pad or crop the maps to a multiple of {r} before it",
+                        "`{}` needs a height and width divisible by {r}, but its input is {h}×{w}{note}\n= help: pad or crop the maps to a multiple of {r} before it (`zeropad`)",
                         b.render(),
-                        walk.spatial_trace(),
                     ),
                 );
                 return None;
