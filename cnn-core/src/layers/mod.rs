@@ -328,3 +328,7 @@ pub fn pair(p: [u64; 2]) -> TokenStream {
 pub fn float_lit(x: f64) -> proc_macro2::Literal {
     proc_macro2::Literal::f64_unsuffixed(x)
 }
+
+#[cfg(test)]
+#[path = "kinds_tests.rs"]
+mod tests;
