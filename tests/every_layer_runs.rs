@@ -10,7 +10,7 @@ mod common;
 
 // `Zoo` (one of everything, with non-default options) is shared with the
 // numerics tests.
-use common::Zoo;
+use common::{Modern, Zoo};
 
 cnn! {
     /// Seed 004's depthwise separable convolution, then a transposed one.
@@ -124,4 +124,44 @@ fn a_batch_of_the_wrong_shape_is_an_error_naming_both_shapes() {
 fn forward_panics_with_the_same_message() {
     let device = Device::default();
     Skip::init(&device).forward(random([1, 1, 8, 7], &device));
+}
+
+#[test]
+fn every_layer_kind_of_the_last_decade_runs_with_params_parameters() {
+    let device = Device::default();
+    let net = Modern::init(&device);
+    assert_eq!(net.forward(random([2, 4, 12, 12], &device)).dims(), [2, 6]);
+    // PyTorch 2.15 counts 3,387 parameters in the same nn.Sequential; no
+    // batchnorm, so burn counts the same.
+    assert_eq!(Modern::PARAMS, 3387);
+    assert_eq!(net.num_params(), Modern::PARAMS);
+}
+
+#[test]
+fn a_forward_panic_points_at_the_callers_line() {
+    use std::sync::{Arc, Mutex};
+    let device = Device::default();
+    let net = Skip::init(&device);
+    let seen: Arc<Mutex<Vec<(String, u32)>>> = Arc::default();
+    let hook_seen = Arc::clone(&seen);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if let Some(at) = info.location()
+            && info.to_string().contains("found [1, 1, 9, 7]")
+        {
+            hook_seen
+                .lock()
+                .expect("not poisoned")
+                .push((at.file().to_string(), at.line()));
+        }
+    }));
+    let line = line!() + 1;
+    let result = std::panic::catch_unwind(|| net.forward(random([1, 1, 9, 7], &device)));
+    std::panic::set_hook(previous);
+    assert!(result.is_err());
+    let seen = seen.lock().expect("not poisoned");
+    assert_eq!(
+        seen.as_slice(),
+        [("tests/every_layer_runs.rs".to_string(), line)]
+    );
 }
