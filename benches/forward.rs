@@ -14,7 +14,7 @@ use cnn::burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use cnn::burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use cnn::burn::optim::{AdamConfig, GradientsParams};
 use cnn::burn::tensor::activation::relu;
-use cnn::burn::tensor::{Device, Distribution, Int, Tensor};
+use cnn::burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use cnn::cnn;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -32,6 +32,11 @@ cnn! {
         conv(64, 128, 3, padding = 1) relu conv(128, 128, 3, padding = 1) relu maxpool(2)
         flatten linear(2048, 256) relu linear(256, 10)
     }
+
+    /// Bilinear 2× upsampling (PyTorch's formula, emitted as the runtime's
+    /// `resample`): 64×64 → 128×128 and 512×512 → 1024×1024.
+    struct Up64: [3, 64, 64] { upsample(scale_factor = 2, mode = bilinear) }
+    struct Up512: [3, 512, 512] { upsample(scale_factor = 2, mode = bilinear) }
 
     /// The same with a batchnorm after every convolution, which the generated
     /// code folds into the convolution at inference.
@@ -224,6 +229,102 @@ fn batch_sizes(c: &mut Criterion) {
     group.finish();
 }
 
+/// Bilinear upsampling at batch 1, for the PyTorch comparison.
+fn upsampling(c: &mut Criterion) {
+    let device = cnn::flex();
+    let mut group = c.benchmark_group("upsample/bilinear");
+    let (up64, up512) = (Up64::init(&device), Up512::init(&device));
+    let x = input(Up64::INPUT_SHAPE, 1, &device);
+    group.bench_function("64", |b| b.iter(|| up64.forward(black_box(x.clone())).into_data()));
+    let x = input(Up512::INPUT_SHAPE, 1, &device);
+    group.bench_function("512", |b| b.iter(|| up512.forward(black_box(x.clone())).into_data()));
+    // TEMPORARY: the previous dense implementation, measured once for the README.
+    for size in [64usize, 512] {
+        let x = input([3, size, size], 1, &device);
+        group.bench_function(format!("dense_before/{size}"), |b| {
+            b.iter(|| resample_dense(black_box(x.clone()), [2 * size, 2 * size], Some([2.0, 2.0]), true, false).into_data())
+        });
+    }
+    group.finish();
+}
+
+/// `[out, in]` weights: row `o` holds the contribution of each input element.
+fn weights(
+    input: usize,
+    output: usize,
+    scale_factor: Option<f64>,
+    bilinear: bool,
+    align_corners: bool,
+) -> Vec<f32> {
+    // ATen's area_pixel_compute_scale and compute_scales_value.
+    let scale = match (align_corners, scale_factor) {
+        (true, _) if output > 1 => (input - 1) as f32 / (output - 1) as f32,
+        (true, _) => 0.0,
+        (false, Some(s)) => (1.0 / s) as f32,
+        (false, None) => input as f32 / output as f32,
+    };
+    let mut w = vec![0.0f32; output * input];
+    for o in 0..output {
+        let row = &mut w[o * input..(o + 1) * input];
+        if bilinear {
+            let src = if align_corners {
+                scale * o as f32
+            } else {
+                (scale * (o as f32 + 0.5) - 0.5).max(0.0)
+            };
+            let i0 = (src as usize).min(input - 1);
+            let i1 = if i0 < input - 1 { i0 + 1 } else { i0 };
+            let l1 = src - i0 as f32;
+            row[i0] += 1.0 - l1;
+            row[i1] += l1;
+        } else {
+            // ATen's nearest_idx, including its two exact shortcuts.
+            let i = if output == input {
+                o
+            } else if output == 2 * input {
+                o / 2
+            } else {
+                ((o as f32 * scale).floor() as usize).min(input - 1)
+            };
+            row[i] = 1.0;
+        }
+    }
+    w
+}
+
+/// Resamples `[N, C, H, W]` to `[N, C, output[0], output[1]]` with PyTorch's
+/// `nn.Upsample` semantics (`scale_factor` as given by the user, if any).
+
+fn resample_dense(
+    x: Tensor<4>,
+    output: [usize; 2],
+    scale_factor: Option<[f64; 2]>,
+    bilinear: bool,
+    align_corners: bool,
+) -> Tensor<4> {
+    let device = x.device();
+    let [_, _, h, w] = x.dims();
+    let rows = weights(
+        h,
+        output[0],
+        scale_factor.map(|s| s[0]),
+        bilinear,
+        align_corners,
+    );
+    let cols = weights(
+        w,
+        output[1],
+        scale_factor.map(|s| s[1]),
+        bilinear,
+        align_corners,
+    );
+    let rows = Tensor::<4>::from_data(TensorData::new(rows, [1, 1, output[0], h]), &device);
+    let cols = Tensor::<4>::from_data(TensorData::new(cols, [1, 1, output[1], w]), &device);
+    // Y = R · X · Cᵀ per sample and channel.
+    rows.matmul(x.matmul(cols.swap_dims(2, 3)))
+}
+
+
 /// One training step of LeNet at batch 64: forward, cross-entropy,
 /// backward, Adam. Throughput counts the forward pass's FLOPs only.
 fn training_step(c: &mut Criterion) {
@@ -252,6 +353,6 @@ fn training_step(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(3));
-    targets = zero_cost, batch_sizes, training_step
+    targets = zero_cost, batch_sizes, upsampling, training_step
 }
 criterion_main!(benches);

@@ -6,7 +6,8 @@
     python3 scripts/bench_pytorch.py --threads 4
 
 Same networks, same batch sizes, same thread count as the burn benchmark:
-forward passes under `torch.inference_mode()`, and one LeNet training step
+forward passes under `torch.inference_mode()`, bilinear 2× upsampling of a
+3-channel 64×64 and 512×512 image, and one LeNet training step
 (forward, cross-entropy, backward, Adam) at batch 64. Prints the median of
 repeated runs in milliseconds and GFLOP/s = 2 × MACs × batch / time, with
 the MACs the `cnn!` macro computes (LeNet 281,640; the VGG-style network
@@ -68,6 +69,13 @@ def main():
             with torch.inference_mode():
                 ms = median_ms(lambda: model(x))
             print(f"{name + '/forward/' + str(batch):<24} {ms:>10.4f} {2 * macs * batch / ms / 1e6:>9.2f}")
+
+    for size in (64, 512):
+        x = torch.randn(1, 3, size, size)
+        up = nn.Upsample(scale_factor=2.0, mode="bilinear")
+        with torch.inference_mode():
+            ms = median_ms(lambda: up(x))
+        print(f"{'upsample/bilinear/' + str(size):<24} {ms:>10.4f} {'-':>9}")
 
     model = lenet().train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)

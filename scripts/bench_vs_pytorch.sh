@@ -10,6 +10,6 @@ for round in 1 2; do
     echo "== round $round: PyTorch"
     "$python" scripts/bench_pytorch.py
     echo "== round $round: burn flex"
-    cargo bench --bench forward -- --noplot "forward/|train_step" 2>&1 \
-        | grep -E '^[a-z]+/(forward/[0-9]+|train_step/64) +time:' || true
+    cargo bench --bench forward -- --noplot "forward/|train_step|upsample/" 2>&1 \
+        | grep -E '^[a-z]+/(forward/[0-9]+|train_step/64|bilinear/[0-9]+) +time:' || true
 done
