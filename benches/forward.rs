@@ -235,14 +235,27 @@ fn upsampling(c: &mut Criterion) {
     let mut group = c.benchmark_group("upsample/bilinear");
     let (up64, up512) = (Up64::init(&device), Up512::init(&device));
     let x = input(Up64::INPUT_SHAPE, 1, &device);
-    group.bench_function("64", |b| b.iter(|| up64.forward(black_box(x.clone())).into_data()));
+    group.bench_function("64", |b| {
+        b.iter(|| up64.forward(black_box(x.clone())).into_data())
+    });
     let x = input(Up512::INPUT_SHAPE, 1, &device);
-    group.bench_function("512", |b| b.iter(|| up512.forward(black_box(x.clone())).into_data()));
+    group.bench_function("512", |b| {
+        b.iter(|| up512.forward(black_box(x.clone())).into_data())
+    });
     // TEMPORARY: the previous dense implementation, measured once for the README.
     for size in [64usize, 512] {
         let x = input([3, size, size], 1, &device);
         group.bench_function(format!("dense_before/{size}"), |b| {
-            b.iter(|| resample_dense(black_box(x.clone()), [2 * size, 2 * size], Some([2.0, 2.0]), true, false).into_data())
+            b.iter(|| {
+                resample_dense(
+                    black_box(x.clone()),
+                    [2 * size, 2 * size],
+                    Some([2.0, 2.0]),
+                    true,
+                    false,
+                )
+                .into_data()
+            })
         });
     }
     group.finish();
@@ -323,7 +336,6 @@ fn resample_dense(
     // Y = R · X · Cᵀ per sample and channel.
     rows.matmul(x.matmul(cols.swap_dims(2, 3)))
 }
-
 
 /// One training step of LeNet at batch 64: forward, cross-entropy,
 /// backward, Adam. Throughput counts the forward pass's FLOPs only.

@@ -102,8 +102,20 @@ pub fn resample(
     align_corners: bool,
 ) -> Tensor<4> {
     let [_, _, h, w] = x.dims();
-    let rows = taps(h, output[0], scale_factor.map(|s| s[0]), bilinear, align_corners);
-    let cols = taps(w, output[1], scale_factor.map(|s| s[1]), bilinear, align_corners);
+    let rows = taps(
+        h,
+        output[0],
+        scale_factor.map(|s| s[0]),
+        bilinear,
+        align_corners,
+    );
+    let cols = taps(
+        w,
+        output[1],
+        scale_factor.map(|s| s[1]),
+        bilinear,
+        align_corners,
+    );
     along(along(x, 2, rows, bilinear), 3, cols, bilinear)
 }
 
@@ -143,7 +155,10 @@ mod tests {
         // PyTorch: F.interpolate(arange(3).view(1, 1, 1, 3), size=(1, 6),
         // mode='bilinear') = [0, 0.25, 0.75, 1.25, 1.75, 2].
         let device = burn::tensor::Device::default();
-        let x = Tensor::<4>::from_data(TensorData::new(vec![0.0f32, 1.0, 2.0], [1, 1, 1, 3]), &device);
+        let x = Tensor::<4>::from_data(
+            TensorData::new(vec![0.0f32, 1.0, 2.0], [1, 1, 1, 3]),
+            &device,
+        );
         let y: Vec<f32> = resample(x, [1, 6], None, true, false)
             .into_data()
             .to_vec()

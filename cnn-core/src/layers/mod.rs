@@ -10,6 +10,7 @@
 //! runtime's `LayerKind` enum is generated from this registry.
 
 pub mod schema;
+pub mod values;
 
 use crate::check::Walk;
 use crate::model::{Field, Resample, Shape, Tiled};

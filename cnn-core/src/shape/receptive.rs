@@ -1,0 +1,96 @@
+//! Receptive fields: how many input pixels one output element sees, and how
+//! far apart neighbouring outputs are, as exact fractions (part of `shape`,
+//! which owns every number the macro computes).
+
+use super::gcd;
+
+/// A non-negative rational number, for jumps that become fractions after
+/// upsampling (a 2× upsample makes neighbouring outputs half an input pixel apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ratio {
+    /// Numerator.
+    pub num: u64,
+    /// Denominator, never zero.
+    pub den: u64,
+}
+
+impl Ratio {
+    /// The integer `n`.
+    pub const fn int(n: u64) -> Ratio {
+        Ratio { num: n, den: 1 }
+    }
+
+    /// `num / den` in lowest terms; `None` when `den` is zero.
+    pub fn new(num: u64, den: u64) -> Option<Ratio> {
+        if den == 0 {
+            return None;
+        }
+        let g = u64::try_from(gcd(u128::from(num), u128::from(den))).ok()?;
+        Some(Ratio {
+            num: num / g,
+            den: den / g,
+        })
+    }
+
+    fn mul(self, num: u64, den: u64) -> Option<Ratio> {
+        Ratio::new(self.num.checked_mul(num)?, self.den.checked_mul(den)?)
+    }
+
+    fn add(self, other: Ratio) -> Option<Ratio> {
+        let num = self
+            .num
+            .checked_mul(other.den)?
+            .checked_add(other.num.checked_mul(self.den)?)?;
+        Ratio::new(num, self.den.checked_mul(other.den)?)
+    }
+
+    /// The smallest integer not below the ratio.
+    pub fn ceil(self) -> u64 {
+        self.num.div_ceil(self.den)
+    }
+
+    /// The ratio as a float (exact for integers and power-of-two denominators).
+    pub fn to_f64(self) -> f64 {
+        self.num as f64 / self.den as f64
+    }
+}
+
+/// The receptive field along one axis, measured in input pixels: how many
+/// input pixels one output element sees (`size`), and how far apart in the
+/// input two neighbouring outputs are (`jump`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receptive {
+    /// Span of input pixels one output element depends on.
+    pub size: Ratio,
+    /// Distance in input pixels between neighbouring output elements.
+    pub jump: Ratio,
+}
+
+impl Receptive {
+    /// The network input: each element sees itself, neighbours are 1 apart.
+    pub const INPUT: Receptive = Receptive {
+        size: Ratio::int(1),
+        jump: Ratio::int(1),
+    };
+
+    /// The standard recurrence for a sliding window of `window` elements
+    /// (the effective kernel) with stride `stride`:
+    /// `size += (window - 1) * jump`, `jump *= stride`. `None` on overflow.
+    pub fn window(self, window: u64, stride: u64) -> Option<Receptive> {
+        Some(Receptive {
+            size: self.size.add(self.jump.mul(window.checked_sub(1)?, 1)?)?,
+            jump: self.jump.mul(stride, 1)?,
+        })
+    }
+
+    /// A layer whose outputs each read at most `window` neighbouring inputs and
+    /// lie `step_num / step_den` input elements apart (upsampling: `in / out`;
+    /// transposed convolution: `1 / stride`; adaptive pooling: `in / out`):
+    /// `size += (window - 1) * jump`, `jump *= step`. `None` on overflow.
+    pub fn resample(self, window: u64, step_num: u64, step_den: u64) -> Option<Receptive> {
+        Some(Receptive {
+            size: self.size.add(self.jump.mul(window.checked_sub(1)?, 1)?)?,
+            jump: self.jump.mul(step_num, step_den)?,
+        })
+    }
+}
