@@ -266,6 +266,27 @@ pub fn largest_common_divisor_up_to(a: u64, b: u64, limit: u64) -> u64 {
     best
 }
 
+/// The largest `f` up to `limit` whose square divides `value`: the
+/// `pixel_shuffle` factor to suggest. Trial division stops at 2²⁰, as in
+/// [`largest_common_divisor_up_to`], so that absurd sizes cannot stall the
+/// compiler (the fuzz harness found a first version counting down from 2⁶⁴).
+pub fn largest_square_divisor_root_up_to(value: u64, limit: u64) -> u64 {
+    let mut best = 1;
+    let mut f = 2u64;
+    while f <= limit.min(1 << 20) {
+        match f.checked_mul(f) {
+            Some(square) if square <= value => {
+                if value.is_multiple_of(square) {
+                    best = f;
+                }
+            }
+            _ => break,
+        }
+        f += 1;
+    }
+    best
+}
+
 /// The rows and columns that windows tiling an axis cover (`out · kernel`);
 /// floor mode leaves the rest of the input unread. Only for pools whose
 /// kernel equals their stride, where `out · kernel ≤ input`.

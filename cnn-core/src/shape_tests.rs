@@ -332,3 +332,16 @@ fn a_batchnorm_folds_from_the_batch_whose_outputs_outnumber_the_weights() {
         u64::MAX
     );
 }
+
+#[test]
+fn the_pixel_shuffle_suggestion_is_the_largest_square_root_that_divides() {
+    assert_eq!(largest_square_divisor_root_up_to(8, 3), 2);
+    assert_eq!(largest_square_divisor_root_up_to(36, 10), 6);
+    assert_eq!(largest_square_divisor_root_up_to(7, 5), 1);
+    // Bounded: an absurd factor or channel count answers at once.
+    assert_eq!(largest_square_divisor_root_up_to(u64::MAX, u64::MAX), 1);
+    assert_eq!(
+        largest_square_divisor_root_up_to(1 << 62, u64::MAX),
+        1 << 20
+    );
+}

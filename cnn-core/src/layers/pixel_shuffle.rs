@@ -60,19 +60,18 @@ impl Layer for PixelShuffle {
         let out = match out {
             Ok(out) => out,
             Err(ShapeError::Indivisible { .. }) if self.up => {
-                let fit = (1..=r).rev().find(|f| c.is_multiple_of(f * f)).unwrap_or(1);
+                let fit = shape::largest_square_divisor_root_up_to(c, r);
+                let square = u128::from(r) * u128::from(r);
                 let help = if fit > 1 {
-                    format!("write `pixel_shuffle({fit})`, or make the layer before yield a multiple of {} channels", r * r)
+                    format!("write `pixel_shuffle({fit})`, or make the layer before yield a multiple of {square} channels")
                 } else {
-                    format!("make the layer before yield a multiple of {} channels", r * r)
+                    format!("make the layer before yield a multiple of {square} channels")
                 };
                 walk.error(
                     b,
                     format!(
-                        "`{}` needs channels divisible by {r}² = {}, but {c} arrive\n= note: each group of {} channels becomes one channel {r}× taller and wider\n= help: {help}",
+                        "`{}` needs channels divisible by {r}² = {square}, but {c} arrive\n= note: each group of {square} channels becomes one channel {r}× taller and wider\n= help: {help}",
                         b.render(),
-                        r * r,
-                        r * r,
                     ),
                 );
                 return None;
