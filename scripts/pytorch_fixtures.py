@@ -97,6 +97,7 @@ NETWORKS = {
     nn.ELU(alpha=0.5),
     nn.Softplus(beta=2.0, threshold=10.0),
     nn.Hardsigmoid(),
+    nn.Softsign(),
     nn.GELU(approximate='tanh'),
     nn.PReLU(init=0.1),
     nn.Identity(),

@@ -261,7 +261,7 @@ def k_activation(c):
         ("relu6", nn.ReLU6, {}), ("hardswish", nn.Hardswish, {}), ("hardsigmoid", nn.Hardsigmoid, {}),
         ("selu", nn.SELU, {}), ("mish", nn.Mish, {}), ("elu", nn.ELU, {"alpha": 0.5}),
         ("softplus", nn.Softplus, {"beta": 2.0, "threshold": 10.0}), ("gelu", nn.GELU, {"approximate": "tanh"}),
-        ("identity", nn.Identity, {}),
+        ("identity", nn.Identity, {}), ("softsign", nn.Softsign, {}),
     ])
     kw = {k2: v for k2, v in kw.items() if krng.random() < 0.5}
     text = call(name, [], {k2: (v if not isinstance(v, str) else v) for k2, v in kw.items()})

@@ -44,7 +44,7 @@ cnn::cnn! {
         prelu(16) channel_shuffle(4) dropout2d(0.2)
         pixel_unshuffle(2) conv(64, 36, 1) pixel_shuffle(3)
         zeropad((1, 2, 0, 3)) mish adaptive_maxpool((5, 4))
-        selu elu(alpha = 0.5) softplus(beta = 2, threshold = 10) hardsigmoid gelu(approximate = tanh)
+        selu elu(alpha = 0.5) softplus(beta = 2, threshold = 10) hardsigmoid softsign gelu(approximate = tanh)
         prelu(init = 0.1) identity instancenorm(4, eps = 0.001) groupnorm(4, 4, affine = false)
         flatten linear(80, 6)
     }

@@ -116,6 +116,10 @@ activation!(
     MISH: "mish", "nn.Mish", [], |_a| quote!(burn::tensor::activation::mish(x))
 );
 activation!(
+    /// `softsign`: `x / (1 + |x|)`.
+    SOFTSIGN: "softsign", "nn.Softsign", [], |_a| quote!(burn::tensor::activation::softsign(x))
+);
+activation!(
     /// `elu(alpha = 1.0)`.
     ELU: "elu", "nn.ELU", [opt("alpha", Ty::Number, Val::Num(1.0))],
     |a| {

@@ -229,6 +229,7 @@ fn activations_keep_the_shape_and_their_twins_print_only_what_changed() {
         "mish",
         "elu",
         "softplus",
+        "softsign",
         "identity",
         "gelu(approximate = tanh)",
     ] {
@@ -240,6 +241,7 @@ fn activations_keep_the_shape_and_their_twins_print_only_what_changed() {
         );
     }
     assert_eq!(twin("[2, 3, 3]", "hardsigmoid"), "nn.Hardsigmoid()");
+    assert_eq!(twin("[2, 3, 3]", "softsign"), "nn.Softsign()");
     assert_eq!(twin("[2, 3, 3]", "gelu"), "nn.GELU()");
     assert_eq!(
         twin("[2, 3, 3]", "gelu(approximate = tanh)"),

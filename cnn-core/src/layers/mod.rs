@@ -309,7 +309,7 @@ kinds! {
     flatten: SPEC;
     linear: SPEC;
     activation: RELU, LEAKY_RELU, GELU, SIGMOID, TANH, SILU, RELU6, HARDSWISH, HARDSIGMOID,
-        SELU, MISH, ELU, SOFTPLUS;
+        SELU, MISH, ELU, SOFTPLUS, SOFTSIGN;
     prelu: SPEC;
     softmax: SOFTMAX, LOG_SOFTMAX;
 }
