@@ -187,8 +187,9 @@ pub fn channel_shuffle_groups(channels: u64, groups: u64) -> Result<u64, ShapeEr
     exact_div(channels, groups)
 }
 
-/// `nn.ZeroPad2d((left, right, top, bottom))`: `[H + top + bottom, W + left + right]`.
-pub fn zeropad_out(
+/// Padding by `(left, right, top, bottom)` (`nn.ZeroPad2d`, `nn.ReflectionPad2d`):
+/// `[H + top + bottom, W + left + right]`.
+pub fn pad_out(
     [h, w]: [u64; 2],
     [left, right, top, bottom]: [u64; 4],
 ) -> Result<[u64; 2], ShapeError> {

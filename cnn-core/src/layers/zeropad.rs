@@ -30,7 +30,7 @@ impl Layer for ZeroPad {
         let Shape::Map([c, h, w]) = input else {
             return None;
         };
-        let [oh, ow] = walk.count(b, shape::zeropad_out([h, w], self.sides))?;
+        let [oh, ow] = walk.count(b, shape::pad_out([h, w], self.sides))?;
         Some(walk.out(Shape::Map([c, oh, ow]), 0, 0, |r, _| Some(r)))
     }
 
