@@ -91,6 +91,7 @@ NETWORKS = {
     nn.Conv2d(64, 36, kernel_size=1),
     nn.PixelShuffle(3),
     nn.ZeroPad2d((1, 2, 0, 3)),
+    nn.ReflectionPad2d((2, 0, 1, 3)),
     nn.Mish(),
     nn.AdaptiveMaxPool2d((5, 4)),
     nn.SELU(),

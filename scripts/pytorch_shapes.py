@@ -251,6 +251,11 @@ def k_zeropad(c):
     return call("zeropad", [p], {}), lambda: nn.ZeroPad2d(p)
 
 
+def k_reflectionpad(c):
+    p = krng.choice([krng.randint(0, 4), tuple(krng.randint(0, 4) for _ in range(4))])
+    return call("reflectionpad", [p], {}), lambda: nn.ReflectionPad2d(p)
+
+
 def k_dropout2d(c):
     p = krng.choice([0.0, 0.1, 0.5, 0.9])
     return call("dropout2d", [p], {}), lambda: nn.Dropout2d(p)
@@ -270,7 +275,7 @@ def k_activation(c):
 
 MAP_KINDS = [k_conv, k_conv, k_separable, k_maxpool, k_adaptive_maxpool, k_groupnorm, k_instancenorm,
              k_prelu, k_pixel_shuffle, k_pixel_unshuffle, k_channel_shuffle, k_zeropad, k_dropout2d,
-             k_activation]
+             k_activation, k_reflectionpad]
 
 
 def k_case():

@@ -43,7 +43,7 @@ cnn::cnn! {
         separable(8, 16, 3, padding = 1, bias = false) instancenorm(16, affine = true) hardswish
         prelu(16) channel_shuffle(4) dropout2d(0.2)
         pixel_unshuffle(2) conv(64, 36, 1) pixel_shuffle(3)
-        zeropad((1, 2, 0, 3)) mish adaptive_maxpool((5, 4))
+        zeropad((1, 2, 0, 3)) reflectionpad((2, 0, 1, 3)) mish adaptive_maxpool((5, 4))
         selu elu(alpha = 0.5) softplus(beta = 2, threshold = 10) hardsigmoid softsign gelu(approximate = tanh)
         prelu(init = 0.1) identity instancenorm(4, eps = 0.001) groupnorm(4, 4, affine = false)
         flatten linear(80, 6)

@@ -201,6 +201,24 @@ fn zeropad_grows_each_side_by_its_own_amount() {
 }
 
 #[test]
+fn reflectionpad_mirrors_less_than_the_input_is_long() {
+    // PyTorch: ReflectionPad2d(2) on [1, 3, 5] gives [1, 7, 9]; 3 on a height of 3 is refused.
+    assert_eq!(last("[1, 3, 5]", "reflectionpad(2)"), (vec![1, 7, 9], 0, 0));
+    assert_eq!(
+        last("[1, 3, 5]", "reflectionpad((4, 0, 1, 2))").0,
+        [1, 6, 9]
+    );
+    assert_eq!(
+        twin("[1, 3, 5]", "reflectionpad((1, 2, 0, 2))"),
+        "nn.ReflectionPad2d((1, 2, 0, 2))"
+    );
+    assert_eq!(
+        the_error("[1, 3, 5]", "reflectionpad(3)"),
+        "`reflectionpad(3)` mirrors 3 pixels, but its input's height is 3\n= note: a reflection pads by less than the input is long: at most 2\n= help: pad less, or use `zeropad`"
+    );
+}
+
+#[test]
 fn adaptive_max_pooling_takes_any_output_size() {
     assert_eq!(last("[1, 3, 3]", "adaptive_maxpool(5)").0, [1, 5, 5]);
     assert_eq!(last("[2, 9, 7]", "adaptive_maxpool((3, 2))").0, [2, 3, 2]);

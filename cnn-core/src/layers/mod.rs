@@ -305,6 +305,7 @@ kinds! {
     pixel_shuffle: PIXEL_SHUFFLE, PIXEL_UNSHUFFLE;
     channel_shuffle: SPEC;
     zeropad: SPEC;
+    reflectionpad: SPEC;
     identity: SPEC;
     flatten: SPEC;
     linear: SPEC;
