@@ -3,7 +3,7 @@
 //! not fit, `groups`, and the two warnings about pixels a window never reads.
 //! Every message reads one way: "`LAYER` takes N …, but M arrive".
 
-use crate::check::{Walk, hw};
+use crate::check::Walk;
 use crate::diag::Ctxt;
 use crate::layers::Bound;
 use crate::model::Shape;
@@ -258,9 +258,4 @@ pub fn warn_padding_only(
 
 fn dims([h, w]: [u64; 2]) -> String {
     format!("{h}×{w}")
-}
-
-/// `28` or `28×20`, for kinds' messages.
-pub fn size_text([h, w]: [u64; 2]) -> String {
-    hw(h, w)
 }

@@ -96,12 +96,10 @@ fn grouped(n: u64) -> String {
     out
 }
 
+/// `2`, `0.5`, `0.667`: at most three decimals, trailing zeros dropped.
 fn jump_text(j: f64) -> String {
-    if j.fract() == 0.0 {
-        format!("{j:.0}")
-    } else {
-        format!("{j}")
-    }
+    let text = format!("{j:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 impl fmt::Display for Summary {
@@ -233,6 +231,14 @@ mod tests {
         assert_eq!(grouped(999), "999");
         assert_eq!(grouped(44_426), "44,426");
         assert_eq!(grouped(714_188_480), "714,188,480");
+    }
+
+    #[test]
+    fn a_fractional_jump_prints_at_most_three_decimals() {
+        assert_eq!(jump_text(2.0), "2");
+        assert_eq!(jump_text(0.5), "0.5");
+        assert_eq!(jump_text(2.0 / 3.0), "0.667");
+        assert_eq!(jump_text(2.8), "2.8");
     }
 
     #[test]
