@@ -30,15 +30,15 @@ fn replay(text: &str, at_least: usize) {
     for case in cases {
         let input: Vec<u64> = case["input"]
             .as_array()
-            .unwrap()
+            .expect("as scripts/pytorch_shapes.py writes it")
             .iter()
-            .map(|v| v.as_u64().unwrap())
+            .map(|v| v.as_u64().expect("as scripts/pytorch_shapes.py writes it"))
             .collect();
         let layers: Vec<&str> = case["layers"]
             .as_array()
-            .unwrap()
+            .expect("as scripts/pytorch_shapes.py writes it")
             .iter()
-            .map(|v| v.as_str().unwrap())
+            .map(|v| v.as_str().expect("as scripts/pytorch_shapes.py writes it"))
             .collect();
         let src = format!(
             "krate, struct Net: [{}, {}, {}] {{ {} }}",
@@ -74,13 +74,13 @@ fn replay(text: &str, at_least: usize) {
                 let ours: Vec<Vec<u64>> = net.layers.iter().map(|l| l.output.dims()).collect();
                 let theirs: Vec<Vec<u64>> = case["shapes"]
                     .as_array()
-                    .unwrap()
+                    .expect("as scripts/pytorch_shapes.py writes it")
                     .iter()
                     .map(|s| {
                         s.as_array()
-                            .unwrap()
+                            .expect("as scripts/pytorch_shapes.py writes it")
                             .iter()
-                            .map(|d| d.as_u64().unwrap())
+                            .map(|d| d.as_u64().expect("as scripts/pytorch_shapes.py writes it"))
                             .collect()
                     })
                     .collect();
@@ -89,7 +89,9 @@ fn replay(text: &str, at_least: usize) {
                         "{src}\n    shapes: PyTorch {theirs:?}, cnn! {ours:?}"
                     ));
                 }
-                let params = case["params"].as_u64().unwrap();
+                let params = case["params"]
+                    .as_u64()
+                    .expect("as scripts/pytorch_shapes.py writes it");
                 if net.params != params {
                     mismatches.push(format!(
                         "{src}\n    params: PyTorch {params}, cnn! {}",
