@@ -10,7 +10,7 @@ mod common;
 
 use cnn::burn::tensor::{Device, Tensor};
 use cnn::cnn;
-use common::{LeNet, Upsampling, Zoo, fixture, io, max_abs_error};
+use common::{LeNet, Modern, Upsampling, Zoo, fixture, io, max_abs_error};
 use std::path::PathBuf;
 
 macro_rules! gpu_agrees {
@@ -55,6 +55,7 @@ fn networks_on_the_gpu_match_the_cpu_and_pytorch() {
     gpu_agrees!(LeNet, "lenet", &gpu);
     gpu_agrees!(Zoo, "zoo", &gpu);
     gpu_agrees!(Upsampling, "upsampling", &gpu);
+    gpu_agrees!(Modern, "modern", &gpu);
 }
 
 cnn! {

@@ -98,6 +98,27 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "train")]
+    #[test]
+    fn dropout2d_drops_whole_channels_while_training() {
+        let device = Device::default().autodiff();
+        let dropout = burn::nn::DropoutConfig::new(0.5).init();
+        let x = Tensor::<4>::ones([4, 64, 3, 3], &device);
+        let y = values(dropout2d(&dropout, x));
+        // Each channel's nine pixels are all dropped (0) or all kept (scaled to 2).
+        let channels: Vec<f32> = y
+            .chunks(9)
+            .map(|c| {
+                assert!(c.iter().all(|v| *v == c[0]), "{c:?}");
+                c[0]
+            })
+            .collect();
+        assert!(channels.iter().all(|v| *v == 0.0 || *v == 2.0));
+        let kept = channels.iter().filter(|v| **v == 2.0).count();
+        // 256 channels at p = 0.5: far from all or none.
+        assert!((64..192).contains(&kept), "{kept} of 256 kept");
+    }
+
     #[test]
     fn dropout2d_is_the_identity_at_inference() {
         let dropout = burn::nn::DropoutConfig::new(0.9).init();
