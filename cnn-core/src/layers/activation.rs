@@ -2,9 +2,7 @@
 //! runs and PyTorch's arguments. An activation keeps the shape, has no
 //! parameters and takes feature maps or flat features alike.
 
-use super::{Args, Bound, Emit, Inferred, Io, Layer, Spec, Takes, Twin, Ty, Val, float_lit, opt};
-use crate::check::Walk;
-use crate::model::Shape;
+use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, float_lit, opt};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -16,17 +14,7 @@ pub struct Activation {
 }
 
 impl Layer for Activation {
-    fn takes(&self) -> Takes {
-        Takes::Any
-    }
-
-    fn in_notes(&self) -> bool {
-        false
-    }
-
-    fn infer(&self, walk: &mut Walk, _b: &Bound, input: Shape) -> Option<Inferred> {
-        Some(walk.out(input, 0, 0, |r, _| Some(r)))
-    }
+    elementwise!();
 
     fn emit(&self, _io: &Io) -> Emit {
         Emit::function(self.expr.clone())

@@ -1,8 +1,6 @@
 //! `identity`: `nn.Identity`, a placeholder that changes nothing.
 
-use super::{Bound, Emit, Inferred, Io, Layer, Spec, Takes};
-use crate::check::Walk;
-use crate::model::Shape;
+use super::{Emit, Io, Layer, Spec};
 
 /// The kind.
 pub static SPEC: Spec = Spec {
@@ -17,17 +15,7 @@ pub static SPEC: Spec = Spec {
 pub struct Identity;
 
 impl Layer for Identity {
-    fn takes(&self) -> Takes {
-        Takes::Any
-    }
-
-    fn in_notes(&self) -> bool {
-        false
-    }
-
-    fn infer(&self, walk: &mut Walk, _b: &Bound, input: Shape) -> Option<Inferred> {
-        Some(walk.out(input, 0, 0, |r, _| Some(r)))
-    }
+    elementwise!();
 
     fn emit(&self, _io: &Io) -> Emit {
         Emit::identity()

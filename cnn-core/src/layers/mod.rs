@@ -282,6 +282,30 @@ pub fn float(x: f64) -> String {
     }
 }
 
+/// The `Layer` methods of a kind that keeps its input's shape, has no
+/// parameters, takes feature maps or flat features alike and is left out of
+/// error notes: the activations, softmax, `identity`.
+macro_rules! elementwise {
+    () => {
+        fn takes(&self) -> $crate::layers::Takes {
+            $crate::layers::Takes::Any
+        }
+
+        fn in_notes(&self) -> bool {
+            false
+        }
+
+        fn infer(
+            &self,
+            walk: &mut $crate::check::Walk,
+            _b: &$crate::layers::Bound,
+            input: $crate::model::Shape,
+        ) -> Option<$crate::layers::Inferred> {
+            Some(walk.out(input, 0, 0, |r, _| Some(r)))
+        }
+    };
+}
+
 /// Declares the kinds' files and the registry from one list.
 macro_rules! kinds {
     ($($file:ident: $($spec:ident),+;)*) => {

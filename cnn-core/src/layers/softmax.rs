@@ -1,9 +1,7 @@
 //! `softmax` and `log_softmax`: `nn.Softmax(dim=1)` and `nn.LogSoftmax(dim=1)`,
 //! over the channels (or features).
 
-use super::{Bound, Emit, Inferred, Io, Layer, Spec, Takes, Twin};
-use crate::check::Walk;
-use crate::model::Shape;
+use super::{Bound, Emit, Io, Layer, Spec, Twin};
 use quote::quote;
 
 /// `softmax`.
@@ -30,17 +28,7 @@ pub struct Softmax {
 }
 
 impl Layer for Softmax {
-    fn takes(&self) -> Takes {
-        Takes::Any
-    }
-
-    fn in_notes(&self) -> bool {
-        false
-    }
-
-    fn infer(&self, walk: &mut Walk, _b: &Bound, input: Shape) -> Option<Inferred> {
-        Some(walk.out(input, 0, 0, |r, _| Some(r)))
-    }
+    elementwise!();
 
     fn emit(&self, _io: &Io) -> Emit {
         if self.log {
