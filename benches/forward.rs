@@ -14,7 +14,7 @@ use cnn::burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use cnn::burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use cnn::burn::optim::{AdamConfig, GradientsParams};
 use cnn::burn::tensor::activation::relu;
-use cnn::burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+use cnn::burn::tensor::{Device, Distribution, Int, Tensor};
 use cnn::cnn;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -242,99 +242,7 @@ fn upsampling(c: &mut Criterion) {
     group.bench_function("512", |b| {
         b.iter(|| up512.forward(black_box(x.clone())).into_data())
     });
-    // TEMPORARY: the previous dense implementation, measured once for the README.
-    for size in [64usize, 512] {
-        let x = input([3, size, size], 1, &device);
-        group.bench_function(format!("dense_before/{size}"), |b| {
-            b.iter(|| {
-                resample_dense(
-                    black_box(x.clone()),
-                    [2 * size, 2 * size],
-                    Some([2.0, 2.0]),
-                    true,
-                    false,
-                )
-                .into_data()
-            })
-        });
-    }
     group.finish();
-}
-
-/// `[out, in]` weights: row `o` holds the contribution of each input element.
-fn weights(
-    input: usize,
-    output: usize,
-    scale_factor: Option<f64>,
-    bilinear: bool,
-    align_corners: bool,
-) -> Vec<f32> {
-    // ATen's area_pixel_compute_scale and compute_scales_value.
-    let scale = match (align_corners, scale_factor) {
-        (true, _) if output > 1 => (input - 1) as f32 / (output - 1) as f32,
-        (true, _) => 0.0,
-        (false, Some(s)) => (1.0 / s) as f32,
-        (false, None) => input as f32 / output as f32,
-    };
-    let mut w = vec![0.0f32; output * input];
-    for o in 0..output {
-        let row = &mut w[o * input..(o + 1) * input];
-        if bilinear {
-            let src = if align_corners {
-                scale * o as f32
-            } else {
-                (scale * (o as f32 + 0.5) - 0.5).max(0.0)
-            };
-            let i0 = (src as usize).min(input - 1);
-            let i1 = if i0 < input - 1 { i0 + 1 } else { i0 };
-            let l1 = src - i0 as f32;
-            row[i0] += 1.0 - l1;
-            row[i1] += l1;
-        } else {
-            // ATen's nearest_idx, including its two exact shortcuts.
-            let i = if output == input {
-                o
-            } else if output == 2 * input {
-                o / 2
-            } else {
-                ((o as f32 * scale).floor() as usize).min(input - 1)
-            };
-            row[i] = 1.0;
-        }
-    }
-    w
-}
-
-/// Resamples `[N, C, H, W]` to `[N, C, output[0], output[1]]` with PyTorch's
-/// `nn.Upsample` semantics (`scale_factor` as given by the user, if any).
-
-fn resample_dense(
-    x: Tensor<4>,
-    output: [usize; 2],
-    scale_factor: Option<[f64; 2]>,
-    bilinear: bool,
-    align_corners: bool,
-) -> Tensor<4> {
-    let device = x.device();
-    let [_, _, h, w] = x.dims();
-    let rows = weights(
-        h,
-        output[0],
-        scale_factor.map(|s| s[0]),
-        bilinear,
-        align_corners,
-    );
-    let cols = weights(
-        w,
-        output[1],
-        scale_factor.map(|s| s[1]),
-        bilinear,
-        align_corners,
-    );
-    let rows = Tensor::<4>::from_data(TensorData::new(rows, [1, 1, output[0], h]), &device);
-    let cols = Tensor::<4>::from_data(TensorData::new(cols, [1, 1, output[1], w]), &device);
-    // Y = R · X · Cᵀ per sample and channel.
-    rows.matmul(x.matmul(cols.swap_dims(2, 3)))
 }
 
 /// One training step of LeNet at batch 64: forward, cross-entropy,

@@ -72,7 +72,7 @@ mod tests {
     }
 
     fn values(t: Tensor<4>) -> Vec<f32> {
-        t.into_data().to_vec().expect("f32 data")
+        t.into_data().try_to_vec::<f32>().expect("f32 data")
     }
 
     #[test]

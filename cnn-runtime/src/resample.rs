@@ -74,21 +74,28 @@ fn taps(
     taps
 }
 
-/// Resamples axis `axis` (2 or 3) of `x` through `taps`.
-fn along(x: Tensor<4>, axis: usize, taps: Taps, bilinear: bool) -> Tensor<4> {
+/// Resamples axis 1 of `x` through `taps`: a gather of the first (and for
+/// bilinear the second) tap of each output, then their weighted sum, the
+/// weights shaped `weights` to broadcast along axis 1. Rows are resampled in
+/// a `[N·C, H, W]` view and columns in a `[N·C·OH, W]` one, where flex's
+/// gather runs about 7× faster than along the last axis of a 4-D tensor.
+fn along<const D: usize>(
+    x: Tensor<D>,
+    taps: Taps,
+    bilinear: bool,
+    weights: [usize; D],
+) -> Tensor<D> {
     let device = x.device();
     let output = taps.first.len();
     let index = |i: Vec<i64>| Tensor::<1, Int>::from_data(TensorData::new(i, [output]), &device);
-    let first = x.clone().select(axis, index(taps.first));
+    let first = x.clone().select(1, index(taps.first));
     if !bilinear {
         return first;
     }
-    let second = x.select(axis, index(taps.second));
-    let mut shape = [1; 4];
-    shape[axis] = output;
-    let weights = |w: Vec<f32>| Tensor::<4>::from_data(TensorData::new(w, shape), &device);
+    let second = x.select(1, index(taps.second));
+    let weight = |w: Vec<f32>| Tensor::<D>::from_data(TensorData::new(w, weights), &device);
     let keep: Vec<f32> = taps.frac.iter().map(|l| 1.0 - l).collect();
-    first * weights(keep) + second * weights(taps.frac)
+    first * weight(keep) + second * weight(taps.frac)
 }
 
 /// Resamples `[N, C, H, W]` to `[N, C, output[0], output[1]]` with PyTorch's
@@ -101,22 +108,13 @@ pub fn resample(
     bilinear: bool,
     align_corners: bool,
 ) -> Tensor<4> {
-    let [_, _, h, w] = x.dims();
-    let rows = taps(
-        h,
-        output[0],
-        scale_factor.map(|s| s[0]),
-        bilinear,
-        align_corners,
-    );
-    let cols = taps(
-        w,
-        output[1],
-        scale_factor.map(|s| s[1]),
-        bilinear,
-        align_corners,
-    );
-    along(along(x, 2, rows, bilinear), 3, cols, bilinear)
+    let [n, c, h, w] = x.dims();
+    let [oh, ow] = output;
+    let rows = taps(h, oh, scale_factor.map(|s| s[0]), bilinear, align_corners);
+    let cols = taps(w, ow, scale_factor.map(|s| s[1]), bilinear, align_corners);
+    let x = along(x.reshape([n * c, h, w]), rows, bilinear, [1, oh, 1]);
+    let x = along(x.reshape([n * c * oh, w]), cols, bilinear, [1, ow]);
+    x.reshape([n, c, oh, ow])
 }
 
 #[cfg(test)]
@@ -161,7 +159,7 @@ mod tests {
         );
         let y: Vec<f32> = resample(x, [1, 6], None, true, false)
             .into_data()
-            .to_vec()
+            .try_to_vec::<f32>()
             .expect("f32");
         assert!(close(&y, &[0.0, 0.25, 0.75, 1.25, 1.75, 2.0]), "{y:?}");
     }
