@@ -12,7 +12,7 @@
 //!
 //! Every emission decision is made here and stored in the model as a
 //! [`Step`]: the kind proposes its field and step, and
-//! [`check_conv_batchnorm_folding`] fuses pairs. `expand.rs` only prints.
+//! `check_conv_batchnorm_folding` fuses pairs. `expand.rs` only prints.
 
 use crate::ast;
 use crate::diag::Ctxt;
