@@ -22,12 +22,7 @@ impl Layer for Activation {
 
     fn pytorch(&self, b: &Bound) -> String {
         let names: Vec<&str> = b.spec.params.iter().map(|p| p.name).collect();
-        // `nn.LeakyReLU` has always printed its slope; the others print what changed.
-        if b.spec.name == "leaky_relu" {
-            Twin::new(b).keyword(&names).finish()
-        } else {
-            Twin::new(b).changed(&names).finish()
-        }
+        Twin::new(b).changed(&names).finish()
     }
 }
 

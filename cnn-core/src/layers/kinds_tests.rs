@@ -270,9 +270,10 @@ fn activations_keep_the_shape_and_their_twins_print_only_what_changed() {
         "nn.Softplus(beta=2.0)"
     );
     assert_eq!(twin("[2, 3, 3]", "elu(1.0)"), "nn.ELU()");
+    assert_eq!(twin("[2, 3, 3]", "leaky_relu"), "nn.LeakyReLU()");
     assert_eq!(
-        twin("[2, 3, 3]", "leaky_relu"),
-        "nn.LeakyReLU(negative_slope=0.01)"
+        twin("[2, 3, 3]", "leaky_relu(0.2)"),
+        "nn.LeakyReLU(negative_slope=0.2)"
     );
     assert_eq!(twin("[2, 3, 3]", "prelu(init = 0.1)"), "nn.PReLU(init=0.1)");
 }
