@@ -73,6 +73,13 @@ pub fn effective_kernel(kernel: u64, dilation: u64) -> Result<u64, ShapeError> {
         .ok_or(ShapeError::Overflow)
 }
 
+/// The effective kernel of both axes, for windows that only describe (the
+/// warnings, the receptive field): an overflowing axis reads as `u64::MAX`,
+/// since the output size, computed from the same numbers, reports it.
+pub fn effective_kernels(kernel: [u64; 2], dilation: [u64; 2]) -> [u64; 2] {
+    [0, 1].map(|a| effective_kernel(kernel[a], dilation[a]).unwrap_or(u64::MAX))
+}
+
 /// Output size of `nn.Conv2d` along one axis, with possibly asymmetric padding
 /// (`padding = same` with an even kernel pads one more after than before):
 /// `floor((in + pad_before + pad_after - effective_kernel) / stride) + 1`.

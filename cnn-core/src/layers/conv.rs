@@ -48,13 +48,18 @@ impl Conv {
             out_channels: a.int("out_channels")?,
             kernel: a.pair("kernel_size")?,
             stride: a.pair("stride")?,
-            padding: match a.word("padding") {
-                Some(_) => None,
-                None => Some(a.pair("padding")?),
-            },
+            padding: Conv::padding(a)?,
             dilation: a.pair("dilation")?,
             groups: a.int("groups")?,
             bias: a.bool("bias")?,
+        })
+    }
+
+    /// The `padding` argument: `None` for `same`, else per axis (also `separable`'s).
+    pub fn padding(a: Args) -> Option<Option<[u64; 2]>> {
+        Some(match a.word("padding") {
+            Some(_) => None,
+            None => Some(a.pair("padding")?),
         })
     }
 
@@ -119,9 +124,7 @@ impl Conv {
         let (i, o, k, g) = (self.in_channels, self.out_channels, self.kernel, self.groups);
         let params = walk.count(b, shape::conv_params(i, o, k, g, self.bias))?;
         let macs = walk.count(b, shape::conv_macs(i, o, k, g, out))?;
-        let eff = [0, 1].map(|a| {
-            shape::effective_kernel(self.kernel[a], self.dilation[a]).unwrap_or(u64::MAX)
-        });
+        let eff = shape::effective_kernels(self.kernel, self.dilation);
         let slide = Slide {
             input: [h, w],
             eff,

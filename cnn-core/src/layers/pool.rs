@@ -111,9 +111,7 @@ impl Layer for Pool {
                 self.ceil_mode,
             )
         })?;
-        let eff = [0, 1].map(|a| {
-            shape::effective_kernel(self.kernel[a], self.dilation[a]).unwrap_or(u64::MAX)
-        });
+        let eff = shape::effective_kernels(self.kernel, self.dilation);
         let slide = Slide {
             input: [h, w],
             eff,

@@ -43,10 +43,7 @@ impl Separable {
             out_channels: in_c,
             kernel: a.pair("kernel_size")?,
             stride: a.pair("stride")?,
-            padding: match a.word("padding") {
-                Some(_) => None,
-                None => Some(a.pair("padding")?),
-            },
+            padding: Conv::padding(a)?,
             dilation: a.pair("dilation")?,
             groups: in_c,
             bias,
