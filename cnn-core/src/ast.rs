@@ -2,16 +2,26 @@
 //! that errors can point at the exact culprit.
 //!
 //! ```text
-//! Input     := KRATE "," Network*            (KRATE is `$crate`, forwarded by the runtime)
-//! Network   := OuterAttr* Visibility "struct" Ident ":" "[" Int "," Int "," Int "]" "{" Layer* "}"
+//! Input     := KRATE "," ( Block | Network )*  (KRATE is `$crate`, forwarded by the runtime)
+//! Block     := OuterAttr* "block" Ident "(" Ident ( "," Ident )* ","? ")" Body
+//! Network   := OuterAttr* Visibility "struct" Ident ":" "[" Int "," Int "," Int "]" Body
+//! Body      := "{" Node* "}"
+//! Node      := ( Ident ":" )? Item           (a name: the module's key in the PyTorch twin)
+//! Item      := "residual" Body ( "shortcut" Body )?
+//!            | "concat" Body+
+//!            | "repeat" "(" Value ")" Body
+//!            | Body                          (a group: a sub-module of its own)
+//!            | Layer                         (a layer, or a call of a block)
 //! Layer     := Ident ( "(" Arg ( "," Arg )* ","? ")" )?
 //! Arg       := ( Ident "=" )? Value          (positional arguments come first)
 //! Value     := Int | Float | "true" | "false" | Ident | "-" Value | "(" Value ( "," Value ){1,3} ","? ")"
 //! ```
 //!
-//! Layers are separated by whitespace. The parser knows nothing of layer names
-//! or argument schemas: `layers.rs` interprets what is parsed here, so that an
-//! unknown layer is an accumulated semantic error rather than a parse failure.
+//! Layers are separated by whitespace. The parser knows nothing of layer names,
+//! block names or argument schemas: `layers/` and `blocks.rs` interpret what is
+//! parsed here, so that an unknown layer is an accumulated semantic error
+//! rather than a parse failure. Bodies nest at most [`MAX_NESTING`] deep, so
+//! that no input can overflow the compiler's stack.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, TokenStreamExt};
@@ -24,12 +34,94 @@ use syn::{
     parenthesized,
 };
 
-/// The whole macro input: the runtime's path, then the networks.
+/// How deep bodies (`residual`, `concat`, `repeat`, groups) may nest.
+pub const MAX_NESTING: usize = 64;
+
+/// The whole macro input: the runtime's path, the blocks, then the networks.
 pub struct Input {
     /// Path to the runtime crate (`$crate` as forwarded by `cnn_runtime::cnn!`).
     pub krate: TokenStream,
+    /// The block definitions, in order.
+    pub blocks: Vec<BlockDef>,
     /// The declared networks, in order.
     pub networks: Vec<Network>,
+}
+
+/// `block name(p, q) { nodes }`: a reusable piece of network.
+pub struct BlockDef {
+    /// Doc comments.
+    pub attrs: Vec<Attribute>,
+    /// The block's name.
+    pub name: Ident,
+    /// The parameter names, in order.
+    pub params: Vec<Ident>,
+    /// The body.
+    pub body: Body,
+}
+
+/// `{ nodes }`.
+#[derive(Clone)]
+pub struct Body {
+    /// The nodes in order.
+    pub nodes: Vec<Node>,
+    /// The braces' span.
+    pub span: Span,
+}
+
+/// One entry of a layer list, optionally named: `conv1: conv(3, 64, 7)`.
+#[derive(Clone)]
+pub struct Node {
+    /// The name written before it, the key of its module in the PyTorch twin.
+    pub name: Option<Ident>,
+    /// What it is.
+    pub item: Item,
+}
+
+/// A layer, a block call or a structure.
+#[derive(Clone)]
+pub enum Item {
+    /// A layer or a block call: `conv(1, 6, 5)`, `basic(64)`.
+    Call(Layer),
+    /// `residual { body } shortcut { … }`: `body(x) + x`, or `body(x) + shortcut(x)`.
+    Residual {
+        /// The `residual` keyword.
+        token: Ident,
+        /// The body.
+        body: Body,
+        /// The `shortcut` keyword and its body.
+        shortcut: Option<(Ident, Body)>,
+    },
+    /// `concat { … } { … }`: the branches' outputs along channels.
+    Concat {
+        /// The `concat` keyword.
+        token: Ident,
+        /// The branches (an empty one is the identity).
+        branches: Vec<Body>,
+    },
+    /// `repeat(n) { … }`: the body n times.
+    Repeat {
+        /// The `repeat` keyword.
+        token: Ident,
+        /// The count as written (a block parameter may stand for it).
+        count: Value,
+        /// The body.
+        body: Body,
+    },
+    /// `{ … }`: a sub-module of its own.
+    Group(Body),
+}
+
+impl Node {
+    /// The span of the node's first token, for errors about the node as a whole.
+    pub fn span(&self) -> Span {
+        match &self.item {
+            Item::Call(layer) => layer.name.span(),
+            Item::Residual { token, .. } | Item::Concat { token, .. } | Item::Repeat { token, .. } => {
+                token.span()
+            }
+            Item::Group(body) => body.span,
+        }
+    }
 }
 
 /// One `struct Name: [C, H, W] { layers }` declaration.
@@ -43,9 +135,7 @@ pub struct Network {
     /// The bracketed per-sample input shape.
     pub input: InputShape,
     /// The layer list.
-    pub layers: Vec<Layer>,
-    /// Span of the braces around the layer list (for errors about the list as a whole).
-    pub body_span: Span,
+    pub body: Body,
 }
 
 /// `[C, H, W]`.
@@ -57,6 +147,7 @@ pub struct InputShape {
 }
 
 /// One layer call: `relu`, `conv(1, 6, 5, stride = 2)`.
+#[derive(Clone)]
 pub struct Layer {
     /// The layer's name.
     pub name: Ident,
@@ -65,6 +156,7 @@ pub struct Layer {
 }
 
 /// The parenthesised argument list of a layer.
+#[derive(Clone)]
 pub struct Args {
     /// The parentheses.
     pub paren: Paren,
@@ -73,6 +165,7 @@ pub struct Args {
 }
 
 /// One argument, positional or `key = value`.
+#[derive(Clone)]
 pub struct Arg {
     /// `key` of `key = value`; `None` for a positional argument.
     pub key: Option<Ident>,
@@ -107,9 +200,15 @@ impl Parse for Input {
             krate.append(input.parse::<TokenTree>()?);
         }
         input.parse::<Token![,]>()?;
+        let mut blocks = Vec::new();
         let mut networks = Vec::new();
         while !input.is_empty() {
-            networks.push(input.parse()?);
+            let attrs = input.call(Attribute::parse_outer)?;
+            if input.peek(Ident::peek_any) && input.fork().call(Ident::parse_any)? == "block" {
+                blocks.push(parse_block(input, attrs)?);
+            } else {
+                networks.push(parse_network(input, attrs)?);
+            }
         }
         if networks.is_empty() {
             return Err(syn::Error::new(
@@ -117,13 +216,39 @@ impl Parse for Input {
                 "`cnn!` expects at least one network\n= help: write `cnn! { struct Net: [1, 28, 28] { flatten linear(784, 10) } }`",
             ));
         }
-        Ok(Input { krate, networks })
+        Ok(Input {
+            krate,
+            blocks,
+            networks,
+        })
     }
 }
 
-impl Parse for Network {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let attrs = input.call(Attribute::parse_outer)?;
+fn parse_block(input: ParseStream, attrs: Vec<Attribute>) -> syn::Result<BlockDef> {
+    input.call(Ident::parse_any)?;
+    let name: Ident = input.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "expected the block's name: `block basic(c) { … }`",
+        )
+    })?;
+    if !input.peek(Paren) {
+        return Err(input.error(format!(
+            "expected `(` and the parameters after `block {name}`\n= help: write `block {name}(c) {{ … }}`, or `block {name}() {{ … }}` for none"
+        )));
+    }
+    let content;
+    parenthesized!(content in input);
+    let params = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+    Ok(BlockDef {
+        attrs,
+        name,
+        params: params.into_iter().collect(),
+        body: parse_body(input, 0)?,
+    })
+}
+
+fn parse_network(input: ParseStream, attrs: Vec<Attribute>) -> syn::Result<Network> {
         let vis: Visibility = input.parse()?;
         if !input.peek(Token![struct]) {
             return Err(input.error(
@@ -147,26 +272,115 @@ impl Parse for Network {
         if !input.peek(syn::token::Brace) {
             return Err(input.error("expected `{` and the layer list after the input shape"));
         }
-        let body;
-        let brace = braced!(body in input);
-        let mut layers = Vec::new();
-        while !body.is_empty() {
-            if body.peek(Token![,]) || body.peek(Token![;]) {
-                return Err(body.error(
-                    "layers are separated by whitespace, not punctuation\n= help: write `conv(1, 6, 5) relu maxpool(2)`",
-                ));
-            }
-            layers.push(body.parse()?);
-        }
         Ok(Network {
             attrs,
             vis,
             name,
             input: shape,
-            layers,
-            body_span: brace.span.join(),
+            body: parse_body(input, 0)?,
         })
+}
+
+fn parse_body(input: ParseStream, depth: usize) -> syn::Result<Body> {
+    if !input.peek(syn::token::Brace) {
+        return Err(input.error("expected `{` and a layer list"));
     }
+    let content;
+    let brace = braced!(content in input);
+    if depth >= MAX_NESTING {
+        return Err(syn::Error::new(
+            brace.span.join(),
+            format!("layer lists nest at most {MAX_NESTING} deep"),
+        ));
+    }
+    let mut nodes = Vec::new();
+    while !content.is_empty() {
+        if content.peek(Token![,]) || content.peek(Token![;]) {
+            return Err(content.error(
+                "layers are separated by whitespace, not punctuation\n= help: write `conv(1, 6, 5) relu maxpool(2)`",
+            ));
+        }
+        nodes.push(parse_node(&content, depth + 1)?);
+    }
+    Ok(Body {
+        nodes,
+        span: brace.span.join(),
+    })
+}
+
+fn parse_node(input: ParseStream, depth: usize) -> syn::Result<Node> {
+    let name = if input.peek(Ident::peek_any) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
+        let name: Ident = input.call(Ident::parse_any)?;
+        input.parse::<Token![:]>()?;
+        Some(name)
+    } else {
+        None
+    };
+    if input.peek(syn::token::Brace) {
+        return Ok(Node {
+            name,
+            item: Item::Group(parse_body(input, depth)?),
+        });
+    }
+    let keyword = input
+        .fork()
+        .call(Ident::parse_any)
+        .ok()
+        .filter(|w| w == "residual" || w == "concat" || w == "repeat");
+    let Some(keyword) = keyword else {
+        return Ok(Node {
+            name,
+            item: Item::Call(input.parse()?),
+        });
+    };
+    let token = input.call(Ident::parse_any)?;
+    let item = if keyword == "residual" {
+        let body = parse_body(input, depth)?;
+        let shortcut = if input.peek(Ident::peek_any)
+            && input.fork().call(Ident::parse_any)? == "shortcut"
+        {
+            let token = input.call(Ident::parse_any)?;
+            Some((token, parse_body(input, depth)?))
+        } else {
+            None
+        };
+        Item::Residual {
+            token,
+            body,
+            shortcut,
+        }
+    } else if keyword == "concat" {
+        let mut branches = Vec::new();
+        while input.peek(syn::token::Brace) {
+            branches.push(parse_body(input, depth)?);
+        }
+        if branches.is_empty() {
+            return Err(syn::Error::new(
+                token.span(),
+                "`concat` needs its branches in braces\n= help: write `concat { conv(64, 32, 1) } { conv(64, 32, 3, padding = 1) }`; `{}` is the identity",
+            ));
+        }
+        Item::Concat { token, branches }
+    } else {
+        if !input.peek(Paren) {
+            return Err(syn::Error::new(
+                token.span(),
+                "`repeat` needs its count: `repeat(3) { … }`",
+            ));
+        }
+        let content;
+        parenthesized!(content in input);
+        let count: Value = content.parse()?;
+        if !content.is_empty() {
+            return Err(content.error("`repeat` takes one count: `repeat(3) { … }`"));
+        }
+        Item::Repeat {
+            token,
+            count,
+            body: parse_body(input, depth)?,
+        }
+    };
+    Ok(Node { name, item })
 }
 
 impl Parse for InputShape {

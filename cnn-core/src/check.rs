@@ -19,7 +19,8 @@ use crate::diag::Ctxt;
 use crate::layers::batchnorm::BatchNorm;
 use crate::layers::conv::Conv;
 use crate::layers::{self, Bound, Inferred, Io, Plan, Takes};
-use crate::model::{Layer, Network, Shape, Step, Stub};
+use crate::blocks::Blocks;
+use crate::model::{Layer, Network, Node, Row, RowKind, Shape, Step, Stub};
 use crate::shape::{self, Receptive, ShapeError};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::format_ident;
@@ -28,19 +29,24 @@ use std::sync::Arc;
 
 /// Checks one network. On any error the errors are in `cx` and a [`Stub`] is
 /// returned so that code using the network sees no follow-on errors.
-pub fn check(krate: &TokenStream, net: &ast::Network, cx: &mut Ctxt) -> Result<Network, Stub> {
+pub fn check(
+    krate: &TokenStream,
+    blocks: &Blocks,
+    net: &ast::Network,
+    cx: &mut Ctxt,
+) -> Result<Network, Stub> {
     let errors_before = cx.error_count();
     let stub = || Stub {
         krate: krate.clone(),
         vis: net.vis.clone(),
         name: net.name.clone(),
-        flat: net.layers.iter().any(|l| l.name == "flatten"),
+        flat: blocks.flattens(&net.body.nodes),
     };
     check_attributes(net, cx);
     let input = check_input_shape(&net.input, cx);
-    if net.layers.is_empty() {
+    if net.body.nodes.is_empty() {
         cx.error(
-            net.body_span,
+            net.body.span,
             "a network needs at least one layer\n= help: write the layers between the braces, e.g. `{ flatten linear(784, 10) }`",
         );
         return Err(stub());
@@ -49,90 +55,39 @@ pub fn check(krate: &TokenStream, net: &ast::Network, cx: &mut Ctxt) -> Result<N
         cx,
         trace: Vec::new(),
         receptive: Some([Receptive::INPUT; 2]),
+        merges: Vec::new(),
     };
     if let Some(input) = input {
         walk.trace
             .push(("the input".to_string(), Shape::Map(input)));
     }
-    let mut current = input.map(Shape::Map);
-    // `None` while the input shape is unknown: then no rank rule applies.
-    let mut flat = input.map(|_| false);
-    let mut layers = Vec::new();
-    let mut counters: HashMap<&'static str, usize> = HashMap::new();
-    for ast_layer in &net.layers {
-        let built = layers::bind(ast_layer, walk.cx).and_then(|b| build(b, walk.cx));
-        let Some((bound, kind)) = built else {
-            if ast_layer.name == "flatten" {
-                flat = Some(true);
-            }
-            current = None;
-            continue;
-        };
-        let before = walk.cx.error_count();
-        kind.check_arguments(&bound, &mut walk);
-        let args_ok = walk.cx.error_count() == before;
-        let rank_ok = check_rank(&bound, kind.takes(), current, flat, walk.cx);
-        let known = match (args_ok && rank_ok, current) {
-            (true, Some(shape)) => kind.infer(&mut walk, &bound, shape),
-            // After a mistake the layer's output is still known when it does
-            // not depend on the input; continuing from it avoids a cascade.
-            _ => kind.output_without_input().map(|shape| Inferred {
-                shape,
-                params: 0,
-                macs: 0,
-                receptive: None,
-            }),
-        };
-        if kind.yields_features() {
-            flat = Some(true);
-        }
-        let input = current.or(known.map(|k| k.shape));
-        current = known.map(|k| k.shape);
-        let (Some(inferred), Some(input)) = (known, input) else {
-            continue;
-        };
-        let emit = kind.emit(&Io {
-            bound: &bound,
-            krate,
-            input,
-            output: inferred.shape,
-        });
-        let field = emit.field.map(|field| {
-            let n = counters.entry(bound.spec.name).or_insert(0);
-            *n += 1;
-            let name = format_ident!("{}{}", bound.spec.name, n, span = bound.name_span);
-            (name, field)
-        });
-        let Some(step) = step(emit.plan, field.as_ref().map(|(name, _)| name)) else {
-            walk.cx.error(
-                bound.name_span,
-                format!(
-                    "internal error: `{}` runs a module it has no field for; please report it",
-                    bound.spec.name
-                ),
-            );
-            continue;
-        };
-        if kind.in_notes() {
-            walk.trace.push((bound.render(), inferred.shape));
-        }
-        layers.push(Layer {
-            dsl: bound.render(),
-            span: bound.name_span,
-            field,
-            step,
-            input,
-            output: inferred.shape,
-            params: inferred.params,
-            macs: inferred.macs,
-            receptive: inferred.receptive,
-            kind,
-            bound,
-        });
-    }
-    check_conv_batchnorm_folding(&mut layers);
+    let mut checker = Checker {
+        walk,
+        krate,
+        blocks,
+        net: &net.name,
+        layers: Vec::new(),
+        rows: Vec::new(),
+        current: input.map(Shape::Map),
+        // `None` while the input shape is unknown: then no rank rule applies.
+        flat: input.map(|_| false),
+        calls: Vec::new(),
+        subst: HashMap::new(),
+        depth: 0,
+        expanded: 0,
+    };
+    let mut root = ScopeState::root();
+    let body = checker.seq(&net.body.nodes, &mut root);
+    let Checker {
+        walk,
+        mut layers,
+        rows,
+        current,
+        ..
+    } = checker;
+    check_conv_batchnorm_folding(&body, &mut layers);
     let totals = check_totals(net, &layers, walk.cx);
-    let (Some(input), Some((params, macs))) = (input, totals) else {
+    let (Some(input), Some((params, macs)), Some(output)) = (input, totals, current) else {
         return Err(stub());
     };
     if walk.cx.error_count() > errors_before {
@@ -145,9 +100,190 @@ pub fn check(krate: &TokenStream, net: &ast::Network, cx: &mut Ctxt) -> Result<N
         name: net.name.clone(),
         input,
         layers,
+        body,
+        rows,
         params,
         macs,
+        output,
     })
+}
+
+/// The walk through one network: the shape so far, and everything built.
+pub(crate) struct Checker<'a, 'c> {
+    pub(crate) walk: Walk<'c>,
+    pub(crate) krate: &'a TokenStream,
+    pub(crate) blocks: &'a Blocks<'a>,
+    /// The network's name, for notes.
+    pub(crate) net: &'a Ident,
+    pub(crate) layers: Vec<Layer>,
+    pub(crate) rows: Vec<Row>,
+    /// The shape arriving at the next node; `None` after a mistake.
+    pub(crate) current: Option<Shape>,
+    /// Whether `flatten` came before (`None`: unknown).
+    pub(crate) flat: Option<bool>,
+    /// The block calls being checked, outermost first (to refuse recursion).
+    pub(crate) calls: Vec<String>,
+    /// The current block's parameters and their values.
+    pub(crate) subst: HashMap<String, ast::Value>,
+    /// Nesting depth of the current row.
+    pub(crate) depth: usize,
+    /// Layers checked so far (bounded by [`crate::blocks::MAX_LAYERS`]).
+    pub(crate) expanded: usize,
+}
+
+/// A module being filled: the network, a block use or a group. Its
+/// PyTorch keys count positions, its burn fields count per kind.
+pub(crate) struct ScopeState {
+    /// The next position.
+    pub(crate) index: usize,
+    /// `conv` → how many `conv` fields so far.
+    pub(crate) counters: HashMap<String, usize>,
+    /// Names taken by fields or keys.
+    pub(crate) taken: std::collections::HashSet<String>,
+    /// The PyTorch key prefix (`layer1.0.`).
+    pub(crate) key_prefix: String,
+    /// The burn path prefix (`layer1.basic1.`).
+    pub(crate) field_prefix: String,
+}
+
+impl ScopeState {
+    pub(crate) fn root() -> ScopeState {
+        ScopeState {
+            index: 0,
+            counters: HashMap::new(),
+            taken: Default::default(),
+            key_prefix: String::new(),
+            field_prefix: String::new(),
+        }
+    }
+
+    /// The key segment (name or position) and field of the next node:
+    /// a name written before it, else `{stem}{n}` for the field. Errors on
+    /// a name given twice in one scope.
+    pub(crate) fn place(
+        &mut self,
+        name: Option<&Ident>,
+        stem: &str,
+        cx: &mut Ctxt,
+    ) -> (String, Ident) {
+        let index = self.index;
+        self.index += 1;
+        if let Some(name) = name {
+            let text = name.to_string();
+            if !self.taken.insert(text.clone()) {
+                cx.error(
+                    name.span(),
+                    format!("`{text}` names two modules of one block\n= help: rename one of them"),
+                );
+            }
+            return (text, name.clone());
+        }
+        loop {
+            let n = self.counters.entry(stem.to_string()).or_insert(0);
+            *n += 1;
+            let field = format!("{stem}{n}");
+            if self.taken.insert(field.clone()) {
+                return (index.to_string(), format_ident!("{}", field));
+            }
+        }
+    }
+}
+
+impl Checker<'_, '_> {
+    /// Checks one layer call (arguments already substituted); its index in
+    /// `layers`, or `None` if it failed (the shape after it is then unknown,
+    /// unless the layer's output does not depend on its input).
+    pub(crate) fn layer(
+        &mut self,
+        ast_layer: &ast::Layer,
+        name: Option<&Ident>,
+        scope: &mut ScopeState,
+    ) -> Option<usize> {
+        let krate = self.krate;
+        let walk = &mut self.walk;
+        let built = layers::bind(ast_layer, &self.blocks.names(), walk.cx)
+            .and_then(|b| build(b, walk.cx));
+        let Some((bound, kind)) = built else {
+            if ast_layer.name == "flatten" {
+                self.flat = Some(true);
+            }
+            self.current = None;
+            return None;
+        };
+        let before = walk.cx.error_count();
+        kind.check_arguments(&bound, walk);
+        let args_ok = walk.cx.error_count() == before;
+        let rank_ok = check_rank(&bound, kind.takes(), self.current, self.flat, walk.cx);
+        let known = match (args_ok && rank_ok, self.current) {
+            (true, Some(shape)) => kind.infer(walk, &bound, shape),
+            // After a mistake the layer's output is still known when it does
+            // not depend on the input; continuing from it avoids a cascade.
+            _ => kind.output_without_input().map(|shape| Inferred {
+                shape,
+                params: 0,
+                macs: 0,
+                receptive: None,
+            }),
+        };
+        if kind.yields_features() {
+            self.flat = Some(true);
+        }
+        let input = self.current.or(known.map(|k| k.shape));
+        self.current = known.map(|k| k.shape);
+        let (Some(inferred), Some(input)) = (known, input) else {
+            return None;
+        };
+        let emit = kind.emit(&Io {
+            bound: &bound,
+            krate,
+            input,
+            output: inferred.shape,
+        });
+        let (segment, field_name) = scope.place(name, bound.spec.name, walk.cx);
+        let field = emit.field.map(|field| (field_name.clone(), field));
+        let Some(step) = step(emit.plan, field.as_ref().map(|(name, _)| name)) else {
+            walk.cx.error(
+                bound.name_span,
+                format!(
+                    "internal error: `{}` runs a module it has no field for; please report it",
+                    bound.spec.name
+                ),
+            );
+            return None;
+        };
+        if kind.in_notes() {
+            walk.trace.push((bound.render(), inferred.shape));
+        }
+        let index = self.layers.len();
+        self.rows.push(Row {
+            kind: RowKind::Layer(index),
+            dsl: bound.render(),
+            depth: self.depth,
+            path: format!("{}{segment}", scope.key_prefix),
+            field: field
+                .as_ref()
+                .map(|(f, _)| format!("{}{f}", scope.field_prefix)),
+            output: inferred.shape,
+            params: inferred.params,
+            macs: inferred.macs,
+            receptive: inferred.receptive,
+        });
+        self.layers.push(Layer {
+            dsl: bound.render(),
+            span: bound.name_span,
+            field,
+            step,
+            input,
+            output: inferred.shape,
+            params: inferred.params,
+            macs: inferred.macs,
+            receptive: inferred.receptive,
+            kind,
+            bound,
+            segment,
+        });
+        Some(index)
+    }
 }
 
 /// The kind's typed layer. A kind that reads an argument its schema lacks is
@@ -285,30 +421,55 @@ fn step(plan: Plan, field: Option<&Ident>) -> Option<Step> {
     })
 }
 
-/// Rule: a `conv` directly followed by a `batchnorm` is one step, which at
-/// inference folds the normalization into the convolution's weights (the
-/// runtime's `fold.rs`), from the batch `shape::fold_from_batch` computes.
-fn check_conv_batchnorm_folding(layers: &mut [Layer]) {
-    for i in 1..layers.len() {
-        let (before, after) = layers.split_at_mut(i);
-        let (conv, bn) = (&mut before[i - 1], &mut after[0]);
-        let (Some(c), Some(_), Shape::Map([_, oh, ow])) = (
-            conv.kind_as::<Conv>(),
-            bn.kind_as::<BatchNorm>(),
-            conv.output,
-        ) else {
-            continue;
-        };
-        let (Step::Forward(conv_field), Step::Forward(bn_field)) = (&conv.step, &bn.step) else {
-            continue;
-        };
-        conv.step = Step::ConvBatchnorm {
-            conv: conv_field.clone(),
-            batchnorm: bn_field.clone(),
-            from_batch: shape::fold_from_batch(c.in_channels, c.groups, c.kernel, [oh, ow]),
-        };
-        bn.step = Step::FoldedIntoConv;
+/// Rule: a `conv` directly followed by a `batchnorm` in one layer list is one
+/// step, which at inference folds the normalization into the convolution's
+/// weights (the runtime's `fold.rs`), from the batch `shape::fold_from_batch`
+/// computes.
+fn check_conv_batchnorm_folding(body: &[Node], layers: &mut [Layer]) {
+    for pair in body.windows(2) {
+        match pair {
+            [Node::Layer(c), Node::Layer(b)] => fold_pair(layers, *c, *b),
+            _ => {}
+        }
     }
+    for node in body {
+        match node {
+            Node::Layer(_) => {}
+            Node::Residual { body, shortcut } => {
+                check_conv_batchnorm_folding(body, layers);
+                if let Some(shortcut) = shortcut {
+                    check_conv_batchnorm_folding(shortcut, layers);
+                }
+            }
+            Node::Concat { branches } => {
+                for branch in branches {
+                    check_conv_batchnorm_folding(branch, layers);
+                }
+            }
+            Node::Scope(scope) => check_conv_batchnorm_folding(&scope.body, layers),
+        }
+    }
+}
+
+fn fold_pair(layers: &mut [Layer], c: usize, b: usize) {
+    let (before, after) = layers.split_at_mut(b);
+    let (conv, bn) = (&mut before[c], &mut after[0]);
+    let (Some(c), Some(_), Shape::Map([_, oh, ow])) = (
+        conv.kind_as::<Conv>(),
+        bn.kind_as::<BatchNorm>(),
+        conv.output,
+    ) else {
+        return;
+    };
+    let (Step::Forward(conv_field), Step::Forward(bn_field)) = (&conv.step, &bn.step) else {
+        return;
+    };
+    conv.step = Step::ConvBatchnorm {
+        conv: conv_field.clone(),
+        batchnorm: bn_field.clone(),
+        from_batch: shape::fold_from_batch(c.in_channels, c.groups, c.kernel, [oh, ow]),
+    };
+    bn.step = Step::FoldedIntoConv;
 }
 
 /// Sums the per-layer counts. Rule: totals fit in 64 bits.
@@ -338,7 +499,10 @@ pub struct Walk<'a> {
     /// `(DSL text, output)` of every layer that can change the shape, from
     /// "the input" on: the source of "flatten yields …" and "28 → 12 → 6".
     pub trace: Vec<(String, Shape)>,
-    receptive: Option<[Receptive; 2]>,
+    pub(crate) receptive: Option<[Receptive; 2]>,
+    /// `(trace index, "128 = 64 + 64")`: how a `concat` in the trace summed
+    /// its channels, for the note of the layer after it.
+    pub merges: Vec<(usize, String)>,
 }
 
 impl Walk<'_> {
@@ -348,6 +512,7 @@ impl Walk<'_> {
             cx,
             trace,
             receptive: None,
+            merges: Vec::new(),
         }
     }
 

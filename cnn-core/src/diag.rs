@@ -12,6 +12,11 @@ use quote::{ToTokens, format_ident, quote_spanned};
 #[derive(Default)]
 pub struct Ctxt {
     errors: Vec<syn::Error>,
+    /// `(span, message)` of every error, so that a block used several times
+    /// reports a mistake in its body once.
+    seen: std::collections::HashSet<(String, String)>,
+    /// Where the walk is ("in repetition 2 of `repeat(3)`"), appended to errors.
+    context: Vec<String>,
     warnings: Vec<Warning>,
     lint_attrs: Vec<syn::Attribute>,
 }
@@ -31,12 +36,46 @@ pub struct Warning {
 impl Ctxt {
     /// Records an error at `span`.
     pub fn error(&mut self, span: Span, message: impl std::fmt::Display) {
-        self.errors.push(syn::Error::new(span, message));
+        if let Some(message) = self.fresh(format!("{span:?}"), message.to_string()) {
+            self.errors.push(syn::Error::new(span, message));
+        }
     }
 
     /// Records an error covering all of `tokens` (a whole layer call).
     pub fn error_spanned(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) {
-        self.errors.push(syn::Error::new_spanned(tokens, message));
+        let tokens = tokens.into_token_stream();
+        let at = tokens
+            .clone()
+            .into_iter()
+            .next()
+            .map_or_else(String::new, |t| format!("{:?}", t.span()));
+        if let Some(message) = self.fresh(at, message.to_string()) {
+            self.errors.push(syn::Error::new_spanned(tokens, message));
+        }
+    }
+
+    /// The message with the context notes, or `None` if this mistake was
+    /// already reported (the same message at the same place).
+    fn fresh(&mut self, at: String, message: String) -> Option<String> {
+        if !self.seen.insert((at, message.clone())) {
+            return None;
+        }
+        let mut message = message;
+        for note in self.context.iter().rev() {
+            message.push_str("\n= note: ");
+            message.push_str(note);
+        }
+        Some(message)
+    }
+
+    /// Appends `note` to every error recorded until [`Ctxt::pop_context`].
+    pub fn push_context(&mut self, note: String) {
+        self.context.push(note);
+    }
+
+    /// Ends the last [`Ctxt::push_context`].
+    pub fn pop_context(&mut self) {
+        self.context.pop();
     }
 
     /// Records a warning.

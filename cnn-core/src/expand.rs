@@ -13,7 +13,9 @@
 //! qualified through the forwarded `$crate`, so shadowed `Result`, `Option` or
 //! `burn` at the call site change nothing.
 
-use crate::model::{Layer, Network, Resample, Shape, Step, Stub, Tiled};
+use crate::model::{Network, Node, Resample, Row, RowKind, Scope, Shape, Step, Stub, Tiled};
+use proc_macro2::Ident;
+use std::collections::{HashMap, HashSet};
 use crate::shape;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -27,13 +29,10 @@ pub fn network(net: &Network) -> TokenStream {
     // Lint attributes govern the macro's warnings (see `diag.rs`), not the struct.
     let attrs = net.attrs.iter().filter(|a| a.path().is_ident("doc"));
     let table = doc_table(net).join("\n");
-    let fields = net.layers.iter().filter_map(field);
-    let inits = net.layers.iter().filter_map(|l| {
-        let (name, field) = l.field.as_ref()?;
-        let init = &field.init;
-        Some(quote!(#name: #init,))
-    });
-    let steps = net.layers.iter().map(|l| step(krate, &l.step));
+    let mut structs = Structs::default();
+    let (fields, inits) = structs.members(net, &net.body);
+    let steps = steps(net, &net.body);
+    let sub_structs = structs.tokens;
     let rank = Literal::usize_unsuffixed(net.output().batched_rank());
     let out_dims = net.output().dims();
     let out_len = Literal::usize_unsuffixed(out_dims.len());
@@ -41,9 +40,9 @@ pub fn network(net: &Network) -> TokenStream {
     let [c, h, w] = net.input.map(usize_lit);
     let params = usize_lit(net.params);
     let macs = Literal::u64_unsuffixed(net.macs);
-    let infos = net.layers.iter().map(|l| layer_info(krate, l));
+    let infos = net.rows.iter().map(|r| row_info(krate, net, r));
     let name_str = name.to_string();
-    let pytorch = crate::pytorch::sequential(net);
+    let pytorch = crate::pytorch::source(net);
     quote! {
         #[doc(hidden)]
         #[allow(non_snake_case)]
@@ -51,6 +50,8 @@ pub fn network(net: &Network) -> TokenStream {
             use #krate::__private::burn;
             #[allow(unused_imports)]
             use ::core::option::Option::{None, Some};
+
+            #(#sub_structs)*
 
             #(#attrs)*
             #[doc = #table]
@@ -69,10 +70,13 @@ pub fn network(net: &Network) -> TokenStream {
                 pub const PARAMS: usize = #params;
                 /// Multiply-accumulates per sample (conv, conv_transpose and linear weights).
                 pub const MACS: u64 = #macs;
-                /// One entry per layer of the list, in order.
+                /// One entry per layer, and per block around layers, in order
+                /// (a block's entry comes before its layers).
                 pub const LAYERS: &'static [#krate::LayerInfo] = &[#(#infos),*];
-                /// The equivalent PyTorch `nn.Sequential`, whose state_dict keys
-                /// [`Self::load_pytorch`] reads.
+                /// The equivalent PyTorch module, whose state_dict keys
+                /// [`Self::load_pytorch`] reads: an `nn.Sequential(…)` expression
+                /// for a plain chain, else a Python module whose class of this
+                /// network's name builds it.
                 pub const PYTORCH: &'static str = #pytorch;
 
                 /// Builds the network with freshly initialised weights on `device`.
@@ -102,7 +106,7 @@ pub fn network(net: &Network) -> TokenStream {
                     x: burn::tensor::Tensor<4>,
                 ) -> ::core::result::Result<burn::tensor::Tensor<#rank>, #krate::InputError> {
                     #krate::InputError::check(#name_str, &Self::INPUT_SHAPE, &x.dims())?;
-                    #(#steps)*
+                    #steps
                     ::core::result::Result::Ok(x)
                 }
 
@@ -263,29 +267,194 @@ fn doc_table(net: &Network) -> Vec<String> {
         " | layer | output | params | MACs |".to_string(),
         " |---|---|---:|---:|".to_string(),
     ];
-    for l in &net.layers {
+    for r in &net.rows {
         lines.push(format!(
-            " | `{}` | `{}` | {} | {} |",
-            l.dsl, l.output, l.params, l.macs
+            " | {}`{}` | `{}` | {} | {} |",
+            "&nbsp;&nbsp;".repeat(r.depth),
+            r.dsl,
+            r.output,
+            r.params,
+            r.macs
         ));
     }
     lines.push(format!(" | **total** | | {} | {} |", net.params, net.macs));
     lines
 }
 
-fn field(l: &Layer) -> Option<TokenStream> {
-    let (name, field) = l.field.as_ref()?;
-    let ty = &field.ty;
-    let doc = format!(
-        " `{}`: {} → {}",
-        l.dsl,
-        batched(&l.input),
-        batched(&l.output)
-    );
-    Some(quote! {
-        #[doc = #doc]
-        pub #name: #ty,
-    })
+/// The sub-modules of blocks and groups, each a struct of its own; two uses
+/// that generate the same code share one struct.
+#[derive(Default)]
+struct Structs {
+    tokens: Vec<TokenStream>,
+    /// Generated code (with a placeholder name) → the struct's name.
+    seen: HashMap<String, Ident>,
+    names: HashSet<String>,
+}
+
+impl Structs {
+    /// The fields and initialisers of the module that runs `nodes`: the
+    /// layers' fields, and one per block or group (whose struct is generated).
+    fn members(&mut self, net: &Network, nodes: &[Node]) -> (Vec<TokenStream>, Vec<TokenStream>) {
+        let mut fields = Vec::new();
+        let mut inits = Vec::new();
+        for node in nodes {
+            match node {
+                Node::Layer(i) => {
+                    let l = &net.layers[*i];
+                    if let Some((name, field)) = &l.field {
+                        let ty = &field.ty;
+                        let init = &field.init;
+                        let doc = format!(
+                            " `{}`: {} → {}",
+                            l.dsl,
+                            batched(&l.input),
+                            batched(&l.output)
+                        );
+                        fields.push(quote! {
+                            #[doc = #doc]
+                            pub #name: #ty,
+                        });
+                        inits.push(quote!(#name: #init,));
+                    }
+                }
+                Node::Residual { body, shortcut } => {
+                    for part in std::iter::once(body).chain(shortcut) {
+                        let (f, i) = self.members(net, part);
+                        fields.extend(f);
+                        inits.extend(i);
+                    }
+                }
+                Node::Concat { branches } => {
+                    for branch in branches {
+                        let (f, i) = self.members(net, branch);
+                        fields.extend(f);
+                        inits.extend(i);
+                    }
+                }
+                Node::Scope(scope) => {
+                    let ty = self.scope(net, scope);
+                    let name = &scope.field;
+                    let doc = format!(
+                        " `{}`: {} → {}",
+                        scope.dsl,
+                        batched(&scope.input),
+                        batched(&scope.output)
+                    );
+                    fields.push(quote! {
+                        #[doc = #doc]
+                        pub #name: #ty,
+                    });
+                    inits.push(quote!(#name: #ty::init(device),));
+                }
+            }
+        }
+        (fields, inits)
+    }
+
+    /// The struct of one block use or group; its name.
+    fn scope(&mut self, net: &Network, scope: &Scope) -> Ident {
+        let (fields, inits) = self.members(net, &scope.body);
+        let steps = steps(net, &scope.body);
+        let rank_in = Literal::usize_unsuffixed(scope.input.batched_rank());
+        let rank_out = Literal::usize_unsuffixed(scope.output.batched_rank());
+        let body = |name: &Ident| {
+            quote! {
+                #[derive(burn::module::Module, ::core::fmt::Debug)]
+                pub struct #name {
+                    #(#fields)*
+                }
+
+                impl #name {
+                    /// Builds the block with freshly initialised weights on `device`.
+                    pub fn init(device: &burn::tensor::Device) -> Self {
+                        Self {
+                            #(#inits)*
+                        }
+                    }
+
+                    /// Runs the block.
+                    pub fn forward(&self, x: burn::tensor::Tensor<#rank_in>) -> burn::tensor::Tensor<#rank_out> {
+                        #steps
+                        x
+                    }
+                }
+            }
+        };
+        let key = body(&format_ident!("__Block")).to_string();
+        if let Some(name) = self.seen.get(&key) {
+            return name.clone();
+        }
+        let stem = crate::model::camel_case(scope.block.as_deref().unwrap_or("group"));
+        let mut name = stem.clone();
+        let mut n = 1;
+        while !self.names.insert(name.clone()) || name == net.name.to_string() {
+            n += 1;
+            name = format!("{stem}{n}");
+        }
+        let ident = format_ident!("{}", name);
+        let doc = format!(
+            " `{}`: {} → {} (generated by `cnn!`).",
+            scope.dsl,
+            batched(&scope.input),
+            batched(&scope.output)
+        );
+        let tokens = body(&ident);
+        self.tokens.push(quote!(#[doc = #doc] #tokens));
+        self.seen.insert(key, ident.clone());
+        ident
+    }
+}
+
+/// The statements that run `nodes` on `x`, leaving the result in `x`.
+fn steps(net: &Network, nodes: &[Node]) -> TokenStream {
+    let krate = &net.krate;
+    nodes
+        .iter()
+        .map(|node| match node {
+            Node::Layer(i) => step(krate, &net.layers[*i].step),
+            Node::Residual { body, shortcut } => {
+                let body = steps(net, body);
+                let skip = match shortcut {
+                    None => quote!(x.clone()),
+                    Some(shortcut) => {
+                        let shortcut = steps(net, shortcut);
+                        quote!({
+                            let x = x.clone();
+                            #shortcut
+                            x
+                        })
+                    }
+                };
+                quote! {
+                    let x = {
+                        let skip = #skip;
+                        #body
+                        x + skip
+                    };
+                }
+            }
+            Node::Concat { branches } => {
+                let branches = branches.iter().map(|b| {
+                    if b.is_empty() {
+                        return quote!(x.clone());
+                    }
+                    let b = steps(net, b);
+                    quote!({
+                        let x = x.clone();
+                        #b
+                        x
+                    })
+                });
+                quote! {
+                    let x = burn::tensor::Tensor::cat(::std::vec![#(#branches),*], 1);
+                }
+            }
+            Node::Scope(scope) => {
+                let field = &scope.field;
+                quote!(let x = self.#field.forward(x);)
+            }
+        })
+        .collect()
 }
 
 /// One layer's statement in `try_forward`.
@@ -363,22 +532,35 @@ fn resample(krate: &TokenStream, r: &Resample) -> TokenStream {
     quote!(let x = #krate::__private::resample(x, #size, #scale, #bilinear, #align);)
 }
 
-fn layer_info(krate: &TokenStream, l: &Layer) -> TokenStream {
-    let dsl = &l.dsl;
-    let kind = format_ident!("{}", l.bound.spec.variant());
-    let field = match &l.field {
-        Some((name, _)) => {
-            let s = name.to_string();
-            quote!(Some(#s))
+fn row_info(krate: &TokenStream, net: &Network, r: &Row) -> TokenStream {
+    let dsl = &r.dsl;
+    let (kind, keys) = match r.kind {
+        RowKind::Layer(i) => {
+            let l = &net.layers[i];
+            let keys: Vec<TokenStream> = l
+                .kind
+                .keys()
+                .iter()
+                .map(|(py, burn)| quote!((#py, #burn)))
+                .collect();
+            (format_ident!("{}", l.bound.spec.variant()), keys)
         }
+        RowKind::Block => (format_ident!("Block"), Vec::new()),
+        RowKind::Residual => (format_ident!("Residual"), Vec::new()),
+        RowKind::Concat => (format_ident!("Concat"), Vec::new()),
+        RowKind::Branch => (format_ident!("Branch"), Vec::new()),
+    };
+    let field = match &r.field {
+        Some(path) => quote!(Some(#path)),
         None => quote!(None),
     };
-    let keys = l.kind.keys().iter().map(|(py, burn)| quote!((#py, #burn)));
-    let dims = l.output.dims();
+    let path = &r.path;
+    let depth = Literal::usize_unsuffixed(r.depth);
+    let dims = r.output.dims();
     let dims = dims.iter().map(|d| usize_lit(*d));
-    let params = usize_lit(l.params);
-    let macs = Literal::u64_unsuffixed(l.macs);
-    let (rf, jump) = match l.receptive {
+    let params = usize_lit(r.params);
+    let macs = Literal::u64_unsuffixed(r.macs);
+    let (rf, jump) = match r.receptive {
         Some([h, w]) => {
             let [rh, rw] = [h.size.ceil(), w.size.ceil()].map(usize_lit);
             let [jh, jw] = [h.jump.to_f64(), w.jump.to_f64()].map(Literal::f64_unsuffixed);
@@ -390,6 +572,8 @@ fn layer_info(krate: &TokenStream, l: &Layer) -> TokenStream {
         #krate::LayerInfo {
             kind: #krate::LayerKind::#kind,
             dsl: #dsl,
+            depth: #depth,
+            path: #path,
             field: #field,
             keys: &[#(#keys),*],
             output_shape: &[#(#dims),*],

@@ -8,6 +8,7 @@
 //! | [`layers`] | one unit per layer kind, and the registry that lists them |
 //! | [`shape`] | pure arithmetic: output sizes, parameters, MACs, receptive fields |
 //! | [`check`] | AST → validated model: network-level rules, every emission decision |
+//! | [`blocks`] | blocks, `residual`, `concat`, `repeat`: their rules and the walk through them |
 //! | [`rules`] | the rules several layer kinds share (channels, collapse, warnings) |
 //! | [`model`] | the validated network |
 //! | [`pytorch`] | model → the equivalent `nn.Sequential` source |
@@ -15,6 +16,7 @@
 //! | [`diag`] | error accumulation, did-you-mean, warnings |
 
 pub mod ast;
+pub mod blocks;
 pub mod check;
 pub mod diag;
 pub mod expand;
@@ -31,10 +33,11 @@ use proc_macro2::TokenStream;
 pub fn analyze(input: TokenStream) -> syn::Result<(Vec<model::Network>, diag::Ctxt)> {
     let input: ast::Input = syn::parse2(input)?;
     let mut cx = diag::Ctxt::default();
+    let blocks = blocks::Blocks::new(&input.blocks, &mut cx);
     let networks = input
         .networks
         .iter()
-        .filter_map(|net| check::check(&input.krate, net, &mut cx).ok())
+        .filter_map(|net| check::check(&input.krate, &blocks, net, &mut cx).ok())
         .collect();
     Ok((networks, cx))
 }
@@ -48,9 +51,10 @@ pub fn expand(input: TokenStream) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     let mut cx = diag::Ctxt::default();
+    let blocks = blocks::Blocks::new(&input.blocks, &mut cx);
     let mut out = TokenStream::new();
     for net in &input.networks {
-        match check::check(&input.krate, net, &mut cx) {
+        match check::check(&input.krate, &blocks, net, &mut cx) {
             Ok(network) => out.extend(expand::network(&network)),
             Err(stub) => out.extend(expand::stub(&stub)),
         }
@@ -79,26 +83,54 @@ pub fn layer_kinds() -> TokenStream {
         quote::quote!(LayerKind::#variant => #module,)
     });
     quote::quote! {
-        /// What a layer is: one variant per layer name of the DSL.
+        /// What a row of `LAYERS` is: one variant per layer name of the DSL,
+        /// and four for the structure around layers.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum LayerKind {
             #(#variants)*
+            /// A block use (`basic(64)`) or a group (`layer1: { … }`): its row
+            /// carries its layers' subtotals.
+            Block,
+            /// `residual { … }`: `body(x) + x`, or `+ shortcut(x)`.
+            Residual,
+            /// `concat { … } { … }`: the branches along channels.
+            Concat,
+            /// A residual's `shortcut` or one of a concat's branches.
+            Branch,
         }
 
         impl LayerKind {
-            /// The DSL name, `conv_transpose`.
+            /// The DSL name, `conv_transpose` (`block`, `residual`, `concat`, `branch`).
             pub const fn name(self) -> &'static str {
                 match self {
                     #(#names)*
+                    LayerKind::Block => "block",
+                    LayerKind::Residual => "residual",
+                    LayerKind::Concat => "concat",
+                    LayerKind::Branch => "branch",
                 }
             }
 
-            /// The PyTorch module it mirrors, `nn.ConvTranspose2d`.
+            /// The PyTorch module it mirrors, `nn.ConvTranspose2d` (`nn.Module`
+            /// for a block, the twin's `Residual` or `Concat`; `""` for a branch).
             pub const fn pytorch(self) -> &'static str {
                 match self {
                     #(#modules)*
+                    LayerKind::Block => "nn.Module",
+                    LayerKind::Residual => "Residual",
+                    LayerKind::Concat => "Concat",
+                    LayerKind::Branch => "",
                 }
+            }
+
+            /// Whether it is a layer (not a structure around layers): the rows
+            /// whose counts add up to the totals.
+            pub const fn is_layer(self) -> bool {
+                !matches!(
+                    self,
+                    LayerKind::Block | LayerKind::Residual | LayerKind::Concat | LayerKind::Branch
+                )
             }
         }
     }

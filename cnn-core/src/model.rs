@@ -139,6 +139,90 @@ pub struct Layer {
     pub receptive: Option<[Receptive; 2]>,
     /// The span of the layer's name, for generated code.
     pub span: Span,
+    /// Its key in its scope of the PyTorch twin: its name (`conv1`) or its
+    /// position (`3`).
+    pub segment: String,
+}
+
+/// The network's structure. Layers are indices into [`Network::layers`].
+#[derive(Debug, Clone)]
+pub enum Node {
+    /// One layer.
+    Layer(usize),
+    /// `body(x) + x`, or `body(x) + shortcut(x)`.
+    Residual {
+        /// The body.
+        body: Vec<Node>,
+        /// The shortcut (`None`: the identity).
+        shortcut: Option<Vec<Node>>,
+    },
+    /// The branches' outputs concatenated along channels (an empty branch is
+    /// the identity).
+    Concat {
+        /// The branches.
+        branches: Vec<Vec<Node>>,
+    },
+    /// A block use or a group: a sub-module of its own.
+    Scope(Scope),
+}
+
+/// A block use or a group: a generated sub-module.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// The field that holds it in its parent (`layer1`, `basic2`).
+    pub field: Ident,
+    /// Its key in the parent's scope of the PyTorch twin (`layer1`, `4`).
+    pub segment: String,
+    /// The block's name (`basic`), or `None` for a group.
+    pub block: Option<String>,
+    /// The call as written, arguments substituted (`basic(64)`), or `{…}`.
+    pub dsl: String,
+    /// What it runs.
+    pub body: Vec<Node>,
+    /// Per-sample input shape.
+    pub input: Shape,
+    /// Per-sample output shape.
+    pub output: Shape,
+}
+
+/// What a row of the layer table is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    /// A layer: index into [`Network::layers`].
+    Layer(usize),
+    /// A block use or a group.
+    Block,
+    /// A `residual`.
+    Residual,
+    /// A `concat`.
+    Concat,
+    /// A residual's shortcut or a concat's branch.
+    Branch,
+}
+
+/// One row of the layer table (`LAYERS`), in pre-order: a block's row comes
+/// before its layers and carries their subtotals.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// What it is.
+    pub kind: RowKind,
+    /// The DSL text (`conv(1, 6, 5)`, `basic(64)`, `residual`, `branch 2`).
+    pub dsl: String,
+    /// Nesting depth (0 for the network's own list).
+    pub depth: usize,
+    /// The key prefix in the PyTorch twin's state_dict (`layer1.0.conv1`);
+    /// empty for rows that add no key (`residual`, `concat`, branches).
+    pub path: String,
+    /// The burn module path (`layer1.basic1.conv1`), for rows with a module.
+    pub field: Option<String>,
+    /// Per-sample output shape (`None` for an empty branch's row: the input).
+    pub output: Shape,
+    /// Parameters (subtotal for a block).
+    pub params: u64,
+    /// MACs per sample (subtotal for a block).
+    pub macs: u64,
+    /// Receptive field after it.
+    pub receptive: Option<[Receptive; 2]>,
 }
 
 impl Layer {
@@ -167,20 +251,31 @@ pub struct Network {
     pub name: Ident,
     /// `[C, H, W]`.
     pub input: [u64; 3],
-    /// The layers in order.
+    /// Every layer, in order (inside blocks too).
     pub layers: Vec<Layer>,
+    /// The structure, over `layers`.
+    pub body: Vec<Node>,
+    /// The layer table, in pre-order.
+    pub rows: Vec<Row>,
     /// Total parameters.
     pub params: u64,
     /// Total multiply-accumulates per sample.
     pub macs: u64,
+    /// Per-sample output shape.
+    pub output: Shape,
 }
 
 impl Network {
     /// The per-sample output shape.
     pub fn output(&self) -> Shape {
-        self.layers
-            .last()
-            .map_or(Shape::Map(self.input), |l| l.output)
+        self.output
+    }
+
+    /// Whether the network is a plain chain of unnamed layers, whose twin is an
+    /// `nn.Sequential`.
+    pub fn is_chain(&self) -> bool {
+        self.body.iter().all(|n| matches!(n, Node::Layer(_)))
+            && self.layers.iter().enumerate().all(|(i, l)| l.segment == i.to_string())
     }
 }
 
@@ -195,4 +290,18 @@ pub struct Stub {
     pub name: Ident,
     /// Whether the layer list contains `flatten` (the rank of `forward`'s output).
     pub flat: bool,
+}
+
+/// `basic_down` → `BasicDown`: a block's struct and class name, a layer
+/// kind's `LayerKind` variant.
+pub fn camel_case(name: &str) -> String {
+    name.split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut chars = p.chars();
+            chars.next().map_or_else(String::new, |c| {
+                c.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
 }

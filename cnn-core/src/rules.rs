@@ -16,11 +16,17 @@ pub fn check_channels(walk: &mut Walk, b: &Bound, arg: &str, declared: u64, arri
     if declared == arriving {
         return;
     }
+    let last = walk.trace.len().wrapping_sub(1);
+    let merge = walk
+        .merges
+        .iter()
+        .find(|(at, _)| *at == last)
+        .map_or_else(String::new, |(_, sum)| format!(": {sum} channels"));
     let from = walk.trace.last().map_or_else(String::new, |(dsl, shape)| {
         if dsl == "the input" {
             format!("\n= note: the input is {shape}")
         } else {
-            format!("\n= note: `{dsl}` yields {shape}")
+            format!("\n= note: `{dsl}` yields {shape}{merge}")
         }
     });
     walk.error(
@@ -174,11 +180,13 @@ pub struct Slide {
 
 /// Warning: a strided window that never reads the last rows or columns of
 /// its input (seed 001: a 7×7 input, kernel 3, stride 3 drops column 7).
-/// `pooling` adds `ceil_mode` to the advice.
+/// `pooling` adds `ceil_mode` to the advice. A window narrower than its
+/// stride skips pixels everywhere by design (ResNet's 1×1, stride-2
+/// projection subsamples): no warning on that axis.
 pub fn warn_unread(walk: &mut Walk, b: &Bound, s: Slide, pooling: bool) {
     let unread: Vec<u64> = (0..2)
         .map(|a| {
-            if s.stride[a] > 1 {
+            if s.stride[a] > 1 && s.eff[a] >= s.stride[a] {
                 shape::unread_trailing(s.input[a], s.eff[a], s.stride[a], s.pad_before[a], s.out[a])
             } else {
                 0

@@ -104,6 +104,15 @@ pub fn conv_out(
     Ok((padded - k) / stride + 1)
 }
 
+/// The stride of a 1×1 convolution that takes `input` to `output` along
+/// every axis (a residual's projection shortcut), if one exists.
+pub fn projection_stride(input: [u64; 2], output: [u64; 2]) -> Option<u64> {
+    let stride = input[0].div_ceil(output[0].max(1)).max(1);
+    (0..2)
+        .all(|a| conv_out(input[a], 1, stride, (0, 0), 1) == Ok(output[a]))
+        .then_some(stride)
+}
+
 /// Padding PyTorch applies for `padding = 'same'` along one axis: the total
 /// `dilation * (kernel - 1)`, split with the odd element after.
 pub fn same_padding(kernel: u64, dilation: u64) -> Result<(u64, u64), ShapeError> {

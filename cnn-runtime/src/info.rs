@@ -11,11 +11,20 @@ cnn_macros::layer_kinds!();
 pub struct LayerInfo {
     /// What the layer is.
     pub kind: LayerKind,
-    /// The layer as written in the DSL, normalised: `conv(1, 6, 5, stride = 2)`.
+    /// The layer as written in the DSL, normalised: `conv(1, 6, 5, stride = 2)`;
+    /// for a block, its call (`basic(64)`), `residual`, `concat`, `shortcut`
+    /// or `branch 2`.
     pub dsl: &'static str,
-    /// The struct field holding the burn module (`conv1`); `None` for layers
-    /// emitted as plain tensor operations: activations, `flatten`, pools
-    /// whose windows tile the input, and PyTorch-formula upsampling.
+    /// Nesting depth: 0 for the network's own list, 1 inside a block, …
+    pub depth: usize,
+    /// The key prefix of its tensors in the PyTorch twin's state_dict
+    /// (`3`, `layer1.0.conv1`); empty for `residual`, `concat` and branches,
+    /// which add no level.
+    pub path: &'static str,
+    /// The path of the burn module holding it (`conv1`, `layer1.basic1.conv1`);
+    /// `None` for layers emitted as plain tensor operations: activations,
+    /// `flatten`, pools whose windows tile the input, and PyTorch-formula
+    /// upsampling, and for `residual`, `concat` and branches.
     pub field: Option<&'static str>,
     /// state_dict keys named differently by PyTorch and burn, as `(PyTorch
     /// suffix, burn suffix)`: batchnorm's `("weight", "gamma")`, PReLU's
@@ -24,7 +33,8 @@ pub struct LayerInfo {
     /// Per-sample output shape: `[C, H, W]`, or `[F]` after `flatten`.
     pub output_shape: &'static [usize],
     /// Trainable parameters, counted as PyTorch counts them
-    /// (batchnorm: `2·C`; its running statistics are buffers).
+    /// (batchnorm: `2·C`; its running statistics are buffers); a block's
+    /// row carries its layers' sum.
     pub params: usize,
     /// Multiply-accumulates per sample (conv, conv_transpose and linear weights;
     /// bias adds excluded).
@@ -69,12 +79,17 @@ impl Summary {
 
     /// Total trainable parameters.
     pub fn params(&self) -> usize {
-        self.layers.iter().map(|l| l.params).sum()
+        self.leaves().map(|l| l.params).sum()
     }
 
     /// Total multiply-accumulates per sample.
     pub fn macs(&self) -> u64 {
-        self.layers.iter().map(|l| l.macs).sum()
+        self.leaves().map(|l| l.macs).sum()
+    }
+
+    /// The layers, without the rows of the structure around them.
+    pub fn leaves(&self) -> impl Iterator<Item = &'static LayerInfo> {
+        self.layers.iter().filter(|l| l.kind.is_layer())
     }
 }
 
@@ -104,7 +119,10 @@ fn jump_text(j: f64) -> String {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: Vec<[String; 6]> = self
+        // A network with blocks indents each block's rows and shows their
+        // state_dict keys in a last column.
+        let tree = self.layers.iter().any(|l| l.depth > 0);
+        let rows: Vec<Vec<String>> = self
             .layers
             .iter()
             .map(|l| {
@@ -123,17 +141,21 @@ impl fmt::Display for Summary {
                     ),
                     _ => ("-".to_string(), "-".to_string()),
                 };
-                [
-                    l.dsl.to_string(),
+                let mut row = vec![
+                    format!("{}{}", "  ".repeat(l.depth), l.dsl),
                     dims(l.output_shape),
                     grouped(l.params as u64),
                     grouped(l.macs),
                     rf,
                     jump,
-                ]
+                ];
+                if tree {
+                    row.push(l.path.to_string());
+                }
+                row
             })
             .collect();
-        let header = [
+        let mut header: Vec<String> = [
             "Layer",
             "Output shape",
             "Params",
@@ -141,8 +163,12 @@ impl fmt::Display for Summary {
             "Receptive field",
             "Jump",
         ]
-        .map(String::from);
-        let mut width = header.clone().map(|h| h.chars().count());
+        .map(String::from)
+        .to_vec();
+        if tree {
+            header.push("Key".to_string());
+        }
+        let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
         for row in &rows {
             for (w, cell) in width.iter_mut().zip(row) {
                 *w = (*w).max(cell.chars().count());
@@ -150,14 +176,15 @@ impl fmt::Display for Summary {
         }
         let rule = "─".repeat(width.iter().sum::<usize>() + 2 * (width.len() - 1));
         // Text columns align left, numbers right; the last column is not padded.
-        let line = |f: &mut fmt::Formatter<'_>, cells: &[String; 6]| -> fmt::Result {
+        let last = width.len() - 1;
+        let line = |f: &mut fmt::Formatter<'_>, cells: &[String]| -> fmt::Result {
             let mut text = String::new();
-            for (i, (cell, w)) in cells.iter().zip(width).enumerate() {
+            for (i, (cell, w)) in cells.iter().zip(&width).enumerate() {
                 let pad = " ".repeat(w - cell.chars().count());
                 match i {
-                    0 | 1 | 4 => text.push_str(&format!("{cell}{pad}  ")),
+                    i if i == last => text.push_str(cell),
                     2 | 3 => text.push_str(&format!("{pad}{cell}  ")),
-                    _ => text.push_str(cell),
+                    _ => text.push_str(&format!("{cell}{pad}  ")),
                 }
             }
             writeln!(f, "{}", text.trim_end())

@@ -193,15 +193,16 @@ pub enum Format {
     Burnpack,
 }
 
-/// The PyTorch position of each layer with weights, and its field:
-/// `(3, "conv2")` for `nn.Sequential` index 3.
+/// The PyTorch key prefix of each layer with weights, and its burn path:
+/// `("3", "conv2")` for `nn.Sequential` index 3, `("layer1.0.conv1",
+/// "layer1.basic1.conv1")` inside blocks.
 fn positions(
     layers: &'static [LayerInfo],
-) -> impl Iterator<Item = (usize, &'static LayerInfo, &'static str)> {
+) -> impl Iterator<Item = (&'static str, &'static LayerInfo, &'static str)> {
     layers
         .iter()
-        .enumerate()
-        .filter_map(|(i, l)| Some((i, l, l.field?)))
+        .filter(|l| l.kind.is_layer())
+        .filter_map(|l| Some((l.path, l, l.field?)))
 }
 
 /// `conv2.weight` → (`conv(6, 16, 5)`, `3.weight`), for messages: the
@@ -240,11 +241,19 @@ fn remap_patterns(layers: &'static [LayerInfo]) -> Vec<(String, String)> {
     let mut patterns = Vec::new();
     for (i, layer, field) in positions(layers) {
         for (pytorch, burn) in layer.keys {
-            patterns.push((format!(r"^{i}\.{pytorch}$"), format!("{field}.{burn}")));
+            patterns.push((
+                format!(r"^{}\.{pytorch}$", regex_escape(i)),
+                format!("{field}.{burn}"),
+            ));
         }
-        patterns.push((format!(r"^{i}\.(.+)$"), format!("{field}.$1")));
+        patterns.push((format!(r"^{}\.(.+)$", regex_escape(i)), format!("{field}.$1")));
     }
     patterns
+}
+
+/// `layer1.0` → `layer1\.0`: a key prefix as a literal in a pattern.
+fn regex_escape(key: &str) -> String {
+    key.replace('.', r"\.")
 }
 
 /// Loads `path` into `model`, which must be freshly built, and returns it

@@ -44,15 +44,7 @@ impl std::fmt::Debug for Spec {
 impl Spec {
     /// The runtime's `LayerKind` variant: `conv_transpose` → `ConvTranspose`.
     pub fn variant(&self) -> String {
-        self.name
-            .split('_')
-            .map(|part| {
-                let mut chars = part.chars();
-                chars.next().map_or_else(String::new, |c| {
-                    c.to_ascii_uppercase().to_string() + chars.as_str()
-                })
-            })
-            .collect()
+        crate::model::camel_case(self.name)
     }
 }
 

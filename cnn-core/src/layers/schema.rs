@@ -274,17 +274,28 @@ pub fn spec(name: &str) -> Option<&'static Spec> {
     REGISTRY.iter().copied().find(|s| s.name == name)
 }
 
-/// Binds a parsed layer to its schema. Reports every independent mistake in
+/// Binds a parsed layer to its schema (`blocks`: the block names, which
+/// did-you-mean also considers). Reports every independent mistake in
 /// the call (unknown name, unknown or duplicate argument, bad value, missing
 /// argument) and returns `None` if there was any.
-pub fn bind(layer: &ast::Layer, cx: &mut Ctxt) -> Option<Bound> {
+pub fn bind(layer: &ast::Layer, blocks: &[&str], cx: &mut Ctxt) -> Option<Bound> {
     let name = layer.name.to_string();
     let Some(spec) = spec(&name) else {
         let names: Vec<&str> = REGISTRY.iter().map(|s| s.name).collect();
+        let mut candidates = names.clone();
+        candidates.extend_from_slice(blocks);
         let mut msg = format!("unknown layer `{name}`");
-        match did_you_mean(&name, &names) {
+        match did_you_mean(&name, &candidates) {
+            Some(best) if blocks.contains(&best) => {
+                msg.push_str(&format!("\n= help: did you mean the block `{best}`?"))
+            }
             Some(best) => msg.push_str(&format!("\n= help: did you mean `{best}`?")),
-            None => msg.push_str(&format!("\n= note: the layers are {}", names.join(", "))),
+            None => {
+                msg.push_str(&format!("\n= note: the layers are {}", names.join(", ")));
+                if !blocks.is_empty() {
+                    msg.push_str(&format!("\n= note: the blocks are {}", blocks.join(", ")));
+                }
+            }
         }
         cx.error(layer.name.span(), msg);
         return None;

@@ -73,6 +73,17 @@ impl Receptive {
         jump: Ratio::int(1),
     };
 
+    /// The receptive field after a merge (`residual`, `concat`): the widest
+    /// of its branches' (PyTorch-independent: what one output element sees).
+    pub fn widest(self, other: Receptive) -> Receptive {
+        let (a, b) = (u128::from(self.size.num), u128::from(other.size.num));
+        if a * u128::from(other.size.den) >= b * u128::from(self.size.den) {
+            self
+        } else {
+            other
+        }
+    }
+
     /// The standard recurrence for a sliding window of `window` elements
     /// (the effective kernel) with stride `stride`:
     /// `size += (window - 1) * jump`, `jump *= stride`. `None` on overflow.
