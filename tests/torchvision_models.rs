@@ -1,0 +1,219 @@
+//! The networks of the blocks issue, written with `cnn!` and torchvision's
+//! module names: their totals equal torchvision's (at 3×224×224), their keys
+//! equal the state_dicts of torchvision's constructors, and a forward pass runs.
+
+mod common;
+
+#[allow(dead_code)]
+#[path = "../examples/resnet18.rs"]
+mod resnet18;
+
+#[allow(dead_code)]
+#[path = "../examples/mobilenet_v2.rs"]
+mod mobilenet_v2;
+
+#[allow(dead_code)]
+#[path = "../examples/unet.rs"]
+mod unet;
+
+use cnn::cnn;
+use mobilenet_v2::MobileNetV2;
+use resnet18::ResNet18;
+use unet::UNet;
+
+cnn! {
+    /// torchvision's `Bottleneck` (ResNet v1.5: the stride sits on the 3×3).
+    block bottleneck(c, w) {
+        residual {
+            conv1: conv(c, w, 1, bias = false) bn1: batchnorm(w) relu
+            conv2: conv(w, w, 3, padding = 1, bias = false) bn2: batchnorm(w) relu
+            conv3: conv(w, c, 1, bias = false) bn3: batchnorm(c)
+        }
+        relu
+    }
+
+    block bottleneck_down(c_in, w, c_out, s) {
+        residual {
+            conv1: conv(c_in, w, 1, bias = false) bn1: batchnorm(w) relu
+            conv2: conv(w, w, 3, stride = s, padding = 1, bias = false) bn2: batchnorm(w) relu
+            conv3: conv(w, c_out, 1, bias = false) bn3: batchnorm(c_out)
+        } shortcut {
+            downsample: { conv(c_in, c_out, 1, stride = s, bias = false) batchnorm(c_out) }
+        }
+        relu
+    }
+
+    pub struct ResNet50: [3, 224, 224] {
+        conv1: conv(3, 64, 7, stride = 2, padding = 3, bias = false) bn1: batchnorm(64) relu
+        maxpool(3, stride = 2, padding = 1)
+        layer1: { bottleneck_down(64, 64, 256, 1) repeat(2) { bottleneck(256, 64) } }
+        layer2: { bottleneck_down(256, 128, 512, 2) repeat(3) { bottleneck(512, 128) } }
+        layer3: { bottleneck_down(512, 256, 1024, 2) repeat(5) { bottleneck(1024, 256) } }
+        layer4: { bottleneck_down(1024, 512, 2048, 2) repeat(2) { bottleneck(2048, 512) } }
+        adaptive_avgpool(1) flatten
+        fc: linear(2048, 1000)
+    }
+}
+
+cnn! {
+    /// torchvision's `_DenseLayer` (growth 32, bottleneck 4·32), whose output
+    /// joins its input in the `concat {} { … }` around it.
+    block dense_layer(c) {
+        norm1: batchnorm(c) relu1: relu conv1: conv(c, 128, 1, bias = false)
+        norm2: batchnorm(128) relu2: relu conv2: conv(128, 32, 3, padding = 1, bias = false)
+    }
+
+    block transition(c_in, c_out) {
+        norm: batchnorm(c_in) relu: relu conv: conv(c_in, c_out, 1, bias = false)
+        pool: avgpool(2, stride = 2)
+    }
+
+    pub struct DenseNet121: [3, 224, 224] {
+        features: {
+        conv0: conv(3, 64, 7, stride = 2, padding = 3, bias = false) norm0: batchnorm(64) relu0: relu
+        pool0: maxpool(3, stride = 2, padding = 1)
+        denseblock1: {
+            concat {} { denselayer1: dense_layer(64) }
+            concat {} { denselayer2: dense_layer(96) }
+            concat {} { denselayer3: dense_layer(128) }
+            concat {} { denselayer4: dense_layer(160) }
+            concat {} { denselayer5: dense_layer(192) }
+            concat {} { denselayer6: dense_layer(224) }
+        }
+        transition1: transition(256, 128)
+        denseblock2: {
+            concat {} { denselayer1: dense_layer(128) }
+            concat {} { denselayer2: dense_layer(160) }
+            concat {} { denselayer3: dense_layer(192) }
+            concat {} { denselayer4: dense_layer(224) }
+            concat {} { denselayer5: dense_layer(256) }
+            concat {} { denselayer6: dense_layer(288) }
+            concat {} { denselayer7: dense_layer(320) }
+            concat {} { denselayer8: dense_layer(352) }
+            concat {} { denselayer9: dense_layer(384) }
+            concat {} { denselayer10: dense_layer(416) }
+            concat {} { denselayer11: dense_layer(448) }
+            concat {} { denselayer12: dense_layer(480) }
+        }
+        transition2: transition(512, 256)
+        denseblock3: {
+            concat {} { denselayer1: dense_layer(256) }
+            concat {} { denselayer2: dense_layer(288) }
+            concat {} { denselayer3: dense_layer(320) }
+            concat {} { denselayer4: dense_layer(352) }
+            concat {} { denselayer5: dense_layer(384) }
+            concat {} { denselayer6: dense_layer(416) }
+            concat {} { denselayer7: dense_layer(448) }
+            concat {} { denselayer8: dense_layer(480) }
+            concat {} { denselayer9: dense_layer(512) }
+            concat {} { denselayer10: dense_layer(544) }
+            concat {} { denselayer11: dense_layer(576) }
+            concat {} { denselayer12: dense_layer(608) }
+            concat {} { denselayer13: dense_layer(640) }
+            concat {} { denselayer14: dense_layer(672) }
+            concat {} { denselayer15: dense_layer(704) }
+            concat {} { denselayer16: dense_layer(736) }
+            concat {} { denselayer17: dense_layer(768) }
+            concat {} { denselayer18: dense_layer(800) }
+            concat {} { denselayer19: dense_layer(832) }
+            concat {} { denselayer20: dense_layer(864) }
+            concat {} { denselayer21: dense_layer(896) }
+            concat {} { denselayer22: dense_layer(928) }
+            concat {} { denselayer23: dense_layer(960) }
+            concat {} { denselayer24: dense_layer(992) }
+        }
+        transition3: transition(1024, 512)
+        denseblock4: {
+            concat {} { denselayer1: dense_layer(512) }
+            concat {} { denselayer2: dense_layer(544) }
+            concat {} { denselayer3: dense_layer(576) }
+            concat {} { denselayer4: dense_layer(608) }
+            concat {} { denselayer5: dense_layer(640) }
+            concat {} { denselayer6: dense_layer(672) }
+            concat {} { denselayer7: dense_layer(704) }
+            concat {} { denselayer8: dense_layer(736) }
+            concat {} { denselayer9: dense_layer(768) }
+            concat {} { denselayer10: dense_layer(800) }
+            concat {} { denselayer11: dense_layer(832) }
+            concat {} { denselayer12: dense_layer(864) }
+            concat {} { denselayer13: dense_layer(896) }
+            concat {} { denselayer14: dense_layer(928) }
+            concat {} { denselayer15: dense_layer(960) }
+            concat {} { denselayer16: dense_layer(992) }
+        }
+        norm5: batchnorm(1024)
+        }
+        relu adaptive_avgpool(1) flatten
+        classifier: linear(1024, 1000)
+    }
+}
+
+cnn! {
+    /// torchvision's `BasicConv2d`: conv, batchnorm (eps 0.001), relu.
+    block basic_conv(c_in, c_out, k, s, p) {
+        conv: conv(c_in, c_out, k, stride = s, padding = p, bias = false)
+        bn: batchnorm(c_out, eps = 0.001) relu
+    }
+
+    /// torchvision's `Inception` (its third branch is 3×3, as in torchvision).
+    block inception(c_in, ch1, ch3r, ch3, ch5r, ch5, pool_proj) {
+        concat
+            { branch1: basic_conv(c_in, ch1, 1, 1, 0) }
+            { branch2: { basic_conv(c_in, ch3r, 1, 1, 0) basic_conv(ch3r, ch3, 3, 1, 1) } }
+            { branch3: { basic_conv(c_in, ch5r, 1, 1, 0) basic_conv(ch5r, ch5, 3, 1, 1) } }
+            { branch4: { maxpool(3, stride = 1, padding = 1, ceil_mode = true) basic_conv(c_in, pool_proj, 1, 1, 0) } }
+    }
+
+    /// GoogLeNet without its auxiliary heads.
+    pub struct GoogLeNet: [3, 224, 224] {
+        conv1: basic_conv(3, 64, 7, 2, 3)
+        maxpool1: maxpool(3, stride = 2, ceil_mode = true)
+        conv2: basic_conv(64, 64, 1, 1, 0)
+        conv3: basic_conv(64, 192, 3, 1, 1)
+        maxpool2: maxpool(3, stride = 2, ceil_mode = true)
+        inception3a: inception(192, 64, 96, 128, 16, 32, 32)
+        inception3b: inception(256, 128, 128, 192, 32, 96, 64)
+        maxpool3: maxpool(3, stride = 2, ceil_mode = true)
+        inception4a: inception(480, 192, 96, 208, 16, 48, 64)
+        inception4b: inception(512, 160, 112, 224, 24, 64, 64)
+        inception4c: inception(512, 128, 128, 256, 24, 64, 64)
+        inception4d: inception(512, 112, 144, 288, 32, 64, 64)
+        inception4e: inception(528, 256, 160, 320, 32, 128, 128)
+        maxpool4: maxpool(2, stride = 2, ceil_mode = true)
+        inception5a: inception(832, 256, 160, 320, 32, 128, 128)
+        inception5b: inception(832, 384, 192, 384, 48, 128, 128)
+        adaptive_avgpool(1) flatten dropout(0.2)
+        fc: linear(1024, 1000)
+    }
+}
+
+#[test]
+fn resnet18_counts_what_torchvision_counts() {
+    assert_eq!(ResNet18::PARAMS, 11_689_512);
+    assert_eq!(ResNet18::MACS, 1_814_073_344);
+    assert_eq!(ResNet18::OUTPUT_SHAPE, [1000]);
+}
+
+#[test]
+fn resnet50_counts_what_torchvision_counts() {
+    assert_eq!(ResNet50::PARAMS, 25_557_032);
+    assert_eq!(ResNet50::MACS, 4_089_184_256);
+}
+
+#[test]
+fn mobilenet_v2_counts_what_torchvision_counts() {
+    assert_eq!(MobileNetV2::PARAMS, 3_504_872);
+    assert_eq!(MobileNetV2::MACS, 300_774_272);
+}
+
+#[test]
+fn densenet121_counts_what_torchvision_counts() {
+    assert_eq!(DenseNet121::PARAMS, 7_978_856);
+    assert_eq!(DenseNet121::MACS, 2_834_161_664);
+}
+
+#[test]
+fn googlenet_counts_what_torchvision_counts() {
+    assert_eq!(GoogLeNet::PARAMS, 6_624_904);
+    assert_eq!(GoogLeNet::MACS, 1_498_376_192);
+}
