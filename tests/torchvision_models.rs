@@ -16,7 +16,9 @@ mod mobilenet_v2;
 #[path = "../examples/unet.rs"]
 mod unet;
 
+use cnn::burn::tensor::Device;
 use cnn::cnn;
+use common::{fixture, io, max_abs_error};
 use mobilenet_v2::MobileNetV2;
 use resnet18::ResNet18;
 use unet::UNet;
@@ -216,4 +218,154 @@ fn densenet121_counts_what_torchvision_counts() {
 fn googlenet_counts_what_torchvision_counts() {
     assert_eq!(GoogLeNet::PARAMS, 6_624_904);
     assert_eq!(GoogLeNet::MACS, 1_498_376_192);
+}
+
+/// `scripts/torchvision_fixtures.py` builds the U-Net from this file; bless
+/// it with `CNN_BLESS=1` after changing the network, then rerun the script.
+#[test]
+fn the_unet_twin_is_the_committed_one() {
+    let path = common::fixture("blocks/unet.py");
+    if std::env::var_os("CNN_BLESS").is_some() {
+        std::fs::write(&path, UNet::PYTORCH).expect("writes the twin");
+    }
+    let committed = std::fs::read_to_string(&path).expect("tests/fixtures/blocks/unet.py");
+    assert_eq!(UNet::PYTORCH, committed, "bless with CNN_BLESS=1 and rerun the script");
+}
+
+fn torchvision() -> serde_json::Value {
+    let text = std::fs::read_to_string(fixture("blocks/torchvision.json")).expect("torchvision.json");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+/// The counts torchvision gave (`scripts/torchvision_fixtures.py`).
+#[test]
+fn every_total_is_what_torchvision_reports() {
+    let index = torchvision();
+    for (name, params, macs) in [
+        ("resnet18", ResNet18::PARAMS, ResNet18::MACS),
+        ("resnet50", ResNet50::PARAMS, ResNet50::MACS),
+        ("mobilenet_v2", MobileNetV2::PARAMS, MobileNetV2::MACS),
+        ("densenet121", DenseNet121::PARAMS, DenseNet121::MACS),
+        ("googlenet", GoogLeNet::PARAMS, GoogLeNet::MACS),
+    ] {
+        let model = &index["models"][name];
+        assert_eq!(Some(params as u64), model["params"].as_u64(), "{name} params");
+        assert_eq!(Some(macs), model["macs"].as_u64(), "{name} MACs");
+    }
+}
+
+/// A safetensors file of zeros with exactly the keys and shapes of
+/// torchvision's state_dict for `name` (batchnorm's `num_batches_tracked`
+/// included, as an `i64`).
+fn zeros_like_torchvision(name: &str) -> std::path::PathBuf {
+    let index = torchvision();
+    let keys = index["models"][name]["keys"].as_object().expect("keys");
+    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>, safetensors::Dtype)> = Vec::new();
+    for (key, shape) in keys {
+        let shape: Vec<usize> = shape
+            .as_array()
+            .expect("shape")
+            .iter()
+            .map(|d| d.as_u64().expect("dim") as usize)
+            .collect();
+        let n: usize = shape.iter().product();
+        let dtype = if key.ends_with("num_batches_tracked") {
+            safetensors::Dtype::I64
+        } else {
+            safetensors::Dtype::F32
+        };
+        tensors.push((key.clone(), shape, vec![0u8; n * 8], dtype));
+    }
+    let views: Vec<(String, safetensors::tensor::TensorView)> = tensors
+        .iter()
+        .map(|(key, shape, data, dtype)| {
+            let bytes = shape.iter().product::<usize>() * if *dtype == safetensors::Dtype::I64 { 8 } else { 4 };
+            let view = safetensors::tensor::TensorView::new(*dtype, shape.clone(), &data[..bytes])
+                .expect("view");
+            (key.clone(), view)
+        })
+        .collect();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(format!("{name}-zeros.safetensors"));
+    safetensors::serialize_to_file(views, None, &path).expect("writes safetensors");
+    path
+}
+
+/// Every key of torchvision's state_dict has a layer, and every layer its
+/// key, with the same shape: the names written in the DSL are torchvision's.
+macro_rules! reads_torchvision_keys {
+    ($test:ident, $net:ident, $name:literal) => {
+        #[test]
+        fn $test() {
+            let path = zeros_like_torchvision($name);
+            if let Err(error) = $net::load_safetensors(&path, &cnn::flex()) {
+                panic!("{error}");
+            }
+            let _ = std::fs::remove_file(path);
+        }
+    };
+}
+
+reads_torchvision_keys!(resnet18_reads_torchvision_keys, ResNet18, "resnet18");
+reads_torchvision_keys!(mobilenet_v2_reads_torchvision_keys, MobileNetV2, "mobilenet_v2");
+reads_torchvision_keys!(googlenet_reads_torchvision_keys, GoogLeNet, "googlenet");
+reads_torchvision_keys!(densenet121_reads_torchvision_keys, DenseNet121, "densenet121");
+reads_torchvision_keys!(resnet50_reads_torchvision_keys, ResNet50, "resnet50");
+
+fn devices() -> Vec<(&'static str, Device)> {
+    vec![("flex", cnn::flex()), ("ndarray", cnn::ndarray())]
+}
+
+/// Loads `Net` from a `.pt` state_dict on each CPU backend and compares its
+/// output with PyTorch's; the largest error.
+macro_rules! agrees {
+    ($net:ident, $weights:expr, $io:expr) => {{
+        let mut worst = 0f32;
+        for (backend, device) in devices() {
+            let common::Io {
+                input,
+                output: expected,
+                output_shape,
+            } = io($io, &device);
+            let net = $net::load_pytorch($weights, &device).unwrap_or_else(|e| panic!("{e}"));
+            let output = net.forward(input);
+            assert_eq!(output.dims().to_vec(), output_shape);
+            let ours: Vec<f32> = output.into_data().try_to_vec().expect("f32 output");
+            let error = max_abs_error(&ours, &expected);
+            println!("{:<12} {backend:<8} max |error| = {error:.3e}", stringify!($net));
+            assert!(error <= 1e-4, "{} on {backend}: max error {error}", stringify!($net));
+            worst = worst.max(error);
+        }
+        worst
+    }};
+}
+
+#[test]
+fn the_unet_computes_what_its_pytorch_twin_computes() {
+    let counts: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("blocks/unet.json")).expect("unet.json"),
+    )
+    .expect("valid JSON");
+    assert_eq!(Some(UNet::PARAMS as u64), counts["params"].as_u64());
+    assert_eq!(Some(UNet::MACS), counts["macs"].as_u64());
+    agrees!(UNet, fixture("blocks/unet.pt"), "blocks/unet");
+}
+
+/// torchvision's own weights (written to `target/torchvision/` by
+/// `python3 scripts/torchvision_fixtures.py`: 60 MB, not committed).
+#[test]
+fn torchvision_weights_give_torchvision_outputs() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/torchvision");
+    if !dir.join("resnet18.pt").exists() {
+        println!(
+            "skipped: no target/torchvision/resnet18.pt; run `python3 scripts/torchvision_fixtures.py` (needs torch and torchvision)"
+        );
+        return;
+    }
+    agrees!(ResNet18, dir.join("resnet18.pt"), "../../target/torchvision/resnet18");
+    agrees!(
+        MobileNetV2,
+        dir.join("mobilenet_v2.pt"),
+        "../../target/torchvision/mobilenet_v2"
+    );
 }

@@ -384,7 +384,7 @@ impl Structs {
         if let Some(name) = self.seen.get(&key) {
             return name.clone();
         }
-        let stem = crate::model::camel_case(scope.block.as_deref().unwrap_or("group"));
+        let stem = crate::model::camel_case(scope.block.clone().unwrap_or_else(|| scope.field.to_string()).as_str());
         let mut name = stem.clone();
         let mut n = 1;
         while !self.names.insert(name.clone()) || name == net.name.to_string() {

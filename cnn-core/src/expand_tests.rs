@@ -59,3 +59,20 @@ fn a_network_with_errors_expands_to_a_stub_and_the_errors() {
     assert!(out.contains("compile_error!"), "{out}");
     assert!(out.contains("pub fn forward("), "{out}");
 }
+
+#[test]
+fn a_residual_block_expands_to_a_struct_of_its_own() {
+    let src = "block basic(c) {
+        residual {
+            conv1: conv(c, c, 3, padding = 1, bias = false) bn1: batchnorm(c) relu
+            conv2: conv(c, c, 3, padding = 1, bias = false) bn2: batchnorm(c)
+        }
+        relu
+    }
+    pub struct Tiny: [8, 8, 8] {
+        layer1: { repeat(2) { basic(8) } }
+        concat {} { conv(8, 8, 1) }
+        adaptive_avgpool(1) flatten fc: linear(16, 2)
+    }";
+    assert_snapshot("residual", &expanded(src));
+}

@@ -116,10 +116,10 @@ impl Classes {
                     }
                 }
                 Node::Scope(scope) => {
-                    let class = self.scope(net, scope);
+                    let module = self.scope(net, scope);
                     let _ = writeln!(
                         init,
-                        "        self.add_module(\"{}\", {class}())",
+                        "        self.add_module(\"{}\", {module})",
                         scope.segment
                     );
                 }
@@ -127,10 +127,31 @@ impl Classes {
         }
     }
 
+    /// The module of a block use or group: an `nn.Sequential(…)` for a plain
+    /// chain keyed by position, else a class of its own.
     fn scope(&mut self, net: &Network, scope: &Scope) -> String {
-        let stem = camel_case(scope.block.as_deref().unwrap_or("group"));
+        let chain = scope.body.iter().enumerate().all(|(i, node)| {
+            matches!(node, Node::Layer(l) if net.layers[*l].segment == i.to_string())
+        });
+        if chain {
+            let mut out = String::from("nn.Sequential(\n");
+            for node in &scope.body {
+                if let Node::Layer(l) = node {
+                    let _ = writeln!(out, "            {},", net.layers[*l].pytorch());
+                }
+            }
+            out.push_str("        )");
+            return out;
+        }
+        let stem = camel_case(
+            scope
+                .block
+                .clone()
+                .unwrap_or_else(|| scope.field.to_string())
+                .as_str(),
+        );
         let doc = format!("`{}`: {} → {}.", scope.dsl, scope.input, scope.output);
-        self.class(net, Some(&stem), &doc, &scope.body)
+        format!("{}()", self.class(net, Some(&stem), &doc, &scope.body))
     }
 }
 

@@ -47,11 +47,14 @@ mod __cnn_LeNet {
         pub const PARAMS: usize = 44426;
         /// Multiply-accumulates per sample (conv, conv_transpose and linear weights).
         pub const MACS: u64 = 281640;
-        /// One entry per layer of the list, in order.
+        /// One entry per layer, and per block around layers, in order
+        /// (a block's entry comes before its layers).
         pub const LAYERS: &'static [::cnn_runtime::LayerInfo] = &[
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(1, 6, 5)",
+                depth: 0,
+                path: "0",
                 field: Some("conv1"),
                 keys: &[],
                 output_shape: &[6, 24, 24],
@@ -63,6 +66,8 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
+                depth: 0,
+                path: "1",
                 field: None,
                 keys: &[],
                 output_shape: &[6, 24, 24],
@@ -74,6 +79,8 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Maxpool,
                 dsl: "maxpool(2)",
+                depth: 0,
+                path: "2",
                 field: None,
                 keys: &[],
                 output_shape: &[6, 12, 12],
@@ -85,6 +92,8 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(6, 16, 5)",
+                depth: 0,
+                path: "3",
                 field: Some("conv2"),
                 keys: &[],
                 output_shape: &[16, 8, 8],
@@ -96,6 +105,8 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
+                depth: 0,
+                path: "4",
                 field: None,
                 keys: &[],
                 output_shape: &[16, 8, 8],
@@ -107,6 +118,8 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Maxpool,
                 dsl: "maxpool(2)",
+                depth: 0,
+                path: "5",
                 field: None,
                 keys: &[],
                 output_shape: &[16, 4, 4],
@@ -118,6 +131,8 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Flatten,
                 dsl: "flatten",
+                depth: 0,
+                path: "6",
                 field: None,
                 keys: &[],
                 output_shape: &[256],
@@ -129,6 +144,8 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Linear,
                 dsl: "linear(256, 120)",
+                depth: 0,
+                path: "7",
                 field: Some("linear1"),
                 keys: &[],
                 output_shape: &[120],
@@ -140,6 +157,8 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
+                depth: 0,
+                path: "8",
                 field: None,
                 keys: &[],
                 output_shape: &[120],
@@ -151,6 +170,8 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Linear,
                 dsl: "linear(120, 84)",
+                depth: 0,
+                path: "9",
                 field: Some("linear2"),
                 keys: &[],
                 output_shape: &[84],
@@ -162,6 +183,8 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
+                depth: 0,
+                path: "10",
                 field: None,
                 keys: &[],
                 output_shape: &[84],
@@ -173,6 +196,8 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Linear,
                 dsl: "linear(84, 10)",
+                depth: 0,
+                path: "11",
                 field: Some("linear3"),
                 keys: &[],
                 output_shape: &[10],
@@ -184,6 +209,8 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Softmax,
                 dsl: "softmax",
+                depth: 0,
+                path: "12",
                 field: None,
                 keys: &[],
                 output_shape: &[10],
@@ -193,8 +220,10 @@ mod __cnn_LeNet {
                 jump: None,
             },
         ];
-        /// The equivalent PyTorch `nn.Sequential`, whose state_dict keys
-        /// [`Self::load_pytorch`] reads.
+        /// The equivalent PyTorch module, whose state_dict keys
+        /// [`Self::load_pytorch`] reads: an `nn.Sequential(…)` expression
+        /// for a plain chain, else a Python module whose class of this
+        /// network's name builds it.
         pub const PYTORCH: &'static str = "nn.Sequential(\n    nn.Conv2d(1, 6, kernel_size=5),\n    nn.ReLU(),\n    nn.MaxPool2d(kernel_size=2),\n    nn.Conv2d(6, 16, kernel_size=5),\n    nn.ReLU(),\n    nn.MaxPool2d(kernel_size=2),\n    nn.Flatten(),\n    nn.Linear(256, 120),\n    nn.ReLU(),\n    nn.Linear(120, 84),\n    nn.ReLU(),\n    nn.Linear(84, 10),\n    nn.Softmax(dim=1),\n)";
         /// Builds the network with freshly initialised weights on `device`.
         pub fn init(device: &burn::tensor::Device) -> Self {

@@ -43,7 +43,7 @@ mod __cnn_Zoo {
         /// `avgpool(2, padding = 1, count_include_pad = false)`: [N, 4, 18, 18] → [N, 4, 10, 10]
         pub avgpool1: burn::nn::pool::AvgPool2d,
         /// `upsample(size = (10, 12))`: [N, 4, 20, 20] → [N, 4, 10, 12]
-        pub upsample1: burn::nn::interpolate::Interpolate2d,
+        pub upsample2: burn::nn::interpolate::Interpolate2d,
         /// `adaptive_avgpool((2, 3))`: [N, 4, 10, 12] → [N, 4, 2, 3]
         pub adaptive_avgpool1: burn::nn::pool::AdaptiveAvgPool2d,
         /// `dropout(0.25)`: [N, 4, 2, 3] → [N, 4, 2, 3]
@@ -61,11 +61,14 @@ mod __cnn_Zoo {
         pub const PARAMS: usize = 776;
         /// Multiply-accumulates per sample (conv, conv_transpose and linear weights).
         pub const MACS: u64 = 111512;
-        /// One entry per layer of the list, in order.
+        /// One entry per layer, and per block around layers, in order
+        /// (a block's entry comes before its layers).
         pub const LAYERS: &'static [::cnn_runtime::LayerInfo] = &[
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(3, 8, 3, stride = 1, padding = same, dilation = 2, groups = 1, bias = false)",
+                depth: 0,
+                path: "0",
                 field: Some("conv1"),
                 keys: &[],
                 output_shape: &[8, 16, 16],
@@ -77,6 +80,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Batchnorm,
                 dsl: "batchnorm(8, eps = 0.001, momentum = 0.01)",
+                depth: 0,
+                path: "1",
                 field: Some("batchnorm1"),
                 keys: &[("weight", "gamma"), ("bias", "beta")],
                 output_shape: &[8, 16, 16],
@@ -88,6 +93,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::LeakyRelu,
                 dsl: "leaky_relu(0.2)",
+                depth: 0,
+                path: "2",
                 field: None,
                 keys: &[],
                 output_shape: &[8, 16, 16],
@@ -99,6 +106,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(8, 8, 4, padding = same, groups = 8)",
+                depth: 0,
+                path: "3",
                 field: Some("conv2"),
                 keys: &[],
                 output_shape: &[8, 16, 16],
@@ -110,6 +119,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Gelu,
                 dsl: "gelu",
+                depth: 0,
+                path: "4",
                 field: None,
                 keys: &[],
                 output_shape: &[8, 16, 16],
@@ -121,6 +132,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Maxpool,
                 dsl: "maxpool(3, stride = 2, padding = 1, dilation = 1, ceil_mode = true)",
+                depth: 0,
+                path: "5",
                 field: Some("maxpool1"),
                 keys: &[],
                 output_shape: &[8, 9, 9],
@@ -132,6 +145,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Silu,
                 dsl: "silu",
+                depth: 0,
+                path: "6",
                 field: None,
                 keys: &[],
                 output_shape: &[8, 9, 9],
@@ -143,6 +158,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::ConvTranspose,
                 dsl: "conv_transpose(8, 4, 3, stride = 2, padding = 1, output_padding = 1, bias = false)",
+                depth: 0,
+                path: "7",
                 field: Some("conv_transpose1"),
                 keys: &[],
                 output_shape: &[4, 18, 18],
@@ -154,6 +171,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Tanh,
                 dsl: "tanh",
+                depth: 0,
+                path: "8",
                 field: None,
                 keys: &[],
                 output_shape: &[4, 18, 18],
@@ -165,6 +184,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Avgpool,
                 dsl: "avgpool(2, padding = 1, count_include_pad = false)",
+                depth: 0,
+                path: "9",
                 field: Some("avgpool1"),
                 keys: &[],
                 output_shape: &[4, 10, 10],
@@ -176,6 +197,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Sigmoid,
                 dsl: "sigmoid",
+                depth: 0,
+                path: "10",
                 field: None,
                 keys: &[],
                 output_shape: &[4, 10, 10],
@@ -187,6 +210,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Upsample,
                 dsl: "upsample(scale_factor = 2, mode = bilinear)",
+                depth: 0,
+                path: "11",
                 field: None,
                 keys: &[],
                 output_shape: &[4, 20, 20],
@@ -198,7 +223,9 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Upsample,
                 dsl: "upsample(size = (10, 12))",
-                field: Some("upsample1"),
+                depth: 0,
+                path: "12",
+                field: Some("upsample2"),
                 keys: &[],
                 output_shape: &[4, 10, 12],
                 params: 0,
@@ -209,6 +236,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::AdaptiveAvgpool,
                 dsl: "adaptive_avgpool((2, 3))",
+                depth: 0,
+                path: "13",
                 field: Some("adaptive_avgpool1"),
                 keys: &[],
                 output_shape: &[4, 2, 3],
@@ -220,6 +249,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Dropout,
                 dsl: "dropout(0.25)",
+                depth: 0,
+                path: "14",
                 field: Some("dropout1"),
                 keys: &[],
                 output_shape: &[4, 2, 3],
@@ -231,6 +262,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Flatten,
                 dsl: "flatten",
+                depth: 0,
+                path: "15",
                 field: None,
                 keys: &[],
                 output_shape: &[24],
@@ -242,6 +275,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Linear,
                 dsl: "linear(24, 5, bias = false)",
+                depth: 0,
+                path: "16",
                 field: Some("linear1"),
                 keys: &[],
                 output_shape: &[5],
@@ -253,6 +288,8 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::LogSoftmax,
                 dsl: "log_softmax",
+                depth: 0,
+                path: "17",
                 field: None,
                 keys: &[],
                 output_shape: &[5],
@@ -262,8 +299,10 @@ mod __cnn_Zoo {
                 jump: None,
             },
         ];
-        /// The equivalent PyTorch `nn.Sequential`, whose state_dict keys
-        /// [`Self::load_pytorch`] reads.
+        /// The equivalent PyTorch module, whose state_dict keys
+        /// [`Self::load_pytorch`] reads: an `nn.Sequential(…)` expression
+        /// for a plain chain, else a Python module whose class of this
+        /// network's name builds it.
         pub const PYTORCH: &'static str = "nn.Sequential(\n    nn.Conv2d(3, 8, kernel_size=3, padding='same', dilation=2, bias=False),\n    nn.BatchNorm2d(8, eps=0.001, momentum=0.01),\n    nn.LeakyReLU(negative_slope=0.2),\n    nn.Conv2d(8, 8, kernel_size=4, padding='same', groups=8),\n    nn.GELU(),\n    nn.MaxPool2d(kernel_size=3, stride=2, padding=1, ceil_mode=True),\n    nn.SiLU(),\n    nn.ConvTranspose2d(8, 4, kernel_size=3, stride=2, padding=1, output_padding=1, bias=False),\n    nn.Tanh(),\n    nn.AvgPool2d(kernel_size=2, padding=1, count_include_pad=False),\n    nn.Sigmoid(),\n    nn.Upsample(scale_factor=2.0, mode='bilinear'),\n    nn.Upsample(size=(10, 12), mode='nearest'),\n    nn.AdaptiveAvgPool2d((2, 3)),\n    nn.Dropout(p=0.25),\n    nn.Flatten(),\n    nn.Linear(24, 5, bias=False),\n    nn.LogSoftmax(dim=1),\n)";
         /// Builds the network with freshly initialised weights on `device`.
         pub fn init(device: &burn::tensor::Device) -> Self {
@@ -299,7 +338,7 @@ mod __cnn_Zoo {
                     .with_padding(burn::nn::PaddingConfig2d::Explicit(1, 1, 1, 1))
                     .with_count_include_pad(false)
                     .init(),
-                upsample1: burn::nn::interpolate::Interpolate2dConfig::new()
+                upsample2: burn::nn::interpolate::Interpolate2dConfig::new()
                     .with_output_size(::core::option::Option::Some([10, 12]))
                     .with_mode(burn::nn::interpolate::InterpolateMode::Nearest)
                     .init(),
@@ -353,7 +392,7 @@ mod __cnn_Zoo {
                 true,
                 false,
             );
-            let x = self.upsample1.forward(x);
+            let x = self.upsample2.forward(x);
             let x = self.adaptive_avgpool1.forward(x);
             let x = self.dropout1.forward(x);
             let x = x.flatten::<2>(1, 3);
