@@ -70,5 +70,8 @@ fn main() {
     };
     let batch = Tensor::<4>::random([2, 3, 224, 224], Distribution::Normal(0.0, 1.0), &device);
     let logits = net.forward(batch);
-    println!("forward on {device:?}: input [2, 3, 224, 224] → output {:?}", logits.dims());
+    println!(
+        "forward on {device:?}: input [2, 3, 224, 224] → output {:?}",
+        logits.dims()
+    );
 }

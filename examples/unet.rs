@@ -44,7 +44,10 @@ fn main() {
     let net = UNet::init(&device);
     let batch = Tensor::<4>::random([2, 3, 64, 64], Distribution::Normal(0.0, 1.0), &device);
     let logits = net.forward(batch);
-    println!("forward on {device:?}: input [2, 3, 64, 64] → output {:?}", logits.dims());
+    println!(
+        "forward on {device:?}: input [2, 3, 64, 64] → output {:?}",
+        logits.dims()
+    );
     println!(
         "\nChange the input to [3, 60, 60] in examples/unet.rs and build again: 60 → 30 → 15 → 7,\n\
          and the innermost `concat` refuses to join its 15×15 skip with the 14×14 upsampled map."

@@ -229,11 +229,16 @@ fn the_unet_twin_is_the_committed_one() {
         std::fs::write(&path, UNet::PYTORCH).expect("writes the twin");
     }
     let committed = std::fs::read_to_string(&path).expect("tests/fixtures/blocks/unet.py");
-    assert_eq!(UNet::PYTORCH, committed, "bless with CNN_BLESS=1 and rerun the script");
+    assert_eq!(
+        UNet::PYTORCH,
+        committed,
+        "bless with CNN_BLESS=1 and rerun the script"
+    );
 }
 
 fn torchvision() -> serde_json::Value {
-    let text = std::fs::read_to_string(fixture("blocks/torchvision.json")).expect("torchvision.json");
+    let text =
+        std::fs::read_to_string(fixture("blocks/torchvision.json")).expect("torchvision.json");
     serde_json::from_str(&text).expect("valid JSON")
 }
 
@@ -249,7 +254,11 @@ fn every_total_is_what_torchvision_reports() {
         ("googlenet", GoogLeNet::PARAMS, GoogLeNet::MACS),
     ] {
         let model = &index["models"][name];
-        assert_eq!(Some(params as u64), model["params"].as_u64(), "{name} params");
+        assert_eq!(
+            Some(params as u64),
+            model["params"].as_u64(),
+            "{name} params"
+        );
         assert_eq!(Some(macs), model["macs"].as_u64(), "{name} MACs");
     }
 }
@@ -279,7 +288,12 @@ fn zeros_like_torchvision(name: &str) -> std::path::PathBuf {
     let views: Vec<(String, safetensors::tensor::TensorView)> = tensors
         .iter()
         .map(|(key, shape, data, dtype)| {
-            let bytes = shape.iter().product::<usize>() * if *dtype == safetensors::Dtype::I64 { 8 } else { 4 };
+            let bytes = shape.iter().product::<usize>()
+                * if *dtype == safetensors::Dtype::I64 {
+                    8
+                } else {
+                    4
+                };
             let view = safetensors::tensor::TensorView::new(*dtype, shape.clone(), &data[..bytes])
                 .expect("view");
             (key.clone(), view)
@@ -307,9 +321,17 @@ macro_rules! reads_torchvision_keys {
 }
 
 reads_torchvision_keys!(resnet18_reads_torchvision_keys, ResNet18, "resnet18");
-reads_torchvision_keys!(mobilenet_v2_reads_torchvision_keys, MobileNetV2, "mobilenet_v2");
+reads_torchvision_keys!(
+    mobilenet_v2_reads_torchvision_keys,
+    MobileNetV2,
+    "mobilenet_v2"
+);
 reads_torchvision_keys!(googlenet_reads_torchvision_keys, GoogLeNet, "googlenet");
-reads_torchvision_keys!(densenet121_reads_torchvision_keys, DenseNet121, "densenet121");
+reads_torchvision_keys!(
+    densenet121_reads_torchvision_keys,
+    DenseNet121,
+    "densenet121"
+);
 reads_torchvision_keys!(resnet50_reads_torchvision_keys, ResNet50, "resnet50");
 
 fn devices() -> Vec<(&'static str, Device)> {
@@ -332,8 +354,15 @@ macro_rules! agrees {
             assert_eq!(output.dims().to_vec(), output_shape);
             let ours: Vec<f32> = output.into_data().try_to_vec().expect("f32 output");
             let error = max_abs_error(&ours, &expected);
-            println!("{:<12} {backend:<8} max |error| = {error:.3e}", stringify!($net));
-            assert!(error <= 1e-4, "{} on {backend}: max error {error}", stringify!($net));
+            println!(
+                "{:<12} {backend:<8} max |error| = {error:.3e}",
+                stringify!($net)
+            );
+            assert!(
+                error <= 1e-4,
+                "{} on {backend}: max error {error}",
+                stringify!($net)
+            );
             worst = worst.max(error);
         }
         worst
@@ -362,7 +391,11 @@ fn torchvision_weights_give_torchvision_outputs() {
         );
         return;
     }
-    agrees!(ResNet18, dir.join("resnet18.pt"), "../../target/torchvision/resnet18");
+    agrees!(
+        ResNet18,
+        dir.join("resnet18.pt"),
+        "../../target/torchvision/resnet18"
+    );
     agrees!(
         MobileNetV2,
         dir.join("mobilenet_v2.pt"),

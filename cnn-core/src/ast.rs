@@ -116,9 +116,9 @@ impl Node {
     pub fn span(&self) -> Span {
         match &self.item {
             Item::Call(layer) => layer.name.span(),
-            Item::Residual { token, .. } | Item::Concat { token, .. } | Item::Repeat { token, .. } => {
-                token.span()
-            }
+            Item::Residual { token, .. }
+            | Item::Concat { token, .. }
+            | Item::Repeat { token, .. } => token.span(),
             Item::Group(body) => body.span,
         }
     }
@@ -249,36 +249,36 @@ fn parse_block(input: ParseStream, attrs: Vec<Attribute>) -> syn::Result<BlockDe
 }
 
 fn parse_network(input: ParseStream, attrs: Vec<Attribute>) -> syn::Result<Network> {
-        let vis: Visibility = input.parse()?;
-        if !input.peek(Token![struct]) {
-            return Err(input.error(
+    let vis: Visibility = input.parse()?;
+    if !input.peek(Token![struct]) {
+        return Err(input.error(
                 "expected `struct`\n= help: a network is declared as `pub struct Name: [C, H, W] { layers }`",
             ));
-        }
-        input.parse::<Token![struct]>()?;
-        let name: Ident = input.parse()?;
-        if input.peek(Token![<]) {
-            return Err(input.error(
-                "a network takes no generic parameters: the backend lives in the `Device`",
-            ));
-        }
-        if !input.peek(Token![:]) {
-            return Err(input.error(format!(
+    }
+    input.parse::<Token![struct]>()?;
+    let name: Ident = input.parse()?;
+    if input.peek(Token![<]) {
+        return Err(
+            input.error("a network takes no generic parameters: the backend lives in the `Device`")
+        );
+    }
+    if !input.peek(Token![:]) {
+        return Err(input.error(format!(
                 "expected `:` and the input shape after `{name}`\n= help: write `struct {name}: [C, H, W] {{ ... }}`"
             )));
-        }
-        input.parse::<Token![:]>()?;
-        let shape: InputShape = input.parse()?;
-        if !input.peek(syn::token::Brace) {
-            return Err(input.error("expected `{` and the layer list after the input shape"));
-        }
-        Ok(Network {
-            attrs,
-            vis,
-            name,
-            input: shape,
-            body: parse_body(input, 0)?,
-        })
+    }
+    input.parse::<Token![:]>()?;
+    let shape: InputShape = input.parse()?;
+    if !input.peek(syn::token::Brace) {
+        return Err(input.error("expected `{` and the layer list after the input shape"));
+    }
+    Ok(Network {
+        attrs,
+        vis,
+        name,
+        input: shape,
+        body: parse_body(input, 0)?,
+    })
 }
 
 fn parse_body(input: ParseStream, depth: usize) -> syn::Result<Body> {
@@ -309,7 +309,8 @@ fn parse_body(input: ParseStream, depth: usize) -> syn::Result<Body> {
 }
 
 fn parse_node(input: ParseStream, depth: usize) -> syn::Result<Node> {
-    let name = if input.peek(Ident::peek_any) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
+    let name = if input.peek(Ident::peek_any) && input.peek2(Token![:]) && !input.peek2(Token![::])
+    {
         let name: Ident = input.call(Ident::parse_any)?;
         input.parse::<Token![:]>()?;
         Some(name)
@@ -336,14 +337,13 @@ fn parse_node(input: ParseStream, depth: usize) -> syn::Result<Node> {
     let token = input.call(Ident::parse_any)?;
     let item = if keyword == "residual" {
         let body = parse_body(input, depth)?;
-        let shortcut = if input.peek(Ident::peek_any)
-            && input.fork().call(Ident::parse_any)? == "shortcut"
-        {
-            let token = input.call(Ident::parse_any)?;
-            Some((token, parse_body(input, depth)?))
-        } else {
-            None
-        };
+        let shortcut =
+            if input.peek(Ident::peek_any) && input.fork().call(Ident::parse_any)? == "shortcut" {
+                let token = input.call(Ident::parse_any)?;
+                Some((token, parse_body(input, depth)?))
+            } else {
+                None
+            };
         Item::Residual {
             token,
             body,

@@ -48,14 +48,19 @@ impl<'a> Blocks<'a> {
             if layers::spec(&name).is_some() || KEYWORDS.contains(&name.as_str()) {
                 cx.error(
                     def.name.span(),
-                    format!("`{name}` is a layer or a keyword of `cnn!`; a block needs another name"),
+                    format!(
+                        "`{name}` is a layer or a keyword of `cnn!`; a block needs another name"
+                    ),
                 );
                 continue;
             }
             let mut seen: Vec<String> = Vec::new();
             for p in &def.params {
                 if seen.contains(&p.to_string()) {
-                    cx.error(p.span(), format!("block `{name}` has two parameters named `{p}`"));
+                    cx.error(
+                        p.span(),
+                        format!("block `{name}` has two parameters named `{p}`"),
+                    );
                 }
                 seen.push(p.to_string());
             }
@@ -144,7 +149,7 @@ impl Checker<'_, '_> {
                         self.walk.cx.error(
                             call.name.span(),
                             format!(
-                                "`{}` expands to more than {MAX_LAYERS} layers\n= note: check the counts of `repeat` and the blocks that call blocks",
+                                "`{}` expands to more than 20,000 layers\n= note: check the counts of `repeat` and the blocks that call blocks",
                                 self.net
                             ),
                         );
@@ -156,7 +161,10 @@ impl Checker<'_, '_> {
             }
             Item::Group(body) => {
                 let dsl = name.map_or_else(|| "{ … }".to_string(), |n| format!("{n}: {{ … }}"));
-                out.extend(self.scope(name, "group", None, dsl, &body.nodes, scope).map(Node::Scope));
+                out.extend(
+                    self.scope(name, "group", None, dsl, &body.nodes, scope)
+                        .map(Node::Scope),
+                );
             }
             Item::Residual {
                 token,
@@ -224,7 +232,14 @@ impl Checker<'_, '_> {
         let outer = std::mem::replace(&mut self.subst, args);
         self.calls.push(block.clone());
         self.walk.cx.push_context(format!("in `{dsl}`"));
-        let scope_out = self.scope(name, &block, Some(block.clone()), dsl, &def.body.nodes, scope);
+        let scope_out = self.scope(
+            name,
+            &block,
+            Some(block.clone()),
+            dsl,
+            &def.body.nodes,
+            scope,
+        );
         self.walk.cx.pop_context();
         self.calls.pop();
         self.subst = outer;
@@ -246,7 +261,11 @@ impl Checker<'_, '_> {
         let mut inner = ScopeState::root();
         inner.key_prefix = format!("{}{segment}.", parent.key_prefix);
         inner.field_prefix = format!("{}{field}.", parent.field_prefix);
-        let row = self.open_row(RowKind::Block, dsl.clone(), inner.key_prefix.trim_end_matches('.'));
+        let row = self.open_row(
+            RowKind::Block,
+            dsl.clone(),
+            inner.key_prefix.trim_end_matches('.'),
+        );
         let field_path = format!("{}{field}", parent.field_prefix);
         self.rows[row].field = Some(field_path);
         let body = self.seq(nodes, &mut inner);
@@ -282,7 +301,14 @@ impl Checker<'_, '_> {
         });
         let short_end = self.end();
         self.depth -= 1;
-        let merged = check_residual_sides(self, token, shortcut.is_some(), &start, &body_end, &short_end);
+        let merged = check_residual_sides(
+            self,
+            token,
+            shortcut.is_some(),
+            &start,
+            &body_end,
+            &short_end,
+        );
         self.resume(&body_end);
         self.walk.receptive = merged.and(widest(&[&body_end, &short_end]));
         self.current = merged;
@@ -649,12 +675,19 @@ fn check_concat_branches(
         })
         .collect();
     let Ok(total) = shape::sum(&parts) else {
-        checker.walk.cx.error(token.span(), "the channels of `concat` overflow 64 bits");
+        checker
+            .walk
+            .cx
+            .error(token.span(), "the channels of `concat` overflow 64 bits");
         return None;
     };
     let sum = format!(
         "{total} = {}",
-        parts.iter().map(ToString::to_string).collect::<Vec<_>>().join(" + ")
+        parts
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" + ")
     );
     Some((
         match first {
@@ -665,3 +698,6 @@ fn check_concat_branches(
     ))
 }
 
+#[cfg(test)]
+#[path = "blocks_tests.rs"]
+mod tests;

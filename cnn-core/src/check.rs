@@ -15,11 +15,11 @@
 //! `check_conv_batchnorm_folding` fuses pairs. `expand.rs` only prints.
 
 use crate::ast;
+use crate::blocks::Blocks;
 use crate::diag::Ctxt;
 use crate::layers::batchnorm::BatchNorm;
 use crate::layers::conv::Conv;
 use crate::layers::{self, Bound, Inferred, Io, Plan, Takes};
-use crate::blocks::Blocks;
 use crate::model::{Layer, Network, Node, Row, RowKind, Shape, Step, Stub};
 use crate::shape::{self, Receptive, ShapeError};
 use proc_macro2::{Ident, Span, TokenStream};
@@ -173,7 +173,7 @@ impl ScopeState {
             if !self.taken.insert(text.clone()) {
                 cx.error(
                     name.span(),
-                    format!("`{text}` names two modules of one block\n= help: rename one of them"),
+                    format!("`{text}` names two modules of one layer list\n= help: rename one of them: a name is its module's key in the PyTorch twin"),
                 );
             }
             return (text, name.clone());
@@ -201,8 +201,8 @@ impl Checker<'_, '_> {
     ) -> Option<usize> {
         let krate = self.krate;
         let walk = &mut self.walk;
-        let built = layers::bind(ast_layer, &self.blocks.names(), walk.cx)
-            .and_then(|b| build(b, walk.cx));
+        let built =
+            layers::bind(ast_layer, &self.blocks.names(), walk.cx).and_then(|b| build(b, walk.cx));
         let Some((bound, kind)) = built else {
             if ast_layer.name == "flatten" {
                 self.flat = Some(true);

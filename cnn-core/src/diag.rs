@@ -12,8 +12,8 @@ use quote::{ToTokens, format_ident, quote_spanned};
 #[derive(Default)]
 pub struct Ctxt {
     errors: Vec<syn::Error>,
-    /// `(span, message)` of every error, so that a block used several times
-    /// reports a mistake in its body once.
+    /// `(span, first line)` of every error, so that a block used several
+    /// times reports a mistake in its body once.
     seen: std::collections::HashSet<(String, String)>,
     /// Where the walk is ("in repetition 2 of `repeat(3)`"), appended to errors.
     context: Vec<String>,
@@ -55,9 +55,10 @@ impl Ctxt {
     }
 
     /// The message with the context notes, or `None` if this mistake was
-    /// already reported (the same message at the same place).
+    /// already reported (the same first line at the same place).
     fn fresh(&mut self, at: String, message: String) -> Option<String> {
-        if !self.seen.insert((at, message.clone())) {
+        let first = message.lines().next().unwrap_or_default().to_string();
+        if !self.seen.insert((at, first)) {
             return None;
         }
         let mut message = message;

@@ -14,11 +14,11 @@
 //! `burn` at the call site change nothing.
 
 use crate::model::{Network, Node, Resample, Row, RowKind, Scope, Shape, Step, Stub, Tiled};
-use proc_macro2::Ident;
-use std::collections::{HashMap, HashSet};
 use crate::shape;
+use proc_macro2::Ident;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
+use std::collections::{HashMap, HashSet};
 
 /// The tokens of one checked network.
 pub fn network(net: &Network) -> TokenStream {
@@ -384,7 +384,13 @@ impl Structs {
         if let Some(name) = self.seen.get(&key) {
             return name.clone();
         }
-        let stem = crate::model::camel_case(scope.block.clone().unwrap_or_else(|| scope.field.to_string()).as_str());
+        let stem = crate::model::camel_case(
+            scope
+                .block
+                .clone()
+                .unwrap_or_else(|| scope.field.to_string())
+                .as_str(),
+        );
         let mut name = stem.clone();
         let mut n = 1;
         while !self.names.insert(name.clone()) || name == net.name.to_string() {

@@ -275,7 +275,11 @@ impl Network {
     /// `nn.Sequential`.
     pub fn is_chain(&self) -> bool {
         self.body.iter().all(|n| matches!(n, Node::Layer(_)))
-            && self.layers.iter().enumerate().all(|(i, l)| l.segment == i.to_string())
+            && self
+                .layers
+                .iter()
+                .enumerate()
+                .all(|(i, l)| l.segment == i.to_string())
     }
 }
 

@@ -130,9 +130,9 @@ impl Classes {
     /// The module of a block use or group: an `nn.Sequential(…)` for a plain
     /// chain keyed by position, else a class of its own.
     fn scope(&mut self, net: &Network, scope: &Scope) -> String {
-        let chain = scope.body.iter().enumerate().all(|(i, node)| {
-            matches!(node, Node::Layer(l) if net.layers[*l].segment == i.to_string())
-        });
+        let chain = scope.body.iter().enumerate().all(
+            |(i, node)| matches!(node, Node::Layer(l) if net.layers[*l].segment == i.to_string()),
+        );
         if chain {
             let mut out = String::from("nn.Sequential(\n");
             for node in &scope.body {
@@ -165,7 +165,10 @@ fn body(net: &Network, nodes: &[Node], out: &mut String, temps: &mut usize) {
             Node::Scope(scope) => {
                 let _ = writeln!(out, "        x = m[\"{}\"](x)", scope.segment);
             }
-            Node::Residual { body: main, shortcut } => {
+            Node::Residual {
+                body: main,
+                shortcut,
+            } => {
                 *temps += 1;
                 let (input, skip) = (format!("r{temps}"), format!("s{temps}"));
                 let _ = writeln!(out, "        {input} = x");

@@ -246,7 +246,10 @@ fn remap_patterns(layers: &'static [LayerInfo]) -> Vec<(String, String)> {
                 format!("{field}.{burn}"),
             ));
         }
-        patterns.push((format!(r"^{}\.(.+)$", regex_escape(i)), format!("{field}.$1")));
+        patterns.push((
+            format!(r"^{}\.(.+)$", regex_escape(i)),
+            format!("{field}.$1"),
+        ));
     }
     patterns
 }

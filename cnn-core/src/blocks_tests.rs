@@ -1,0 +1,96 @@
+//! Blocks, merges and keys, checked without trybuild.
+
+use crate::model::{Network, RowKind, Shape};
+
+fn analyze(src: &str) -> (Vec<Network>, crate::diag::Ctxt) {
+    let tokens: proc_macro2::TokenStream = format!("krate, {src}").parse().expect("tokenizes");
+    crate::analyze(tokens).expect("parses")
+}
+
+fn network(src: &str) -> Network {
+    let (mut nets, cx) = analyze(src);
+    assert!(cx.is_ok(), "expected no errors, got {:#?}", cx.messages());
+    nets.remove(0)
+}
+
+fn errors(src: &str) -> Vec<String> {
+    analyze(src).1.messages()
+}
+
+#[test]
+fn the_receptive_field_after_a_merge_is_its_widest_branch() {
+    let net = network(
+        "struct Net: [4, 32, 32] {
+            concat { conv(4, 4, 1) } { conv(4, 4, 3, padding = 1) conv(4, 4, 3, padding = 1) }
+        }",
+    );
+    let concat = net
+        .rows
+        .iter()
+        .find(|r| r.kind == RowKind::Concat)
+        .expect("a concat row");
+    assert_eq!(concat.receptive.map(|[h, _]| h.size.ceil()), Some(5));
+    assert_eq!(concat.output, Shape::Map([8, 32, 32]));
+}
+
+#[test]
+fn flat_features_concatenate_and_add_too() {
+    let net = network(
+        "struct Net: [1, 4, 4] {
+            flatten concat { linear(16, 8) } { linear(16, 4) }
+            residual { linear(12, 12) relu }
+        }",
+    );
+    assert_eq!(net.output, Shape::Flat(12));
+}
+
+#[test]
+fn keys_count_positions_in_each_scope_and_names_replace_them() {
+    let net = network(
+        "block pair(c) { conv(c, c, 1) bn: batchnorm(c) }
+        struct Net: [4, 8, 8] {
+            stem: conv(4, 4, 3, padding = 1)
+            relu
+            residual { pair(4) } shortcut { proj: { conv(4, 4, 1) } }
+            pair(4)
+        }",
+    );
+    let paths: Vec<&str> = net.rows.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "stem", "1", "", "2", "2.0", "2.bn", "", "proj", "proj.0", "4", "4.0", "4.bn"
+        ]
+    );
+}
+
+#[test]
+fn a_block_used_twice_with_one_mistake_reports_it_once() {
+    let errors = errors(
+        "block bad(c) { conv(c, c, 3) batchnorm(7) }
+        struct Net: [4, 16, 16] { bad(4) bad(4) }",
+    );
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+}
+
+#[test]
+fn a_parameter_stands_for_a_keyword_value_and_a_repeat_count() {
+    let net = network(
+        "block stack(c, s, n) { repeat(n) { conv(c, c, 3, stride = s, padding = 1) } }
+        struct Net: [2, 16, 16] { stack(2, 2, 3) }",
+    );
+    assert_eq!(net.output, Shape::Map([2, 2, 2]));
+}
+
+#[test]
+fn nesting_deeper_than_the_limit_is_a_parse_error_not_a_stack_overflow() {
+    let depth = crate::ast::MAX_NESTING + 1;
+    let src = format!(
+        "struct Net: [1, 4, 4] {{ {}relu{} }}",
+        "{ ".repeat(depth),
+        " }".repeat(depth)
+    );
+    let tokens: proc_macro2::TokenStream = format!("krate, {src}").parse().expect("tokenizes");
+    let error = crate::analyze(tokens).err().expect("a parse error");
+    assert!(error.to_string().contains("nest at most"), "{error}");
+}
