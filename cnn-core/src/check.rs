@@ -427,9 +427,8 @@ fn step(plan: Plan, field: Option<&Ident>) -> Option<Step> {
 /// computes.
 fn check_conv_batchnorm_folding(body: &[Node], layers: &mut [Layer]) {
     for pair in body.windows(2) {
-        match pair {
-            [Node::Layer(c), Node::Layer(b)] => fold_pair(layers, *c, *b),
-            _ => {}
+        if let [Node::Layer(c), Node::Layer(b)] = pair {
+            fold_pair(layers, *c, *b);
         }
     }
     for node in body {

@@ -30,6 +30,8 @@ pub fn network(net: &Network) -> TokenStream {
     let attrs = net.attrs.iter().filter(|a| a.path().is_ident("doc"));
     let table = doc_table(net).join("\n");
     let mut structs = Structs::default();
+    // The hidden module imports these; a block named `some` must not shadow them.
+    structs.names.extend(["None", "Some"].map(String::from));
     let (fields, inits) = structs.members(net, &net.body);
     let steps = steps(net, &net.body);
     let sub_structs = structs.tokens;
@@ -116,7 +118,8 @@ pub fn network(net: &Network) -> TokenStream {
                 }
 
                 /// Builds the network from a PyTorch `.pt` state_dict saved from [`Self::PYTORCH`]
-                /// (keys `"0.weight"`, `"3.bias"`, … by layer position).
+                /// (keys `"0.weight"`, `"3.bias"`, … by position, or by the names written
+                /// in the DSL: `"layer1.0.conv1.weight"`).
                 #[inline]
                 pub fn load_pytorch(
                     path: impl ::core::convert::AsRef<::std::path::Path>,
@@ -353,6 +356,15 @@ impl Structs {
 
     /// The struct of one block use or group; its name.
     fn scope(&mut self, net: &Network, scope: &Scope) -> Ident {
+        // Two uses of a block with the same arguments on the same input are the
+        // same code: keyed cheaply, without printing their tokens.
+        let cheap = scope
+            .block
+            .as_ref()
+            .map(|block| format!("{block}|{}|{}", scope.dsl, scope.input));
+        if let Some(name) = cheap.as_ref().and_then(|k| self.seen.get(k)) {
+            return name.clone();
+        }
         let (fields, inits) = self.members(net, &scope.body);
         let steps = steps(net, &scope.body);
         let rank_in = Literal::usize_unsuffixed(scope.input.batched_rank());
@@ -380,7 +392,7 @@ impl Structs {
                 }
             }
         };
-        let key = body(&format_ident!("__Block")).to_string();
+        let key = cheap.unwrap_or_else(|| body(&format_ident!("__Block")).to_string());
         if let Some(name) = self.seen.get(&key) {
             return name.clone();
         }
@@ -393,7 +405,7 @@ impl Structs {
         );
         let mut name = stem.clone();
         let mut n = 1;
-        while !self.names.insert(name.clone()) || name == net.name.to_string() {
+        while !self.names.insert(name.clone()) || net.name == name {
             n += 1;
             name = format!("{stem}{n}");
         }

@@ -297,7 +297,8 @@ mod __cnn_LeNet {
             ::cnn_runtime::Summary::new("LeNet", &Self::INPUT_SHAPE, Self::LAYERS)
         }
         /// Builds the network from a PyTorch `.pt` state_dict saved from [`Self::PYTORCH`]
-        /// (keys `"0.weight"`, `"3.bias"`, … by layer position).
+        /// (keys `"0.weight"`, `"3.bias"`, … by position, or by the names written
+        /// in the DSL: `"layer1.0.conv1.weight"`).
         #[inline]
         pub fn load_pytorch(
             path: impl ::core::convert::AsRef<::std::path::Path>,
