@@ -23,6 +23,7 @@ from torch import nn
 
 LENET_MACS = 281_640
 VGG_MACS = 39_160_320
+RESNET18_MACS = 1_814_073_344
 
 
 def lenet():
@@ -57,11 +58,22 @@ def median_ms(run, budget_s=2.0, min_runs=10):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("only", nargs="?", help="`resnet18`: only torchvision's ResNet-18 (benches/resnet.rs)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, eager, CPU")
     print(f"{'benchmark':<24} {'ms':>10} {'GFLOP/s':>9}")
+    if args.only == "resnet18":
+        import torchvision
+
+        model = torchvision.models.resnet18().eval()
+        for batch in (1, 16):
+            x = torch.randn(batch, 3, 224, 224)
+            with torch.inference_mode():
+                ms = median_ms(lambda: model(x), budget_s=8.0)
+            print(f"{'resnet18/batch' + str(batch):<24} {ms:>10.2f} {2 * RESNET18_MACS * batch / ms / 1e6:>9.2f}")
+        return
     for name, make, macs, shape in [("lenet", lenet, LENET_MACS, (1, 28, 28)), ("vgg", vgg, VGG_MACS, (3, 32, 32))]:
         model = make().eval()
         for batch in (1, 16, 64, 256):
