@@ -1,9 +1,10 @@
 """Ask PyTorch for the accept/reject boundary and the shapes of random layer chains.
 
 Writes cnn-core/tests/fixtures/pytorch_shapes.json (3,000 chains of the first
-layer kinds, unchanged since they were labelled) and pytorch_shapes_kinds.json
+layer kinds, unchanged since they were labelled), pytorch_shapes_kinds.json
 (chains over every layer kind, each layer drawn to fit what PyTorch says
-arrives): for each case the input
+arrives) and pytorch_shapes_blocks.json (networks with residual and concat
+blocks over those layers): for each case the input
 [C, H, W], the chain in cnn! syntax, and what PyTorch said: the per-sample
 output shape after every layer and the parameter count, or the error it
 raised. cnn-core/tests/pytorch_oracle.rs replays every case through the macro's
@@ -302,6 +303,92 @@ def k_case():
     return result
 
 
+# Networks with blocks: `residual { … } shortcut { … }` and `concat { … } { … }`
+# around layers of every kind, nested up to three deep, each layer drawn for the
+# shape that arrives. A residual refuses sides of different shapes (PyTorch's `+`
+# would broadcast a 1-channel or 1-pixel side; cnn! holds `x + A(x)` to equal
+# shapes, a deliberate exception). Leaves are listed in the order cnn! checks them:
+# a residual's body, then its shortcut; a concat's branches in order.
+brng = random.Random(20261125)
+
+
+def b_keep(c):
+    """A layer that keeps [c, h, w], so that residuals mostly fit."""
+    choice = brng.randrange(4)
+    if choice == 0:
+        return f"conv({c}, {c}, 3, padding = 1)", lambda: nn.Conv2d(c, c, 3, padding=1)
+    if choice == 1:
+        return "relu", nn.ReLU
+    if choice == 2:
+        return f"batchnorm({c})", lambda: nn.BatchNorm2d(c)
+    return f"conv({c}, {c}, 1, bias = false)", lambda: nn.Conv2d(c, c, 1, bias=False)
+
+
+def b_seq(x, depth, out, acc, length):
+    for _ in range(length):
+        roll = brng.random()
+        if depth < 3 and roll < 0.2:
+            x0 = x
+            out.append("residual {")
+            try:
+                x = b_seq(x0, depth + 1, out, acc, brng.randint(1, 3))
+            finally:
+                out.append("}")
+            other = x0
+            if brng.random() < 0.4:
+                out.append("shortcut {")
+                try:
+                    other = b_seq(x0, depth + 1, out, acc, brng.randint(1, 2))
+                finally:
+                    out.append("}")
+            if x.shape != other.shape:
+                raise RuntimeError(f"residual sides differ: {list(x.shape[1:])} and {list(other.shape[1:])}")
+            x = x + other
+        elif depth < 3 and roll < 0.35:
+            x0 = x
+            out.append("concat")
+            parts = []
+            for _ in range(brng.randint(2, 3)):
+                out.append("{")
+                try:
+                    if brng.random() < 0.3:
+                        parts.append(x0)
+                    else:
+                        parts.append(b_seq(x0, depth + 1, out, acc, brng.randint(1, 2)))
+                finally:
+                    out.append("}")
+            x = torch.cat(parts, dim=1)
+        else:
+            if brng.random() < 0.5:
+                text, make = b_keep(x.shape[1])
+            else:
+                text, make = brng.choice(MAP_KINDS)(x.shape[1])
+            out.append(text)
+            m = make()
+            m.eval()
+            x = m(x)
+            if x.numel() == 0:
+                raise RuntimeError(f"empty output {list(x.shape)}")
+            acc["shapes"].append(list(x.shape[1:]))
+            acc["params"] += sum(p.numel() for p in m.parameters())
+    return x
+
+
+def b_case():
+    c = brng.randint(1, 8)
+    h, w = brng.randint(2, 16), brng.randint(2, 16)
+    result = {"input": [c, h, w], "layers": []}
+    acc = {"shapes": [], "params": 0}
+    try:
+        with torch.no_grad():
+            b_seq(torch.zeros(2, c, h, w), 0, result["layers"], acc, brng.randint(1, 4))
+        result["shapes"] = acc["shapes"]
+        result["params"] = acc["params"]
+    except Exception as e:  # noqa: BLE001 - any refusal is the verdict
+        result["error"] = str(e).splitlines()[0][:160]
+    return result
+
+
 def write(path, cases):
     with open(path, "w") as f:
         json.dump({"torch": torch.__version__, "cases": cases}, f, indent=0)
@@ -314,6 +401,7 @@ def main():
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
     write("cnn-core/tests/fixtures/pytorch_shapes.json", [case() for _ in range(count)])
     write("cnn-core/tests/fixtures/pytorch_shapes_kinds.json", [k_case() for _ in range(count // 2)])
+    write("cnn-core/tests/fixtures/pytorch_shapes_blocks.json", [b_case() for _ in range(count // 2)])
 
 
 main()

@@ -4,7 +4,9 @@
 //! accepted chains must have PyTorch's per-layer shapes and parameter count.
 //! `pytorch_shapes.json` holds 3,000 chains of the first layer kinds;
 //! `pytorch_shapes_kinds.json` 1,500 over every kind, each layer drawn for
-//! the shape PyTorch says arrives.
+//! the shape PyTorch says arrives; `pytorch_shapes_blocks.json` 1,500
+//! networks with `residual` (with and without `shortcut`) and `concat`
+//! blocks nested up to three deep around those layers.
 
 use serde_json::Value;
 
@@ -16,6 +18,11 @@ fn every_random_chain_gets_pytorchs_verdict_shapes_and_parameter_count() {
 #[test]
 fn every_random_chain_of_every_layer_kind_gets_pytorchs_verdict_shapes_and_parameter_count() {
     replay(include_str!("fixtures/pytorch_shapes_kinds.json"), 1500);
+}
+
+#[test]
+fn every_random_network_with_blocks_gets_pytorchs_verdict_shapes_and_parameter_count() {
+    replay(include_str!("fixtures/pytorch_shapes_blocks.json"), 1500);
 }
 
 fn replay(text: &str, at_least: usize) {
