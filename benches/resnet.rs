@@ -114,7 +114,11 @@ fn resnet18(c: &mut Criterion) {
     let by_hand = ResNet18ByHand::init(&device);
     assert_eq!(generated.num_params(), by_hand.num_params());
     for batch in [1, 16] {
-        let x = Tensor::<4>::random([batch, 3, 224, 224], Distribution::Normal(0.0, 1.0), &device);
+        let x = Tensor::<4>::random(
+            [batch, 3, 224, 224],
+            Distribution::Normal(0.0, 1.0),
+            &device,
+        );
         let mut group = c.benchmark_group(format!("resnet18/batch{batch}"));
         group.throughput(Throughput::Elements(2 * ResNet18::MACS * batch as u64));
         group.bench_function("cnn!", |b| {

@@ -26,7 +26,7 @@ use crate::shape::{self, Receptive};
 use proc_macro2::{Ident, Span};
 use std::collections::HashMap;
 
-/// The most layers one network may expand to.
+/// The most layers and blocks one network may expand to.
 pub const MAX_LAYERS: usize = 20_000;
 
 /// Words that open a structure, which no block may take as its name.
@@ -36,6 +36,7 @@ const KEYWORDS: [&str; 5] = ["block", "residual", "shortcut", "concat", "repeat"
 #[derive(Default)]
 pub struct Blocks<'a> {
     defs: HashMap<String, &'a BlockDef>,
+    names: Vec<String>,
 }
 
 impl<'a> Blocks<'a> {
@@ -71,14 +72,14 @@ impl<'a> Blocks<'a> {
                 );
             }
         }
-        Blocks { defs: table }
+        let mut names: Vec<String> = table.keys().cloned().collect();
+        names.sort_unstable();
+        Blocks { defs: table, names }
     }
 
     /// The block names, sorted (for did-you-mean).
     pub fn names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.defs.keys().map(String::as_str).collect();
-        names.sort_unstable();
-        names
+        self.names.iter().map(String::as_str).collect()
     }
 
     /// Whether `nodes` contain a `flatten`, inside blocks too (for a stub's rank).
@@ -114,13 +115,16 @@ impl<'a> Blocks<'a> {
     }
 }
 
-/// Where a branch ended: its shape, rank, receptive field and trace.
+/// Where a branch started or ended: its shape, rank, receptive field, and
+/// the trace entries it added after the first `trace_len` (kept apart, so
+/// that a merge costs the length of its branches, not of the network).
 #[derive(Clone)]
 struct End {
     current: Option<Shape>,
     flat: Option<bool>,
     receptive: Option<[Receptive; 2]>,
-    trace: Vec<(String, Shape)>,
+    trace_len: usize,
+    suffix: Vec<(String, Shape)>,
 }
 
 impl Checker<'_, '_> {
@@ -138,24 +142,16 @@ impl Checker<'_, '_> {
 
     fn node(&mut self, node: &ast::Node, scope: &mut ScopeState, out: &mut Vec<Node>) {
         let name = node.name.as_ref();
+        // Every node counts, failed block calls too: nothing expands without bound.
+        if self.over_limit(node.span()) {
+            return;
+        }
         match &node.item {
             Item::Call(call) => {
                 let call = self.substitute_layer(call);
                 if let Some(def) = self.blocks.defs.get(&call.name.to_string()).copied() {
                     out.extend(self.block(&call, def, name, scope).map(Node::Scope));
                 } else {
-                    self.expanded += 1;
-                    if self.expanded > MAX_LAYERS {
-                        self.walk.cx.error(
-                            call.name.span(),
-                            format!(
-                                "`{}` expands to more than 20,000 layers\n= note: check the counts of `repeat` and the blocks that call blocks",
-                                self.net
-                            ),
-                        );
-                        self.current = None;
-                        return;
-                    }
                     out.extend(self.layer(&call, name, scope).map(Node::Layer));
                 }
             }
@@ -186,14 +182,19 @@ impl Checker<'_, '_> {
                     return;
                 };
                 for rep in 1..=n {
-                    let before = self.walk.cx.error_count();
+                    // A repetition counts as a node, so that even an empty
+                    // body repeated 2⁶⁴ times stops at the limit.
+                    if self.over_limit(token.span()) {
+                        break;
+                    }
+                    let before = self.walk.cx.errors_found();
                     self.walk
                         .cx
                         .push_context(format!("in repetition {rep} of `repeat({n})`"));
                     let nodes = self.seq(&body.nodes, scope);
                     self.walk.cx.pop_context();
                     out.extend(nodes);
-                    if self.walk.cx.error_count() > before || self.expanded > MAX_LAYERS {
+                    if self.walk.cx.errors_found() > before || self.expanded > MAX_LAYERS {
                         break;
                     }
                 }
@@ -288,10 +289,10 @@ impl Checker<'_, '_> {
         shortcut: Option<&(Ident, ast::Body)>,
         scope: &mut ScopeState,
     ) -> Option<Node> {
-        let start = self.end();
+        let start = self.mark();
         let row = self.open_row(RowKind::Residual, "residual".to_string(), "");
         let body_nodes = self.seq(&body.nodes, scope);
-        let body_end = self.end();
+        let body_end = self.end_since(&start);
         self.resume(&start);
         let shortcut_nodes = shortcut.map(|(_, s)| {
             let row = self.open_row(RowKind::Branch, "shortcut".to_string(), "");
@@ -299,7 +300,7 @@ impl Checker<'_, '_> {
             self.close_row(row);
             nodes
         });
-        let short_end = self.end();
+        let short_end = self.end_since(&start);
         self.depth -= 1;
         let merged = check_residual_sides(
             self,
@@ -330,7 +331,7 @@ impl Checker<'_, '_> {
         branches: &[ast::Body],
         scope: &mut ScopeState,
     ) -> Option<Node> {
-        let start = self.end();
+        let start = self.mark();
         let row = self.open_row(RowKind::Concat, "concat".to_string(), "");
         let mut nodes = Vec::new();
         let mut ends = Vec::new();
@@ -344,7 +345,7 @@ impl Checker<'_, '_> {
             let row = self.open_row(RowKind::Branch, label, "");
             nodes.push(self.seq(&branch.nodes, scope));
             self.close_row(row);
-            ends.push(self.end());
+            ends.push(self.end_since(&start));
         }
         self.depth -= 1;
         let merged = check_concat_branches(self, token, &start, &ends);
@@ -363,20 +364,52 @@ impl Checker<'_, '_> {
         Some(Node::Concat { branches: nodes })
     }
 
-    fn end(&self) -> End {
+    /// Counts one more node; past [`MAX_LAYERS`], reports it (once) and
+    /// returns `true`: the walk stops.
+    fn over_limit(&mut self, span: Span) -> bool {
+        self.expanded += 1;
+        if self.expanded <= MAX_LAYERS {
+            return false;
+        }
+        if self.expanded == MAX_LAYERS + 1 {
+            self.walk.cx.error(
+                span,
+                format!(
+                    "`{}` expands to more than 20,000 layers and blocks\n= note: check the counts of `repeat` and the blocks that call blocks",
+                    self.net
+                ),
+            );
+        }
+        self.current = None;
+        true
+    }
+
+    /// Where a merge starts.
+    fn mark(&self) -> End {
         End {
             current: self.current,
             flat: self.flat,
             receptive: self.walk.receptive,
-            trace: self.walk.trace.clone(),
+            trace_len: self.walk.trace.len(),
+            suffix: Vec::new(),
         }
+    }
+
+    /// Where a branch that started at `start` ended.
+    fn end_since(&self, start: &End) -> End {
+        End {
+            suffix: self.walk.trace[start.trace_len..].to_vec(),
+            ..self.mark()
+        }
+        .at(start.trace_len)
     }
 
     fn resume(&mut self, end: &End) {
         self.current = end.current;
         self.flat = end.flat;
         self.walk.receptive = end.receptive;
-        self.walk.trace = end.trace.clone();
+        self.walk.trace.truncate(end.trace_len);
+        self.walk.trace.extend(end.suffix.iter().cloned());
     }
 
     /// Pushes a row for a structure whose totals are known once its body is
@@ -440,6 +473,13 @@ impl Checker<'_, '_> {
             }
         }
         layer
+    }
+}
+
+impl End {
+    fn at(mut self, trace_len: usize) -> End {
+        self.trace_len = trace_len;
+        self
     }
 }
 
@@ -639,7 +679,6 @@ fn check_concat_branches(
     ends: &[End],
 ) -> Option<(Shape, String)> {
     let shapes: Vec<Shape> = ends.iter().map(|e| e.current).collect::<Option<_>>()?;
-    let _ = start;
     let first = shapes[0];
     let sizes = |s: &Shape| match s {
         Shape::Map([_, h, w]) => Some([*h, *w]),
@@ -654,8 +693,9 @@ fn check_concat_branches(
                 Shape::Flat(f) => format!("{f} flat features"),
             };
             yields.push(format!("branch {} yields {size}", i + 1));
-            let trace = crate::check::Walk::notes_only(&mut Ctxt::default(), end.trace.clone())
-                .spatial_trace();
+            let mut full = checker.walk.trace[..start.trace_len].to_vec();
+            full.extend(end.suffix.iter().cloned());
+            let trace = crate::check::Walk::notes_only(&mut Ctxt::default(), full).spatial_trace();
             notes.push_str(&format!("\n= note: branch {}: {trace}", i + 1));
         }
         checker.walk.cx.error(

@@ -94,3 +94,13 @@ fn nesting_deeper_than_the_limit_is_a_parse_error_not_a_stack_overflow() {
     let error = crate::analyze(tokens).err().expect("a parse error");
     assert!(error.to_string().contains("nest at most"), "{error}");
 }
+
+#[test]
+fn an_empty_body_repeated_two_to_the_sixty_four_times_stops_at_the_limit() {
+    let errors = errors(
+        "block a(n) { repeat(n) {} }
+        struct Net: [1, 4, 4] { a(18446744073709551615) }",
+    );
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].contains("more than 20,000"), "{}", errors[0]);
+}

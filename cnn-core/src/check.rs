@@ -65,6 +65,7 @@ pub fn check(
         walk,
         krate,
         blocks,
+        block_names: blocks.names(),
         net: &net.name,
         layers: Vec::new(),
         rows: Vec::new(),
@@ -113,6 +114,8 @@ pub(crate) struct Checker<'a, 'c> {
     pub(crate) walk: Walk<'c>,
     pub(crate) krate: &'a TokenStream,
     pub(crate) blocks: &'a Blocks<'a>,
+    /// The block names, for did-you-mean.
+    pub(crate) block_names: Vec<&'a str>,
     /// The network's name, for notes.
     pub(crate) net: &'a Ident,
     pub(crate) layers: Vec<Layer>,

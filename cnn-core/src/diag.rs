@@ -17,6 +17,8 @@ pub struct Ctxt {
     seen: std::collections::HashSet<(String, String)>,
     /// Where the walk is ("in repetition 2 of `repeat(3)`"), appended to errors.
     context: Vec<String>,
+    /// Errors found, a repeat of one already reported included.
+    found: usize,
     warnings: Vec<Warning>,
     lint_attrs: Vec<syn::Attribute>,
 }
@@ -57,6 +59,7 @@ impl Ctxt {
     /// The message with the context notes, or `None` if this mistake was
     /// already reported (the same first line at the same place).
     fn fresh(&mut self, at: String, message: String) -> Option<String> {
+        self.found += 1;
         let first = message.lines().next().unwrap_or_default().to_string();
         if !self.seen.insert((at, first)) {
             return None;
@@ -94,6 +97,12 @@ impl Ctxt {
     /// being checked.
     pub fn set_lint_attrs(&mut self, attrs: Vec<syn::Attribute>) {
         self.lint_attrs = attrs;
+    }
+
+    /// How many errors were found so far, repeats of a reported one included
+    /// (whether a step failed, even if its error was already reported).
+    pub fn errors_found(&self) -> usize {
+        self.found
     }
 
     /// How many errors were recorded so far.

@@ -76,4 +76,3 @@ fn a_residual_block_expands_to_a_struct_of_its_own() {
     }";
     assert_snapshot("residual", &expanded(src));
 }
-

@@ -9,7 +9,11 @@
 //!   keywords, duplicate arguments, 200-layer chains and huge inputs;
 //! - **tokens**: valid networks mutated token by token (deleted,
 //!   duplicated, swapped, replaced by punctuation, keywords, raw identifiers,
-//!   literals of every kind).
+//!   literals of every kind);
+//! - **blocks**: random block definitions (parameters standing for any
+//!   argument, calls of other blocks and of themselves, wrong arities) and
+//!   networks of `residual`, `shortcut`, `concat`, `repeat`, groups and
+//!   names nested at random around random layers.
 //!
 //! `cargo test` runs a short run. The long run:
 //!
@@ -26,7 +30,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use cnn_core::layers::{REGISTRY, Ty};
-use cnn_core::model::{Network, Shape};
+use cnn_core::model::{Network, Node, Shape};
 use proc_macro2::TokenStream;
 
 mod common;
@@ -289,10 +293,79 @@ fn structured(rng: &mut Rng) -> String {
     format!("{attrs}{header} {{ {} }}", layers.join(" "))
 }
 
+/// A layer list of `depth` nesting at most: random layers (some written with
+/// the parameters `params` as arguments), structures, names and block calls.
+fn nodes(rng: &mut Rng, depth: usize, params: &[&str], blocks: &[&str]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for _ in 0..rng.below(5) {
+        let name = if rng.chance(15) {
+            format!(
+                "{}: ",
+                rng.pick(&["conv1", "bn", "layer1", "downsample", "x"])
+            )
+        } else {
+            String::new()
+        };
+        let inner = |rng: &mut Rng| nodes(rng, depth.saturating_sub(1), params, blocks);
+        let node = match rng.below(if depth == 0 { 3 } else { 8 }) {
+            0 | 1 => {
+                let mut text = layer(rng, None);
+                if !params.is_empty() && rng.chance(40) {
+                    // A parameter where a value stood.
+                    if let Some(at) = text.find(|c: char| c.is_ascii_digit()) {
+                        let end = text[at..]
+                            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '.')
+                            .map_or(text.len(), |e| at + e);
+                        let param = *rng.pick(params);
+                        text.replace_range(at..end, param);
+                    }
+                }
+                text
+            }
+            2 if !blocks.is_empty() => {
+                let args: Vec<String> = (0..rng.below(4)).map(|_| int(rng)).collect();
+                format!("{}({})", rng.pick(blocks), args.join(", "))
+            }
+            2 | 3 => format!("residual {{ {} }}", inner(rng)),
+            4 => format!(
+                "residual {{ {} }} shortcut {{ {} }}",
+                inner(rng),
+                inner(rng)
+            ),
+            5 => format!("concat {{ {} }} {{ {} }}", inner(rng), inner(rng)),
+            6 => format!(
+                "repeat({}) {{ {} }}",
+                rng.pick(&["0", "1", "2", "3", "40", "n"]),
+                inner(rng)
+            ),
+            _ => format!("{{ {} }}", inner(rng)),
+        };
+        out.push(format!("{name}{node}"));
+    }
+    out.join(" ")
+}
+
+fn blocky(rng: &mut Rng) -> String {
+    let names = ["a", "b", "basic", "stage"];
+    let mut text = String::new();
+    for (i, name) in names.iter().enumerate().take(rng.below(4)) {
+        let params: Vec<&str> = ["c", "s", "n"][..rng.below(4)].to_vec();
+        // Blocks may call any block, themselves included.
+        let body = nodes(rng, 3, &params, &names[..=i]);
+        text.push_str(&format!(
+            "block {name}({}) {{ {body} }} ",
+            params.join(", ")
+        ));
+    }
+    let body = nodes(rng, 4, &[], &names);
+    format!("{text}struct Net: {} {{ relu {body} }}", input_dims(rng))
+}
+
 const CORPUS: &[&str] = &[
     "pub struct LeNet: [1, 28, 28] { conv(1, 6, 5) relu maxpool(2) conv(6, 16, 5) relu maxpool(2) flatten linear(256, 120) relu linear(120, 84) relu linear(84, 10) }",
     "struct Zoo: [3, 16, 16] { conv(3, 8, 3, stride = 2, padding = 1, bias = false) batchnorm(8) leaky_relu(0.2) conv(8, 8, 4, padding = same, groups = 8) gelu avgpool(3, stride = 1, padding = 1, ceil_mode = true, count_include_pad = false) conv_transpose(8, 4, 3, stride = 2, padding = 1, output_padding = 1, bias = false) tanh upsample(scale_factor = 2, mode = bilinear) upsample(size = (10, 12)) adaptive_avgpool((2, 3)) dropout(0.1) flatten linear(24, 5) log_softmax }",
     "/// doc\n#[allow(deprecated)] struct A: [1, 7, 7] { conv(1, 1, 3, stride = 3) } struct B: [2, 9, 9] { maxpool((3, 2), stride = (2, 1), padding = 1, dilation = 2, ceil_mode = true) sigmoid silu softmax }",
+    "block basic(c) { residual { conv1: conv(c, c, 3, padding = 1) bn1: batchnorm(c) relu } relu } block down(i, o) { residual { conv(i, o, 3, stride = 2, padding = 1) } shortcut { downsample: { conv(i, o, 1, stride = 2) } } } struct R: [8, 16, 16] { layer1: { repeat(2) { basic(8) } } down(8, 16) concat {} { conv(16, 8, 1) } adaptive_avgpool(1) flatten fc: linear(24, 10) }",
 ];
 
 const ATOMS: &[&str] = &[
@@ -342,6 +415,12 @@ const ATOMS: &[&str] = &[
     "upsample",
     "same",
     "true",
+    "block",
+    "residual",
+    "shortcut",
+    "concat",
+    "repeat",
+    "basic",
 ];
 
 /// Splits a network's text into tokens that survive being re-joined with spaces.
@@ -453,27 +532,78 @@ fn violation(body: &str, structured: bool) -> Option<String> {
     None
 }
 
-/// The totals and the chain of shapes of an accepted network must agree.
-fn inconsistent(network: &Network) -> Option<String> {
-    let mut shape = Shape::Map(network.input);
-    let (mut params, mut macs) = (0u64, 0u64);
-    for layer in &network.layers {
-        if layer.input != shape {
-            return Some(format!(
-                "`{}` takes {} after {}",
-                layer.dsl, layer.input, shape
-            ));
-        }
-        if layer.output.dims().contains(&0) {
-            return Some(format!(
-                "`{}` yields the empty shape {}",
-                layer.dsl, layer.output
-            ));
-        }
-        shape = layer.output;
-        params += layer.params;
-        macs += layer.macs;
+/// The shapes through `nodes` from `shape`: each layer takes what arrives,
+/// and both sides of a merge start from its input.
+fn walk(network: &Network, nodes: &[Node], mut shape: Shape) -> Result<Shape, String> {
+    for node in nodes {
+        shape = match node {
+            Node::Layer(i) => {
+                let layer = &network.layers[*i];
+                if layer.input != shape {
+                    return Err(format!(
+                        "`{}` takes {} after {}",
+                        layer.dsl, layer.input, shape
+                    ));
+                }
+                if layer.output.dims().contains(&0) {
+                    return Err(format!(
+                        "`{}` yields the empty shape {}",
+                        layer.dsl, layer.output
+                    ));
+                }
+                layer.output
+            }
+            Node::Residual { body, shortcut } => {
+                let out = walk(network, body, shape)?;
+                let other = match shortcut {
+                    Some(s) => walk(network, s, shape)?,
+                    None => shape,
+                };
+                if out != other {
+                    return Err(format!("a residual adds {out} to {other}"));
+                }
+                out
+            }
+            Node::Concat { branches } => {
+                let mut channels = 0;
+                let mut last = shape;
+                for branch in branches {
+                    last = walk(network, branch, shape)?;
+                    channels += last.dims()[0];
+                }
+                match last {
+                    Shape::Map([_, h, w]) => Shape::Map([channels, h, w]),
+                    Shape::Flat(_) => Shape::Flat(channels),
+                }
+            }
+            Node::Scope(scope) => {
+                if scope.input != shape {
+                    return Err(format!(
+                        "`{}` takes {} after {shape}",
+                        scope.dsl, scope.input
+                    ));
+                }
+                walk(network, &scope.body, shape)?
+            }
+        };
     }
+    Ok(shape)
+}
+
+/// The totals and the shapes of an accepted network must agree.
+fn inconsistent(network: &Network) -> Option<String> {
+    match walk(network, &network.body, Shape::Map(network.input)) {
+        Err(broken) => return Some(broken),
+        Ok(out) if out != network.output => {
+            return Some(format!(
+                "the layers end at {out}, the network at {}",
+                network.output
+            ));
+        }
+        Ok(_) => {}
+    }
+    let params: u64 = network.layers.iter().map(|l| l.params).sum();
+    let macs: u64 = network.layers.iter().map(|l| l.macs).sum();
     (params != network.params || macs != network.macs).then(|| {
         format!(
             "totals {} params / {} MACs, layers sum to {params} / {macs}",
@@ -505,7 +635,7 @@ fn run(kind: &'static str, generate: fn(&mut Rng) -> String, default_cases: u64)
             let _ = progress.send(body.clone());
             let started = Instant::now();
             tally.tried += 1;
-            if let Some(failure) = violation(&body, kind == "structured") {
+            if let Some(failure) = violation(&body, kind != "tokens") {
                 tally.failures.push(format!("{failure}\n  input: {body}"));
                 if tally.failures.len() == 10 {
                     break;
@@ -565,6 +695,12 @@ fn structured_random_networks_never_panic_and_every_error_points_into_the_input(
         tally.accepted,
         tally.rejected
     );
+    assert_clean(tally);
+}
+
+#[test]
+fn random_blocks_never_panic_hang_or_point_nowhere() {
+    let tally = run("blocks", blocky, 1_500);
     assert_clean(tally);
 }
 
