@@ -402,3 +402,11 @@ fn torchvision_weights_give_torchvision_outputs() {
         "../../target/torchvision/mobilenet_v2"
     );
 }
+
+#[test]
+fn resnet18_and_mobilenet_v2_run_a_forward_pass() {
+    let device = cnn::flex();
+    let x = cnn::burn::tensor::Tensor::<4>::zeros([1, 3, 224, 224], &device);
+    assert_eq!(ResNet18::init(&device).forward(x.clone()).dims(), [1, 1000]);
+    assert_eq!(MobileNetV2::init(&device).forward(x).dims(), [1, 1000]);
+}
