@@ -2,7 +2,8 @@
 //! that a state_dict saved from `torchvision.models.resnet18()` loads as is.
 //! Prints the tree the compiler computed and runs a forward pass.
 //!
-//! `cargo run --release --example resnet18 [-- weights.pth]`
+//! `cargo run --release --example resnet18 [-- weights.pth]`; with `-- --pytorch`
+//! it prints the PyTorch twin (`ResNet18::PYTORCH`) instead.
 
 use cnn::burn::tensor::{Device, Distribution, Tensor};
 use cnn::cnn;
@@ -42,6 +43,10 @@ cnn! {
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--pytorch") {
+        print!("{}", ResNet18::PYTORCH);
+        return;
+    }
     // The tree, its shapes and its counts were computed by the compiler.
     println!("{}\n", ResNet18::summary());
 

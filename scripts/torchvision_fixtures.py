@@ -10,7 +10,8 @@ Writes (committed):
   tests/fixtures/blocks/unet.pt, unet.io.safetensors  the U-Net twin's weights
       (random, seeded, with random batchnorm statistics), an input and its output;
       the twin is tests/fixtures/blocks/unet.py, which a test keeps equal to
-      `UNet::PYTORCH`
+      `UNet::PYTORCH` (as resnet18.py and mobilenet_v2.py, which this script
+      checks against torchvision: same keys, same outputs)
 Writes (not committed, 60 MB): target/torchvision/{resnet18,mobilenet_v2}.pt and
   .io.safetensors: torchvision's constructors with seed 0, random batchnorm
   statistics, an input batch of 2 and the eval-mode output. The parity test
@@ -81,6 +82,18 @@ def main():
             "keys": {k: list(v.shape) for k, v in state.items()},
         }
         if name in ("resnet18", "mobilenet_v2"):
+            # The twin `cnn!` generates (`Net::PYTORCH`, committed by a test) has
+            # torchvision's keys and computes torchvision's outputs.
+            scope = {}
+            exec(open(f"tests/fixtures/blocks/{name}.py").read(), scope)
+            twin = scope[{"resnet18": "ResNet18", "mobilenet_v2": "MobileNetV2"}[name]]().eval()
+            assert {k: v.shape for k, v in twin.state_dict().items()} == {k: v.shape for k, v in state.items()}
+            twin.load_state_dict(state)
+            x = torch.randn(2, 3, 224, 224)
+            with torch.no_grad():
+                difference = (twin(x) - model(x)).abs().max().item()
+            print(f"{name}: the cnn! twin has torchvision's keys; max |twin - torchvision| = {difference}")
+            assert difference == 0.0
             generator = torch.Generator().manual_seed(1)
             with torch.no_grad():
                 randomize_batchnorm(model, generator)

@@ -220,20 +220,27 @@ fn googlenet_counts_what_torchvision_counts() {
     assert_eq!(GoogLeNet::MACS, 1_498_376_192);
 }
 
-/// `scripts/torchvision_fixtures.py` builds the U-Net from this file; bless
-/// it with `CNN_BLESS=1` after changing the network, then rerun the script.
+/// `scripts/torchvision_fixtures.py` builds the twins from these files (the
+/// U-Net to write its fixture; ResNet-18 and MobileNetV2 to check that their
+/// keys and outputs are torchvision's); bless them with `CNN_BLESS=1` after
+/// changing a network, then rerun the script.
 #[test]
-fn the_unet_twin_is_the_committed_one() {
-    let path = common::fixture("blocks/unet.py");
-    if std::env::var_os("CNN_BLESS").is_some() {
-        std::fs::write(&path, UNet::PYTORCH).expect("writes the twin");
+fn the_twins_are_the_committed_ones() {
+    for (file, source) in [
+        ("blocks/unet.py", UNet::PYTORCH),
+        ("blocks/resnet18.py", ResNet18::PYTORCH),
+        ("blocks/mobilenet_v2.py", MobileNetV2::PYTORCH),
+    ] {
+        let path = common::fixture(file);
+        if std::env::var_os("CNN_BLESS").is_some() {
+            std::fs::write(&path, source).expect("writes the twin");
+        }
+        let committed = std::fs::read_to_string(&path).expect("a committed twin");
+        assert_eq!(
+            source, committed,
+            "{file}: bless with CNN_BLESS=1 and rerun the script"
+        );
     }
-    let committed = std::fs::read_to_string(&path).expect("tests/fixtures/blocks/unet.py");
-    assert_eq!(
-        UNet::PYTORCH,
-        committed,
-        "bless with CNN_BLESS=1 and rerun the script"
-    );
 }
 
 fn torchvision() -> serde_json::Value {

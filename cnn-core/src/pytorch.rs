@@ -171,11 +171,16 @@ fn body(net: &Network, nodes: &[Node], out: &mut String, temps: &mut usize) {
             } => {
                 *temps += 1;
                 let (input, skip) = (format!("r{temps}"), format!("s{temps}"));
-                let _ = writeln!(out, "        {input} = x");
-                if let Some(shortcut) = shortcut {
-                    body(net, shortcut, out, temps);
+                match shortcut {
+                    None => {
+                        let _ = writeln!(out, "        {skip} = x");
+                    }
+                    Some(shortcut) => {
+                        let _ = writeln!(out, "        {input} = x");
+                        body(net, shortcut, out, temps);
+                        let _ = writeln!(out, "        {skip} = x\n        x = {input}");
+                    }
                 }
-                let _ = writeln!(out, "        {skip} = x\n        x = {input}");
                 body(net, main, out, temps);
                 let _ = writeln!(out, "        x = x + {skip}");
             }
