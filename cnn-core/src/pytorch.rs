@@ -190,6 +190,11 @@ fn body(net: &Network, nodes: &[Node], out: &mut String, temps: &mut usize) {
                 let _ = writeln!(out, "        {input} = x");
                 let mut names = Vec::new();
                 for (k, branch) in branches.iter().enumerate() {
+                    if branch.is_empty() {
+                        // The identity branch is the input itself.
+                        names.push(input.clone());
+                        continue;
+                    }
                     let name = format!("{input}_{}", k + 1);
                     let _ = writeln!(out, "        x = {input}");
                     body(net, branch, out, temps);
