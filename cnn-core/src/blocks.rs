@@ -1,6 +1,7 @@
-//! Beyond chains: blocks, `residual`, `concat`, `repeat` and groups. The
-//! rules of merges live here, one `check_*` function per rule; a layer's own
-//! check is `Checker::layer` in `check.rs`.
+//! Beyond chains: blocks, `residual`, `concat`, `repeat` and groups: the
+//! block table and the walk through them. Their rules, one `check_*`
+//! function per rule, are in `blocks/rules.rs`; a layer's own check is
+//! `Checker::layer` in `check.rs`.
 //!
 //! A block is checked where it is used, with its parameters substituted by
 //! the call's arguments (each value respanned onto the parameter's token, so
@@ -18,13 +19,19 @@
 //! torchvision's keys.
 
 use crate::ast::{self, BlockDef, Item, Value};
-use crate::check::{Checker, ScopeState, hw};
-use crate::diag::{Ctxt, did_you_mean};
+use crate::check::{Checker, ScopeState};
+use crate::diag::Ctxt;
 use crate::layers;
 use crate::model::{Node, Row, RowKind, Scope, Shape};
-use crate::shape::{self, Receptive};
+use crate::shape::Receptive;
 use proc_macro2::{Ident, Span};
 use std::collections::HashMap;
+
+mod rules;
+use rules::{
+    bind_block, check_concat_branches, check_repeat_count, check_residual_sides, check_unnamed,
+    render_call, respan,
+};
 
 /// The most layers and blocks one network may expand to.
 pub const MAX_LAYERS: usize = 20_000;
@@ -494,248 +501,6 @@ fn widest(ends: &[&End]) -> Option<[Receptive; 2]> {
         });
     }
     out
-}
-
-fn respan(value: &Value, span: Span) -> Value {
-    match value {
-        Value::Int(l) => {
-            let mut l = l.clone();
-            l.set_span(span);
-            Value::Int(l)
-        }
-        Value::Float(l) => {
-            let mut l = l.clone();
-            l.set_span(span);
-            Value::Float(l)
-        }
-        Value::Bool(l) => Value::Bool(syn::LitBool::new(l.value, span)),
-        Value::Word(w) => Value::Word(Ident::new(&w.to_string(), span)),
-        Value::Neg(_, v) => Value::Neg(syn::Token![-](span), Box::new(respan(v, span))),
-        Value::Tuple(_, items) => Value::Tuple(
-            syn::token::Paren(span),
-            items.iter().map(|v| respan(v, span)).collect(),
-        ),
-    }
-}
-
-/// `basic_down(64, 128)`.
-fn render_call(call: &ast::Layer) -> String {
-    match &call.args {
-        None => call.name.to_string(),
-        Some(args) => {
-            let parts: Vec<String> = args
-                .list
-                .iter()
-                .map(|a| match &a.key {
-                    Some(k) => format!("{k} = {}", a.value.render()),
-                    None => a.value.render(),
-                })
-                .collect();
-            format!("{}({})", call.name, parts.join(", "))
-        }
-    }
-}
-
-/// Rule: a block call gives each parameter once, positionally or by name.
-fn bind_block(call: &ast::Layer, def: &BlockDef, cx: &mut Ctxt) -> Option<HashMap<String, Value>> {
-    let name = &def.name;
-    let params: Vec<String> = def.params.iter().map(ToString::to_string).collect();
-    let signature = format!("{name}({})", params.join(", "));
-    let mut out = HashMap::new();
-    let before = cx.error_count();
-    let list: Vec<&ast::Arg> = call.args.iter().flat_map(|a| a.list.iter()).collect();
-    let mut position = 0;
-    for arg in &list {
-        let param = match &arg.key {
-            Some(key) => {
-                let key = key.to_string();
-                if !params.contains(&key) {
-                    let names: Vec<&str> = params.iter().map(String::as_str).collect();
-                    let hint = did_you_mean(&key, &names)
-                        .map_or_else(String::new, |b| format!("\n= help: did you mean `{b}`?"));
-                    cx.error(
-                        arg.key.as_ref().map_or(call.name.span(), Ident::span),
-                        format!("block `{signature}` has no parameter `{key}`{hint}"),
-                    );
-                    continue;
-                }
-                key
-            }
-            None => {
-                position += 1;
-                match params.get(position - 1) {
-                    Some(p) => p.clone(),
-                    None => continue,
-                }
-            }
-        };
-        if out.insert(param.clone(), arg.value.clone()).is_some() {
-            cx.error(arg.value.span(), format!("`{param}` is given twice"));
-        }
-    }
-    if position > params.len() || out.len() < params.len() && cx.error_count() == before {
-        let found = list.len();
-        cx.error_spanned(
-            call,
-            format!(
-                "block `{name}` takes {} argument{}, found {found}\n= help: write `{signature}`",
-                params.len(),
-                if params.len() == 1 { "" } else { "s" },
-            ),
-        );
-    }
-    (cx.error_count() == before).then_some(out)
-}
-
-/// Rule: only a layer, a block call or a group takes a name (they are the
-/// modules of the PyTorch twin; structures add no key).
-fn check_unnamed(name: Option<&Ident>, what: &str, cx: &mut Ctxt) {
-    if let Some(name) = name {
-        cx.error(
-            name.span(),
-            format!(
-                "`{what}` takes no name: it adds no module to the PyTorch twin\n= help: name the layers inside it, or wrap it in a named group: `{name}: {{ {what} … }}`"
-            ),
-        );
-    }
-}
-
-/// Rule: `repeat`'s count is a positive integer.
-fn check_repeat_count(token: &Ident, count: &Value, cx: &mut Ctxt) -> Option<u64> {
-    match count {
-        Value::Int(lit) => match lit.base10_parse::<u64>() {
-            Ok(n) if n > 0 => return Some(n),
-            Ok(_) => cx.error(
-                lit.span(),
-                "`repeat(0)` repeats nothing\n= help: remove it, or repeat at least once",
-            ),
-            Err(_) => cx.error(lit.span(), "`repeat` expects a count that fits in 64 bits"),
-        },
-        other => cx.error(
-            other.span(),
-            format!(
-                "`{token}` expects a positive integer count, found `{}`",
-                other.render()
-            ),
-        ),
-    }
-    None
-}
-
-/// Rule: both sides of a residual yield the same shape: `x + body(x)` needs
-/// the body to keep its input's shape, or a shortcut that projects it.
-fn check_residual_sides(
-    checker: &mut Checker,
-    token: &Ident,
-    has_shortcut: bool,
-    start: &End,
-    body: &End,
-    short: &End,
-) -> Option<Shape> {
-    let (b, s) = (body.current?, short.current?);
-    if b == s {
-        return Some(b);
-    }
-    let message = if has_shortcut {
-        format!(
-            "the two sides of `residual` must yield the same shape, but its body yields {b} and its shortcut yields {s}\n= help: make the shortcut end in {b}"
-        )
-    } else {
-        let help = match (start.current?, b) {
-            (Shape::Map([ci, hi, wi]), Shape::Map([co, ho, wo])) => {
-                match shape::projection_stride([hi, wi], [ho, wo]) {
-                    Some(1) => format!(
-                        "\n= help: add `shortcut {{ conv({ci}, {co}, 1) }}` after the body to project the input to {b}"
-                    ),
-                    Some(s) => format!(
-                        "\n= help: add `shortcut {{ conv({ci}, {co}, 1, stride = {s}) }}` after the body to project the input to {b}"
-                    ),
-                    None => format!(
-                        "\n= help: the body must keep the input's size {} (or a `shortcut {{ … }}` must reach {})",
-                        hw(hi, wi),
-                        hw(ho, wo)
-                    ),
-                }
-            }
-            (Shape::Flat(fi), Shape::Flat(fo)) => format!(
-                "\n= help: add `shortcut {{ linear({fi}, {fo}) }}` after the body to project the input to {b}"
-            ),
-            _ => String::new(),
-        };
-        format!(
-            "`residual` adds its body's output to its input, but the body yields {b} and the input is {s}{help}"
-        )
-    };
-    checker.walk.cx.error(token.span(), message);
-    None
-}
-
-/// Rule: `concat` joins feature maps of one H×W along channels (or flat
-/// features). Returns the shape and how its channels sum.
-fn check_concat_branches(
-    checker: &mut Checker,
-    token: &Ident,
-    start: &End,
-    ends: &[End],
-) -> Option<(Shape, String)> {
-    let shapes: Vec<Shape> = ends.iter().map(|e| e.current).collect::<Option<_>>()?;
-    let first = shapes[0];
-    let sizes = |s: &Shape| match s {
-        Shape::Map([_, h, w]) => Some([*h, *w]),
-        Shape::Flat(_) => None,
-    };
-    if shapes.iter().any(|s| sizes(s) != sizes(&first)) {
-        let mut notes = String::new();
-        let mut yields = Vec::new();
-        for (i, (end, s)) in ends.iter().zip(&shapes).enumerate() {
-            let size = match s {
-                Shape::Map([_, h, w]) => hw(*h, *w),
-                Shape::Flat(f) => format!("{f} flat features"),
-            };
-            yields.push(format!("branch {} yields {size}", i + 1));
-            let mut full = checker.walk.trace[..start.trace_len].to_vec();
-            full.extend(end.suffix.iter().cloned());
-            let trace = crate::check::Walk::notes_only(&mut Ctxt::default(), full).spatial_trace();
-            notes.push_str(&format!("\n= note: branch {}: {trace}", i + 1));
-        }
-        checker.walk.cx.error(
-            token.span(),
-            format!(
-                "the branches of `concat` must agree on H×W, but {}{notes}\n= help: every branch must end at one size; for halvings and doublings, choose an input size divisible by 2 at every level",
-                yields.join(", ")
-            ),
-        );
-        return None;
-    }
-    let parts: Vec<u64> = shapes
-        .iter()
-        .map(|s| match s {
-            Shape::Map([c, _, _]) => *c,
-            Shape::Flat(f) => *f,
-        })
-        .collect();
-    let Ok(total) = shape::sum(&parts) else {
-        checker
-            .walk
-            .cx
-            .error(token.span(), "the channels of `concat` overflow 64 bits");
-        return None;
-    };
-    let sum = format!(
-        "{total} = {}",
-        parts
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(" + ")
-    );
-    Some((
-        match first {
-            Shape::Map([_, h, w]) => Shape::Map([total, h, w]),
-            Shape::Flat(_) => Shape::Flat(total),
-        },
-        sum,
-    ))
 }
 
 #[cfg(test)]

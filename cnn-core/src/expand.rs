@@ -13,12 +13,13 @@
 //! qualified through the forwarded `$crate`, so shadowed `Result`, `Option` or
 //! `burn` at the call site change nothing.
 
-use crate::model::{Network, Node, Resample, Row, RowKind, Scope, Shape, Step, Stub, Tiled};
+use crate::model::{Network, Node, Resample, Row, RowKind, Shape, Step, Stub, Tiled};
 use crate::shape;
-use proc_macro2::Ident;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
-use std::collections::{HashMap, HashSet};
+
+mod structs;
+use structs::Structs;
 
 /// The tokens of one checked network.
 pub fn network(net: &Network) -> TokenStream {
@@ -282,145 +283,6 @@ fn doc_table(net: &Network) -> Vec<String> {
     }
     lines.push(format!(" | **total** | | {} | {} |", net.params, net.macs));
     lines
-}
-
-/// The sub-modules of blocks and groups, each a struct of its own; two uses
-/// that generate the same code share one struct.
-#[derive(Default)]
-struct Structs {
-    tokens: Vec<TokenStream>,
-    /// Generated code (with a placeholder name) → the struct's name.
-    seen: HashMap<String, Ident>,
-    names: HashSet<String>,
-}
-
-impl Structs {
-    /// The fields and initialisers of the module that runs `nodes`: the
-    /// layers' fields, and one per block or group (whose struct is generated).
-    fn members(&mut self, net: &Network, nodes: &[Node]) -> (Vec<TokenStream>, Vec<TokenStream>) {
-        let mut fields = Vec::new();
-        let mut inits = Vec::new();
-        for node in nodes {
-            match node {
-                Node::Layer(i) => {
-                    let l = &net.layers[*i];
-                    if let Some((name, field)) = &l.field {
-                        let ty = &field.ty;
-                        let init = &field.init;
-                        let doc = format!(
-                            " `{}`: {} → {}",
-                            l.dsl,
-                            batched(&l.input),
-                            batched(&l.output)
-                        );
-                        fields.push(quote! {
-                            #[doc = #doc]
-                            pub #name: #ty,
-                        });
-                        inits.push(quote!(#name: #init,));
-                    }
-                }
-                Node::Residual { body, shortcut } => {
-                    for part in std::iter::once(body).chain(shortcut) {
-                        let (f, i) = self.members(net, part);
-                        fields.extend(f);
-                        inits.extend(i);
-                    }
-                }
-                Node::Concat { branches } => {
-                    for branch in branches {
-                        let (f, i) = self.members(net, branch);
-                        fields.extend(f);
-                        inits.extend(i);
-                    }
-                }
-                Node::Scope(scope) => {
-                    let ty = self.scope(net, scope);
-                    let name = &scope.field;
-                    let doc = format!(
-                        " `{}`: {} → {}",
-                        scope.dsl,
-                        batched(&scope.input),
-                        batched(&scope.output)
-                    );
-                    fields.push(quote! {
-                        #[doc = #doc]
-                        pub #name: #ty,
-                    });
-                    inits.push(quote!(#name: #ty::init(device),));
-                }
-            }
-        }
-        (fields, inits)
-    }
-
-    /// The struct of one block use or group; its name.
-    fn scope(&mut self, net: &Network, scope: &Scope) -> Ident {
-        // Two uses of a block with the same arguments on the same input are the
-        // same code: keyed cheaply, without printing their tokens.
-        let cheap = scope
-            .block
-            .as_ref()
-            .map(|block| format!("{block}|{}|{}", scope.dsl, scope.input));
-        if let Some(name) = cheap.as_ref().and_then(|k| self.seen.get(k)) {
-            return name.clone();
-        }
-        let (fields, inits) = self.members(net, &scope.body);
-        let steps = steps(net, &scope.body);
-        let rank_in = Literal::usize_unsuffixed(scope.input.batched_rank());
-        let rank_out = Literal::usize_unsuffixed(scope.output.batched_rank());
-        let body = |name: &Ident| {
-            quote! {
-                #[derive(burn::module::Module, ::core::fmt::Debug)]
-                pub struct #name {
-                    #(#fields)*
-                }
-
-                impl #name {
-                    /// Builds the block with freshly initialised weights on `device`.
-                    pub fn init(device: &burn::tensor::Device) -> Self {
-                        Self {
-                            #(#inits)*
-                        }
-                    }
-
-                    /// Runs the block.
-                    pub fn forward(&self, x: burn::tensor::Tensor<#rank_in>) -> burn::tensor::Tensor<#rank_out> {
-                        #steps
-                        x
-                    }
-                }
-            }
-        };
-        let key = cheap.unwrap_or_else(|| body(&format_ident!("__Block")).to_string());
-        if let Some(name) = self.seen.get(&key) {
-            return name.clone();
-        }
-        let stem = crate::model::camel_case(
-            scope
-                .block
-                .clone()
-                .unwrap_or_else(|| scope.field.to_string())
-                .as_str(),
-        );
-        let mut name = stem.clone();
-        let mut n = 1;
-        while !self.names.insert(name.clone()) || net.name == name {
-            n += 1;
-            name = format!("{stem}{n}");
-        }
-        let ident = format_ident!("{}", name);
-        let doc = format!(
-            " `{}`: {} → {} (generated by `cnn!`).",
-            scope.dsl,
-            batched(&scope.input),
-            batched(&scope.output)
-        );
-        let tokens = body(&ident);
-        self.tokens.push(quote!(#[doc = #doc] #tokens));
-        self.seen.insert(key, ident.clone());
-        ident
-    }
 }
 
 /// The statements that run `nodes` on `x`, leaving the result in `x`.

@@ -8,7 +8,7 @@
 //! | [`layers`] | one unit per layer kind, and the registry that lists them |
 //! | [`shape`] | pure arithmetic: output sizes, parameters, MACs, receptive fields |
 //! | [`check`] | AST → validated model: network-level rules, every emission decision |
-//! | [`blocks`] | blocks, `residual`, `concat`, `repeat`: their rules and the walk through them |
+//! | [`blocks`] | blocks, `residual`, `concat`, `repeat`, groups: the walk through them (their rules in `blocks/rules.rs`) |
 //! | [`rules`] | the rules several layer kinds share (channels, collapse, warnings) |
 //! | [`model`] | the validated network |
 //! | [`pytorch`] | model → the equivalent `nn.Sequential` source |

@@ -1,0 +1,135 @@
+//! The grammar of layer lists: bodies, named nodes, `residual`, `concat`,
+//! `repeat`, groups, and block definitions (see the grammar in `ast.rs`).
+
+use super::{BlockDef, Body, Item, MAX_NESTING, Node, Value};
+use syn::ext::IdentExt;
+use syn::parse::ParseStream;
+use syn::punctuated::Punctuated;
+use syn::token::Paren;
+use syn::{Attribute, Ident, Token, braced, parenthesized};
+
+pub(super) fn parse_block(input: ParseStream, attrs: Vec<Attribute>) -> syn::Result<BlockDef> {
+    input.call(Ident::parse_any)?;
+    let name: Ident = input.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "expected the block's name: `block basic(c) { … }`",
+        )
+    })?;
+    if !input.peek(Paren) {
+        return Err(input.error(format!(
+            "expected `(` and the parameters after `block {name}`\n= help: write `block {name}(c) {{ … }}`, or `block {name}() {{ … }}` for none"
+        )));
+    }
+    let content;
+    parenthesized!(content in input);
+    let params = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+    Ok(BlockDef {
+        attrs,
+        name,
+        params: params.into_iter().collect(),
+        body: parse_body(input, 0)?,
+    })
+}
+
+pub(super) fn parse_body(input: ParseStream, depth: usize) -> syn::Result<Body> {
+    if !input.peek(syn::token::Brace) {
+        return Err(input.error("expected `{` and a layer list"));
+    }
+    let content;
+    let brace = braced!(content in input);
+    if depth >= MAX_NESTING {
+        return Err(syn::Error::new(
+            brace.span.join(),
+            format!("layer lists nest at most {MAX_NESTING} deep"),
+        ));
+    }
+    let mut nodes = Vec::new();
+    while !content.is_empty() {
+        if content.peek(Token![,]) || content.peek(Token![;]) {
+            return Err(content.error(
+                "layers are separated by whitespace, not punctuation\n= help: write `conv(1, 6, 5) relu maxpool(2)`",
+            ));
+        }
+        nodes.push(parse_node(&content, depth + 1)?);
+    }
+    Ok(Body {
+        nodes,
+        span: brace.span.join(),
+    })
+}
+
+fn parse_node(input: ParseStream, depth: usize) -> syn::Result<Node> {
+    let name = if input.peek(Ident::peek_any) && input.peek2(Token![:]) && !input.peek2(Token![::])
+    {
+        let name: Ident = input.call(Ident::parse_any)?;
+        input.parse::<Token![:]>()?;
+        Some(name)
+    } else {
+        None
+    };
+    if input.peek(syn::token::Brace) {
+        return Ok(Node {
+            name,
+            item: Item::Group(parse_body(input, depth)?),
+        });
+    }
+    let keyword = input
+        .fork()
+        .call(Ident::parse_any)
+        .ok()
+        .filter(|w| w == "residual" || w == "concat" || w == "repeat");
+    let Some(keyword) = keyword else {
+        return Ok(Node {
+            name,
+            item: Item::Call(input.parse()?),
+        });
+    };
+    let token = input.call(Ident::parse_any)?;
+    let item = if keyword == "residual" {
+        let body = parse_body(input, depth)?;
+        let shortcut =
+            if input.peek(Ident::peek_any) && input.fork().call(Ident::parse_any)? == "shortcut" {
+                let token = input.call(Ident::parse_any)?;
+                Some((token, parse_body(input, depth)?))
+            } else {
+                None
+            };
+        Item::Residual {
+            token,
+            body,
+            shortcut,
+        }
+    } else if keyword == "concat" {
+        let mut branches = Vec::new();
+        while input.peek(syn::token::Brace) {
+            branches.push(parse_body(input, depth)?);
+        }
+        if branches.is_empty() {
+            return Err(syn::Error::new(
+                token.span(),
+                "`concat` needs its branches in braces\n= help: write `concat { conv(64, 32, 1) } { conv(64, 32, 3, padding = 1) }`; `{}` is the identity",
+            ));
+        }
+        Item::Concat { token, branches }
+    } else {
+        if !input.peek(Paren) {
+            return Err(syn::Error::new(
+                token.span(),
+                "`repeat` needs its count: `repeat(3) { … }`",
+            ));
+        }
+        let content;
+        parenthesized!(content in input);
+        let count: Value = content.parse()?;
+        if !content.is_empty() {
+            return Err(content.error("`repeat` takes one count: `repeat(3) { … }`"));
+        }
+        Item::Repeat {
+            token,
+            count,
+            body: parse_body(input, depth)?,
+        }
+    };
+    Ok(Node { name, item })
+}
