@@ -417,3 +417,22 @@ fn resnet18_and_mobilenet_v2_run_a_forward_pass() {
     assert_eq!(ResNet18::init(&device).forward(x.clone()).dims(), [1, 1000]);
     assert_eq!(MobileNetV2::init(&device).forward(x).dims(), [1, 1000]);
 }
+
+#[test]
+fn another_models_checkpoint_is_refused_naming_torchvisions_keys() {
+    let path = zeros_like_torchvision("mobilenet_v2");
+    let error = ResNet18::load_safetensors(&path, &cnn::flex())
+        .err()
+        .expect("MobileNetV2's weights are not ResNet-18's")
+        .to_string();
+    let _ = std::fs::remove_file(path);
+    assert!(
+        error.contains("`conv(3, 64, 7, stride = 2, padding = 3, bias = false)` needs `conv1.weight` [64, 3, 7, 7]"),
+        "{error}"
+    );
+    assert!(
+        error.contains("the file has `features.0.0.weight` [32, 3, 3, 3]"),
+        "{error}"
+    );
+    assert!(error.contains("`layer2.0.downsample.0.weight`"), "{error}");
+}
