@@ -4,7 +4,7 @@
 
 use cnn::burn::module::Module;
 use cnn::burn::nn::loss::CrossEntropyLossConfig;
-use cnn::burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use cnn::burn::optim::{AdamConfig, GradientsParams};
 use cnn::burn::tensor::{Distribution, Int, Tensor};
 use cnn::cnn;
 
@@ -84,8 +84,7 @@ fn a_checkpoint_that_does_not_fit_names_the_twins_keys() {
         .save_burnpack(&path)
         .unwrap_or_else(|e| panic!("{e}"));
     let error = TinyFive::load_burnpack(&path, &device)
-        .err()
-        .expect("4 classes are not 5")
+        .expect_err("4 classes are not 5")
         .to_string();
     assert!(error.contains("`linear(16, 5)` expects"), "{error}");
     assert!(error.contains("fc.weight"), "{error}");

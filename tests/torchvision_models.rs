@@ -422,8 +422,7 @@ fn resnet18_and_mobilenet_v2_run_a_forward_pass() {
 fn another_models_checkpoint_is_refused_naming_torchvisions_keys() {
     let path = zeros_like_torchvision("mobilenet_v2");
     let error = ResNet18::load_safetensors(&path, &cnn::flex())
-        .err()
-        .expect("MobileNetV2's weights are not ResNet-18's")
+        .expect_err("MobileNetV2's weights are not ResNet-18's")
         .to_string();
     let _ = std::fs::remove_file(path);
     assert!(
