@@ -36,6 +36,20 @@ cnn! {
     }
 }
 
+// A second invocation in the same module defines its own `basic`: each
+// network's generated types live in its own hidden module, so nothing collides.
+cnn! {
+    block basic(c) { conv(c, c, 1) relu }
+    pub struct Other: [3, 4, 4] { basic(3) flatten linear(48, 2) }
+}
+
+#[test]
+fn two_invocations_may_each_define_a_block_of_the_same_name() {
+    assert_eq!(Other::PARAMS, 12 + 98);
+    assert_eq!(Tiny::LAYERS[3].dsl, "basic(8)");
+    assert_eq!(Other::LAYERS[0].dsl, "basic(3)");
+}
+
 #[test]
 fn a_network_with_blocks_learns() {
     let device = cnn::cpu().autodiff();
