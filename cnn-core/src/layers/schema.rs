@@ -284,7 +284,12 @@ pub fn bind(layer: &ast::Layer, blocks: &[&str], cx: &mut Ctxt) -> Option<Bound>
         let names: Vec<&str> = REGISTRY.iter().map(|s| s.name).collect();
         let mut candidates = names.clone();
         candidates.extend_from_slice(blocks);
-        let mut msg = format!("unknown layer `{name}`");
+        let what = if blocks.is_empty() {
+            "layer"
+        } else {
+            "layer or block"
+        };
+        let mut msg = format!("unknown {what} `{name}`");
         match did_you_mean(&name, &candidates) {
             Some(best) if blocks.contains(&best) => {
                 msg.push_str(&format!("\n= help: did you mean the block `{best}`?"))
