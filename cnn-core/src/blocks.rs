@@ -155,11 +155,18 @@ impl Checker<'_, '_> {
         }
         match &node.item {
             Item::Call(call) => {
+                let hint = self.misspelt_parameter(call);
+                if let Some(hint) = &hint {
+                    self.walk.cx.push_context(hint.clone());
+                }
                 let call = self.substitute_layer(call);
                 if let Some(def) = self.blocks.defs.get(&call.name.to_string()).copied() {
                     out.extend(self.block(&call, def, name, scope).map(Node::Scope));
                 } else {
                     out.extend(self.layer(&call, name, scope).map(Node::Layer));
+                }
+                if hint.is_some() {
+                    self.walk.cx.pop_context();
                 }
             }
             Item::Group(body) => {
@@ -468,6 +475,29 @@ impl Checker<'_, '_> {
             }
             _ => value.clone(),
         }
+    }
+
+    /// "`c_ot` is not a parameter of this block; did you mean `c_out`?", for
+    /// a bare word in the call's arguments that is close to a parameter's name
+    /// (a note on whatever error the word then causes).
+    fn misspelt_parameter(&self, layer: &ast::Layer) -> Option<String> {
+        if self.subst.is_empty() {
+            return None;
+        }
+        let params: Vec<&str> = self.subst.keys().map(String::as_str).collect();
+        layer
+            .args
+            .iter()
+            .flat_map(|a| a.list.iter())
+            .find_map(|arg| match &arg.value {
+                Value::Word(w) if !self.subst.contains_key(&w.to_string()) => {
+                    let word = w.to_string();
+                    crate::diag::did_you_mean(&word, &params).map(|best| {
+                        format!("`{word}` is not a parameter of this block; did you mean `{best}`?")
+                    })
+                }
+                _ => None,
+            })
     }
 
     fn substitute_layer(&self, layer: &ast::Layer) -> ast::Layer {
