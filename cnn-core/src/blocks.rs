@@ -412,10 +412,14 @@ impl Checker<'_, '_> {
     /// Where a branch that started at `start` ended.
     fn end_since(&self, start: &End) -> End {
         End {
-            suffix: self.walk.trace[start.trace_len..].to_vec(),
+            trace_len: start.trace_len,
+            suffix: self
+                .walk
+                .trace
+                .get(start.trace_len..)
+                .map_or_else(Vec::new, <[_]>::to_vec),
             ..self.mark()
         }
-        .at(start.trace_len)
     }
 
     fn resume(&mut self, end: &End) {
@@ -510,13 +514,6 @@ impl Checker<'_, '_> {
             }
         }
         layer
-    }
-}
-
-impl End {
-    fn at(mut self, trace_len: usize) -> End {
-        self.trace_len = trace_len;
-        self
     }
 }
 
