@@ -8,16 +8,13 @@
 
 mod common;
 
-use cnn::burn::tensor::Device;
-use common::{LeNet, Modern, Pools, Separable, Upsampling, Zoo, fixture, io, max_abs_error};
+use common::{
+    LeNet, Modern, Pools, Separable, Upsampling, Zoo, devices, fixture, io, max_abs_error,
+};
 
 fn networks() -> serde_json::Value {
     let text = std::fs::read_to_string(fixture("networks.json")).expect("networks.json");
     serde_json::from_str(&text).expect("valid JSON")
-}
-
-fn devices() -> Vec<(&'static str, Device)> {
-    vec![("flex", cnn::flex()), ("ndarray", cnn::ndarray())]
 }
 
 const TOLERANCE: f32 = 1e-4;

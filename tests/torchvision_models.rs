@@ -16,9 +16,8 @@ mod mobilenet_v2;
 #[path = "../examples/unet.rs"]
 mod unet;
 
-use cnn::burn::tensor::Device;
 use cnn::cnn;
-use common::{fixture, io, max_abs_error};
+use common::{devices, fixture, io, max_abs_error};
 use mobilenet_v2::MobileNetV2;
 use resnet18::ResNet18;
 use unet::UNet;
@@ -340,10 +339,6 @@ reads_torchvision_keys!(
     "densenet121"
 );
 reads_torchvision_keys!(resnet50_reads_torchvision_keys, ResNet50, "resnet50");
-
-fn devices() -> Vec<(&'static str, Device)> {
-    vec![("flex", cnn::flex()), ("ndarray", cnn::ndarray())]
-}
 
 /// Loads `Net` from a `.pt` state_dict on each CPU backend and compares its
 /// output with PyTorch's; the largest error.

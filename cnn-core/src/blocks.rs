@@ -19,108 +19,23 @@
 //! torchvision's keys.
 
 use crate::ast::{self, BlockDef, Item, Value};
-use crate::check::{Checker, ScopeState};
-use crate::diag::Ctxt;
-use crate::layers;
+use crate::check::Checker;
 use crate::model::{Node, Row, RowKind, Scope, Shape};
-use crate::shape::Receptive;
+use crate::shape::{self, Receptive};
 use proc_macro2::{Ident, Span};
-use std::collections::HashMap;
 
 mod rules;
+mod scope;
+mod table;
 use rules::{
     bind_block, check_concat_branches, check_repeat_count, check_residual_sides, check_unnamed,
     render_call, respan,
 };
+pub(crate) use scope::ScopeState;
+pub use table::Blocks;
 
 /// The most layers and blocks one network may expand to.
 pub const MAX_LAYERS: usize = 20_000;
-
-/// Words that open a structure, which no block may take as its name.
-const KEYWORDS: [&str; 5] = ["block", "residual", "shortcut", "concat", "repeat"];
-
-/// The blocks of one invocation, by name.
-#[derive(Default)]
-pub struct Blocks<'a> {
-    defs: HashMap<String, &'a BlockDef>,
-    names: Vec<String>,
-}
-
-impl<'a> Blocks<'a> {
-    /// The table of `defs`. Rules: a block's name is not a layer's, a
-    /// keyword or another block's; its parameters are distinct.
-    pub fn new(defs: &'a [BlockDef], cx: &mut Ctxt) -> Blocks<'a> {
-        let mut table = HashMap::new();
-        for def in defs {
-            let name = def.name.to_string();
-            if layers::spec(&name).is_some() || KEYWORDS.contains(&name.as_str()) {
-                cx.error(
-                    def.name.span(),
-                    format!(
-                        "`{name}` is a layer or a keyword of `cnn!`; a block needs another name"
-                    ),
-                );
-                continue;
-            }
-            let mut seen: Vec<String> = Vec::new();
-            for p in &def.params {
-                if seen.contains(&p.to_string()) {
-                    cx.error(
-                        p.span(),
-                        format!("block `{name}` has two parameters named `{p}`"),
-                    );
-                }
-                seen.push(p.to_string());
-            }
-            if table.insert(name.clone(), def).is_some() {
-                cx.error(
-                    def.name.span(),
-                    format!("block `{name}` is defined twice\n= help: rename one of them"),
-                );
-            }
-        }
-        let mut names: Vec<String> = table.keys().cloned().collect();
-        names.sort_unstable();
-        Blocks { defs: table, names }
-    }
-
-    /// The block names, sorted (for did-you-mean).
-    pub fn names(&self) -> Vec<&str> {
-        self.names.iter().map(String::as_str).collect()
-    }
-
-    /// Whether `nodes` contain a `flatten`, inside blocks too (for a stub's rank).
-    pub fn flattens(&self, nodes: &[ast::Node]) -> bool {
-        let mut seen = Vec::new();
-        self.flattens_in(nodes, &mut seen)
-    }
-
-    fn flattens_in(&self, nodes: &[ast::Node], seen: &mut Vec<String>) -> bool {
-        nodes.iter().any(|node| match &node.item {
-            Item::Call(l) => {
-                let name = l.name.to_string();
-                name == "flatten"
-                    || match self.defs.get(&name) {
-                        Some(def) if !seen.contains(&name) => {
-                            seen.push(name);
-                            self.flattens_in(&def.body.nodes, seen)
-                        }
-                        _ => false,
-                    }
-            }
-            Item::Residual { body, shortcut, .. } => {
-                self.flattens_in(&body.nodes, seen)
-                    || shortcut
-                        .as_ref()
-                        .is_some_and(|(_, s)| self.flattens_in(&s.nodes, seen))
-            }
-            Item::Concat { branches, .. } => {
-                branches.iter().any(|b| self.flattens_in(&b.nodes, seen))
-            }
-            Item::Repeat { body, .. } | Item::Group(body) => self.flattens_in(&body.nodes, seen),
-        })
-    }
-}
 
 /// Where a branch started or ended: its shape, rank, receptive field, and
 /// the trace entries it added after the first `trace_len` (kept apart, so
@@ -450,12 +365,16 @@ impl Checker<'_, '_> {
 
     fn close_row(&mut self, row: usize) {
         self.depth -= 1;
-        let layers = self.rows[row + 1..]
+        let layers: Vec<&Row> = self.rows[row + 1..]
             .iter()
-            .filter(|r| matches!(r.kind, RowKind::Layer(_)));
-        let (params, macs) = layers.fold((0u64, 0u64), |(p, m), r| {
-            (p.saturating_add(r.params), m.saturating_add(r.macs))
-        });
+            .filter(|r| matches!(r.kind, RowKind::Layer(_)))
+            .collect();
+        // A subtotal cannot overflow where the network's total did not
+        // (`check_totals` refuses that network).
+        let subtotal = |count: fn(&Row) -> u64| {
+            shape::sum(&layers.iter().map(|r| count(r)).collect::<Vec<_>>()).unwrap_or(u64::MAX)
+        };
+        let (params, macs) = (subtotal(|r| r.params), subtotal(|r| r.macs));
         let r = &mut self.rows[row];
         r.params = params;
         r.macs = macs;

@@ -1,21 +1,7 @@
 //! Blocks, merges and keys, checked without trybuild.
 
-use crate::model::{Network, RowKind, Shape};
-
-fn analyze(src: &str) -> (Vec<Network>, crate::diag::Ctxt) {
-    let tokens: proc_macro2::TokenStream = format!("krate, {src}").parse().expect("tokenizes");
-    crate::analyze(tokens).expect("parses")
-}
-
-fn network(src: &str) -> Network {
-    let (mut nets, cx) = analyze(src);
-    assert!(cx.is_ok(), "expected no errors, got {:#?}", cx.messages());
-    nets.remove(0)
-}
-
-fn errors(src: &str) -> Vec<String> {
-    analyze(src).1.messages()
-}
+use crate::check::tests::{errors, network};
+use crate::model::{RowKind, Shape};
 
 #[test]
 fn the_receptive_field_after_a_merge_is_its_widest_branch() {

@@ -15,7 +15,7 @@
 //! `check_conv_batchnorm_folding` fuses pairs. `expand.rs` only prints.
 
 use crate::ast;
-use crate::blocks::Blocks;
+use crate::blocks::{Blocks, ScopeState};
 
 mod walk;
 use crate::diag::Ctxt;
@@ -25,7 +25,6 @@ use crate::layers::{self, Bound, Inferred, Io, Plan, Takes};
 use crate::model::{Layer, Network, Node, Row, RowKind, Shape, Step, Stub};
 use crate::shape::{self, Receptive};
 use proc_macro2::{Ident, TokenStream};
-use quote::format_ident;
 use std::collections::HashMap;
 use std::sync::Arc;
 pub use walk::{Walk, hw};
@@ -135,64 +134,6 @@ pub(crate) struct Checker<'a, 'c> {
     pub(crate) depth: usize,
     /// Layers checked so far (bounded by [`crate::blocks::MAX_LAYERS`]).
     pub(crate) expanded: usize,
-}
-
-/// A module being filled: the network, a block use or a group. Its
-/// PyTorch keys count positions, its burn fields count per kind.
-pub(crate) struct ScopeState {
-    /// The next position.
-    pub(crate) index: usize,
-    /// `conv` → how many `conv` fields so far.
-    pub(crate) counters: HashMap<String, usize>,
-    /// Names taken by fields or keys.
-    pub(crate) taken: std::collections::HashSet<String>,
-    /// The PyTorch key prefix (`layer1.0.`).
-    pub(crate) key_prefix: String,
-    /// The burn path prefix (`layer1.basic1.`).
-    pub(crate) field_prefix: String,
-}
-
-impl ScopeState {
-    pub(crate) fn root() -> ScopeState {
-        ScopeState {
-            index: 0,
-            counters: HashMap::new(),
-            taken: Default::default(),
-            key_prefix: String::new(),
-            field_prefix: String::new(),
-        }
-    }
-
-    /// The key segment (name or position) and field of the next node:
-    /// a name written before it, else `{stem}{n}` for the field. Errors on
-    /// a name given twice in one scope.
-    pub(crate) fn place(
-        &mut self,
-        name: Option<&Ident>,
-        stem: &str,
-        cx: &mut Ctxt,
-    ) -> (String, Ident) {
-        let index = self.index;
-        self.index += 1;
-        if let Some(name) = name {
-            let text = name.to_string();
-            if !self.taken.insert(text.clone()) {
-                cx.error(
-                    name.span(),
-                    format!("`{text}` names two modules of one layer list\n= help: rename one of them: a name is its module's key in the PyTorch twin"),
-                );
-            }
-            return (text, name.clone());
-        }
-        loop {
-            let n = self.counters.entry(stem.to_string()).or_insert(0);
-            *n += 1;
-            let field = format!("{stem}{n}");
-            if self.taken.insert(field.clone()) {
-                return (index.to_string(), format_ident!("{}", field));
-            }
-        }
-    }
 }
 
 impl Checker<'_, '_> {
@@ -498,4 +439,4 @@ fn check_totals(net: &ast::Network, layers: &[Layer], cx: &mut Ctxt) -> Option<(
 
 #[cfg(test)]
 #[path = "check_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -10,13 +10,13 @@ fn analyze(src: &str) -> (Vec<Network>, Ctxt) {
     crate::analyze(tokens).expect("parses")
 }
 
-fn network(src: &str) -> Network {
+pub(crate) fn network(src: &str) -> Network {
     let (mut nets, cx) = analyze(src);
     assert!(cx.is_ok(), "expected no errors, got {:#?}", cx.messages());
     nets.remove(0)
 }
 
-fn errors(src: &str) -> Vec<String> {
+pub(crate) fn errors(src: &str) -> Vec<String> {
     let (_, cx) = analyze(src);
     cx.messages()
 }

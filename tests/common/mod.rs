@@ -66,6 +66,11 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The CPU backends every numerics test runs on.
+pub fn devices() -> Vec<(&'static str, Device)> {
+    vec![("flex", cnn::flex()), ("ndarray", cnn::ndarray())]
+}
+
 /// A fixture's input batch (on `device`) and PyTorch's output.
 pub struct Io {
     pub input: Tensor<4>,
