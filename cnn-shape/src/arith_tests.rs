@@ -1,6 +1,7 @@
-//! Every rule of `shape.rs`, its boundaries and the seeds' worked numbers.
+//! Every formula of `arith.rs`, its boundaries and the seeds' worked numbers.
 
 use super::*;
+use crate::{Ratio, Receptive};
 
 #[test]
 fn conv_output_follows_the_floor_formula() {
@@ -53,14 +54,14 @@ fn a_kernel_equal_to_the_padded_input_gives_one_output() {
 fn a_kernel_larger_than_the_padded_input_is_refused() {
     assert_eq!(
         conv_out(4, 5, 1, (0, 0), 1),
-        Err(ShapeError::KernelTooLarge {
+        Err(SizeError::KernelTooLarge {
             padded: 4,
             effective_kernel: 5
         })
     );
     assert_eq!(
         conv_out(1, 5, 2, (0, 0), 1),
-        Err(ShapeError::KernelTooLarge {
+        Err(SizeError::KernelTooLarge {
             padded: 1,
             effective_kernel: 5
         })
@@ -105,11 +106,11 @@ fn pooling_with_nothing_to_pool_is_an_empty_output() {
     // Seed 003 г: the stride-2 chain reaches 1×1 and maxpool(2) has nothing to pool.
     assert_eq!(
         pool_out(1, 2, 2, 0, 1, false),
-        Err(ShapeError::EmptyOutput { computed: 0 })
+        Err(SizeError::EmptyOutput { computed: 0 })
     );
     assert_eq!(
         pool_out(2, 3, 1, 0, 1, false),
-        Err(ShapeError::EmptyOutput { computed: 0 })
+        Err(SizeError::EmptyOutput { computed: 0 })
     );
 }
 
@@ -125,7 +126,7 @@ fn transposed_convolution_grows_the_map() {
 fn transposed_convolution_with_large_padding_is_empty() {
     assert_eq!(
         conv_transpose_out(2, 3, 1, 3, 0, 1),
-        Err(ShapeError::EmptyOutput { computed: -2 })
+        Err(SizeError::EmptyOutput { computed: -2 })
     );
 }
 
@@ -136,9 +137,9 @@ fn upsampling_floors_the_scaled_size() {
     assert_eq!(upsample_out(7, 0.3), Ok(2));
     assert_eq!(
         upsample_out(1, 0.5),
-        Err(ShapeError::EmptyOutput { computed: 0 })
+        Err(SizeError::EmptyOutput { computed: 0 })
     );
-    assert_eq!(upsample_out(u64::MAX, 1e30), Err(ShapeError::Overflow));
+    assert_eq!(upsample_out(u64::MAX, 1e30), Err(SizeError::Overflow));
 }
 
 #[test]
@@ -207,17 +208,17 @@ fn batchnorm_counts_weight_and_bias_only() {
 
 #[test]
 fn counts_that_overflow_are_errors_not_wraps() {
-    assert_eq!(product(&[u64::MAX, 2]), Err(ShapeError::Overflow));
-    assert_eq!(sum(&[u64::MAX, 1]), Err(ShapeError::Overflow));
+    assert_eq!(product(&[u64::MAX, 2]), Err(SizeError::Overflow));
+    assert_eq!(sum(&[u64::MAX, 1]), Err(SizeError::Overflow));
     assert_eq!(
         conv_params(1 << 32, 1 << 32, [1, 1], 1, true),
-        Err(ShapeError::Overflow)
+        Err(SizeError::Overflow)
     );
     assert_eq!(
         conv_out(u64::MAX, 1, 1, (1, 0), 1),
-        Err(ShapeError::Overflow)
+        Err(SizeError::Overflow)
     );
-    assert_eq!(effective_kernel(u64::MAX, 2), Err(ShapeError::Overflow));
+    assert_eq!(effective_kernel(u64::MAX, 2), Err(SizeError::Overflow));
 }
 
 #[test]

@@ -1,8 +1,7 @@
 //! Receptive fields: how many input pixels one output element sees, and how
-//! far apart neighbouring outputs are, as exact fractions (part of `shape`,
-//! which owns every number the macro computes).
+//! far apart neighbouring outputs are, as exact fractions.
 
-use super::gcd;
+use crate::arith::gcd;
 
 /// A non-negative rational number, for jumps that become fractions after
 /// upsampling (a 2× upsample makes neighbouring outputs half an input pixel apart).
@@ -82,6 +81,22 @@ impl Receptive {
         } else {
             other
         }
+    }
+
+    /// The receptive field after a merge of branches whose fields are
+    /// `fields`: the widest per axis (`None` if any branch lost it).
+    pub fn widest_of(
+        fields: impl IntoIterator<Item = Option<[Receptive; 2]>>,
+    ) -> Option<[Receptive; 2]> {
+        let mut out: Option<[Receptive; 2]> = None;
+        for field in fields {
+            let [h, w] = field?;
+            out = Some(match out {
+                None => [h, w],
+                Some([a, b]) => [a.widest(h), b.widest(w)],
+            });
+        }
+        out
     }
 
     /// The standard recurrence for a sliding window of `window` elements

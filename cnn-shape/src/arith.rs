@@ -1,22 +1,19 @@
 //! Pure arithmetic on checked integers: output sizes, parameter counts,
 //! multiply-accumulates and receptive fields, exactly as PyTorch computes them.
 //!
-//! This file is the one place that owns the formulas. Everything else (checks,
-//! code generation, the runtime's summary table, the examples) reads the numbers
-//! it produces. Each function works on one spatial axis; callers apply it to
+//! This file is the one place that owns the formulas. Everything else (the
+//! layer rules of `rule.rs`, the macro's checks and code generation, the
+//! runtime's summary table and size check) reads the numbers it produces. Each function works on one spatial axis; callers apply it to
 //! height and width separately, so non-square kernels, strides and paddings
 //! need no special case.
 //!
-//! Every function returns a [`ShapeError`] instead of overflowing or panicking.
+//! Every function returns a [`SizeError`] instead of overflowing or panicking.
 
 use std::fmt;
 
-mod receptive;
-pub use receptive::{Ratio, Receptive};
-
 /// Why a size could not be computed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ShapeError {
+pub enum SizeError {
     /// A count does not fit in 64 bits.
     Overflow,
     /// The (padded) input is smaller than the effective kernel, so the layer has
@@ -43,21 +40,21 @@ pub enum ShapeError {
     },
 }
 
-impl fmt::Display for ShapeError {
+impl fmt::Display for SizeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ShapeError::Overflow => f.write_str("a size overflows 64 bits"),
-            ShapeError::KernelTooLarge {
+            SizeError::Overflow => f.write_str("a size overflows 64 bits"),
+            SizeError::KernelTooLarge {
                 padded,
                 effective_kernel,
             } => write!(
                 f,
                 "the padded input is {padded} but the effective kernel is {effective_kernel}"
             ),
-            ShapeError::EmptyOutput { computed } => {
+            SizeError::EmptyOutput { computed } => {
                 write!(f, "the output size would be {computed}")
             }
-            ShapeError::Indivisible { value, divisor } => {
+            SizeError::Indivisible { value, divisor } => {
                 write!(f, "{value} is not a multiple of {divisor}")
             }
         }
@@ -65,12 +62,12 @@ impl fmt::Display for ShapeError {
 }
 
 /// `dilation * (kernel - 1) + 1`: the span a dilated kernel covers.
-pub fn effective_kernel(kernel: u64, dilation: u64) -> Result<u64, ShapeError> {
+pub fn effective_kernel(kernel: u64, dilation: u64) -> Result<u64, SizeError> {
     kernel
         .checked_sub(1)
         .and_then(|k| k.checked_mul(dilation))
         .and_then(|k| k.checked_add(1))
-        .ok_or(ShapeError::Overflow)
+        .ok_or(SizeError::Overflow)
 }
 
 /// The effective kernel of both axes, for windows that only describe (the
@@ -89,14 +86,14 @@ pub fn conv_out(
     stride: u64,
     pad: (u64, u64),
     dilation: u64,
-) -> Result<u64, ShapeError> {
+) -> Result<u64, SizeError> {
     let padded = input
         .checked_add(pad.0)
         .and_then(|p| p.checked_add(pad.1))
-        .ok_or(ShapeError::Overflow)?;
+        .ok_or(SizeError::Overflow)?;
     let k = effective_kernel(kernel, dilation)?;
     if padded < k {
-        return Err(ShapeError::KernelTooLarge {
+        return Err(SizeError::KernelTooLarge {
             padded,
             effective_kernel: k,
         });
@@ -115,7 +112,7 @@ pub fn projection_stride(input: [u64; 2], output: [u64; 2]) -> Option<u64> {
 
 /// Padding PyTorch applies for `padding = 'same'` along one axis: the total
 /// `dilation * (kernel - 1)`, split with the odd element after.
-pub fn same_padding(kernel: u64, dilation: u64) -> Result<(u64, u64), ShapeError> {
+pub fn same_padding(kernel: u64, dilation: u64) -> Result<(u64, u64), SizeError> {
     let total = effective_kernel(kernel, dilation)? - 1;
     Ok((total / 2, total - total / 2))
 }
@@ -130,7 +127,7 @@ pub fn pool_out(
     pad: u64,
     dilation: u64,
     ceil_mode: bool,
-) -> Result<u64, ShapeError> {
+) -> Result<u64, SizeError> {
     let k = i128::from(effective_kernel(kernel, dilation)?);
     let (input, stride, pad) = (i128::from(input), i128::from(stride), i128::from(pad));
     let rounding = if ceil_mode { stride - 1 } else { 0 };
@@ -150,7 +147,7 @@ pub fn conv_transpose_out(
     pad: u64,
     output_padding: u64,
     dilation: u64,
-) -> Result<u64, ShapeError> {
+) -> Result<u64, SizeError> {
     let k = i128::from(effective_kernel(kernel, dilation)?);
     let out = (i128::from(input) - 1) * i128::from(stride) - 2 * i128::from(pad)
         + (k - 1)
@@ -161,45 +158,45 @@ pub fn conv_transpose_out(
 
 /// Output size of `nn.Upsample(scale_factor = s)` along one axis:
 /// `floor(in * s)`, computed in double precision as PyTorch does.
-pub fn upsample_out(input: u64, scale: f64) -> Result<u64, ShapeError> {
+pub fn upsample_out(input: u64, scale: f64) -> Result<u64, SizeError> {
     let out = (input as f64 * scale).floor();
     // 2^53 is where doubles stop counting exactly; no real feature map is near it.
     if !out.is_finite() || out >= 9_007_199_254_740_992.0 {
-        return Err(ShapeError::Overflow);
+        return Err(SizeError::Overflow);
     }
     to_size(out as i128)
 }
 
-fn to_size(out: i128) -> Result<u64, ShapeError> {
+fn to_size(out: i128) -> Result<u64, SizeError> {
     if out < 1 {
-        return Err(ShapeError::EmptyOutput { computed: out });
+        return Err(SizeError::EmptyOutput { computed: out });
     }
-    u64::try_from(out).map_err(|_| ShapeError::Overflow)
+    u64::try_from(out).map_err(|_| SizeError::Overflow)
 }
 
 /// `value / divisor` when it divides evenly.
-fn exact_div(value: u64, divisor: u64) -> Result<u64, ShapeError> {
+fn exact_div(value: u64, divisor: u64) -> Result<u64, SizeError> {
     if divisor == 0 || !value.is_multiple_of(divisor) {
-        return Err(ShapeError::Indivisible { value, divisor });
+        return Err(SizeError::Indivisible { value, divisor });
     }
     Ok(value / divisor)
 }
 
 /// `nn.PixelShuffle(r)`: `[C, H, W]` → `[C / r², H·r, W·r]`; the channels
 /// must be a multiple of `r²`.
-pub fn pixel_shuffle_out([c, h, w]: [u64; 3], r: u64) -> Result<[u64; 3], ShapeError> {
+pub fn pixel_shuffle_out([c, h, w]: [u64; 3], r: u64) -> Result<[u64; 3], SizeError> {
     let square = product(&[r, r])?;
     Ok([exact_div(c, square)?, product(&[h, r])?, product(&[w, r])?])
 }
 
 /// `nn.PixelUnshuffle(r)`: `[C, H, W]` → `[C·r², H / r, W / r]`; the height
 /// and width must be multiples of `r`.
-pub fn pixel_unshuffle_out([c, h, w]: [u64; 3], r: u64) -> Result<[u64; 3], ShapeError> {
+pub fn pixel_unshuffle_out([c, h, w]: [u64; 3], r: u64) -> Result<[u64; 3], SizeError> {
     Ok([product(&[c, r, r])?, exact_div(h, r)?, exact_div(w, r)?])
 }
 
 /// `nn.ChannelShuffle(g)` keeps the shape; the channels must be a multiple of `g`.
-pub fn channel_shuffle_groups(channels: u64, groups: u64) -> Result<u64, ShapeError> {
+pub fn channel_shuffle_groups(channels: u64, groups: u64) -> Result<u64, SizeError> {
     exact_div(channels, groups)
 }
 
@@ -208,7 +205,7 @@ pub fn channel_shuffle_groups(channels: u64, groups: u64) -> Result<u64, ShapeEr
 pub fn pad_out(
     [h, w]: [u64; 2],
     [left, right, top, bottom]: [u64; 4],
-) -> Result<[u64; 2], ShapeError> {
+) -> Result<[u64; 2], SizeError> {
     Ok([sum(&[h, top, bottom])?, sum(&[w, left, right])?])
 }
 
@@ -335,19 +332,19 @@ pub fn fold_from_batch(in_c: u64, groups: u64, kernel: [u64; 2], out: [u64; 2]) 
 }
 
 /// Multiplies counts, failing on overflow.
-pub fn product(factors: &[u64]) -> Result<u64, ShapeError> {
+pub fn product(factors: &[u64]) -> Result<u64, SizeError> {
     factors
         .iter()
         .try_fold(1u64, |acc, &f| acc.checked_mul(f))
-        .ok_or(ShapeError::Overflow)
+        .ok_or(SizeError::Overflow)
 }
 
 /// Adds counts, failing on overflow.
-pub fn sum(terms: &[u64]) -> Result<u64, ShapeError> {
+pub fn sum(terms: &[u64]) -> Result<u64, SizeError> {
     terms
         .iter()
         .try_fold(0u64, |acc, &t| acc.checked_add(t))
-        .ok_or(ShapeError::Overflow)
+        .ok_or(SizeError::Overflow)
 }
 
 /// Parameters of `nn.Conv2d(in, out, (kh, kw), groups, bias)`:
@@ -358,7 +355,7 @@ pub fn conv_params(
     kernel: [u64; 2],
     groups: u64,
     bias: bool,
-) -> Result<u64, ShapeError> {
+) -> Result<u64, SizeError> {
     let weights = product(&[out_c, in_c / groups, kernel[0], kernel[1]])?;
     sum(&[weights, if bias { out_c } else { 0 }])
 }
@@ -370,25 +367,25 @@ pub fn conv_transpose_params(
     kernel: [u64; 2],
     groups: u64,
     bias: bool,
-) -> Result<u64, ShapeError> {
+) -> Result<u64, SizeError> {
     let weights = product(&[in_c, out_c / groups, kernel[0], kernel[1]])?;
     sum(&[weights, if bias { out_c } else { 0 }])
 }
 
 /// Parameters of `nn.Linear(in, out, bias)`: `in * out (+ out)`.
-pub fn linear_params(in_f: u64, out_f: u64, bias: bool) -> Result<u64, ShapeError> {
+pub fn linear_params(in_f: u64, out_f: u64, bias: bool) -> Result<u64, SizeError> {
     sum(&[product(&[in_f, out_f])?, if bias { out_f } else { 0 }])
 }
 
 /// Parameters of `nn.BatchNorm2d(c)`: weight and bias, `2 * c` (running
 /// statistics are buffers, not parameters).
-pub fn batchnorm_params(channels: u64) -> Result<u64, ShapeError> {
+pub fn batchnorm_params(channels: u64) -> Result<u64, SizeError> {
     product(&[2, channels])
 }
 
 /// Parameters of a normalization with a weight and a bias per channel when
 /// `affine` (`nn.GroupNorm`, `nn.InstanceNorm2d`): `2 * c`, else none.
-pub fn affine_params(channels: u64, affine: bool) -> Result<u64, ShapeError> {
+pub fn affine_params(channels: u64, affine: bool) -> Result<u64, SizeError> {
     if affine {
         product(&[2, channels])
     } else {
@@ -404,7 +401,7 @@ pub fn conv_macs(
     kernel: [u64; 2],
     groups: u64,
     out: [u64; 2],
-) -> Result<u64, ShapeError> {
+) -> Result<u64, SizeError> {
     product(&[out_c, in_c / groups, kernel[0], kernel[1], out[0], out[1]])
 }
 
@@ -416,7 +413,7 @@ pub fn conv_transpose_macs(
     kernel: [u64; 2],
     groups: u64,
     input: [u64; 2],
-) -> Result<u64, ShapeError> {
+) -> Result<u64, SizeError> {
     product(&[
         in_c,
         out_c / groups,
@@ -428,7 +425,7 @@ pub fn conv_transpose_macs(
 }
 
 /// Multiply-accumulates of `nn.Linear(in, out)` per sample: `in * out`.
-pub fn linear_macs(in_f: u64, out_f: u64) -> Result<u64, ShapeError> {
+pub fn linear_macs(in_f: u64, out_f: u64) -> Result<u64, SizeError> {
     product(&[in_f, out_f])
 }
 
@@ -458,5 +455,5 @@ pub(crate) fn gcd(mut a: u128, mut b: u128) -> u128 {
 }
 
 #[cfg(test)]
-#[path = "shape_tests.rs"]
+#[path = "arith_tests.rs"]
 mod tests;

@@ -1,0 +1,491 @@
+//! Each layer kind's shape rule, as data: an [`Op`] holds the numbers of a
+//! checked layer call, and [`Op::apply`] takes an input shape to the
+//! layer's output, parameters and MACs, or to the [`Failure`] that says why
+//! it cannot run there. The macro runs it on the declared input at compile
+//! time; the runtime runs it on every other size. The merge rules of
+//! `residual` and `concat` are here too.
+
+use crate::failure::{Failure, Window};
+use crate::{Receptive, Shape, SizeError, arith};
+
+/// A layer's result on one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    /// Per-sample output shape.
+    pub shape: Shape,
+    /// Trainable parameters, as PyTorch counts them.
+    pub params: u64,
+    /// Multiply-accumulates per sample.
+    pub macs: u64,
+}
+
+/// `nn.Conv2d`'s numbers (also the two halves of `separable`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct Conv {
+    pub in_channels: u64,
+    pub out_channels: u64,
+    pub kernel: [u64; 2],
+    pub stride: [u64; 2],
+    /// `[(top, bottom), (left, right)]`, `same` resolved; `None` if it overflowed.
+    pub pads: Option<[(u64, u64); 2]>,
+    pub dilation: [u64; 2],
+    pub groups: u64,
+    pub bias: bool,
+    /// The padding as written (the larger axis; 0 for `same`), for the help.
+    pub padding: u64,
+}
+
+/// One layer kind's shape rule with the layer's numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Op {
+    /// `conv`.
+    Conv(Conv),
+    /// `separable`: the depthwise convolution, then the pointwise one.
+    Separable([Conv; 2]),
+    /// `conv_transpose` (`pads` holds the padding of each axis twice).
+    ConvTranspose {
+        /// Its numbers, as for a convolution.
+        conv: Conv,
+        /// `output_padding`.
+        output_padding: [u64; 2],
+    },
+    /// `maxpool`, `avgpool`.
+    Pool {
+        /// Max, else average.
+        max: bool,
+        /// Kernel.
+        kernel: [u64; 2],
+        /// Stride.
+        stride: [u64; 2],
+        /// Padding.
+        padding: [u64; 2],
+        /// Dilation.
+        dilation: [u64; 2],
+        /// `ceil_mode`.
+        ceil_mode: bool,
+    },
+    /// `adaptive_avgpool`, `adaptive_maxpool`: any input to `output`.
+    AdaptivePool {
+        /// Output `[h, w]`.
+        output: [u64; 2],
+    },
+    /// `batchnorm`, `groupnorm`, `instancenorm`: channels declared by `arg`.
+    Norm {
+        /// The argument that declares the channels.
+        arg: &'static str,
+        /// Declared channels.
+        channels: u64,
+        /// Whether it learns a weight and a bias per channel.
+        affine: bool,
+        /// Whether a 1×1 map is refused (`instancenorm`).
+        per_map: bool,
+    },
+    /// `prelu(n)`: one slope, or one per channel.
+    Slopes {
+        /// `n`.
+        count: u64,
+    },
+    /// A layer that keeps its input's shape and has no parameters.
+    Same,
+    /// `upsample`.
+    Upsample {
+        /// `size`, if given.
+        size: Option<[u64; 2]>,
+        /// `scale_factor`, if given.
+        scale: Option<[f64; 2]>,
+        /// Bilinear, else nearest.
+        bilinear: bool,
+    },
+    /// `pixel_shuffle(r)`.
+    PixelShuffle {
+        /// `r`.
+        factor: u64,
+    },
+    /// `pixel_unshuffle(r)`.
+    PixelUnshuffle {
+        /// `r`.
+        factor: u64,
+    },
+    /// `channel_shuffle(g)`.
+    ChannelShuffle {
+        /// `g`.
+        groups: u64,
+    },
+    /// `zeropad`, `reflectionpad`: `(left, right, top, bottom)`.
+    Pad {
+        /// The sides.
+        sides: [u64; 4],
+        /// A reflection pads by less than the input is long.
+        reflect: bool,
+    },
+    /// `flatten`.
+    Flatten,
+    /// `linear`.
+    Linear {
+        /// `in_features`.
+        in_features: u64,
+        /// `out_features`.
+        out_features: u64,
+        /// Whether it has a bias.
+        bias: bool,
+    },
+}
+
+impl Op {
+    /// The output, parameters and MACs for `input`, or why the layer cannot
+    /// take it (the channels first, then the sizes).
+    pub fn apply(&self, input: Shape) -> Result<Applied, Failure> {
+        self.check_channels(input)?;
+        self.compute(input)
+    }
+
+    /// Rule: the channels (or features) that arrive are the ones declared.
+    pub fn check_channels(&self, input: Shape) -> Result<(), Failure> {
+        let (arg, declared) = match *self {
+            Op::Conv(c) | Op::Separable([c, _]) | Op::ConvTranspose { conv: c, .. } => {
+                ("in_channels", c.in_channels)
+            }
+            Op::Norm { arg, channels, .. } => (arg, channels),
+            Op::Linear { in_features, .. } => ("in_features", in_features),
+            _ => return Ok(()),
+        };
+        match input {
+            Shape::Map([c, _, _]) if c != declared && arg != "in_features" => {
+                Err(Failure::Channels {
+                    arg,
+                    declared,
+                    arriving: c,
+                })
+            }
+            Shape::Flat(f) if f != declared && arg == "in_features" => Err(Failure::Features {
+                declared,
+                arriving: f,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The output, parameters and MACs for `input`, the declared channels
+    /// taken as given (the compiler reports a channel mismatch and goes on).
+    pub fn compute(&self, input: Shape) -> Result<Applied, Failure> {
+        let same = |params| Applied {
+            shape: input,
+            params,
+            macs: 0,
+        };
+        let (maps, flat) = match input {
+            Shape::Map(m) => (Some(m), None),
+            Shape::Flat(f) => (None, Some(f)),
+        };
+        let needs_maps = || Failure::Rank { maps: true };
+        match *self {
+            Op::Conv(c) => conv(c, maps.ok_or_else(needs_maps)?),
+            Op::Separable([dw, pw]) => {
+                let first = conv(dw, maps.ok_or_else(needs_maps)?)?;
+                let Shape::Map(mid) = first.shape else {
+                    return Err(Failure::Overflow);
+                };
+                let second = conv(pw, mid)?;
+                Ok(Applied {
+                    params: count(arith::sum(&[first.params, second.params]))?,
+                    macs: count(arith::sum(&[first.macs, second.macs]))?,
+                    ..second
+                })
+            }
+            Op::ConvTranspose {
+                conv: c,
+                output_padding,
+            } => {
+                let [_, h, w] = maps.ok_or_else(needs_maps)?;
+                let pads = c.pads.ok_or(Failure::Overflow)?;
+                let out = axes(Window::Other, [h, w], |a| {
+                    arith::conv_transpose_out(
+                        [h, w][a],
+                        c.kernel[a],
+                        c.stride[a],
+                        pads[a].0,
+                        output_padding[a],
+                        c.dilation[a],
+                    )
+                })?;
+                let (i, o, k, g) = (c.in_channels, c.out_channels, c.kernel, c.groups);
+                Ok(Applied {
+                    shape: Shape::Map([o, out[0], out[1]]),
+                    params: count(arith::conv_transpose_params(i, o, k, g, c.bias))?,
+                    macs: count(arith::conv_transpose_macs(i, o, k, g, [h, w]))?,
+                })
+            }
+            Op::Pool {
+                kernel,
+                stride,
+                padding,
+                dilation,
+                ceil_mode,
+                ..
+            } => {
+                let [c, h, w] = maps.ok_or_else(needs_maps)?;
+                let out = axes(Window::Pool, [h, w], |a| {
+                    arith::pool_out(
+                        [h, w][a],
+                        kernel[a],
+                        stride[a],
+                        padding[a],
+                        dilation[a],
+                        ceil_mode,
+                    )
+                })?;
+                Ok(same(0).with(Shape::Map([c, out[0], out[1]])))
+            }
+            Op::AdaptivePool { output: [oh, ow] } => {
+                let [c, _, _] = maps.ok_or_else(needs_maps)?;
+                Ok(same(0).with(Shape::Map([c, oh, ow])))
+            }
+            Op::Norm {
+                channels,
+                affine,
+                per_map,
+                ..
+            } => {
+                let [_, h, w] = maps.ok_or_else(needs_maps)?;
+                if per_map && h == 1 && w == 1 {
+                    return Err(Failure::SinglePixel);
+                }
+                Ok(same(count(arith::affine_params(channels, affine))?))
+            }
+            Op::Slopes { count: n } => {
+                let (arriving, what) = match input {
+                    Shape::Map([c, _, _]) => (c, "channels"),
+                    Shape::Flat(f) => (f, "features"),
+                };
+                if n != 1 && n != arriving {
+                    return Err(Failure::Slopes {
+                        count: n,
+                        arriving,
+                        what,
+                    });
+                }
+                Ok(same(n))
+            }
+            Op::Same => Ok(same(0)),
+            Op::Upsample { size, scale, .. } => {
+                let [c, h, w] = maps.ok_or_else(needs_maps)?;
+                let out = match (size, scale) {
+                    (Some(size), _) => size,
+                    (None, Some(s)) => {
+                        axes(Window::Other, [h, w], |a| arith::upsample_out([h, w][a], s[a]))?
+                    }
+                    (None, None) => [h, w],
+                };
+                Ok(same(0).with(Shape::Map([c, out[0], out[1]])))
+            }
+            Op::PixelShuffle { factor } => {
+                let m = maps.ok_or_else(needs_maps)?;
+                match arith::pixel_shuffle_out(m, factor) {
+                    Ok(out) => Ok(same(0).with(Shape::Map(out))),
+                    Err(SizeError::Indivisible { .. }) => Err(Failure::ShuffleChannels {
+                        factor,
+                        channels: m[0],
+                    }),
+                    Err(_) => Err(Failure::Overflow),
+                }
+            }
+            Op::PixelUnshuffle { factor } => {
+                let m @ [_, h, w] = maps.ok_or_else(needs_maps)?;
+                match arith::pixel_unshuffle_out(m, factor) {
+                    Ok(out) => Ok(same(0).with(Shape::Map(out))),
+                    Err(SizeError::Indivisible { .. }) => Err(Failure::UnshuffleSize {
+                        factor,
+                        input: [h, w],
+                    }),
+                    Err(_) => Err(Failure::Overflow),
+                }
+            }
+            Op::ChannelShuffle { groups } => {
+                let [c, _, _] = maps.ok_or_else(needs_maps)?;
+                arith::channel_shuffle_groups(c, groups).map_err(|_| Failure::ShuffleGroups {
+                    groups,
+                    channels: c,
+                })?;
+                Ok(same(0))
+            }
+            Op::Pad { sides, reflect } => {
+                let [c, h, w] = maps.ok_or_else(needs_maps)?;
+                let [left, right, top, bottom] = sides;
+                if reflect
+                    && let Some((pad, size, axis)) =
+                        [(left.max(right), w, "width"), (top.max(bottom), h, "height")]
+                            .into_iter()
+                            .find(|&(pad, size, _)| pad >= size)
+                {
+                    return Err(Failure::ReflectionTooWide { pad, size, axis });
+                }
+                let [oh, ow] = count(arith::pad_out([h, w], sides))?;
+                Ok(same(0).with(Shape::Map([c, oh, ow])))
+            }
+            Op::Flatten => {
+                let features = match input {
+                    Shape::Map(m) => count(arith::product(&m))?,
+                    Shape::Flat(f) => f,
+                };
+                Ok(same(0).with(Shape::Flat(features)))
+            }
+            Op::Linear {
+                in_features: i,
+                out_features: o,
+                bias,
+            } => {
+                flat.ok_or(Failure::Rank { maps: false })?;
+                Ok(Applied {
+                    shape: Shape::Flat(o),
+                    params: count(arith::linear_params(i, o, bias))?,
+                    macs: count(arith::linear_macs(i, o))?,
+                })
+            }
+        }
+    }
+
+    /// The receptive field after the layer along `axis`, from the one
+    /// before it (`None` ends it: `flatten`, `linear`, an overflow).
+    pub fn receptive(
+        &self,
+        r: Receptive,
+        axis: usize,
+        input: Shape,
+        output: Shape,
+    ) -> Option<Receptive> {
+        let sizes = |s: Shape| s.spatial().map(|hw| hw[axis]);
+        match *self {
+            Op::Conv(c) => r.window(eff(c.kernel, c.dilation)[axis], c.stride[axis]),
+            Op::Separable([dw, pw]) => r
+                .window(eff(dw.kernel, dw.dilation)[axis], dw.stride[axis])?
+                .window(eff(pw.kernel, pw.dilation)[axis], pw.stride[axis]),
+            Op::ConvTranspose { conv: c, .. } => {
+                let e = arith::effective_kernel(c.kernel[axis], c.dilation[axis]).ok()?;
+                r.resample(e.div_ceil(c.stride[axis]), 1, c.stride[axis])
+            }
+            Op::Pool {
+                kernel,
+                stride,
+                dilation,
+                ..
+            } => r.window(eff(kernel, dilation)[axis], stride[axis]),
+            Op::AdaptivePool { .. } => {
+                let (i, o) = (sizes(input)?, sizes(output)?);
+                r.resample(arith::adaptive_window(i, o), i, o)
+            }
+            Op::Upsample { bilinear, .. } => {
+                let window = if bilinear { 2 } else { 1 };
+                r.resample(window, sizes(input)?, sizes(output)?)
+            }
+            Op::PixelShuffle { factor } => r.resample(1, 1, factor),
+            Op::PixelUnshuffle { factor } => r.window(factor, factor),
+            Op::Flatten | Op::Linear { .. } => None,
+            Op::Norm { .. }
+            | Op::Slopes { .. }
+            | Op::Same
+            | Op::ChannelShuffle { .. }
+            | Op::Pad { .. } => Some(r),
+        }
+    }
+}
+
+impl Applied {
+    fn with(self, shape: Shape) -> Applied {
+        Applied { shape, ..self }
+    }
+}
+
+fn eff(kernel: [u64; 2], dilation: [u64; 2]) -> [u64; 2] {
+    arith::effective_kernels(kernel, dilation)
+}
+
+fn conv(c: Conv, [_, h, w]: [u64; 3]) -> Result<Applied, Failure> {
+    let pads = c.pads.ok_or(Failure::Overflow)?;
+    let window = Window::Conv { padding: c.padding };
+    let out = axes(window, [h, w], |a| {
+        arith::conv_out([h, w][a], c.kernel[a], c.stride[a], pads[a], c.dilation[a])
+    })?;
+    let (i, o, k, g) = (c.in_channels, c.out_channels, c.kernel, c.groups);
+    Ok(Applied {
+        shape: Shape::Map([o, out[0], out[1]]),
+        params: count(arith::conv_params(i, o, k, g, c.bias))?,
+        macs: count(arith::conv_macs(i, o, k, g, out))?,
+    })
+}
+
+/// Both spatial output sizes; a size below 1 is the collapse.
+fn axes(
+    window: Window,
+    input: [u64; 2],
+    size: impl Fn(usize) -> Result<u64, SizeError>,
+) -> Result<[u64; 2], Failure> {
+    match (size(0), size(1)) {
+        (Ok(oh), Ok(ow)) => Ok([oh, ow]),
+        (Err(SizeError::Overflow), _) | (_, Err(SizeError::Overflow)) => Err(Failure::Overflow),
+        (Err(error), _) | (_, Err(error)) => Err(Failure::Collapse {
+            window,
+            input,
+            error,
+        }),
+    }
+}
+
+fn count<T>(value: Result<T, SizeError>) -> Result<T, Failure> {
+    value.map_err(|_| Failure::Overflow)
+}
+
+/// Rule: both sides of a residual yield the same shape (`x + body(x)`).
+pub fn residual(shortcut: bool, body: Shape, skip: Shape) -> Result<Shape, Failure> {
+    if body == skip {
+        Ok(body)
+    } else {
+        Err(Failure::Residual {
+            shortcut,
+            body,
+            skip,
+        })
+    }
+}
+
+/// Rule: `concat` joins feature maps of one H×W along channels (or flat
+/// features). `trace_of(i)` is branch `i`'s spatial trace, for the error.
+pub fn concat(shapes: &[Shape], trace_of: impl Fn(usize) -> String) -> Result<Shape, Failure> {
+    let Some(&first) = shapes.first() else {
+        return Err(Failure::ConcatOverflow);
+    };
+    if shapes.iter().any(|s| s.spatial() != first.spatial()) {
+        return Err(Failure::Concat {
+            shapes: shapes.to_vec(),
+            traces: (0..shapes.len()).map(trace_of).collect(),
+        });
+    }
+    let mut total = 0u64;
+    for s in shapes {
+        let part = match s {
+            Shape::Map([c, _, _]) => *c,
+            Shape::Flat(f) => *f,
+        };
+        total = total.checked_add(part).ok_or(Failure::ConcatOverflow)?;
+    }
+    Ok(match first {
+        Shape::Map([_, h, w]) => Shape::Map([total, h, w]),
+        Shape::Flat(_) => Shape::Flat(total),
+    })
+}
+
+/// How a concat's channels sum, for the notes: "128 = 64 + 64".
+pub fn concat_sum(shapes: &[Shape], total: Shape) -> String {
+    let parts: Vec<String> = shapes
+        .iter()
+        .map(|s| match s {
+            Shape::Map([c, _, _]) => c.to_string(),
+            Shape::Flat(f) => f.to_string(),
+        })
+        .collect();
+    let total = match total {
+        Shape::Map([c, _, _]) => c,
+        Shape::Flat(f) => f,
+    };
+    format!("{total} = {}", parts.join(" + "))
+}
