@@ -438,15 +438,7 @@ impl Checker<'_, '_> {
 
 /// The widest receptive field of the branches (`None` if any lost it).
 fn widest(ends: &[&End]) -> Option<[Receptive; 2]> {
-    let mut out: Option<[Receptive; 2]> = None;
-    for end in ends {
-        let r = end.receptive?;
-        out = Some(match out {
-            None => r,
-            Some([h, w]) => [h.widest(r[0]), w.widest(r[1])],
-        });
-    }
-    out
+    Receptive::widest_of(ends.iter().map(|e| e.receptive))
 }
 
 #[cfg(test)]

@@ -162,7 +162,13 @@ impl Checker<'_, '_> {
         let args_ok = walk.cx.error_count() == before;
         let rank_ok = check_rank(&bound, kind.takes(), self.current, self.flat, walk.cx);
         let known = match (args_ok && rank_ok, self.current) {
-            (true, Some(shape)) => kind.infer(walk, &bound, shape),
+            (true, Some(shape)) => {
+                let inferred = walk.apply(&bound, &kind.op(), shape);
+                if let Some(out) = inferred {
+                    kind.warn(walk, &bound, shape, out.shape);
+                }
+                inferred
+            }
             // After a mistake the layer's output is still known when it does
             // not depend on the input; continuing from it avoids a cascade.
             _ => kind.output_without_input().map(|shape| Inferred {

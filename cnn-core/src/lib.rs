@@ -6,7 +6,7 @@
 //! |---|---|
 //! | [`ast`] | surface grammar and parsing |
 //! | [`layers`] | one unit per layer kind, and the registry that lists them |
-//! | [`shape`] | pure arithmetic: output sizes, parameters, MACs, receptive fields |
+//! | [`shape`] | the `cnn-shape` crate: the formulas, each layer kind's shape rule, the failure texts (shared with the runtime) |
 //! | [`check`] | AST → validated model: network-level rules, every emission decision |
 //! | [`blocks`] | blocks, `residual`, `concat`, `repeat`, groups: the walk through them (their rules in `blocks/rules.rs`) |
 //! | [`rules`] | the rules several layer kinds share (channels, collapse, warnings) |
@@ -24,7 +24,9 @@ pub mod layers;
 pub mod model;
 pub mod pytorch;
 pub mod rules;
-pub mod shape;
+
+/// The shape rules, shared with the runtime: the `cnn-shape` crate.
+pub use cnn_shape as shape;
 
 use proc_macro2::TokenStream;
 

@@ -8,39 +8,7 @@ use std::any::Any;
 use std::sync::Arc;
 use syn::{Attribute, Ident, Visibility};
 
-/// A per-sample tensor shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
-    /// `[C, H, W]` feature maps.
-    Map([u64; 3]),
-    /// `[F]` features, after `flatten`.
-    Flat(u64),
-}
-
-impl Shape {
-    /// The dimensions, per sample.
-    pub fn dims(&self) -> Vec<u64> {
-        match *self {
-            Shape::Map(d) => d.to_vec(),
-            Shape::Flat(f) => vec![f],
-        }
-    }
-
-    /// The rank of the batched tensor (`4` or `2`).
-    pub fn batched_rank(&self) -> usize {
-        match self {
-            Shape::Map(_) => 4,
-            Shape::Flat(_) => 2,
-        }
-    }
-}
-
-impl std::fmt::Display for Shape {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let dims: Vec<String> = self.dims().iter().map(ToString::to_string).collect();
-        write!(f, "[{}]", dims.join(", "))
-    }
-}
+pub use crate::shape::Shape;
 
 /// A layer's struct field: the burn module it holds.
 #[derive(Debug, Clone)]

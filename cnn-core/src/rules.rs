@@ -1,71 +1,12 @@
 //! The rules several layer kinds share, each opened by the rule it enforces:
-//! the channels or features that arrive, the collapse of a window that does
-//! not fit, `groups`, and the two warnings about pixels a window never reads.
-//! Every message reads one way: "`LAYER` takes N …, but M arrive".
+//! `groups`, the helps of the shape rules' failures (their rules and texts
+//! live in `cnn-shape`, shared with the runtime), and the two warnings about
+//! pixels a window never reads.
 
 use crate::check::Walk;
-use crate::diag::Ctxt;
 use crate::layers::Bound;
 use crate::model::Shape;
-use crate::shape::{self, ShapeError};
-
-/// Rule: a layer's input channels equal the channels arriving (conv,
-/// conv_transpose: `in_channels`; batchnorm: `num_features`; …). `arg` is
-/// the argument that declares them.
-pub fn check_channels(walk: &mut Walk, b: &Bound, arg: &str, declared: u64, arriving: u64) {
-    if declared == arriving {
-        return;
-    }
-    let last = walk.trace.len().wrapping_sub(1);
-    let merge = walk
-        .merges
-        .iter()
-        .find(|(at, _)| *at == last)
-        .map_or_else(String::new, |(_, sum)| format!(": {sum} channels"));
-    let from = walk.trace.last().map_or_else(String::new, |(dsl, shape)| {
-        if dsl == "the input" {
-            format!("\n= note: the input is {shape}")
-        } else {
-            format!("\n= note: `{dsl}` yields {shape}{merge}")
-        }
-    });
-    walk.error(
-        b,
-        format!(
-            "`{}` takes {declared} input channel{}, but {arriving} arrive{from}\n= help: write `{}`",
-            b.render(),
-            if declared == 1 { "" } else { "s" },
-            b.render_with(Some((arg, &arriving.to_string())))
-        ),
-    );
-}
-
-/// Rule: `linear`'s `in_features` equals the features arriving; the note
-/// says where they come from ("flatten yields 864 = 6·12·12").
-pub fn check_features(walk: &mut Walk, b: &Bound, declared: u64, arriving: u64) {
-    if declared == arriving {
-        return;
-    }
-    let n = walk.trace.len();
-    let origin = match (walk.trace.get(n.wrapping_sub(2)), walk.trace.last()) {
-        (Some((_, Shape::Map([c, h, w]))), Some((dsl, _))) if dsl == "flatten" => {
-            let before =
-                Walk::notes_only(&mut Ctxt::default(), walk.trace[..n - 1].to_vec()).shape_trace();
-            format!("`flatten` yields {arriving} = {c}·{h}·{w} ({before})")
-        }
-        (_, Some((dsl, _))) => format!("`{dsl}` yields {arriving} features"),
-        _ => format!("{arriving} features arrive"),
-    };
-    walk.error(
-        b,
-        format!(
-            "`{}` takes {declared} input feature{}, but {arriving} arrive\n= note: {origin}\n= help: write `{}`",
-            b.render(),
-            if declared == 1 { "" } else { "s" },
-            b.render_with(Some(("in_features", &arriving.to_string())))
-        ),
-    );
-}
+use crate::shape::{self, Failure, SizeError, Window};
 
 /// Rule: `groups` divides both `in_channels` and `out_channels` (PyTorch:
 /// "in_channels must be divisible by groups").
@@ -85,82 +26,72 @@ pub fn check_groups(walk: &mut Walk, b: &Bound, in_c: u64, out_c: u64, groups: u
     }
 }
 
-/// What a window that does not fit its input is, for the collapse message.
-#[derive(Debug, Clone, Copy)]
-pub enum Window {
-    /// A pooling window: "has nothing to pool".
-    Pool,
-    /// A convolution padded by `padding` (the larger side): padding can fix it.
-    Conv {
-        /// The padding written.
-        padding: u64,
-    },
-    /// Any other window.
-    Other,
-}
-
-/// Rule: every output dimension is at least 1. A window that does not fit its
-/// input is the "stride-2 collapse" of seed 003: the message traces the
-/// spatial size back through the layers that shrank it.
-pub fn check_collapse(
-    walk: &mut Walk,
-    b: &Bound,
-    window: Window,
-    [h, w]: [u64; 2],
-    error: &ShapeError,
-) {
-    let trace = walk.spatial_trace();
-    let what = match window {
-        Window::Pool => "has nothing to pool",
-        _ => "cannot run",
+/// The help of a failed shape rule (`cnn-shape` writes the rest of the
+/// message): the edit of the layer list that fixes it, where one exists.
+/// `trace` is what each layer yielded, from "the input" on.
+pub fn help(failure: &Failure, b: &Bound, trace: &[(String, Shape)]) -> String {
+    let write = |arg: &str, value: u64| {
+        format!("write `{}`", b.render_with(Some((arg, &value.to_string()))))
     };
-    let why = match error {
-        ShapeError::KernelTooLarge {
-            padded,
-            effective_kernel,
-        } => format!(
-            "its effective kernel of {effective_kernel} does not fit its padded input of {padded}"
+    let help = match *failure {
+        Failure::Channels { arg, arriving, .. } => write(arg, arriving),
+        Failure::Features { arriving, .. } => write("in_features", arriving),
+        Failure::Collapse {
+            window, ref error, ..
+        } => {
+            let shrank = shape::spatial_trace(trace).contains('→');
+            match (error, window) {
+                // A convolution that is simply too large for the input can be padded.
+                (
+                    &SizeError::KernelTooLarge {
+                        padded,
+                        effective_kernel,
+                    },
+                    Window::Conv { padding },
+                ) if !shrank => write("padding", padding + (effective_kernel - padded).div_ceil(2)),
+                _ if shrank => {
+                    "reduce a stride or add padding in the layers before it, or remove this layer"
+                        .to_string()
+                }
+                _ => "use a smaller kernel or a larger input".to_string(),
+            }
+        }
+        Failure::ShuffleChannels {
+            factor: r,
+            channels,
+        } => {
+            let fit = shape::largest_square_divisor_root_up_to(channels, r);
+            let square = u128::from(r) * u128::from(r);
+            if fit > 1 {
+                format!(
+                    "write `pixel_shuffle({fit})`, or make the layer before yield a multiple of {square} channels"
+                )
+            } else {
+                format!("make the layer before yield a multiple of {square} channels")
+            }
+        }
+        Failure::UnshuffleSize { factor, .. } => {
+            format!("pad or crop the maps to a multiple of {factor} before it (`zeropad`)")
+        }
+        Failure::ShuffleGroups { groups, channels } => write(
+            "groups",
+            shape::largest_common_divisor_up_to(channels, channels, groups),
         ),
-        ShapeError::EmptyOutput { computed } => format!("its output size would be {computed}"),
-        ShapeError::Overflow => "a size overflows".to_string(),
-        ShapeError::Indivisible { value, divisor } => {
-            format!("{value} is not a multiple of {divisor}")
+        Failure::ReflectionTooWide { .. } => "pad less, or use `zeropad`".to_string(),
+        Failure::SinglePixel => {
+            "remove the layer, or normalize before the map shrinks to 1×1".to_string()
         }
-    };
-    let shrank = trace.contains('→');
-    let note = if shrank {
-        format!("\n= note: the spatial size shrank {trace}")
-    } else {
-        String::new()
-    };
-    // A convolution that is simply too large for the input can be padded.
-    let help = match (error, window) {
-        (
-            ShapeError::KernelTooLarge {
-                padded,
-                effective_kernel,
-            },
-            Window::Conv { padding },
-        ) if !shrank => {
-            let extra = (effective_kernel - padded).div_ceil(2);
-            format!(
-                "write `{}`",
-                b.render_with(Some(("padding", &(padding + extra).to_string())))
-            )
-        }
-        _ if shrank => {
-            "reduce a stride or add padding in the layers before it, or remove this layer"
-                .to_string()
-        }
-        _ => "use a smaller kernel or a larger input".to_string(),
-    };
-    walk.error(
-        b,
-        format!(
-            "`{}` {what}: its input is {h}×{w} and {why}{note}\n= help: {help}",
-            b.render()
+        Failure::Slopes { arriving, .. } => format!(
+            "{}, or `prelu` for one slope shared by all",
+            write("num_parameters", arriving)
         ),
-    );
+        Failure::Overflow
+        | Failure::ConcatOverflow
+        | Failure::Rank { .. }
+        | Failure::Residual { .. }
+        | Failure::Concat { .. } => return String::new(),
+    };
+    format!("\n= help: {help}")
 }
 
 /// A window sliding over both axes, for the warnings.

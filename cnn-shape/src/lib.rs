@@ -19,7 +19,7 @@ pub mod rule;
 
 pub use arith::*;
 pub use failure::{Failure, Window, hw, shape_trace, spatial_trace};
-pub use plan::{Entry, Run, RowSize, run};
+pub use plan::{Entry, RowSize, Run, run};
 pub use receptive::{Ratio, Receptive};
 pub use rule::{Applied, Conv, Op};
 

@@ -284,8 +284,8 @@ impl<'a> Walk<'a> {
                     full.extend(ends[i].suffix.iter().copied());
                     spatial_trace(&full)
                 };
-                let merged = rule::concat(&shapes, trace_of)
-                    .map_err(|f| self.stop(row, "concat", f))?;
+                let merged =
+                    rule::concat(&shapes, trace_of).map_err(|f| self.stop(row, "concat", f))?;
                 if let Some(first) = ends.first() {
                     self.resume(first);
                 }

@@ -148,7 +148,11 @@ fn a_concat_whose_branches_disagree_names_both_sizes_and_traces() {
 
 #[test]
 fn a_residual_whose_body_changes_the_shape_is_refused() {
-    let plan = [Entry::Residual, layer("conv(3, 3, 3)", conv(3, 3, 3)), Entry::End];
+    let plan = [
+        Entry::Residual,
+        layer("conv(3, 3, 3)", conv(3, 3, 3)),
+        Entry::End,
+    ];
     let stopped = run(&plan, [3, 8, 8], false).unwrap_err();
     assert_eq!(stopped.row, 0);
     assert!(stopped.message.starts_with(

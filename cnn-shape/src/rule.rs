@@ -272,9 +272,9 @@ impl Op {
                 let [c, h, w] = maps.ok_or_else(needs_maps)?;
                 let out = match (size, scale) {
                     (Some(size), _) => size,
-                    (None, Some(s)) => {
-                        axes(Window::Other, [h, w], |a| arith::upsample_out([h, w][a], s[a]))?
-                    }
+                    (None, Some(s)) => axes(Window::Other, [h, w], |a| {
+                        arith::upsample_out([h, w][a], s[a])
+                    })?,
                     (None, None) => [h, w],
                 };
                 Ok(same(0).with(Shape::Map([c, out[0], out[1]])))
@@ -313,10 +313,12 @@ impl Op {
                 let [c, h, w] = maps.ok_or_else(needs_maps)?;
                 let [left, right, top, bottom] = sides;
                 if reflect
-                    && let Some((pad, size, axis)) =
-                        [(left.max(right), w, "width"), (top.max(bottom), h, "height")]
-                            .into_iter()
-                            .find(|&(pad, size, _)| pad >= size)
+                    && let Some((pad, size, axis)) = [
+                        (left.max(right), w, "width"),
+                        (top.max(bottom), h, "height"),
+                    ]
+                    .into_iter()
+                    .find(|&(pad, size, _)| pad >= size)
                 {
                     return Err(Failure::ReflectionTooWide { pad, size, axis });
                 }

@@ -7,7 +7,7 @@ use crate::ast::{self, BlockDef, Value};
 use crate::check::{Checker, hw};
 use crate::diag::{Ctxt, did_you_mean};
 use crate::model::Shape;
-use crate::shape;
+use crate::shape::{self, Failure};
 use proc_macro2::{Ident, Span};
 use std::collections::HashMap;
 
@@ -102,7 +102,8 @@ pub(super) fn check_repeat_count(token: &Ident, count: &Value, cx: &mut Ctxt) ->
 }
 
 /// Rule: both sides of a residual yield the same shape: `x + body(x)` needs
-/// the body to keep its input's shape, or a shortcut that projects it.
+/// the body to keep its input's shape, or a shortcut that projects it (the
+/// rule and its text are `cnn-shape`'s; the help is the edit that fixes it).
 pub(super) fn check_residual_sides(
     checker: &mut Checker,
     token: &Ident,
@@ -112,15 +113,14 @@ pub(super) fn check_residual_sides(
     short: &End,
 ) -> Option<Shape> {
     let (b, s) = (body.current?, short.current?);
-    if b == s {
-        return Some(b);
-    }
-    let message = if has_shortcut {
-        format!(
-            "the two sides of `residual` must yield the same shape, but its body yields {b} and its shortcut yields {s}\n= help: make the shortcut end in {b}"
-        )
+    let failure = match shape::rule::residual(has_shortcut, b, s) {
+        Ok(shape) => return Some(shape),
+        Err(failure) => failure,
+    };
+    let help = if has_shortcut {
+        format!("\n= help: make the shortcut end in {b}")
     } else {
-        let help = match (start.current?, b) {
+        match (start.current?, b) {
             (Shape::Map([ci, hi, wi]), Shape::Map([co, ho, wo])) => {
                 match shape::projection_stride([hi, wi], [ho, wo]) {
                     Some(1) => format!(
@@ -140,12 +140,13 @@ pub(super) fn check_residual_sides(
                 "\n= help: add `shortcut {{ linear({fi}, {fo}) }}` after the body to project the input to {b}"
             ),
             _ => String::new(),
-        };
-        format!(
-            "`residual` adds its body's output to its input, but the body yields {b} and the input is {s}{help}"
-        )
+        }
     };
-    checker.walk.cx.error(token.span(), message);
+    let message = failure.describe("residual", &checker.walk.trace, &[]);
+    checker
+        .walk
+        .cx
+        .error(token.span(), format!("{message}{help}"));
     None
 }
 
@@ -158,63 +159,28 @@ pub(super) fn check_concat_branches(
     ends: &[End],
 ) -> Option<(Shape, String)> {
     let shapes: Vec<Shape> = ends.iter().map(|e| e.current).collect::<Option<_>>()?;
-    let first = shapes[0];
-    let sizes = |s: &Shape| match s {
-        Shape::Map([_, h, w]) => Some([*h, *w]),
-        Shape::Flat(_) => None,
+    let trace_of = |i: usize| {
+        let mut full = checker.walk.trace[..start.trace_len].to_vec();
+        full.extend(ends[i].suffix.iter().cloned());
+        shape::spatial_trace(&full)
     };
-    if shapes.iter().any(|s| sizes(s) != sizes(&first)) {
-        let mut notes = String::new();
-        let mut yields = Vec::new();
-        for (i, (end, s)) in ends.iter().zip(&shapes).enumerate() {
-            let size = match s {
-                Shape::Map([_, h, w]) => hw(*h, *w),
-                Shape::Flat(f) => format!("{f} flat features"),
+    match shape::rule::concat(&shapes, trace_of) {
+        Ok(merged) => Some((merged, shape::rule::concat_sum(&shapes, merged))),
+        Err(failure) => {
+            let help = match failure {
+                Failure::Concat { .. } => {
+                    "\n= help: every branch must end at one size; for halvings and doublings, choose an input size divisible by 2 at every level"
+                }
+                _ => "",
             };
-            yields.push(format!("branch {} yields {size}", i + 1));
-            let mut full = checker.walk.trace[..start.trace_len].to_vec();
-            full.extend(end.suffix.iter().cloned());
-            let trace = crate::check::Walk::notes_only(&mut Ctxt::default(), full).spatial_trace();
-            notes.push_str(&format!("\n= note: branch {}: {trace}", i + 1));
+            let message = failure.describe("concat", &checker.walk.trace, &[]);
+            checker
+                .walk
+                .cx
+                .error(token.span(), format!("{message}{help}"));
+            None
         }
-        checker.walk.cx.error(
-            token.span(),
-            format!(
-                "the branches of `concat` must agree on H×W, but {}{notes}\n= help: every branch must end at one size; for halvings and doublings, choose an input size divisible by 2 at every level",
-                yields.join(", ")
-            ),
-        );
-        return None;
     }
-    let parts: Vec<u64> = shapes
-        .iter()
-        .map(|s| match s {
-            Shape::Map([c, _, _]) => *c,
-            Shape::Flat(f) => *f,
-        })
-        .collect();
-    let Ok(total) = shape::sum(&parts) else {
-        checker
-            .walk
-            .cx
-            .error(token.span(), "the channels of `concat` overflow 64 bits");
-        return None;
-    };
-    let sum = format!(
-        "{total} = {}",
-        parts
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(" + ")
-    );
-    Some((
-        match first {
-            Shape::Map([_, h, w]) => Shape::Map([total, h, w]),
-            Shape::Flat(_) => Shape::Flat(total),
-        },
-        sum,
-    ))
 }
 
 /// `value` respanned onto `span` (a parameter's token): a substituted

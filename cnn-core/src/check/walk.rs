@@ -4,7 +4,7 @@
 use crate::diag::Ctxt;
 use crate::layers::{Bound, Inferred};
 use crate::model::Shape;
-use crate::shape::{Receptive, ShapeError};
+use crate::shape::{self, Failure, Op, Receptive};
 use proc_macro2::Span;
 
 /// Walks the layer list, carrying what the notes of later errors need. The
@@ -22,16 +22,6 @@ pub struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    /// A walk with no history, for notes about a trace prefix.
-    pub(crate) fn notes_only(cx: &mut Ctxt, trace: Vec<(String, Shape)>) -> Walk<'_> {
-        Walk {
-            cx,
-            trace,
-            receptive: None,
-            merges: Vec::new(),
-        }
-    }
-
     /// An error covering the whole layer call.
     pub fn error(&mut self, b: &Bound, message: impl std::fmt::Display) {
         self.cx.error_spanned(&b.tokens, message);
@@ -42,105 +32,47 @@ impl Walk<'_> {
         self.cx.error(span, message);
     }
 
-    /// The layer's result; the receptive field advances with `step` per axis
-    /// (`None` ends it, as `flatten` does).
-    pub fn out(
-        &mut self,
-        shape: Shape,
-        params: u64,
-        macs: u64,
-        step: impl Fn(Receptive, usize) -> Option<Receptive>,
-    ) -> Inferred {
-        self.receptive = self
-            .receptive
-            .and_then(|[h, w]| Some([step(h, 0)?, step(w, 1)?]));
-        Inferred {
-            shape,
-            params,
-            macs,
+    /// Runs a layer's shape rule on `input`: its result, or `None` after
+    /// reporting why it cannot take it. A channel mismatch is reported and
+    /// the walk goes on with the declared channels (one mistake, one error).
+    pub fn apply(&mut self, b: &Bound, op: &Op, input: Shape) -> Option<Inferred> {
+        if let Err(failure) = op.check_channels(input) {
+            self.fail(b, &failure);
+        }
+        let applied = match op.compute(input) {
+            Ok(applied) => applied,
+            Err(failure) => {
+                self.fail(b, &failure);
+                return None;
+            }
+        };
+        self.receptive = self.receptive.and_then(|[h, w]| {
+            Some([
+                op.receptive(h, 0, input, applied.shape)?,
+                op.receptive(w, 1, input, applied.shape)?,
+            ])
+        });
+        Some(Inferred {
+            shape: applied.shape,
+            params: applied.params,
+            macs: applied.macs,
             receptive: self.receptive,
-        }
+        })
     }
 
-    /// Computes both spatial output sizes; a size below 1 is the collapse error.
-    pub fn axes(
-        &mut self,
-        b: &Bound,
-        window: crate::rules::Window,
-        input: [u64; 2],
-        size: impl Fn(usize) -> Result<u64, ShapeError>,
-    ) -> Option<[u64; 2]> {
-        match (size(0), size(1)) {
-            (Ok(oh), Ok(ow)) => Some([oh, ow]),
-            (Err(ShapeError::Overflow), _) | (_, Err(ShapeError::Overflow)) => {
-                self.overflow(b);
-                None
-            }
-            (Err(e), _) | (_, Err(e)) => {
-                crate::rules::check_collapse(self, b, window, input, &e);
-                None
-            }
-        }
-    }
-
-    /// A count, or the overflow error.
-    pub fn count<T>(&mut self, b: &Bound, value: Result<T, ShapeError>) -> Option<T> {
-        value.map_err(|_| self.overflow(b)).ok()
-    }
-
-    fn overflow(&mut self, b: &Bound) {
-        self.error(
-            b,
-            "this layer's sizes or counts overflow 64 bits\n= note: every shape, parameter and multiply-accumulate count must fit in a `u64`",
-        );
+    /// The error of a failed rule: the shared text (which the runtime gives
+    /// for the same failure) and the help that edits the layer list.
+    pub fn fail(&mut self, b: &Bound, failure: &Failure) {
+        let message = failure.describe(&b.render(), &self.trace, &self.merges);
+        let help = crate::rules::help(failure, b, &self.trace);
+        self.error(b, format!("{message}{help}"));
     }
 
     /// The spatial sizes from the input to here, each with the layer that made
     /// it: "28 → 12 (`conv(1, 6, 5, stride = 2)`) → 6 (`maxpool(2)`)".
     pub fn spatial_trace(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        let mut last: Option<[u64; 2]> = None;
-        for (dsl, shape) in &self.trace {
-            if let Shape::Map([_, h, w]) = *shape
-                && last != Some([h, w])
-            {
-                let size = hw(h, w);
-                parts.push(if last.is_none() {
-                    size
-                } else {
-                    format!("{size} (`{dsl}`)")
-                });
-                last = Some([h, w]);
-            }
-        }
-        parts.join(" → ")
-    }
-
-    /// The last few layers up to here with their outputs, for notes.
-    pub fn shape_trace(&self) -> String {
-        let skip = self.trace.len().saturating_sub(4);
-        let parts: Vec<String> = self
-            .trace
-            .iter()
-            .skip(skip)
-            .map(|(dsl, shape)| {
-                if dsl == "the input" {
-                    format!("input {shape}")
-                } else {
-                    format!("`{dsl}` {shape}")
-                }
-            })
-            .collect();
-        let prefix = if skip > 0 { "… → " } else { "" };
-        format!("{prefix}{}", parts.join(" → "))
+        shape::spatial_trace(&self.trace)
     }
 }
 
-/// `28` for a square size, `28×20` otherwise.
-pub fn hw(h: u64, w: u64) -> String {
-    if h == w {
-        h.to_string()
-    } else {
-        format!("{h}×{w}")
-    }
-}
+pub use shape::hw;

@@ -1,10 +1,8 @@
 //! `adaptive_avgpool` and `adaptive_maxpool`: `nn.AdaptiveAvgPool2d` and
 //! `nn.AdaptiveMaxPool2d`. Output `i` reads input `[⌊i·in/out⌋, ⌈(i+1)·in/out⌉)`.
 
-use super::{Args, Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, pair, req};
-use crate::check::Walk;
-use crate::model::Shape;
-use crate::shape;
+use crate::shape::Op;
+use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, pair, req};
 use quote::quote;
 
 /// `adaptive_avgpool`.
@@ -42,18 +40,10 @@ impl AdaptivePool {
 }
 
 impl Layer for AdaptivePool {
-    fn infer(&self, walk: &mut Walk, _b: &Bound, input: Shape) -> Option<Inferred> {
-        let Shape::Map([c, h, w]) = input else {
-            return None;
-        };
-        let [oh, ow] = self.output_size;
-        let window = [
-            shape::adaptive_window(h, oh),
-            shape::adaptive_window(w, ow),
-        ];
-        Some(walk.out(Shape::Map([c, oh, ow]), 0, 0, |r, axis| {
-            r.resample(window[axis], [h, w][axis], self.output_size[axis])
-        }))
+    fn op(&self) -> Op {
+        Op::AdaptivePool {
+            output: self.output_size,
+        }
     }
 
     fn emit(&self, io: &Io) -> Emit {

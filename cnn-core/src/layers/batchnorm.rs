@@ -1,10 +1,7 @@
 //! `batchnorm`: `nn.BatchNorm2d`.
 
-use super::{Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, Val, float_lit, lit, opt, req};
-use crate::check::Walk;
-use crate::model::Shape;
-use crate::rules;
-use crate::shape;
+use crate::shape::Op;
+use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, float_lit, lit, opt, req};
 use quote::quote;
 
 /// The kind.
@@ -37,11 +34,13 @@ pub struct BatchNorm {
 }
 
 impl Layer for BatchNorm {
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
-        let Shape::Map(m) = input else { return None };
-        rules::check_channels(walk, b, "num_features", self.channels, m[0]);
-        let params = walk.count(b, shape::batchnorm_params(self.channels))?;
-        Some(walk.out(Shape::Map(m), params, 0, |r, _| Some(r)))
+    fn op(&self) -> Op {
+        Op::Norm {
+            arg: "num_features",
+            channels: self.channels,
+            affine: true,
+            per_map: false,
+        }
     }
 
     fn emit(&self, io: &Io) -> Emit {

@@ -1,10 +1,8 @@
 //! `channel_shuffle`: `nn.ChannelShuffle` (ShuffleNet): `[g, C/g]` channels
 //! read as `[C/g, g]`.
 
-use super::{Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, lit, req};
-use crate::check::Walk;
-use crate::model::Shape;
-use crate::shape;
+use crate::shape::Op;
+use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, lit, req};
 use quote::quote;
 
 /// The kind.
@@ -29,24 +27,10 @@ pub struct ChannelShuffle {
 impl Layer for ChannelShuffle {
     /// Rule: the channels are a multiple of `groups` (PyTorch: "Number of
     /// channels must be divisible by groups").
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
-        let Shape::Map([c, _, _]) = input else {
-            return None;
-        };
-        if shape::channel_shuffle_groups(c, self.groups).is_err() {
-            let fit = shape::largest_common_divisor_up_to(c, c, self.groups);
-            walk.error(
-                b,
-                format!(
-                    "`{}` needs channels divisible by {} groups, but {c} arrive\n= help: write `{}`",
-                    b.render(),
-                    self.groups,
-                    b.render_with(Some(("groups", &fit.to_string())))
-                ),
-            );
-            return None;
+    fn op(&self) -> Op {
+        Op::ChannelShuffle {
+            groups: self.groups,
         }
-        Some(walk.out(input, 0, 0, |r, _| Some(r)))
     }
 
     fn emit(&self, io: &Io) -> Emit {

@@ -1,9 +1,10 @@
 //! `conv`: `nn.Conv2d`.
 
-use super::{Args, Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, req};
+use crate::shape::Op;
+use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, req};
 use crate::check::Walk;
 use crate::model::Shape;
-use crate::rules::{self, Slide, Window};
+use crate::rules::{self, Slide};
 use crate::shape;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -103,39 +104,35 @@ impl Conv {
         quote!(#e.init(device))
     }
 
-    /// The shape rule, also used by `separable`.
-    pub fn infer_conv(&self, walk: &mut Walk, b: &Bound, [ci, h, w]: [u64; 3]) -> Option<Inferred> {
-        rules::check_channels(walk, b, "in_channels", self.in_channels, ci);
-        let Some(pads) = self.pads() else {
-            return walk.count(b, Err(shape::ShapeError::Overflow));
-        };
-        let window = Window::Conv {
+    /// Its numbers for the shared shape rule, also used by `separable`.
+    pub fn rule(&self) -> shape::Conv {
+        shape::Conv {
+            in_channels: self.in_channels,
+            out_channels: self.out_channels,
+            kernel: self.kernel,
+            stride: self.stride,
+            pads: self.pads(),
+            dilation: self.dilation,
+            groups: self.groups,
+            bias: self.bias,
             padding: self.padding.map_or(0, |p| p[0].max(p[1])),
+        }
+    }
+
+    /// The warning about rows or columns it never reads, also used by `separable`.
+    pub fn warn_conv(&self, walk: &mut Walk, b: &Bound, input: Shape, output: Shape) {
+        let (Some(hw), Some(out), Some(pads)) = (input.spatial(), output.spatial(), self.pads())
+        else {
+            return;
         };
-        let out = walk.axes(b, window, [h, w], |axis| {
-            shape::conv_out(
-                [h, w][axis],
-                self.kernel[axis],
-                self.stride[axis],
-                pads[axis],
-                self.dilation[axis],
-            )
-        })?;
-        let (i, o, k, g) = (self.in_channels, self.out_channels, self.kernel, self.groups);
-        let params = walk.count(b, shape::conv_params(i, o, k, g, self.bias))?;
-        let macs = walk.count(b, shape::conv_macs(i, o, k, g, out))?;
-        let eff = shape::effective_kernels(self.kernel, self.dilation);
         let slide = Slide {
-            input: [h, w],
-            eff,
+            input: hw,
+            eff: shape::effective_kernels(self.kernel, self.dilation),
             stride: self.stride,
             pad_before: [pads[0].0, pads[1].0],
             out,
         };
         rules::warn_unread(walk, b, slide, false);
-        Some(walk.out(Shape::Map([o, out[0], out[1]]), params, macs, |r, axis| {
-            r.window(eff[axis], self.stride[axis])
-        }))
     }
 }
 
@@ -164,9 +161,12 @@ impl Layer for Conv {
         }
     }
 
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
-        let Shape::Map(m) = input else { return None };
-        self.infer_conv(walk, b, m)
+    fn op(&self) -> Op {
+        Op::Conv(self.rule())
+    }
+
+    fn warn(&self, walk: &mut Walk, b: &Bound, input: Shape, output: Shape) {
+        self.warn_conv(walk, b, input, output);
     }
 
     fn emit(&self, _io: &Io) -> Emit {

@@ -1,9 +1,9 @@
 //! `conv_transpose`: `nn.ConvTranspose2d`.
 
-use super::{Args, Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, req};
+use crate::shape::Op;
+use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, req};
 use crate::check::Walk;
-use crate::model::Shape;
-use crate::rules::{self, Window};
+use crate::rules;
 use crate::shape;
 use quote::{format_ident, quote};
 
@@ -82,28 +82,22 @@ impl Layer for ConvTranspose {
         }
     }
 
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
-        let Shape::Map([ci, h, w]) = input else {
-            return None;
-        };
-        rules::check_channels(walk, b, "in_channels", self.in_channels, ci);
-        let out = walk.axes(b, Window::Other, [h, w], |axis| {
-            shape::conv_transpose_out(
-                [h, w][axis],
-                self.kernel[axis],
-                self.stride[axis],
-                self.padding[axis],
-                self.output_padding[axis],
-                self.dilation[axis],
-            )
-        })?;
-        let (i, o, k, g) = (self.in_channels, self.out_channels, self.kernel, self.groups);
-        let params = walk.count(b, shape::conv_transpose_params(i, o, k, g, self.bias))?;
-        let macs = walk.count(b, shape::conv_transpose_macs(i, o, k, g, [h, w]))?;
-        Some(walk.out(Shape::Map([o, out[0], out[1]]), params, macs, |r, axis| {
-            let eff = shape::effective_kernel(self.kernel[axis], self.dilation[axis]).ok()?;
-            r.resample(eff.div_ceil(self.stride[axis]), 1, self.stride[axis])
-        }))
+    fn op(&self) -> Op {
+        let [ph, pw] = self.padding;
+        Op::ConvTranspose {
+            conv: shape::Conv {
+                in_channels: self.in_channels,
+                out_channels: self.out_channels,
+                kernel: self.kernel,
+                stride: self.stride,
+                pads: Some([(ph, ph), (pw, pw)]),
+                dilation: self.dilation,
+                groups: self.groups,
+                bias: self.bias,
+                padding: ph.max(pw),
+            },
+            output_padding: self.output_padding,
+        }
     }
 
     fn emit(&self, _io: &Io) -> Emit {

@@ -3,10 +3,11 @@
 //! elements (`dropout`) or whole channels (`dropout2d`) with probability `p`
 //! and scale the rest by `1 / (1 − p)`.
 
-use super::{Bound, Emit, Inferred, Io, Layer, Spec, Takes, Twin, Ty, Val, float_lit, opt};
+use crate::shape::Op;
+use super::{Bound, Emit, Io, Layer, Spec, Takes, Twin, Ty, Val, float_lit, opt};
 use crate::check::Walk;
 use super::Plan;
-use crate::model::{Field, Shape};
+use crate::model::Field;
 use quote::quote;
 
 /// `dropout`.
@@ -69,8 +70,8 @@ impl Layer for Dropout {
         }
     }
 
-    fn infer(&self, walk: &mut Walk, _b: &Bound, input: Shape) -> Option<Inferred> {
-        Some(walk.out(input, 0, 0, |r, _| Some(r)))
+    fn op(&self) -> Op {
+        Op::Same
     }
 
     fn emit(&self, io: &Io) -> Emit {

@@ -1,9 +1,8 @@
 //! `flatten`: `nn.Flatten()`, feature maps to flat features.
 
-use super::{Bound, Emit, Inferred, Io, Layer, Spec, Takes};
-use crate::check::Walk;
+use crate::shape::Op;
+use super::{Emit, Io, Layer, Spec, Takes};
 use crate::model::Shape;
-use crate::shape;
 use quote::quote;
 
 /// The kind.
@@ -27,13 +26,8 @@ impl Layer for Flatten {
         true
     }
 
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
-        let features = match input {
-            Shape::Map(m) => walk.count(b, shape::product(&m))?,
-            Shape::Flat(f) => f,
-        };
-        // The receptive field ends here: features have no position.
-        Some(walk.out(Shape::Flat(features), 0, 0, |_, _| None))
+    fn op(&self) -> Op {
+        Op::Flatten
     }
 
     fn emit(&self, io: &Io) -> Emit {

@@ -1,9 +1,8 @@
 //! `groupnorm`: `nn.GroupNorm`.
 
-use super::{Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, Val, float_lit, lit, opt, req};
+use crate::shape::Op;
+use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, float_lit, lit, opt, req};
 use crate::check::Walk;
-use crate::model::Shape;
-use crate::rules;
 use crate::shape;
 use quote::quote;
 
@@ -55,11 +54,13 @@ impl Layer for GroupNorm {
         }
     }
 
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
-        let Shape::Map(m) = input else { return None };
-        rules::check_channels(walk, b, "num_channels", self.channels, m[0]);
-        let params = walk.count(b, shape::affine_params(self.channels, self.affine))?;
-        Some(walk.out(Shape::Map(m), params, 0, |r, _| Some(r)))
+    fn op(&self) -> Op {
+        Op::Norm {
+            arg: "num_channels",
+            channels: self.channels,
+            affine: self.affine,
+            per_map: false,
+        }
     }
 
     fn emit(&self, io: &Io) -> Emit {

@@ -1,11 +1,8 @@
 //! `instancenorm`: `nn.InstanceNorm2d` (without running statistics, as
 //! PyTorch's default `track_running_stats = False`).
 
-use super::{Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, Val, float_lit, lit, opt, req};
-use crate::check::Walk;
-use crate::model::Shape;
-use crate::rules;
-use crate::shape;
+use crate::shape::Op;
+use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, float_lit, lit, opt, req};
 use quote::quote;
 
 /// The kind.
@@ -40,23 +37,13 @@ impl Layer for InstanceNorm {
     /// when `affine = false`, and then ignores the number: we refuse, since the
     /// number then means nothing); each map has more than one pixel (PyTorch:
     /// "Expected more than 1 spatial element").
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
-        let Shape::Map([c, h, w]) = input else {
-            return None;
-        };
-        rules::check_channels(walk, b, "num_features", self.channels, c);
-        if h == 1 && w == 1 {
-            walk.error(
-                b,
-                format!(
-                    "`{}` normalizes each map over its pixels, but its input is 1×1\n= note: PyTorch refuses instance normalization of a single pixel (its variance is 0)\n= help: remove the layer, or normalize before the map shrinks to 1×1",
-                    b.render()
-                ),
-            );
-            return None;
+    fn op(&self) -> Op {
+        Op::Norm {
+            arg: "num_features",
+            channels: self.channels,
+            affine: self.affine,
+            per_map: true,
         }
-        let params = walk.count(b, shape::affine_params(self.channels, self.affine))?;
-        Some(walk.out(input, params, 0, |r, _| Some(r)))
     }
 
     fn emit(&self, io: &Io) -> Emit {

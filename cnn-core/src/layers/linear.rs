@@ -1,10 +1,8 @@
 //! `linear`: `nn.Linear`, on flat features.
 
-use super::{Bound, Emit, Inferred, Io, Layer, Spec, Takes, Twin, Ty, Val, lit, opt, req};
-use crate::check::Walk;
+use crate::shape::Op;
+use super::{Bound, Emit, Io, Layer, Spec, Takes, Twin, Ty, Val, lit, opt, req};
 use crate::model::Shape;
-use crate::rules;
-use crate::shape;
 use quote::quote;
 
 /// The kind.
@@ -43,13 +41,12 @@ impl Layer for Linear {
         true
     }
 
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
-        let Shape::Flat(f) = input else { return None };
-        rules::check_features(walk, b, self.in_features, f);
-        let (i, o) = (self.in_features, self.out_features);
-        let params = walk.count(b, shape::linear_params(i, o, self.bias))?;
-        let macs = walk.count(b, shape::linear_macs(i, o))?;
-        Some(walk.out(Shape::Flat(o), params, macs, |_, _| None))
+    fn op(&self) -> Op {
+        Op::Linear {
+            in_features: self.in_features,
+            out_features: self.out_features,
+            bias: self.bias,
+        }
     }
 
     fn output_without_input(&self) -> Option<Shape> {

@@ -1,20 +1,21 @@
 //! The layer kinds. Each kind is one unit: a [`Spec`] (its DSL name, the
 //! PyTorch module it mirrors, its argument schema with PyTorch's defaults)
-//! and a type implementing [`Layer`] (its rules, its shape rule through
-//! `shape.rs`, its counts, its burn field and forward step, its PyTorch twin
-//! and its state_dict keys). [`REGISTRY`] lists the kinds.
+//! and a type implementing [`Layer`] (its argument rules, its shape rule as
+//! a `cnn-shape` [`Op`], its warnings, its burn field and forward step, its
+//! PyTorch twin and its state_dict keys). [`REGISTRY`] lists the kinds.
 //!
 //! **Adding a layer kind**: write `layers/NAME.rs` with a `pub static SPEC`
 //! and an `impl Layer`, add `NAME: SPEC;` to the `kinds!` list below, and
-//! write its tests. Nothing else in this crate or in the runtime changes: the
-//! runtime's `LayerKind` enum is generated from this registry.
+//! write its tests. If no existing [`Op`] describes its shapes, add one to
+//! `cnn-shape/src/rule.rs` (the macro and the runtime both run it). Nothing
+//! else changes: the runtime's `LayerKind` enum is generated from this registry.
 
 pub mod schema;
 pub mod values;
 
 use crate::check::Walk;
 use crate::model::{Field, Resample, Shape, Tiled};
-use crate::shape::Receptive;
+use crate::shape::{Op, Receptive};
 use proc_macro2::TokenStream;
 pub use schema::{
     Args, Bound, DefaultValue, Param, Ty, Val, absent, bind, opt, req, signature, spec,
@@ -161,9 +162,13 @@ pub trait Layer: Debug + Any {
     /// Rules on the arguments alone, before any input is known.
     fn check_arguments(&self, _b: &Bound, _walk: &mut Walk) {}
 
-    /// The shape rule: output, counts and receptive field for `input`, or
-    /// `None` after reporting why the layer cannot take it.
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred>;
+    /// Its shape rule with its numbers: output, counts, receptive field and
+    /// the checks that depend on the input, shared with the runtime, which
+    /// runs it on every other input size.
+    fn op(&self) -> Op;
+
+    /// Warnings about the input it runs on (rows a window never reads).
+    fn warn(&self, _walk: &mut Walk, _b: &Bound, _input: Shape, _output: Shape) {}
 
     /// The output shape when the input is unknown (after an earlier
     /// mistake), if the layer alone determines it: lets checks continue.
@@ -287,13 +292,8 @@ macro_rules! elementwise {
             false
         }
 
-        fn infer(
-            &self,
-            walk: &mut $crate::check::Walk,
-            _b: &$crate::layers::Bound,
-            input: $crate::model::Shape,
-        ) -> Option<$crate::layers::Inferred> {
-            Some(walk.out(input, 0, 0, |r, _| Some(r)))
+        fn op(&self) -> $crate::shape::Op {
+            $crate::shape::Op::Same
         }
     };
 }

@@ -1,10 +1,8 @@
 //! `pixel_shuffle` and `pixel_unshuffle`: `nn.PixelShuffle` and
 //! `nn.PixelUnshuffle`, trading channels for resolution and back.
 
-use super::{Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, lit, req};
-use crate::check::Walk;
-use crate::model::Shape;
-use crate::shape::{self, ShapeError};
+use crate::shape::Op;
+use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, lit, req};
 use quote::quote;
 
 /// `pixel_shuffle`.
@@ -47,60 +45,16 @@ impl Layer for PixelShuffle {
     /// "pixel_shuffle expects its input's 'channel' dimension to be divisible
     /// by the square of upscale_factor"); `pixel_unshuffle(r)` needs a height
     /// and width divisible by r.
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
-        let Shape::Map(m @ [c, h, w]) = input else {
-            return None;
-        };
-        let r = self.factor;
-        let out = if self.up {
-            shape::pixel_shuffle_out(m, r)
+    fn op(&self) -> Op {
+        if self.up {
+            Op::PixelShuffle {
+                factor: self.factor,
+            }
         } else {
-            shape::pixel_unshuffle_out(m, r)
-        };
-        let out = match out {
-            Ok(out) => out,
-            Err(ShapeError::Indivisible { .. }) if self.up => {
-                let fit = shape::largest_square_divisor_root_up_to(c, r);
-                let square = u128::from(r) * u128::from(r);
-                let help = if fit > 1 {
-                    format!("write `pixel_shuffle({fit})`, or make the layer before yield a multiple of {square} channels")
-                } else {
-                    format!("make the layer before yield a multiple of {square} channels")
-                };
-                walk.error(
-                    b,
-                    format!(
-                        "`{}` needs channels divisible by {r}² = {square}, but {c} arrive\n= note: each group of {square} channels becomes one channel {r}× taller and wider\n= help: {help}",
-                        b.render(),
-                    ),
-                );
-                return None;
+            Op::PixelUnshuffle {
+                factor: self.factor,
             }
-            Err(ShapeError::Indivisible { .. }) => {
-                let trace = walk.spatial_trace();
-                let note = if trace.contains('→') {
-                    format!("\n= note: the spatial size went {trace}")
-                } else {
-                    String::new()
-                };
-                walk.error(
-                    b,
-                    format!(
-                        "`{}` needs a height and width divisible by {r}, but its input is {h}×{w}{note}\n= help: pad or crop the maps to a multiple of {r} before it (`zeropad`)",
-                        b.render(),
-                    ),
-                );
-                return None;
-            }
-            Err(e) => return walk.count(b, Err(e)),
-        };
-        Some(walk.out(Shape::Map(out), 0, 0, |rf, _| {
-            if self.up {
-                rf.resample(1, 1, r)
-            } else {
-                rf.window(r, r)
-            }
-        }))
+        }
     }
 
     fn emit(&self, _io: &Io) -> Emit {

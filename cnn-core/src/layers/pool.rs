@@ -1,10 +1,11 @@
 //! `maxpool` and `avgpool`: `nn.MaxPool2d` and `nn.AvgPool2d`, one shape rule.
 
-use super::{Args, Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, Val, absent, opt, pair, req};
+use crate::shape::Op;
+use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, absent, opt, pair, req};
 use crate::check::Walk;
 use super::Plan;
 use crate::model::{Shape, Tiled};
-use crate::rules::{self, Slide, Window};
+use crate::rules::{self, Slide};
 use crate::shape;
 use quote::quote;
 
@@ -97,20 +98,21 @@ impl Layer for Pool {
         }
     }
 
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
-        let Shape::Map([c, h, w]) = input else {
-            return None;
+    fn op(&self) -> Op {
+        Op::Pool {
+            max: self.max,
+            kernel: self.kernel,
+            stride: self.stride,
+            padding: self.padding,
+            dilation: self.dilation,
+            ceil_mode: self.ceil_mode,
+        }
+    }
+
+    fn warn(&self, walk: &mut Walk, b: &Bound, input: Shape, output: Shape) {
+        let (Some([h, w]), Some(out)) = (input.spatial(), output.spatial()) else {
+            return;
         };
-        let out = walk.axes(b, Window::Pool, [h, w], |axis| {
-            shape::pool_out(
-                [h, w][axis],
-                self.kernel[axis],
-                self.stride[axis],
-                self.padding[axis],
-                self.dilation[axis],
-                self.ceil_mode,
-            )
-        })?;
         let eff = shape::effective_kernels(self.kernel, self.dilation);
         let slide = Slide {
             input: [h, w],
@@ -125,9 +127,6 @@ impl Layer for Pool {
         if self.max {
             rules::warn_padding_only(walk, b, self.kernel, slide, self.dilation);
         }
-        Some(walk.out(Shape::Map([c, out[0], out[1]]), 0, 0, |r, axis| {
-            r.window(eff[axis], self.stride[axis])
-        }))
     }
 
     fn emit(&self, io: &Io) -> Emit {

@@ -1,8 +1,7 @@
 //! `prelu`: `nn.PReLU`, a learned negative slope, one or one per channel.
 
-use super::{Bound, Emit, Inferred, Io, Layer, Spec, Takes, Twin, Ty, Val, float_lit, lit, opt};
-use crate::check::Walk;
-use crate::model::Shape;
+use crate::shape::Op;
+use super::{Bound, Emit, Io, Layer, Spec, Takes, Twin, Ty, Val, float_lit, lit, opt};
 use quote::quote;
 
 /// The kind.
@@ -41,24 +40,8 @@ impl Layer for PRelu {
 
     /// Rule: `num_parameters` is 1 or the channels arriving (PyTorch:
     /// "Mismatch of parameter numbers and input channel size").
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
-        let (channels, what) = match input {
-            Shape::Map([c, _, _]) => (c, "channels"),
-            Shape::Flat(f) => (f, "features"),
-        };
-        if self.count != 1 && self.count != channels {
-            walk.error(
-                b,
-                format!(
-                    "`{}` learns {} slopes, one per channel, but {channels} {what} arrive\n= help: write `{}`, or `prelu` for one slope shared by all",
-                    b.render(),
-                    self.count,
-                    b.render_with(Some(("num_parameters", &channels.to_string())))
-                ),
-            );
-            return None;
-        }
-        Some(walk.out(input, self.count, 0, |r, _| Some(r)))
+    fn op(&self) -> Op {
+        Op::Slopes { count: self.count }
     }
 
     fn emit(&self, _io: &Io) -> Emit {

@@ -1,10 +1,8 @@
 //! `reflectionpad`: `nn.ReflectionPad2d`, an integer or `(left, right, top,
 //! bottom)`: the border mirrored, without repeating the edge.
 
-use super::{Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, lit, req};
-use crate::check::Walk;
-use crate::model::Shape;
-use crate::shape;
+use crate::shape::Op;
+use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, lit, req};
 use quote::quote;
 
 /// The kind.
@@ -30,27 +28,11 @@ impl Layer for ReflectionPad {
     /// Rule: each side pads less than the input is long on that axis, since
     /// the mirror image comes from inside it (PyTorch: "Padding size should be
     /// less than the corresponding input dimension").
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
-        let Shape::Map([c, h, w]) = input else {
-            return None;
-        };
-        let [left, right, top, bottom] = self.sides;
-        let widest = [(left.max(right), w, "width"), (top.max(bottom), h, "height")]
-            .into_iter()
-            .find(|&(pad, size, _)| pad >= size);
-        if let Some((pad, size, axis)) = widest {
-            walk.error(
-                b,
-                format!(
-                    "`{}` mirrors {pad} pixels, but its input's {axis} is {size}\n= note: a reflection pads by less than the input is long: at most {}\n= help: pad less, or use `zeropad`",
-                    b.render(),
-                    size - 1
-                ),
-            );
-            return None;
+    fn op(&self) -> Op {
+        Op::Pad {
+            sides: self.sides,
+            reflect: true,
         }
-        let [oh, ow] = walk.count(b, shape::pad_out([h, w], self.sides))?;
-        Some(walk.out(Shape::Map([c, oh, ow]), 0, 0, |r, _| Some(r)))
     }
 
     fn emit(&self, _io: &Io) -> Emit {

@@ -3,8 +3,9 @@
 //! `conv(in, out, 1, bias)`. Its PyTorch twin is `nn.Sequential` of those
 //! two `nn.Conv2d`, so its keys are `N.0.weight` and `N.1.weight`.
 
+use crate::shape::Op;
 use super::conv::Conv;
-use super::{Args, Bound, Emit, Inferred, Io, Layer, Spec, Ty, Val, opt, req};
+use super::{Args, Bound, Emit, Io, Layer, Spec, Ty, Val, opt, req};
 use crate::check::Walk;
 use super::Plan;
 use crate::model::{Field, Shape};
@@ -70,18 +71,14 @@ impl Layer for Separable {
         self.depthwise.check_arguments(b, walk);
     }
 
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
-        let Shape::Map(m) = input else { return None };
-        let dw = self.depthwise.infer_conv(walk, b, m)?;
-        let Shape::Map(mid) = dw.shape else {
-            return None;
-        };
-        let pw = self.pointwise.infer_conv(walk, b, mid)?;
-        Some(Inferred {
-            params: walk.count(b, crate::shape::sum(&[dw.params, pw.params]))?,
-            macs: walk.count(b, crate::shape::sum(&[dw.macs, pw.macs]))?,
-            ..pw
-        })
+    fn op(&self) -> Op {
+        Op::Separable([self.depthwise.rule(), self.pointwise.rule()])
+    }
+
+    fn warn(&self, walk: &mut Walk, b: &Bound, input: Shape, _output: Shape) {
+        if let Ok(mid) = Op::Conv(self.depthwise.rule()).compute(input) {
+            self.depthwise.warn_conv(walk, b, input, mid.shape);
+        }
     }
 
     fn emit(&self, io: &Io) -> Emit {

@@ -1,11 +1,10 @@
 //! `upsample`: `nn.Upsample` (nearest or bilinear).
 
-use super::{Args, Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, Val, absent, opt, pair};
+use crate::shape::Op;
+use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, absent, opt, pair};
 use crate::check::Walk;
 use super::Plan;
 use crate::model::{Resample, Shape};
-use crate::rules::Window;
-use crate::shape;
 use quote::quote;
 
 /// The kind.
@@ -77,21 +76,12 @@ impl Layer for Upsample {
         }
     }
 
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
-        let Shape::Map([c, h, w]) = input else {
-            return None;
-        };
-        let out = match (self.size, self.scale) {
-            (Some(size), _) => size,
-            (None, Some(scale)) => walk.axes(b, Window::Other, [h, w], |axis| {
-                shape::upsample_out([h, w][axis], scale[axis])
-            })?,
-            (None, None) => return None,
-        };
-        let window = if self.bilinear { 2 } else { 1 };
-        Some(walk.out(Shape::Map([c, out[0], out[1]]), 0, 0, |r, axis| {
-            r.resample(window, [h, w][axis], out[axis])
-        }))
+    fn op(&self) -> Op {
+        Op::Upsample {
+            size: self.size,
+            scale: self.scale,
+            bilinear: self.bilinear,
+        }
     }
 
     fn emit(&self, io: &Io) -> Emit {

@@ -1,9 +1,7 @@
 //! `zeropad`: `nn.ZeroPad2d`, an integer or `(left, right, top, bottom)`.
 
-use super::{Bound, Emit, Inferred, Io, Layer, Spec, Twin, Ty, lit, req};
-use crate::check::Walk;
-use crate::model::Shape;
-use crate::shape;
+use crate::shape::Op;
+use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, lit, req};
 use quote::quote;
 
 /// The kind.
@@ -26,12 +24,11 @@ pub struct ZeroPad {
 }
 
 impl Layer for ZeroPad {
-    fn infer(&self, walk: &mut Walk, b: &Bound, input: Shape) -> Option<Inferred> {
-        let Shape::Map([c, h, w]) = input else {
-            return None;
-        };
-        let [oh, ow] = walk.count(b, shape::pad_out([h, w], self.sides))?;
-        Some(walk.out(Shape::Map([c, oh, ow]), 0, 0, |r, _| Some(r)))
+    fn op(&self) -> Op {
+        Op::Pad {
+            sides: self.sides,
+            reflect: false,
+        }
     }
 
     fn emit(&self, _io: &Io) -> Emit {
