@@ -377,7 +377,7 @@ fn step(plan: Plan, field: Option<&Ident>) -> Option<Step> {
 /// Rule: a `conv` directly followed by a `batchnorm` in one layer list is one
 /// step, which at inference folds the normalization into the convolution's
 /// weights (the runtime's `fold.rs`), from the batch `shape::fold_from_batch`
-/// computes.
+/// computes for the size it runs on.
 fn check_conv_batchnorm_folding(body: &[Node], layers: &mut [Layer]) {
     for pair in body.windows(2) {
         if let [Node::Layer(c), Node::Layer(b)] = pair {
@@ -406,11 +406,7 @@ fn check_conv_batchnorm_folding(body: &[Node], layers: &mut [Layer]) {
 fn fold_pair(layers: &mut [Layer], c: usize, b: usize) {
     let (before, after) = layers.split_at_mut(b);
     let (conv, bn) = (&mut before[c], &mut after[0]);
-    let (Some(c), Some(_), Shape::Map([_, oh, ow])) = (
-        conv.kind_as::<Conv>(),
-        bn.kind_as::<BatchNorm>(),
-        conv.output,
-    ) else {
+    let (Some(_), Some(_)) = (conv.kind_as::<Conv>(), bn.kind_as::<BatchNorm>()) else {
         return;
     };
     let (Step::Forward(conv_field), Step::Forward(bn_field)) = (&conv.step, &bn.step) else {
@@ -419,7 +415,6 @@ fn fold_pair(layers: &mut [Layer], c: usize, b: usize) {
     conv.step = Step::ConvBatchnorm {
         conv: conv_field.clone(),
         batchnorm: bn_field.clone(),
-        from_batch: shape::fold_from_batch(c.in_channels, c.groups, c.kernel, [oh, ow]),
     };
     bn.step = Step::FoldedIntoConv;
 }

@@ -14,10 +14,10 @@
 //! `burn` at the call site change nothing.
 
 use crate::model::{Network, Node, Resample, Row, RowKind, Shape, Step, Stub, Tiled};
-use crate::shape;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
+mod plan;
 mod structs;
 use structs::Structs;
 
@@ -46,6 +46,7 @@ pub fn network(net: &Network) -> TokenStream {
     let infos = net.rows.iter().map(|r| row_info(krate, net, r));
     let name_str = name.to_string();
     let pytorch = crate::pytorch::source(net);
+    let plan = plan::tokens(net);
     quote! {
         #[doc(hidden)]
         #[allow(non_snake_case)]
@@ -76,6 +77,10 @@ pub fn network(net: &Network) -> TokenStream {
                 /// One entry per layer, and per block around layers, in order
                 /// (a block's entry comes before its layers).
                 pub const LAYERS: &'static [#krate::LayerInfo] = &[#(#infos),*];
+                /// The shape rules of every row of [`Self::LAYERS`], which
+                /// [`Self::summary_for`] and [`Self::try_forward`] run on input
+                /// sizes other than the declared one.
+                pub const PLAN: &'static [#krate::shape::Entry<'static>] = #plan;
                 /// The equivalent PyTorch module, whose state_dict keys
                 /// [`Self::load_pytorch`] reads: an `nn.Sequential(…)` expression
                 /// for a plain chain, else a Python module whose class of this
@@ -89,11 +94,12 @@ pub fn network(net: &Network) -> TokenStream {
                     }
                 }
 
-                /// Runs the network on a batch `[N, C, H, W]`.
+                /// Runs the network on a batch `[N, C, H, W]`: the declared `C, H, W`,
+                /// or any other size its layers take (see [`Self::summary_for`]).
                 ///
                 /// # Panics
-                /// If the input is not `[N, C, H, W]` with the declared `C, H, W` and `N > 0`;
-                /// the message names the expected and found shapes, and the caller's line.
+                /// If the layers cannot take the input (or `N = 0`), with the message the
+                /// compiler would have given for that size, and the caller's line.
                 /// [`Self::try_forward`] returns it instead.
                 #[track_caller]
                 pub fn forward(&self, input: burn::tensor::Tensor<4>) -> burn::tensor::Tensor<#rank> {
@@ -103,12 +109,13 @@ pub fn network(net: &Network) -> TokenStream {
                     }
                 }
 
-                /// Runs the network on a batch `[N, C, H, W]`, or says why the input does not fit.
+                /// Runs the network on a batch `[N, C, H, W]`, or says why its layers
+                /// cannot take it before burn sees the tensor.
                 pub fn try_forward(
                     &self,
                     x: burn::tensor::Tensor<4>,
-                ) -> ::core::result::Result<burn::tensor::Tensor<#rank>, #krate::InputError> {
-                    #krate::InputError::check(#name_str, &Self::INPUT_SHAPE, &x.dims())?;
+                ) -> ::core::result::Result<burn::tensor::Tensor<#rank>, #krate::ShapeError> {
+                    #krate::ShapeError::check(#name_str, &Self::INPUT_SHAPE, Self::PLAN, &x.dims())?;
                     #steps
                     ::core::result::Result::Ok(x)
                 }
@@ -116,6 +123,14 @@ pub fn network(net: &Network) -> TokenStream {
                 /// The layer table: output shapes, parameters, MACs and receptive fields.
                 pub fn summary() -> #krate::Summary {
                     #krate::Summary::new(#name_str, &Self::INPUT_SHAPE, Self::LAYERS)
+                }
+
+                /// The layer table for another per-sample input `[C, H, W]`, or the
+                /// error the compiler would have given for that size.
+                pub fn summary_for(
+                    input: [usize; 3],
+                ) -> ::core::result::Result<#krate::Summary, #krate::ShapeError> {
+                    #krate::Summary::for_input(#name_str, &Self::INPUT_SHAPE, Self::LAYERS, Self::PLAN, input)
                 }
 
                 /// Builds the network from a PyTorch `.pt` state_dict saved from [`Self::PYTORCH`]
@@ -200,6 +215,7 @@ pub fn stub(stub: &Stub) -> TokenStream {
             pub const PARAMS: usize = 0;
             pub const MACS: u64 = 0;
             pub const LAYERS: &'static [#krate::LayerInfo] = &[];
+            pub const PLAN: &'static [#krate::shape::Entry<'static>] = &[];
             pub fn init(_device: &#krate::__private::burn::tensor::Device) -> Self {
                 Self
             }
@@ -209,11 +225,16 @@ pub fn stub(stub: &Stub) -> TokenStream {
             pub fn try_forward(
                 &self,
                 input: #krate::__private::burn::tensor::Tensor<4>,
-            ) -> ::core::result::Result<#krate::__private::burn::tensor::Tensor<#rank>, #krate::InputError> {
+            ) -> ::core::result::Result<#krate::__private::burn::tensor::Tensor<#rank>, #krate::ShapeError> {
                 ::core::result::Result::Ok(self.forward(input))
             }
             pub fn summary() -> #krate::Summary {
                 #krate::Summary::new(#name_str, &Self::INPUT_SHAPE, Self::LAYERS)
+            }
+            pub fn summary_for(
+                _input: [usize; 3],
+            ) -> ::core::result::Result<#krate::Summary, #krate::ShapeError> {
+                ::core::result::Result::Ok(Self::summary())
             }
             pub const PYTORCH: &'static str = "";
             pub fn load_pytorch(
@@ -343,64 +364,26 @@ fn step(krate: &TokenStream, step: &Step) -> TokenStream {
         Step::Forward(field) => quote!(let x = self.#field.forward(x);),
         Step::WithModule(field, path) => quote!(let x = #path(&self.#field, x);),
         Step::Function(expr) => quote!(let x = #expr;),
-        Step::TiledPool(tiled) => tiled_pool(tiled),
-        Step::Resample(r) => resample(krate, r),
-        Step::ConvBatchnorm {
-            conv,
-            batchnorm,
-            from_batch,
-        } => {
-            let from = usize_lit(*from_batch);
-            quote! {
-                let x = #krate::__private::conv_batchnorm(&self.#conv, &self.#batchnorm, x, #from);
-            }
+        Step::TiledPool(Tiled { max, kernel }) => {
+            let kernel = pair(*kernel);
+            quote!(let x = #krate::__private::tiled_pool(x, #kernel, #max);)
         }
+        Step::Resample(r) => resample(krate, r),
+        Step::ConvBatchnorm { conv, batchnorm } => quote! {
+            let x = #krate::__private::conv_batchnorm(&self.#conv, &self.#batchnorm, x);
+        },
         Step::FoldedIntoConv | Step::Identity => quote!(),
     }
 }
 
-/// Each window gets two axes of its own, reduced by max or mean; while
-/// training, burn's pooling, whose backward pass is faster than the reductions'.
-fn tiled_pool(t: &Tiled) -> TokenStream {
-    let [kh, kw] = t.kernel.map(usize_lit);
-    let [oh, ow] = t.output.map(usize_lit);
-    // Floor mode drops the rows and columns no window reads.
-    let covered = shape::tiled_extent(t.output, t.kernel);
-    let tiled = if t.input == covered {
-        quote!(x)
-    } else {
-        let [th, tw] = covered.map(usize_lit);
-        quote!(x.slice([0..n, 0..c, 0..#th, 0..#tw]))
-    };
-    let (reduce, config) = if t.max {
-        (
-            format_ident!("max_dim"),
-            quote!(burn::nn::pool::MaxPool2dConfig),
-        )
-    } else {
-        (
-            format_ident!("mean_dim"),
-            quote!(burn::nn::pool::AvgPool2dConfig),
-        )
-    };
-    quote! {
-        let x = {
-            let [n, c, _, _] = x.dims();
-            if x.device().is_autodiff() {
-                #config::new([#kh, #kw]).init().forward(x)
-            } else {
-                #tiled
-                    .reshape([n, c, #oh, #kh, #ow, #kw])
-                    .#reduce(5)
-                    .#reduce(3)
-                    .reshape([n, c, #oh, #ow])
-            }
-        };
-    }
-}
-
 fn resample(krate: &TokenStream, r: &Resample) -> TokenStream {
-    let size = pair(r.size);
+    let size = match r.size {
+        Some(size) => {
+            let size = pair(size);
+            quote!(::core::option::Option::Some(#size))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     let scale = match r.scale {
         Some([sh, sw]) => {
             let (sh, sw) = (Literal::f64_unsuffixed(sh), Literal::f64_unsuffixed(sw));

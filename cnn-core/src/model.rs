@@ -8,6 +8,7 @@ use std::any::Any;
 use std::sync::Arc;
 use syn::{Attribute, Ident, Visibility};
 
+use crate::shape::Entry;
 pub use crate::shape::Shape;
 
 /// A layer's struct field: the burn module it holds.
@@ -35,14 +36,13 @@ pub enum Step {
     /// `Interpolate2d` differs from PyTorch.
     Resample(Resample),
     /// A `conv` followed by a `batchnorm`, one step: at inference the runtime
-    /// folds the normalization into the convolution (from `from_batch` on).
+    /// folds the normalization into the convolution, from the batch that
+    /// `shape::fold_from_batch` computes for the input it is given.
     ConvBatchnorm {
         /// The convolution's field.
         conv: Ident,
         /// The batchnorm's field.
         batchnorm: Ident,
-        /// The smallest batch that folds (`shape::fold_from_batch`).
-        from_batch: u64,
     },
     /// A batchnorm that the `conv` before it runs (see [`Step::ConvBatchnorm`]).
     FoldedIntoConv,
@@ -55,23 +55,22 @@ pub enum Step {
 /// max or mean, which flex runs 2.5–3× faster than its pooling kernel (that
 /// one also computes the indices backward needs); the numbers are the same.
 /// On an autodiff device burn's pooling runs, whose backward pass is faster.
+/// Whether windows tile does not depend on the input size; the sizes are
+/// read from the tensor at run time (the runtime's `tiled_pool`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tiled {
     /// Max (else average) pooling.
     pub max: bool,
     /// Kernel = stride.
     pub kernel: [u64; 2],
-    /// Input `[h, w]`.
-    pub input: [u64; 2],
-    /// Output `[h, w]`.
-    pub output: [u64; 2],
 }
 
-/// Upsampling by PyTorch's formula.
+/// Upsampling by PyTorch's formula; the output size is `size`, or computed
+/// from the input at run time by `shape::upsample_out`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Resample {
-    /// Output `[h, w]`.
-    pub size: [u64; 2],
+    /// `size` as written, if any.
+    pub size: Option<[u64; 2]>,
     /// `scale_factor` as written, if any.
     pub scale: Option<[f64; 2]>,
     /// Bilinear, else nearest.
@@ -234,6 +233,40 @@ pub struct Network {
 }
 
 impl Network {
+    /// The network's shape rules as data, for the runtime: one entry per
+    /// row of the layer table (in its order), and an `End` after the rows
+    /// of each block, residual, shortcut, concat and branch.
+    pub fn plan(&self) -> Vec<Entry<'_>> {
+        let mut entries = Vec::with_capacity(self.rows.len() * 2);
+        let mut open: Vec<usize> = Vec::new();
+        for row in &self.rows {
+            while open.last().is_some_and(|&depth| depth >= row.depth) {
+                open.pop();
+                entries.push(Entry::End);
+            }
+            let entry = match row.kind {
+                RowKind::Layer(i) => {
+                    let layer = &self.layers[i];
+                    entries.push(Entry::Layer {
+                        dsl: &row.dsl,
+                        op: layer.kind.op(),
+                        notes: layer.kind.in_notes(),
+                    });
+                    continue;
+                }
+                RowKind::Block => Entry::Block,
+                RowKind::Residual => Entry::Residual,
+                RowKind::Concat => Entry::Concat,
+                RowKind::Branch if row.dsl == "shortcut" => Entry::Shortcut,
+                RowKind::Branch => Entry::Branch,
+            };
+            entries.push(entry);
+            open.push(row.depth);
+        }
+        entries.extend(open.iter().map(|_| Entry::End));
+        entries
+    }
+
     /// The per-sample output shape.
     pub fn output(&self) -> Shape {
         self.output

@@ -9,9 +9,9 @@
 //! divide, multiply, add). The folded weights are computed on every call from
 //! the modules' current values, so loading, training and saving see the two
 //! layers unchanged. Folding touches every weight once, the normalization
-//! every output four times, so the macro passes the batch from which folding
-//! pays (`cnn_core::shape::fold_from_batch`: outputs per channel at least the
-//! weights per channel). Measured on the VGG-style network with batchnorm
+//! every output four times, so folding starts from the batch where it pays
+//! (`shape::fold_from_batch`: outputs per channel at least the weights per
+//! channel), computed for the size that arrives. Measured on the VGG-style network with batchnorm
 //! (`benches/forward.rs`): folding every layer made batch 1 7 % slower and
 //! batch 64 10 % faster than burn's modules; with the threshold batch 1 is
 //! 8–12 % faster (its first two layers fold) and batch 64 3–18 % (three runs).
@@ -22,17 +22,12 @@ use burn::tensor::Tensor;
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 
-/// `bn.forward(conv.forward(x))`, folded into one convolution from batch
-/// `fold_from_batch` on, where burn's batchnorm uses its running statistics
-/// (any device but an autodiff one).
-pub fn conv_batchnorm(
-    conv: &Conv2d,
-    bn: &BatchNorm,
-    x: Tensor<4>,
-    fold_from_batch: usize,
-) -> Tensor<4> {
+/// `bn.forward(conv.forward(x))`, folded into one convolution from the batch
+/// `shape::fold_from_batch` gives for this input, where burn's batchnorm uses
+/// its running statistics (any device but an autodiff one).
+pub fn conv_batchnorm(conv: &Conv2d, bn: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
     let device = x.device();
-    let Some(padding) = folds(conv, &device, x.dims()[0], fold_from_batch) else {
+    let Some(padding) = folds(conv, &device, x.dims()) else {
         return bn.forward(conv.forward(x));
     };
     let mean = bn.running_mean.value().to_device(&device);
@@ -53,12 +48,11 @@ pub fn conv_batchnorm(
 }
 
 /// The convolution's padding if this call folds: off autodiff devices, from
-/// batch `fold_from_batch` on. `None` keeps burn's two layers.
+/// the batch where folding pays for `input`. `None` keeps burn's two layers.
 fn folds(
     conv: &Conv2d,
     device: &burn::tensor::Device,
-    batch: usize,
-    fold_from_batch: usize,
+    input: [usize; 4],
 ) -> Option<[(usize, usize); 2]> {
     let padding = match conv.padding {
         PaddingConfig2d::Explicit(top, left, bottom, right) => [(top, bottom), (left, right)],
@@ -67,7 +61,25 @@ fn folds(
         // module that uses it keeps burn's own path.
         PaddingConfig2d::Same => return None,
     };
-    (!device.is_autodiff() && batch >= fold_from_batch).then_some(padding)
+    if device.is_autodiff() {
+        return None;
+    }
+    let [_, per_group, kh, kw] = conv.weight.dims().map(|d| d as u64);
+    let groups = conv.groups as u64;
+    let out = [0, 1].map(|a| {
+        cnn_shape::conv_out(
+            input[2 + a] as u64,
+            [kh, kw][a],
+            conv.stride[a] as u64,
+            (padding[a].0 as u64, padding[a].1 as u64),
+            conv.dilation[a] as u64,
+        )
+    });
+    let [Ok(oh), Ok(ow)] = out else {
+        return None;
+    };
+    let from = cnn_shape::fold_from_batch(per_group * groups, groups, [kh, kw], [oh, ow]);
+    (input[0] as u64 >= from).then_some(padding)
 }
 
 #[cfg(test)]
@@ -92,12 +104,12 @@ mod tests {
         bn
     }
 
-    fn folded_equals_unfolded(conv: Conv2d, channels: usize, input: [usize; 4], from: usize) {
+    fn folded_equals_unfolded(conv: Conv2d, channels: usize, input: [usize; 4]) {
         let device = crate::cpu();
         let bn = trained_batchnorm(channels, &device);
         let x = Tensor::<4>::random(input, Distribution::Normal(0.0, 1.0), &device);
         let expected = bn.forward(conv.forward(x.clone()));
-        let folded = conv_batchnorm(&conv, &bn, x, from);
+        let folded = conv_batchnorm(&conv, &bn, x);
         folded
             .into_data()
             .assert_approx_eq::<f32>(&expected.into_data(), Tolerance::absolute(1e-4));
@@ -112,7 +124,9 @@ mod tests {
             .with_dilation([1, 2])
             .with_groups(2)
             .init(&device);
-        folded_equals_unfolded(conv, 6, [2, 4, 9, 7], 1);
+        // 12 weights per output channel, 5·6 outputs: folds from batch 1.
+        assert!(folds(&conv, &device, [1, 4, 9, 7]).is_some());
+        folded_equals_unfolded(conv, 6, [2, 4, 9, 7]);
     }
 
     #[test]
@@ -121,16 +135,21 @@ mod tests {
         let conv = Conv2dConfig::new([4, 8], [3, 3])
             .with_bias(false)
             .init(&device);
-        folded_equals_unfolded(conv, 8, [2, 4, 9, 7], 2);
+        // 36 weights per output channel, 7·5 outputs: folds from batch 2.
+        assert!(folds(&conv, &device, [2, 4, 9, 7]).is_some());
+        folded_equals_unfolded(conv, 8, [2, 4, 9, 7]);
     }
 
     #[test]
     fn a_batch_below_the_threshold_keeps_the_two_layers() {
         let device = crate::cpu();
         let conv = Conv2dConfig::new([4, 8], [3, 3]).init(&device);
-        assert_eq!(folds(&conv, &device, 8, 9), None);
-        assert_eq!(folds(&conv, &device, 9, 9), Some([(0, 0); 2]));
-        folded_equals_unfolded(conv, 8, [1, 4, 4, 4], 9);
+        // 36 weights per output channel, 2·2 outputs on a 4×4 input: from batch 9;
+        // on a 14×14 input (144 outputs), from batch 1.
+        assert_eq!(folds(&conv, &device, [8, 4, 4, 4]), None);
+        assert_eq!(folds(&conv, &device, [9, 4, 4, 4]), Some([(0, 0); 2]));
+        assert_eq!(folds(&conv, &device, [1, 4, 14, 14]), Some([(0, 0); 2]));
+        folded_equals_unfolded(conv, 8, [1, 4, 4, 4]);
     }
 
     #[test]
@@ -139,15 +158,21 @@ mod tests {
         #[cfg(feature = "train")]
         {
             let conv = Conv2dConfig::new([4, 8], [3, 3]).init(&device);
-            assert_eq!(folds(&conv, &device.clone().autodiff(), 64, 1), None);
+            assert_eq!(
+                folds(&conv, &device.clone().autodiff(), [64, 4, 9, 9]),
+                None
+            );
         }
         let same = Conv2dConfig::new([4, 8], [3, 3])
             .with_padding(PaddingConfig2d::Same)
             .init(&device);
-        assert_eq!(folds(&same, &device, 64, 1), None);
+        assert_eq!(folds(&same, &device, [64, 4, 9, 9]), None);
         let padded = Conv2dConfig::new([4, 8], [3, 3])
             .with_padding(PaddingConfig2d::Explicit(1, 2, 3, 4))
             .init(&device);
-        assert_eq!(folds(&padded, &device, 64, 1), Some([(1, 3), (2, 4)]));
+        assert_eq!(
+            folds(&padded, &device, [64, 4, 9, 9]),
+            Some([(1, 3), (2, 4)])
+        );
     }
 }

@@ -1,6 +1,6 @@
-//! What a generated network knows about itself: one [`LayerInfo`] per layer,
-//! a printable [`Summary`], and the [`InputError`] of a batch that does not fit.
-//! The numbers are the macro's; nothing here recomputes a shape.
+//! What a generated network knows about itself: one [`LayerInfo`] per layer
+//! (the macro's numbers for the declared input) and a printable [`Summary`]
+//! of them, for the declared input or, through `sizes.rs`, for another.
 
 use std::fmt;
 
@@ -47,53 +47,89 @@ pub struct LayerInfo {
     pub jump: Option<[f64; 2]>,
 }
 
-/// The layer table of a network, printed like torchinfo's summary.
+/// The layer table of a network for one input size, printed like
+/// torchinfo's summary: `Net::summary()` for the declared input,
+/// `Net::summary_for([C, H, W])` for another.
 ///
 /// ```text
-/// LeNet: input [1, 28, 28]
+/// LeNet: input [1, 28, 28] per sample
 /// ...
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     /// The network's name.
     pub name: &'static str,
     /// Per-sample input shape.
-    pub input: &'static [usize; 3],
-    /// The layers.
-    pub layers: &'static [LayerInfo],
+    pub input: [usize; 3],
+    /// One per entry of the network's `LAYERS`, in its order.
+    pub rows: Vec<Row>,
+}
+
+/// One row of a [`Summary`]: an entry of `LAYERS` and its numbers for the
+/// summary's input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The layer (or block), as the macro saw it on the declared input.
+    pub layer: &'static LayerInfo,
+    /// Per-sample output shape: `[C, H, W]`, or `[F]` after `flatten`.
+    pub output_shape: Vec<usize>,
+    /// Trainable parameters (a block's subtotal).
+    pub params: usize,
+    /// Multiply-accumulates per sample (a block's subtotal).
+    pub macs: u64,
+    /// Receptive field `[height, width]` in input pixels; `None` after `flatten`.
+    pub receptive_field: Option<[usize; 2]>,
+    /// Distance in input pixels between neighbouring outputs; `None` after `flatten`.
+    pub jump: Option<[f64; 2]>,
 }
 
 impl Summary {
-    /// A summary of `layers` (what `Net::summary()` returns).
-    pub const fn new(
-        name: &'static str,
-        input: &'static [usize; 3],
-        layers: &'static [LayerInfo],
-    ) -> Summary {
+    /// The summary of `layers` on the declared input (what `Net::summary()` returns).
+    pub fn new(name: &'static str, input: &[usize; 3], layers: &'static [LayerInfo]) -> Summary {
+        let rows = layers
+            .iter()
+            .map(|l| Row {
+                layer: l,
+                output_shape: l.output_shape.to_vec(),
+                params: l.params,
+                macs: l.macs,
+                receptive_field: l.receptive_field,
+                jump: l.jump,
+            })
+            .collect();
         Summary {
             name,
-            input,
-            layers,
+            input: *input,
+            rows,
         }
     }
 
     /// Total trainable parameters.
     pub fn params(&self) -> usize {
-        self.leaves().map(|l| l.params).sum()
+        self.leaves().map(|r| r.params).sum()
     }
 
     /// Total multiply-accumulates per sample.
     pub fn macs(&self) -> u64 {
-        self.leaves().map(|l| l.macs).sum()
+        self.leaves().map(|r| r.macs).sum()
+    }
+
+    /// Per-sample output shape of the network.
+    pub fn output_shape(&self) -> &[usize] {
+        self.rows
+            .iter()
+            .rev()
+            .find(|r| r.layer.depth == 0)
+            .map_or(&self.input[..], |r| &r.output_shape)
     }
 
     /// The layers, without the rows of the structure around them.
-    pub fn leaves(&self) -> impl Iterator<Item = &'static LayerInfo> {
-        self.layers.iter().filter(|l| l.kind.is_layer())
+    pub fn leaves(&self) -> impl Iterator<Item = &Row> {
+        self.rows.iter().filter(|r| r.layer.kind.is_layer())
     }
 }
 
-fn dims(d: &[usize]) -> String {
+pub(crate) fn dims(d: &[usize]) -> String {
     let parts: Vec<String> = d.iter().map(ToString::to_string).collect();
     format!("[{}]", parts.join(", "))
 }
@@ -121,9 +157,9 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // A network with blocks indents each block's rows and shows their
         // state_dict keys in a last column.
-        let tree = self.layers.iter().any(|l| l.depth > 0);
+        let tree = self.rows.iter().any(|r| r.layer.depth > 0);
         let rows: Vec<Vec<String>> = self
-            .layers
+            .rows
             .iter()
             .map(|l| {
                 let (rf, jump) = match (l.receptive_field, l.jump) {
@@ -142,15 +178,15 @@ impl fmt::Display for Summary {
                     _ => ("-".to_string(), "-".to_string()),
                 };
                 let mut row = vec![
-                    format!("{}{}", "  ".repeat(l.depth), l.dsl),
-                    dims(l.output_shape),
+                    format!("{}{}", "  ".repeat(l.layer.depth), l.layer.dsl),
+                    dims(&l.output_shape),
                     grouped(l.params as u64),
                     grouped(l.macs),
                     rf,
                     jump,
                 ];
                 if tree {
-                    row.push(l.path.to_string());
+                    row.push(l.layer.path.to_string());
                 }
                 row
             })
@@ -189,7 +225,7 @@ impl fmt::Display for Summary {
             }
             writeln!(f, "{}", text.trim_end())
         };
-        writeln!(f, "{}: input {} per sample", self.name, dims(self.input))?;
+        writeln!(f, "{}: input {} per sample", self.name, dims(&self.input))?;
         writeln!(f, "{rule}")?;
         line(f, &header)?;
         writeln!(f, "{rule}")?;
@@ -203,50 +239,6 @@ impl fmt::Display for Summary {
         write!(f, "Params size (f32): {:.2} MB", params as f64 * 4.0 / 1e6)
     }
 }
-
-/// A batch whose shape does not fit the network: not `[N, C, H, W]` with the
-/// declared `C, H, W`, or empty.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputError {
-    /// The network's name.
-    pub network: &'static str,
-    /// The declared per-sample shape `[C, H, W]`.
-    pub expected: [usize; 3],
-    /// The batch's shape as given.
-    pub found: Vec<usize>,
-}
-
-impl InputError {
-    /// Checks a batch's dimensions against the declared per-sample shape.
-    pub fn check(
-        network: &'static str,
-        expected: &[usize; 3],
-        found: &[usize],
-    ) -> Result<(), InputError> {
-        match found {
-            [n, rest @ ..] if *n > 0 && rest == expected.as_slice() => Ok(()),
-            _ => Err(InputError {
-                network,
-                expected: *expected,
-                found: found.to_vec(),
-            }),
-        }
-    }
-}
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let [c, h, w] = self.expected;
-        write!(
-            f,
-            "`{}` expects input [N, {c}, {h}, {w}] with N > 0, found {}",
-            self.network,
-            dims(&self.found)
-        )
-    }
-}
-
-impl std::error::Error for InputError {}
 
 #[cfg(test)]
 mod tests {
@@ -266,20 +258,5 @@ mod tests {
         assert_eq!(jump_text(0.5), "0.5");
         assert_eq!(jump_text(2.0 / 3.0), "0.667");
         assert_eq!(jump_text(2.8), "2.8");
-    }
-
-    #[test]
-    fn an_input_error_names_both_shapes() {
-        let err = InputError::check("LeNet", &[1, 28, 28], &[8, 3, 28, 28]).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "`LeNet` expects input [N, 1, 28, 28] with N > 0, found [8, 3, 28, 28]"
-        );
-    }
-
-    #[test]
-    fn an_empty_batch_is_refused() {
-        assert!(InputError::check("Net", &[1, 2, 2], &[0, 1, 2, 2]).is_err());
-        assert!(InputError::check("Net", &[1, 2, 2], &[5, 1, 2, 2]).is_ok());
     }
 }

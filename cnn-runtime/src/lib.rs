@@ -62,6 +62,7 @@ mod info;
 mod load;
 mod ops;
 mod resample;
+mod sizes;
 #[cfg(feature = "train")]
 pub mod train;
 
@@ -72,7 +73,12 @@ pub use device::gpu;
 #[cfg(feature = "ndarray")]
 pub use device::ndarray;
 pub use device::{cpu, device};
-pub use info::{InputError, LayerInfo, LayerKind, Summary};
+pub use info::{LayerInfo, LayerKind, Row, Summary};
+pub use sizes::ShapeError;
+
+/// The shape rules the macro checks with and the runtime runs on other input
+/// sizes: the `cnn-shape` crate.
+pub use cnn_shape as shape;
 pub use load::{LoadError, Mismatch};
 
 /// Re-export of the burn version the generated code is written against.
@@ -101,7 +107,7 @@ macro_rules! cnn {
 pub mod __private {
     pub use crate::fold::conv_batchnorm;
     pub use crate::load::{Format, load, save};
-    pub use crate::ops::{adaptive_max_pool2d, channel_shuffle, dropout2d, separable};
+    pub use crate::ops::{adaptive_max_pool2d, channel_shuffle, dropout2d, separable, tiled_pool};
     pub use crate::resample::resample;
     pub use ::burn;
     pub use cnn_macros::cnn_impl;

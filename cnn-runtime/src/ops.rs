@@ -5,6 +5,7 @@
 
 use burn::nn::Dropout;
 use burn::nn::conv::Conv2d;
+use burn::nn::pool::{AvgPool2dConfig, MaxPool2dConfig};
 use burn::tensor::Tensor;
 
 /// `nn.AdaptiveMaxPool2d(output)`: output `i` is the maximum over input
@@ -30,6 +31,43 @@ fn adaptive_max_axis(x: Tensor<4>, axis: usize, out: usize) -> Tensor<4> {
         })
         .collect();
     Tensor::cat(windows, axis)
+}
+
+/// `maxpool(k)` or `avgpool(k)` whose windows tile the input (kernel =
+/// stride, no padding, no dilation, floor mode): each window gets two axes of
+/// its own, reduced by max or mean, which flex runs 2.5–3× faster than its
+/// pooling kernel (that one also computes the indices backward needs); the
+/// numbers are the same. The output size is `shape::pool_out` of whatever
+/// size arrives; floor mode leaves the last rows and columns unread. On an
+/// autodiff device burn's pooling runs, whose backward pass is faster.
+#[doc(hidden)]
+pub fn tiled_pool(x: Tensor<4>, kernel: [usize; 2], max: bool) -> Tensor<4> {
+    if x.device().is_autodiff() {
+        return if max {
+            MaxPool2dConfig::new(kernel).init().forward(x)
+        } else {
+            AvgPool2dConfig::new(kernel).init().forward(x)
+        };
+    }
+    let [n, c, h, w] = x.dims();
+    let [kh, kw] = kernel;
+    let out = [0, 1].map(|a| {
+        let k = kernel[a] as u64;
+        cnn_shape::pool_out([h, w][a] as u64, k, k, 0, 1, false).map_or(0, |o| o as usize)
+    });
+    let [oh, ow] = out;
+    let x = if [oh * kh, ow * kw] == [h, w] {
+        x
+    } else {
+        x.slice([0..n, 0..c, 0..oh * kh, 0..ow * kw])
+    };
+    let x = x.reshape([n, c, oh, kh, ow, kw]);
+    let x = if max {
+        x.max_dim(5).max_dim(3)
+    } else {
+        x.mean_dim(5).mean_dim(3)
+    };
+    x.reshape([n, c, oh, ow])
 }
 
 /// `nn.ChannelShuffle(groups)`: the channels, read as `[groups, C / groups]`,
@@ -87,6 +125,14 @@ mod tests {
         // PyTorch: 2 → 3 repeats the middle window [0, 2).
         let x = tensor(vec![1.0, 4.0], [1, 1, 1, 2]);
         assert_eq!(values(adaptive_max_pool2d(x, [1, 3])), [1.0, 4.0, 4.0]);
+    }
+
+    #[test]
+    fn a_tiled_pool_takes_any_size_and_drops_what_no_window_reads() {
+        // 3×5 by 2×2 windows: PyTorch's floor mode gives 1×2, from rows 0–1, columns 0–3.
+        let x = tensor((0..15).map(|v| v as f32).collect(), [1, 1, 3, 5]);
+        assert_eq!(values(tiled_pool(x.clone(), [2, 2], true)), [6.0, 8.0]);
+        assert_eq!(values(tiled_pool(x, [2, 2], false)), [3.0, 5.0]);
     }
 
     #[test]

@@ -98,18 +98,23 @@ fn along<const D: usize>(
     first * weight(keep) + second * weight(taps.frac)
 }
 
-/// Resamples `[N, C, H, W]` to `[N, C, output[0], output[1]]` with PyTorch's
-/// `nn.Upsample` semantics (`scale_factor` as given by the user, if any).
+/// Resamples `[N, C, H, W]` with PyTorch's `nn.Upsample` semantics: to
+/// `size`, or by `scale_factor` to `floor(H · scale)` (`shape::upsample_out`,
+/// the rule the macro checked the network with) on whatever size arrives.
 #[doc(hidden)]
 pub fn resample(
     x: Tensor<4>,
-    output: [usize; 2],
+    size: Option<[usize; 2]>,
     scale_factor: Option<[f64; 2]>,
     bilinear: bool,
     align_corners: bool,
 ) -> Tensor<4> {
     let [n, c, h, w] = x.dims();
-    let [oh, ow] = output;
+    let scaled = |axis: usize, input: usize| {
+        let scale = scale_factor.map_or(1.0, |s| s[axis]);
+        cnn_shape::upsample_out(input as u64, scale).map_or(input, |out| out as usize)
+    };
+    let [oh, ow] = size.unwrap_or_else(|| [scaled(0, h), scaled(1, w)]);
     let rows = taps(h, oh, scale_factor.map(|s| s[0]), bilinear, align_corners);
     let cols = taps(w, ow, scale_factor.map(|s| s[1]), bilinear, align_corners);
     let x = along(x.reshape([n * c, h, w]), rows, bilinear, [1, oh, 1]);
@@ -157,7 +162,7 @@ mod tests {
             TensorData::new(vec![0.0f32, 1.0, 2.0], [1, 1, 1, 3]),
             &device,
         );
-        let y: Vec<f32> = resample(x, [1, 6], None, true, false)
+        let y: Vec<f32> = resample(x, Some([1, 6]), None, true, false)
             .into_data()
             .try_to_vec::<f32>()
             .expect("f32");

@@ -1,10 +1,10 @@
 //! `upsample`: `nn.Upsample` (nearest or bilinear).
 
 use crate::shape::Op;
-use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, absent, opt, pair};
+use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, absent, float_lit, opt, pair};
 use crate::check::Walk;
 use super::Plan;
-use crate::model::{Resample, Shape};
+use crate::model::Resample;
 use quote::quote;
 
 /// The kind.
@@ -84,28 +84,36 @@ impl Layer for Upsample {
         }
     }
 
-    fn emit(&self, io: &Io) -> Emit {
-        let Shape::Map([_, h, w]) = io.output else {
-            return Emit::function(quote!(x));
-        };
+    fn emit(&self, _io: &Io) -> Emit {
         if self.resampled() {
             return Emit {
                 field: None,
                 plan: Plan::Resample(Resample {
-                    size: [h, w],
+                    size: self.size,
                     scale: self.scale,
                     bilinear: self.bilinear,
                     align_corners: self.align_corners == Some(true),
                 }),
             };
         }
-        // burn's nearest mode is PyTorch's floor mapping.
-        let size = pair([h, w]);
+        // burn's nearest mode is PyTorch's floor mapping; an integer scale is
+        // exact in burn's `f32` and gives `in · scale` on any input.
+        let output = match (self.size, self.scale) {
+            (Some(size), _) => {
+                let size = pair(size);
+                quote!(.with_output_size(::core::option::Option::Some(#size)))
+            }
+            (None, Some([sh, sw])) => {
+                let (sh, sw) = (float_lit(sh), float_lit(sw));
+                quote!(.with_scale_factor(::core::option::Option::Some([#sh, #sw])))
+            }
+            (None, None) => quote!(),
+        };
         Emit::module(
             quote!(burn::nn::interpolate::Interpolate2d),
             quote! {
                 burn::nn::interpolate::Interpolate2dConfig::new()
-                    .with_output_size(::core::option::Option::Some(#size))
+                    #output
                     .with_mode(burn::nn::interpolate::InterpolateMode::Nearest)
                     .init()
             },

@@ -1,0 +1,157 @@
+//! A network's plan ([`Network::plan`]) as a constant of the generated code:
+//! the shape rules the runtime runs on input sizes other than the declared one.
+
+use crate::model::Network;
+use crate::shape::{Conv, Entry, Op};
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+/// `&[Entry::Layer { … }, Entry::Block, …, Entry::End]`.
+pub(super) fn tokens(net: &Network) -> TokenStream {
+    let krate = &net.krate;
+    let shape = quote!(#krate::shape);
+    let entries = net.plan().into_iter().map(|entry| match entry {
+        Entry::Layer { dsl, op, notes } => {
+            let op = op_tokens(&shape, &op);
+            quote!(#shape::Entry::Layer { dsl: #dsl, op: #op, notes: #notes })
+        }
+        Entry::Block => quote!(#shape::Entry::Block),
+        Entry::Residual => quote!(#shape::Entry::Residual),
+        Entry::Shortcut => quote!(#shape::Entry::Shortcut),
+        Entry::Concat => quote!(#shape::Entry::Concat),
+        Entry::Branch => quote!(#shape::Entry::Branch),
+        Entry::End => quote!(#shape::Entry::End),
+    });
+    quote!(&[#(#entries),*])
+}
+
+fn n(v: u64) -> Literal {
+    Literal::u64_unsuffixed(v)
+}
+
+fn pair([a, b]: [u64; 2]) -> TokenStream {
+    let (a, b) = (n(a), n(b));
+    quote!([#a, #b])
+}
+
+fn option<T>(value: Option<T>, some: impl Fn(T) -> TokenStream) -> TokenStream {
+    match value {
+        Some(v) => {
+            let v = some(v);
+            quote!(::core::option::Option::Some(#v))
+        }
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn conv(shape: &TokenStream, c: &Conv) -> TokenStream {
+    let (i, o, g, p) = (
+        n(c.in_channels),
+        n(c.out_channels),
+        n(c.groups),
+        n(c.padding),
+    );
+    let (k, s, d, bias) = (pair(c.kernel), pair(c.stride), pair(c.dilation), c.bias);
+    let pads = option(c.pads, |[(t, b), (l, r)]| {
+        let [t, b, l, r] = [t, b, l, r].map(n);
+        quote!([(#t, #b), (#l, #r)])
+    });
+    quote! {
+        #shape::Conv {
+            in_channels: #i, out_channels: #o, kernel: #k, stride: #s, pads: #pads,
+            dilation: #d, groups: #g, bias: #bias, padding: #p,
+        }
+    }
+}
+
+fn op_tokens(shape: &TokenStream, op: &Op) -> TokenStream {
+    match op {
+        Op::Conv(c) => {
+            let c = conv(shape, c);
+            quote!(#shape::Op::Conv(#c))
+        }
+        Op::Separable([dw, pw]) => {
+            let (dw, pw) = (conv(shape, dw), conv(shape, pw));
+            quote!(#shape::Op::Separable([#dw, #pw]))
+        }
+        Op::ConvTranspose {
+            conv: c,
+            output_padding,
+        } => {
+            let (c, op) = (conv(shape, c), pair(*output_padding));
+            quote!(#shape::Op::ConvTranspose { conv: #c, output_padding: #op })
+        }
+        Op::Pool {
+            max,
+            kernel,
+            stride,
+            padding,
+            dilation,
+            ceil_mode,
+        } => {
+            let [k, s, p, d] = [kernel, stride, padding, dilation].map(|v| pair(*v));
+            quote! {
+                #shape::Op::Pool {
+                    max: #max, kernel: #k, stride: #s, padding: #p, dilation: #d, ceil_mode: #ceil_mode,
+                }
+            }
+        }
+        Op::AdaptivePool { output } => {
+            let output = pair(*output);
+            quote!(#shape::Op::AdaptivePool { output: #output })
+        }
+        Op::Norm {
+            arg,
+            channels,
+            affine,
+            per_map,
+        } => {
+            let channels = n(*channels);
+            quote! {
+                #shape::Op::Norm { arg: #arg, channels: #channels, affine: #affine, per_map: #per_map }
+            }
+        }
+        Op::Slopes { count } => {
+            let count = n(*count);
+            quote!(#shape::Op::Slopes { count: #count })
+        }
+        Op::Same => quote!(#shape::Op::Same),
+        Op::Upsample {
+            size,
+            scale,
+            bilinear,
+        } => {
+            let size = option(*size, pair);
+            let scale = option(*scale, |[a, b]| {
+                let (a, b) = (Literal::f64_unsuffixed(a), Literal::f64_unsuffixed(b));
+                quote!([#a, #b])
+            });
+            quote!(#shape::Op::Upsample { size: #size, scale: #scale, bilinear: #bilinear })
+        }
+        Op::PixelShuffle { factor } => {
+            let factor = n(*factor);
+            quote!(#shape::Op::PixelShuffle { factor: #factor })
+        }
+        Op::PixelUnshuffle { factor } => {
+            let factor = n(*factor);
+            quote!(#shape::Op::PixelUnshuffle { factor: #factor })
+        }
+        Op::ChannelShuffle { groups } => {
+            let groups = n(*groups);
+            quote!(#shape::Op::ChannelShuffle { groups: #groups })
+        }
+        Op::Pad { sides, reflect } => {
+            let [l, r, t, b] = sides.map(n);
+            quote!(#shape::Op::Pad { sides: [#l, #r, #t, #b], reflect: #reflect })
+        }
+        Op::Flatten => quote!(#shape::Op::Flatten),
+        Op::Linear {
+            in_features,
+            out_features,
+            bias,
+        } => {
+            let (i, o) = (n(*in_features), n(*out_features));
+            quote!(#shape::Op::Linear { in_features: #i, out_features: #o, bias: #bias })
+        }
+    }
+}
