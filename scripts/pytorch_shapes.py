@@ -3,8 +3,9 @@
 Writes cnn-core/tests/fixtures/pytorch_shapes.json (3,000 chains of the first
 layer kinds, unchanged since they were labelled), pytorch_shapes_kinds.json
 (chains over every layer kind, each layer drawn to fit what PyTorch says
-arrives) and pytorch_shapes_blocks.json (networks with residual and concat
-blocks over those layers): for each case the input
+arrives), pytorch_shapes_blocks.json (networks with residual and concat
+blocks over those layers) and pytorch_shapes_sizes.json (such networks, each
+also run on three other input sizes): for each case the input
 [C, H, W], the chain in cnn! syntax, and what PyTorch said: the per-sample
 output shape after every layer and the parameter count, or the error it
 raised. cnn-core/tests/pytorch_oracle.rs replays every case through the macro's
@@ -389,6 +390,133 @@ def b_case():
     return result
 
 
+# Any input size: a network drawn (as above) for a declared input, then run by
+# PyTorch on three other sizes with the same modules. cnn! must predict, from
+# the rules it checked the declared size with (`cnn-shape`), which sizes run
+# and every layer's shape there. Some networks end in `flatten linear(…)`,
+# which fixes the size, or `adaptive_avgpool(2) flatten linear(…)`, which does not.
+srng = random.Random(20261126)
+
+
+def s_seq(x, depth, tree, length):
+    for _ in range(length):
+        roll = srng.random()
+        if depth < 2 and roll < 0.2:
+            body, shortcut = [], None
+            xb = s_seq(x, depth + 1, body, srng.randint(1, 3))
+            other = x
+            if srng.random() < 0.4:
+                shortcut = []
+                other = s_seq(x, depth + 1, shortcut, srng.randint(1, 2))
+            if xb.shape != other.shape:
+                raise RuntimeError(f"residual sides differ: {list(xb.shape[1:])} and {list(other.shape[1:])}")
+            tree.append(("residual", body, shortcut))
+            x = xb + other
+        elif depth < 2 and roll < 0.35:
+            branches, parts = [], []
+            for _ in range(srng.randint(2, 3)):
+                branch = []
+                if srng.random() < 0.3:
+                    parts.append(x)
+                else:
+                    parts.append(s_seq(x, depth + 1, branch, srng.randint(1, 2)))
+                branches.append(branch)
+            tree.append(("concat", branches))
+            x = torch.cat(parts, dim=1)
+        else:
+            text, make = b_keep(x.shape[1]) if srng.random() < 0.4 else srng.choice(MAP_KINDS)(x.shape[1])
+            m = make()
+            m.eval()
+            x = m(x)
+            if x.numel() == 0:
+                raise RuntimeError(f"empty output {list(x.shape)}")
+            tree.append(("layer", text, m))
+    return x
+
+
+def s_run(tree, x, shapes):
+    for item in tree:
+        if item[0] == "layer":
+            x = item[2](x)
+            if x.numel() == 0:
+                raise RuntimeError(f"empty output {list(x.shape)}")
+            shapes.append(list(x.shape[1:]))
+        elif item[0] == "residual":
+            body = s_run(item[1], x, shapes)
+            other = x if item[2] is None else s_run(item[2], x, shapes)
+            if body.shape != other.shape:
+                raise RuntimeError(f"residual sides differ: {list(body.shape[1:])} and {list(other.shape[1:])}")
+            x = body + other
+        else:
+            x = torch.cat([s_run(b, x, shapes) if b else x for b in item[1]], dim=1)
+    return x
+
+
+def s_text(tree, out):
+    for item in tree:
+        if item[0] == "layer":
+            out.append(item[1])
+        elif item[0] == "residual":
+            out.append("residual {")
+            s_text(item[1], out)
+            out.append("}")
+            if item[2] is not None:
+                out.append("shortcut {")
+                s_text(item[2], out)
+                out.append("}")
+        else:
+            out.append("concat")
+            for b in item[1]:
+                out.append("{")
+                s_text(b, out)
+                out.append("}")
+    return out
+
+
+def s_case():
+    c = srng.randint(1, 6)
+    h, w = srng.randint(4, 24), srng.randint(4, 24)
+    tree = []
+    try:
+        with torch.no_grad():
+            x = s_seq(torch.zeros(2, c, h, w), 0, tree, srng.randint(1, 4))
+            tail = srng.random()
+            if tail < 0.35:
+                if tail < 0.15:
+                    pool = nn.AdaptiveAvgPool2d(2)
+                    tree.append(("layer", "adaptive_avgpool(2)", pool))
+                    x = pool(x)
+                flatten = nn.Flatten()
+                features = x[0].numel()
+                linear = nn.Linear(features, 4)
+                tree.append(("layer", "flatten", flatten))
+                tree.append(("layer", f"linear({features}, 4)", linear))
+    except Exception:  # noqa: BLE001 - keep drawing until the declared size runs
+        return None
+    result = {"input": [c, h, w], "layers": s_text(tree, []), "sizes": []}
+    for _ in range(3):
+        size = [c, srng.randint(1, 48), srng.randint(1, 48)]
+        entry = {"input": size}
+        shapes = []
+        try:
+            with torch.no_grad():
+                s_run(tree, torch.zeros(2, *size), shapes)
+            entry["shapes"] = shapes
+        except Exception as e:  # noqa: BLE001 - any refusal is the verdict
+            entry["error"] = str(e).splitlines()[0][:160]
+        result["sizes"].append(entry)
+    return result
+
+
+def s_cases(count):
+    cases = []
+    while len(cases) < count:
+        case = s_case()
+        if case is not None:
+            cases.append(case)
+    return cases
+
+
 def write(path, cases):
     with open(path, "w") as f:
         json.dump({"torch": torch.__version__, "cases": cases}, f, indent=0)
@@ -402,6 +530,7 @@ def main():
     write("cnn-core/tests/fixtures/pytorch_shapes.json", [case() for _ in range(count)])
     write("cnn-core/tests/fixtures/pytorch_shapes_kinds.json", [k_case() for _ in range(count // 2)])
     write("cnn-core/tests/fixtures/pytorch_shapes_blocks.json", [b_case() for _ in range(count // 2)])
+    write("cnn-core/tests/fixtures/pytorch_shapes_sizes.json", s_cases(count // 6))
 
 
 main()

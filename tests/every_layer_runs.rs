@@ -109,21 +109,36 @@ fn any_batch_size_runs() {
 #[test]
 fn a_batch_of_the_wrong_shape_is_an_error_naming_both_shapes() {
     let device = Device::default();
-    let net = Skip::init(&device);
+    let net = Separable::init(&device);
     let error = net
-        .try_forward(random([2, 3, 7, 7], &device))
+        .try_forward(random([2, 3, 20, 20], &device))
         .expect_err("3 channels do not fit");
     assert_eq!(
         error.to_string(),
-        "`Skip` expects input [N, 1, 7, 7] with N > 0, found [2, 3, 7, 7]"
+        "`conv(64, 64, 3, groups = 64)` takes 64 input channels, but 3 arrive\n= note: the input is [3, 20, 20]\n= note: in `Separable` (`LAYERS[0]`) on the input [2, 3, 20, 20]; it is declared for [N, 64, 20, 20]"
     );
 }
 
 #[test]
-#[should_panic(expected = "`Skip` expects input [N, 1, 7, 7] with N > 0, found [1, 1, 8, 7]")]
+#[should_panic(
+    expected = "`avgpool(3, stride = 3)` has nothing to pool: its input is 2×7 and its output size would be 0\n= note: in `Skip` (`LAYERS[0]`) on the input [1, 1, 2, 7]; it is declared for [N, 1, 7, 7]"
+)]
 fn forward_panics_with_the_same_message() {
     let device = Device::default();
-    Skip::init(&device).forward(random([1, 1, 8, 7], &device));
+    Skip::init(&device).forward(random([1, 1, 2, 7], &device));
+}
+
+#[test]
+fn a_fully_convolutional_network_runs_on_other_sizes_and_channels() {
+    let device = Device::default();
+    // One average pool takes any channels and any size of at least 3×3.
+    let net = Skip::init(&device);
+    assert_eq!(
+        net.forward(random([2, 3, 10, 8], &device)).dims(),
+        [2, 3, 3, 2]
+    );
+    let summary = Skip::summary_for([3, 10, 8]).expect("fits");
+    assert_eq!(summary.output_shape(), [3, 3, 2]);
 }
 
 #[test]
@@ -147,7 +162,7 @@ fn a_forward_panic_points_at_the_callers_line() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if let Some(at) = info.location()
-            && info.to_string().contains("found [1, 1, 9, 7]")
+            && info.to_string().contains("on the input [1, 1, 2, 7]")
         {
             hook_seen
                 .lock()
@@ -156,7 +171,7 @@ fn a_forward_panic_points_at_the_callers_line() {
         }
     }));
     let line = line!() + 1;
-    let result = std::panic::catch_unwind(|| net.forward(random([1, 1, 9, 7], &device)));
+    let result = std::panic::catch_unwind(|| net.forward(random([1, 1, 2, 7], &device)));
     std::panic::set_hook(previous);
     assert!(result.is_err());
     let seen = seen.lock().expect("not poisoned");

@@ -133,6 +133,8 @@ pub struct Network {
     pub name: Ident,
     /// The bracketed per-sample input shape.
     pub input: InputShape,
+    /// More input sizes to check at compile time: `also [3, 512, 512], …`.
+    pub also: Vec<InputShape>,
     /// The layer list.
     pub body: Body,
 }
@@ -247,14 +249,28 @@ fn parse_network(input: ParseStream, attrs: Vec<Attribute>) -> syn::Result<Netwo
     }
     input.parse::<Token![:]>()?;
     let shape: InputShape = input.parse()?;
+    let mut also = Vec::new();
+    if input.peek(Ident) && input.fork().parse::<Ident>()? == "also" {
+        input.parse::<Ident>()?;
+        loop {
+            also.push(input.parse::<InputShape>()?);
+            if !input.peek(Token![,]) {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+    }
     if !input.peek(syn::token::Brace) {
-        return Err(input.error("expected `{` and the layer list after the input shape"));
+        return Err(input.error(
+            "expected `{` and the layer list after the input shape\n= help: more sizes to check are written `[C, H, W] also [C, H, W], [C, H, W] { … }`",
+        ));
     }
     Ok(Network {
         attrs,
         vis,
         name,
         input: shape,
+        also,
         body: parse_body(input, 0)?,
     })
 }

@@ -53,6 +53,57 @@ pub fn check(
         );
         return Err(stub());
     }
+    let walked = walk(krate, blocks, net, input, cx);
+    let Walked {
+        body,
+        mut layers,
+        rows,
+        current,
+    } = walked;
+    check_conv_batchnorm_folding(&body, &mut layers);
+    let totals = check_totals(net, &layers, cx);
+    let (Some(input), Some((params, macs)), Some(output)) = (input, totals, current) else {
+        return Err(stub());
+    };
+    if cx.error_count() > errors_before {
+        return Err(stub());
+    }
+    check_also(krate, blocks, net, cx);
+    if cx.error_count() > errors_before {
+        return Err(stub());
+    }
+    Ok(Network {
+        krate: krate.clone(),
+        attrs: net.attrs.clone(),
+        vis: net.vis.clone(),
+        name: net.name.clone(),
+        input,
+        layers,
+        body,
+        rows,
+        params,
+        macs,
+        output,
+    })
+}
+
+/// What the walk through a network built.
+struct Walked {
+    body: Vec<Node>,
+    layers: Vec<Layer>,
+    rows: Vec<Row>,
+    current: Option<Shape>,
+}
+
+/// Walks the network's layer list on `input` (`None`: unknown after a
+/// mistake in it), reporting into `cx`.
+fn walk(
+    krate: &TokenStream,
+    blocks: &Blocks,
+    net: &ast::Network,
+    input: Option<[u64; 3]>,
+    cx: &mut Ctxt,
+) -> Walked {
     let mut walk = Walk {
         cx,
         trace: Vec::new(),
@@ -79,36 +130,33 @@ pub fn check(
         depth: 0,
         expanded: 0,
     };
-    let mut root = ScopeState::root();
-    let body = checker.seq(&net.body.nodes, &mut root);
-    let Checker {
-        walk,
-        mut layers,
-        rows,
-        current,
-        ..
-    } = checker;
-    check_conv_batchnorm_folding(&body, &mut layers);
-    let totals = check_totals(net, &layers, walk.cx);
-    let (Some(input), Some((params, macs)), Some(output)) = (input, totals, current) else {
-        return Err(stub());
-    };
-    if walk.cx.error_count() > errors_before {
-        return Err(stub());
-    }
-    Ok(Network {
-        krate: krate.clone(),
-        attrs: net.attrs.clone(),
-        vis: net.vis.clone(),
-        name: net.name.clone(),
-        input,
-        layers,
+    let body = checker.seq(&net.body.nodes, &mut ScopeState::root());
+    Walked {
         body,
-        rows,
-        params,
-        macs,
-        output,
-    })
+        layers: checker.layers,
+        rows: checker.rows,
+        current: checker.current,
+    }
+}
+
+/// Rule: every size written after `also` passes the same checks as the
+/// declared one, with the same errors (a note names the size); warnings are
+/// the declared size's alone. Checked once the declared size passes.
+fn check_also(krate: &TokenStream, blocks: &Blocks, net: &ast::Network, cx: &mut Ctxt) {
+    for shape in &net.also {
+        let Some(input) = check_input_shape(shape, cx) else {
+            continue;
+        };
+        cx.push_context(format!(
+            "for the input {} written after `also`",
+            Shape::Map(input)
+        ));
+        cx.mute_warnings(true);
+        let walked = walk(krate, blocks, net, Some(input), cx);
+        check_totals(net, &walked.layers, cx);
+        cx.mute_warnings(false);
+        cx.pop_context();
+    }
 }
 
 /// The walk through one network: the shape so far, and everything built.

@@ -21,6 +21,8 @@ pub struct Ctxt {
     found: usize,
     warnings: Vec<Warning>,
     lint_attrs: Vec<syn::Attribute>,
+    /// Whether warnings are dropped (while checking the sizes after `also`).
+    muted: bool,
 }
 
 /// A legal but suspicious construct, reported as a compiler warning.
@@ -77,13 +79,21 @@ impl Ctxt {
         self.context.push(note);
     }
 
+    /// Drops warnings from now on (`true`) or records them again (`false`).
+    pub fn mute_warnings(&mut self, muted: bool) {
+        self.muted = muted;
+    }
+
     /// Ends the last [`Ctxt::push_context`].
     pub fn pop_context(&mut self) {
         self.context.pop();
     }
 
-    /// Records a warning.
+    /// Records a warning (unless muted).
     pub fn warn(&mut self, span: Span, name: &str, message: String) {
+        if self.muted {
+            return;
+        }
         self.warnings.push(Warning {
             span,
             name: name.to_string(),

@@ -6,7 +6,10 @@
 //! `pytorch_shapes_kinds.json` 1,500 over every kind, each layer drawn for
 //! the shape PyTorch says arrives; `pytorch_shapes_blocks.json` 1,500
 //! networks with `residual` (with and without `shortcut`) and `concat`
-//! blocks nested up to three deep around those layers.
+//! blocks nested up to three deep around those layers;
+//! `pytorch_shapes_sizes.json` 500 such networks, each also run by PyTorch on
+//! three other input sizes, which the network's plan (the rules the runtime's
+//! `summary_for` and `try_forward` run) must predict.
 
 use serde_json::Value;
 
@@ -23,6 +26,157 @@ fn every_random_chain_of_every_layer_kind_gets_pytorchs_verdict_shapes_and_param
 #[test]
 fn every_random_network_with_blocks_gets_pytorchs_verdict_shapes_and_parameter_count() {
     replay(include_str!("fixtures/pytorch_shapes_blocks.json"), 1500);
+}
+
+#[test]
+fn every_random_network_on_other_sizes_gets_pytorchs_verdict_and_shapes_from_its_plan() {
+    let fixture: Value = serde_json::from_str(include_str!("fixtures/pytorch_shapes_sizes.json"))
+        .expect("the fixture is valid JSON");
+    let cases = fixture["cases"].as_array().expect("cases");
+    assert!(
+        cases.len() >= 500,
+        "the fixture holds {} cases",
+        cases.len()
+    );
+    let dims = |v: &Value| -> Vec<u64> {
+        v.as_array()
+            .expect("as scripts/pytorch_shapes.py writes it")
+            .iter()
+            .map(|d| d.as_u64().expect("as scripts/pytorch_shapes.py writes it"))
+            .collect()
+    };
+    let (mut mismatches, mut sizes, mut refused) = (Vec::new(), 0, 0);
+    for case in cases {
+        let input = dims(&case["input"]);
+        let layers: Vec<&str> = case["layers"]
+            .as_array()
+            .expect("as scripts/pytorch_shapes.py writes it")
+            .iter()
+            .map(|v| v.as_str().expect("as scripts/pytorch_shapes.py writes it"))
+            .collect();
+        let src = format!(
+            "krate, struct Net: [{}, {}, {}] {{ {} }}",
+            input[0],
+            input[1],
+            input[2],
+            layers.join(" ")
+        );
+        let tokens: proc_macro2::TokenStream = src.parse().expect("the network tokenizes");
+        let (networks, cx) = cnn_core::analyze(tokens).expect("the network parses");
+        let Some(net) = networks.first().filter(|_| cx.is_ok()) else {
+            mismatches.push(format!(
+                "{src}\n    PyTorch ran it but cnn! said {:?}",
+                cx.messages()
+            ));
+            continue;
+        };
+        let plan = net.plan();
+        let is_layer: Vec<bool> = plan
+            .iter()
+            .filter(|e| !matches!(e, cnn_core::shape::Entry::End))
+            .map(|e| matches!(e, cnn_core::shape::Entry::Layer { .. }))
+            .collect();
+        for size in case["sizes"].as_array().expect("sizes") {
+            sizes += 1;
+            let at = dims(&size["input"]);
+            let ours = cnn_core::shape::run(&plan, [at[0], at[1], at[2]], true);
+            match (size.get("error"), ours) {
+                (Some(_), Err(_)) => refused += 1,
+                (Some(error), Ok(_)) => mismatches.push(format!(
+                    "{src}\n    on {at:?} PyTorch refused ({error}) but the plan runs"
+                )),
+                (None, Err(stopped)) => mismatches.push(format!(
+                    "{src}\n    on {at:?} PyTorch ran it but the plan says {}",
+                    stopped.message
+                )),
+                (None, Ok(run)) => {
+                    let ours: Vec<Vec<u64>> = run
+                        .rows
+                        .iter()
+                        .zip(&is_layer)
+                        .filter(|(_, layer)| **layer)
+                        .map(|(row, _)| row.output.dims())
+                        .collect();
+                    let theirs: Vec<Vec<u64>> = size["shapes"]
+                        .as_array()
+                        .expect("shapes")
+                        .iter()
+                        .map(dims)
+                        .collect();
+                    if ours != theirs {
+                        mismatches.push(format!(
+                            "{src}\n    on {at:?}: PyTorch {theirs:?}, plan {ours:?}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        sizes >= 1500 && refused > 100,
+        "{sizes} sizes, {refused} refused"
+    );
+    assert!(
+        mismatches.is_empty(),
+        "{} of {sizes} sizes differ from PyTorch:\n{}",
+        mismatches.len(),
+        mismatches
+            .iter()
+            .take(15)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// On its declared input, a network's plan gives every row of its table:
+/// the rules the runtime runs are the ones the macro checked with.
+#[test]
+fn on_the_declared_input_the_plan_reproduces_every_row_the_macro_computed() {
+    let fixture: Value = serde_json::from_str(include_str!("fixtures/pytorch_shapes_blocks.json"))
+        .expect("the fixture is valid JSON");
+    let mut checked = 0;
+    for case in fixture["cases"].as_array().expect("cases") {
+        if case.get("error").is_some() {
+            continue;
+        }
+        let input: Vec<u64> = case["input"]
+            .as_array()
+            .expect("input")
+            .iter()
+            .map(|d| d.as_u64().expect("dims"))
+            .collect();
+        let layers: Vec<&str> = case["layers"]
+            .as_array()
+            .expect("layers")
+            .iter()
+            .map(|v| v.as_str().expect("text"))
+            .collect();
+        let src = format!(
+            "krate, struct Net: [{}, {}, {}] {{ {} }}",
+            input[0],
+            input[1],
+            input[2],
+            layers.join(" ")
+        );
+        let (networks, _) =
+            cnn_core::analyze(src.parse().expect("tokens")).expect("the network parses");
+        let net = networks.first().expect("PyTorch accepted it, so does cnn!");
+        let run =
+            cnn_core::shape::run(&net.plan(), net.input, true).expect("the declared size runs");
+        assert_eq!(run.output, net.output, "{src}");
+        assert_eq!(run.rows.len(), net.rows.len(), "{src}");
+        for (ours, row) in run.rows.iter().zip(&net.rows) {
+            assert_eq!(
+                (ours.output, ours.params, ours.macs, ours.receptive),
+                (row.output, row.params, row.macs, row.receptive),
+                "{src}: row `{}`",
+                row.dsl
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 600, "{checked} networks");
 }
 
 fn replay(text: &str, at_least: usize) {

@@ -220,6 +220,122 @@ mod __cnn_LeNet {
                 jump: None,
             },
         ];
+        /// The shape rules of every row of [`Self::LAYERS`], which
+        /// [`Self::summary_for`] and [`Self::try_forward`] run on input
+        /// sizes other than the declared one.
+        pub const PLAN: &'static [::cnn_runtime::shape::Entry<'static>] = &[
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "conv(1, 6, 5)",
+                op: ::cnn_runtime::shape::Op::Conv(::cnn_runtime::shape::Conv {
+                    in_channels: 1,
+                    out_channels: 6,
+                    kernel: [5, 5],
+                    stride: [1, 1],
+                    pads: ::core::option::Option::Some([(0, 0), (0, 0)]),
+                    dilation: [1, 1],
+                    groups: 1,
+                    bias: true,
+                    padding: 0,
+                }),
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "relu",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "maxpool(2)",
+                op: ::cnn_runtime::shape::Op::Pool {
+                    max: true,
+                    kernel: [2, 2],
+                    stride: [2, 2],
+                    padding: [0, 0],
+                    dilation: [1, 1],
+                    ceil_mode: false,
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "conv(6, 16, 5)",
+                op: ::cnn_runtime::shape::Op::Conv(::cnn_runtime::shape::Conv {
+                    in_channels: 6,
+                    out_channels: 16,
+                    kernel: [5, 5],
+                    stride: [1, 1],
+                    pads: ::core::option::Option::Some([(0, 0), (0, 0)]),
+                    dilation: [1, 1],
+                    groups: 1,
+                    bias: true,
+                    padding: 0,
+                }),
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "relu",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "maxpool(2)",
+                op: ::cnn_runtime::shape::Op::Pool {
+                    max: true,
+                    kernel: [2, 2],
+                    stride: [2, 2],
+                    padding: [0, 0],
+                    dilation: [1, 1],
+                    ceil_mode: false,
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "flatten",
+                op: ::cnn_runtime::shape::Op::Flatten,
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "linear(256, 120)",
+                op: ::cnn_runtime::shape::Op::Linear {
+                    in_features: 256,
+                    out_features: 120,
+                    bias: true,
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "relu",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "linear(120, 84)",
+                op: ::cnn_runtime::shape::Op::Linear {
+                    in_features: 120,
+                    out_features: 84,
+                    bias: true,
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "relu",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "linear(84, 10)",
+                op: ::cnn_runtime::shape::Op::Linear {
+                    in_features: 84,
+                    out_features: 10,
+                    bias: true,
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "softmax",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+        ];
         /// The equivalent PyTorch module, whose state_dict keys
         /// [`Self::load_pytorch`] reads: an `nn.Sequential(…)` expression
         /// for a plain chain, else a Python module whose class of this
@@ -235,11 +351,12 @@ mod __cnn_LeNet {
                 linear3: burn::nn::LinearConfig::new(84, 10).init(device),
             }
         }
-        /// Runs the network on a batch `[N, C, H, W]`.
+        /// Runs the network on a batch `[N, C, H, W]`: the declared `C, H, W`,
+        /// or any other size its layers take (see [`Self::summary_for`]).
         ///
         /// # Panics
-        /// If the input is not `[N, C, H, W]` with the declared `C, H, W` and `N > 0`;
-        /// the message names the expected and found shapes, and the caller's line.
+        /// If the layers cannot take the input (or `N = 0`), with the message the
+        /// compiler would have given for that size, and the caller's line.
         /// [`Self::try_forward`] returns it instead.
         #[track_caller]
         pub fn forward(
@@ -251,38 +368,24 @@ mod __cnn_LeNet {
                 ::core::result::Result::Err(error) => ::core::panic!("{}", error),
             }
         }
-        /// Runs the network on a batch `[N, C, H, W]`, or says why the input does not fit.
+        /// Runs the network on a batch `[N, C, H, W]`, or says why its layers
+        /// cannot take it before burn sees the tensor.
         pub fn try_forward(
             &self,
             x: burn::tensor::Tensor<4>,
-        ) -> ::core::result::Result<burn::tensor::Tensor<2>, ::cnn_runtime::InputError> {
-            ::cnn_runtime::InputError::check("LeNet", &Self::INPUT_SHAPE, &x.dims())?;
+        ) -> ::core::result::Result<burn::tensor::Tensor<2>, ::cnn_runtime::ShapeError> {
+            ::cnn_runtime::ShapeError::check(
+                "LeNet",
+                &Self::INPUT_SHAPE,
+                Self::PLAN,
+                &x.dims(),
+            )?;
             let x = self.conv1.forward(x);
             let x = burn::tensor::activation::relu(x);
-            let x = {
-                let [n, c, _, _] = x.dims();
-                if x.device().is_autodiff() {
-                    burn::nn::pool::MaxPool2dConfig::new([2, 2]).init().forward(x)
-                } else {
-                    x.reshape([n, c, 12, 2, 12, 2])
-                        .max_dim(5)
-                        .max_dim(3)
-                        .reshape([n, c, 12, 12])
-                }
-            };
+            let x = ::cnn_runtime::__private::tiled_pool(x, [2, 2], true);
             let x = self.conv2.forward(x);
             let x = burn::tensor::activation::relu(x);
-            let x = {
-                let [n, c, _, _] = x.dims();
-                if x.device().is_autodiff() {
-                    burn::nn::pool::MaxPool2dConfig::new([2, 2]).init().forward(x)
-                } else {
-                    x.reshape([n, c, 4, 2, 4, 2])
-                        .max_dim(5)
-                        .max_dim(3)
-                        .reshape([n, c, 4, 4])
-                }
-            };
+            let x = ::cnn_runtime::__private::tiled_pool(x, [2, 2], true);
             let x = x.flatten::<2>(1, 3);
             let x = self.linear1.forward(x);
             let x = burn::tensor::activation::relu(x);
@@ -295,6 +398,19 @@ mod __cnn_LeNet {
         /// The layer table: output shapes, parameters, MACs and receptive fields.
         pub fn summary() -> ::cnn_runtime::Summary {
             ::cnn_runtime::Summary::new("LeNet", &Self::INPUT_SHAPE, Self::LAYERS)
+        }
+        /// The layer table for another per-sample input `[C, H, W]`, or the
+        /// error the compiler would have given for that size.
+        pub fn summary_for(
+            input: [usize; 3],
+        ) -> ::core::result::Result<::cnn_runtime::Summary, ::cnn_runtime::ShapeError> {
+            ::cnn_runtime::Summary::for_input(
+                "LeNet",
+                &Self::INPUT_SHAPE,
+                Self::LAYERS,
+                Self::PLAN,
+                input,
+            )
         }
         /// Builds the network from a PyTorch `.pt` state_dict saved from [`Self::PYTORCH`]
         /// (keys `"0.weight"`, `"3.bias"`, … by position, or by the names written

@@ -40,14 +40,12 @@ mod __cnn_Tiny {
                     &self.conv1,
                     &self.bn1,
                     x,
-                    2,
                 );
                 let x = burn::tensor::activation::relu(x);
                 let x = ::cnn_runtime::__private::conv_batchnorm(
                     &self.conv2,
                     &self.bn2,
                     x,
-                    2,
                 );
                 x + skip
             };
@@ -445,6 +443,183 @@ mod __cnn_Tiny {
                 jump: None,
             },
         ];
+        /// The shape rules of every row of [`Self::LAYERS`], which
+        /// [`Self::summary_for`] and [`Self::try_forward`] run on input
+        /// sizes other than the declared one.
+        pub const PLAN: &'static [::cnn_runtime::shape::Entry<'static>] = &[
+            ::cnn_runtime::shape::Entry::Block,
+            ::cnn_runtime::shape::Entry::Block,
+            ::cnn_runtime::shape::Entry::Residual,
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "conv(8, 8, 3, padding = 1, bias = false)",
+                op: ::cnn_runtime::shape::Op::Conv(::cnn_runtime::shape::Conv {
+                    in_channels: 8,
+                    out_channels: 8,
+                    kernel: [3, 3],
+                    stride: [1, 1],
+                    pads: ::core::option::Option::Some([(1, 1), (1, 1)]),
+                    dilation: [1, 1],
+                    groups: 1,
+                    bias: false,
+                    padding: 1,
+                }),
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "batchnorm(8)",
+                op: ::cnn_runtime::shape::Op::Norm {
+                    arg: "num_features",
+                    channels: 8,
+                    affine: true,
+                    per_map: false,
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "relu",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "conv(8, 8, 3, padding = 1, bias = false)",
+                op: ::cnn_runtime::shape::Op::Conv(::cnn_runtime::shape::Conv {
+                    in_channels: 8,
+                    out_channels: 8,
+                    kernel: [3, 3],
+                    stride: [1, 1],
+                    pads: ::core::option::Option::Some([(1, 1), (1, 1)]),
+                    dilation: [1, 1],
+                    groups: 1,
+                    bias: false,
+                    padding: 1,
+                }),
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "batchnorm(8)",
+                op: ::cnn_runtime::shape::Op::Norm {
+                    arg: "num_features",
+                    channels: 8,
+                    affine: true,
+                    per_map: false,
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::End,
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "relu",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+            ::cnn_runtime::shape::Entry::End,
+            ::cnn_runtime::shape::Entry::Block,
+            ::cnn_runtime::shape::Entry::Residual,
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "conv(8, 8, 3, padding = 1, bias = false)",
+                op: ::cnn_runtime::shape::Op::Conv(::cnn_runtime::shape::Conv {
+                    in_channels: 8,
+                    out_channels: 8,
+                    kernel: [3, 3],
+                    stride: [1, 1],
+                    pads: ::core::option::Option::Some([(1, 1), (1, 1)]),
+                    dilation: [1, 1],
+                    groups: 1,
+                    bias: false,
+                    padding: 1,
+                }),
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "batchnorm(8)",
+                op: ::cnn_runtime::shape::Op::Norm {
+                    arg: "num_features",
+                    channels: 8,
+                    affine: true,
+                    per_map: false,
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "relu",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "conv(8, 8, 3, padding = 1, bias = false)",
+                op: ::cnn_runtime::shape::Op::Conv(::cnn_runtime::shape::Conv {
+                    in_channels: 8,
+                    out_channels: 8,
+                    kernel: [3, 3],
+                    stride: [1, 1],
+                    pads: ::core::option::Option::Some([(1, 1), (1, 1)]),
+                    dilation: [1, 1],
+                    groups: 1,
+                    bias: false,
+                    padding: 1,
+                }),
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "batchnorm(8)",
+                op: ::cnn_runtime::shape::Op::Norm {
+                    arg: "num_features",
+                    channels: 8,
+                    affine: true,
+                    per_map: false,
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::End,
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "relu",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+            ::cnn_runtime::shape::Entry::End,
+            ::cnn_runtime::shape::Entry::End,
+            ::cnn_runtime::shape::Entry::Concat,
+            ::cnn_runtime::shape::Entry::Branch,
+            ::cnn_runtime::shape::Entry::End,
+            ::cnn_runtime::shape::Entry::Branch,
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "conv(8, 8, 1)",
+                op: ::cnn_runtime::shape::Op::Conv(::cnn_runtime::shape::Conv {
+                    in_channels: 8,
+                    out_channels: 8,
+                    kernel: [1, 1],
+                    stride: [1, 1],
+                    pads: ::core::option::Option::Some([(0, 0), (0, 0)]),
+                    dilation: [1, 1],
+                    groups: 1,
+                    bias: true,
+                    padding: 0,
+                }),
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::End,
+            ::cnn_runtime::shape::Entry::End,
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "adaptive_avgpool(1)",
+                op: ::cnn_runtime::shape::Op::AdaptivePool {
+                    output: [1, 1],
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "flatten",
+                op: ::cnn_runtime::shape::Op::Flatten,
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "linear(16, 2)",
+                op: ::cnn_runtime::shape::Op::Linear {
+                    in_features: 16,
+                    out_features: 2,
+                    bias: true,
+                },
+                notes: true,
+            },
+        ];
         /// The equivalent PyTorch module, whose state_dict keys
         /// [`Self::load_pytorch`] reads: an `nn.Sequential(…)` expression
         /// for a plain chain, else a Python module whose class of this
@@ -460,11 +635,12 @@ mod __cnn_Tiny {
                 fc: burn::nn::LinearConfig::new(16, 2).init(device),
             }
         }
-        /// Runs the network on a batch `[N, C, H, W]`.
+        /// Runs the network on a batch `[N, C, H, W]`: the declared `C, H, W`,
+        /// or any other size its layers take (see [`Self::summary_for`]).
         ///
         /// # Panics
-        /// If the input is not `[N, C, H, W]` with the declared `C, H, W` and `N > 0`;
-        /// the message names the expected and found shapes, and the caller's line.
+        /// If the layers cannot take the input (or `N = 0`), with the message the
+        /// compiler would have given for that size, and the caller's line.
         /// [`Self::try_forward`] returns it instead.
         #[track_caller]
         pub fn forward(
@@ -476,12 +652,18 @@ mod __cnn_Tiny {
                 ::core::result::Result::Err(error) => ::core::panic!("{}", error),
             }
         }
-        /// Runs the network on a batch `[N, C, H, W]`, or says why the input does not fit.
+        /// Runs the network on a batch `[N, C, H, W]`, or says why its layers
+        /// cannot take it before burn sees the tensor.
         pub fn try_forward(
             &self,
             x: burn::tensor::Tensor<4>,
-        ) -> ::core::result::Result<burn::tensor::Tensor<2>, ::cnn_runtime::InputError> {
-            ::cnn_runtime::InputError::check("Tiny", &Self::INPUT_SHAPE, &x.dims())?;
+        ) -> ::core::result::Result<burn::tensor::Tensor<2>, ::cnn_runtime::ShapeError> {
+            ::cnn_runtime::ShapeError::check(
+                "Tiny",
+                &Self::INPUT_SHAPE,
+                Self::PLAN,
+                &x.dims(),
+            )?;
             let x = self.layer1.forward(x);
             let x = burn::tensor::Tensor::cat(
                 ::std::vec![
@@ -497,6 +679,19 @@ mod __cnn_Tiny {
         /// The layer table: output shapes, parameters, MACs and receptive fields.
         pub fn summary() -> ::cnn_runtime::Summary {
             ::cnn_runtime::Summary::new("Tiny", &Self::INPUT_SHAPE, Self::LAYERS)
+        }
+        /// The layer table for another per-sample input `[C, H, W]`, or the
+        /// error the compiler would have given for that size.
+        pub fn summary_for(
+            input: [usize; 3],
+        ) -> ::core::result::Result<::cnn_runtime::Summary, ::cnn_runtime::ShapeError> {
+            ::cnn_runtime::Summary::for_input(
+                "Tiny",
+                &Self::INPUT_SHAPE,
+                Self::LAYERS,
+                Self::PLAN,
+                input,
+            )
         }
         /// Builds the network from a PyTorch `.pt` state_dict saved from [`Self::PYTORCH`]
         /// (keys `"0.weight"`, `"3.bias"`, … by position, or by the names written

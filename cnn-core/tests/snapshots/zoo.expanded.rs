@@ -299,6 +299,167 @@ mod __cnn_Zoo {
                 jump: None,
             },
         ];
+        /// The shape rules of every row of [`Self::LAYERS`], which
+        /// [`Self::summary_for`] and [`Self::try_forward`] run on input
+        /// sizes other than the declared one.
+        pub const PLAN: &'static [::cnn_runtime::shape::Entry<'static>] = &[
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "conv(3, 8, 3, stride = 1, padding = same, dilation = 2, groups = 1, bias = false)",
+                op: ::cnn_runtime::shape::Op::Conv(::cnn_runtime::shape::Conv {
+                    in_channels: 3,
+                    out_channels: 8,
+                    kernel: [3, 3],
+                    stride: [1, 1],
+                    pads: ::core::option::Option::Some([(2, 2), (2, 2)]),
+                    dilation: [2, 2],
+                    groups: 1,
+                    bias: false,
+                    padding: 0,
+                }),
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "batchnorm(8, eps = 0.001, momentum = 0.01)",
+                op: ::cnn_runtime::shape::Op::Norm {
+                    arg: "num_features",
+                    channels: 8,
+                    affine: true,
+                    per_map: false,
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "leaky_relu(0.2)",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "conv(8, 8, 4, padding = same, groups = 8)",
+                op: ::cnn_runtime::shape::Op::Conv(::cnn_runtime::shape::Conv {
+                    in_channels: 8,
+                    out_channels: 8,
+                    kernel: [4, 4],
+                    stride: [1, 1],
+                    pads: ::core::option::Option::Some([(1, 2), (1, 2)]),
+                    dilation: [1, 1],
+                    groups: 8,
+                    bias: true,
+                    padding: 0,
+                }),
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "gelu",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "maxpool(3, stride = 2, padding = 1, dilation = 1, ceil_mode = true)",
+                op: ::cnn_runtime::shape::Op::Pool {
+                    max: true,
+                    kernel: [3, 3],
+                    stride: [2, 2],
+                    padding: [1, 1],
+                    dilation: [1, 1],
+                    ceil_mode: true,
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "silu",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "conv_transpose(8, 4, 3, stride = 2, padding = 1, output_padding = 1, bias = false)",
+                op: ::cnn_runtime::shape::Op::ConvTranspose {
+                    conv: ::cnn_runtime::shape::Conv {
+                        in_channels: 8,
+                        out_channels: 4,
+                        kernel: [3, 3],
+                        stride: [2, 2],
+                        pads: ::core::option::Option::Some([(1, 1), (1, 1)]),
+                        dilation: [1, 1],
+                        groups: 1,
+                        bias: false,
+                        padding: 1,
+                    },
+                    output_padding: [1, 1],
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "tanh",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "avgpool(2, padding = 1, count_include_pad = false)",
+                op: ::cnn_runtime::shape::Op::Pool {
+                    max: false,
+                    kernel: [2, 2],
+                    stride: [2, 2],
+                    padding: [1, 1],
+                    dilation: [1, 1],
+                    ceil_mode: false,
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "sigmoid",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "upsample(scale_factor = 2, mode = bilinear)",
+                op: ::cnn_runtime::shape::Op::Upsample {
+                    size: ::core::option::Option::None,
+                    scale: ::core::option::Option::Some([2.0, 2.0]),
+                    bilinear: true,
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "upsample(size = (10, 12))",
+                op: ::cnn_runtime::shape::Op::Upsample {
+                    size: ::core::option::Option::Some([10, 12]),
+                    scale: ::core::option::Option::None,
+                    bilinear: false,
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "adaptive_avgpool((2, 3))",
+                op: ::cnn_runtime::shape::Op::AdaptivePool {
+                    output: [2, 3],
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "dropout(0.25)",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "flatten",
+                op: ::cnn_runtime::shape::Op::Flatten,
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "linear(24, 5, bias = false)",
+                op: ::cnn_runtime::shape::Op::Linear {
+                    in_features: 24,
+                    out_features: 5,
+                    bias: false,
+                },
+                notes: true,
+            },
+            ::cnn_runtime::shape::Entry::Layer {
+                dsl: "log_softmax",
+                op: ::cnn_runtime::shape::Op::Same,
+                notes: false,
+            },
+        ];
         /// The equivalent PyTorch module, whose state_dict keys
         /// [`Self::load_pytorch`] reads: an `nn.Sequential(…)` expression
         /// for a plain chain, else a Python module whose class of this
@@ -348,11 +509,12 @@ mod __cnn_Zoo {
                 linear1: burn::nn::LinearConfig::new(24, 5).with_bias(false).init(device),
             }
         }
-        /// Runs the network on a batch `[N, C, H, W]`.
+        /// Runs the network on a batch `[N, C, H, W]`: the declared `C, H, W`,
+        /// or any other size its layers take (see [`Self::summary_for`]).
         ///
         /// # Panics
-        /// If the input is not `[N, C, H, W]` with the declared `C, H, W` and `N > 0`;
-        /// the message names the expected and found shapes, and the caller's line.
+        /// If the layers cannot take the input (or `N = 0`), with the message the
+        /// compiler would have given for that size, and the caller's line.
         /// [`Self::try_forward`] returns it instead.
         #[track_caller]
         pub fn forward(
@@ -364,17 +526,22 @@ mod __cnn_Zoo {
                 ::core::result::Result::Err(error) => ::core::panic!("{}", error),
             }
         }
-        /// Runs the network on a batch `[N, C, H, W]`, or says why the input does not fit.
+        /// Runs the network on a batch `[N, C, H, W]`, or says why its layers
+        /// cannot take it before burn sees the tensor.
         pub fn try_forward(
             &self,
             x: burn::tensor::Tensor<4>,
-        ) -> ::core::result::Result<burn::tensor::Tensor<2>, ::cnn_runtime::InputError> {
-            ::cnn_runtime::InputError::check("Zoo", &Self::INPUT_SHAPE, &x.dims())?;
+        ) -> ::core::result::Result<burn::tensor::Tensor<2>, ::cnn_runtime::ShapeError> {
+            ::cnn_runtime::ShapeError::check(
+                "Zoo",
+                &Self::INPUT_SHAPE,
+                Self::PLAN,
+                &x.dims(),
+            )?;
             let x = ::cnn_runtime::__private::conv_batchnorm(
                 &self.conv1,
                 &self.batchnorm1,
                 x,
-                1,
             );
             let x = burn::tensor::activation::leaky_relu(x, 0.2);
             let x = self.conv2.forward(x);
@@ -387,7 +554,7 @@ mod __cnn_Zoo {
             let x = burn::tensor::activation::sigmoid(x);
             let x = ::cnn_runtime::__private::resample(
                 x,
-                [20, 20],
+                ::core::option::Option::None,
                 ::core::option::Option::Some([2.0, 2.0]),
                 true,
                 false,
@@ -403,6 +570,19 @@ mod __cnn_Zoo {
         /// The layer table: output shapes, parameters, MACs and receptive fields.
         pub fn summary() -> ::cnn_runtime::Summary {
             ::cnn_runtime::Summary::new("Zoo", &Self::INPUT_SHAPE, Self::LAYERS)
+        }
+        /// The layer table for another per-sample input `[C, H, W]`, or the
+        /// error the compiler would have given for that size.
+        pub fn summary_for(
+            input: [usize; 3],
+        ) -> ::core::result::Result<::cnn_runtime::Summary, ::cnn_runtime::ShapeError> {
+            ::cnn_runtime::Summary::for_input(
+                "Zoo",
+                &Self::INPUT_SHAPE,
+                Self::LAYERS,
+                Self::PLAN,
+                input,
+            )
         }
         /// Builds the network from a PyTorch `.pt` state_dict saved from [`Self::PYTORCH`]
         /// (keys `"0.weight"`, `"3.bias"`, … by position, or by the names written
