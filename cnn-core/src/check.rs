@@ -489,3 +489,7 @@ fn check_totals(net: &ast::Network, layers: &[Layer], cx: &mut Ctxt) -> Option<(
 #[cfg(test)]
 #[path = "check_tests.rs"]
 pub(crate) mod tests;
+
+#[cfg(test)]
+#[path = "check/also_tests.rs"]
+mod also_tests;
