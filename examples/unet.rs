@@ -1,8 +1,10 @@
 //! A small U-Net (Ronneberger et al. 2015): three levels, each skip
 //! connection a `concat {} { … }` whose identity branch is the skip. The
 //! compiler checks that every level's upsampled map meets its skip at the
-//! same H×W; on an input whose size is not divisible by 2³ it refuses the
-//! network at the `concat` that breaks, naming both sizes.
+//! same H×W, on the declared 64×64 and on the sizes written after `also`.
+//! The network is fully convolutional: it runs on any size its poolings can
+//! halve three times (a multiple of 8); on another, `try_forward` refuses
+//! with the compiler's error, at the `concat` that breaks, naming both sizes.
 //!
 //! `cargo run --release --example unet`
 
@@ -17,7 +19,7 @@ cnn! {
     }
 
     /// Segments 64×64 RGB images into 2 classes per pixel.
-    pub struct UNet: [3, 64, 64] {
+    pub struct UNet: [3, 64, 64] also [3, 96, 128], [3, 256, 256] {
         double_conv(3, 16)
         concat {} {
             maxpool(2) double_conv(16, 32)
@@ -42,14 +44,18 @@ fn main() {
     println!("{}\n", UNet::summary());
     let device = Device::default();
     let net = UNet::init(&device);
-    let batch = Tensor::<4>::random([2, 3, 64, 64], Distribution::Normal(0.0, 1.0), &device);
-    let logits = net.forward(batch);
-    println!(
-        "forward on {device:?}: input [2, 3, 64, 64] → output {:?}",
-        logits.dims()
-    );
-    println!(
-        "\nChange the input to [3, 60, 60] in examples/unet.rs and build again: 60 → 30 → 15 → 7,\n\
-         and the innermost `concat` refuses to join its 15×15 skip with the 14×14 upsampled map."
-    );
+    for [h, w] in [[64, 64], [96, 128], [256, 256]] {
+        let batch = Tensor::<4>::random([2, 3, h, w], Distribution::Normal(0.0, 1.0), &device);
+        let summary = UNet::summary_for([3, h, w]).expect("checked at compile time");
+        println!(
+            "forward on {device:?}: input [2, 3, {h}, {w}] → output {:?}, {:.2} GMACs per image",
+            net.forward(batch).dims(),
+            summary.macs() as f64 / 1e9
+        );
+    }
+    let batch = Tensor::<4>::random([1, 3, 60, 60], Distribution::Normal(0.0, 1.0), &device);
+    match net.try_forward(batch) {
+        Ok(output) => println!("60×60 ran: {:?}", output.dims()),
+        Err(error) => println!("\n[1, 3, 60, 60] is refused before burn sees it:\n{error}"),
+    }
 }

@@ -11,7 +11,8 @@ Writes (committed):
       (random, seeded, with random batchnorm statistics), an input and its output;
       the twin is tests/fixtures/blocks/unet.py, which a test keeps equal to
       `UNet::PYTORCH` (as resnet18.py and mobilenet_v2.py, which this script
-      checks against torchvision: same keys, same outputs)
+      checks against torchvision: same keys, same outputs);
+      unet_96x128.io.safetensors  the same weights on a 96×128 input
 Writes (not committed, 60 MB): target/torchvision/{resnet18,mobilenet_v2}.pt and
   .io.safetensors: torchvision's constructors with seed 0, random batchnorm
   statistics, an input batch of 2 and the eval-mode output. The parity test
@@ -113,7 +114,13 @@ def main():
         randomize_batchnorm(unet, generator)
     torch.save(unet.state_dict(), "tests/fixtures/blocks/unet.pt")
     save_io(unet, [3, 64, 64], "tests/fixtures/blocks/unet.io.safetensors", generator)
-    counts = {"params": sum(p.numel() for p in unet.parameters()), "macs": macs(unet, [3, 64, 64])}
+    # The same weights on another size: a fully convolutional network runs on it.
+    save_io(unet, [3, 96, 128], "tests/fixtures/blocks/unet_96x128.io.safetensors", generator)
+    counts = {
+        "params": sum(p.numel() for p in unet.parameters()),
+        "macs": macs(unet, [3, 64, 64]),
+        "macs_96x128": macs(unet, [3, 96, 128]),
+    }
     with open("tests/fixtures/blocks/unet.json", "w") as f:
         json.dump(counts, f, indent=1, sort_keys=True)
         f.write("\n")

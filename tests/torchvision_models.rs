@@ -382,6 +382,18 @@ fn the_unet_computes_what_its_pytorch_twin_computes() {
     agrees!(UNet, fixture("blocks/unet.pt"), "blocks/unet");
 }
 
+#[test]
+fn the_unet_computes_what_its_pytorch_twin_computes_on_a_larger_rectangular_input() {
+    let counts: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("blocks/unet.json")).expect("unet.json"),
+    )
+    .expect("valid JSON");
+    let summary = UNet::summary_for([3, 96, 128]).expect("a multiple of 8 runs");
+    assert_eq!(Some(summary.macs()), counts["macs_96x128"].as_u64());
+    assert_eq!(summary.params(), UNet::PARAMS);
+    agrees!(UNet, fixture("blocks/unet.pt"), "blocks/unet_96x128");
+}
+
 /// torchvision's own weights (written to `target/torchvision/` by
 /// `python3 scripts/torchvision_fixtures.py`: 60 MB, not committed).
 #[test]
