@@ -1,12 +1,11 @@
-use cnn_runtime::cnn;
-
-cnn! {
-    // 60 → 30 → 15: the inner skip is 15×15, its upsampled path 14×14.
-    struct UNet: [3, 64, 64] also [3, 96, 128], [3, 60, 60] {
+cnn::cnn! {
+    // Two halvings need a multiple of 4: on 62×62 the inner skip is 31×31,
+    // its pooled and upsampled path 30×30.
+    struct UNet: [3, 64, 64] also [3, 96, 128], [3, 62, 62] {
         conv(3, 8, 3, padding = 1)
         concat {} {
             maxpool(2)
-            concat {} { maxpool(2) maxpool(2) upsample(scale_factor = 2) }
+            concat {} { maxpool(2) conv(8, 8, 3, padding = 1) upsample(scale_factor = 2) }
             upsample(scale_factor = 2)
         }
     }
