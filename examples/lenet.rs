@@ -43,10 +43,11 @@ fn main() {
         shown.join(", ")
     );
 
-    // Shapes are checked at compile time; a batch is checked at run time.
-    let wrong = Tensor::<4>::zeros([4, 3, 28, 28], &device);
+    // Shapes are checked at compile time; a batch of another size is checked
+    // at run time with the same rules, before burn sees it.
+    let wrong = Tensor::<4>::zeros([4, 1, 32, 32], &device);
     if let Err(error) = net.try_forward(wrong) {
-        println!("try_forward on an RGB batch: {error}");
+        println!("\ntry_forward on a batch of 32×32 digits:\n{error}");
     }
 
     println!(

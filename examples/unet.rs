@@ -42,6 +42,9 @@ cnn! {
 
 fn main() {
     println!("{}\n", UNet::summary());
+    // The same table for another input, from the rules the compiler checked with.
+    let rectangle = UNet::summary_for([3, 96, 128]).expect("checked after `also`");
+    println!("UNet::summary_for([3, 96, 128]):\n{rectangle}\n");
     let device = Device::default();
     let net = UNet::init(&device);
     for [h, w] in [[64, 64], [96, 128], [256, 256]] {

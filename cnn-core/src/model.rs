@@ -1,5 +1,5 @@
 //! The validated network: what `check.rs` produces and `expand.rs` consumes.
-//! Every shape, count and receptive field here was computed by `shape.rs`.
+//! Every shape, count and receptive field here was computed by the `cnn-shape` rules.
 
 use crate::layers::{self, Bound};
 use crate::shape::Receptive;

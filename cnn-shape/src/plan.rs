@@ -12,6 +12,9 @@ use crate::{Receptive, Shape};
 /// One step of a plan, in pre-order. Every entry but [`Entry::End`] is one
 /// row of the network's `LAYERS` table, in the same order.
 #[derive(Debug, Clone, Copy, PartialEq)]
+// Plans are constants of the generated code, where nothing can be boxed; the
+// small variants are a few per network.
+#[allow(clippy::large_enum_variant)]
 pub enum Entry<'a> {
     /// A layer: its DSL text, its rule, and whether error notes name it.
     Layer {
