@@ -47,20 +47,7 @@ fn every_random_network_on_other_sizes_gets_pytorchs_verdict_and_shapes_from_its
     };
     let (mut mismatches, mut sizes, mut refused) = (Vec::new(), 0, 0);
     for case in cases {
-        let input = dims(&case["input"]);
-        let layers: Vec<&str> = case["layers"]
-            .as_array()
-            .expect("as scripts/pytorch_shapes.py writes it")
-            .iter()
-            .map(|v| v.as_str().expect("as scripts/pytorch_shapes.py writes it"))
-            .collect();
-        let src = format!(
-            "krate, struct Net: [{}, {}, {}] {{ {} }}",
-            input[0],
-            input[1],
-            input[2],
-            layers.join(" ")
-        );
+        let src = source(case);
         let tokens: proc_macro2::TokenStream = src.parse().expect("the network tokenizes");
         let (networks, cx) = cnn_core::analyze(tokens).expect("the network parses");
         let Some(net) = networks.first().filter(|_| cx.is_ok()) else {
@@ -140,25 +127,7 @@ fn on_the_declared_input_the_plan_reproduces_every_row_the_macro_computed() {
         if case.get("error").is_some() {
             continue;
         }
-        let input: Vec<u64> = case["input"]
-            .as_array()
-            .expect("input")
-            .iter()
-            .map(|d| d.as_u64().expect("dims"))
-            .collect();
-        let layers: Vec<&str> = case["layers"]
-            .as_array()
-            .expect("layers")
-            .iter()
-            .map(|v| v.as_str().expect("text"))
-            .collect();
-        let src = format!(
-            "krate, struct Net: [{}, {}, {}] {{ {} }}",
-            input[0],
-            input[1],
-            input[2],
-            layers.join(" ")
-        );
+        let src = source(case);
         let (networks, _) =
             cnn_core::analyze(src.parse().expect("tokens")).expect("the network parses");
         let net = networks.first().expect("PyTorch accepted it, so does cnn!");
@@ -179,6 +148,29 @@ fn on_the_declared_input_the_plan_reproduces_every_row_the_macro_computed() {
     assert!(checked >= 600, "{checked} networks");
 }
 
+/// The case's network as the macro's input: `krate, struct Net: [C, H, W] { … }`.
+fn source(case: &Value) -> String {
+    let input: Vec<u64> = case["input"]
+        .as_array()
+        .expect("as scripts/pytorch_shapes.py writes it")
+        .iter()
+        .map(|v| v.as_u64().expect("as scripts/pytorch_shapes.py writes it"))
+        .collect();
+    let layers: Vec<&str> = case["layers"]
+        .as_array()
+        .expect("as scripts/pytorch_shapes.py writes it")
+        .iter()
+        .map(|v| v.as_str().expect("as scripts/pytorch_shapes.py writes it"))
+        .collect();
+    format!(
+        "krate, struct Net: [{}, {}, {}] {{ {} }}",
+        input[0],
+        input[1],
+        input[2],
+        layers.join(" ")
+    )
+}
+
 fn replay(text: &str, at_least: usize) {
     let fixture: Value = serde_json::from_str(text).expect("the fixture is valid JSON");
     let cases = fixture["cases"].as_array().expect("cases");
@@ -189,25 +181,7 @@ fn replay(text: &str, at_least: usize) {
     );
     let mut mismatches = Vec::new();
     for case in cases {
-        let input: Vec<u64> = case["input"]
-            .as_array()
-            .expect("as scripts/pytorch_shapes.py writes it")
-            .iter()
-            .map(|v| v.as_u64().expect("as scripts/pytorch_shapes.py writes it"))
-            .collect();
-        let layers: Vec<&str> = case["layers"]
-            .as_array()
-            .expect("as scripts/pytorch_shapes.py writes it")
-            .iter()
-            .map(|v| v.as_str().expect("as scripts/pytorch_shapes.py writes it"))
-            .collect();
-        let src = format!(
-            "krate, struct Net: [{}, {}, {}] {{ {} }}",
-            input[0],
-            input[1],
-            input[2],
-            layers.join(" ")
-        );
+        let src = source(case);
         let tokens: proc_macro2::TokenStream = src.parse().expect("the chain tokenizes");
         let (networks, cx) = match cnn_core::analyze(tokens) {
             Ok(result) => result,
