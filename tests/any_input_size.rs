@@ -112,6 +112,18 @@ fn an_adaptive_pool_takes_every_size_from_its_minimum_on() {
 }
 
 #[test]
+fn an_absurd_size_is_an_overflow_error_not_a_panic() {
+    let error = UNet::summary_for([3, usize::MAX, usize::MAX]).expect_err("overflows");
+    assert!(
+        error.message.starts_with("this layer's sizes or counts overflow 64 bits"),
+        "{}",
+        error.message
+    );
+    assert_eq!(error.layer, Some(1));
+    assert!(LeNet::summary_for([1, 1 << 40, 1 << 40]).is_err());
+}
+
+#[test]
 fn an_empty_batch_or_a_zero_size_is_refused_plainly() {
     let device = Device::default();
     let error = Pooled::init(&device)
