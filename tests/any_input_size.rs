@@ -115,7 +115,9 @@ fn an_adaptive_pool_takes_every_size_from_its_minimum_on() {
 fn an_absurd_size_is_an_overflow_error_not_a_panic() {
     let error = UNet::summary_for([3, usize::MAX, usize::MAX]).expect_err("overflows");
     assert!(
-        error.message.starts_with("this layer's sizes or counts overflow 64 bits"),
+        error
+            .message
+            .starts_with("this layer's sizes or counts overflow 64 bits"),
         "{}",
         error.message
     );

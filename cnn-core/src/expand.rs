@@ -47,6 +47,7 @@ pub fn network(net: &Network) -> TokenStream {
     let name_str = name.to_string();
     let pytorch = crate::pytorch::source(net);
     let plan = plan::tokens(net);
+    let plan_import = plan::import(net);
     quote! {
         #[doc(hidden)]
         #[allow(non_snake_case)]
@@ -54,6 +55,7 @@ pub fn network(net: &Network) -> TokenStream {
             use #krate::__private::burn;
             #[allow(unused_imports)]
             use ::core::option::Option::{None, Some};
+            #plan_import
 
             #(#sub_structs)*
 
@@ -80,7 +82,7 @@ pub fn network(net: &Network) -> TokenStream {
                 /// The shape rules of every row of [`Self::LAYERS`], which
                 /// [`Self::summary_for`] and [`Self::try_forward`] run on input
                 /// sizes other than the declared one.
-                pub const PLAN: &'static [#krate::shape::Entry<'static>] = #plan;
+                pub const PLAN: &'static [__shape::Entry<'static>] = #plan;
                 /// The equivalent PyTorch module, whose state_dict keys
                 /// [`Self::load_pytorch`] reads: an `nn.Sequential(…)` expression
                 /// for a plain chain, else a Python module whose class of this

@@ -36,6 +36,36 @@ pub struct Conv {
     pub padding: u64,
 }
 
+impl Conv {
+    /// A convolution from its numbers in `nn.Conv2d`'s order, for the
+    /// generated plans: `[in, out]` channels, kernel, stride, padding
+    /// `[top, bottom, left, right]` (resolved), dilation, groups, bias, and
+    /// the padding as written (the larger axis, for the help).
+    #[allow(clippy::too_many_arguments)]
+    pub const fn new(
+        [in_channels, out_channels]: [u64; 2],
+        kernel: [u64; 2],
+        stride: [u64; 2],
+        [top, bottom, left, right]: [u64; 4],
+        dilation: [u64; 2],
+        groups: u64,
+        bias: bool,
+        padding: u64,
+    ) -> Conv {
+        Conv {
+            in_channels,
+            out_channels,
+            kernel,
+            stride,
+            pads: Some([(top, bottom), (left, right)]),
+            dilation,
+            groups,
+            bias,
+            padding,
+        }
+    }
+}
+
 /// One layer kind's shape rule with the layer's numbers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Op {

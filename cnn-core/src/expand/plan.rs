@@ -6,10 +6,16 @@ use crate::shape::{Conv, Entry, Op};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
+/// The `use` that names the plan's types in the hidden module: the table
+/// then reads `__shape::Op::Conv(…)`, a third of the tokens of full paths.
+pub(super) fn import(net: &Network) -> TokenStream {
+    let krate = &net.krate;
+    quote!(use #krate::shape as __shape;)
+}
+
 /// `&[Entry::Layer { … }, Entry::Block, …, Entry::End]`.
 pub(super) fn tokens(net: &Network) -> TokenStream {
-    let krate = &net.krate;
-    let shape = quote!(#krate::shape);
+    let shape = quote!(__shape);
     let entries = net.plan().into_iter().map(|entry| match entry {
         Entry::Layer { dsl, op, notes } => {
             let op = op_tokens(&shape, &op);
@@ -34,34 +40,27 @@ fn pair([a, b]: [u64; 2]) -> TokenStream {
     quote!([#a, #b])
 }
 
+/// `Some(…)` or `None`, which the hidden module imports.
 fn option<T>(value: Option<T>, some: impl Fn(T) -> TokenStream) -> TokenStream {
     match value {
         Some(v) => {
             let v = some(v);
-            quote!(::core::option::Option::Some(#v))
+            quote!(Some(#v))
         }
-        None => quote!(::core::option::Option::None),
+        None => quote!(None),
     }
 }
 
+/// `Conv::new([in, out], kernel, stride, [t, b, l, r], dilation, groups, bias, padding)`:
+/// positional, half the tokens of the struct (a plan is emitted only for a
+/// network that passed its checks, whose padding did not overflow).
 fn conv(shape: &TokenStream, c: &Conv) -> TokenStream {
-    let (i, o, g, p) = (
-        n(c.in_channels),
-        n(c.out_channels),
-        n(c.groups),
-        n(c.padding),
-    );
-    let (k, s, d, bias) = (pair(c.kernel), pair(c.stride), pair(c.dilation), c.bias);
-    let pads = option(c.pads, |[(t, b), (l, r)]| {
-        let [t, b, l, r] = [t, b, l, r].map(n);
-        quote!([(#t, #b), (#l, #r)])
-    });
-    quote! {
-        #shape::Conv {
-            in_channels: #i, out_channels: #o, kernel: #k, stride: #s, pads: #pads,
-            dilation: #d, groups: #g, bias: #bias, padding: #p,
-        }
-    }
+    let (g, p, bias) = (n(c.groups), n(c.padding), c.bias);
+    let channels = pair([c.in_channels, c.out_channels]);
+    let (k, s, d) = (pair(c.kernel), pair(c.stride), pair(c.dilation));
+    let [(t, b), (l, r)] = c.pads.unwrap_or([(0, 0); 2]);
+    let [t, b, l, r] = [t, b, l, r].map(n);
+    quote!(#shape::Conv::new(#channels, #k, #s, [#t, #b, #l, #r], #d, #g, #bias, #p))
 }
 
 fn op_tokens(shape: &TokenStream, op: &Op) -> TokenStream {
