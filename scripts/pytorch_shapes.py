@@ -396,6 +396,9 @@ def b_case():
 # and every layer's shape there. Some networks end in `flatten linear(…)`,
 # which fixes the size, or `adaptive_avgpool(2) flatten linear(…)`, which does not.
 srng = random.Random(20261126)
+# Every kind of the files above, the first file's transposed convolution,
+# average pooling and upsampling included (drawn after that file is written).
+SIZE_KINDS = MAP_KINDS + [conv_transpose, pool("avgpool"), upsample]
 
 
 def s_seq(x, depth, tree, length):
@@ -424,7 +427,7 @@ def s_seq(x, depth, tree, length):
             tree.append(("concat", branches))
             x = torch.cat(parts, dim=1)
         else:
-            text, make = b_keep(x.shape[1]) if srng.random() < 0.4 else srng.choice(MAP_KINDS)(x.shape[1])
+            text, make = b_keep(x.shape[1]) if srng.random() < 0.4 else srng.choice(SIZE_KINDS)(x.shape[1])
             m = make()
             m.eval()
             x = m(x)

@@ -238,7 +238,6 @@ impl Checker<'_, '_> {
             bound: &bound,
             krate,
             input,
-            output: inferred.shape,
         });
         let (segment, field_name) = scope.place(name, bound.spec.name, walk.cx);
         let field = emit.field.map(|field| (field_name.clone(), field));

@@ -56,10 +56,13 @@ pub fn tiled_pool(x: Tensor<4>, kernel: [usize; 2], max: bool) -> Tensor<4> {
         cnn_shape::pool_out([h, w][a] as u64, k, k, 0, 1, false).map_or(0, |o| o as usize)
     });
     let [oh, ow] = out;
-    let x = if [oh * kh, ow * kw] == [h, w] {
+    // Floor mode drops the rows and columns no window reads.
+    let [th, tw] = cnn_shape::tiled_extent(out.map(|o| o as u64), kernel.map(|k| k as u64))
+        .map(|t| t as usize);
+    let x = if [th, tw] == [h, w] {
         x
     } else {
-        x.slice([0..n, 0..c, 0..oh * kh, 0..ow * kw])
+        x.slice([0..n, 0..c, 0..th, 0..tw])
     };
     let x = x.reshape([n, c, oh, kh, ow, kw]);
     let x = if max {

@@ -5,7 +5,7 @@
 //! for a size the layers cannot take, as a [`ShapeError`].
 
 use crate::info::{LayerInfo, Row, Summary, dims};
-use cnn_shape::{Entry, Run, Shape, run};
+use cnn_shape::{Entry, Run, run};
 use std::cell::RefCell;
 use std::fmt;
 
@@ -129,10 +129,7 @@ impl Summary {
             .zip(run.rows)
             .map(|(layer, size)| Row {
                 layer,
-                output_shape: match size.output {
-                    Shape::Map(d) => d.iter().map(|&v| v as usize).collect(),
-                    Shape::Flat(f) => vec![f as usize],
-                },
+                output_shape: size.output.dims().iter().map(|&d| d as usize).collect(),
                 params: size.params as usize,
                 macs: size.macs,
                 receptive_field: size

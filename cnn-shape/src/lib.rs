@@ -7,12 +7,14 @@
 //! |---|---|
 //! | [`arith`] | the formulas: output sizes, parameters, MACs, PyTorch's rounding |
 //! | [`receptive`] | receptive fields and jumps, as exact fractions |
-//! | [`rule`] | each layer kind's shape rule ([`Op`]) and the merge rules of `residual` and `concat` |
+//! | [`rule`] | each layer kind's shape rule ([`Op`]) |
+//! | [`merge`] | the merge rules of `residual` and `concat` |
 //! | [`failure`] | why a layer cannot take its input, in the words of the compile error |
 //! | [`plan`] | a whole network's rules as data, and the walk that runs them on an input size |
 
 pub mod arith;
 pub mod failure;
+pub mod merge;
 pub mod plan;
 pub mod receptive;
 pub mod rule;

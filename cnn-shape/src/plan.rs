@@ -2,11 +2,12 @@
 //! input size. The macro emits a network's plan as a constant (one [`Entry`]
 //! per row of its `LAYERS` table, plus the ends of blocks and branches); the
 //! runtime's `summary_for` and `try_forward` call [`run`]. The walk mirrors
-//! the macro's: the same rules ([`Op::apply`], [`rule::residual`],
-//! [`rule::concat`]), the same rows, the same trace in the notes.
+//! the macro's: the same rules ([`Op::apply`], [`merge::residual`],
+//! [`merge::concat`]), the same rows, the same trace in the notes.
 
 use crate::failure::{Failure, spatial_trace};
-use crate::rule::{self, Op};
+use crate::merge;
+use crate::rule::Op;
 use crate::{Receptive, Shape};
 
 /// One step of a plan, in pre-order. Every entry but [`Entry::End`] is one
@@ -270,7 +271,7 @@ impl<'a> Walk<'a> {
                     Some(body) => (body, self.end_since(&start)),
                     None => (self.end_since(&start), start),
                 };
-                let merged = rule::residual(shortcut, body.current, skip.current)
+                let merged = merge::residual(shortcut, body.current, skip.current)
                     .map_err(|f| self.stop(row, "residual", f))?;
                 self.resume(&body);
                 self.receptive = widest(&[&body, &skip]);
@@ -288,14 +289,14 @@ impl<'a> Walk<'a> {
                     spatial_trace(&full)
                 };
                 let merged =
-                    rule::concat(&shapes, trace_of).map_err(|f| self.stop(row, "concat", f))?;
+                    merge::concat(&shapes, trace_of).map_err(|f| self.stop(row, "concat", f))?;
                 if let Some(first) = ends.first() {
                     self.resume(first);
                 }
                 self.receptive = widest(&ends.iter().collect::<Vec<_>>());
                 self.current = merged;
                 if self.record_trace {
-                    let sum = rule::concat_sum(&shapes, merged);
+                    let sum = merge::concat_sum(&shapes, merged);
                     self.merges.push((self.trace.len(), sum));
                     self.trace.push(("concat", merged));
                 }

@@ -113,7 +113,7 @@ pub(super) fn check_residual_sides(
     short: &End,
 ) -> Option<Shape> {
     let (b, s) = (body.current?, short.current?);
-    let failure = match shape::rule::residual(has_shortcut, b, s) {
+    let failure = match shape::merge::residual(has_shortcut, b, s) {
         Ok(shape) => return Some(shape),
         Err(failure) => failure,
     };
@@ -164,8 +164,8 @@ pub(super) fn check_concat_branches(
         full.extend(ends[i].suffix.iter().cloned());
         shape::spatial_trace(&full)
     };
-    match shape::rule::concat(&shapes, trace_of) {
-        Ok(merged) => Some((merged, shape::rule::concat_sum(&shapes, merged))),
+    match shape::merge::concat(&shapes, trace_of) {
+        Ok(merged) => Some((merged, shape::merge::concat_sum(&shapes, merged))),
         Err(failure) => {
             let help = match failure {
                 Failure::Concat { .. } => {

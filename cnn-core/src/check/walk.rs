@@ -67,12 +67,6 @@ impl Walk<'_> {
         let help = crate::rules::help(failure, b, &self.trace);
         self.error(b, format!("{message}{help}"));
     }
-
-    /// The spatial sizes from the input to here, each with the layer that made
-    /// it: "28 → 12 (`conv(1, 6, 5, stride = 2)`) → 6 (`maxpool(2)`)".
-    pub fn spatial_trace(&self) -> String {
-        shape::spatial_trace(&self.trace)
-    }
 }
 
 pub use shape::hw;

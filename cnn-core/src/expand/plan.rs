@@ -1,13 +1,14 @@
 //! A network's plan ([`Network::plan`]) as a constant of the generated code:
 //! the shape rules the runtime runs on input sizes other than the declared one.
 
+use crate::layers::{lit as n, pair};
 use crate::model::Network;
 use crate::shape::{Conv, Entry, Op};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-/// The `use` that names the plan's types in the hidden module: the table
-/// then reads `__shape::Op::Conv(…)`, a third of the tokens of full paths.
+/// The `use` that names the plan's types in the hidden module, so that the
+/// table reads `__shape::Op::Conv(…)` rather than the runtime's full path.
 pub(super) fn import(net: &Network) -> TokenStream {
     let krate = &net.krate;
     quote!(use #krate::shape as __shape;)
@@ -31,15 +32,6 @@ pub(super) fn tokens(net: &Network) -> TokenStream {
     quote!(&[#(#entries),*])
 }
 
-fn n(v: u64) -> Literal {
-    Literal::u64_unsuffixed(v)
-}
-
-fn pair([a, b]: [u64; 2]) -> TokenStream {
-    let (a, b) = (n(a), n(b));
-    quote!([#a, #b])
-}
-
 /// `Some(…)` or `None`, which the hidden module imports.
 fn option<T>(value: Option<T>, some: impl Fn(T) -> TokenStream) -> TokenStream {
     match value {
@@ -52,7 +44,7 @@ fn option<T>(value: Option<T>, some: impl Fn(T) -> TokenStream) -> TokenStream {
 }
 
 /// `Conv::new([in, out], kernel, stride, [t, b, l, r], dilation, groups, bias, padding)`:
-/// positional, half the tokens of the struct (a plan is emitted only for a
+/// positional, fewer tokens than the struct (a plan is emitted only for a
 /// network that passed its checks, whose padding did not overflow).
 fn conv(shape: &TokenStream, c: &Conv) -> TokenStream {
     let (g, p, bias) = (n(c.groups), n(c.padding), c.bias);

@@ -73,17 +73,16 @@ pub struct Inferred {
     pub receptive: Option<[Receptive; 2]>,
 }
 
-/// The shapes a layer's code is emitted for.
+/// What a layer's code is emitted for.
 #[derive(Debug, Clone)]
 pub struct Io<'a> {
     /// The call, for what it changed from PyTorch's defaults.
     pub bound: &'a Bound,
     /// The runtime crate's path.
     pub krate: &'a TokenStream,
-    /// Per-sample input shape.
+    /// Per-sample input shape on the declared input; code must not depend
+    /// on its sizes, which differ on other inputs (only on its rank).
     pub input: Shape,
-    /// Per-sample output shape.
-    pub output: Shape,
 }
 
 /// How a layer becomes code: its struct field, if it holds a burn module, and
