@@ -119,7 +119,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         options.epochs, options.batch, options.lr
     );
     let batcher = digits::batcher();
-    let train_loader = DataLoaderBuilder::new(batcher)
+    let train_loader = DataLoaderBuilder::new(batcher.clone())
         .batch_size(options.batch)
         .shuffle(digits::SEED)
         .num_workers(1)

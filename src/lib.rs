@@ -38,7 +38,7 @@ pub mod digits {
     /// The batcher for MNIST: pixels scaled to 0–1 and normalised with
     /// MNIST's mean and standard deviation.
     pub fn batcher() -> ImageBatcher {
-        ImageBatcher::new(LeNet::INPUT_SHAPE).normalize(0.1307, 0.3081)
+        ImageBatcher::new(LeNet::INPUT_SHAPE).normalize([0.1307], [0.3081])
     }
 
     /// Training and validation digits from `dir`, and a sentence saying

@@ -47,7 +47,7 @@ fn the_committed_data_is_ten_thousand_labelled_digits_split_eight_to_two() {
     assert_eq!((data.len(), data.shape()), (10_000, [1, 28, 28]));
     let mut per_class = [0usize; 10];
     for i in 0..data.len() {
-        per_class[usize::from(data.item(i).expect("in range").label)] += 1;
+        per_class[data.item(i).expect("in range").label] += 1;
     }
     assert_eq!(
         per_class,
@@ -98,7 +98,7 @@ fn learner_run(name: &str, strategy: Option<ExecutionStrategy>) -> History {
     let (train, valid, _) = digits::open(Path::new(digits::DEFAULT_DATA)).expect("data");
     let (train, valid) = (train.take(512), valid.take(256));
     let batcher = digits::batcher();
-    let train = DataLoaderBuilder::new(batcher)
+    let train = DataLoaderBuilder::new(batcher.clone())
         .batch_size(32)
         .shuffle(1)
         .build(train);
@@ -316,7 +316,7 @@ fn malformed_idx_files_are_refused_with_the_numbers_found() {
 
 #[test]
 fn the_batcher_scales_and_normalises_pixels_in_chw_order() {
-    let batcher = ImageBatcher::new([1, 1, 3]).normalize(0.5, 0.25);
+    let batcher = ImageBatcher::new([1, 1, 3]).normalize([0.5], [0.25]);
     assert_eq!(batcher.scale(&[0, 255, 51]), vec![-2.0, 2.0, -1.2]);
     let device = cnn::cpu();
     let items = vec![

@@ -1,12 +1,16 @@
 //! Batching images into tensors, and the classification step the
 //! [`classifier!`](crate::classifier) macro gives a network.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use burn::data::dataloader::batcher::Batcher;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use burn::train::ClassificationOutput;
 
 use super::ImageItem;
+use super::dataset::SplitMix64;
 
 /// A batch of images `[N, C, H, W]` and their classes `[N]`.
 #[derive(Debug, Clone)]
@@ -18,12 +22,28 @@ pub struct ImageBatch {
 }
 
 /// Turns [`ImageItem`]s into an [`ImageBatch`]: pixels are scaled from
-/// 0–255 to 0–1, then normalised as `(x − mean) / std`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// 0–255 to 0–1, then normalised per channel as `(x − mean) / std`, as
+/// torchvision's `ToTensor` and `Normalize` do.
+///
+/// For the training loader it can also augment, as image classifiers
+/// train: [`random_crop`](Self::random_crop) with padding and
+/// [`random_flip`](Self::random_flip), drawn from a [`seed`](Self::seed)
+/// (off by default; give the validation loader a batcher without them).
+///
+/// ```
+/// use cnn_runtime::train::ImageBatcher;
+///
+/// // CIFAR-style training: ImageNet statistics, 4 pixels of padding, flips.
+/// let valid = ImageBatcher::new([3, 32, 32])
+///     .normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
+/// let train = valid.clone().random_crop(4).random_flip().seed(42);
+/// ```
+#[derive(Debug, Clone)]
 pub struct ImageBatcher {
     shape: [usize; 3],
-    mean: f32,
-    std: f32,
+    mean: Vec<f32>,
+    std: Vec<f32>,
+    augment: Augment,
 }
 
 impl ImageBatcher {
@@ -31,29 +51,103 @@ impl ImageBatcher {
     pub fn new(shape: [usize; 3]) -> ImageBatcher {
         ImageBatcher {
             shape,
-            mean: 0.0,
-            std: 1.0,
+            mean: vec![0.0; shape[0]],
+            std: vec![1.0; shape[0]],
+            augment: Augment::default(),
         }
     }
 
     /// Normalises the scaled pixels with a dataset's mean and standard
-    /// deviation (MNIST: 0.1307 and 0.3081).
-    pub fn normalize(self, mean: f32, std: f32) -> ImageBatcher {
+    /// deviation per channel (MNIST: `[0.1307]`, `[0.3081]`; ImageNet:
+    /// `[0.485, 0.456, 0.406]`, `[0.229, 0.224, 0.225]`);
+    /// [`ImageDataset::channel_stats`](super::ImageDataset::channel_stats)
+    /// computes them. One value serves every channel.
+    ///
+    /// # Panics
+    /// If there are neither 1 nor C values, or a standard deviation is not
+    /// a positive number: the batcher is built wrong, before any training.
+    #[track_caller]
+    pub fn normalize(self, mean: impl AsRef<[f32]>, std: impl AsRef<[f32]>) -> ImageBatcher {
+        let channels = self.shape[0];
+        let per_channel = |values: &[f32], what: &str| -> Vec<f32> {
+            match values.len() {
+                1 => vec![values[0]; channels],
+                n if n == channels => values.to_vec(),
+                n => panic!(
+                    "normalize got {n} {what} values for images of {channels} channels \
+                     ({:?}): give 1, or one per channel",
+                    self.shape
+                ),
+            }
+        };
+        let (mean, std) = (
+            per_channel(mean.as_ref(), "mean"),
+            per_channel(std.as_ref(), "std"),
+        );
+        if let Some(bad) = std.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
+            panic!(
+                "normalize divides by the standard deviation, which must be positive; got {bad}"
+            );
+        }
+        if let Some(bad) = mean.iter().find(|m| !m.is_finite()) {
+            panic!("normalize got a mean of {bad}");
+        }
         ImageBatcher { mean, std, ..self }
     }
 
-    /// The pixel values a network sees for `pixels`.
+    /// Pads each training image with `padding` black pixels on every side
+    /// and crops it back to `H × W` at a random place, as torchvision's
+    /// `RandomCrop(size, padding)`.
+    pub fn random_crop(mut self, padding: usize) -> ImageBatcher {
+        self.augment.padding = padding;
+        self
+    }
+
+    /// Mirrors each training image left to right with probability ½, as
+    /// torchvision's `RandomHorizontalFlip` (after the crop, as there).
+    pub fn random_flip(mut self) -> ImageBatcher {
+        self.augment.flip = true;
+        self
+    }
+
+    /// Seeds the augmentations (default 0). The `k`-th batch a batcher and
+    /// its clones make draws from `seed` and `k` alone: with one loader
+    /// worker, the same seed gives the same images, run after run.
+    pub fn seed(mut self, seed: u64) -> ImageBatcher {
+        self.augment.seed = seed;
+        self.augment.batches = Arc::new(AtomicU64::new(0));
+        self
+    }
+
+    /// The pixel values a network sees for `pixels` (`[C, H, W]`, 0–255),
+    /// without augmentation.
     pub fn scale(&self, pixels: &[u8]) -> Vec<f32> {
-        pixels
-            .iter()
-            .map(|&p| (f32::from(p) / 255.0 - self.mean) / self.std)
+        let mut values = Vec::with_capacity(pixels.len());
+        self.scale_into(pixels, &self.tables(), &mut values);
+        values
+    }
+
+    /// For every channel, the value of each of the 256 pixel values.
+    fn tables(&self) -> Vec<[f32; 256]> {
+        (0..self.shape[0])
+            .map(|c| std::array::from_fn(|p| (p as f32 / 255.0 - self.mean[c]) / self.std[c]))
             .collect()
+    }
+
+    fn scale_into(&self, pixels: &[u8], tables: &[[f32; 256]], values: &mut Vec<f32>) {
+        let plane = (pixels.len() / self.shape[0].max(1)).max(1);
+        for (channel, plane) in pixels.chunks(plane).enumerate() {
+            let table = &tables[channel.min(tables.len() - 1)];
+            values.extend(plane.iter().map(|&p| table[usize::from(p)]));
+        }
     }
 }
 
 impl Batcher<ImageItem, ImageBatch> for ImageBatcher {
     fn batch(&self, items: Vec<ImageItem>, device: &Device) -> ImageBatch {
         let [c, h, w] = self.shape;
+        let tables = self.tables();
+        let mut random = self.augment.batch_generator();
         let mut pixels = Vec::with_capacity(items.len() * c * h * w);
         let mut targets = Vec::with_capacity(items.len());
         for item in &items {
@@ -64,14 +158,71 @@ impl Batcher<ImageItem, ImageBatch> for ImageBatcher {
                 item.pixels.len(),
                 self.shape
             );
-            pixels.extend(self.scale(&item.pixels));
-            targets.push(i64::from(item.label));
+            match random.as_mut() {
+                Some(random) => {
+                    let augmented = self.augment.apply(&item.pixels, self.shape, random);
+                    self.scale_into(&augmented, &tables, &mut pixels);
+                }
+                None => self.scale_into(&item.pixels, &tables, &mut pixels),
+            }
+            targets.push(i64::try_from(item.label).unwrap_or(i64::MAX));
         }
         let n = items.len();
         ImageBatch {
             images: Tensor::from_data(TensorData::new(pixels, [n, c, h, w]), device),
             targets: Tensor::from_data(TensorData::new(targets, [n]), device),
         }
+    }
+}
+
+/// The training augmentations of a batcher, and the count of batches it
+/// and its clones have drawn.
+#[derive(Debug, Clone, Default)]
+struct Augment {
+    padding: usize,
+    flip: bool,
+    seed: u64,
+    batches: Arc<AtomicU64>,
+}
+
+impl Augment {
+    /// The generator of the next batch, or `None` if nothing is drawn.
+    fn batch_generator(&self) -> Option<SplitMix64> {
+        if self.padding == 0 && !self.flip {
+            return None;
+        }
+        let batch = self.batches.fetch_add(1, Ordering::Relaxed);
+        // Two SplitMix steps apart per batch would overlap streams; hash the
+        // pair instead, so that batch k's stream starts anywhere.
+        let mut start = SplitMix64(self.seed ^ batch.wrapping_mul(0xd1b5_4a32_d192_ed03));
+        Some(SplitMix64(start.next()))
+    }
+
+    /// One image (`[C, H, W]`) cropped from its padded self and maybe
+    /// mirrored.
+    fn apply(&self, pixels: &[u8], [c, h, w]: [usize; 3], random: &mut SplitMix64) -> Vec<u8> {
+        let p = self.padding;
+        // The crop's top-left corner in the padded image, 0..=2p each way.
+        let (top, left) = (random.below(2 * p + 1), random.below(2 * p + 1));
+        let flip = self.flip && random.below(2) == 1;
+        let mut out = vec![0u8; pixels.len()];
+        for channel in 0..c {
+            for y in 0..h {
+                // Row y of the crop is row y + top − p of the image.
+                let Some(source_y) = (y + top).checked_sub(p).filter(|&sy| sy < h) else {
+                    continue;
+                };
+                for x in 0..w {
+                    let Some(source_x) = (x + left).checked_sub(p).filter(|&sx| sx < w) else {
+                        continue;
+                    };
+                    let target_x = if flip { w - 1 - x } else { x };
+                    out[(channel * h + y) * w + target_x] =
+                        pixels[(channel * h + source_y) * w + source_x];
+                }
+            }
+        }
+        out
     }
 }
 

@@ -7,9 +7,8 @@
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use burn::data::dataset::{Dataset, DatasetError};
+use super::ImageDataset;
 
 /// An IDX file that could not be read.
 #[derive(Debug)]
@@ -36,6 +35,13 @@ pub enum IdxError {
         /// Number of labels.
         labels: usize,
     },
+    /// A label with no class name.
+    Label {
+        /// The label.
+        label: usize,
+        /// Number of class names.
+        classes: usize,
+    },
 }
 
 impl std::fmt::Display for IdxError {
@@ -48,6 +54,11 @@ impl std::fmt::Display for IdxError {
             IdxError::Mismatch { images, labels } => write!(
                 f,
                 "the image file holds {images} images but the label file {labels} labels"
+            ),
+            IdxError::Label { label, classes } => write!(
+                f,
+                "label {label} has no class name: there are {classes} names, for labels 0 to {}",
+                classes.saturating_sub(1)
             ),
         }
     }
@@ -170,40 +181,10 @@ fn read_full(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<bool> {
     }
 }
 
-/// One image with its label, as a data loader hands it to a batcher.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImageItem {
-    /// Pixels in `[C, H, W]` order, 0–255.
-    pub pixels: Vec<u8>,
-    /// The class.
-    pub label: u8,
-}
-
-/// Labelled images held in memory, cheap to clone and to split.
-///
-/// ```no_run
-/// # fn main() -> Result<(), cnn_runtime::train::IdxError> {
-/// use cnn_runtime::train::ImageDataset;
-///
-/// let all = ImageDataset::from_idx(
-///     "examples/data/train-images-idx3-ubyte.gz",
-///     "examples/data/train-labels-idx1-ubyte.gz",
-/// )?;
-/// let (train, valid) = all.split(2_000, 42);
-/// assert_eq!((train.len(), valid.len()), (8_000, 2_000));
-/// # Ok(()) }
-/// ```
-#[derive(Debug, Clone)]
-pub struct ImageDataset {
-    pixels: Arc<[u8]>,
-    labels: Arc<[u8]>,
-    shape: [usize; 3],
-    order: Arc<[usize]>,
-}
-
 impl ImageDataset {
     /// Reads an IDX image file (`[N, H, W]`, one channel) and its IDX label
-    /// file; either may be gzip-compressed.
+    /// file; either may be gzip-compressed. The classes are named by their
+    /// numbers.
     pub fn from_idx(
         images: impl AsRef<Path>,
         labels: impl AsRef<Path>,
@@ -217,111 +198,7 @@ impl ImageDataset {
                 labels: labels.dims[0],
             });
         }
-        ImageDataset::new(images.data, labels.data, [1, height, width])
-    }
-
-    /// Images from raw pixels (`N·C·H·W` bytes, `[C, H, W]` order per
-    /// image) and one label per image.
-    pub fn new(
-        pixels: Vec<u8>,
-        labels: Vec<u8>,
-        shape: [usize; 3],
-    ) -> Result<ImageDataset, IdxError> {
-        let per_image: usize = shape.iter().product();
-        if per_image == 0 || pixels.len() != labels.len() * per_image {
-            return Err(IdxError::Mismatch {
-                images: pixels.len().checked_div(per_image).unwrap_or(0),
-                labels: labels.len(),
-            });
-        }
-        let order: Arc<[usize]> = (0..labels.len()).collect();
-        Ok(ImageDataset {
-            pixels: pixels.into(),
-            labels: labels.into(),
-            shape,
-            order,
-        })
-    }
-
-    /// The shape of one image, `[C, H, W]`.
-    pub fn shape(&self) -> [usize; 3] {
-        self.shape
-    }
-
-    /// Number of images.
-    pub fn len(&self) -> usize {
-        self.order.len()
-    }
-
-    /// Whether there are no images.
-    pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
-    }
-
-    /// The image at `index`, or `None` past the end.
-    pub fn item(&self, index: usize) -> Option<ImageItem> {
-        let &at = self.order.get(index)?;
-        let size = self.shape.iter().product::<usize>();
-        Some(ImageItem {
-            pixels: self.pixels[at * size..(at + 1) * size].to_vec(),
-            label: self.labels[at],
-        })
-    }
-
-    /// Shuffles with `seed` and splits off the last `held_out` images:
-    /// `(rest, held_out)`. The same seed always gives the same split.
-    pub fn split(&self, held_out: usize, seed: u64) -> (ImageDataset, ImageDataset) {
-        let mut order = self.order.to_vec();
-        shuffle(&mut order, seed);
-        let cut = order.len().saturating_sub(held_out);
-        let rest = order[..cut].to_vec();
-        let held = order[cut..].to_vec();
-        (self.with_order(rest), self.with_order(held))
-    }
-
-    /// The first `count` images (all of them if there are fewer).
-    pub fn take(&self, count: usize) -> ImageDataset {
-        self.with_order(self.order[..count.min(self.order.len())].to_vec())
-    }
-
-    fn with_order(&self, order: Vec<usize>) -> ImageDataset {
-        ImageDataset {
-            pixels: Arc::clone(&self.pixels),
-            labels: Arc::clone(&self.labels),
-            shape: self.shape,
-            order: order.into(),
-        }
-    }
-}
-
-impl Dataset<ImageItem> for ImageDataset {
-    fn get(&self, index: usize) -> Result<ImageItem, DatasetError> {
-        self.item(index).ok_or_else(|| {
-            DatasetError::new(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("index {index} is past the {} images", self.len()),
-            ))
-        })
-    }
-
-    fn len(&self) -> usize {
-        self.order.len()
-    }
-}
-
-/// Fisher–Yates with SplitMix64: reproducible on every platform and
-/// independent of any `rand` version.
-fn shuffle(items: &mut [usize], seed: u64) {
-    let mut state = seed;
-    let mut next = move || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
-    for i in (1..items.len()).rev() {
-        let j = (next() % (i as u64 + 1)) as usize;
-        items.swap(i, j);
+        let labels = labels.data.into_iter().map(usize::from).collect();
+        ImageDataset::new(images.data, labels, [1, height, width])
     }
 }

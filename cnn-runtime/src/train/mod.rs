@@ -44,12 +44,35 @@
 //! ```
 
 mod batch;
+mod classes;
+mod dataset;
+mod decode;
+mod folder;
 mod idx;
 mod report;
 
 pub use batch::{ImageBatch, ImageBatcher, classification_output, ends_in_softmax};
-pub use idx::{IdxError, ImageDataset, ImageItem};
+pub use classes::{classes_path, load_classes};
+pub use dataset::{FitError, ImageDataset, ImageItem};
+pub use decode::{ImageError, read_image};
+pub use folder::{FolderReport, ImageFolder};
+pub use idx::IdxError;
 pub use report::{EpochRecord, EpochReport, History};
+
+/// What [`ImageDataset::check_for`] needs to know of a network that
+/// classifies images; [`classifier!`](crate::classifier) implements it.
+pub trait Classifier {
+    /// The network's name.
+    const NAME: &'static str;
+    /// Its declared input, `[C, H, W]`.
+    const INPUT_SHAPE: [usize; 3];
+    /// Its outputs, one per class: `OUTPUT_SHAPE[0]`.
+    const CLASSES: usize;
+
+    /// Its layer table for the input `[C, H, W]`, or why its layers cannot
+    /// take that size.
+    fn summary_for(input: [usize; 3]) -> Result<crate::Summary, crate::ShapeError>;
+}
 
 /// Makes `cnn!` networks image classifiers for burn-train: implements
 /// `TrainStep` and `InferenceStep` with [`ImageBatch`] as input and a
@@ -81,6 +104,18 @@ macro_rules! classifier {
             "classifier! trains with cross-entropy, which applies softmax itself: \
              end the network with its last `linear` (logits), or use `log_softmax`"
         );
+
+        impl $crate::train::Classifier for $network {
+            const NAME: &'static str = ::core::stringify!($network);
+            const INPUT_SHAPE: [usize; 3] = <$network>::INPUT_SHAPE;
+            const CLASSES: usize = <$network>::OUTPUT_SHAPE[0];
+
+            fn summary_for(
+                input: [usize; 3],
+            ) -> ::core::result::Result<$crate::Summary, $crate::ShapeError> {
+                <$network>::summary_for(input)
+            }
+        }
 
         impl $crate::burn::train::TrainStep for $network {
             type Input = $crate::train::ImageBatch;
