@@ -6,19 +6,21 @@
 //! ```
 //!
 //! A number picks a held-out digit of the committed data (the 2,000 that
-//! `train_mnist` never trained on); anything else is read as a 28×28 PNG.
+//! `train_mnist` never trained on); anything else is read as a PNG or JPEG
+//! image, converted to gray and resized to 28×28. The class names come
+//! from the file `train_mnist` saved beside the model (`lenet.classes.txt`).
 
 use std::error::Error;
 use std::path::Path;
 
-use cnn::burn::tensor::activation::softmax;
 use cnn::burn::tensor::{Tensor, TensorData};
+use cnn::train::load_classes;
 use cnn_examples::digits::{self, LeNet};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [model, digit] = args.as_slice() else {
-        eprintln!("usage: classify <model.bpk> <image.png | index of a held-out digit>");
+        eprintln!("usage: classify <model.bpk> <image.png|.jpg | index of a held-out digit>");
         std::process::exit(2);
     };
 
@@ -40,7 +42,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             (item.pixels, Some(item.label))
         }
         Err(_) => {
-            let pixels = read_png(Path::new(digit))?;
+            let pixels = read_digit(Path::new(digit))?;
             println!("{digit}:");
             (pixels, None)
         }
@@ -49,65 +51,46 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let scaled = digits::batcher().scale(&pixels);
     let image = Tensor::<4>::from_data(TensorData::new(scaled, [1, 1, 28, 28]), &device);
-    let probabilities: Vec<f32> = softmax(net.forward(image), 1)
-        .into_data()
-        .try_to_vec()
-        .map_err(|e| format!("{e:?}"))?;
-    let (best, confidence) = probabilities
-        .iter()
-        .copied()
-        .enumerate()
-        .fold((0, f32::MIN), |a, b| if b.1 > a.1 { b } else { a });
+    let (probabilities, best) = digits::predict(net.forward(image))?;
+    // The names saved beside the model; a model saved without them is
+    // named by digits.
+    let names = load_classes(model).unwrap_or_else(|error| {
+        println!("({error}: naming classes by number)");
+        (0..probabilities.len()).map(|c| c.to_string()).collect()
+    });
+    if names.len() != probabilities.len() {
+        return Err(format!(
+            "{} class names for {} outputs",
+            names.len(),
+            probabilities.len()
+        )
+        .into());
+    }
 
-    println!("\npredicted: {best} ({:.1} %)", 100.0 * confidence);
-    for (class, p) in probabilities.iter().enumerate() {
+    println!(
+        "\npredicted: {} ({:.1} %)",
+        names[best],
+        100.0 * probabilities[best]
+    );
+    for (name, p) in names.iter().zip(&probabilities) {
         let bar = "█".repeat((p * 40.0).round() as usize);
         println!(
             "{}",
-            format!("  {class}  {:6.2} %  {bar}", 100.0 * p).trim_end()
+            format!("  {name}  {:6.2} %  {bar}", 100.0 * p).trim_end()
         );
     }
     if let Some(label) = label {
-        let verdict = if usize::from(label) == best {
-            "right"
-        } else {
-            "wrong"
-        };
-        println!("label: {label} ({verdict})");
+        let verdict = if label == best { "right" } else { "wrong" };
+        println!("label: {} ({verdict})", names[label]);
     }
     Ok(())
 }
 
-/// A 28×28 PNG as 784 grayscale bytes, light digit on dark ground (as MNIST
-/// is); a dark digit on a light ground is inverted.
-fn read_png(path: &Path) -> Result<Vec<u8>, Box<dyn Error>> {
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
-    decoder.set_transformations(png::Transformations::normalize_to_color8());
-    let mut reader = decoder
-        .read_info()
-        .map_err(|e| format!("{} is not a PNG: {e}", path.display()))?;
-    let mut buffer = vec![0; reader.output_buffer_size().ok_or("the PNG is too large")?];
-    let frame = reader.next_frame(&mut buffer)?;
-    if (frame.width, frame.height) != (28, 28) {
-        return Err(format!(
-            "{} is {}×{}; LeNet reads 28×28 digits (LeNet::INPUT_SHAPE = {:?})",
-            path.display(),
-            frame.width,
-            frame.height,
-            LeNet::INPUT_SHAPE
-        )
-        .into());
-    }
-    let channels = frame.color_type.samples();
-    let gray: Vec<u8> = buffer[..frame.buffer_size()]
-        .chunks(channels)
-        .map(|px| match channels {
-            1 | 2 => px[0],
-            _ => ((u16::from(px[0]) + u16::from(px[1]) + u16::from(px[2])) / 3) as u8,
-        })
-        .collect();
+/// Any PNG or JPEG as LeNet's 28×28 gray bytes (converted and resized by
+/// the library), light digit on dark ground as MNIST is: a dark digit on a
+/// light ground is inverted.
+fn read_digit(path: &Path) -> Result<Vec<u8>, Box<dyn Error>> {
+    let gray = cnn::train::read_image(path, LeNet::INPUT_SHAPE, true)?;
     let mean = gray.iter().map(|&p| usize::from(p)).sum::<usize>() / gray.len();
     if mean > 127 {
         println!("(dark digit on a light ground: inverted, as MNIST digits are light on dark)");

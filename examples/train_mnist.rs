@@ -22,7 +22,7 @@ use cnn::burn::optim::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
 use cnn::burn::tensor::distributed::{DistributedConfig, ReduceOperation};
 use cnn::burn::train::metric::{AccuracyMetric, LossMetric};
 use cnn::burn::train::{ExecutionStrategy, Learner, MultiDeviceOptim, SupervisedTraining};
-use cnn::train::{EpochReport, ImageDataset};
+use cnn::train::EpochReport;
 use cnn_examples::digits::{self, LeNet};
 
 /// Command-line options, with the defaults that reach 97 % in minutes on
@@ -124,7 +124,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .shuffle(digits::SEED)
         .num_workers(1)
         .build(train.clone());
-    let valid_loader = DataLoaderBuilder::new(batcher)
+    let valid_loader = DataLoaderBuilder::new(batcher.clone())
         .batch_size(500)
         .build(valid.clone());
 
@@ -169,7 +169,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let model = result.model;
 
     // 4. Our own count on the held-out digits, with the trained module.
-    let (correct, total) = accuracy(&model, &valid, &device);
+    let (correct, total) = digits::accuracy(|x| model.forward(x), &valid, &batcher, &device);
     println!(
         "\nheld-out accuracy: {:.2}% ({correct}/{total}) after {} epochs in {seconds:.1} s",
         100.0 * correct as f64 / total.max(1) as f64,
@@ -180,40 +180,19 @@ fn main() -> Result<(), Box<dyn Error>> {
     std::fs::create_dir_all(&options.out)?;
     let model_path = options.out.join("lenet.bpk");
     model.save_burnpack(&model_path)?;
+    let classes_path = train.save_classes(&model_path)?;
     let curve_path = options.out.join("curve.svg");
     let svg = history.lock().map(|h| h.svg()).unwrap_or_default();
     std::fs::write(&curve_path, svg)?;
-    println!("saved {}", digits::shown(&model_path).display());
+    println!(
+        "saved {} and {}",
+        digits::shown(&model_path).display(),
+        digits::shown(&classes_path).display()
+    );
     println!("drew  {}", digits::shown(&curve_path).display());
     println!(
         "\nclassify a held-out digit with:\n  cargo run --release --example classify -- {} 0",
         digits::shown(&model_path).display()
     );
     Ok(())
-}
-
-/// Correct predictions and total over `data`, in batches of 500.
-fn accuracy(
-    model: &LeNet,
-    data: &ImageDataset,
-    device: &cnn::burn::tensor::Device,
-) -> (usize, usize) {
-    use cnn::burn::data::dataloader::batcher::Batcher;
-
-    let batcher = digits::batcher();
-    let mut correct = 0;
-    for start in (0..data.len()).step_by(500) {
-        let items = (start..(start + 500).min(data.len()))
-            .filter_map(|i| data.item(i))
-            .collect();
-        let batch = batcher.batch(items, device);
-        let predicted = model.forward(batch.images).argmax(1).flatten::<1>(0, 1);
-        let hits = predicted
-            .equal(batch.targets)
-            .int()
-            .sum()
-            .into_scalar::<i64>();
-        correct += usize::try_from(hits).unwrap_or(0);
-    }
-    (correct, data.len())
 }

@@ -20,7 +20,8 @@ use super::decode::{Decoded, ImageError, check_shape, decode};
 ///
 /// Classes are the sub-folders' names, sorted (label 0 is the first);
 /// each class takes the `.png`, `.jpg` and `.jpeg` files below its folder,
-/// at any depth, in sorted order; other files are counted and left alone.
+/// at any depth, in sorted order; other files are counted and left alone,
+/// hidden ones (names starting with `.`) are not even counted.
 /// Formats are recognised by their first bytes. Every image is converted to
 /// the channels of `shape` (gray ↔ RGB) and must have its `H × W` unless
 /// [`resize`](Self::resize) is on. A file that cannot be decoded is an error
@@ -80,12 +81,13 @@ impl std::fmt::Display for FolderReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} images in {} classes from {} in {:.2} s ({} threads)",
+            "{} images in {} classes from {} in {:.2} s ({} thread{})",
             self.images,
             self.classes,
             self.dir.display(),
             self.seconds,
-            self.threads
+            self.threads,
+            if self.threads == 1 { "" } else { "s" }
         )?;
         if self.resized > 0 {
             write!(f, "; {} resized", self.resized)?;
@@ -219,7 +221,6 @@ impl ImageFolder {
         let folders: Vec<(String, PathBuf)> = folders
             .into_iter()
             .filter_map(|(path, _)| Some((path.file_name()?.to_string_lossy().into_owned(), path)))
-            .filter(|(name, _)| !name.starts_with('.'))
             .collect();
         let classes = match &self.classes {
             Some(classes) => classes.clone(),
@@ -322,8 +323,9 @@ impl ImageFolder {
     }
 }
 
-/// The entries of `dir` with whether each is a folder (symbolic links to
-/// folders are not followed, so a link cycle cannot hang the walk), sorted.
+/// The entries of `dir` with whether each is a folder, sorted; hidden ones
+/// (`.DS_Store`, `.git`) left out. Symbolic links to folders are not
+/// followed, so that a link cycle cannot hang the walk.
 fn entries(dir: &Path) -> Result<Vec<(PathBuf, bool)>, ImageError> {
     let io = |source| ImageError::Io {
         path: dir.to_owned(),
@@ -332,6 +334,9 @@ fn entries(dir: &Path) -> Result<Vec<(PathBuf, bool)>, ImageError> {
     let mut entries = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let entry = entry.map_err(io)?;
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
         let is_dir = entry.file_type().map_err(io)?.is_dir();
         entries.push((entry.path(), is_dir));
     }

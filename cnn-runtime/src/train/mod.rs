@@ -1,44 +1,63 @@
 //! Training `cnn!` networks with burn-train (feature `train`).
 //!
-//! - [`ImageDataset`]: labelled images from IDX files (MNIST's format),
-//!   split reproducibly;
-//! - [`ImageBatcher`] and [`ImageBatch`]: items to tensors;
+//! - [`ImageFolder`] and [`ImageDataset`]: labelled images from a folder of
+//!   class folders (PNG and JPEG) or from IDX files (MNIST's format), with
+//!   their class names, split reproducibly;
+//! - [`ImageDataset::check_for`]: the network can learn them (its input
+//!   takes their size, it has an output per class), before the first step;
+//! - [`ImageBatcher`] and [`ImageBatch`]: items to tensors, normalised per
+//!   channel, augmented (seeded crops and flips) for the training loader;
 //! - [`classifier!`](crate::classifier): makes a network whose output is
 //!   `[N, classes]` a burn-train model (cross-entropy loss, accuracy);
 //! - [`EpochReport`]: a renderer that prints one line per epoch and keeps
 //!   the [`History`], which [`History::svg`] draws.
 //!
 //! ```no_run
-//! use cnn_runtime::burn::optim::AdamConfig;
-//! use cnn_runtime::burn::train::{Learner, SupervisedTraining};
-//! use cnn_runtime::burn::train::metric::{AccuracyMetric, LossMetric};
 //! use cnn_runtime::burn::data::dataloader::DataLoaderBuilder;
-//! use cnn_runtime::train::{EpochReport, ImageBatcher, ImageDataset};
+//! use cnn_runtime::burn::optim::AdamConfig;
+//! use cnn_runtime::burn::train::metric::{AccuracyMetric, LossMetric};
+//! use cnn_runtime::burn::train::{Learner, SupervisedTraining};
+//! use cnn_runtime::train::{EpochReport, ImageBatcher, ImageFolder};
 //! use cnn_runtime::{classifier, cnn};
 //!
 //! cnn! {
-//!     pub struct Net: [1, 28, 28] {
-//!         conv(1, 8, 5) relu maxpool(2) flatten linear(1152, 10)
+//!     pub struct Net: [3, 32, 32] {
+//!         conv(3, 16, 3, padding = 1) relu maxpool(2)
+//!         conv(16, 32, 3, padding = 1) relu maxpool(2)
+//!         flatten linear(2048, 3)
 //!     }
 //! }
 //! classifier!(Net);
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let data = ImageDataset::from_idx("images.idx.gz", "labels.idx.gz")?;
-//! let (train, valid) = data.split(1_000, 42);
-//! let batcher = ImageBatcher::new(Net::INPUT_SHAPE).normalize(0.1307, 0.3081);
-//! let train = DataLoaderBuilder::new(batcher).batch_size(64).shuffle(42).build(train);
-//! let valid = DataLoaderBuilder::new(batcher).batch_size(256).build(valid);
+//! // data/train/<class>/*.png|jpg
+//! let (all, report) = ImageFolder::new("data/train", Net::INPUT_SHAPE)
+//!     .resize()
+//!     .skip_unreadable()
+//!     .load_report()?;
+//! println!("{report}");
+//! let (train, valid) = all.split_per_class(0.2, 42);
+//! train.check_for::<Net>()?;
+//!
+//! let (mean, std) = train.channel_stats();
+//! let valid_batcher = ImageBatcher::new(Net::INPUT_SHAPE).normalize(&mean, &std);
+//! let train_batcher = valid_batcher.clone().random_crop(4).random_flip().seed(42);
+//! let train_loader = DataLoaderBuilder::new(train_batcher)
+//!     .batch_size(64)
+//!     .shuffle(42)
+//!     .build(train.clone());
+//! let valid_loader = DataLoaderBuilder::new(valid_batcher).batch_size(500).build(valid);
 //!
 //! let device = cnn_runtime::device().autodiff();
 //! let (report, history) = EpochReport::new();
 //! let learner = Learner::new(Net::init(&device), AdamConfig::new().init(), 1e-3);
-//! let result = SupervisedTraining::new("artifacts", train, valid)
+//! let result = SupervisedTraining::new("artifacts", train_loader, valid_loader)
 //!     .metrics((AccuracyMetric::new(), LossMetric::new()))
 //!     .renderer(Box::new(report))
-//!     .num_epochs(3)
+//!     .num_epochs(10)
 //!     .launch(learner);
 //! result.model.save_burnpack("net.bpk")?;
+//! train.save_classes("net.bpk")?;
 //! std::fs::write("curve.svg", history.lock().map(|h| h.svg()).unwrap_or_default())?;
 //! # Ok(()) }
 //! ```
