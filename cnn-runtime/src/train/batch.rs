@@ -206,19 +206,30 @@ impl Augment {
         let (top, left) = (random.below(2 * p + 1), random.below(2 * p + 1));
         let flip = self.flip && random.below(2) == 1;
         let mut out = vec![0u8; pixels.len()];
+        // Crop column x reads image column x + left − p: the columns where
+        // that lies inside the image, and where they start in the image.
+        let first = p.saturating_sub(left);
+        let last = (w + p).saturating_sub(left).min(w);
+        let source_first = (first + left).saturating_sub(p);
         for channel in 0..c {
             for y in 0..h {
                 // Row y of the crop is row y + top − p of the image.
                 let Some(source_y) = (y + top).checked_sub(p).filter(|&sy| sy < h) else {
                     continue;
                 };
-                for x in 0..w {
-                    let Some(source_x) = (x + left).checked_sub(p).filter(|&sx| sx < w) else {
-                        continue;
-                    };
-                    let target_x = if flip { w - 1 - x } else { x };
-                    out[(channel * h + y) * w + target_x] =
-                        pixels[(channel * h + source_y) * w + source_x];
+                if first >= last {
+                    continue;
+                }
+                let source = (channel * h + source_y) * w;
+                let source = &pixels[source + source_first..source + source_first + last - first];
+                let row = &mut out[(channel * h + y) * w..(channel * h + y + 1) * w];
+                if flip {
+                    // Crop column x lands in column w − 1 − x.
+                    for (x, &value) in (first..last).zip(source) {
+                        row[w - 1 - x] = value;
+                    }
+                } else {
+                    row[first..last].copy_from_slice(source);
                 }
             }
         }
