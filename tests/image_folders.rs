@@ -290,6 +290,22 @@ fn more_classes_than_outputs_is_refused_before_training_naming_both_numbers() {
 }
 
 #[test]
+#[should_panic(expected = "a batch holds label 2 but `TwoClasses` has 2 outputs (labels 0 to 1)")]
+fn a_training_step_on_a_label_past_the_outputs_names_both_instead_of_panicking_in_burn() {
+    use cnn::burn::train::TrainStep;
+
+    let device = cnn::burn::tensor::Device::default().autodiff();
+    let items = (0..3)
+        .map(|label| ImageItem {
+            pixels: vec![0; 3 * 8 * 8],
+            label,
+        })
+        .collect();
+    let batch = ImageBatcher::new([3, 8, 8]).batch(items, &device);
+    let _ = TrainStep::step(&TwoClasses::init(&device), batch);
+}
+
+#[test]
 fn labels_go_past_255() {
     let labels: Vec<usize> = (0..300).collect();
     let data = ImageDataset::new(vec![7; 300], labels, [1, 1, 1]).expect("300 classes");

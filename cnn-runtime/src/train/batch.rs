@@ -19,6 +19,10 @@ pub struct ImageBatch {
     pub images: Tensor<4>,
     /// The classes.
     pub targets: Tensor<1, Int>,
+    /// The fewest outputs that cover every label of the batch (its largest
+    /// label plus one), known without reading `targets` back from the
+    /// device: what [`classifier!`](crate::classifier) checks each step.
+    pub classes_needed: usize,
 }
 
 /// Turns [`ImageItem`]s into an [`ImageBatch`]: pixels are scaled from
@@ -171,6 +175,7 @@ impl Batcher<ImageItem, ImageBatch> for ImageBatcher {
         ImageBatch {
             images: Tensor::from_data(TensorData::new(pixels, [n, c, h, w]), device),
             targets: Tensor::from_data(TensorData::new(targets, [n]), device),
+            classes_needed: items.iter().map(|item| item.label + 1).max().unwrap_or(0),
         }
     }
 }
@@ -235,6 +240,25 @@ impl Augment {
         }
         out
     }
+}
+
+/// Panics, naming both numbers, if `batch` holds a label past the
+/// `outputs` of `network`: cross-entropy would otherwise index past the
+/// logits and panic deep inside burn. [`ImageDataset::check_for`] finds
+/// this before training; this is the guard for a run that did not call it.
+///
+/// [`ImageDataset::check_for`]: super::ImageDataset::check_for
+#[doc(hidden)]
+#[track_caller]
+pub fn check_labels(network: &str, outputs: usize, batch: &ImageBatch) {
+    assert!(
+        batch.classes_needed <= outputs,
+        "a batch holds label {} but `{network}` has {outputs} outputs (labels 0 to {}): the \
+         dataset has more classes than the network; `check_for::<{network}>()` on the dataset \
+         says so before training",
+        batch.classes_needed - 1,
+        outputs.saturating_sub(1)
+    );
 }
 
 /// The cross-entropy loss of `logits` against `targets`, packaged for

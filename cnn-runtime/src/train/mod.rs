@@ -70,7 +70,7 @@ mod folder;
 mod idx;
 mod report;
 
-pub use batch::{ImageBatch, ImageBatcher, classification_output, ends_in_softmax};
+pub use batch::{ImageBatch, ImageBatcher, check_labels, classification_output, ends_in_softmax};
 pub use classes::{classes_path, load_classes};
 pub use dataset::{FitError, ImageDataset, ImageItem};
 pub use decode::{ImageError, read_image};
@@ -144,6 +144,11 @@ macro_rules! classifier {
                 &self,
                 batch: $crate::train::ImageBatch,
             ) -> $crate::burn::train::TrainOutput<$crate::burn::train::ClassificationOutput> {
+                $crate::train::check_labels(
+                    <$network as $crate::train::Classifier>::NAME,
+                    <$network as $crate::train::Classifier>::CLASSES,
+                    &batch,
+                );
                 let output =
                     $crate::train::classification_output(self.forward(batch.images), batch.targets);
                 let gradients = output.loss.backward();
@@ -156,6 +161,11 @@ macro_rules! classifier {
             type Output = $crate::burn::train::ClassificationOutput;
 
             fn step(&self, batch: $crate::train::ImageBatch) -> $crate::burn::train::ClassificationOutput {
+                $crate::train::check_labels(
+                    <$network as $crate::train::Classifier>::NAME,
+                    <$network as $crate::train::Classifier>::CLASSES,
+                    &batch,
+                );
                 $crate::train::classification_output(self.forward(batch.images), batch.targets)
             }
         }
