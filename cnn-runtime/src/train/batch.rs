@@ -102,7 +102,17 @@ impl ImageBatcher {
     /// Pads each training image with `padding` black pixels on every side
     /// and crops it back to `H × W` at a random place, as torchvision's
     /// `RandomCrop(size, padding)`.
+    ///
+    /// # Panics
+    /// If `padding` exceeds the image's larger side (such crops are mostly
+    /// padding): the batcher is built wrong, before any training.
+    #[track_caller]
     pub fn random_crop(mut self, padding: usize) -> ImageBatcher {
+        let [_, h, w] = self.shape;
+        assert!(
+            padding <= h.max(w),
+            "random_crop pads by at most the image's larger side ({h}×{w} images); got {padding}"
+        );
         self.augment.padding = padding;
         self
     }

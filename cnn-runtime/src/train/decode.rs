@@ -2,15 +2,16 @@
 //! recognised by their first bytes), converted to the network's channels,
 //! checked against its size or resized, and reordered to `[C, H, W]`.
 
-use std::io::{self, Cursor};
+use std::io::{self, Cursor, Read};
 use std::path::{Path, PathBuf};
 
 use image::imageops::{self, FilterType};
 use image::{DynamicImage, ImageBuffer, ImageReader, Limits, Pixel};
 
-/// The most a decoder may allocate for one image: a 8,000 × 8,000 RGBA
-/// image fits, a header that claims more is refused before any allocation.
-const MAX_ALLOC: u64 = 256 << 20;
+/// The most one image may take: the file read, what the decoder allocates
+/// (an 8,000 × 8,000 RGBA image fits; a header that claims more is refused
+/// before any allocation), and the image as the network takes it.
+const MAX_BYTES: u64 = 256 << 20;
 
 /// An image file, or a folder of them, that could not be read.
 #[derive(Debug)]
@@ -88,7 +89,7 @@ impl std::fmt::Display for ImageError {
             ImageError::Shape { shape } => write!(
                 f,
                 "images are read as 1 (gray), 3 (RGB) or 4 (RGBA) channels of at least \
-                 1×1 pixels; the shape {shape:?} cannot hold one"
+                 1×1 and at most 256 MB of pixels; the shape {shape:?} cannot hold one"
             ),
             ImageError::NoClasses { dir } => write!(
                 f,
@@ -158,19 +159,27 @@ pub fn read_image(
 pub(super) fn decode(path: &Path, shape: [usize; 3], resize: bool) -> Result<Decoded, ImageError> {
     check_shape(shape)?;
     let [channels, height, width] = shape;
-    let bytes = std::fs::read(path).map_err(|source| ImageError::Io {
+    let io = |source| ImageError::Io {
         path: path.to_owned(),
         source,
-    })?;
+    };
     let failed = |reason: String| ImageError::Decode {
         path: path.to_owned(),
         reason,
     };
+    // Never more than the limit, whatever the file's size.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(failed("the file is larger than 256 MB".to_owned()));
+    }
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| failed(e.to_string()))?;
     let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_ALLOC);
+    limits.max_alloc = Some(MAX_BYTES);
     reader.limits(limits);
     let image = reader.decode().map_err(|e| failed(e.to_string()))?;
 
@@ -193,12 +202,18 @@ pub(super) fn decode(path: &Path, shape: [usize; 3], resize: bool) -> Result<Dec
     Ok(Decoded { pixels, resized })
 }
 
-/// Whether images can have `shape`: 1, 3 or 4 channels, and a size
-/// between 1 and 2³² − 1 pixels a side.
+/// Whether images can have `shape`: 1, 3 or 4 channels, at least one
+/// pixel, and at most [`MAX_BYTES`] in all (so every side fits a `u32`).
 pub(super) fn check_shape(shape: [usize; 3]) -> Result<(), ImageError> {
     let [channels, height, width] = shape;
-    let side = |size: usize| size > 0 && u32::try_from(size).is_ok();
-    if matches!(channels, 1 | 3 | 4) && side(height) && side(width) {
+    let bytes = shape
+        .iter()
+        .try_fold(1u64, |n, &d| n.checked_mul(u64::try_from(d).ok()?));
+    if matches!(channels, 1 | 3 | 4)
+        && height > 0
+        && width > 0
+        && bytes.is_some_and(|bytes| bytes <= MAX_BYTES)
+    {
         Ok(())
     } else {
         Err(ImageError::Shape { shape })

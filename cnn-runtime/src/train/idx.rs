@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use super::ImageDataset;
 
-/// An IDX file that could not be read.
+/// An IDX file that could not be read, or pixels and labels that do not
+/// make a dataset ([`ImageDataset::new`]).
 #[derive(Debug)]
 pub enum IdxError {
     /// The file could not be opened or read (missing, permissions, a
