@@ -145,6 +145,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         eprintln!("error: {error}");
         std::process::exit(1);
     }
+    if train.is_empty() || valid.is_empty() {
+        eprintln!(
+            "error: {} training and {} held-out images: both need at least one \
+             (20 % of each class is held out, rounded)",
+            train.len(),
+            valid.len()
+        );
+        std::process::exit(1);
+    }
 
     // 3. Per-channel statistics of the training images, and augmentation.
     let (mean, std) = train.channel_stats();
@@ -229,11 +238,18 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
         let (probabilities, best) = digits::predict(reloaded.forward(input))?;
         let p = probabilities[best];
+        // A network may have more outputs than the dataset has classes.
+        let name = |class: usize| {
+            names.get(class).map_or_else(
+                || format!("output {class}, no class"),
+                |name| format!("{name:?}"),
+            )
+        };
         println!(
-            "held-out image {index}: predicted {:?} ({:.1} %), labelled {:?}",
-            names[best],
+            "held-out image {index}: predicted {} ({:.1} %), labelled {}",
+            name(best),
             100.0 * p,
-            names[item.label]
+            name(item.label)
         );
     }
     Ok(())

@@ -18,7 +18,8 @@ use super::decode::{Decoded, ImageError, check_shape, decode};
 /// data/train/dog/…
 /// ```
 ///
-/// Classes are the sub-folders' names, sorted (label 0 is the first);
+/// Classes are the sub-folders' names, sorted as strings (label 0 is the
+/// first; `c10` comes before `c2`, as torchvision sorts them);
 /// each class takes the `.png`, `.jpg` and `.jpeg` files below its folder,
 /// at any depth, in sorted order; other files are counted and left alone,
 /// hidden ones (names starting with `.`) are not even counted.
