@@ -170,7 +170,28 @@ pub fn network(net: &Network) -> TokenStream {
                     &self,
                     path: impl ::core::convert::AsRef<::std::path::Path>,
                 ) -> ::core::result::Result<(), #krate::LoadError> {
-                    #krate::__private::save(self, #name_str, path.as_ref())
+                    self.save_as(#krate::__private::Format::Burnpack, path.as_ref())
+                }
+
+                /// Saves the weights as `.safetensors` with [`Self::PYTORCH`]'s keys and
+                /// layouts (linear weights `[out, in]`, batchnorm's `weight`, `bias` and
+                /// running statistics), which PyTorch's `load_state_dict` takes unchanged
+                /// and [`Self::load_safetensors`] reads back.
+                #[inline]
+                pub fn save_safetensors(
+                    &self,
+                    path: impl ::core::convert::AsRef<::std::path::Path>,
+                ) -> ::core::result::Result<(), #krate::LoadError> {
+                    self.save_as(#krate::__private::Format::Safetensors, path.as_ref())
+                }
+
+                #[inline]
+                fn save_as(
+                    &self,
+                    format: #krate::__private::Format,
+                    path: &::std::path::Path,
+                ) -> ::core::result::Result<(), #krate::LoadError> {
+                    #krate::__private::save(self, #name_str, Self::LAYERS, format, path)
                 }
 
                 #[inline]
@@ -258,6 +279,12 @@ pub fn stub(stub: &Stub) -> TokenStream {
                 ::core::result::Result::Ok(Self)
             }
             pub fn save_burnpack(
+                &self,
+                _path: impl ::core::convert::AsRef<::std::path::Path>,
+            ) -> ::core::result::Result<(), #krate::LoadError> {
+                ::core::result::Result::Ok(())
+            }
+            pub fn save_safetensors(
                 &self,
                 _path: impl ::core::convert::AsRef<::std::path::Path>,
             ) -> ::core::result::Result<(), #krate::LoadError> {

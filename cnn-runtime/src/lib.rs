@@ -57,6 +57,7 @@
 //! repository's README.md.
 
 mod device;
+mod export;
 mod fold;
 mod info;
 mod load;
@@ -105,8 +106,9 @@ macro_rules! cnn {
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::export::save;
     pub use crate::fold::conv_batchnorm;
-    pub use crate::load::{Format, load, save};
+    pub use crate::load::{Format, load};
     pub use crate::ops::{adaptive_max_pool2d, channel_shuffle, dropout2d, separable, tiled_pool};
     pub use crate::resample::resample;
     pub use ::burn;

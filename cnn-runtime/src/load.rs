@@ -1,4 +1,4 @@
-//! Weights in and out: PyTorch `.pt` state_dicts and `.safetensors` files
+//! Weights in (out is `export.rs`): PyTorch `.pt` state_dicts and `.safetensors` files
 //! saved from the equivalent `nn.Sequential` (keys `"0.weight"`, `"3.bias"`,
 //! … by layer position), and burn's own burnpack format. The formats are
 //! read by burn-store; this module maps PyTorch's positions onto the
@@ -196,7 +196,7 @@ pub enum Format {
 /// The PyTorch key prefix of each layer with weights, and its burn path:
 /// `("3", "conv2")` for `nn.Sequential` index 3, `("layer1.0.conv1",
 /// "layer1.basic1.conv1")` inside blocks.
-fn positions(
+pub(crate) fn positions(
     layers: &'static [LayerInfo],
 ) -> impl Iterator<Item = (&'static str, &'static LayerInfo, &'static str)> {
     layers
@@ -255,7 +255,7 @@ fn remap_patterns(layers: &'static [LayerInfo]) -> Vec<(String, String)> {
 }
 
 /// `layer1.0` → `layer1\.0`: a key prefix as a literal in a pattern.
-fn regex_escape(key: &str) -> String {
+pub(crate) fn regex_escape(key: &str) -> String {
     key.replace('.', r"\.")
 }
 
@@ -453,21 +453,4 @@ fn mismatches(
         });
     }
     problems
-}
-
-/// Saves `model` in burn's burnpack format. Hidden: `save_burnpack` calls it.
-#[doc(hidden)]
-pub fn save<M: ModuleSnapshot>(
-    model: &M,
-    network: &'static str,
-    path: &Path,
-) -> Result<(), LoadError> {
-    let mut store = BurnpackStore::from_file(path)
-        .auto_extension(false)
-        .overwrite(true);
-    model.save_into(&mut store).map_err(|e| LoadError::File {
-        network,
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })
 }

@@ -459,7 +459,26 @@ mod __cnn_LeNet {
             &self,
             path: impl ::core::convert::AsRef<::std::path::Path>,
         ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
-            ::cnn_runtime::__private::save(self, "LeNet", path.as_ref())
+            self.save_as(::cnn_runtime::__private::Format::Burnpack, path.as_ref())
+        }
+        /// Saves the weights as `.safetensors` with [`Self::PYTORCH`]'s keys and
+        /// layouts (linear weights `[out, in]`, batchnorm's `weight`, `bias` and
+        /// running statistics), which PyTorch's `load_state_dict` takes unchanged
+        /// and [`Self::load_safetensors`] reads back.
+        #[inline]
+        pub fn save_safetensors(
+            &self,
+            path: impl ::core::convert::AsRef<::std::path::Path>,
+        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+            self.save_as(::cnn_runtime::__private::Format::Safetensors, path.as_ref())
+        }
+        #[inline]
+        fn save_as(
+            &self,
+            format: ::cnn_runtime::__private::Format,
+            path: &::std::path::Path,
+        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+            ::cnn_runtime::__private::save(self, "LeNet", Self::LAYERS, format, path)
         }
         #[inline]
         fn load_from(
