@@ -1,6 +1,6 @@
 //! Weights out: `save_safetensors` writes the PyTorch twin's state_dict, key
 //! for key and bit for bit, and `load_safetensors` reads it back unchanged;
-//! where python3 has torch, the twin built from `PYTORCH` loads the file
+//! where python3 has torch, the twin imported from `PYTORCH_MODULE` loads the file
 //! strictly and computes what burn computes (else the test says SKIPPED).
 
 mod common;
@@ -142,27 +142,22 @@ fn pytorch_here() -> bool {
         .is_ok_and(|out| out.status.success())
 }
 
-/// Builds the twin from `source` in PyTorch, loads `weights` strictly, runs
+/// Imports `source` (`PYTORCH_MODULE`) as a Python module and builds the
+/// twin with its class `name`, loads `weights` strictly, runs
 /// it on the input of the `io` fixture, and returns the largest difference
 /// from `ours` (burn's output on that input).
 fn pytorch_error(name: &str, source: &str, weights: &Path, io_name: &str, ours: &[f32]) -> f32 {
-    let source_path = scratch(&format!("{name}.twin.py"));
+    let source_path = scratch(&format!("{}_twin.py", name.to_lowercase()));
     std::fs::write(&source_path, source).expect("write twin");
     let ours_path = scratch(&format!("{name}.burn.f32"));
     let bytes: Vec<u8> = ours.iter().flat_map(|v| v.to_le_bytes()).collect();
     std::fs::write(&ours_path, bytes).expect("write output");
     let script = r#"
-import sys, numpy, torch
-from torch import nn
+import importlib, os, sys, numpy, torch
 from safetensors.torch import load_file
 source, weights, io, ours = sys.argv[1:5]
-text = open(source).read()
-if "class " in text:
-    scope = {}
-    exec(text, scope)
-    twin = scope[sys.argv[5]]()
-else:
-    twin = eval(text, {"nn": nn, "torch": torch})
+sys.path.insert(0, os.path.dirname(source))
+twin = getattr(importlib.import_module(os.path.basename(source)[:-3]), sys.argv[5])()
 twin.load_state_dict(load_file(weights), strict=True)
 twin.eval()
 with torch.no_grad():
@@ -211,7 +206,7 @@ fn pytorch_loads_the_saved_files_strictly_and_computes_what_burn_computes() {
                 .convert::<f32>()
                 .try_to_vec()
                 .expect("floats");
-            let error = pytorch_error(stringify!($net), $net::PYTORCH, &saved, $io, &ours);
+            let error = pytorch_error(stringify!($net), $net::PYTORCH_MODULE, &saved, $io, &ours);
             eprintln!("{}: max |PyTorch − burn| = {error:e}", stringify!($net));
             assert!(error < 1e-5, "{}: {error}", stringify!($net));
         }};

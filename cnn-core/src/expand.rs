@@ -46,6 +46,13 @@ pub fn network(net: &Network) -> TokenStream {
     let infos = net.rows.iter().map(|r| row_info(krate, net, r));
     let name_str = name.to_string();
     let pytorch = crate::pytorch::source(net);
+    // A network with blocks is a module already: one string, not two.
+    let pytorch_module = if net.is_chain() {
+        let module = crate::pytorch::module(net);
+        quote!(#module)
+    } else {
+        quote!(Self::PYTORCH)
+    };
     let plan = plan::tokens(net);
     let plan_import = plan::import(net);
     quote! {
@@ -88,6 +95,10 @@ pub fn network(net: &Network) -> TokenStream {
                 /// for a plain chain, else a Python module whose class of this
                 /// network's name builds it.
                 pub const PYTORCH: &'static str = #pytorch;
+                /// [`Self::PYTORCH`] as a Python module to save as a `.py` file and
+                /// import unchanged: its class of this network's name builds the twin,
+                /// whose `load_state_dict` takes what [`Self::save_safetensors`] writes.
+                pub const PYTORCH_MODULE: &'static str = #pytorch_module;
 
                 /// Builds the network with freshly initialised weights on `device`.
                 pub fn init(device: &burn::tensor::Device) -> Self {
@@ -260,6 +271,7 @@ pub fn stub(stub: &Stub) -> TokenStream {
                 ::core::result::Result::Ok(Self::summary())
             }
             pub const PYTORCH: &'static str = "";
+            pub const PYTORCH_MODULE: &'static str = "";
             pub fn load_pytorch(
                 _path: impl ::core::convert::AsRef<::std::path::Path>,
                 _device: &#krate::__private::burn::tensor::Device,
