@@ -3,9 +3,12 @@
 //! ```text
 //! cargo run --release --example classify -- target/train_mnist/lenet.bpk 17
 //! cargo run --release --example classify -- target/train_mnist/lenet.bpk examples/data/seven.png
+//! cargo run --release --example classify -- target/export/lenet.ddp.safetensors held-out
 //! ```
 //!
-//! A number picks a held-out digit of the committed data (the 2,000 that
+//! `held-out` measures the accuracy on all 2,000 held-out digits; a
+//! `.safetensors` model is read as the PyTorch twin's weights (from
+//! `scripts/train_ddp.py`, say). A number picks a held-out digit of the committed data (the 2,000 that
 //! `train_mnist` never trained on); anything else is read as a PNG or JPEG
 //! image, converted to gray and resized to 28×28. The class names come
 //! from the file `train_mnist` saved beside the model (`lenet.classes.txt`).
@@ -20,14 +23,31 @@ use cnn_examples::digits::{self, LeNet};
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [model, digit] = args.as_slice() else {
-        eprintln!("usage: classify <model.bpk> <image.png|.jpg | index of a held-out digit>");
+        eprintln!(
+            "usage: classify <model.bpk|.safetensors> <image.png|.jpg | index of a held-out digit | held-out>"
+        );
         std::process::exit(2);
     };
 
     let device = cnn::device();
-    let net = LeNet::load_burnpack(model, &device).map_err(|e| {
-        format!("{e}\n(train one with `cargo run --release --example train_mnist`)")
-    })?;
+    // burn's own file, or the twin's weights back from PyTorch.
+    let net = if model.ends_with(".safetensors") {
+        LeNet::load_safetensors(model, &device)
+    } else {
+        LeNet::load_burnpack(model, &device)
+    }
+    .map_err(|e| format!("{e}\n(train one with `cargo run --release --example train_mnist`)"))?;
+
+    if digit == "held-out" {
+        let (_, held_out, note) = digits::open(Path::new(digits::DEFAULT_DATA))?;
+        let (correct, total) =
+            digits::accuracy(|x| net.forward(x), &held_out, &digits::batcher(), &device);
+        println!(
+            "held-out accuracy: {:.2}% ({correct}/{total}; {note})",
+            100.0 * correct as f64 / total.max(1) as f64
+        );
+        return Ok(());
+    }
 
     let (pixels, label) = match digit.parse::<usize>() {
         Ok(index) => {

@@ -35,6 +35,7 @@ struct Options {
     lr: f64,
     devices: usize,
     limit: Option<usize>,
+    export: Option<PathBuf>,
 }
 
 const USAGE: &str = "usage: train_mnist [--data DIR] [--out DIR] [--epochs N] [--batch N] [--lr X] [--devices N] [--limit N]
@@ -45,7 +46,9 @@ const USAGE: &str = "usage: train_mnist [--data DIR] [--out DIR] [--epochs N] [-
   --lr X        Adam's initial learning rate, annealed to 0 along a cosine (default 0.002)
   --devices N   one replica per device: DDP where burn has collectives (CUDA), else
                 burn's multi-device strategy (default 1)
-  --limit N     train on the first N training digits only";
+  --limit N     train on the first N training digits only
+  --export DIR  also write the PyTorch twin (lenet.py) and its weights (lenet.safetensors)
+                for PyTorch, e.g. scripts/train_ddp.py under torchrun";
 
 fn options() -> Result<Options, String> {
     let mut options = Options {
@@ -56,6 +59,7 @@ fn options() -> Result<Options, String> {
         lr: 2e-3,
         devices: 1,
         limit: None,
+        export: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -79,6 +83,7 @@ fn options() -> Result<Options, String> {
             "--batch" => options.batch = number("batch size")?,
             "--devices" => options.devices = number("number of devices")?,
             "--limit" => options.limit = Some(number("number of digits")?),
+            "--export" => options.export = Some(PathBuf::from(&value)),
             "--lr" => {
                 options.lr = value
                     .parse::<f64>()
@@ -190,9 +195,37 @@ fn main() -> Result<(), Box<dyn Error>> {
         digits::shown(&classes_path).display()
     );
     println!("drew  {}", digits::shown(&curve_path).display());
+    if let Some(dir) = &options.export {
+        export(&model, dir)?;
+    }
     println!(
         "\nclassify a held-out digit with:\n  cargo run --release --example classify -- {} 0",
         digits::shown(&model_path).display()
+    );
+    Ok(())
+}
+
+/// Writes the PyTorch twin and its weights to `dir`, and how to train them
+/// on many processes with PyTorch.
+fn export(model: &LeNet, dir: &std::path::Path) -> Result<(), Box<dyn Error>> {
+    std::fs::create_dir_all(dir)?;
+    let twin = dir.join("lenet.py");
+    std::fs::write(&twin, LeNet::PYTORCH_MODULE)?;
+    let weights = dir.join("lenet.safetensors");
+    model.save_safetensors(&weights)?;
+    let (twin, weights) = (digits::shown(&twin), digits::shown(&weights));
+    let out = digits::shown(&dir.join("lenet.ddp.safetensors"));
+    println!(
+        "exported {} (`from lenet import LeNet`) and {}\n\
+         \ntrain it on two processes with PyTorch DDP, then measure it here:\n  \
+         torchrun --nnodes=1 --nproc_per_node=2 scripts/train_ddp.py --twin {} --weights {} --out {}\n  \
+         cargo run --release --example classify -- {} held-out",
+        twin.display(),
+        weights.display(),
+        twin.display(),
+        weights.display(),
+        out.display(),
+        out.display()
     );
     Ok(())
 }
