@@ -196,9 +196,9 @@ fn pytorch_loads_the_saved_files_strictly_and_computes_what_burn_computes() {
     }
     let device = cnn::flex();
     macro_rules! check {
-        ($net:ident, $name:literal, $load:ident($weights:expr), $io:literal) => {{
-            let net = $net::$load($weights, &device).expect("the fixture's weights");
-            let saved = scratch(concat!($name, ".pytorch.safetensors"));
+        ($net:ident, $load:ident($weights:literal), $io:literal) => {{
+            let net = $net::$load(fixture($weights), &device).expect("the fixture's weights");
+            let saved = scratch(concat!(stringify!($net), ".pytorch.safetensors"));
             net.save_safetensors(&saved).expect("saves");
             let ours: Vec<f32> = net
                 .forward(io($io, &device).input)
@@ -211,34 +211,13 @@ fn pytorch_loads_the_saved_files_strictly_and_computes_what_burn_computes() {
             assert!(error < 1e-5, "{}: {error}", stringify!($net));
         }};
     }
-    check!(
-        LeNet,
-        "lenet",
-        load_safetensors(fixture("lenet.safetensors")),
-        "lenet"
-    );
-    check!(
-        Zoo,
-        "zoo",
-        load_safetensors(fixture("zoo.safetensors")),
-        "zoo"
-    );
-    check!(
-        Modern,
-        "modern",
-        load_safetensors(fixture("modern.safetensors")),
-        "modern"
-    );
+    check!(LeNet, load_safetensors("lenet.safetensors"), "lenet");
+    check!(Zoo, load_safetensors("zoo.safetensors"), "zoo");
+    check!(Modern, load_safetensors("modern.safetensors"), "modern");
     check!(
         Separable,
-        "separable",
-        load_safetensors(fixture("separable.safetensors")),
+        load_safetensors("separable.safetensors"),
         "separable"
     );
-    check!(
-        UNet,
-        "unet",
-        load_pytorch(fixture("blocks/unet.pt")),
-        "blocks/unet"
-    );
+    check!(UNet, load_pytorch("blocks/unet.pt"), "blocks/unet");
 }

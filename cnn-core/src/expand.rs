@@ -47,11 +47,9 @@ pub fn network(net: &Network) -> TokenStream {
     let name_str = name.to_string();
     let pytorch = crate::pytorch::source(net);
     // A network with blocks is a module already: one string, not two.
-    let pytorch_module = if net.is_chain() {
-        let module = crate::pytorch::module(net);
-        quote!(#module)
-    } else {
-        quote!(Self::PYTORCH)
+    let pytorch_module = match crate::pytorch::module(net) {
+        Some(module) => quote!(#module),
+        None => quote!(Self::PYTORCH),
     };
     let plan = plan::tokens(net);
     let plan_import = plan::import(net);

@@ -83,8 +83,6 @@ pub use report::{EpochRecord, EpochReport, History};
 pub trait Classifier {
     /// The network's name.
     const NAME: &'static str;
-    /// Its declared input, `[C, H, W]`.
-    const INPUT_SHAPE: [usize; 3];
     /// Its outputs, one per class: `OUTPUT_SHAPE[0]`.
     const CLASSES: usize;
 
@@ -126,7 +124,6 @@ macro_rules! classifier {
 
         impl $crate::train::Classifier for $network {
             const NAME: &'static str = ::core::stringify!($network);
-            const INPUT_SHAPE: [usize; 3] = <$network>::INPUT_SHAPE;
             const CLASSES: usize = <$network>::OUTPUT_SHAPE[0];
 
             fn summary_for(
