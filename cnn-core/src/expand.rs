@@ -17,12 +17,13 @@ use crate::model::{Network, Node, Resample, Row, RowKind, Shape, Step, Stub, Til
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
+mod onnx;
 mod plan;
 mod structs;
 use structs::Structs;
 
-/// The tokens of one checked network.
-pub fn network(net: &Network) -> TokenStream {
+/// The tokens of one checked network; with `onnx`, its `save_onnx` too.
+pub fn network(net: &Network, onnx: bool) -> TokenStream {
     let Network {
         krate, vis, name, ..
     } = net;
@@ -53,6 +54,7 @@ pub fn network(net: &Network) -> TokenStream {
     };
     let plan = plan::tokens(net);
     let plan_import = plan::import(net);
+    let save_onnx = if onnx { onnx::method(net) } else { quote!() };
     quote! {
         #[doc(hidden)]
         #[allow(non_snake_case)]
@@ -194,6 +196,8 @@ pub fn network(net: &Network) -> TokenStream {
                     self.save_as(#krate::__private::Format::Safetensors, path.as_ref())
                 }
 
+                #save_onnx
+
                 #[inline]
                 fn save_as(
                     &self,
@@ -223,7 +227,7 @@ pub fn network(net: &Network) -> TokenStream {
 
 /// A stand-in with the same name and methods for a network that failed its
 /// checks, so that the user sees only the real errors (thiserror's fallback).
-pub fn stub(stub: &Stub) -> TokenStream {
+pub fn stub(stub: &Stub, onnx: bool) -> TokenStream {
     let Stub {
         krate,
         vis,
@@ -238,6 +242,7 @@ pub fn stub(stub: &Stub) -> TokenStream {
         quote!()
     };
     let name_str = name.to_string();
+    let save_onnx = if onnx { onnx::stub(krate) } else { quote!() };
     quote! {
         #vis struct #name;
         #[allow(dead_code)]
@@ -300,6 +305,7 @@ pub fn stub(stub: &Stub) -> TokenStream {
             ) -> ::core::result::Result<(), #krate::LoadError> {
                 ::core::result::Result::Ok(())
             }
+            #save_onnx
         }
     }
 }

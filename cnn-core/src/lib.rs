@@ -12,6 +12,7 @@
 //! | [`rules`] | the rules several layer kinds share (channels, collapse, warnings) |
 //! | [`model`] | the validated network |
 //! | [`pytorch`] | model → the equivalent `nn.Sequential` source |
+//! | [`onnx`] | model → the network as an ONNX graph, for `save_onnx` |
 //! | [`expand`](mod@expand) | model → tokens |
 //! | [`diag`] | error accumulation, did-you-mean, warnings |
 
@@ -22,6 +23,7 @@ pub mod diag;
 pub mod expand;
 pub mod layers;
 pub mod model;
+pub mod onnx;
 pub mod pytorch;
 pub mod rules;
 
@@ -48,6 +50,18 @@ pub fn analyze(input: TokenStream) -> syn::Result<(Vec<model::Network>, diag::Ct
 /// check errors accumulate, and a network that failed is emitted as a stub
 /// with the same name and methods so that only the real mistakes show.
 pub fn expand(input: TokenStream) -> TokenStream {
+    expand_with(input, Options::default())
+}
+
+/// What the runtime can do beyond the default, which the expansion uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// The runtime writes ONNX (its `onnx` feature): emit `save_onnx`.
+    pub onnx: bool,
+}
+
+/// [`expand`] for a runtime with `options`.
+pub fn expand_with(input: TokenStream, options: Options) -> TokenStream {
     let input: ast::Input = match syn::parse2(input) {
         Ok(input) => input,
         Err(error) => return error.to_compile_error(),
@@ -57,8 +71,8 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let mut out = TokenStream::new();
     for net in &input.networks {
         match check::check(&input.krate, &blocks, net, &mut cx) {
-            Ok(network) => out.extend(expand::network(&network)),
-            Err(stub) => out.extend(expand::stub(&stub)),
+            Ok(network) => out.extend(expand::network(&network, options.onnx)),
+            Err(stub) => out.extend(expand::stub(&stub, options.onnx)),
         }
     }
     out.extend(cx.error_tokens());

@@ -12,6 +12,14 @@ pub fn cnn_impl(input: TokenStream) -> TokenStream {
     cnn_core::expand(input.into()).into()
 }
 
+/// `cnn_impl!` for a runtime built with its `onnx` feature: the networks
+/// get `save_onnx`. Called by `cnn_runtime::cnn!`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn cnn_impl_onnx(input: TokenStream) -> TokenStream {
+    cnn_core::expand_with(input.into(), cnn_core::Options { onnx: true }).into()
+}
+
 /// Expands to the runtime's `LayerKind` enum, one variant per layer kind of
 /// `cnn-core`'s registry. Called once, by `cnn-runtime`.
 #[doc(hidden)]

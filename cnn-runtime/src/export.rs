@@ -60,7 +60,7 @@ pub fn save<M: ModuleSnapshot>(
 /// then the rest (`conv2.weight` → `3.weight`). burn-store's adapter has
 /// already turned a linear weight to PyTorch's `[out, in]` and batchnorm's
 /// `gamma`/`beta` to `weight`/`bias`.
-fn export_patterns(layers: &'static [LayerInfo]) -> Vec<(String, String)> {
+pub(crate) fn export_patterns(layers: &'static [LayerInfo]) -> Vec<(String, String)> {
     let mut patterns = Vec::new();
     for (position, layer, field) in positions(layers) {
         let field = regex_escape(field);

@@ -61,6 +61,9 @@ mod export;
 mod fold;
 mod info;
 mod load;
+#[cfg(feature = "onnx")]
+#[doc(hidden)]
+pub mod onnx;
 mod ops;
 mod resample;
 mod sizes;
@@ -97,10 +100,32 @@ pub use burn;
 /// ```
 ///
 /// See the crate documentation for the layers and what is checked.
+#[cfg(not(feature = "onnx"))]
 #[macro_export]
 macro_rules! cnn {
     ($($tokens:tt)*) => {
         $crate::__private::cnn_impl!($crate, $($tokens)*);
+    };
+}
+
+/// Declares one or more convolutional networks as layer lists.
+///
+/// ```text
+/// cnn! {
+///     /// docs
+///     pub struct Name: [C, H, W] {
+///         layer layer(arg, arg, key = value) ...
+///     }
+/// }
+/// ```
+///
+/// See the crate documentation for the layers and what is checked. With the
+/// `onnx` feature, each network also has `save_onnx`.
+#[cfg(feature = "onnx")]
+#[macro_export]
+macro_rules! cnn {
+    ($($tokens:tt)*) => {
+        $crate::__private::cnn_impl_onnx!($crate, $($tokens)*);
     };
 }
 
@@ -113,4 +138,8 @@ pub mod __private {
     pub use crate::resample::resample;
     pub use ::burn;
     pub use cnn_macros::cnn_impl;
+    #[cfg(feature = "onnx")]
+    pub use cnn_macros::cnn_impl_onnx;
+    #[cfg(feature = "onnx")]
+    pub use crate::onnx;
 }

@@ -10,6 +10,7 @@
 //! | [`rule`] | each layer kind's shape rule ([`Op`]) |
 //! | [`merge`] | the merge rules of `residual` and `concat` |
 //! | [`failure`] | why a layer cannot take its input, in the words of the compile error |
+//! | [`taps`] | which input elements upsampling reads, and their weights, as PyTorch computes them |
 //! | [`plan`] | a whole network's rules as data, and the walk that runs them on an input size |
 
 pub mod arith;
@@ -18,6 +19,7 @@ pub mod merge;
 pub mod plan;
 pub mod receptive;
 pub mod rule;
+pub mod taps;
 
 pub use arith::*;
 pub use failure::{Failure, Window, hw, shape_trace, spatial_trace};

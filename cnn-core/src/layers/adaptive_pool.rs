@@ -1,6 +1,7 @@
 //! `adaptive_avgpool` and `adaptive_maxpool`: `nn.AdaptiveAvgPool2d` and
 //! `nn.AdaptiveMaxPool2d`. Output `i` reads input `[⌊i·in/out⌋, ⌈(i+1)·in/out⌉)`.
 
+use crate::onnx::{Attr, Lower, ints};
 use crate::shape::Op;
 use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, pair, req};
 use quote::quote;
@@ -43,6 +44,42 @@ impl Layer for AdaptivePool {
     fn op(&self) -> Op {
         Op::AdaptivePool {
             output: self.output_size,
+        }
+    }
+
+
+    /// A pool of fixed windows where the output divides the input (the
+    /// global pool for `(1, 1)`); else, since a window's max or mean is that
+    /// of its rows' results, each axis in turn: one slice and reduction per
+    /// output row (then column), concatenated.
+    fn onnx(&self, o: &mut Lower) {
+        let [_, ih, iw] = o.input_map();
+        let [oh, ow] = self.output_size;
+        if [oh, ow] == [1, 1] {
+            let op = if self.max { "GlobalMaxPool" } else { "GlobalAveragePool" };
+            o.apply(op, &[], vec![]);
+        } else if ih % oh == 0 && iw % ow == 0 {
+            let op = if self.max { "MaxPool" } else { "AveragePool" };
+            let kernel = [ih / oh, iw / ow];
+            o.apply(op, &[], vec![("kernel_shape", ints(kernel)), ("strides", ints(kernel))]);
+        } else {
+            let reduce = if self.max { "ReduceMax" } else { "ReduceMean" };
+            for (axis, size, out) in [(2, ih, oh), (3, iw, ow)] {
+                let x = o.x.clone();
+                let axes = o.ints(&[1], vec![axis]);
+                let parts: Vec<String> = (0..out)
+                    .map(|i| {
+                        let start = (i * size / out) as i64;
+                        let end = ((i + 1) * size).div_ceil(out) as i64;
+                        let (start, end) = (o.ints(&[1], vec![start]), o.ints(&[1], vec![end]));
+                        let window = o.node("Slice", &[&x, &start, &end, &axes], vec![]);
+                        let keep = vec![("axes", Attr::Ints(vec![axis])), ("keepdims", Attr::Int(1))];
+                        o.node(reduce, &[&window], keep)
+                    })
+                    .collect();
+                let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+                o.x = o.node("Concat", &parts, vec![("axis", Attr::Int(axis))]);
+            }
         }
     }
 

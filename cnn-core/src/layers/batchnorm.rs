@@ -1,5 +1,6 @@
 //! `batchnorm`: `nn.BatchNorm2d`.
 
+use crate::onnx::{Attr, Lower, refs};
 use crate::shape::Op;
 use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, float_lit, lit, opt, req};
 use quote::quote;
@@ -57,6 +58,11 @@ impl Layer for BatchNorm {
             e.extend(quote!(.with_momentum(#v)));
         }
         Emit::module(quote!(burn::nn::BatchNorm), quote!(#e.init(device)))
+    }
+
+    fn onnx(&self, o: &mut Lower) {
+        let inputs = ["weight", "bias", "running_mean", "running_var"].map(|k| o.param(k));
+        o.apply("BatchNormalization", &refs(&inputs), vec![("epsilon", Attr::Float(self.eps))]);
     }
 
     fn pytorch(&self, b: &Bound) -> String {

@@ -1,6 +1,7 @@
 //! `channel_shuffle`: `nn.ChannelShuffle` (ShuffleNet): `[g, C/g]` channels
 //! read as `[C/g, g]`.
 
+use crate::onnx::{Attr, Lower};
 use crate::shape::Op;
 use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, lit, req};
 use quote::quote;
@@ -36,6 +37,14 @@ impl Layer for ChannelShuffle {
     fn emit(&self, io: &Io) -> Emit {
         let (krate, g) = (io.krate, lit(self.groups));
         Emit::function(quote!(#krate::__private::channel_shuffle(x, #g)))
+    }
+
+    /// As PyTorch writes it: `[N, g, C/g, H, W]`, the two group axes swapped.
+    fn onnx(&self, o: &mut Lower) {
+        let [c, h, w] = o.input_map();
+        o.reshape(&[self.groups, c / self.groups, h, w]);
+        o.apply("Transpose", &[], vec![("perm", Attr::Ints(vec![0, 2, 1, 3, 4]))]);
+        o.reshape(&[c, h, w]);
     }
 
     fn pytorch(&self, b: &Bound) -> String {

@@ -3,6 +3,7 @@
 use crate::shape::Op;
 use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, req};
 use crate::check::Walk;
+use crate::onnx::{Attr, Lower, ints, refs};
 use crate::model::Shape;
 use crate::rules::{self, Slide};
 use crate::shape;
@@ -119,6 +120,21 @@ impl Conv {
         }
     }
 
+    /// Its `Conv` node on `o.x`, weights under `prefix` (`weight`, `0.weight`),
+    /// also used by `separable`.
+    pub fn lower(&self, o: &mut Lower, prefix: &str) {
+        let weights = o.weights(prefix, self.bias);
+        let [(top, bottom), (left, right)] = self.pads().unwrap_or([(0, 0); 2]);
+        let attributes = vec![
+            ("kernel_shape", ints(self.kernel)),
+            ("strides", ints(self.stride)),
+            ("pads", ints([top, left, bottom, right])),
+            ("dilations", ints(self.dilation)),
+            ("group", Attr::Int(self.groups as i64)),
+        ];
+        o.apply("Conv", &refs(&weights), attributes);
+    }
+
     /// The warning about rows or columns it never reads, also used by `separable`.
     pub fn warn_conv(&self, walk: &mut Walk, b: &Bound, input: Shape, output: Shape) {
         let (Some(hw), Some(out), Some(pads)) = (input.spatial(), output.spatial(), self.pads())
@@ -171,6 +187,10 @@ impl Layer for Conv {
 
     fn emit(&self, _io: &Io) -> Emit {
         Emit::module(quote!(burn::nn::conv::Conv2d), self.init())
+    }
+
+    fn onnx(&self, o: &mut Lower) {
+        self.lower(o, "");
     }
 
     fn pytorch(&self, b: &Bound) -> String {

@@ -1,5 +1,6 @@
 //! `conv_transpose`: `nn.ConvTranspose2d`.
 
+use crate::onnx::{Attr, Lower, ints, refs};
 use crate::shape::Op;
 use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, req};
 use crate::check::Walk;
@@ -127,6 +128,23 @@ impl Layer for ConvTranspose {
             quote!(burn::nn::conv::ConvTranspose2d),
             quote!(#e.init(device)),
         )
+    }
+
+    fn onnx(&self, o: &mut Lower) {
+        let weights = o.weights("", self.bias);
+        let [ph, pw] = self.padding;
+        o.apply(
+            "ConvTranspose",
+            &refs(&weights),
+            vec![
+                ("kernel_shape", ints(self.kernel)),
+                ("strides", ints(self.stride)),
+                ("pads", ints([ph, pw, ph, pw])),
+                ("output_padding", ints(self.output_padding)),
+                ("dilations", ints(self.dilation)),
+                ("group", Attr::Int(self.groups as i64)),
+            ],
+        );
     }
 
     fn pytorch(&self, b: &Bound) -> String {

@@ -3,6 +3,7 @@
 //! elements (`dropout`) or whole channels (`dropout2d`) with probability `p`
 //! and scale the rest by `1 / (1 − p)`.
 
+use crate::onnx::Lower;
 use crate::shape::Op;
 use super::{Bound, Emit, Io, Layer, Spec, Takes, Twin, Ty, Val, float_lit, opt};
 use crate::check::Walk;
@@ -90,6 +91,9 @@ impl Layer for Dropout {
             },
         }
     }
+
+    /// The identity at inference, as PyTorch exports it in eval mode.
+    fn onnx(&self, _o: &mut Lower) {}
 
     fn pytorch(&self, b: &Bound) -> String {
         Twin::new(b).keyword(&["p"]).finish()

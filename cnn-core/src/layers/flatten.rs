@@ -1,5 +1,6 @@
 //! `flatten`: `nn.Flatten()`, feature maps to flat features.
 
+use crate::onnx::{Attr, Lower};
 use crate::shape::Op;
 use super::{Emit, Io, Layer, Spec, Takes};
 use crate::model::Shape;
@@ -34,6 +35,12 @@ impl Layer for Flatten {
         match io.input {
             Shape::Map(_) => Emit::function(quote!(x.flatten::<2>(1, 3))),
             Shape::Flat(_) => Emit::identity(),
+        }
+    }
+
+    fn onnx(&self, o: &mut Lower) {
+        if let Shape::Map(_) = o.input {
+            o.apply("Flatten", &[], vec![("axis", Attr::Int(1))]);
         }
     }
 }

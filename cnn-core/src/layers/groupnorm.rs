@@ -1,5 +1,6 @@
 //! `groupnorm`: `nn.GroupNorm`.
 
+use crate::onnx::{Attr, Lower};
 use crate::shape::Op;
 use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, float_lit, lit, opt, req};
 use crate::check::Walk;
@@ -76,6 +77,24 @@ impl Layer for GroupNorm {
             e.extend(quote!(.with_affine(#v)));
         }
         Emit::module(quote!(burn::nn::GroupNorm), quote!(#e.init(device)))
+    }
+
+    /// As PyTorch exports it before operator set 21: the groups as
+    /// instances (`[N, G, C/G·H·W]`), normalised, reshaped back, then the
+    /// per-channel scale and shift.
+    fn onnx(&self, o: &mut Lower) {
+        let [c, h, w] = o.input_map();
+        let g = self.groups as i64;
+        o.reshape(&[self.groups, c / self.groups * h * w]);
+        let (ones, zeros) = (o.floats(&[g], vec![1.0; g as usize]), o.floats(&[g], vec![0.0; g as usize]));
+        o.apply("InstanceNormalization", &[&ones, &zeros], vec![("epsilon", Attr::Float(self.eps))]);
+        o.reshape(&[c, h, w]);
+        if self.affine {
+            let [weight, bias] = ["weight", "bias"].map(|k| o.param(k));
+            let (weight, bias) = (o.per_channel(&weight), o.per_channel(&bias));
+            o.apply("Mul", &[&weight], vec![]);
+            o.apply("Add", &[&bias], vec![]);
+        }
     }
 
     fn pytorch(&self, b: &Bound) -> String {

@@ -1,5 +1,6 @@
 //! `identity`: `nn.Identity`, a placeholder that changes nothing.
 
+use crate::onnx::Lower;
 use super::{Emit, Io, Layer, Spec};
 
 /// The kind.
@@ -20,4 +21,6 @@ impl Layer for Identity {
     fn emit(&self, _io: &Io) -> Emit {
         Emit::identity()
     }
+
+    fn onnx(&self, _o: &mut Lower) {}
 }

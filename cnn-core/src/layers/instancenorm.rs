@@ -1,6 +1,7 @@
 //! `instancenorm`: `nn.InstanceNorm2d` (without running statistics, as
 //! PyTorch's default `track_running_stats = False`).
 
+use crate::onnx::{Attr, Lower, refs};
 use crate::shape::Op;
 use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, float_lit, lit, opt, req};
 use quote::quote;
@@ -58,6 +59,17 @@ impl Layer for InstanceNorm {
         let affine = self.affine;
         e.extend(quote!(.with_affine(#affine)));
         Emit::module(quote!(burn::nn::InstanceNorm), quote!(#e.init(device)))
+    }
+
+    /// Without `affine`, a scale of ones and a shift of zeros.
+    fn onnx(&self, o: &mut Lower) {
+        let c = self.channels as i64;
+        let inputs = if self.affine {
+            o.weights("", true)
+        } else {
+            vec![o.floats(&[c], vec![1.0; c as usize]), o.floats(&[c], vec![0.0; c as usize])]
+        };
+        o.apply("InstanceNormalization", &refs(&inputs), vec![("epsilon", Attr::Float(self.eps))]);
     }
 
     fn pytorch(&self, b: &Bound) -> String {

@@ -1,5 +1,6 @@
 //! `linear`: `nn.Linear`, on flat features.
 
+use crate::onnx::{Attr, Lower, refs};
 use crate::shape::Op;
 use super::{Bound, Emit, Io, Layer, Spec, Takes, Twin, Ty, Val, lit, opt, req};
 use crate::model::Shape;
@@ -64,6 +65,11 @@ impl Layer for Linear {
             quote!(burn::nn::Linear),
             quote!(burn::nn::LinearConfig::new(#i, #o)#bias.init(device)),
         )
+    }
+
+    fn onnx(&self, o: &mut Lower) {
+        let weights = o.weights("", self.bias);
+        o.apply("Gemm", &refs(&weights), vec![("transB", Attr::Int(1))]);
     }
 
     fn pytorch(&self, b: &Bound) -> String {

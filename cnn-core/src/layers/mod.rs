@@ -2,7 +2,7 @@
 //! PyTorch module it mirrors, its argument schema with PyTorch's defaults)
 //! and a type implementing [`Layer`] (its argument rules, its shape rule as
 //! a `cnn-shape` [`Op`], its warnings, its burn field and forward step, its
-//! PyTorch twin and its state_dict keys). [`REGISTRY`] lists the kinds.
+//! PyTorch twin and its state_dict keys, its ONNX nodes). [`REGISTRY`] lists the kinds.
 //!
 //! **Adding a layer kind**: write `layers/NAME.rs` with a `pub static SPEC`
 //! and an `impl Layer`, add `NAME: SPEC;` to the `kinds!` list below, and
@@ -15,6 +15,7 @@ pub mod values;
 
 use crate::check::Walk;
 use crate::model::{Field, Resample, Shape, Tiled};
+use crate::onnx::Lower;
 use crate::shape::{Op, Receptive};
 use proc_macro2::TokenStream;
 pub use schema::{
@@ -182,6 +183,11 @@ pub trait Layer: Debug + Any {
     fn pytorch(&self, b: &Bound) -> String {
         Twin::new(b).finish()
     }
+
+    /// Its ONNX nodes (operator set [`crate::onnx::OPSET`]), reading
+    /// `o.x` and leaving the output there; parameters by their twin key
+    /// (`o.param("weight")`).
+    fn onnx(&self, o: &mut Lower);
 
     /// state_dict keys whose names differ between PyTorch and burn, as
     /// `(PyTorch suffix, burn suffix)`: batchnorm's `("weight", "gamma")`.

@@ -1,6 +1,7 @@
 //! `pixel_shuffle` and `pixel_unshuffle`: `nn.PixelShuffle` and
 //! `nn.PixelUnshuffle`, trading channels for resolution and back.
 
+use crate::onnx::{Attr, Lower};
 use crate::shape::Op;
 use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, lit, req};
 use quote::quote;
@@ -70,6 +71,25 @@ impl Layer for PixelShuffle {
                 quote!(burn::nn::PixelUnshuffleConfig::new(#r).init()),
             )
         }
+    }
+
+    /// `pixel_shuffle` is `DepthToSpace` in `CRD` order; ONNX's
+    /// `SpaceToDepth` orders channels otherwise, so `pixel_unshuffle` is
+    /// written as PyTorch writes it: reshape, transpose, reshape.
+    fn onnx(&self, o: &mut Lower) {
+        let r = self.factor;
+        if self.up {
+            o.apply(
+                "DepthToSpace",
+                &[],
+                vec![("blocksize", Attr::Int(r as i64)), ("mode", Attr::Text("CRD"))],
+            );
+            return;
+        }
+        let ([c, h, w], out) = (o.input_map(), o.output_map());
+        o.reshape(&[c, h / r, r, w / r, r]);
+        o.apply("Transpose", &[], vec![("perm", Attr::Ints(vec![0, 1, 3, 5, 2, 4]))]);
+        o.reshape(&out);
     }
 
     fn pytorch(&self, b: &Bound) -> String {

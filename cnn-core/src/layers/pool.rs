@@ -1,5 +1,6 @@
 //! `maxpool` and `avgpool`: `nn.MaxPool2d` and `nn.AvgPool2d`, one shape rule.
 
+use crate::onnx::{Attr, Lower, ints};
 use crate::shape::Op;
 use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, absent, opt, pair, req};
 use crate::check::Walk;
@@ -106,6 +107,54 @@ impl Layer for Pool {
             padding: self.padding,
             dilation: self.dilation,
             ceil_mode: self.ceil_mode,
+        }
+    }
+
+    /// PyTorch's ceil mode drops a window that would start in the right
+    /// padding, which ONNX runtimes do not all do: the output size is known,
+    /// so the right and bottom edges are padded by what the last window
+    /// overhangs and the pool runs in floor mode. An average that counts
+    /// padding then divides the overhanging windows by too much: a constant
+    /// map rescales them to PyTorch's divisor.
+    fn onnx(&self, o: &mut Lower) {
+        let ([_, ih, iw], [_, oh, ow]) = (o.input_map(), o.output_map());
+        let eff = shape::effective_kernels(self.kernel, self.dilation);
+        let over = [(ih, oh), (iw, ow)].into_iter().enumerate().map(|(a, (i, out))| {
+            ((out - 1) * self.stride[a] + eff[a]).saturating_sub(i + 2 * self.padding[a])
+        });
+        let over: Vec<u64> = over.collect();
+        let [ph, pw] = self.padding;
+        let mut attributes = vec![
+            ("kernel_shape", ints(self.kernel)),
+            ("strides", ints(self.stride)),
+            ("pads", ints([ph, pw, ph + over[0], pw + over[1]])),
+        ];
+        if self.max {
+            attributes.push(("dilations", ints(self.dilation)));
+            o.apply("MaxPool", &[], attributes);
+            return;
+        }
+        attributes.push(("count_include_pad", Attr::Int(self.count_include_pad as i64)));
+        o.apply("AveragePool", &[], attributes);
+        if self.count_include_pad && over != [0, 0] {
+            // PyTorch's divisor: the window clipped to the padded input.
+            let counts = |axis: usize, size: u64, out: u64| -> Vec<u64> {
+                (0..out)
+                    .map(|i| {
+                        let start = i * self.stride[axis];
+                        let end = (start + self.kernel[axis]).min(size + 2 * self.padding[axis]);
+                        end - start
+                    })
+                    .collect()
+            };
+            let (rows, cols) = (counts(0, ih, oh), counts(1, iw, ow));
+            let window = (self.kernel[0] * self.kernel[1]) as f64;
+            let scale = rows
+                .iter()
+                .flat_map(|r| cols.iter().map(move |c| window / (r * c) as f64))
+                .collect();
+            let scale = o.floats(&[1, 1, oh as i64, ow as i64], scale);
+            o.apply("Mul", &[&scale], vec![]);
         }
     }
 

@@ -1,5 +1,7 @@
 //! `prelu`: `nn.PReLU`, a learned negative slope, one or one per channel.
 
+use crate::onnx::Lower;
+use crate::model::Shape;
 use crate::shape::Op;
 use super::{Bound, Emit, Io, Layer, Spec, Takes, Twin, Ty, Val, float_lit, lit, opt};
 use quote::quote;
@@ -50,6 +52,15 @@ impl Layer for PRelu {
             quote!(burn::nn::PRelu),
             quote!(burn::nn::PReluConfig::new().with_num_parameters(#n).with_alpha(#init).init(device)),
         )
+    }
+
+    /// One slope per channel broadcasts as `[C, 1, 1]` over feature maps.
+    fn onnx(&self, o: &mut Lower) {
+        let mut slope = o.param("weight");
+        if self.count > 1 && matches!(o.input, Shape::Map(_)) {
+            slope = o.per_channel(&slope);
+        }
+        o.apply("PRelu", &[&slope], vec![]);
     }
 
     fn pytorch(&self, b: &Bound) -> String {

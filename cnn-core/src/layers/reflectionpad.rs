@@ -1,6 +1,7 @@
 //! `reflectionpad`: `nn.ReflectionPad2d`, an integer or `(left, right, top,
 //! bottom)`: the border mirrored, without repeating the edge.
 
+use crate::onnx::{Attr, Lower};
 use crate::shape::Op;
 use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, lit, req};
 use quote::quote;
@@ -38,6 +39,12 @@ impl Layer for ReflectionPad {
     fn emit(&self, _io: &Io) -> Emit {
         let [l, r, t, bt] = self.sides.map(lit);
         Emit::function(quote!(x.pad((#l, #r, #t, #bt), burn::tensor::ops::PadMode::Reflect)))
+    }
+
+    fn onnx(&self, o: &mut Lower) {
+        let [l, r, t, b] = self.sides.map(|s| s as i64);
+        let pads = o.ints(&[8], vec![0, 0, t, l, 0, 0, b, r]);
+        o.apply("Pad", &[&pads], vec![("mode", Attr::Text("reflect"))]);
     }
 
     fn pytorch(&self, b: &Bound) -> String {

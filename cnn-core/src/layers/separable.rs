@@ -3,6 +3,7 @@
 //! `conv(in, out, 1, bias)`. Its PyTorch twin is `nn.Sequential` of those
 //! two `nn.Conv2d`, so its keys are `N.0.weight` and `N.1.weight`.
 
+use crate::onnx::Lower;
 use crate::shape::Op;
 use super::conv::Conv;
 use super::{Args, Bound, Emit, Io, Layer, Spec, Ty, Val, opt, req};
@@ -91,6 +92,12 @@ impl Layer for Separable {
             }),
             plan: Plan::WithModule(quote!(#krate::__private::separable)),
         }
+    }
+
+    /// The twin's `nn.Sequential` of the two: keys `0.weight` and `1.weight`.
+    fn onnx(&self, o: &mut Lower) {
+        self.depthwise.lower(o, "0.");
+        self.pointwise.lower(o, "1.");
     }
 
     fn pytorch(&self, b: &Bound) -> String {

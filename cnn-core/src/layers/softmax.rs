@@ -1,6 +1,7 @@
 //! `softmax` and `log_softmax`: `nn.Softmax(dim=1)` and `nn.LogSoftmax(dim=1)`,
 //! over the channels (or features).
 
+use crate::onnx::{Attr, Lower};
 use super::{Bound, Emit, Io, Layer, Spec, Twin};
 use quote::quote;
 
@@ -36,6 +37,11 @@ impl Layer for Softmax {
         } else {
             Emit::function(quote!(burn::tensor::activation::softmax(x, 1)))
         }
+    }
+
+    fn onnx(&self, o: &mut Lower) {
+        let op = if self.log { "LogSoftmax" } else { "Softmax" };
+        o.apply(op, &[], vec![("axis", Attr::Int(1))]);
     }
 
     fn pytorch(&self, b: &Bound) -> String {

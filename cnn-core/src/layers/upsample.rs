@@ -1,5 +1,7 @@
 //! `upsample`: `nn.Upsample` (nearest or bilinear).
 
+use crate::onnx::{Attr, Lower};
+use crate::shape::taps::taps;
 use crate::shape::Op;
 use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, absent, float_lit, opt, pair};
 use crate::check::Walk;
@@ -118,6 +120,52 @@ impl Layer for Upsample {
                     .init()
             },
         )
+    }
+
+    /// Nearest: a `Gather` per axis of the rows PyTorch reads
+    /// (`shape::taps`), since `Resize` divides where PyTorch multiplies and
+    /// picks another row where the product rounds up to an integer (20 → 12
+    /// rows: row 3 reads 5 in PyTorch, 4 in ONNX Runtime). Bilinear, which
+    /// such rounding moves by a rounding error only, is `Resize` with
+    /// PyTorch's coordinate mapping and the scale factor as written (PyTorch
+    /// maps coordinates with it, not with the sizes' ratio), or the size.
+    fn onnx(&self, o: &mut Lower) {
+        let ([_, ih, iw], [c, h, w]) = (o.input_map(), o.output_map());
+        if !self.bilinear {
+            for (axis, input, output) in [(0, ih, h), (1, iw, w)] {
+                if input != output {
+                    let scale = self.scale.map(|s| s[axis]);
+                    let rows = taps(input as usize, output as usize, scale, false, false);
+                    let rows = o.ints(&[output as i64], rows.first);
+                    o.apply("Gather", &[&rows], vec![("axis", Attr::Int(axis as i64 + 2))]);
+                }
+            }
+            return;
+        }
+        let mapping = if self.align_corners == Some(true) {
+            "align_corners"
+        } else {
+            "pytorch_half_pixel"
+        };
+        let attributes = vec![
+            ("mode", Attr::Text("linear")),
+            ("coordinate_transformation_mode", Attr::Text(mapping)),
+        ];
+        match self.scale {
+            Some([sh, sw]) => {
+                let scales = o.floats(&[4], vec![1.0, 1.0, sh, sw]);
+                o.apply("Resize", &["", &scales], attributes);
+            }
+            None => {
+                // `sizes` needs the batch: `[N, C]` from the input, `[H, W]` written.
+                let x = o.x.clone();
+                let shape = o.node("Shape", &[&x], vec![("end", Attr::Int(1))]);
+                let rest = o.ints(&[3], vec![c as i64, h as i64, w as i64]);
+                let sizes = o.node("Concat", &[&shape, &rest], vec![("axis", Attr::Int(0))]);
+                o.x = x;
+                o.apply("Resize", &["", "", &sizes], attributes);
+            }
+        }
     }
 
     fn pytorch(&self, b: &Bound) -> String {

@@ -1,5 +1,6 @@
 //! `zeropad`: `nn.ZeroPad2d`, an integer or `(left, right, top, bottom)`.
 
+use crate::onnx::Lower;
 use crate::shape::Op;
 use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, lit, req};
 use quote::quote;
@@ -34,6 +35,12 @@ impl Layer for ZeroPad {
     fn emit(&self, _io: &Io) -> Emit {
         let [l, r, t, bt] = self.sides.map(lit);
         Emit::function(quote!(x.pad((#l, #r, #t, #bt), 0.0)))
+    }
+
+    fn onnx(&self, o: &mut Lower) {
+        let [l, r, t, b] = self.sides.map(|s| s as i64);
+        let pads = o.ints(&[8], vec![0, 0, t, l, 0, 0, b, r]);
+        o.apply("Pad", &[&pads], vec![]);
     }
 
     fn pytorch(&self, b: &Bound) -> String {

@@ -1,0 +1,323 @@
+//! Model → the network as an ONNX graph (operator set 17), for the runtime's
+//! `save_onnx`: the nodes, the constants they read, and the state_dict keys
+//! of the PyTorch twin whose tensors become the initializers. Written at
+//! compile time from the layer list, like the twin: each kind lowers itself
+//! (`Layer::onnx`), this file names the values and joins blocks, residuals
+//! (`Add`) and concats (`Concat`).
+//!
+//! The graph takes `input` `[N, C, H, W]` with a symbolic batch `N` and the
+//! declared `C, H, W`, and gives `output`. Dropout is the identity, as in
+//! PyTorch's export in eval mode.
+
+use crate::model::{Network, Node as TreeNode, RowKind, Shape};
+use std::collections::HashMap;
+
+/// The operator set every node is written for. 17 is what TensorRT 8.6,
+/// ONNX Runtime 1.14 and later, and most mobile runtimes read.
+pub const OPSET: i64 = 17;
+
+/// One network's graph.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Graph {
+    /// Per-sample input shape `[C, H, W]`.
+    pub input: Vec<u64>,
+    /// Per-sample output shape.
+    pub output: Vec<u64>,
+    /// The nodes, in a topological order.
+    pub nodes: Vec<Node>,
+    /// Constant tensors the nodes read (shapes, axes, scales).
+    pub constants: Vec<Constant>,
+    /// The twin's state_dict keys the nodes read, in first-use order.
+    pub params: Vec<String>,
+}
+
+/// One ONNX node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// The operator (`Conv`).
+    pub op: &'static str,
+    /// Its name: the layer's twin key and a counter (`3`, `layer1.0.conv1/2`).
+    pub name: String,
+    /// Input value names; an empty name skips an optional input.
+    pub inputs: Vec<String>,
+    /// Its one output value.
+    pub output: String,
+    /// Attributes.
+    pub attributes: Vec<(&'static str, Attr)>,
+}
+
+/// An attribute's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attr {
+    /// `INT`.
+    Int(i64),
+    /// `INTS`.
+    Ints(Vec<i64>),
+    /// `FLOAT`.
+    Float(f64),
+    /// `STRING`.
+    Text(&'static str),
+}
+
+/// A constant tensor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constant {
+    /// Its value name.
+    pub name: String,
+    /// Its dimensions.
+    pub dims: Vec<i64>,
+    /// Its values.
+    pub values: Values,
+}
+
+/// A constant's values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values {
+    /// `int64`.
+    Int(Vec<i64>),
+    /// `float32`, written from these `f64`s.
+    Float(Vec<f64>),
+}
+
+/// What a layer writes its nodes with: the value it reads (`x`), its
+/// shapes, and its twin key prefix for its parameters.
+pub struct Lower<'a> {
+    graph: &'a mut Graph,
+    counter: &'a mut usize,
+    prefix: &'a str,
+    nodes: usize,
+    /// The value the layer's next node reads; a layer leaves its output here.
+    pub x: String,
+    /// Per-sample input shape.
+    pub input: Shape,
+    /// Per-sample output shape.
+    pub output: Shape,
+}
+
+impl Lower<'_> {
+    /// The twin's tensor `name` of this layer (`3.weight`), as an input.
+    pub fn param(&mut self, name: &str) -> String {
+        let key = if self.prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", self.prefix)
+        };
+        if !self.graph.params.contains(&key) {
+            self.graph.params.push(key.clone());
+        }
+        key
+    }
+
+    /// Writes a node reading `inputs`; its output's name.
+    pub fn node(&mut self, op: &'static str, inputs: &[&str], attributes: Vec<(&'static str, Attr)>) -> String {
+        *self.counter += 1;
+        self.nodes += 1;
+        let output = format!("x{}", self.counter);
+        let name = match (self.prefix, self.nodes) {
+            ("", _) => format!("{op}_{}", self.counter),
+            (prefix, 1) => prefix.to_string(),
+            (prefix, n) => format!("{prefix}/{n}"),
+        };
+        self.graph.nodes.push(Node {
+            op,
+            name,
+            inputs: inputs.iter().map(|s| s.to_string()).collect(),
+            output: output.clone(),
+            attributes,
+        });
+        output
+    }
+
+    /// `prefix + "weight"` and, with a bias, `prefix + "bias"`, as inputs.
+    pub fn weights(&mut self, prefix: &str, bias: bool) -> Vec<String> {
+        let mut names = vec![self.param(&format!("{prefix}weight"))];
+        if bias {
+            names.push(self.param(&format!("{prefix}bias")));
+        }
+        names
+    }
+
+    /// Applies a node to `x` (with more inputs after it): `x = op(x, …)`.
+    pub fn apply(&mut self, op: &'static str, more: &[&str], attributes: Vec<(&'static str, Attr)>) {
+        let x = self.x.clone();
+        let mut inputs = vec![x.as_str()];
+        inputs.extend_from_slice(more);
+        self.x = self.node(op, &inputs, attributes);
+    }
+
+    /// An `int64` constant of the given dimensions.
+    pub fn ints(&mut self, dims: &[i64], values: Vec<i64>) -> String {
+        self.constant(dims, Values::Int(values))
+    }
+
+    /// A `float32` constant of the given dimensions.
+    pub fn floats(&mut self, dims: &[i64], values: Vec<f64>) -> String {
+        self.constant(dims, Values::Float(values))
+    }
+
+    /// A `float32` scalar.
+    pub fn scalar(&mut self, value: f64) -> String {
+        self.floats(&[], vec![value])
+    }
+
+    fn constant(&mut self, dims: &[i64], values: Values) -> String {
+        if let Some(c) = self
+            .graph
+            .constants
+            .iter()
+            .find(|c| c.dims == dims && c.values == values)
+        {
+            return c.name.clone();
+        }
+        let name = format!("c{}", self.graph.constants.len() + 1);
+        self.graph.constants.push(Constant {
+            name: name.clone(),
+            dims: dims.to_vec(),
+            values,
+        });
+        name
+    }
+
+    /// The input's `[C, H, W]` (flat features `[F]` read as `[F, 1, 1]`;
+    /// the kinds that call this take feature maps only).
+    pub fn input_map(&self) -> [u64; 3] {
+        map(self.input)
+    }
+
+    /// The output's `[C, H, W]`, as [`Lower::input_map`].
+    pub fn output_map(&self) -> [u64; 3] {
+        map(self.output)
+    }
+
+    /// `Reshape` of `x` to `[N, dims…]` (`0` keeps the batch).
+    pub fn reshape(&mut self, dims: &[u64]) {
+        let mut shape = vec![0];
+        shape.extend(dims.iter().map(|&d| d as i64));
+        let shape = self.ints(&[shape.len() as i64], shape);
+        self.apply("Reshape", &[&shape], vec![]);
+    }
+
+    /// A per-channel tensor `[C]` as `[C, 1, 1]`, to broadcast over `[N, C, H, W]`.
+    pub fn per_channel(&mut self, value: &str) -> String {
+        let axes = self.ints(&[2], vec![1, 2]);
+        self.node("Unsqueeze", &[value, &axes], vec![])
+    }
+}
+
+fn map(shape: Shape) -> [u64; 3] {
+    match shape {
+        Shape::Map(dims) => dims,
+        Shape::Flat(f) => [f, 1, 1],
+    }
+}
+
+/// `&[String]` as the `&[&str]` that [`Lower::apply`] takes.
+pub fn refs(names: &[String]) -> Vec<&str> {
+    names.iter().map(String::as_str).collect()
+}
+
+/// An `INTS` attribute.
+pub fn ints(values: impl IntoIterator<Item = u64>) -> Attr {
+    Attr::Ints(values.into_iter().map(|v| v as i64).collect())
+}
+
+/// The network's graph: the value named `input` in, `output` out.
+pub fn graph(net: &Network) -> Graph {
+    let paths: HashMap<usize, &str> = net
+        .rows
+        .iter()
+        .filter_map(|row| match row.kind {
+            RowKind::Layer(i) => Some((i, row.path.as_str())),
+            _ => None,
+        })
+        .collect();
+    let mut walk = Walk {
+        net,
+        paths,
+        graph: Graph {
+            input: net.input.to_vec(),
+            output: net.output.dims(),
+            ..Graph::default()
+        },
+        counter: 0,
+    };
+    let x = walk.nodes(&net.body, "input".to_string());
+    let mut graph = walk.graph;
+    // The last node's output becomes `output`; a network that computes
+    // nothing (only dropout and identity) gets an `Identity`.
+    match graph.nodes.last_mut() {
+        Some(last) if last.output == x => last.output = "output".into(),
+        _ => graph.nodes.push(Node {
+            op: "Identity",
+            name: "output".into(),
+            inputs: vec![x],
+            output: "output".into(),
+            attributes: vec![],
+        }),
+    }
+    graph
+}
+
+struct Walk<'a> {
+    net: &'a Network,
+    paths: HashMap<usize, &'a str>,
+    graph: Graph,
+    counter: usize,
+}
+
+impl Walk<'_> {
+    /// Lowers `nodes` reading `x`; the value they leave.
+    fn nodes(&mut self, nodes: &[TreeNode], mut x: String) -> String {
+        for node in nodes {
+            x = match node {
+                TreeNode::Layer(i) => self.layer(*i, x),
+                TreeNode::Scope(scope) => self.nodes(&scope.body, x),
+                TreeNode::Residual { body, shortcut } => {
+                    let skip = match shortcut {
+                        Some(shortcut) => self.nodes(shortcut, x.clone()),
+                        None => x.clone(),
+                    };
+                    let main = self.nodes(body, x);
+                    self.merge("Add", &[main, skip], vec![])
+                }
+                TreeNode::Concat { branches } => {
+                    let outputs: Vec<String> = branches
+                        .iter()
+                        .map(|branch| self.nodes(branch, x.clone()))
+                        .collect();
+                    self.merge("Concat", &outputs, vec![("axis", Attr::Int(1))])
+                }
+            };
+        }
+        x
+    }
+
+    fn layer(&mut self, i: usize, x: String) -> String {
+        let layer = &self.net.layers[i];
+        let prefix = self.paths.get(&i).copied().unwrap_or("");
+        let mut lower = Lower {
+            graph: &mut self.graph,
+            counter: &mut self.counter,
+            prefix,
+            nodes: 0,
+            x,
+            input: layer.input,
+            output: layer.output,
+        };
+        layer.kind.onnx(&mut lower);
+        lower.x
+    }
+
+    fn merge(&mut self, op: &'static str, inputs: &[String], attributes: Vec<(&'static str, Attr)>) -> String {
+        self.counter += 1;
+        let output = format!("x{}", self.counter);
+        self.graph.nodes.push(Node {
+            op,
+            name: format!("{op}_{}", self.counter),
+            inputs: inputs.to_vec(),
+            output: output.clone(),
+            attributes,
+        });
+        output
+    }
+}
