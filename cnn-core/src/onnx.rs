@@ -109,7 +109,12 @@ impl Lower<'_> {
     }
 
     /// Writes a node reading `inputs`; its output's name.
-    pub fn node(&mut self, op: &'static str, inputs: &[&str], attributes: Vec<(&'static str, Attr)>) -> String {
+    pub fn node(
+        &mut self,
+        op: &'static str,
+        inputs: &[&str],
+        attributes: Vec<(&'static str, Attr)>,
+    ) -> String {
         *self.counter += 1;
         self.nodes += 1;
         let output = format!("x{}", self.counter);
@@ -138,7 +143,12 @@ impl Lower<'_> {
     }
 
     /// Applies a node to `x` (with more inputs after it): `x = op(x, …)`.
-    pub fn apply(&mut self, op: &'static str, more: &[&str], attributes: Vec<(&'static str, Attr)>) {
+    pub fn apply(
+        &mut self,
+        op: &'static str,
+        more: &[&str],
+        attributes: Vec<(&'static str, Attr)>,
+    ) {
         let x = self.x.clone();
         let mut inputs = vec![x.as_str()];
         inputs.extend_from_slice(more);
@@ -308,7 +318,12 @@ impl Walk<'_> {
         lower.x
     }
 
-    fn merge(&mut self, op: &'static str, inputs: &[String], attributes: Vec<(&'static str, Attr)>) -> String {
+    fn merge(
+        &mut self,
+        op: &'static str,
+        inputs: &[String],
+        attributes: Vec<(&'static str, Attr)>,
+    ) -> String {
         self.counter += 1;
         let output = format!("x{}", self.counter);
         self.graph.nodes.push(Node {

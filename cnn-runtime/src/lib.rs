@@ -134,12 +134,12 @@ pub mod __private {
     pub use crate::export::save;
     pub use crate::fold::conv_batchnorm;
     pub use crate::load::{Format, load};
+    #[cfg(feature = "onnx")]
+    pub use crate::onnx;
     pub use crate::ops::{adaptive_max_pool2d, channel_shuffle, dropout2d, separable, tiled_pool};
     pub use crate::resample::resample;
     pub use ::burn;
     pub use cnn_macros::cnn_impl;
     #[cfg(feature = "onnx")]
     pub use cnn_macros::cnn_impl_onnx;
-    #[cfg(feature = "onnx")]
-    pub use crate::onnx;
 }

@@ -121,17 +121,19 @@ fn model_bytes<M: ModuleSnapshot>(
 
     let mut weights = weights(model, layers)?;
     for &key in graph.params {
-        let (dims, values) = weights
-            .remove(key)
-            .ok_or_else(|| format!("internal: the network has no tensor `{key}` for its ONNX graph"))?;
-        onnx.initializer.push(tensor(key, &dims, FLOAT, floats(&values)));
+        let (dims, values) = weights.remove(key).ok_or_else(|| {
+            format!("internal: the network has no tensor `{key}` for its ONNX graph")
+        })?;
+        onnx.initializer
+            .push(tensor(key, &dims, FLOAT, floats(&values)));
     }
     for constant in graph.constants {
         let (kind, bytes) = match constant.values {
             Values::Int(v) => (INT64, v.iter().flat_map(|x| x.to_le_bytes()).collect()),
             Values::Float(v) => (FLOAT, floats(v)),
         };
-        onnx.initializer.push(tensor(constant.name, constant.dims, kind, bytes));
+        onnx.initializer
+            .push(tensor(constant.name, constant.dims, kind, bytes));
     }
     onnx.node = graph.nodes.iter().map(node).collect();
 
@@ -155,7 +157,11 @@ fn model_bytes<M: ModuleSnapshot>(
 
 /// `[N, C, H, W]` in and `[N, …]` out, `N` symbolic (written `-1`).
 fn shapes(graph: &Graph) -> (Vec<i64>, Vec<i64>) {
-    let batched = |dims: &[u64]| std::iter::once(-1).chain(dims.iter().map(|&d| d as i64)).collect();
+    let batched = |dims: &[u64]| {
+        std::iter::once(-1)
+            .chain(dims.iter().map(|&d| d as i64))
+            .collect()
+    };
     (batched(graph.input), batched(graph.output))
 }
 
@@ -165,12 +171,14 @@ fn weights<M: ModuleSnapshot>(
     model: &M,
     layers: &'static [LayerInfo],
 ) -> Result<HashMap<String, (Vec<i64>, Vec<f32>)>, String> {
-    let remapper = KeyRemapper::from_patterns(export_patterns(layers)).map_err(|e| e.to_string())?;
+    let remapper =
+        KeyRemapper::from_patterns(export_patterns(layers)).map_err(|e| e.to_string())?;
     let tensors = model.collect(None, Some(Box::new(BurnToPyTorchAdapter)), true);
     let (tensors, _) = remapper.remap(tensors);
     let mut out = HashMap::new();
     for tensor in tensors {
-        let data = burn::store::bridge::to_data(&tensor).map_err(|e| format!("{}: {e}", tensor.name))?;
+        let data =
+            burn::store::bridge::to_data(&tensor).map_err(|e| format!("{}: {e}", tensor.name))?;
         let dims = data.shape().iter().map(|&d| d as i64).collect();
         let values = data
             .convert::<f32>()
