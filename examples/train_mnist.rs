@@ -47,7 +47,8 @@ const USAGE: &str = "usage: train_mnist [--data DIR] [--out DIR] [--epochs N] [-
   --devices N   one replica per device: DDP where burn has collectives (CUDA), else
                 burn's multi-device strategy (default 1)
   --limit N     train on the first N training digits only
-  --export DIR  also write the PyTorch twin (lenet.py) and its weights (lenet.safetensors)
+  --export DIR  also write the PyTorch twin (lenet.py), its weights (lenet.safetensors)
+                and the ONNX model (lenet.onnx)
                 for PyTorch, e.g. scripts/train_ddp.py under torchrun";
 
 fn options() -> Result<Options, String> {
@@ -205,23 +206,26 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// Writes the PyTorch twin and its weights to `dir`, and how to train them
-/// on many processes with PyTorch.
+/// Writes the PyTorch twin, its weights and the ONNX model to `dir`, and
+/// how to train the twin on many processes with PyTorch.
 fn export(model: &LeNet, dir: &std::path::Path) -> Result<(), Box<dyn Error>> {
     std::fs::create_dir_all(dir)?;
     let twin = dir.join("lenet.py");
     std::fs::write(&twin, LeNet::PYTORCH_MODULE)?;
     let weights = dir.join("lenet.safetensors");
     model.save_safetensors(&weights)?;
+    let onnx = dir.join("lenet.onnx");
+    model.save_onnx(&onnx)?;
     let (twin, weights) = (digits::shown(&twin), digits::shown(&weights));
     let out = digits::shown(&dir.join("lenet.ddp.safetensors"));
     println!(
-        "exported {} (`from lenet import LeNet`) and {}\n\
+        "exported {} (`from lenet import LeNet`), {} and {} (input `input` [N, 1, 28, 28])\n\
          \ntrain it on two processes with PyTorch DDP, then measure it here:\n  \
          torchrun --nnodes=1 --nproc_per_node=2 scripts/train_ddp.py --twin {} --weights {} --out {}\n  \
          cargo run --release --example classify -- {} held-out",
         twin.display(),
         weights.display(),
+        digits::shown(&onnx).display(),
         twin.display(),
         weights.display(),
         out.display(),

@@ -21,7 +21,6 @@ Needs torch, safetensors and numpy.
 """
 
 import argparse
-import gzip
 import importlib.util
 import os
 import time
@@ -34,40 +33,7 @@ from safetensors.torch import load_file, save_file
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
-MASK = (1 << 64) - 1
-
-
-def splitmix64(seed):
-    state = seed
-    while True:
-        state = (state + 0x9E3779B97F4A7C15) & MASK
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        yield z ^ (z >> 31)
-
-
-def split(count, held_out, seed):
-    """`ImageDataset::split`: the same indices on every platform."""
-    order = list(range(count))
-    draws = splitmix64(seed)
-    for i in range(count - 1, 0, -1):
-        j = next(draws) % (i + 1)
-        order[i], order[j] = order[j], order[i]
-    cut = max(count - held_out, 0)
-    return order[:cut], order[cut:]
-
-
-def idx(path):
-    raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
-    rank = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
-
-
-def find(data, name):
-    gz = data / f"{name}.gz"
-    return gz if gz.exists() else data / name
+from digits import find, idx, split
 
 
 def main():

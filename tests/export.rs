@@ -9,12 +9,22 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use cnn::burn::store::{ModuleStore, PytorchStore};
-use common::{LeNet, Modern, Separable, Zoo, fixture, io};
+use common::{LeNet, Modern, Pools, Separable, Upsampling, Zoo, fixture, io};
 
 #[path = "../examples/unet.rs"]
 #[allow(dead_code)]
 mod unet;
 use unet::UNet;
+
+#[path = "../examples/resnet18.rs"]
+#[allow(dead_code)]
+mod resnet18;
+use resnet18::ResNet18;
+
+#[path = "../examples/mobilenet_v2.rs"]
+#[allow(dead_code)]
+mod mobilenet_v2;
+use mobilenet_v2::MobileNetV2;
 
 /// Every tensor of a safetensors file: key → (dtype, shape, bytes).
 fn tensors(path: &Path) -> BTreeMap<String, (String, Vec<usize>, Vec<u8>)> {
@@ -195,8 +205,8 @@ fn pytorch_loads_the_saved_files_strictly_and_computes_what_burn_computes() {
     }
     let device = cnn::flex();
     macro_rules! check {
-        ($net:ident, $load:ident($weights:literal), $io:literal) => {{
-            let net = $net::$load(fixture($weights), &device).expect("the fixture's weights");
+        ($net:ident, $load:ident($weights:expr), $io:literal) => {{
+            let net = $net::$load($weights, &device).expect("the fixture's weights");
             let saved = scratch(concat!(stringify!($net), ".pytorch.safetensors"));
             net.save_safetensors(&saved).expect("saves");
             let ours: Vec<f32> = net
@@ -210,13 +220,43 @@ fn pytorch_loads_the_saved_files_strictly_and_computes_what_burn_computes() {
             assert!(error < 1e-5, "{}: {error}", stringify!($net));
         }};
     }
-    check!(LeNet, load_safetensors("lenet.safetensors"), "lenet");
-    check!(Zoo, load_safetensors("zoo.safetensors"), "zoo");
-    check!(Modern, load_safetensors("modern.safetensors"), "modern");
+    check!(
+        LeNet,
+        load_safetensors(fixture("lenet.safetensors")),
+        "lenet"
+    );
+    check!(Zoo, load_safetensors(fixture("zoo.safetensors")), "zoo");
+    check!(Pools, load_pytorch(fixture("pools.pt")), "pools");
+    check!(
+        Upsampling,
+        load_pytorch(fixture("upsampling.pt")),
+        "upsampling"
+    );
+    check!(
+        Modern,
+        load_safetensors(fixture("modern.safetensors")),
+        "modern"
+    );
     check!(
         Separable,
-        load_safetensors("separable.safetensors"),
+        load_safetensors(fixture("separable.safetensors")),
         "separable"
     );
-    check!(UNet, load_pytorch("blocks/unet.pt"), "blocks/unet");
+    check!(UNet, load_pytorch(fixture("blocks/unet.pt")), "blocks/unet");
+    // torchvision's weights, where `scripts/torchvision_fixtures.py` wrote them.
+    let torchvision = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/torchvision");
+    if torchvision.join("resnet18.pt").exists() {
+        let resnet18 = torchvision.join("resnet18.pt");
+        check!(
+            ResNet18,
+            load_pytorch(resnet18),
+            "../../target/torchvision/resnet18"
+        );
+        let mobilenet = torchvision.join("mobilenet_v2.pt");
+        check!(
+            MobileNetV2,
+            load_pytorch(mobilenet),
+            "../../target/torchvision/mobilenet_v2"
+        );
+    }
 }

@@ -336,3 +336,7 @@ impl Walk<'_> {
         output
     }
 }
+
+#[cfg(test)]
+#[path = "onnx_tests.rs"]
+mod tests;

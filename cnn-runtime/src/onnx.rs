@@ -165,12 +165,15 @@ fn shapes(graph: &Graph) -> (Vec<i64>, Vec<i64>) {
     (batched(graph.input), batched(graph.output))
 }
 
+/// A tensor's dimensions and values.
+type Weight = (Vec<i64>, Vec<f32>);
+
 /// Every tensor of `model` under the twin's key, in PyTorch's layout (the
 /// tensors `save_safetensors` writes): `(dims, values)`.
 fn weights<M: ModuleSnapshot>(
     model: &M,
     layers: &'static [LayerInfo],
-) -> Result<HashMap<String, (Vec<i64>, Vec<f32>)>, String> {
+) -> Result<HashMap<String, Weight>, String> {
     let remapper =
         KeyRemapper::from_patterns(export_patterns(layers)).map_err(|e| e.to_string())?;
     let tensors = model.collect(None, Some(Box::new(BurnToPyTorchAdapter)), true);

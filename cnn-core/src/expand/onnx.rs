@@ -26,6 +26,8 @@ pub(super) fn method(net: &Network) -> TokenStream {
             path: impl ::core::convert::AsRef<::std::path::Path>,
         ) -> ::core::result::Result<(), #krate::LoadError> {
             use #krate::__private::onnx::{Attr, Constant, Graph, Node, Values};
+            // √2 and its kin are written as the numbers they are.
+            #[allow(clippy::approx_constant)]
             const GRAPH: Graph = #graph;
             #krate::__private::onnx::save(self, #name, Self::LAYERS, &GRAPH, path.as_ref())
         }
