@@ -220,29 +220,7 @@ fn pytorch_loads_the_saved_files_strictly_and_computes_what_burn_computes() {
             assert!(error < 1e-5, "{}: {error}", stringify!($net));
         }};
     }
-    check!(
-        LeNet,
-        load_safetensors(fixture("lenet.safetensors")),
-        "lenet"
-    );
-    check!(Zoo, load_safetensors(fixture("zoo.safetensors")), "zoo");
-    check!(Pools, load_pytorch(fixture("pools.pt")), "pools");
-    check!(
-        Upsampling,
-        load_pytorch(fixture("upsampling.pt")),
-        "upsampling"
-    );
-    check!(
-        Modern,
-        load_safetensors(fixture("modern.safetensors")),
-        "modern"
-    );
-    check!(
-        Separable,
-        load_safetensors(fixture("separable.safetensors")),
-        "separable"
-    );
-    check!(UNet, load_pytorch(fixture("blocks/unet.pt")), "blocks/unet");
+    common::with_fixture_networks!(check);
     // torchvision's weights, where `scripts/torchvision_fixtures.py` wrote them.
     let torchvision = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/torchvision");
     if torchvision.join("resnet18.pt").exists() {

@@ -212,29 +212,7 @@ fn onnx_runtime_computes_what_burn_computes() {
             )
         };
     }
-    from_fixture!(
-        LeNet,
-        load_safetensors(fixture("lenet.safetensors")),
-        "lenet"
-    );
-    from_fixture!(Zoo, load_safetensors(fixture("zoo.safetensors")), "zoo");
-    from_fixture!(Pools, load_pytorch(fixture("pools.pt")), "pools");
-    from_fixture!(
-        Upsampling,
-        load_pytorch(fixture("upsampling.pt")),
-        "upsampling"
-    );
-    from_fixture!(
-        Modern,
-        load_safetensors(fixture("modern.safetensors")),
-        "modern"
-    );
-    from_fixture!(
-        Separable,
-        load_safetensors(fixture("separable.safetensors")),
-        "separable"
-    );
-    from_fixture!(UNet, load_pytorch(fixture("blocks/unet.pt")), "blocks/unet");
+    common::with_fixture_networks!(from_fixture);
     // torchvision's weights where `scripts/torchvision_fixtures.py` wrote them
     // (not committed), else random ones on a random image.
     let torchvision = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/torchvision");

@@ -31,6 +31,28 @@ pub struct Graph {
     pub params: Vec<String>,
 }
 
+impl Graph {
+    /// Appends a node whose output is value `x{n}`; that name.
+    fn push(
+        &mut self,
+        op: &'static str,
+        name: String,
+        inputs: Vec<String>,
+        n: usize,
+        attributes: Vec<(&'static str, Attr)>,
+    ) -> String {
+        let output = format!("x{n}");
+        self.nodes.push(Node {
+            op,
+            name,
+            inputs,
+            output: output.clone(),
+            attributes,
+        });
+        output
+    }
+}
+
 /// One ONNX node.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -117,20 +139,13 @@ impl Lower<'_> {
     ) -> String {
         *self.counter += 1;
         self.nodes += 1;
-        let output = format!("x{}", self.counter);
         let name = match (self.prefix, self.nodes) {
             ("", _) => format!("{op}_{}", self.counter),
             (prefix, 1) => prefix.to_string(),
             (prefix, n) => format!("{prefix}/{n}"),
         };
-        self.graph.nodes.push(Node {
-            op,
-            name,
-            inputs: inputs.iter().map(|s| s.to_string()).collect(),
-            output: output.clone(),
-            attributes,
-        });
-        output
+        let inputs = inputs.iter().map(|s| s.to_string()).collect();
+        self.graph.push(op, name, inputs, *self.counter, attributes)
     }
 
     /// `prefix + "weight"` and, with a bias, `prefix + "bias"`, as inputs.
@@ -325,15 +340,9 @@ impl Walk<'_> {
         attributes: Vec<(&'static str, Attr)>,
     ) -> String {
         self.counter += 1;
-        let output = format!("x{}", self.counter);
-        self.graph.nodes.push(Node {
-            op,
-            name: format!("{op}_{}", self.counter),
-            inputs: inputs.to_vec(),
-            output: output.clone(),
-            attributes,
-        });
-        output
+        let name = format!("{op}_{}", self.counter);
+        self.graph
+            .push(op, name, inputs.to_vec(), self.counter, attributes)
     }
 }
 

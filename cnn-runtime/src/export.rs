@@ -69,11 +69,7 @@ pub fn save<M: Module + ModuleDisplay>(
     format: Format,
     path: &Path,
 ) -> Result<(), LoadError> {
-    let error = |message: String| LoadError::File {
-        network,
-        path: path.to_path_buf(),
-        message,
-    };
+    let error = LoadError::file(network, path);
     match format {
         Format::Burnpack => {
             let mut store = BurnpackStore::from_file(path)

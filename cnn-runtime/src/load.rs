@@ -146,6 +146,21 @@ impl fmt::Display for Mismatch {
     }
 }
 
+impl LoadError {
+    /// The [`LoadError::File`] of `network` and `path` with a reader's or
+    /// writer's message, for `map_err`.
+    pub(crate) fn file<'a>(
+        network: &'static str,
+        path: &'a Path,
+    ) -> impl Fn(String) -> LoadError + 'a {
+        move |message| LoadError::File {
+            network,
+            path: path.to_path_buf(),
+            message,
+        }
+    }
+}
+
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -304,11 +319,7 @@ fn load_into<M: ModuleSnapshot>(
     format: Format,
     path: &Path,
 ) -> Result<Option<DType>, LoadError> {
-    let file_error = |message: String| LoadError::File {
-        network,
-        path: path.to_path_buf(),
-        message,
-    };
+    let file_error = LoadError::file(network, path);
     let remapper = KeyRemapper::from_patterns(remap_patterns(layers))
         .map_err(|e| file_error(e.to_string()))?;
     let own = model.collect(None, None, false);

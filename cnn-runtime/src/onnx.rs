@@ -98,12 +98,8 @@ pub fn save<M: ModuleSnapshot>(
     graph: &Graph,
     path: &Path,
 ) -> Result<(), LoadError> {
-    let error = |message: String| LoadError::File {
-        network,
-        path: path.to_path_buf(),
-        message,
-    };
-    let bytes = model_bytes(model, network, layers, graph).map_err(error)?;
+    let error = LoadError::file(network, path);
+    let bytes = model_bytes(model, network, layers, graph).map_err(&error)?;
     std::fs::write(path, bytes).map_err(|e| error(e.to_string()))
 }
 

@@ -57,6 +57,40 @@ cnn::cnn! {
     }
 }
 
+/// Calls `$check!(Net, load(weights), "io fixture")` for every network with
+/// PyTorch's weights and an input/output pair under `tests/fixtures`: those
+/// above and the U-Net, which the caller imports from `examples/unet.rs`.
+#[allow(unused_macros)]
+macro_rules! with_fixture_networks {
+    ($check:ident) => {
+        $check!(
+            LeNet,
+            load_safetensors(fixture("lenet.safetensors")),
+            "lenet"
+        );
+        $check!(Zoo, load_safetensors(fixture("zoo.safetensors")), "zoo");
+        $check!(Pools, load_pytorch(fixture("pools.pt")), "pools");
+        $check!(
+            Upsampling,
+            load_pytorch(fixture("upsampling.pt")),
+            "upsampling"
+        );
+        $check!(
+            Modern,
+            load_safetensors(fixture("modern.safetensors")),
+            "modern"
+        );
+        $check!(
+            Separable,
+            load_safetensors(fixture("separable.safetensors")),
+            "separable"
+        );
+        $check!(UNet, load_pytorch(fixture("blocks/unet.pt")), "blocks/unet");
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use with_fixture_networks;
+
 /// A file under `tests/fixtures`; `CNN_FIXTURES` overrides the directory, for
 /// a test binary run on another machine.
 pub fn fixture(name: &str) -> PathBuf {
