@@ -60,7 +60,7 @@ pub struct Options {
     pub onnx: bool,
 }
 
-/// [`expand`] for a runtime with `options`.
+/// [`expand()`] for a runtime with `options`.
 pub fn expand_with(input: TokenStream, options: Options) -> TokenStream {
     let input: ast::Input = match syn::parse2(input) {
         Ok(input) => input,
