@@ -3,7 +3,8 @@
 //! Prints the tree the compiler computed and runs a forward pass.
 //!
 //! `cargo run --release --example resnet18 [-- weights.pth]`; with `-- --pytorch`
-//! it prints the PyTorch twin (`ResNet18::PYTORCH`) instead.
+//! it prints the PyTorch twin (`ResNet18::PYTORCH`) instead, with `-- --onnx FILE`
+//! it saves the network (fresh weights) as an ONNX model.
 
 use cnn::burn::tensor::{Device, Distribution, Tensor};
 use cnn::cnn;
@@ -45,6 +46,17 @@ cnn! {
 fn main() {
     if std::env::args().nth(1).as_deref() == Some("--pytorch") {
         print!("{}", ResNet18::PYTORCH);
+        return;
+    }
+    if std::env::args().nth(1).as_deref() == Some("--onnx") {
+        let path = std::env::args()
+            .nth(2)
+            .unwrap_or_else(|| "resnet18.onnx".into());
+        if let Err(error) = ResNet18::init(&Device::default()).save_onnx(&path) {
+            eprintln!("{error}");
+            std::process::exit(1);
+        }
+        println!("saved {path}: input `input` [N, 3, 224, 224], output `output` [N, 1000]");
         return;
     }
     // The tree, its shapes and its counts were computed by the compiler.
