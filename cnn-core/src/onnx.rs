@@ -12,9 +12,11 @@
 use crate::model::{Network, Node as TreeNode, RowKind, Shape};
 use std::collections::HashMap;
 
-/// The operator set every node is written for. 17 is what TensorRT 8.6,
-/// ONNX Runtime 1.14 and later, and most mobile runtimes read.
+/// The operator set every node is written for: 17, of ONNX 1.12 (2022),
+/// old enough for the runtimes deployed today to read.
 pub const OPSET: i64 = 17;
+/// The IR version of ONNX 1.12, the release of operator set 17.
+pub const IR_VERSION: i64 = 8;
 
 /// One network's graph.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -16,10 +16,6 @@ use crate::LayerInfo;
 use crate::export::export_patterns;
 use crate::load::LoadError;
 
-/// The operator set the graphs are written for (`cnn-core`'s `onnx::OPSET`).
-const OPSET: i64 = 17;
-/// The IR version of ONNX 1.12, the release of operator set 17.
-const IR_VERSION: i64 = 8;
 /// A protobuf message cannot exceed 2 GiB; larger models need ONNX's
 /// external data, which this writer does not produce.
 const MAX_BYTES: usize = (1 << 31) - 1;
@@ -30,6 +26,10 @@ const INT64: i32 = 7;
 /// A network's graph, as the macro wrote it.
 #[derive(Debug)]
 pub struct Graph {
+    /// The operator set its nodes are written for (`cnn-core`'s `onnx::OPSET`).
+    pub opset: i64,
+    /// The ONNX IR version that operator set came with.
+    pub ir_version: i64,
     /// Per-sample input shape `[C, H, W]`.
     pub input: &'static [u64],
     /// Per-sample output shape.
@@ -134,12 +134,12 @@ fn model_bytes<M: ModuleSnapshot>(
     onnx.node = graph.nodes.iter().map(node).collect();
 
     let mut model = ModelProto::new();
-    model.ir_version = IR_VERSION;
+    model.ir_version = graph.ir_version;
     model.producer_name = "cnn".into();
     model.producer_version = env!("CARGO_PKG_VERSION").into();
     model.opset_import.push(Default::default());
     if let Some(opset) = model.opset_import.last_mut() {
-        opset.version = OPSET;
+        opset.version = graph.opset;
     }
     *model.graph.mut_or_insert_default() = onnx;
     let size = model.compute_size() as usize;

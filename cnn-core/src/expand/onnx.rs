@@ -79,8 +79,11 @@ fn graph(graph: &onnx::Graph) -> TokenStream {
     });
     let params = &graph.params;
     let (input, output) = (&graph.input, &graph.output);
+    let (opset, ir) = (onnx::OPSET, onnx::IR_VERSION);
     quote! {
         Graph {
+            opset: #opset,
+            ir_version: #ir,
             input: &[#(#input),*],
             output: &[#(#output),*],
             nodes: &[#(#nodes),*],
