@@ -33,7 +33,8 @@ macro_rules! agrees_with_pytorch {
                     .expect("source"),
                 "the fixture was written for another network"
             );
-            for (backend, device) in devices() {
+            for (backend, device, path) in devices() {
+                let _path = cnn::fast::use_path(path);
                 let common::Io {
                     input,
                     output: expected,
@@ -56,7 +57,7 @@ macro_rules! agrees_with_pytorch {
                     let ours: Vec<f32> = output.into_data().try_to_vec().expect("f32 output");
                     let error = max_abs_error(&ours, &expected);
                     println!(
-                        "{:<11} {backend:<8} {format:<12} max |error| = {error:.3e}",
+                        "{:<11} {backend:<9} {format:<12} max |error| = {error:.3e}",
                         $name
                     );
                     assert!(

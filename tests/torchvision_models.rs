@@ -345,7 +345,8 @@ reads_torchvision_keys!(resnet50_reads_torchvision_keys, ResNet50, "resnet50");
 macro_rules! agrees {
     ($net:ident, $weights:expr, $io:expr) => {{
         let mut worst = 0f32;
-        for (backend, device) in devices() {
+        for (backend, device, path) in devices() {
+            let _path = cnn::fast::use_path(path);
             let common::Io {
                 input,
                 output: expected,
@@ -357,7 +358,7 @@ macro_rules! agrees {
             let ours: Vec<f32> = output.into_data().try_to_vec().expect("f32 output");
             let error = max_abs_error(&ours, &expected);
             println!(
-                "{:<12} {backend:<8} max |error| = {error:.3e}",
+                "{:<12} {backend:<9} max |error| = {error:.3e}",
                 stringify!($net)
             );
             assert!(

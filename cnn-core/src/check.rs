@@ -61,6 +61,7 @@ pub fn check(
         current,
     } = walked;
     check_conv_batchnorm_folding(&body, &mut layers);
+    crate::fast::plan(&body, &mut layers);
     let totals = check_totals(net, &layers, cx);
     let (Some(input), Some((params, macs)), Some(output)) = (input, totals, current) else {
         return Err(stub());
@@ -273,6 +274,7 @@ impl Checker<'_, '_> {
             span: bound.name_span,
             field,
             step,
+            fast: crate::fast::FastStep::Burn,
             input,
             output: inferred.shape,
             params: inferred.params,

@@ -17,6 +17,7 @@ use crate::model::{Network, Node, Resample, Row, RowKind, Shape, Step, Stub, Til
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
+mod fast;
 mod onnx;
 mod plan;
 mod structs;
@@ -36,6 +37,8 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
     structs.names.extend(["None", "Some"].map(String::from));
     let (fields, inits) = structs.members(net, &net.body);
     let steps = steps(net, &net.body);
+    let fast = fast::members(net, &net.body, net.output().batched_rank());
+    let (fast_field, fast_init, fast_methods) = (&fast.field, &fast.init, &fast.methods);
     let sub_structs = structs.tokens;
     let rank = Literal::usize_unsuffixed(net.output().batched_rank());
     let out_dims = net.output().dims();
@@ -71,6 +74,7 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
             #[derive(burn::module::Module, ::core::fmt::Debug)]
             pub struct #name {
                 #(#fields)*
+                #fast_field
             }
 
             #[allow(dead_code)]
@@ -104,6 +108,7 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
                 pub fn init(device: &burn::tensor::Device) -> Self {
                     Self {
                         #(#inits)*
+                        #fast_init
                     }
                 }
 
@@ -129,9 +134,15 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
                     x: burn::tensor::Tensor<4>,
                 ) -> ::core::result::Result<burn::tensor::Tensor<#rank>, #krate::ShapeError> {
                     #krate::ShapeError::check(#name_str, &Self::INPUT_SHAPE, Self::PLAN, &x.dims())?;
+                    if #krate::__private::fast::runs_on(&x, self) {
+                        let x = self.__forward_fast(#krate::__private::fast::Map::from_burn(x));
+                        return ::core::result::Result::Ok(x.into_burn::<#rank>());
+                    }
                     #steps
                     ::core::result::Result::Ok(x)
                 }
+
+                #fast_methods
 
                 /// The layer table: output shapes, parameters, MACs and receptive fields.
                 pub fn summary() -> #krate::Summary {
@@ -442,6 +453,10 @@ fn resample(krate: &TokenStream, r: &Resample) -> TokenStream {
 
 fn row_info(krate: &TokenStream, net: &Network, r: &Row) -> TokenStream {
     let dsl = &r.dsl;
+    let kernel = match r.kind {
+        RowKind::Layer(i) => net.layers[i].fast.label(),
+        _ => String::new(),
+    };
     let (kind, keys) = match r.kind {
         RowKind::Layer(i) => {
             let l = &net.layers[i];
@@ -489,6 +504,7 @@ fn row_info(krate: &TokenStream, net: &Network, r: &Row) -> TokenStream {
             macs: #macs,
             receptive_field: #rf,
             jump: #jump,
+            kernel: #kernel,
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod blocks;
 pub mod check;
 pub mod diag;
 pub mod expand;
+pub mod fast;
 pub mod layers;
 pub mod model;
 pub mod onnx;

@@ -93,6 +93,8 @@ pub struct Layer {
     pub field: Option<(Ident, Field)>,
     /// How the layer runs in `forward`.
     pub step: Step,
+    /// How it runs on the fast path (`fast.rs` decides).
+    pub fast: crate::fast::FastStep,
     /// Per-sample input shape.
     pub input: Shape,
     /// Per-sample output shape.

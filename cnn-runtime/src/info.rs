@@ -45,6 +45,11 @@ pub struct LayerInfo {
     /// Distance in input pixels between neighbouring output elements
     /// (fractional after upsampling); `None` after `flatten`.
     pub jump: Option<[f64; 2]>,
+    /// What runs it on flex at inference (the macro's plan for the fast
+    /// path): `gemm+bn+relu` (a convolution with the batchnorm folded in and
+    /// the activation fused), `fused` (run by the step before), `burn`
+    /// (burn's own operation); empty for rows of the structure.
+    pub kernel: &'static str,
 }
 
 /// The layer table of a network for one input size, printed like
@@ -188,6 +193,7 @@ impl fmt::Display for Summary {
                 if tree {
                     row.push(l.layer.path.to_string());
                 }
+                row.push(l.layer.kernel.to_string());
                 row
             })
             .collect();
@@ -204,6 +210,7 @@ impl fmt::Display for Summary {
         if tree {
             header.push("Key".to_string());
         }
+        header.push("Kernel".to_string());
         let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
         for row in &rows {
             for (w, cell) in width.iter_mut().zip(row) {

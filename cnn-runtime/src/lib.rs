@@ -58,6 +58,7 @@
 
 mod device;
 mod export;
+pub mod fast;
 mod fold;
 mod info;
 mod load;
@@ -132,6 +133,7 @@ macro_rules! cnn {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::export::save;
+    pub use crate::fast;
     pub use crate::fold::conv_batchnorm;
     pub use crate::load::{Format, load};
     #[cfg(feature = "onnx")]

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use cnn::burn::tensor::{Device, Tensor, TensorData};
+use cnn::fast::Path;
 use std::path::PathBuf;
 
 cnn::cnn! {
@@ -100,9 +101,15 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The CPU backends every numerics test runs on.
-pub fn devices() -> Vec<(&'static str, Device)> {
-    vec![("flex", cnn::flex()), ("ndarray", cnn::ndarray())]
+/// The CPU backends every numerics test runs on, flex on both of its paths:
+/// the fast path's kernels and burn's own operations. A test enters each
+/// entry's path with `cnn::fast::use_path` before running the network.
+pub fn devices() -> Vec<(&'static str, Device, Path)> {
+    vec![
+        ("flex", cnn::flex(), Path::Fast),
+        ("flex/burn", cnn::flex(), Path::Burn),
+        ("ndarray", cnn::ndarray(), Path::Fast),
+    ]
 }
 
 /// A fixture's input batch (on `device`) and PyTorch's output.

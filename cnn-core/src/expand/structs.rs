@@ -94,6 +94,8 @@ impl Structs {
         }
         let (fields, inits) = self.members(net, &scope.body);
         let steps = steps(net, &scope.body);
+        let fast = super::fast::members(net, &scope.body, scope.output.batched_rank());
+        let (fast_field, fast_init, fast_methods) = (&fast.field, &fast.init, &fast.methods);
         let rank_in = Literal::usize_unsuffixed(scope.input.batched_rank());
         let rank_out = Literal::usize_unsuffixed(scope.output.batched_rank());
         let body = |name: &Ident| {
@@ -101,6 +103,7 @@ impl Structs {
                 #[derive(burn::module::Module, ::core::fmt::Debug)]
                 pub struct #name {
                     #(#fields)*
+                    #fast_field
                 }
 
                 impl #name {
@@ -108,6 +111,7 @@ impl Structs {
                     pub fn init(device: &burn::tensor::Device) -> Self {
                         Self {
                             #(#inits)*
+                            #fast_init
                         }
                     }
 
@@ -116,6 +120,8 @@ impl Structs {
                         #steps
                         x
                     }
+
+                    #fast_methods
                 }
             }
         };

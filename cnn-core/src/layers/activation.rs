@@ -2,7 +2,8 @@
 //! runs and PyTorch's arguments. An activation keeps the shape, has no
 //! parameters and takes feature maps or flat features alike.
 
-use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, float_lit, opt};
+use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, Val, float_lit, opt};
+use crate::fast::FastAct;
 use crate::onnx::{Attr, Lower};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -14,6 +15,8 @@ pub struct Activation {
     pub expr: TokenStream,
     /// Its ONNX nodes.
     pub onnx: Onnx,
+    /// The kernels' version, if they have one.
+    pub fast: Option<FastAct>,
 }
 
 /// How an activation is written in ONNX operator set 17.
@@ -112,6 +115,10 @@ impl Layer for Activation {
         Emit::function(self.expr.clone())
     }
 
+    fn fast(&self) -> Fast {
+        self.fast.map_or(Fast::Elementwise, Fast::Act)
+    }
+
     fn onnx(&self, o: &mut Lower) {
         self.onnx.lower(o);
     }
@@ -126,6 +133,10 @@ impl Layer for Activation {
 macro_rules! activation {
     ($(#[$doc:meta])* $id:ident: $name:literal, $pytorch:literal, [$($param:expr),*],
      |$a:ident| $expr:expr, onnx: $onnx:expr) => {
+        activation!($(#[$doc])* $id: $name, $pytorch, [$($param),*], |$a| $expr, onnx: $onnx, fast: None);
+    };
+    ($(#[$doc:meta])* $id:ident: $name:literal, $pytorch:literal, [$($param:expr),*],
+     |$a:ident| $expr:expr, onnx: $onnx:expr, fast: $fast:expr) => {
         $(#[$doc])*
         pub static $id: Spec = Spec {
             name: $name,
@@ -134,7 +145,8 @@ macro_rules! activation {
             build: |$a: Args| -> Option<Box<dyn Layer>> {
                 let expr: TokenStream = $expr;
                 let onnx: Onnx = $onnx;
-                Some(Box::new(Activation { expr, onnx }))
+                let fast: Option<FastAct> = $fast;
+                Some(Box::new(Activation { expr, onnx, fast }))
             },
         };
     };
@@ -143,7 +155,8 @@ macro_rules! activation {
 activation!(
     /// `relu`.
     RELU: "relu", "nn.ReLU", [], |_a| quote!(burn::tensor::activation::relu(x)),
-    onnx: Onnx::Op("Relu")
+    onnx: Onnx::Op("Relu"),
+    fast: Some(FastAct::Relu)
 );
 activation!(
     /// `leaky_relu(negative_slope = 0.01)`.
@@ -152,7 +165,8 @@ activation!(
         let s = float_lit(a.num("negative_slope")?);
         quote!(burn::tensor::activation::leaky_relu(x, #s))
     },
-    onnx: Onnx::Alpha("LeakyRelu", a.num("negative_slope")?)
+    onnx: Onnx::Alpha("LeakyRelu", a.num("negative_slope")?),
+    fast: Some(FastAct::LeakyRelu(a.num("negative_slope")?))
 );
 activation!(
     /// `gelu(approximate = none)`: exact (erf), or the tanh approximation.
@@ -166,35 +180,41 @@ activation!(
 activation!(
     /// `sigmoid`.
     SIGMOID: "sigmoid", "nn.Sigmoid", [], |_a| quote!(burn::tensor::activation::sigmoid(x)),
-    onnx: Onnx::Op("Sigmoid")
+    onnx: Onnx::Op("Sigmoid"),
+    fast: Some(FastAct::Sigmoid)
 );
 activation!(
     /// `tanh`.
     TANH: "tanh", "nn.Tanh", [], |_a| quote!(burn::tensor::activation::tanh(x)),
-    onnx: Onnx::Op("Tanh")
+    onnx: Onnx::Op("Tanh"),
+    fast: Some(FastAct::Tanh)
 );
 activation!(
     /// `silu` (swish).
     SILU: "silu", "nn.SiLU", [], |_a| quote!(burn::tensor::activation::silu(x)),
-    onnx: Onnx::Silu
+    onnx: Onnx::Silu,
+    fast: Some(FastAct::Silu)
 );
 activation!(
     /// `relu6`: `min(max(x, 0), 6)`.
     RELU6: "relu6", "nn.ReLU6", [], |_a| quote!(burn::tensor::activation::relu6(x)),
-    onnx: Onnx::Relu6
+    onnx: Onnx::Relu6,
+    fast: Some(FastAct::Relu6)
 );
 activation!(
     /// `hardswish`: `x · relu6(x + 3) / 6`.
     HARDSWISH: "hardswish", "nn.Hardswish", [],
     |_a| quote!(burn::tensor::activation::hard_swish(x)),
-    onnx: Onnx::Op("HardSwish")
+    onnx: Onnx::Op("HardSwish"),
+    fast: Some(FastAct::Hardswish)
 );
 activation!(
     /// `hardsigmoid`: `relu6(x + 3) / 6`, PyTorch's slope 1/6 and offset 1/2
     /// (burn's `HardSigmoid` module defaults to 0.2 and 0.5).
     HARDSIGMOID: "hardsigmoid", "nn.Hardsigmoid", [],
     |_a| quote!(burn::tensor::activation::hard_sigmoid(x, 1.0 / 6.0, 0.5)),
-    onnx: Onnx::HardSigmoid
+    onnx: Onnx::HardSigmoid,
+    fast: Some(FastAct::Hardsigmoid)
 );
 activation!(
     /// `selu`.

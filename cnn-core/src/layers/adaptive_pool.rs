@@ -3,7 +3,7 @@
 
 use crate::onnx::{Attr, Lower, ints};
 use crate::shape::Op;
-use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, pair, req};
+use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, pair, req};
 use quote::quote;
 
 /// `adaptive_avgpool`.
@@ -52,6 +52,14 @@ impl Layer for AdaptivePool {
     /// global pool for `(1, 1)`); else, since a window's max or mean is that
     /// of its rows' results, each axis in turn: one slice and reduction per
     /// output row (then column), concatenated.
+    fn fast(&self) -> Fast {
+        if !self.max && self.output_size == [1, 1] {
+            Fast::GlobalAverage
+        } else {
+            Fast::Burn
+        }
+    }
+
     fn onnx(&self, o: &mut Lower) {
         let [_, ih, iw] = o.input_map();
         let [oh, ow] = self.output_size;

@@ -2,7 +2,7 @@
 
 use crate::onnx::{Attr, Lower, refs};
 use crate::shape::Op;
-use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, float_lit, lit, opt, req};
+use super::{Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, Val, float_lit, lit, opt, req};
 use quote::quote;
 
 /// The kind.
@@ -58,6 +58,10 @@ impl Layer for BatchNorm {
             e.extend(quote!(.with_momentum(#v)));
         }
         Emit::module(quote!(burn::nn::BatchNorm), quote!(#e.init(device)))
+    }
+
+    fn fast(&self) -> Fast {
+        Fast::Batchnorm
     }
 
     fn onnx(&self, o: &mut Lower) {

@@ -1,7 +1,8 @@
 //! `conv`: `nn.Conv2d`.
 
 use crate::shape::Op;
-use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, req};
+use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, req};
+use crate::fast::ConvKernel;
 use crate::check::Walk;
 use crate::onnx::{Attr, Lower, ints, refs};
 use crate::model::Shape;
@@ -187,6 +188,16 @@ impl Layer for Conv {
 
     fn emit(&self, _io: &Io) -> Emit {
         Emit::module(quote!(burn::nn::conv::Conv2d), self.init())
+    }
+
+    fn fast(&self) -> Fast {
+        Fast::Conv(if self.groups > 1 && self.groups == self.in_channels && self.groups == self.out_channels {
+            ConvKernel::Depthwise
+        } else if self.kernel == [1, 1] && self.stride == [1, 1] && self.pads() == Some([(0, 0); 2]) && self.groups == 1 {
+            ConvKernel::Pointwise
+        } else {
+            ConvKernel::Gemm
+        })
     }
 
     fn onnx(&self, o: &mut Lower) {

@@ -5,7 +5,7 @@
 
 use crate::onnx::Lower;
 use crate::shape::Op;
-use super::{Bound, Emit, Io, Layer, Spec, Takes, Twin, Ty, Val, float_lit, opt};
+use super::{Bound, Emit, Fast, Io, Layer, Spec, Takes, Twin, Ty, Val, float_lit, opt};
 use crate::check::Walk;
 use super::Plan;
 use crate::model::Field;
@@ -90,6 +90,11 @@ impl Layer for Dropout {
                 Plan::Forward
             },
         }
+    }
+
+    /// The identity at inference: the fast path runs only there.
+    fn fast(&self) -> Fast {
+        Fast::Identity
     }
 
     /// The identity at inference, as PyTorch exports it in eval mode.

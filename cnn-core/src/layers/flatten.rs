@@ -2,7 +2,7 @@
 
 use crate::onnx::{Attr, Lower};
 use crate::shape::Op;
-use super::{Emit, Io, Layer, Spec, Takes};
+use super::{Emit, Fast, Io, Layer, Spec, Takes};
 use crate::model::Shape;
 use quote::quote;
 
@@ -36,6 +36,10 @@ impl Layer for Flatten {
             Shape::Map(_) => Emit::function(quote!(x.flatten::<2>(1, 3))),
             Shape::Flat(_) => Emit::identity(),
         }
+    }
+
+    fn fast(&self) -> Fast {
+        Fast::Flatten
     }
 
     fn onnx(&self, o: &mut Lower) {

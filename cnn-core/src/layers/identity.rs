@@ -1,7 +1,7 @@
 //! `identity`: `nn.Identity`, a placeholder that changes nothing.
 
 use crate::onnx::Lower;
-use super::{Emit, Io, Layer, Spec};
+use super::{Emit, Fast, Io, Layer, Spec};
 
 /// The kind.
 pub static SPEC: Spec = Spec {
@@ -20,6 +20,10 @@ impl Layer for Identity {
 
     fn emit(&self, _io: &Io) -> Emit {
         Emit::identity()
+    }
+
+    fn fast(&self) -> Fast {
+        Fast::Identity
     }
 
     fn onnx(&self, _o: &mut Lower) {}

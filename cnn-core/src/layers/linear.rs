@@ -2,7 +2,7 @@
 
 use crate::onnx::{Attr, Lower, refs};
 use crate::shape::Op;
-use super::{Bound, Emit, Io, Layer, Spec, Takes, Twin, Ty, Val, lit, opt, req};
+use super::{Bound, Emit, Fast, Io, Layer, Spec, Takes, Twin, Ty, Val, lit, opt, req};
 use crate::model::Shape;
 use quote::quote;
 
@@ -65,6 +65,10 @@ impl Layer for Linear {
             quote!(burn::nn::Linear),
             quote!(burn::nn::LinearConfig::new(#i, #o)#bias.init(device)),
         )
+    }
+
+    fn fast(&self) -> Fast {
+        Fast::Linear
     }
 
     fn onnx(&self, o: &mut Lower) {

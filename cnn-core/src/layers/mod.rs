@@ -14,6 +14,7 @@ pub mod schema;
 pub mod values;
 
 use crate::check::Walk;
+pub use crate::fast::Fast;
 use crate::model::{Field, Resample, Shape, Tiled};
 use crate::onnx::Lower;
 use crate::shape::{Op, Receptive};
@@ -178,6 +179,12 @@ pub trait Layer: Debug + Any {
 
     /// Its code: a field and a step.
     fn emit(&self, io: &Io) -> Emit;
+
+    /// How it runs on the fast path (`fast.rs` fuses neighbours): by
+    /// default it leaves the path for its burn step.
+    fn fast(&self) -> Fast {
+        Fast::Burn
+    }
 
     /// The equivalent PyTorch module's source.
     fn pytorch(&self, b: &Bound) -> String {

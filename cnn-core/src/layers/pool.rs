@@ -2,7 +2,7 @@
 
 use crate::onnx::{Attr, Lower, ints};
 use crate::shape::Op;
-use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, absent, opt, pair, req};
+use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, Val, absent, opt, pair, req};
 use crate::check::Walk;
 use super::Plan;
 use crate::model::{Shape, Tiled};
@@ -116,6 +116,18 @@ impl Layer for Pool {
     /// overhangs and the pool runs in floor mode. An average that counts
     /// padding then divides the overhanging windows by too much: a constant
     /// map rescales them to PyTorch's divisor.
+    fn fast(&self) -> Fast {
+        Fast::Pool(crate::fast::PoolSpec {
+            max: self.max,
+            kernel: self.kernel,
+            stride: self.stride,
+            padding: self.padding,
+            dilation: self.dilation,
+            ceil_mode: self.ceil_mode,
+            count_include_pad: self.count_include_pad,
+        })
+    }
+
     fn onnx(&self, o: &mut Lower) {
         let ([_, ih, iw], [_, oh, ow]) = (o.input_map(), o.output_map());
         let eff = shape::effective_kernels(self.kernel, self.dilation);

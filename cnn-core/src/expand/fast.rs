@@ -1,0 +1,157 @@
+//! The fast path's code: a `__forward_fast` on each generated struct, one
+//! statement per layer as `fast.rs` planned it, over the runtime's NHWC
+//! `Map`; packed slots numbered per struct in the order of its layers.
+
+use crate::fast::FastStep;
+use crate::model::{Network, Node};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// The statements that run `nodes` on the map `x`, leaving the result in
+/// `x`; `slots` counts the struct's packed layers so far.
+pub(super) fn steps(net: &Network, nodes: &[Node], slots: &mut usize) -> TokenStream {
+    let krate = &net.krate;
+    let fast = quote!(#krate::__private::fast);
+    nodes
+        .iter()
+        .map(|node| match node {
+            Node::Layer(i) => {
+                let layer = &net.layers[*i];
+                let slot = *slots;
+                if layer.fast.packs() {
+                    *slots += 1;
+                }
+                let burn = super::step(krate, &layer.step);
+                let rank = proc_macro2::Literal::usize_unsuffixed(layer.input.batched_rank());
+                let burn = quote! {
+                    let x = {
+                        let x = x.into_burn::<#rank>();
+                        #burn
+                        #fast::Map::from_burn(x)
+                    };
+                };
+                layer.fast.tokens(krate, slot, burn)
+            }
+            Node::Residual { body, shortcut } => {
+                let skip = match shortcut {
+                    None => quote!(x.clone()),
+                    Some(shortcut) => {
+                        let shortcut = steps(net, shortcut, slots);
+                        quote!({
+                            let x = x.clone();
+                            #shortcut
+                            x
+                        })
+                    }
+                };
+                let added = adds_shortcut(net, body);
+                let body = steps(net, body, slots);
+                let add = if added {
+                    quote!()
+                } else {
+                    quote!(let x = #fast::add(x, skip, #fast::Act::None);)
+                };
+                quote! {
+                    let x = {
+                        let skip = #skip;
+                        #body
+                        #add
+                        x
+                    };
+                }
+            }
+            Node::Concat { branches } => {
+                let branches: Vec<TokenStream> = branches
+                    .iter()
+                    .map(|b| {
+                        if b.is_empty() {
+                            return quote!(x.clone());
+                        }
+                        let b = steps(net, b, slots);
+                        quote!({
+                            let x = x.clone();
+                            #b
+                            x
+                        })
+                    })
+                    .collect();
+                quote!(let x = #fast::concat(::std::vec![#(#branches),*]);)
+            }
+            Node::Scope(scope) => {
+                let field = &scope.field;
+                quote!(let x = self.#field.__forward_fast(x);)
+            }
+        })
+        .collect()
+}
+
+/// Whether a residual's body ends in a convolution that adds the shortcut.
+fn adds_shortcut(net: &Network, body: &[Node]) -> bool {
+    body.iter().any(|n| {
+        matches!(n, Node::Layer(i) if matches!(net.layers[*i].fast, FastStep::Conv { residual: true, .. }))
+    })
+}
+
+/// The fields of the generated structs that hold sub-structs, in `nodes`
+/// (not inside them).
+pub(super) fn scope_fields(nodes: &[Node]) -> Vec<&proc_macro2::Ident> {
+    let mut fields = Vec::new();
+    for node in nodes {
+        match node {
+            Node::Layer(_) => {}
+            Node::Residual { body, shortcut } => {
+                fields.extend(scope_fields(body));
+                if let Some(s) = shortcut {
+                    fields.extend(scope_fields(s));
+                }
+            }
+            Node::Concat { branches } => {
+                branches.iter().for_each(|b| fields.extend(scope_fields(b)))
+            }
+            Node::Scope(scope) => fields.push(&scope.field),
+        }
+    }
+    fields
+}
+
+/// The members every generated struct gets for the fast path: its field
+/// of packed slots and that field's initialiser, and its methods.
+pub(super) struct Members {
+    pub field: TokenStream,
+    pub init: TokenStream,
+    pub methods: TokenStream,
+}
+
+/// The fast-path members of the struct that runs `nodes`.
+pub(super) fn members(net: &Network, nodes: &[Node], rank_out: usize) -> Members {
+    let krate = &net.krate;
+    let fast = quote!(#krate::__private::fast);
+    let mut slots = 0;
+    let steps = steps(net, nodes, &mut slots);
+    let slots = proc_macro2::Literal::usize_unsuffixed(slots);
+    let scopes = scope_fields(nodes);
+    let _ = rank_out;
+    Members {
+        field: quote! {
+            /// The fast path's packed weights (rebuilt when the weights change; not saved).
+            #[module(skip)]
+            #[doc(hidden)]
+            pub __kernels: #fast::Kernels,
+        },
+        init: quote!(__kernels: #fast::Kernels::new(#slots),),
+        methods: quote! {
+            /// Runs the layers on the fast path (see `cnn_runtime::fast`).
+            #[doc(hidden)]
+            pub fn __forward_fast(&self, x: #fast::Map) -> #fast::Map {
+                #steps
+                x
+            }
+
+            /// Bytes of packed weights the fast path holds for this module
+            /// (0 until it has run on flex).
+            pub fn packed_bytes(&self) -> usize {
+                self.__kernels.bytes() #(+ self.#scopes.packed_bytes())*
+            }
+        },
+    }
+}

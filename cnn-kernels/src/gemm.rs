@@ -1,0 +1,333 @@
+//! Convolutions and linear layers on packed weights: an implicit GEMM whose
+//! rows are output pixels (NHWC) and whose columns are output channels.
+//!
+//! The rows are cut into tiles of the micro-kernel's height, the tiles into
+//! blocks of about [`BLOCK_ROWS`] pixels, and the work into (block, panel)
+//! items, which the threads take in contiguous shares, block-major: a block's
+//! row pointers are built once and serve every panel, and a panel's weights
+//! stay in cache across the block's tiles. At batch 1 a late ResNet layer
+//! (49 pixels, one block) splits over its panels; a large batch over its
+//! blocks.
+
+use crate::act::Act;
+use crate::isa::Isa;
+use crate::micro::{self, Tile};
+use crate::pack::PackedGemm;
+use crate::par::{self, SharedMut};
+use std::cell::RefCell;
+
+/// Pixels per block.
+pub const BLOCK_ROWS: usize = 96;
+
+/// A convolution's input and output sizes (NHWC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvGeom {
+    /// Images.
+    pub batch: usize,
+    /// Input height and width.
+    pub input: [usize; 2],
+    /// Output height and width.
+    pub output: [usize; 2],
+    /// Kernel height and width.
+    pub kernel: [usize; 2],
+    /// Stride per axis.
+    pub stride: [usize; 2],
+    /// Padding before each axis (top, left); taps past any edge read zeros.
+    pub padding: [usize; 2],
+    /// Dilation per axis.
+    pub dilation: [usize; 2],
+}
+
+impl ConvGeom {
+    /// A linear layer's geometry: `batch` rows, no window.
+    pub fn linear(batch: usize) -> ConvGeom {
+        ConvGeom {
+            batch,
+            input: [1, 1],
+            output: [1, 1],
+            kernel: [1, 1],
+            stride: [1, 1],
+            padding: [0, 0],
+            dilation: [1, 1],
+        }
+    }
+
+    /// Output pixels over the batch: the GEMM's rows.
+    pub fn rows(&self) -> usize {
+        self.batch * self.output[0] * self.output[1]
+    }
+}
+
+/// A buffer of rows (pixels) of `stride` floats, of which a layer reads or
+/// writes the channels from `offset`: a whole NHWC map, or one part of a
+/// concatenation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Channels {
+    /// Floats per row.
+    pub stride: usize,
+    /// The first channel.
+    pub offset: usize,
+}
+
+impl Channels {
+    /// All `n` channels of rows of `n` floats.
+    pub fn all(n: usize) -> Channels {
+        Channels {
+            stride: n,
+            offset: 0,
+        }
+    }
+}
+
+/// `out = act(conv(input) + bias + residual)`, on `isa`.
+///
+/// `input` holds `batch · H · W` rows laid out as `in_ch` says, `out` the
+/// output's rows as `out_ch` says (its other channels are left as they
+/// are), `residual` rows of the output's channels.
+///
+/// # Panics
+/// If a buffer is shorter than the sizes need, the kernel size disagrees
+/// with the packing, or `isa` does not run here.
+#[allow(clippy::too_many_arguments)]
+pub fn conv(
+    isa: Isa,
+    w: &PackedGemm,
+    g: &ConvGeom,
+    input: &[f32],
+    in_ch: Channels,
+    out: &mut [f32],
+    out_ch: Channels,
+    residual: Option<(&[f32], Channels)>,
+    act: Act,
+) {
+    let dims = w.dims();
+    let channels_out = dims.cout * dims.groups;
+    assert!(
+        isa.supported(),
+        "{isa:?} is not supported by this processor"
+    );
+    assert_eq!(
+        g.kernel[0] * g.kernel[1],
+        dims.taps,
+        "kernel {:?} for {dims:?}",
+        g.kernel
+    );
+    assert!(
+        in_ch.offset + dims.cin * dims.groups <= in_ch.stride,
+        "{in_ch:?} for {dims:?}"
+    );
+    assert!(
+        out_ch.offset + channels_out <= out_ch.stride,
+        "{out_ch:?} for {dims:?}"
+    );
+    let rows = g.rows();
+    if rows == 0 {
+        return;
+    }
+    assert!(
+        input.len() >= g.batch * g.input[0] * g.input[1] * in_ch.stride,
+        "input of {} floats for {g:?} × {in_ch:?}",
+        input.len()
+    );
+    assert!(
+        out.len() >= rows * out_ch.stride,
+        "output of {} floats for {rows} rows × {out_ch:?}",
+        out.len()
+    );
+    if let Some((r, r_ch)) = residual {
+        assert!(
+            r_ch.offset + channels_out <= r_ch.stride,
+            "residual {r_ch:?} for {dims:?}"
+        );
+        assert!(
+            r.len() >= rows * r_ch.stride,
+            "residual of {} floats for {rows} rows",
+            r.len()
+        );
+    }
+    let mr = micro::rows_per_tile(isa, w.nv);
+    let tiles = rows.div_ceil(mr);
+    let tiles_per_block = BLOCK_ROWS.div_ceil(mr);
+    let blocks = tiles.div_ceil(tiles_per_block);
+    let panels = dims.groups * w.panels;
+    let items = blocks * panels;
+    let macs = (rows * channels_out * dims.taps * dims.cin) as u64;
+    let shares = par::threads_for(items, macs);
+    let out_ptr = SharedMut(out.as_mut_ptr());
+    let job = Job {
+        isa,
+        w,
+        g,
+        input,
+        in_ch,
+        out: out_ptr,
+        out_ch,
+        residual: residual.map(|(r, ch)| (r.as_ptr() as usize, ch)),
+        act,
+        mr,
+        tiles,
+        tiles_per_block,
+        panels,
+    };
+    par::run(shares, |share| job.run(par::share(items, shares, share)));
+}
+
+/// A linear layer: `out[n] = act(input[n] · W + bias)` for `batch` rows of
+/// `inputs` floats.
+///
+/// # Panics
+/// As [`conv`].
+pub fn linear(isa: Isa, w: &PackedGemm, batch: usize, input: &[f32], out: &mut [f32], act: Act) {
+    let dims = w.dims();
+    conv(
+        isa,
+        w,
+        &ConvGeom::linear(batch),
+        input,
+        Channels::all(dims.cin),
+        out,
+        Channels::all(dims.cout),
+        None,
+        act,
+    );
+}
+
+/// One call's operands, shared by its threads.
+struct Job<'a> {
+    isa: Isa,
+    w: &'a PackedGemm,
+    g: &'a ConvGeom,
+    input: &'a [f32],
+    in_ch: Channels,
+    out: SharedMut,
+    out_ch: Channels,
+    /// The residual's address (as an integer, so the job is `Sync`) and layout.
+    residual: Option<(usize, Channels)>,
+    act: Act,
+    mr: usize,
+    tiles: usize,
+    tiles_per_block: usize,
+    panels: usize,
+}
+
+thread_local! {
+    /// Row pointers of the block a thread works on, reused across calls.
+    static POINTERS: RefCell<Vec<*const f32>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Job<'_> {
+    /// The items (block-major (block, panel) pairs) of one share.
+    fn run(&self, items: std::ops::Range<usize>) {
+        POINTERS.with_borrow_mut(|pointers| {
+            let mut built = usize::MAX;
+            for item in items {
+                let (block, panel) = (item / self.panels, item % self.panels);
+                if block != built {
+                    self.build_pointers(block, pointers);
+                    built = block;
+                }
+                self.panel(block, panel, pointers);
+            }
+        });
+    }
+
+    fn block_tiles(&self, block: usize) -> std::ops::Range<usize> {
+        block * self.tiles_per_block..((block + 1) * self.tiles_per_block).min(self.tiles)
+    }
+
+    /// Rows `[tile · mr, …)` of tile `tile`.
+    fn tile_rows(&self, tile: usize) -> (usize, usize) {
+        let first = tile * self.mr;
+        (first, self.mr.min(self.g.rows() - first))
+    }
+
+    /// The row pointers of every tile of `block`, each tile's `[tap][row]`.
+    fn build_pointers(&self, block: usize, pointers: &mut Vec<*const f32>) {
+        let g = self.g;
+        let taps = self.w.dims().taps;
+        let zeros = self.w.zeros.as_ptr();
+        let base = self.input.as_ptr();
+        pointers.clear();
+        let [out_h, out_w] = g.output;
+        for tile in self.block_tiles(block) {
+            let (first, rows) = self.tile_rows(tile);
+            let start = pointers.len();
+            pointers.resize(start + taps * rows, zeros);
+            for m in 0..rows {
+                let pixel = first + m;
+                let (n, oy, ox) = (
+                    pixel / (out_h * out_w),
+                    pixel / out_w % out_h,
+                    pixel % out_w,
+                );
+                for ky in 0..g.kernel[0] {
+                    let iy = (oy * g.stride[0] + ky * g.dilation[0]).wrapping_sub(g.padding[0]);
+                    for kx in 0..g.kernel[1] {
+                        let ix = (ox * g.stride[1] + kx * g.dilation[1]).wrapping_sub(g.padding[1]);
+                        if iy < g.input[0] && ix < g.input[1] {
+                            let at = ((n * g.input[0] + iy) * g.input[1] + ix) * self.in_ch.stride
+                                + self.in_ch.offset;
+                            // In bounds: `conv` checked that the input holds every
+                            // pixel's `stride` floats. `wrapping_add` keeps this safe code.
+                            pointers[start + (ky * g.kernel[1] + kx) * rows + m] =
+                                base.wrapping_add(at);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every tile of `block` for one panel.
+    fn panel(&self, block: usize, panel: usize, pointers: &[*const f32]) {
+        let dims = self.w.dims();
+        let nr = 16 * self.w.nv;
+        let (group, p) = (panel / self.w.panels, panel % self.w.panels);
+        let col = p * nr;
+        let cols = nr.min(dims.cout - col);
+        let k = dims.taps * dims.cin;
+        let b = &self.w.data.as_slice()[panel * k * nr..(panel + 1) * k * nr];
+        let bias = &self.w.bias.as_slice()[panel * nr..(panel + 1) * nr];
+        let out_col = self.out_ch.offset + group * dims.cout + col;
+        let mut at = 0;
+        for tile in self.block_tiles(block) {
+            let (first, rows) = self.tile_rows(tile);
+            let tile_pointers = &pointers[at..at + dims.taps * rows];
+            at += dims.taps * rows;
+            let res = self.residual.map(|(r, ch)| {
+                let r = r as *const f32;
+                let offset = first * ch.stride + ch.offset + group * dims.cout + col;
+                (r.wrapping_add(offset), ch.stride)
+            });
+            let t = Tile {
+                a: tile_pointers.as_ptr(),
+                a_off: group * dims.cin,
+                taps: dims.taps,
+                cin: dims.cin,
+                b: b.as_ptr(),
+                nr,
+                bias: bias.as_ptr(),
+                c: self
+                    .out
+                    .0
+                    .wrapping_add(first * self.out_ch.stride + out_col),
+                ldc: self.out_ch.stride,
+                cols,
+                res,
+                act: self.act,
+            };
+            // SAFETY: `tile_pointers` holds `taps · rows` pointers, each to an
+            // input pixel's channels from `in_ch.offset` (checked in bounds
+            // in `conv`: every pixel has `stride ≥ offset + groups · cin`
+            // floats, so `+ group · cin` leaves `cin`) or to `zeros`
+            // (`groups · cin` floats). `b` is this panel's `k · nr` floats and
+            // `bias` its `nr`, both 64-byte aligned (`pack.rs`). Output and
+            // residual rows `first..first + rows` exist (checked in `conv`)
+            // and have the `cols` columns from `out_col` inside their stride;
+            // this (tile, panel) pair belongs to this share alone, so no
+            // other thread writes these floats. `isa` is supported (checked)
+            // and `rows ≤ mr`.
+            unsafe { micro::run(self.isa, self.w.nv, rows, &t) };
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! The fast path's activations: NHWC `f32` buffers taken from a per-thread
+//! pool, so that a network's forward pass in the steady state allocates
+//! nothing but its output; and the conversions to and from burn's NCHW
+//! tensors at the edges of the fast path.
+
+use burn::backend::Flex;
+use burn::backend::flex::FlexTensor;
+use burn::tensor::{DType, Device, Tensor, TensorData};
+use cnn_kernels::layout;
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// Buffers a thread keeps for reuse.
+const POOL_SIZE: usize = 24;
+
+thread_local! {
+    static POOL: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A buffer from the pool; back to the pool of the thread that drops it.
+struct Buffer(Vec<f32>);
+
+impl Buffer {
+    /// At least `len` floats; what a reused buffer held is left in it.
+    fn take(len: usize) -> Buffer {
+        let reused = POOL.try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            // The smallest that fits, so large buffers stay for large maps.
+            let best = (0..pool.len())
+                .filter(|&i| pool[i].len() >= len)
+                .min_by_key(|&i| pool[i].len())?;
+            Some(pool.swap_remove(best))
+        });
+        Buffer(reused.ok().flatten().unwrap_or_else(|| vec![0.0; len]))
+    }
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        let data = std::mem::take(&mut self.0);
+        if data.is_empty() {
+            return;
+        }
+        let _ = POOL.try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            pool.push(data);
+            if pool.len() > POOL_SIZE {
+                // Let go of the smallest: the large ones are the costly ones.
+                let smallest = (0..pool.len()).min_by_key(|&i| pool[i].len()).unwrap_or(0);
+                pool.swap_remove(smallest);
+            }
+        });
+    }
+}
+
+/// What a [`Map`]'s rows are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `[n, h, w, c]`, channels last.
+    Nhwc([usize; 4]),
+    /// `[n, f]` features; `chw` when they are a flattened `[c, h, w]` map
+    /// held in `[h, w, c]` order (PyTorch's order is restored on leaving,
+    /// and a `linear` layer packs its rows in this order).
+    Flat {
+        /// Samples and features.
+        dims: [usize; 2],
+        /// The map they were flattened from, if its pixels are more than one.
+        chw: Option<[usize; 3]>,
+    },
+}
+
+impl Shape {
+    /// Floats held.
+    pub fn len(&self) -> usize {
+        match *self {
+            Shape::Nhwc([n, h, w, c]) => n * h * w * c,
+            Shape::Flat { dims: [n, f], .. } => n * f,
+        }
+    }
+
+    /// Rows of channels (pixels over the batch, or samples) and channels per row.
+    pub fn rows_and_channels(&self) -> (usize, usize) {
+        match *self {
+            Shape::Nhwc([n, h, w, c]) => (n * h * w, c),
+            Shape::Flat { dims: [n, f], .. } => (n, f),
+        }
+    }
+}
+
+/// An activation on the fast path. Cloning shares the buffer.
+#[derive(Clone)]
+pub struct Map {
+    buf: Arc<Buffer>,
+    shape: Shape,
+}
+
+impl std::fmt::Debug for Map {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Map({:?})", self.shape)
+    }
+}
+
+impl Map {
+    /// A map of `shape` whose values the caller writes (they are not zeroed).
+    pub fn uninit(shape: Shape) -> Map {
+        Map {
+            buf: Arc::new(Buffer::take(shape.len())),
+            shape,
+        }
+    }
+
+    /// Its shape.
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    /// `[n, h, w, c]`.
+    ///
+    /// # Panics
+    /// If the map was flattened (the macro never asks then).
+    pub fn nhwc(&self) -> [usize; 4] {
+        match self.shape {
+            Shape::Nhwc(d) => d,
+            Shape::Flat { .. } => unreachable!("a flat map where the plan expects NHWC"),
+        }
+    }
+
+    /// The values.
+    pub fn data(&self) -> &[f32] {
+        &self.buf.0[..self.shape.len()]
+    }
+
+    /// The values, to write: the buffer itself if this map is its only
+    /// user, else a copy.
+    pub fn data_mut(&mut self) -> &mut [f32] {
+        let len = self.shape.len();
+        if Arc::get_mut(&mut self.buf).is_none() {
+            let mut copy = Buffer::take(len);
+            copy.0[..len].copy_from_slice(&self.buf.0[..len]);
+            self.buf = Arc::new(copy);
+        }
+        match Arc::get_mut(&mut self.buf) {
+            Some(buffer) => &mut buffer.0[..len],
+            None => unreachable!("a buffer just made unique"),
+        }
+    }
+
+    /// The same values under another shape of the same length.
+    pub fn reshaped(self, shape: Shape) -> Map {
+        debug_assert_eq!(shape.len(), self.shape.len());
+        Map {
+            buf: self.buf,
+            shape,
+        }
+    }
+
+    /// A burn tensor on flex as a map: NCHW transposed to NHWC, or `[n, f]`
+    /// as is.
+    ///
+    /// # Panics
+    /// If the tensor is not an `f32` tensor on flex (check with [`super::runs_on`]).
+    pub fn from_burn<const D: usize>(x: Tensor<D>) -> Map {
+        let dims = x.dims();
+        let flex = flex_f32(x).unwrap_or_else(|| panic!("a fast-path map from a tensor off flex"));
+        let src = contiguous(&flex);
+        match dims[..] {
+            [n, c, h, w] => {
+                let mut map = Map::uninit(Shape::Nhwc([n, h, w, c]));
+                layout::nchw_to_nhwc(src.values(), [n, c, h, w], map.data_mut());
+                map
+            }
+            [n, f] => {
+                let mut map = Map::uninit(Shape::Flat {
+                    dims: [n, f],
+                    chw: None,
+                });
+                map.data_mut().copy_from_slice(src.values());
+                map
+            }
+            _ => unreachable!("the fast path holds rank 2 and 4 only"),
+        }
+    }
+
+    /// The map as a burn tensor on flex: NHWC as NCHW, features in PyTorch's
+    /// order.
+    ///
+    /// # Panics
+    /// If `D` is not the map's rank (the macro knows it).
+    pub fn into_burn<const D: usize>(self) -> Tensor<D> {
+        let (values, dims): (Vec<f32>, Vec<usize>) = match self.shape {
+            Shape::Nhwc([n, h, w, c]) => {
+                let mut out = vec![0.0; n * c * h * w];
+                layout::nhwc_to_nchw(self.data(), [n, h, w, c], &mut out);
+                (out, vec![n, c, h, w])
+            }
+            Shape::Flat {
+                dims: [n, f],
+                chw: Some([c, h, w]),
+            } => {
+                let mut out = vec![0.0; n * f];
+                layout::nhwc_to_nchw(self.data(), [n, h, w, c], &mut out);
+                (out, vec![n, f])
+            }
+            Shape::Flat {
+                dims: [n, f],
+                chw: None,
+            } => (self.data().to_vec(), vec![n, f]),
+        };
+        assert_eq!(dims.len(), D, "a rank-{} map read as rank {D}", dims.len());
+        Tensor::from_data(TensorData::new(values, dims), &Device::flex())
+    }
+}
+
+/// The tensor's flex primitive, if it is an `f32` tensor on flex (not autodiff).
+pub(crate) fn flex_f32<const D: usize>(x: Tensor<D>) -> Option<FlexTensor> {
+    if x.dtype() != DType::F32 || !super::is_flex(&x.device()) {
+        return None;
+    }
+    x.try_into_primitive::<Flex>().ok()
+}
+
+/// A layer's tensor as an `f32` flex primitive. A module made `valid()`
+/// whose parameters were still lazy initialises them on the autodiff
+/// device it was built on; at inference they are constants either way.
+pub(crate) fn weight_f32<const D: usize>(t: Tensor<D>) -> Option<FlexTensor> {
+    flex_f32(t.without_autodiff())
+}
+
+/// A tensor's values in row-major order: a view if they are already, else
+/// a copy (a sliced or permuted tensor).
+pub(crate) enum Values<'a> {
+    View(&'a [f32]),
+    Copy(FlexTensor),
+}
+
+impl Values<'_> {
+    pub(crate) fn values(&self) -> &[f32] {
+        match self {
+            Values::View(v) => v,
+            Values::Copy(t) => t.as_slice::<f32>().unwrap_or(&[]),
+        }
+    }
+}
+
+pub(crate) fn contiguous(t: &FlexTensor) -> Values<'_> {
+    match t.as_slice::<f32>() {
+        Some(view) => Values::View(view),
+        None => Values::Copy(t.to_contiguous()),
+    }
+}

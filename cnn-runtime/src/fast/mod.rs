@@ -1,0 +1,174 @@
+//! The fast path: inference on burn's flex backend through `cnn-kernels`.
+//!
+//! A generated network's `forward` on an `f32` tensor on flex (not an
+//! autodiff device) runs the steps the macro planned at compile time (see
+//! the Kernel column of `summary()`): the input is transposed to NHWC once,
+//! each convolution runs on weights packed once per weight version with
+//! the batchnorm, the activation and a residual's sum folded into it,
+//! pools and element-wise layers stay on NHWC, and the output is
+//! transposed back. Layers without a kernel of their own leave the path for
+//! burn's operation and come back. Autodiff devices, ndarray and wgpu run
+//! burn's code as before.
+//!
+//! [`with_path`] runs code on burn's path instead, and the environment
+//! variable `CNN_PATH=burn` makes burn's path the default: to compare, or to
+//! rule the fast path out when something looks wrong.
+
+#[cfg(feature = "flex")]
+mod cache;
+#[cfg(feature = "flex")]
+mod map;
+#[cfg(not(feature = "flex"))]
+mod off;
+#[cfg(feature = "flex")]
+mod ops;
+
+#[cfg(feature = "flex")]
+pub use cache::{Kernels, Slot};
+#[doc(hidden)]
+pub use cnn_kernels::Act;
+#[cfg(feature = "flex")]
+#[doc(hidden)]
+pub use map::Map;
+#[cfg(not(feature = "flex"))]
+pub use off::{Kernels, Slot};
+#[cfg(not(feature = "flex"))]
+#[doc(hidden)]
+pub use off::{
+    Map, activation, add, batchnorm, concat, conv, elementwise, flatten, global_average, linear,
+    pool,
+};
+#[cfg(feature = "flex")]
+#[doc(hidden)]
+pub use ops::{
+    activation, add, batchnorm, concat, conv, elementwise, flatten, global_average, linear, pool,
+};
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::Tensor;
+use std::cell::Cell;
+use std::sync::OnceLock;
+
+/// Which code runs a forward pass on flex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// The planned kernels of `cnn-kernels` (the default).
+    Fast,
+    /// burn's own modules and operations, as on every other device.
+    Burn,
+}
+
+thread_local! {
+    static CHOSEN: Cell<Option<Path>> = const { Cell::new(None) };
+}
+
+/// The path forward passes on this thread take: the one [`with_path`]
+/// chose, else `Burn` if the environment variable `CNN_PATH` is `burn`,
+/// else `Fast`.
+pub fn path() -> Path {
+    static DEFAULT: OnceLock<Path> = OnceLock::new();
+    CHOSEN.get().unwrap_or_else(|| {
+        *DEFAULT.get_or_init(|| match std::env::var("CNN_PATH").as_deref() {
+            Ok("burn") => Path::Burn,
+            _ => Path::Fast,
+        })
+    })
+}
+
+/// Runs `f` with forward passes on this thread taking `path`.
+///
+/// ```
+/// # use cnn_runtime::{cnn, fast::{Path, with_path}};
+/// # use cnn_runtime::burn::tensor::Tensor;
+/// cnn! { struct Net: [1, 8, 8] { conv(1, 4, 3) relu flatten linear(144, 2) } }
+/// let device = cnn_runtime::flex();
+/// let net = Net::init(&device);
+/// let x = Tensor::<4>::ones([2, 1, 8, 8], &device);
+/// let fast = net.forward(x.clone());
+/// let burn = with_path(Path::Burn, || net.forward(x));
+/// fast.into_data().assert_approx_eq::<f32>(&burn.into_data(), Default::default());
+/// ```
+pub fn with_path<R>(path: Path, f: impl FnOnce() -> R) -> R {
+    let _chosen = use_path(path);
+    f()
+}
+
+/// Makes forward passes on this thread take `path` until the guard is
+/// dropped (then the path before it applies again).
+pub fn use_path(path: Path) -> PathGuard {
+    PathGuard(CHOSEN.replace(Some(path)))
+}
+
+/// Restores the path chosen before [`use_path`] when dropped.
+#[must_use = "the path applies only while the guard lives"]
+#[derive(Debug)]
+pub struct PathGuard(Option<Path>);
+
+impl Drop for PathGuard {
+    fn drop(&mut self) {
+        CHOSEN.set(self.0);
+    }
+}
+
+/// Whether `module`'s forward pass on `x` takes the fast path: [`path`] is
+/// `Fast`, `x` is an `f32` tensor on flex without autodiff, and no
+/// parameter of the module is tracked for gradients (a module on an
+/// autodiff device fed a plain tensor still trains its weights, as in burn).
+#[doc(hidden)]
+pub fn runs_on<M: Module, const D: usize>(x: &Tensor<D>, module: &M) -> bool {
+    cfg!(feature = "flex")
+        && path() == Path::Fast
+        && x.dtype() == burn::tensor::DType::F32
+        && is_flex(&x.device())
+        && !tracked(module)
+}
+
+/// Whether a parameter of `module` is (or, still lazy, will be) a tensor
+/// that records gradients.
+fn tracked<M: Module>(module: &M) -> bool {
+    struct Tracked(bool);
+    impl ModuleVisitor for Tracked {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0 = self.0
+                || if param.is_initialized() {
+                    param.val().is_require_grad()
+                } else {
+                    param.lazy_device().is_autodiff()
+                };
+        }
+    }
+    let mut visitor = Tracked(false);
+    module.visit(&mut visitor);
+    visitor.0
+}
+
+#[cfg(feature = "flex")]
+pub(crate) fn is_flex(device: &burn::tensor::Device) -> bool {
+    // Device equality ignores autodiff.
+    *device == burn::tensor::Device::flex() && !device.is_autodiff()
+}
+
+#[cfg(not(feature = "flex"))]
+fn is_flex(_device: &burn::tensor::Device) -> bool {
+    false
+}
+
+/// `maxpool` or `avgpool`, with PyTorch's arguments.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSpec {
+    /// Max, else average.
+    pub max: bool,
+    /// Window.
+    pub kernel: [usize; 2],
+    /// Stride.
+    pub stride: [usize; 2],
+    /// Padding on both sides of each axis.
+    pub padding: [usize; 2],
+    /// Dilation (max pooling only).
+    pub dilation: [usize; 2],
+    /// Output size rounded up.
+    pub ceil_mode: bool,
+    /// Padding counts in an average's divisor.
+    pub count_include_pad: bool,
+}

@@ -1,0 +1,98 @@
+//! Without the `flex` feature no tensor is on flex and the fast path never
+//! runs; these stand-ins keep the generated code compiling.
+
+use super::PoolSpec;
+use burn::nn::conv::Conv2d;
+use burn::nn::{BatchNorm, Linear};
+use burn::tensor::Tensor;
+use cnn_kernels::Act;
+
+/// No map exists without flex.
+#[derive(Debug, Clone)]
+pub enum Map {}
+
+impl Map {
+    /// Never called: [`super::runs_on`] is false.
+    pub fn from_burn<const D: usize>(_x: Tensor<D>) -> Map {
+        unreachable!("the fast path runs on flex only")
+    }
+
+    /// Never called.
+    pub fn into_burn<const D: usize>(self) -> Tensor<D> {
+        match self {}
+    }
+}
+
+/// The packed layers of a generated struct: none without flex.
+#[derive(Debug, Clone, Default)]
+pub struct Kernels;
+
+/// One packed layer's place.
+#[derive(Debug, Default)]
+pub struct Slot;
+
+impl Kernels {
+    /// Nothing to hold.
+    pub fn new(_n: usize) -> Kernels {
+        Kernels
+    }
+
+    /// The one empty slot.
+    pub fn slot(&self, _i: usize) -> &Slot {
+        &Slot
+    }
+
+    /// No bytes.
+    pub fn bytes(&self) -> usize {
+        0
+    }
+
+    /// None packed.
+    pub fn packed(&self) -> usize {
+        0
+    }
+}
+
+/// Never called.
+pub fn conv(_: &Slot, _: &Conv2d, _: Option<&BatchNorm>, _: Act, _: Option<Map>, x: Map) -> Map {
+    match x {}
+}
+/// Never called.
+pub fn linear(_: &Slot, _: &Linear, _: Act, x: Map) -> Map {
+    match x {}
+}
+/// Never called.
+pub fn batchnorm(_: &Slot, _: &BatchNorm, _: Act, x: Map) -> Map {
+    match x {}
+}
+/// Never called.
+pub fn activation(_: Act, x: Map) -> Map {
+    match x {}
+}
+/// Never called.
+pub fn add(x: Map, _: Map, _: Act) -> Map {
+    match x {}
+}
+/// Never called.
+pub fn pool(_: PoolSpec, x: Map) -> Map {
+    match x {}
+}
+/// Never called.
+pub fn global_average(x: Map) -> Map {
+    match x {}
+}
+/// Never called.
+pub fn flatten(x: Map) -> Map {
+    match x {}
+}
+/// Never called.
+pub fn concat(parts: Vec<Map>) -> Map {
+    match parts.into_iter().next() {
+        Some(x) => match x {},
+        None => unreachable!("a concatenation of nothing"),
+    }
+}
+/// Never called.
+pub fn elementwise(x: Map, _: impl FnOnce(Tensor<1>) -> Tensor<1>) -> Map {
+    match x {}
+}

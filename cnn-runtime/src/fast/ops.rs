@@ -1,0 +1,401 @@
+//! The fast path's steps, as the generated code calls them: each reads the
+//! burn modules of its layers (packing their weights on first use through
+//! the layer's [`Slot`]) and runs a kernel of `cnn-kernels` on NHWC maps.
+//! A layer whose weights are not `f32` tensors on flex, or whose padding is
+//! burn's `Same` (which `cnn!` never writes), runs burn's own module
+//! instead, so the fast path never computes anything burn would not.
+
+use super::PoolSpec;
+use super::cache::{Key, Packed, Slot};
+use super::map::{Map, Shape, contiguous, weight_f32};
+use burn::backend::flex::FlexTensor;
+use burn::nn::conv::Conv2d;
+use burn::nn::{BatchNorm, Linear, PaddingConfig2d};
+use burn::tensor::{Tensor, TensorData};
+use cnn_kernels::depthwise::PackedDepthwise;
+use cnn_kernels::pool::Pool;
+use cnn_kernels::{
+    Act, Channels, ConvGeom, GemmDims, Isa, PackedGemm, depthwise, eltwise, gemm, pool,
+};
+
+fn isa() -> Isa {
+    Isa::best()
+}
+
+/// A batchnorm's tensors, on flex.
+fn batchnorm_tensors(bn: &BatchNorm) -> Option<[FlexTensor; 4]> {
+    Some([
+        weight_f32(bn.gamma.val())?,
+        weight_f32(bn.beta.val())?,
+        weight_f32(bn.running_mean.value())?,
+        weight_f32(bn.running_var.value())?,
+    ])
+}
+
+/// `γ / √(var + ε)` and `β + (bias − mean) · scale` per channel, in double
+/// precision: the batchnorm folded into what precedes it.
+fn fold(
+    bn: Option<(&[FlexTensor; 4], f64)>,
+    bias: Option<&[f32]>,
+    channels: usize,
+) -> (Vec<f32>, Vec<f32>) {
+    let bias = |c: usize| bias.map_or(0.0, |b| f64::from(b[c]));
+    let Some((t, eps)) = bn else {
+        return (
+            vec![1.0; channels],
+            (0..channels).map(|c| bias(c) as f32).collect(),
+        );
+    };
+    let [gamma, beta, mean, var] = [0, 1, 2, 3].map(|i| contiguous(&t[i]));
+    let (gamma, beta, mean, var) = (gamma.values(), beta.values(), mean.values(), var.values());
+    (0..channels)
+        .map(|c| {
+            let scale = f64::from(gamma[c]) / (f64::from(var[c]) + eps).sqrt();
+            let shift = f64::from(beta[c]) + (bias(c) - f64::from(mean[c])) * scale;
+            (scale as f32, shift as f32)
+        })
+        .unzip()
+}
+
+/// `act(bn(conv(x)) + residual)`, on packed weights: a GEMM over the
+/// input's pixels, or the depthwise kernel when every channel is its own
+/// group.
+pub fn conv(
+    slot: &Slot,
+    conv: &Conv2d,
+    bn: Option<&BatchNorm>,
+    act: Act,
+    residual: Option<Map>,
+    x: Map,
+) -> Map {
+    let padding = match conv.padding {
+        PaddingConfig2d::Explicit(top, left, bottom, right) => [top, left, bottom, right],
+        PaddingConfig2d::Valid => [0; 4],
+        PaddingConfig2d::Same => return conv_on_burn(conv, bn, act, residual, x),
+    };
+    let weight = conv.weight.val();
+    let [c_out, cin_g, kh, kw] = weight.dims();
+    let bias = conv.bias.as_ref().map(|b| weight_f32(b.val()));
+    let bn_tensors = bn.map(batchnorm_tensors);
+    let (Some(weight), Some(bias), Some(bn_tensors)) = (
+        weight_f32(weight),
+        bias.map_or(Some(None), |b| b.map(Some)),
+        bn_tensors.map_or(Some(None), |t| t.map(Some)),
+    ) else {
+        return conv_on_burn(conv, bn, act, residual, x);
+    };
+    let groups = conv.groups;
+    let depthwise = cin_g == 1 && c_out == groups;
+    let mut tensors = vec![weight.clone()];
+    tensors.extend(bias.clone());
+    tensors.extend(bn_tensors.iter().flatten().cloned());
+    let eps = bn.map_or(0.0, |bn| bn.epsilon);
+    let entry = slot.get(Key { tensors, chw: None }, || {
+        let bias = bias.as_ref().map(contiguous);
+        let (scale, shift) = fold(
+            bn_tensors.as_ref().map(|t| (t, eps)),
+            bias.as_ref().map(|b| b.values()),
+            c_out,
+        );
+        let w = contiguous(&weight);
+        if depthwise {
+            Packed::Depthwise(PackedDepthwise::new(
+                w.values(),
+                c_out,
+                [kh, kw],
+                Some(&scale),
+                Some(&shift),
+            ))
+        } else {
+            let dims = GemmDims {
+                taps: kh * kw,
+                cin: cin_g,
+                cout: c_out / groups,
+                groups,
+            };
+            Packed::Gemm(PackedGemm::conv(
+                w.values(),
+                dims,
+                Some(&scale),
+                Some(&shift),
+            ))
+        }
+    });
+    let [n, h, w, c_in] = x.nhwc();
+    let out = [0, 1].map(|a| {
+        let (input, before, after) = ([h, w][a], padding[a], padding[a + 2]);
+        let size = cnn_shape::conv_out(
+            input as u64,
+            [kh, kw][a] as u64,
+            conv.stride[a] as u64,
+            (before as u64, after as u64),
+            conv.dilation[a] as u64,
+        );
+        // The plan checked every layer on this input before the first one ran.
+        size.map_or(0, |s| s as usize)
+    });
+    let geom = ConvGeom {
+        batch: n,
+        input: [h, w],
+        output: out,
+        kernel: [kh, kw],
+        stride: conv.stride,
+        padding: [padding[0], padding[1]],
+        dilation: conv.dilation,
+    };
+    let mut y = Map::uninit(Shape::Nhwc([n, out[0], out[1], c_out]));
+    if let Some(r) = &residual {
+        assert_eq!(
+            r.shape(),
+            y.shape(),
+            "a residual of another shape than the convolution's output"
+        );
+    }
+    match &entry.packed {
+        Packed::Gemm(p) => {
+            let res = residual.as_ref().map(|r| (r.data(), Channels::all(c_out)));
+            gemm::conv(
+                isa(),
+                p,
+                &geom,
+                x.data(),
+                Channels::all(c_in),
+                y.data_mut(),
+                Channels::all(c_out),
+                res,
+                act,
+            );
+        }
+        Packed::Depthwise(p) => {
+            let kernel_act = if residual.is_some() { Act::None } else { act };
+            let channels = Channels::all(c_out);
+            depthwise::depthwise(
+                isa(),
+                p,
+                &geom,
+                x.data(),
+                channels,
+                y.data_mut(),
+                channels,
+                kernel_act,
+            );
+            if let Some(r) = &residual {
+                eltwise::add(isa(), y.data_mut(), r.data(), act);
+            }
+        }
+        Packed::Affine { .. } => unreachable!("a convolution's slot holds an affine map"),
+    }
+    y
+}
+
+fn conv_on_burn(
+    conv: &Conv2d,
+    bn: Option<&BatchNorm>,
+    act: Act,
+    residual: Option<Map>,
+    x: Map,
+) -> Map {
+    let y = conv.forward(x.into_burn::<4>());
+    let y = match bn {
+        Some(bn) => bn.forward(y),
+        None => y,
+    };
+    finish(Map::from_burn(y), act, residual)
+}
+
+/// `act(y + residual)`.
+fn finish(mut y: Map, act: Act, residual: Option<Map>) -> Map {
+    match residual {
+        Some(r) => eltwise::add(isa(), y.data_mut(), r.data(), act),
+        None => eltwise::activation(isa(), y.data_mut(), act),
+    }
+    y
+}
+
+/// `act(linear(x))` on packed weights; after `flatten` of a map of several
+/// pixels the weights' rows are packed in the fast path's order.
+pub fn linear(slot: &Slot, linear: &Linear, act: Act, x: Map) -> Map {
+    let Shape::Flat {
+        dims: [n, features],
+        chw,
+    } = x.shape()
+    else {
+        unreachable!("`linear` on the fast path takes flat features")
+    };
+    let weight = linear.weight.val();
+    let [inputs, outputs] = weight.dims();
+    assert_eq!(
+        inputs, features,
+        "`linear` expects {inputs} input features, found {features}"
+    );
+    let bias = linear.bias.as_ref().map(|b| weight_f32(b.val()));
+    let (Some(weight), Some(bias)) = (weight_f32(weight), bias.map_or(Some(None), |b| b.map(Some)))
+    else {
+        let y = linear.forward(x.into_burn::<2>());
+        return finish(Map::from_burn(y), act, None);
+    };
+    let mut tensors = vec![weight.clone()];
+    tensors.extend(bias.clone());
+    let entry = slot.get(Key { tensors, chw }, || {
+        let bias = bias.as_ref().map(contiguous);
+        let w = contiguous(&weight);
+        Packed::Gemm(PackedGemm::linear(
+            w.values(),
+            inputs,
+            outputs,
+            bias.as_ref().map(|b| b.values()),
+            chw,
+        ))
+    });
+    let Packed::Gemm(p) = &entry.packed else {
+        unreachable!("a linear layer's slot holds another packing")
+    };
+    let mut y = Map::uninit(Shape::Flat {
+        dims: [n, outputs],
+        chw: None,
+    });
+    gemm::linear(isa(), p, n, x.data(), y.data_mut(), act);
+    y
+}
+
+/// `act(bn(x))` for a batchnorm that no convolution absorbs: a scale and
+/// shift per channel.
+pub fn batchnorm(slot: &Slot, bn: &BatchNorm, act: Act, mut x: Map) -> Map {
+    let channels_last = matches!(x.shape(), Shape::Nhwc(_) | Shape::Flat { chw: None, .. });
+    let tensors = batchnorm_tensors(bn);
+    let (true, Some(tensors)) = (channels_last, tensors) else {
+        let y = match x.shape() {
+            Shape::Nhwc(_) => Map::from_burn(bn.forward(x.into_burn::<4>())),
+            Shape::Flat { .. } => Map::from_burn(bn.forward(x.into_burn::<2>())),
+        };
+        return finish(y, act, None);
+    };
+    let (_, channels) = x.shape().rows_and_channels();
+    let entry = slot.get(
+        Key {
+            tensors: tensors.to_vec(),
+            chw: None,
+        },
+        || {
+            let (scale, shift) = fold(Some((&tensors, bn.epsilon)), None, channels);
+            Packed::Affine { scale, shift }
+        },
+    );
+    let Packed::Affine { scale, shift } = &entry.packed else {
+        unreachable!("a batchnorm's slot holds another packing")
+    };
+    eltwise::affine(isa(), x.data_mut(), scale, shift, act);
+    x
+}
+
+/// `act(x)`.
+pub fn activation(act: Act, mut x: Map) -> Map {
+    eltwise::activation(isa(), x.data_mut(), act);
+    x
+}
+
+/// `act(x + skip)`: a residual whose body does not end in a convolution
+/// that could add it.
+pub fn add(x: Map, skip: Map, act: Act) -> Map {
+    assert_eq!(
+        x.shape(),
+        skip.shape(),
+        "a residual of another shape than its body's output"
+    );
+    finish(x, act, Some(skip))
+}
+
+/// A pooling layer.
+pub fn pool(spec: PoolSpec, x: Map) -> Map {
+    let [n, h, w, c] = x.nhwc();
+    let out = [0, 1].map(|a| {
+        let size = cnn_shape::pool_out(
+            [h, w][a] as u64,
+            spec.kernel[a] as u64,
+            spec.stride[a] as u64,
+            spec.padding[a] as u64,
+            spec.dilation[a] as u64,
+            spec.ceil_mode,
+        );
+        size.map_or(0, |s| s as usize)
+    });
+    let geom = ConvGeom {
+        batch: n,
+        input: [h, w],
+        output: out,
+        kernel: spec.kernel,
+        stride: spec.stride,
+        padding: spec.padding,
+        dilation: spec.dilation,
+    };
+    let kind = if spec.max {
+        Pool::Max
+    } else {
+        Pool::Avg {
+            count_include_pad: spec.count_include_pad,
+        }
+    };
+    let mut y = Map::uninit(Shape::Nhwc([n, out[0], out[1], c]));
+    let ch = Channels::all(c);
+    pool::pool(isa(), kind, &geom, c, x.data(), ch, y.data_mut(), ch);
+    y
+}
+
+/// `adaptive_avgpool(1)`: `[n, 1, 1, c]`.
+pub fn global_average(x: Map) -> Map {
+    let [n, h, w, c] = x.nhwc();
+    let mut y = Map::uninit(Shape::Nhwc([n, 1, 1, c]));
+    pool::global_average(isa(), n, h * w, c, x.data(), y.data_mut());
+    y
+}
+
+/// `flatten`: the same buffer as features (in `[h, w, c]` order when the
+/// map has several pixels, which [`linear`] and leaving the path account for).
+pub fn flatten(x: Map) -> Map {
+    match x.shape() {
+        Shape::Nhwc([n, h, w, c]) => {
+            let chw = (h * w > 1).then_some([c, h, w]);
+            x.reshaped(Shape::Flat {
+                dims: [n, c * h * w],
+                chw,
+            })
+        }
+        Shape::Flat { .. } => x,
+    }
+}
+
+/// `concat`: the parts' channels side by side.
+pub fn concat(parts: Vec<Map>) -> Map {
+    let [n, h, w, _] = parts[0].nhwc();
+    let channels: usize = parts.iter().map(|p| p.nhwc()[3]).sum();
+    let mut y = Map::uninit(Shape::Nhwc([n, h, w, channels]));
+    let mut offset = 0;
+    for part in &parts {
+        let [pn, ph, pw, c] = part.nhwc();
+        assert_eq!([pn, ph, pw], [n, h, w], "concatenated maps of other sizes");
+        let dst = Channels {
+            stride: channels,
+            offset,
+        };
+        eltwise::copy_channels(
+            part.data(),
+            Channels::all(c),
+            c,
+            y.data_mut(),
+            dst,
+            n * h * w,
+        );
+        offset += c;
+    }
+    y
+}
+
+/// An element-wise layer the kernels do not compute: burn's function on the
+/// map's values as one flat tensor (the layout does not matter to it).
+pub fn elementwise(x: Map, f: impl FnOnce(Tensor<1>) -> Tensor<1>) -> Map {
+    let shape = x.shape();
+    let values = TensorData::new(x.data().to_vec(), [shape.len()]);
+    let y = f(Tensor::from_data(values, &burn::tensor::Device::flex()));
+    let y = Map::from_burn(y.reshape([1, shape.len()]));
+    y.reshaped(shape)
+}

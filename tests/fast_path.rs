@@ -1,0 +1,296 @@
+//! The fast path computes what burn's path computes: random convolutions
+//! through both, networks on tensors of any memory layout, and packed
+//! weights that follow the module's weights through loading and training.
+
+use cnn::burn::module::{Module, Param};
+use cnn::burn::nn::conv::Conv2dConfig;
+use cnn::burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
+use cnn::burn::optim::{AdamConfig, GradientsParams};
+use cnn::burn::tensor::{Device, Distribution, Tensor, activation};
+use cnn::cnn;
+use cnn::fast::{Act, Kernels, Map, Path, with_path};
+
+/// SplitMix64, for reproducible random cases.
+struct Rng(u64);
+
+impl Rng {
+    fn int(&mut self, lo: usize, hi: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        lo + ((z ^ (z >> 31)) % (hi - lo + 1) as u64) as usize
+    }
+}
+
+/// `max |a − b| ≤ 1e-5 · (1 + max |b|)`.
+#[track_caller]
+fn assert_close<const D: usize>(a: Tensor<D>, b: Tensor<D>, what: &str) {
+    assert_eq!(a.dims(), b.dims(), "{what}");
+    let a: Vec<f32> = a.into_data().try_to_vec().expect("f32");
+    let b: Vec<f32> = b.into_data().try_to_vec().expect("f32");
+    let scale = b.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let error = a
+        .iter()
+        .zip(&b)
+        .fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+    assert!(
+        error <= 1e-5 * (1.0 + scale),
+        "{what}: max error {error:e} at scale {scale}"
+    );
+}
+
+/// A batchnorm with statistics far from 0 and 1, as after training.
+fn trained_batchnorm(channels: usize, device: &Device) -> BatchNorm {
+    let mut bn = BatchNormConfig::new(channels)
+        .with_epsilon(1e-3)
+        .init(device);
+    let uniform = |lo, hi| Tensor::<1>::random([channels], Distribution::Uniform(lo, hi), device);
+    bn.gamma = Param::from_tensor(uniform(0.5, 2.0));
+    bn.beta = Param::from_tensor(uniform(-1.0, 1.0));
+    bn.running_mean = cnn::burn::module::RunningState::new(uniform(-2.0, 2.0));
+    bn.running_var = cnn::burn::module::RunningState::new(uniform(0.1, 3.0));
+    bn
+}
+
+fn burn_act(act: Act, x: Tensor<4>) -> Tensor<4> {
+    match act {
+        Act::None => x,
+        Act::Relu => activation::relu(x),
+        Act::Relu6 => activation::relu6(x),
+        Act::LeakyRelu(s) => activation::leaky_relu(x, s as f64),
+        Act::Hardswish => activation::hard_swish(x),
+        Act::Hardsigmoid => activation::hard_sigmoid(x, 1.0 / 6.0, 0.5),
+        Act::Sigmoid => activation::sigmoid(x),
+        Act::Silu => activation::silu(x),
+        Act::Tanh => activation::tanh(x),
+    }
+}
+
+#[test]
+fn random_convolutions_on_the_fast_path_equal_burns_conv2d() {
+    let device = cnn::flex();
+    let mut rng = Rng(20261203);
+    let acts = [
+        Act::None,
+        Act::Relu,
+        Act::Relu6,
+        Act::LeakyRelu(0.2),
+        Act::Hardswish,
+        Act::Silu,
+        Act::Sigmoid,
+    ];
+    let mut ran = 0;
+    while ran < 120 {
+        let k = [rng.int(1, 7), rng.int(1, 7)];
+        let stride = [rng.int(1, 3), rng.int(1, 3)];
+        let dilation = [rng.int(1, 3), rng.int(1, 3)];
+        let pad = [rng.int(0, 3), rng.int(0, 3), rng.int(0, 3), rng.int(0, 3)];
+        let size = [rng.int(1, 23), rng.int(1, 23)];
+        let span = [0, 1].map(|a| (k[a] - 1) * dilation[a] + 1);
+        if (0..2).any(|a| size[a] + pad[a] + pad[a + 2] < span[a]) {
+            continue;
+        }
+        // One case in four depthwise, one in four grouped.
+        let (groups, c_in, c_out) = match ran % 4 {
+            0 => {
+                let c = rng.int(1, 33);
+                (c, c, c)
+            }
+            1 => {
+                let g = rng.int(2, 4);
+                (g, g * rng.int(1, 6), g * rng.int(1, 20))
+            }
+            _ => (1, rng.int(1, 20), rng.int(1, 70)),
+        };
+        let conv = Conv2dConfig::new([c_in, c_out], k)
+            .with_stride(stride)
+            .with_dilation(dilation)
+            .with_groups(groups)
+            .with_padding(PaddingConfig2d::Explicit(pad[0], pad[1], pad[2], pad[3]))
+            .with_bias(ran % 3 != 0)
+            .init(&device);
+        let bn = (ran % 2 == 0).then(|| trained_batchnorm(c_out, &device));
+        let act = acts[ran % acts.len()];
+        let batch = rng.int(1, 17);
+        let x = Tensor::<4>::random(
+            [batch, c_in, size[0], size[1]],
+            Distribution::Normal(0.0, 1.0),
+            &device,
+        );
+        let y = conv.forward(x.clone());
+        let y = bn.as_ref().map_or(y.clone(), |bn| bn.forward(y));
+        let residual = (ran % 5 == 0)
+            .then(|| Tensor::<4>::random(y.dims(), Distribution::Normal(0.0, 1.0), &device));
+        let expected = burn_act(act, residual.clone().map_or(y.clone(), |r| y + r));
+        let kernels = Kernels::new(1);
+        let fast = cnn::fast::conv(
+            kernels.slot(0),
+            &conv,
+            bn.as_ref(),
+            act,
+            residual.map(Map::from_burn),
+            Map::from_burn(x),
+        )
+        .into_burn::<4>();
+        let what = format!(
+            "case {ran}: {c_in}→{c_out} k{k:?} s{stride:?} d{dilation:?} p{pad:?} g{groups} n{batch} {size:?} {act:?}"
+        );
+        assert_close(fast, expected, &what);
+        ran += 1;
+    }
+}
+
+cnn! {
+    /// Every fast kernel and fusion: a residual with a shortcut, depthwise,
+    /// pools, a lone batchnorm, flatten of several pixels into linear.
+    struct Mixed: [3, 17, 15] {
+        conv(3, 16, 3, stride = 2, padding = 1, bias = false) batchnorm(16) relu
+        residual {
+            conv(16, 16, 3, padding = 1, groups = 16) batchnorm(16) relu6
+            conv(16, 24, 1, bias = false) batchnorm(24)
+        } shortcut { conv(16, 24, 1) }
+        relu
+        maxpool(3, stride = 2, padding = 1, ceil_mode = true) batchnorm(24) hardswish
+        avgpool(3, stride = 2, padding = 1, count_include_pad = false) gelu
+        flatten linear(216, 10) leaky_relu(0.1) linear(10, 4)
+    }
+}
+
+#[test]
+fn tensors_sliced_or_permuted_give_the_same_output_as_contiguous_ones() {
+    let device = cnn::flex();
+    let net = Mixed::init(&device);
+    let big = Tensor::<4>::random([3, 4, 19, 18], Distribution::Normal(0.0, 1.0), &device);
+    let sliced = big.clone().slice([1..3, 1..4, 2..19, 3..18]);
+    let permuted = Tensor::<4>::random([2, 17, 15, 3], Distribution::Normal(0.0, 1.0), &device)
+        .permute([0, 3, 1, 2]);
+    for x in [sliced, permuted] {
+        let contiguous = Tensor::<4>::from_data(x.to_data(), &device);
+        let expected = with_path(Path::Burn, || net.forward(contiguous.clone()));
+        assert_close(
+            net.forward(x.clone()),
+            expected.clone(),
+            "fast, non-contiguous input",
+        );
+        assert_close(
+            net.forward(contiguous),
+            expected.clone(),
+            "fast, contiguous input",
+        );
+        assert_close(
+            with_path(Path::Burn, || net.forward(x)),
+            expected,
+            "burn, non-contiguous input",
+        );
+    }
+}
+
+#[test]
+fn the_fast_path_runs_every_kernel_of_a_mixed_network_as_burn_does() {
+    let device = cnn::flex();
+    let net = Mixed::init(&device);
+    for batch in [1, 2, 5] {
+        let x = Tensor::<4>::random([batch, 3, 17, 15], Distribution::Normal(0.0, 1.0), &device);
+        let expected = with_path(Path::Burn, || net.forward(x.clone()));
+        assert_close(net.forward(x), expected, &format!("batch {batch}"));
+    }
+    let kernels: Vec<&str> = Mixed::LAYERS
+        .iter()
+        .filter(|l| l.kind.is_layer())
+        .map(|l| l.kernel)
+        .collect();
+    assert_eq!(
+        kernels,
+        [
+            "gemm+bn+relu",
+            "fused",
+            "fused",
+            "depthwise+bn+relu6",
+            "fused",
+            "fused",
+            "gemm 1×1+bn+add+relu",
+            "fused",
+            "gemm 1×1",
+            "fused",
+            "maxpool",
+            "affine+hardswish",
+            "fused",
+            "avgpool",
+            "burn (nhwc)",
+            "view",
+            "gemm+leaky_relu",
+            "fused",
+            "gemm"
+        ]
+    );
+}
+
+#[test]
+fn packed_weights_are_rebuilt_when_the_weights_change() {
+    let device = cnn::flex();
+    let mut net = Mixed::init(&device);
+    assert_eq!(
+        net.packed_bytes(),
+        0,
+        "nothing is packed before a forward pass on flex"
+    );
+    let x = Tensor::<4>::random([2, 3, 17, 15], Distribution::Normal(0.0, 1.0), &device);
+    let before = net.forward(x.clone());
+    assert!(net.packed_bytes() > 0);
+    // A weight replaced in place in the struct.
+    net.conv1.weight = Param::from_tensor(net.conv1.weight.val().mul_scalar(-1.5));
+    let expected = with_path(Path::Burn, || net.forward(x.clone()));
+    assert_close(
+        net.forward(x.clone()),
+        expected.clone(),
+        "after a weight was replaced",
+    );
+    assert!((before.clone() - expected).abs().max().into_scalar::<f32>() > 1e-3);
+    // Weights loaded from another network's record.
+    let other = Mixed::init(&device);
+    let net = net.load_record(other.clone().into_record());
+    assert_close(
+        net.forward(x.clone()),
+        other.forward(x.clone()),
+        "after load_record",
+    );
+    let _ = before;
+}
+
+#[test]
+fn packed_weights_follow_a_training_step() {
+    let train = cnn::flex().autodiff();
+    let mut net = Mixed::init(&train);
+    let x = Tensor::<4>::random([4, 3, 17, 15], Distribution::Normal(0.0, 1.0), &cnn::flex());
+    let before = net.valid().forward(x.clone());
+    let mut optimizer = AdamConfig::new().init();
+    for _ in 0..2 {
+        let y = net.forward(x.clone().to_device(&train));
+        let grads = GradientsParams::from_grads(y.powi_scalar(2).mean().backward(), &net);
+        net = optimizer.step(1e-2, net, grads);
+    }
+    let valid = net.valid();
+    let expected = with_path(Path::Burn, || valid.forward(x.clone()));
+    assert_close(
+        valid.forward(x.clone()),
+        expected.clone(),
+        "after two Adam steps",
+    );
+    assert!(
+        (before - expected).abs().max().into_scalar::<f32>() > 1e-4,
+        "training changed nothing"
+    );
+}
+
+#[test]
+fn a_network_never_run_on_flex_packs_nothing() {
+    let device = cnn::ndarray();
+    let net = Mixed::init(&device);
+    let x = Tensor::<4>::random([1, 3, 17, 15], Distribution::Normal(0.0, 1.0), &device);
+    let _ = net.forward(x);
+    assert_eq!(net.packed_bytes(), 0);
+    let autodiff = Mixed::init(&cnn::flex().autodiff());
+    let _ = autodiff.forward(Tensor::<4>::zeros([1, 3, 17, 15], &cnn::flex().autodiff()));
+    assert_eq!(autodiff.packed_bytes(), 0);
+}
