@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
-# burn (flex, generated networks) and PyTorch eager, alternated twice in one
-# run so that both see the same machine. Needs `pip install torch`.
+# The speed table of README's Performance section: cnn! on the fast path and
+# on burn's path (benches/vs_pytorch.rs), PyTorch eager and ONNX Runtime
+# (scripts/bench_vs_pytorch.py), two threads each, alternated over two
+# rounds in one run; then every distinct ResNet-18 and MobileNetV2
+# convolution on each. Needs `pip install torch onnx onnxruntime`.
 #   scripts/bench_vs_pytorch.sh [python]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${1:-python3}"
-cargo bench --bench forward --no-run
-for round in 1 2; do
-    echo "== round $round: PyTorch"
-    "$python" scripts/bench_pytorch.py
-    echo "== round $round: burn flex"
-    cargo bench --bench forward -- --noplot "forward/|train_step|upsample/" 2>&1 \
-        | grep -E '^[a-z]+/(forward/[0-9]+|train_step/64|bilinear/[0-9]+) +time:' || true
-done
+out=target/bench
+mkdir -p "$out"
+export RAYON_NUM_THREADS=2
+cargo bench --bench vs_pytorch --no-run
+cargo bench --bench vs_pytorch -- --twins "$out/twins"
+results="$out/results.txt"
+{
+    echo "# $(date -u +%FT%TZ) $(git rev-parse --short HEAD) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
+    for round in 1 2; do
+        echo "# round $round"
+        cargo bench --bench vs_pytorch 2>/dev/null
+        "$python" scripts/bench_vs_pytorch.py run "$out/twins"
+    done
+    echo "# layers"
+    cargo bench --bench vs_pytorch -- --layers 2>/dev/null
+    "$python" scripts/bench_vs_pytorch.py run "$out/twins" --layers
+} | tee "$results"
+"$python" scripts/bench_vs_pytorch.py table "$results"

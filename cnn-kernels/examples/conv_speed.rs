@@ -1,21 +1,32 @@
-//! GFLOP/s of the GEMM convolution on ResNet-18's shapes (quick look).
+//! GFLOP/s of one kernel on a list of convolution shapes: a quick look
+//! while tuning (the benchmark of record is the workspace's
+//! `benches/vs_pytorch.rs`).
+//!
+//! `cargo run --release -p cnn-kernels --example conv_speed -- [BATCH] [avx512|avx2|portable]`;
+//! `SHAPES="cin,cout,k,stride,pad,size;…"` replaces ResNet-18's shapes, and
+//! `DEPTHWISE=1` runs the depthwise kernel (cin = cout, one group each).
+
+use cnn_kernels::depthwise::{PackedDepthwise, depthwise};
 use cnn_kernels::{Act, Channels, ConvGeom, GemmDims, Isa, PackedGemm, gemm};
 use std::time::Instant;
+
+/// One layer's run on an output buffer.
+type Run = Box<dyn Fn(&mut [f32])>;
 
 fn main() {
     let batch: usize = std::env::args()
         .nth(1)
         .and_then(|b| b.parse().ok())
         .unwrap_or(1);
-    let isa = std::env::args()
-        .nth(2)
-        .map_or(Isa::best(), |s| match s.as_str() {
-            "avx2" => Isa::Avx2,
-            "portable" => Isa::Portable,
-            _ => Isa::Avx512,
-        });
-    // (cin, cout, k, stride, pad, input)
-    let shapes = [
+    let isa = match std::env::args().nth(2).as_deref() {
+        Some("avx2") => Isa::Avx2,
+        Some("portable") => Isa::Portable,
+        Some(_) => Isa::Avx512,
+        None => Isa::best(),
+    };
+    let depthwise_only = std::env::var("DEPTHWISE").is_ok();
+    // (cin, cout, k, stride, pad, input size): ResNet-18's distinct convolutions.
+    let resnet = vec![
         (3, 64, 7, 2, 3, 224),
         (64, 64, 3, 1, 1, 56),
         (64, 128, 3, 2, 1, 56),
@@ -26,8 +37,22 @@ fn main() {
         (256, 512, 3, 2, 1, 14),
         (512, 512, 3, 1, 1, 7),
     ];
+    let shapes: Vec<(usize, usize, usize, usize, usize, usize)> = match std::env::var("SHAPES") {
+        Ok(text) => text
+            .split(';')
+            .map(|shape| {
+                let v: Vec<usize> = shape
+                    .split(',')
+                    .map(|n| n.trim().parse().expect("a number"))
+                    .collect();
+                (v[0], v[1], v[2], v[3], v[4], v[5])
+            })
+            .collect(),
+        Err(_) => resnet,
+    };
     let mut total = 0.0;
     for (cin, cout, k, s, p, size) in shapes {
+        let depthwise_here = depthwise_only && cin == cout;
         let out = (size + 2 * p - k) / s + 1;
         let g = ConvGeom {
             batch,
@@ -41,33 +66,24 @@ fn main() {
         let x: Vec<f32> = (0..batch * size * size * cin)
             .map(|i| (i % 7) as f32 * 0.1)
             .collect();
-        let w: Vec<f32> = (0..cout * cin * k * k)
+        let per_output = if depthwise_here { 1 } else { cin };
+        let w: Vec<f32> = (0..cout * per_output * k * k)
             .map(|i| (i % 5) as f32 * 0.01)
             .collect();
-        let packed = PackedGemm::conv(
-            &w,
-            GemmDims {
+        let mut y = vec![0.0; g.rows() * cout];
+        let (ci, co) = (Channels::all(cin), Channels::all(cout));
+        let run: Run = if depthwise_here {
+            let packed = PackedDepthwise::new(&w, cout, [k, k], None, None);
+            Box::new(move |y| depthwise(isa, &packed, &g, &x, ci, y, co, Act::Relu))
+        } else {
+            let dims = GemmDims {
                 taps: k * k,
                 cin,
                 cout,
                 groups: 1,
-            },
-            None,
-            None,
-        );
-        let mut y = vec![0.0; g.rows() * cout];
-        let run = |y: &mut [f32]| {
-            gemm::conv(
-                isa,
-                &packed,
-                &g,
-                &x,
-                Channels::all(cin),
-                y,
-                Channels::all(cout),
-                None,
-                Act::Relu,
-            )
+            };
+            let packed = PackedGemm::conv(&w, dims, None, None);
+            Box::new(move |y| gemm::conv(isa, &packed, &g, &x, ci, y, co, None, Act::Relu))
         };
         for _ in 0..3 {
             run(&mut y);
@@ -80,7 +96,7 @@ fn main() {
         }
         times.sort_by(f64::total_cmp);
         let t = times[times.len() / 2];
-        let flops = 2.0 * (g.rows() * cout * cin * k * k) as f64;
+        let flops = 2.0 * (g.rows() * cout * per_output * k * k) as f64;
         total += t;
         println!(
             "{cin:>4}→{cout:<4} {k}×{k} s{s} @{size:<3}: {:8.3} ms {:7.1} GFLOP/s",

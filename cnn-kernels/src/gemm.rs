@@ -168,6 +168,7 @@ pub fn conv(
         tiles,
         tiles_per_block,
         panels,
+        im2col: dims.groups == 1 && dims.taps > 1 && dims.cin < IM2COL_BELOW,
     };
     par::run(shares, |share| job.run(par::share(items, shares, share)));
 }
@@ -208,27 +209,114 @@ struct Job<'a> {
     tiles: usize,
     tiles_per_block: usize,
     panels: usize,
+    /// Whether the block's input patches are copied out (im2col) rather
+    /// than pointed at: for few input channels, where a tap's row would be
+    /// only `cin < 16` floats long.
+    im2col: bool,
 }
+
+/// Input channels below which a convolution copies its patches out.
+const IM2COL_BELOW: usize = 16;
 
 thread_local! {
     /// Row pointers of the block a thread works on, reused across calls.
     static POINTERS: RefCell<Vec<*const f32>> = const { RefCell::new(Vec::new()) };
+    /// The block's patches, when they are copied out.
+    static PATCHES: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Job<'_> {
     /// The items (block-major (block, panel) pairs) of one share.
     fn run(&self, items: std::ops::Range<usize>) {
         POINTERS.with_borrow_mut(|pointers| {
-            let mut built = usize::MAX;
-            for item in items {
-                let (block, panel) = (item / self.panels, item % self.panels);
-                if block != built {
-                    self.build_pointers(block, pointers);
-                    built = block;
+            PATCHES.with_borrow_mut(|patches| {
+                let mut built = usize::MAX;
+                for item in items {
+                    let (block, panel) = (item / self.panels, item % self.panels);
+                    if block != built {
+                        if self.im2col {
+                            self.build_patches(block, pointers, patches);
+                        } else {
+                            self.build_pointers(block, pointers);
+                        }
+                        built = block;
+                    }
+                    self.panel(block, panel, pointers);
                 }
-                self.panel(block, panel, pointers);
-            }
+            })
         });
+    }
+
+    /// Kernel positions and channels per position as the micro-kernel sees
+    /// them: one position of all `taps · cin` values for copied patches.
+    fn k_shape(&self) -> (usize, usize) {
+        let dims = self.w.dims();
+        if self.im2col {
+            (1, dims.taps * dims.cin)
+        } else {
+            (dims.taps, dims.cin)
+        }
+    }
+
+    /// Copies every tile's input patches of `block` into `patches`, one row
+    /// of `taps · cin` values per output pixel (zeros in the padding), and
+    /// points at them.
+    fn build_patches(&self, block: usize, pointers: &mut Vec<*const f32>, patches: &mut Vec<f32>) {
+        let g = self.g;
+        let cin = self.w.dims().cin;
+        let k = self.w.dims().taps * cin;
+        let tiles = self.block_tiles(block);
+        let first_row = tiles.start * self.mr;
+        let rows = (tiles.end * self.mr).min(g.rows()) - first_row;
+        patches.clear();
+        patches.resize(rows * k, 0.0);
+        let [out_h, out_w] = g.output;
+        let [kh, kw] = g.kernel;
+        // Dense rows without dilation: a kernel row's taps are one run of the input row.
+        let runs = g.dilation[1] == 1 && self.in_ch.stride == cin;
+        for (m, patch) in patches.chunks_exact_mut(k).enumerate() {
+            let pixel = first_row + m;
+            let (n, oy, ox) = (
+                pixel / (out_h * out_w),
+                pixel / out_w % out_h,
+                pixel % out_w,
+            );
+            let x0 = (ox * g.stride[1]) as isize - g.padding[1] as isize;
+            for ky in 0..kh {
+                let iy = (oy * g.stride[0] + ky * g.dilation[0]).wrapping_sub(g.padding[0]);
+                if iy >= g.input[0] {
+                    continue;
+                }
+                let row = (n * g.input[0] + iy) * g.input[1];
+                if runs {
+                    // Taps kx in [lo, hi) fall inside the row.
+                    let lo = (-x0).clamp(0, kw as isize) as usize;
+                    let hi = (g.input[1] as isize - x0).clamp(lo as isize, kw as isize) as usize;
+                    if lo < hi {
+                        let at = (row + (x0 + lo as isize) as usize) * cin;
+                        let len = (hi - lo) * cin;
+                        patch[(ky * kw + lo) * cin..][..len]
+                            .copy_from_slice(&self.input[at..at + len]);
+                    }
+                    continue;
+                }
+                for kx in 0..kw {
+                    let ix = (x0 + (kx * g.dilation[1]) as isize) as usize;
+                    if ix < g.input[1] {
+                        let at = (row + ix) * self.in_ch.stride + self.in_ch.offset;
+                        let tap = ky * kw + kx;
+                        for (dst, &src) in patch[tap * cin..(tap + 1) * cin]
+                            .iter_mut()
+                            .zip(&self.input[at..at + cin])
+                        {
+                            *dst = src;
+                        }
+                    }
+                }
+            }
+        }
+        pointers.clear();
+        pointers.extend(patches.chunks_exact(k).map(<[f32]>::as_ptr));
     }
 
     fn block_tiles(&self, block: usize) -> std::ops::Range<usize> {
@@ -281,6 +369,7 @@ impl Job<'_> {
     /// Every tile of `block` for one panel.
     fn panel(&self, block: usize, panel: usize, pointers: &[*const f32]) {
         let dims = self.w.dims();
+        let (taps, cin) = self.k_shape();
         let nr = 16 * self.w.nv;
         let (group, p) = (panel / self.w.panels, panel % self.w.panels);
         let col = p * nr;
@@ -292,8 +381,8 @@ impl Job<'_> {
         let mut at = 0;
         for tile in self.block_tiles(block) {
             let (first, rows) = self.tile_rows(tile);
-            let tile_pointers = &pointers[at..at + dims.taps * rows];
-            at += dims.taps * rows;
+            let tile_pointers = &pointers[at..at + taps * rows];
+            at += taps * rows;
             let res = self.residual.map(|(r, ch)| {
                 let r = r as *const f32;
                 let offset = first * ch.stride + ch.offset + group * dims.cout + col;
@@ -302,8 +391,8 @@ impl Job<'_> {
             let t = Tile {
                 a: tile_pointers.as_ptr(),
                 a_off: group * dims.cin,
-                taps: dims.taps,
-                cin: dims.cin,
+                taps,
+                cin,
                 b: b.as_ptr(),
                 nr,
                 bias: bias.as_ptr(),
@@ -319,8 +408,10 @@ impl Job<'_> {
             // SAFETY: `tile_pointers` holds `taps · rows` pointers, each to an
             // input pixel's channels from `in_ch.offset` (checked in bounds
             // in `conv`: every pixel has `stride ≥ offset + groups · cin`
-            // floats, so `+ group · cin` leaves `cin`) or to `zeros`
-            // (`groups · cin` floats). `b` is this panel's `k · nr` floats and
+            // floats, so `+ group · cin` leaves `cin`), to `zeros`
+            // (`groups · cin` floats), or, for copied patches (one group, so
+            // `a_off` is 0), to a row of `taps · cin` floats of `patches`,
+            // which this thread does not touch until its next block. `b` is this panel's `k · nr` floats and
             // `bias` its `nr`, both 64-byte aligned (`pack.rs`). Output and
             // residual rows `first..first + rows` exist (checked in `conv`)
             // and have the `cols` columns from `out_col` inside their stride;

@@ -37,6 +37,10 @@ mod __cnn_LeNet {
         pub linear2: burn::nn::Linear,
         /// `linear(84, 10)`: [N, 84] → [N, 10]
         pub linear3: burn::nn::Linear,
+        /// The fast path's packed weights (rebuilt when the weights change; not saved).
+        #[module(skip)]
+        #[doc(hidden)]
+        pub __kernels: ::cnn_runtime::__private::fast::Kernels,
     }
     #[allow(dead_code)]
     impl LeNet {
@@ -63,6 +67,7 @@ mod __cnn_LeNet {
                 macs: 86400,
                 receptive_field: Some([5, 5]),
                 jump: Some([1.0, 1.0]),
+                kernel: "gemm+relu",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
@@ -76,6 +81,7 @@ mod __cnn_LeNet {
                 macs: 0,
                 receptive_field: Some([5, 5]),
                 jump: Some([1.0, 1.0]),
+                kernel: "fused",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Maxpool,
@@ -89,6 +95,7 @@ mod __cnn_LeNet {
                 macs: 0,
                 receptive_field: Some([6, 6]),
                 jump: Some([2.0, 2.0]),
+                kernel: "maxpool",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
@@ -102,6 +109,7 @@ mod __cnn_LeNet {
                 macs: 153600,
                 receptive_field: Some([14, 14]),
                 jump: Some([2.0, 2.0]),
+                kernel: "gemm+relu",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
@@ -115,6 +123,7 @@ mod __cnn_LeNet {
                 macs: 0,
                 receptive_field: Some([14, 14]),
                 jump: Some([2.0, 2.0]),
+                kernel: "fused",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Maxpool,
@@ -128,6 +137,7 @@ mod __cnn_LeNet {
                 macs: 0,
                 receptive_field: Some([16, 16]),
                 jump: Some([4.0, 4.0]),
+                kernel: "maxpool",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Flatten,
@@ -141,6 +151,7 @@ mod __cnn_LeNet {
                 macs: 0,
                 receptive_field: None,
                 jump: None,
+                kernel: "view",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Linear,
@@ -154,6 +165,7 @@ mod __cnn_LeNet {
                 macs: 30720,
                 receptive_field: None,
                 jump: None,
+                kernel: "gemm+relu",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
@@ -167,6 +179,7 @@ mod __cnn_LeNet {
                 macs: 0,
                 receptive_field: None,
                 jump: None,
+                kernel: "fused",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Linear,
@@ -180,6 +193,7 @@ mod __cnn_LeNet {
                 macs: 10080,
                 receptive_field: None,
                 jump: None,
+                kernel: "gemm+relu",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
@@ -193,6 +207,7 @@ mod __cnn_LeNet {
                 macs: 0,
                 receptive_field: None,
                 jump: None,
+                kernel: "fused",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Linear,
@@ -206,6 +221,7 @@ mod __cnn_LeNet {
                 macs: 840,
                 receptive_field: None,
                 jump: None,
+                kernel: "gemm",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Softmax,
@@ -219,6 +235,7 @@ mod __cnn_LeNet {
                 macs: 0,
                 receptive_field: None,
                 jump: None,
+                kernel: "burn",
             },
         ];
         /// The shape rules of every row of [`Self::LAYERS`], which
@@ -356,6 +373,7 @@ mod __cnn_LeNet {
                 linear1: burn::nn::LinearConfig::new(256, 120).init(device),
                 linear2: burn::nn::LinearConfig::new(120, 84).init(device),
                 linear3: burn::nn::LinearConfig::new(84, 10).init(device),
+                __kernels: ::cnn_runtime::__private::fast::Kernels::new(5),
             }
         }
         /// Runs the network on a batch `[N, C, H, W]`: the declared `C, H, W`,
@@ -387,6 +405,11 @@ mod __cnn_LeNet {
                 Self::PLAN,
                 &x.dims(),
             )?;
+            if ::cnn_runtime::__private::fast::runs_on(&x, self) {
+                let x = self
+                    .__forward_fast(::cnn_runtime::__private::fast::Map::from_burn(x));
+                return ::core::result::Result::Ok(x.into_burn::<2>());
+            }
             let x = self.conv1.forward(x);
             let x = burn::tensor::activation::relu(x);
             let x = ::cnn_runtime::__private::tiled_pool(x, [2, 2], true);
@@ -401,6 +424,83 @@ mod __cnn_LeNet {
             let x = self.linear3.forward(x);
             let x = burn::tensor::activation::softmax(x, 1);
             ::core::result::Result::Ok(x)
+        }
+        /// Runs the layers on the fast path (see `cnn_runtime::fast`).
+        #[doc(hidden)]
+        pub fn __forward_fast(
+            &self,
+            x: ::cnn_runtime::__private::fast::Map,
+        ) -> ::cnn_runtime::__private::fast::Map {
+            let x = ::cnn_runtime::__private::fast::conv(
+                self.__kernels.slot(0),
+                &self.conv1,
+                ::core::option::Option::None,
+                ::cnn_runtime::__private::fast::Act::Relu,
+                ::core::option::Option::None,
+                x,
+            );
+            let x = ::cnn_runtime::__private::fast::pool(
+                ::cnn_runtime::__private::fast::PoolSpec {
+                    max: true,
+                    kernel: [2, 2],
+                    stride: [2, 2],
+                    padding: [0, 0],
+                    dilation: [1, 1],
+                    ceil_mode: false,
+                    count_include_pad: true,
+                },
+                x,
+            );
+            let x = ::cnn_runtime::__private::fast::conv(
+                self.__kernels.slot(1),
+                &self.conv2,
+                ::core::option::Option::None,
+                ::cnn_runtime::__private::fast::Act::Relu,
+                ::core::option::Option::None,
+                x,
+            );
+            let x = ::cnn_runtime::__private::fast::pool(
+                ::cnn_runtime::__private::fast::PoolSpec {
+                    max: true,
+                    kernel: [2, 2],
+                    stride: [2, 2],
+                    padding: [0, 0],
+                    dilation: [1, 1],
+                    ceil_mode: false,
+                    count_include_pad: true,
+                },
+                x,
+            );
+            let x = ::cnn_runtime::__private::fast::flatten(x);
+            let x = ::cnn_runtime::__private::fast::linear(
+                self.__kernels.slot(2),
+                &self.linear1,
+                ::cnn_runtime::__private::fast::Act::Relu,
+                x,
+            );
+            let x = ::cnn_runtime::__private::fast::linear(
+                self.__kernels.slot(3),
+                &self.linear2,
+                ::cnn_runtime::__private::fast::Act::Relu,
+                x,
+            );
+            let x = ::cnn_runtime::__private::fast::linear(
+                self.__kernels.slot(4),
+                &self.linear3,
+                ::cnn_runtime::__private::fast::Act::None,
+                x,
+            );
+            let x = {
+                let x = x.into_burn::<2>();
+                let x = burn::tensor::activation::softmax(x, 1);
+                ::cnn_runtime::__private::fast::Map::from_burn(x)
+            };
+            x
+        }
+        /// Bytes of packed weights the fast path holds for this module
+        /// (0 until it has run on flex).
+        pub fn packed_bytes(&self) -> usize {
+            self.__kernels.bytes()
         }
         /// The layer table: output shapes, parameters, MACs and receptive fields.
         pub fn summary() -> ::cnn_runtime::Summary {

@@ -51,6 +51,10 @@ mod __cnn_Zoo {
         pub dropout1: burn::nn::Dropout,
         /// `linear(24, 5, bias = false)`: [N, 24] → [N, 5]
         pub linear1: burn::nn::Linear,
+        /// The fast path's packed weights (rebuilt when the weights change; not saved).
+        #[module(skip)]
+        #[doc(hidden)]
+        pub __kernels: ::cnn_runtime::__private::fast::Kernels,
     }
     #[allow(dead_code)]
     impl Zoo {
@@ -77,6 +81,7 @@ mod __cnn_Zoo {
                 macs: 55296,
                 receptive_field: Some([5, 5]),
                 jump: Some([1.0, 1.0]),
+                kernel: "gemm+bn+leaky_relu",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Batchnorm,
@@ -90,6 +95,7 @@ mod __cnn_Zoo {
                 macs: 0,
                 receptive_field: Some([5, 5]),
                 jump: Some([1.0, 1.0]),
+                kernel: "fused",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::LeakyRelu,
@@ -103,6 +109,7 @@ mod __cnn_Zoo {
                 macs: 0,
                 receptive_field: Some([5, 5]),
                 jump: Some([1.0, 1.0]),
+                kernel: "fused",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
@@ -116,6 +123,7 @@ mod __cnn_Zoo {
                 macs: 32768,
                 receptive_field: Some([8, 8]),
                 jump: Some([1.0, 1.0]),
+                kernel: "depthwise",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Gelu,
@@ -129,6 +137,7 @@ mod __cnn_Zoo {
                 macs: 0,
                 receptive_field: Some([8, 8]),
                 jump: Some([1.0, 1.0]),
+                kernel: "burn (nhwc)",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Maxpool,
@@ -142,6 +151,7 @@ mod __cnn_Zoo {
                 macs: 0,
                 receptive_field: Some([10, 10]),
                 jump: Some([2.0, 2.0]),
+                kernel: "maxpool",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Silu,
@@ -155,6 +165,7 @@ mod __cnn_Zoo {
                 macs: 0,
                 receptive_field: Some([10, 10]),
                 jump: Some([2.0, 2.0]),
+                kernel: "silu",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::ConvTranspose,
@@ -168,6 +179,7 @@ mod __cnn_Zoo {
                 macs: 23328,
                 receptive_field: Some([12, 12]),
                 jump: Some([1.0, 1.0]),
+                kernel: "burn",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Tanh,
@@ -181,6 +193,7 @@ mod __cnn_Zoo {
                 macs: 0,
                 receptive_field: Some([12, 12]),
                 jump: Some([1.0, 1.0]),
+                kernel: "tanh",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Avgpool,
@@ -194,6 +207,7 @@ mod __cnn_Zoo {
                 macs: 0,
                 receptive_field: Some([13, 13]),
                 jump: Some([2.0, 2.0]),
+                kernel: "avgpool",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Sigmoid,
@@ -207,6 +221,7 @@ mod __cnn_Zoo {
                 macs: 0,
                 receptive_field: Some([13, 13]),
                 jump: Some([2.0, 2.0]),
+                kernel: "sigmoid",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Upsample,
@@ -220,6 +235,7 @@ mod __cnn_Zoo {
                 macs: 0,
                 receptive_field: Some([15, 15]),
                 jump: Some([1.0, 1.0]),
+                kernel: "burn",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Upsample,
@@ -233,6 +249,7 @@ mod __cnn_Zoo {
                 macs: 0,
                 receptive_field: Some([15, 15]),
                 jump: Some([2.0, 1.6666666666666667]),
+                kernel: "burn",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::AdaptiveAvgpool,
@@ -246,6 +263,7 @@ mod __cnn_Zoo {
                 macs: 0,
                 receptive_field: Some([23, 20]),
                 jump: Some([10.0, 6.666666666666667]),
+                kernel: "burn",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Dropout,
@@ -259,6 +277,7 @@ mod __cnn_Zoo {
                 macs: 0,
                 receptive_field: Some([23, 20]),
                 jump: Some([10.0, 6.666666666666667]),
+                kernel: "-",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Flatten,
@@ -272,6 +291,7 @@ mod __cnn_Zoo {
                 macs: 0,
                 receptive_field: None,
                 jump: None,
+                kernel: "view",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Linear,
@@ -285,6 +305,7 @@ mod __cnn_Zoo {
                 macs: 120,
                 receptive_field: None,
                 jump: None,
+                kernel: "gemm",
             },
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::LogSoftmax,
@@ -298,6 +319,7 @@ mod __cnn_Zoo {
                 macs: 0,
                 receptive_field: None,
                 jump: None,
+                kernel: "burn",
             },
         ];
         /// The shape rules of every row of [`Self::LAYERS`], which
@@ -512,7 +534,10 @@ mod __cnn_Zoo {
                 adaptive_avgpool1: burn::nn::pool::AdaptiveAvgPool2dConfig::new([2, 3])
                     .init(),
                 dropout1: burn::nn::DropoutConfig::new(0.25).init(),
-                linear1: burn::nn::LinearConfig::new(24, 5).with_bias(false).init(device),
+                linear1: burn::nn::LinearConfig::new(24, 5)
+                    .with_bias(false)
+                    .init(device),
+                __kernels: ::cnn_runtime::__private::fast::Kernels::new(3),
             }
         }
         /// Runs the network on a batch `[N, C, H, W]`: the declared `C, H, W`,
@@ -544,6 +569,11 @@ mod __cnn_Zoo {
                 Self::PLAN,
                 &x.dims(),
             )?;
+            if ::cnn_runtime::__private::fast::runs_on(&x, self) {
+                let x = self
+                    .__forward_fast(::cnn_runtime::__private::fast::Map::from_burn(x));
+                return ::core::result::Result::Ok(x.into_burn::<2>());
+            }
             let x = ::cnn_runtime::__private::conv_batchnorm(
                 &self.conv1,
                 &self.batchnorm1,
@@ -572,6 +602,113 @@ mod __cnn_Zoo {
             let x = self.linear1.forward(x);
             let x = burn::tensor::activation::log_softmax(x, 1);
             ::core::result::Result::Ok(x)
+        }
+        /// Runs the layers on the fast path (see `cnn_runtime::fast`).
+        #[doc(hidden)]
+        pub fn __forward_fast(
+            &self,
+            x: ::cnn_runtime::__private::fast::Map,
+        ) -> ::cnn_runtime::__private::fast::Map {
+            let x = ::cnn_runtime::__private::fast::conv(
+                self.__kernels.slot(0),
+                &self.conv1,
+                ::core::option::Option::Some(&self.batchnorm1),
+                ::cnn_runtime::__private::fast::Act::LeakyRelu(0.2),
+                ::core::option::Option::None,
+                x,
+            );
+            let x = ::cnn_runtime::__private::fast::conv(
+                self.__kernels.slot(1),
+                &self.conv2,
+                ::core::option::Option::None,
+                ::cnn_runtime::__private::fast::Act::None,
+                ::core::option::Option::None,
+                x,
+            );
+            let x = ::cnn_runtime::__private::fast::elementwise(
+                x,
+                |x| burn::tensor::activation::gelu(x),
+            );
+            let x = ::cnn_runtime::__private::fast::pool(
+                ::cnn_runtime::__private::fast::PoolSpec {
+                    max: true,
+                    kernel: [3, 3],
+                    stride: [2, 2],
+                    padding: [1, 1],
+                    dilation: [1, 1],
+                    ceil_mode: true,
+                    count_include_pad: true,
+                },
+                x,
+            );
+            let x = ::cnn_runtime::__private::fast::activation(
+                ::cnn_runtime::__private::fast::Act::Silu,
+                x,
+            );
+            let x = {
+                let x = x.into_burn::<4>();
+                let x = self.conv_transpose1.forward(x);
+                ::cnn_runtime::__private::fast::Map::from_burn(x)
+            };
+            let x = ::cnn_runtime::__private::fast::activation(
+                ::cnn_runtime::__private::fast::Act::Tanh,
+                x,
+            );
+            let x = ::cnn_runtime::__private::fast::pool(
+                ::cnn_runtime::__private::fast::PoolSpec {
+                    max: false,
+                    kernel: [2, 2],
+                    stride: [2, 2],
+                    padding: [1, 1],
+                    dilation: [1, 1],
+                    ceil_mode: false,
+                    count_include_pad: false,
+                },
+                x,
+            );
+            let x = ::cnn_runtime::__private::fast::activation(
+                ::cnn_runtime::__private::fast::Act::Sigmoid,
+                x,
+            );
+            let x = {
+                let x = x.into_burn::<4>();
+                let x = ::cnn_runtime::__private::resample(
+                    x,
+                    ::core::option::Option::None,
+                    ::core::option::Option::Some([2.0, 2.0]),
+                    true,
+                    false,
+                );
+                ::cnn_runtime::__private::fast::Map::from_burn(x)
+            };
+            let x = {
+                let x = x.into_burn::<4>();
+                let x = self.upsample2.forward(x);
+                ::cnn_runtime::__private::fast::Map::from_burn(x)
+            };
+            let x = {
+                let x = x.into_burn::<4>();
+                let x = self.adaptive_avgpool1.forward(x);
+                ::cnn_runtime::__private::fast::Map::from_burn(x)
+            };
+            let x = ::cnn_runtime::__private::fast::flatten(x);
+            let x = ::cnn_runtime::__private::fast::linear(
+                self.__kernels.slot(2),
+                &self.linear1,
+                ::cnn_runtime::__private::fast::Act::None,
+                x,
+            );
+            let x = {
+                let x = x.into_burn::<2>();
+                let x = burn::tensor::activation::log_softmax(x, 1);
+                ::cnn_runtime::__private::fast::Map::from_burn(x)
+            };
+            x
+        }
+        /// Bytes of packed weights the fast path holds for this module
+        /// (0 until it has run on flex).
+        pub fn packed_bytes(&self) -> usize {
+            self.__kernels.bytes()
         }
         /// The layer table: output shapes, parameters, MACs and receptive fields.
         pub fn summary() -> ::cnn_runtime::Summary {

@@ -21,9 +21,9 @@ pub(super) unsafe fn run(nv: usize, rows: usize, t: &Tile) {
         };
     }
     match nv {
-        1 => dispatch!(1: 1 2 3 4 5 6 7 8 9 10 11 12 13 14),
-        2 => dispatch!(2: 1 2 3 4 5 6 7 8 9 10 11 12 13 14),
-        3 => dispatch!(3: 1 2 3 4 5 6 7 8 9),
+        1 => dispatch!(1: 1 2 3 4 5 6 7 8),
+        2 => dispatch!(2: 1 2 3 4 5 6 7),
+        3 => dispatch!(3: 1 2 3 4 5 6 7),
         _ => dispatch!(4: 1 2 3 4 5 6 7),
     }
 }
@@ -97,7 +97,7 @@ unsafe fn tile<const MR: usize, const NV: usize>(t: &Tile) {
 /// [`super::scalar_activation`].
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn activation(act: Act, y: __m512) -> __m512 {
+pub(crate) fn activation(act: Act, y: __m512) -> __m512 {
     let zero = _mm512_setzero_ps();
     let six = _mm512_set1_ps(6.0);
     let three = _mm512_set1_ps(3.0);

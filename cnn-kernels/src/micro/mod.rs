@@ -11,7 +11,7 @@ use crate::isa::Isa;
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
-mod avx512;
+pub(crate) mod avx512;
 mod portable;
 
 /// One tile's operands. Raw pointers, because tiles of one output are
@@ -50,8 +50,7 @@ pub(crate) struct Tile {
 pub(crate) fn rows_per_tile(isa: Isa, nv: usize) -> usize {
     match isa {
         Isa::Avx512 => match nv {
-            1 | 2 => 14,
-            3 => 9,
+            1 => 8,
             _ => 7,
         },
         Isa::Avx2 => 6,

@@ -1,0 +1,420 @@
+//! The speed table: six networks at two batch sizes each, forward passes on
+//! flex through the fast path and through burn's path, alternated; and
+//! every distinct convolution of ResNet-18 and MobileNetV2 through the
+//! fast path and through burn's `conv2d`. `scripts/bench_vs_pytorch.sh`
+//! runs it between runs of `scripts/bench_vs_pytorch.py` (PyTorch eager and
+//! ONNX Runtime on the same networks, built from the twins this writes) and
+//! merges the results into one table.
+//!
+//! `cargo bench --bench vs_pytorch -- [--twins DIR] [--only NAME] [--path fast|burn] [--layers]`
+//!
+//! Prints one line per measurement: `net <name> <batch> <path> <ms> <GFLOP/s>`,
+//! `layer <shape> <path> <ms> <GFLOP/s>` and `peak gemm <GFLOP/s>`.
+
+use cnn::burn::module::Module;
+use cnn::burn::nn::PaddingConfig2d;
+use cnn::burn::nn::conv::Conv2dConfig;
+use cnn::burn::tensor::{Distribution, Tensor};
+use cnn::cnn;
+use cnn::fast::{Act, Kernels, Map, Path, with_path};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+#[allow(dead_code)]
+#[path = "../examples/mobilenet_v2.rs"]
+mod mobilenet_v2;
+#[allow(dead_code)]
+#[path = "../examples/resnet18.rs"]
+mod resnet18;
+#[allow(dead_code)]
+#[path = "../examples/unet.rs"]
+mod unet;
+
+cnn! {
+    /// A basic block at stride 1.
+    block cifar_basic(c) {
+        residual {
+            conv1: conv(c, c, 3, padding = 1, bias = false) bn1: batchnorm(c) relu
+            conv2: conv(c, c, 3, padding = 1, bias = false) bn2: batchnorm(c)
+        }
+        relu
+    }
+
+    /// A basic block that halves H×W, with a projection shortcut.
+    block cifar_down(c_in, c_out) {
+        residual {
+            conv1: conv(c_in, c_out, 3, stride = 2, padding = 1, bias = false) bn1: batchnorm(c_out) relu
+            conv2: conv(c_out, c_out, 3, padding = 1, bias = false) bn2: batchnorm(c_out)
+        } shortcut {
+            downsample: { conv(c_in, c_out, 1, stride = 2, bias = false) batchnorm(c_out) }
+        }
+        relu
+    }
+
+    /// ResNet-20 for CIFAR-10 (He et al. 2015, section 4.2), projection shortcuts.
+    struct CifarResNet: [3, 32, 32] {
+        conv1: conv(3, 16, 3, padding = 1, bias = false) bn1: batchnorm(16) relu
+        layer1: { repeat(3) { cifar_basic(16) } }
+        layer2: { cifar_down(16, 32) repeat(2) { cifar_basic(32) } }
+        layer3: { cifar_down(32, 64) repeat(2) { cifar_basic(64) } }
+        adaptive_avgpool(1) flatten
+        fc: linear(64, 10)
+    }
+
+    /// A VGG-style CIFAR-10 network: 3×3 convolutions in blocks, 2×2 pooling.
+    struct Vgg: [3, 32, 32] {
+        conv(3, 32, 3, padding = 1) relu conv(32, 32, 3, padding = 1) relu maxpool(2)
+        conv(32, 64, 3, padding = 1) relu conv(64, 64, 3, padding = 1) relu maxpool(2)
+        conv(64, 128, 3, padding = 1) relu conv(128, 128, 3, padding = 1) relu maxpool(2)
+        flatten linear(2048, 256) relu linear(256, 10)
+    }
+
+    /// LeNet-5.
+    struct LeNet: [1, 28, 28] {
+        conv(1, 6, 5) relu maxpool(2) conv(6, 16, 5) relu maxpool(2)
+        flatten linear(256, 120) relu linear(120, 84) relu linear(84, 10)
+    }
+}
+
+/// The median time of `run`, after warming up, over at least `min_runs`
+/// runs and `budget`.
+fn median(mut run: impl FnMut(), budget: Duration, min_runs: usize) -> Duration {
+    for _ in 0..3 {
+        run();
+    }
+    let start = Instant::now();
+    let mut times = Vec::new();
+    while times.len() < min_runs || start.elapsed() < budget {
+        let t = Instant::now();
+        run();
+        times.push(t.elapsed());
+    }
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn gflops(macs: u64, time: Duration) -> f64 {
+    2.0 * macs as f64 / time.as_secs_f64() / 1e9
+}
+
+/// One network at one batch size on both paths, alternated.
+fn network<const R: usize>(
+    name: &str,
+    batch: usize,
+    input: [usize; 3],
+    macs: u64,
+    forward: impl Fn(Tensor<4>) -> Tensor<R>,
+) {
+    let device = cnn::flex();
+    let [c, h, w] = input;
+    let x = Tensor::<4>::random([batch, c, h, w], Distribution::Normal(0.0, 1.0), &device);
+    let budget = Duration::from_millis(1500);
+    let paths: &[Path] = match std::env::args()
+        .position(|a| a == "--path")
+        .and_then(|i| std::env::args().nth(i + 1))
+        .as_deref()
+    {
+        Some("fast") => &[Path::Fast],
+        Some("burn") => &[Path::Burn],
+        _ => &[Path::Fast, Path::Burn],
+    };
+    for &path in paths {
+        let time = with_path(path, || {
+            median(
+                || drop(black_box(forward(x.clone()).into_data())),
+                budget,
+                10,
+            )
+        });
+        let path = match path {
+            Path::Fast => "fast",
+            Path::Burn => "burn",
+        };
+        println!(
+            "net {name} {batch} {path} {:.4} {:.1}",
+            time.as_secs_f64() * 1e3,
+            gflops(macs * batch as u64, time)
+        );
+    }
+}
+
+/// One convolution shape: the fast path's kernel against burn's `conv2d`.
+#[allow(clippy::too_many_arguments)]
+fn layer(
+    batch: usize,
+    c_in: usize,
+    c_out: usize,
+    k: usize,
+    stride: usize,
+    size: usize,
+    groups: usize,
+) {
+    let device = cnn::flex();
+    let pad = k / 2;
+    let conv = Conv2dConfig::new([c_in, c_out], [k, k])
+        .with_stride([stride, stride])
+        .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
+        .with_groups(groups)
+        .with_bias(false)
+        .init(&device);
+    let x = Tensor::<4>::random(
+        [batch, c_in, size, size],
+        Distribution::Normal(0.0, 1.0),
+        &device,
+    );
+    let out = (size + 2 * pad - k) / stride + 1;
+    let macs = (batch * out * out * c_out * c_in / groups * k * k) as u64;
+    let kernels = Kernels::new(1);
+    let map = Map::from_burn(x.clone());
+    let budget = Duration::from_millis(400);
+    let fast = median(
+        || {
+            drop(black_box(cnn::fast::conv(
+                kernels.slot(0),
+                &conv,
+                None,
+                Act::None,
+                None,
+                map.clone(),
+            )))
+        },
+        budget,
+        10,
+    );
+    let burn = median(
+        || drop(black_box(conv.forward(x.clone()).into_data())),
+        budget,
+        10,
+    );
+    let shape = format!("{c_in}x{size}x{size}-{c_out}-k{k}s{stride}g{groups}-n{batch}");
+    for (path, time) in [("fast", fast), ("burn", burn)] {
+        println!(
+            "layer {shape} {path} {:.4} {:.1}",
+            time.as_secs_f64() * 1e3,
+            gflops(macs, time)
+        );
+    }
+}
+
+/// The best GEMM here: a 1024 × 2048 × 2048 product on packed weights.
+fn peak() {
+    use cnn::burn::nn::LinearConfig;
+    let device = cnn::flex();
+    let linear = LinearConfig::new(2048, 2048).init(&device);
+    let x = Tensor::<2>::random([1024, 2048], Distribution::Normal(0.0, 1.0), &device);
+    let kernels = Kernels::new(1);
+    let map = Map::from_burn(x);
+    let time = median(
+        || {
+            drop(black_box(cnn::fast::linear(
+                kernels.slot(0),
+                &linear,
+                Act::None,
+                map.clone(),
+            )))
+        },
+        Duration::from_millis(1500),
+        10,
+    );
+    println!("peak gemm {:.1}", gflops(1024 * 2048 * 2048, time));
+    let _ = linear.num_params();
+}
+
+/// Every distinct convolution of ResNet-18 and MobileNetV2 at batch 1.
+fn layers() {
+    // (c_in, c_out, kernel, stride, input size, groups)
+    let resnet = [
+        (3, 64, 7, 2, 224, 1),
+        (64, 64, 3, 1, 56, 1),
+        (64, 128, 3, 2, 56, 1),
+        (64, 128, 1, 2, 56, 1),
+        (128, 128, 3, 1, 28, 1),
+        (128, 256, 3, 2, 28, 1),
+        (128, 256, 1, 2, 28, 1),
+        (256, 256, 3, 1, 14, 1),
+        (256, 512, 3, 2, 14, 1),
+        (256, 512, 1, 2, 14, 1),
+        (512, 512, 3, 1, 7, 1),
+    ];
+    let mobilenet = [
+        (3, 32, 3, 2, 224, 1),
+        (32, 32, 3, 1, 112, 32),
+        (32, 16, 1, 1, 112, 1),
+        (16, 96, 1, 1, 112, 1),
+        (96, 96, 3, 2, 112, 96),
+        (96, 24, 1, 1, 56, 1),
+        (24, 144, 1, 1, 56, 1),
+        (144, 144, 3, 1, 56, 144),
+        (144, 24, 1, 1, 56, 1),
+        (144, 144, 3, 2, 56, 144),
+        (144, 32, 1, 1, 28, 1),
+        (32, 192, 1, 1, 28, 1),
+        (192, 192, 3, 1, 28, 192),
+        (192, 32, 1, 1, 28, 1),
+        (192, 192, 3, 2, 28, 192),
+        (192, 64, 1, 1, 14, 1),
+        (64, 384, 1, 1, 14, 1),
+        (384, 384, 3, 1, 14, 384),
+        (384, 64, 1, 1, 14, 1),
+        (384, 96, 1, 1, 14, 1),
+        (96, 576, 1, 1, 14, 1),
+        (576, 576, 3, 1, 14, 576),
+        (576, 96, 1, 1, 14, 1),
+        (576, 576, 3, 2, 14, 576),
+        (576, 160, 1, 1, 7, 1),
+        (160, 960, 1, 1, 7, 1),
+        (960, 960, 3, 1, 7, 960),
+        (960, 160, 1, 1, 7, 1),
+        (960, 320, 1, 1, 7, 1),
+        (320, 1280, 1, 1, 7, 1),
+    ];
+    for (c_in, c_out, k, s, size, g) in resnet.into_iter().chain(mobilenet) {
+        layer(1, c_in, c_out, k, s, size, g);
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let only = value("--only");
+    if let Some(dir) = value("--twins") {
+        std::fs::create_dir_all(&dir).expect("twin directory");
+        let mut index = Vec::new();
+        for (name, class, source, input, macs) in [
+            (
+                "resnet18",
+                "ResNet18",
+                resnet18::ResNet18::PYTORCH_MODULE,
+                resnet18::ResNet18::INPUT_SHAPE,
+                resnet18::ResNet18::MACS,
+            ),
+            (
+                "mobilenet_v2",
+                "MobileNetV2",
+                mobilenet_v2::MobileNetV2::PYTORCH_MODULE,
+                mobilenet_v2::MobileNetV2::INPUT_SHAPE,
+                mobilenet_v2::MobileNetV2::MACS,
+            ),
+            (
+                "unet",
+                "UNet",
+                unet::UNet::PYTORCH_MODULE,
+                unet::UNet::INPUT_SHAPE,
+                unet::UNet::MACS,
+            ),
+            (
+                "cifar_resnet",
+                "CifarResNet",
+                CifarResNet::PYTORCH_MODULE,
+                CifarResNet::INPUT_SHAPE,
+                CifarResNet::MACS,
+            ),
+            (
+                "vgg",
+                "Vgg",
+                Vgg::PYTORCH_MODULE,
+                Vgg::INPUT_SHAPE,
+                Vgg::MACS,
+            ),
+            (
+                "lenet",
+                "LeNet",
+                LeNet::PYTORCH_MODULE,
+                LeNet::INPUT_SHAPE,
+                LeNet::MACS,
+            ),
+        ] {
+            std::fs::write(format!("{dir}/{name}.py"), source).expect("twin written");
+            let [c, h, w] = input;
+            index.push(format!("{name} {class} {c} {h} {w} {macs}"));
+        }
+        std::fs::write(format!("{dir}/networks.txt"), index.join("\n") + "\n")
+            .expect("index written");
+        return;
+    }
+    let wants = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    println!("threads {}", threads());
+    if args.iter().any(|a| a == "--layers") {
+        peak();
+        layers();
+        return;
+    }
+    let device = cnn::flex();
+    if wants("resnet18") {
+        let net = resnet18::ResNet18::init(&device);
+        for batch in [1, 16] {
+            network(
+                "resnet18",
+                batch,
+                resnet18::ResNet18::INPUT_SHAPE,
+                resnet18::ResNet18::MACS,
+                |x| net.forward(x),
+            );
+        }
+    }
+    if wants("mobilenet_v2") {
+        let net = mobilenet_v2::MobileNetV2::init(&device);
+        for batch in [1, 16] {
+            network(
+                "mobilenet_v2",
+                batch,
+                mobilenet_v2::MobileNetV2::INPUT_SHAPE,
+                mobilenet_v2::MobileNetV2::MACS,
+                |x| net.forward(x),
+            );
+        }
+    }
+    if wants("unet") {
+        let net = unet::UNet::init(&device);
+        for batch in [1, 16] {
+            network(
+                "unet",
+                batch,
+                unet::UNet::INPUT_SHAPE,
+                unet::UNet::MACS,
+                |x| net.forward(x),
+            );
+        }
+    }
+    if wants("cifar_resnet") {
+        let net = CifarResNet::init(&device);
+        for batch in [1, 64] {
+            network(
+                "cifar_resnet",
+                batch,
+                CifarResNet::INPUT_SHAPE,
+                CifarResNet::MACS,
+                |x| net.forward(x),
+            );
+        }
+    }
+    if wants("vgg") {
+        let net = Vgg::init(&device);
+        for batch in [1, 64] {
+            network("vgg", batch, Vgg::INPUT_SHAPE, Vgg::MACS, |x| {
+                net.forward(x)
+            });
+        }
+    }
+    if wants("lenet") {
+        let net = LeNet::init(&device);
+        for batch in [1, 256] {
+            network("lenet", batch, LeNet::INPUT_SHAPE, LeNet::MACS, |x| {
+                net.forward(x)
+            });
+        }
+    }
+}
+
+/// The threads the kernels and flex share: rayon's global pool, sized by
+/// `RAYON_NUM_THREADS` or the processor count.
+fn threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
