@@ -294,3 +294,36 @@ fn a_network_never_run_on_flex_packs_nothing() {
     let _ = autodiff.forward(Tensor::<4>::zeros([1, 3, 17, 15], &cnn::flex().autodiff()));
     assert_eq!(autodiff.packed_bytes(), 0);
 }
+
+cnn! {
+    /// Concatenations, transposed convolutions that tile (a GEMM and a
+    /// scatter) and one that does not (burn's), upsampling (burn's).
+    struct Decoder: [5, 12, 10] {
+        conv(5, 8, 3, padding = 1) relu
+        concat {} {
+            maxpool(2) conv(8, 16, 3, padding = 1) batchnorm(16) relu
+            conv_transpose(16, 8, 2, stride = 2) relu
+        }
+        conv_transpose(16, 4, 3, stride = 2, padding = 1, output_padding = 1)
+        upsample(scale_factor = 0.5) conv(4, 3, 1) sigmoid
+    }
+}
+
+#[test]
+fn concatenations_and_transposed_convolutions_on_the_fast_path_equal_burns() {
+    let device = cnn::flex();
+    let net = Decoder::init(&device);
+    for batch in [1, 3] {
+        let x = Tensor::<4>::random([batch, 5, 12, 10], Distribution::Normal(0.0, 1.0), &device);
+        let expected = with_path(Path::Burn, || net.forward(x.clone()));
+        assert_close(net.forward(x), expected, &format!("batch {batch}"));
+    }
+    let kernels: Vec<&str> = Decoder::LAYERS.iter().filter(|l| l.kind.is_layer()).map(|l| l.kernel).collect();
+    assert_eq!(
+        kernels,
+        [
+            "gemm+relu", "fused", "maxpool", "gemm+bn+relu", "fused", "fused", "gemm ↑+relu", "fused", "burn",
+            "burn", "gemm 1×1+sigmoid", "fused"
+        ]
+    );
+}

@@ -29,6 +29,10 @@ pub enum Fast {
     Identity,
     /// A convolution on packed weights.
     Conv(ConvKernel),
+    /// A transposed convolution whose windows tile its output (kernel =
+    /// stride, no padding, dilation or groups): a GEMM to each input pixel's
+    /// block of output pixels, scattered into place.
+    Upconv,
     /// A linear layer on packed weights.
     Linear,
     /// A batchnorm: folded into a convolution before it, else a per-channel scale and shift.
@@ -144,6 +148,13 @@ pub enum FastStep {
         /// Whether it adds the enclosing `residual`'s shortcut (`skip`).
         residual: bool,
     },
+    /// A transposed convolution whose windows tile its output, and the activation after it.
+    Upconv {
+        /// Its field.
+        field: Ident,
+        /// The activation.
+        act: Option<FastAct>,
+    },
     /// A linear layer and the activation after it.
     Linear {
         /// Its field.
@@ -175,7 +186,10 @@ impl FastStep {
     pub fn packs(&self) -> bool {
         matches!(
             self,
-            FastStep::Conv { .. } | FastStep::Linear { .. } | FastStep::Batchnorm { .. }
+            FastStep::Conv { .. }
+                | FastStep::Upconv { .. }
+                | FastStep::Linear { .. }
+                | FastStep::Batchnorm { .. }
         )
     }
 
@@ -214,6 +228,7 @@ impl FastStep {
                     ],
                 )
             }
+            FastStep::Upconv { act, .. } => with("gemm ↑", &[act.map(FastAct::name)]),
             FastStep::Linear { act, .. } => with("gemm", &[act.map(FastAct::name)]),
             FastStep::Batchnorm { act, .. } => with("affine", &[act.map(FastAct::name)]),
             FastStep::Act(act) => act.name().into(),
@@ -254,6 +269,10 @@ impl FastStep {
                 };
                 let a = act(a);
                 quote!(let x = #fast::conv(self.__kernels.slot(#slot), &self.#conv, #bn, #a, #skip, x);)
+            }
+            FastStep::Upconv { field, act: a } => {
+                let a = act(a);
+                quote!(let x = #fast::conv_transpose(self.__kernels.slot(#slot), &self.#field, #a, x);)
             }
             FastStep::Linear { field, act: a } => {
                 let a = act(a);
@@ -345,6 +364,7 @@ fn alone(layer: &Layer) -> FastStep {
             }),
             _ => None,
         },
+        Fast::Upconv => field().map(|field| FastStep::Upconv { field, act: None }),
         Fast::Linear => field().map(|field| FastStep::Linear { field, act: None }),
         Fast::Batchnorm => match layer.step {
             Step::FoldedIntoConv => Some(FastStep::Fused),
@@ -366,6 +386,7 @@ fn alone(layer: &Layer) -> FastStep {
 fn free_act(step: &mut FastStep) -> Option<&mut Option<FastAct>> {
     match step {
         FastStep::Conv { act, .. }
+        | FastStep::Upconv { act, .. }
         | FastStep::Linear { act, .. }
         | FastStep::Batchnorm { act, .. }
             if act.is_none() =>

@@ -87,6 +87,39 @@ fn transpose_rows(src: &[f32], rows_in: usize, cols_in: usize, first: usize, out
     }
 }
 
+/// Each pixel's `kh · kw` blocks of `c` channels (`[n, h, w, kh · kw · c]`,
+/// block `(a, b)` at `(a · kw + b) · c`) to their places in an `[n, h · kh,
+/// w · kw, c]` map: pixel `(i, j)`'s block `(a, b)` becomes pixel
+/// `(i · kh + a, j · kw + b)`. A transposed convolution whose windows tile
+/// its output is a GEMM to these blocks, then this.
+///
+/// # Panics
+/// If a buffer is shorter than the dimensions.
+pub fn blocks_to_pixels(
+    src: &[f32],
+    [n, h, w]: [usize; 3],
+    [kh, kw]: [usize; 2],
+    c: usize,
+    dst: &mut [f32],
+) {
+    let len = n * h * w * kh * kw * c;
+    assert!(src.len() >= len && dst.len() >= len, "blocks to pixels");
+    let row_len = w * kw * c;
+    let rows = n * h * kh;
+    par::rows_mut(dst, row_len, rows, shares(len, rows), |first, chunk| {
+        for (r, out_row) in chunk.chunks_exact_mut(row_len).enumerate() {
+            // Output row y = i · kh + a of image n.
+            let (image, y) = ((first + r) / (h * kh), (first + r) % (h * kh));
+            let (i, a) = (y / kh, y % kh);
+            for j in 0..w {
+                let pixel = &src[((image * h + i) * w + j) * kh * kw * c..][..kh * kw * c];
+                let blocks = &pixel[a * kw * c..(a + 1) * kw * c];
+                out_row[j * kw * c..(j + 1) * kw * c].copy_from_slice(blocks);
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +141,15 @@ mod tests {
             nhwc_to_nchw(&nhwc, [n, h, w, c], &mut back);
             assert_eq!(back, src);
         }
+    }
+
+    #[test]
+    fn each_pixels_blocks_land_on_their_output_pixels() {
+        // One 1×2 image, 2×2 blocks of 1 channel: values 10·j + (a·2 + b).
+        let src = [0.0, 1.0, 2.0, 3.0, 10.0, 11.0, 12.0, 13.0];
+        let mut dst = [0.0; 8];
+        blocks_to_pixels(&src, [1, 1, 2], [2, 2], 1, &mut dst);
+        // Output 2×4: row 0 = blocks' a = 0, row 1 = a = 1.
+        assert_eq!(dst, [0.0, 1.0, 10.0, 11.0, 2.0, 3.0, 12.0, 13.0]);
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::onnx::{Attr, Lower, ints, refs};
 use crate::shape::Op;
-use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, req};
+use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, req};
 use crate::check::Walk;
 use crate::rules;
 use crate::shape;
@@ -128,6 +128,15 @@ impl Layer for ConvTranspose {
             quote!(burn::nn::conv::ConvTranspose2d),
             quote!(#e.init(device)),
         )
+    }
+
+    fn fast(&self) -> Fast {
+        let tiles = self.kernel == self.stride
+            && self.padding == [0, 0]
+            && self.output_padding == [0, 0]
+            && self.dilation == [1, 1]
+            && self.groups == 1;
+        if tiles { Fast::Upconv } else { Fast::Burn }
     }
 
     fn onnx(&self, o: &mut Lower) {

@@ -35,13 +35,14 @@ pub use off::{Kernels, Slot};
 #[cfg(not(feature = "flex"))]
 #[doc(hidden)]
 pub use off::{
-    Map, activation, add, batchnorm, concat, conv, elementwise, flatten, global_average, linear,
-    pool,
+    Map, activation, add, batchnorm, concat, conv, conv_transpose, elementwise, flatten,
+    global_average, linear, pool,
 };
 #[cfg(feature = "flex")]
 #[doc(hidden)]
 pub use ops::{
-    activation, add, batchnorm, concat, conv, elementwise, flatten, global_average, linear, pool,
+    activation, add, batchnorm, concat, conv, conv_transpose, elementwise, flatten, global_average,
+    linear, pool,
 };
 
 use burn::module::{Module, ModuleVisitor, Param};

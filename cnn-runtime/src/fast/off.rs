@@ -58,6 +58,10 @@ pub fn conv(_: &Slot, _: &Conv2d, _: Option<&BatchNorm>, _: Act, _: Option<Map>,
     match x {}
 }
 /// Never called.
+pub fn conv_transpose(_: &Slot, _: &burn::nn::conv::ConvTranspose2d, _: Act, x: Map) -> Map {
+    match x {}
+}
+/// Never called.
 pub fn linear(_: &Slot, _: &Linear, _: Act, x: Map) -> Map {
     match x {}
 }

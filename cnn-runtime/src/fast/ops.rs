@@ -9,13 +9,13 @@ use super::PoolSpec;
 use super::cache::{Key, Packed, Slot};
 use super::map::{Map, Shape, contiguous, weight_f32};
 use burn::backend::flex::FlexTensor;
-use burn::nn::conv::Conv2d;
+use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::nn::{BatchNorm, Linear, PaddingConfig2d};
 use burn::tensor::{Tensor, TensorData};
 use cnn_kernels::depthwise::PackedDepthwise;
 use cnn_kernels::pool::Pool;
 use cnn_kernels::{
-    Act, Channels, ConvGeom, GemmDims, Isa, PackedGemm, depthwise, eltwise, gemm, pool,
+    Act, Channels, ConvGeom, GemmDims, Isa, PackedGemm, depthwise, eltwise, gemm, layout, pool,
 };
 
 fn isa() -> Isa {
@@ -209,6 +209,75 @@ fn finish(mut y: Map, act: Act, residual: Option<Map>) -> Map {
         Some(r) => eltwise::add(isa(), y.data_mut(), r.data(), act),
         None => eltwise::activation(isa(), y.data_mut(), act),
     }
+    y
+}
+
+/// `act(conv_transpose(x))` for windows that tile the output (kernel =
+/// stride, no padding, dilation or groups: the plan checked): a GEMM from
+/// each input pixel to its `kh · kw` output pixels' channels, then those
+/// blocks scattered into place.
+pub fn conv_transpose(slot: &Slot, ct: &ConvTranspose2d, act: Act, x: Map) -> Map {
+    let weight = ct.weight.val();
+    let [c_in, c_out, kh, kw] = weight.dims();
+    let bias = ct.bias.as_ref().map(|b| weight_f32(b.val()));
+    let (Some(weight), Some(bias)) = (weight_f32(weight), bias.map_or(Some(None), |b| b.map(Some)))
+    else {
+        let y = ct.forward(x.into_burn::<4>());
+        return finish(Map::from_burn(y), act, None);
+    };
+    let blocks = kh * kw * c_out;
+    let mut tensors = vec![weight.clone()];
+    tensors.extend(bias.clone());
+    let entry = slot.get(Key { tensors, chw: None }, || {
+        let w = contiguous(&weight);
+        let w = w.values();
+        // Output column (a, b, co) of input channel ci: W[ci][co][a][b].
+        let mut rows = vec![0.0; blocks * c_in];
+        for ci in 0..c_in {
+            for co in 0..c_out {
+                for t in 0..kh * kw {
+                    rows[(t * c_out + co) * c_in + ci] = w[(ci * c_out + co) * kh * kw + t];
+                }
+            }
+        }
+        let bias = bias.as_ref().map(contiguous);
+        let bias: Option<Vec<f32>> =
+            bias.map(|b| (0..blocks).map(|k| b.values()[k % c_out]).collect());
+        let dims = GemmDims {
+            taps: 1,
+            cin: c_in,
+            cout: blocks,
+            groups: 1,
+        };
+        Packed::Gemm(PackedGemm::conv(&rows, dims, None, bias.as_deref()))
+    });
+    let Packed::Gemm(p) = &entry.packed else {
+        unreachable!("a transposed convolution's slot holds another packing")
+    };
+    let [n, h, w, c] = x.nhwc();
+    let geom = ConvGeom {
+        batch: n,
+        input: [h, w],
+        output: [h, w],
+        kernel: [1, 1],
+        stride: [1, 1],
+        padding: [0, 0],
+        dilation: [1, 1],
+    };
+    let mut gathered = Map::uninit(Shape::Nhwc([n, h, w, blocks]));
+    gemm::conv(
+        isa(),
+        p,
+        &geom,
+        x.data(),
+        Channels::all(c),
+        gathered.data_mut(),
+        Channels::all(blocks),
+        None,
+        act,
+    );
+    let mut y = Map::uninit(Shape::Nhwc([n, h * kh, w * kw, c_out]));
+    layout::blocks_to_pixels(gathered.data(), [n, h, w], [kh, kw], c_out, y.data_mut());
     y
 }
 
