@@ -47,15 +47,15 @@ fn the_summary_prints_the_compile_time_table() {
     let table = nets::Tiny::summary().to_string();
     let expected = "\
 Tiny: input [1, 4, 4] per sample
-────────────────────────────────────────────────────────────────
-Layer          Output shape  Params  MACs  Receptive field  Jump
-────────────────────────────────────────────────────────────────
-conv(1, 2, 3)  [2, 2, 2]         20    72  3                1
-relu           [2, 2, 2]          0     0  3                1
-flatten        [8]                0     0  -                -
-linear(8, 2)   [2]               18    16  -                -
-softmax        [2]                0     0  -                -
-────────────────────────────────────────────────────────────────
+───────────────────────────────────────────────────────────────────────────
+Layer          Output shape  Params  MACs  Receptive field  Jump  Kernel
+───────────────────────────────────────────────────────────────────────────
+conv(1, 2, 3)  [2, 2, 2]         20    72  3                1     gemm+relu
+relu           [2, 2, 2]          0     0  3                1     fused
+flatten        [8]                0     0  -                -     view
+linear(8, 2)   [2]               18    16  -                -     gemm
+softmax        [2]                0     0  -                -     burn
+───────────────────────────────────────────────────────────────────────────
 Total params: 38
 Total MACs per sample: 88
 Params size (f32): 0.00 MB";

@@ -88,8 +88,10 @@ impl FastAct {
             FastAct::Relu => quote!(#act::Relu),
             FastAct::Relu6 => quote!(#act::Relu6),
             FastAct::LeakyRelu(slope) => {
-                let slope = proc_macro2::Literal::f32_unsuffixed(slope as f32);
-                quote!(#act::LeakyRelu(#slope))
+                // As burn's `leaky_relu` gets it: an f64, rounded to f32 at run time
+                // (a slope past f32's range is infinite there too).
+                let slope = proc_macro2::Literal::f64_unsuffixed(slope);
+                quote!(#act::LeakyRelu(#slope as f32))
             }
             FastAct::Hardswish => quote!(#act::Hardswish),
             FastAct::Hardsigmoid => quote!(#act::Hardsigmoid),

@@ -295,8 +295,16 @@ impl Job<'_> {
                     if lo < hi {
                         let at = (row + (x0 + lo as isize) as usize) * cin;
                         let len = (hi - lo) * cin;
-                        patch[(ky * kw + lo) * cin..][..len]
-                            .copy_from_slice(&self.input[at..at + len]);
+                        let dst = &mut patch[(ky * kw + lo) * cin..][..len];
+                        let src = &self.input[at..at + len];
+                        if len <= 16 {
+                            // A few floats: a loop, not a call to memcpy.
+                            for (d, s) in dst.iter_mut().zip(src) {
+                                *d = *s;
+                            }
+                        } else {
+                            dst.copy_from_slice(src);
+                        }
                     }
                     continue;
                 }

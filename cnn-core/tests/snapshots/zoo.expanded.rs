@@ -613,7 +613,7 @@ mod __cnn_Zoo {
                 self.__kernels.slot(0),
                 &self.conv1,
                 ::core::option::Option::Some(&self.batchnorm1),
-                ::cnn_runtime::__private::fast::Act::LeakyRelu(0.2),
+                ::cnn_runtime::__private::fast::Act::LeakyRelu(0.2 as f32),
                 ::core::option::Option::None,
                 x,
             );
