@@ -318,12 +318,26 @@ fn concatenations_and_transposed_convolutions_on_the_fast_path_equal_burns() {
         let expected = with_path(Path::Burn, || net.forward(x.clone()));
         assert_close(net.forward(x), expected, &format!("batch {batch}"));
     }
-    let kernels: Vec<&str> = Decoder::LAYERS.iter().filter(|l| l.kind.is_layer()).map(|l| l.kernel).collect();
+    let kernels: Vec<&str> = Decoder::LAYERS
+        .iter()
+        .filter(|l| l.kind.is_layer())
+        .map(|l| l.kernel)
+        .collect();
     assert_eq!(
         kernels,
         [
-            "gemm+relu", "fused", "maxpool", "gemm+bn+relu", "fused", "fused", "gemm ↑+relu", "fused", "burn",
-            "burn", "gemm 1×1+sigmoid", "fused"
+            "gemm+relu",
+            "fused",
+            "maxpool",
+            "gemm+bn+relu",
+            "fused",
+            "fused",
+            "gemm ↑+relu",
+            "fused",
+            "burn",
+            "burn",
+            "gemm 1×1+sigmoid",
+            "fused"
         ]
     );
 }

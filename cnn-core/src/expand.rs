@@ -135,8 +135,8 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
                 ) -> ::core::result::Result<burn::tensor::Tensor<#rank>, #krate::ShapeError> {
                     #krate::ShapeError::check(#name_str, &Self::INPUT_SHAPE, Self::PLAN, &x.dims())?;
                     if #krate::__private::fast::runs_on(&x, self) {
-                        let x = self.__forward_fast(#krate::__private::fast::Map::from_burn(x));
-                        return ::core::result::Result::Ok(x.into_burn::<#rank>());
+                        let x = #krate::__private::fast::forward(&self.__kernels, Self::MACS, x, |x| self.__forward_fast(x));
+                        return ::core::result::Result::Ok(x);
                     }
                     #steps
                     ::core::result::Result::Ok(x)

@@ -29,6 +29,13 @@ pub fn run(shares: usize, work: impl Fn(usize) + Sync) {
     }
 }
 
+/// Runs `f` on a thread of the pool (the caller waits): a sequence of
+/// parallel steps run from there hands work to the other threads while they
+/// are still looking for it, instead of waking them from sleep each time.
+pub fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| f())
+}
+
 /// The items of share `share` of `shares` over `items` items.
 pub fn share(items: usize, shares: usize, share: usize) -> std::ops::Range<usize> {
     items * share / shares..items * (share + 1) / shares

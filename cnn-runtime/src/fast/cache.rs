@@ -7,6 +7,7 @@
 //! step or any other change the weights are new buffers, and the layer is
 //! packed again. A module never run on flex never packs anything.
 
+use super::map::Pool;
 use burn::backend::flex::FlexTensor;
 use cnn_kernels::PackedGemm;
 use cnn_kernels::depthwise::PackedDepthwise;
@@ -96,6 +97,9 @@ impl Slot {
 /// valid exactly as long as its weights are the same tensors.
 pub struct Kernels {
     slots: Box<[Slot]>,
+    /// The buffers of this network's forward passes (used on a network's
+    /// own `Kernels`; a block's stays empty).
+    pool: Arc<Pool>,
 }
 
 impl Kernels {
@@ -103,12 +107,23 @@ impl Kernels {
     pub fn new(n: usize) -> Kernels {
         Kernels {
             slots: (0..n).map(|_| Slot::default()).collect(),
+            pool: Arc::default(),
         }
+    }
+
+    /// The pool of activation buffers.
+    pub(crate) fn pool(&self) -> &Arc<Pool> {
+        &self.pool
     }
 
     /// Slot `i` (the macro numbers them).
     pub fn slot(&self, i: usize) -> &Slot {
         &self.slots[i]
+    }
+
+    /// Bytes of free activation buffers kept for the next forward pass.
+    pub fn buffer_bytes(&self) -> usize {
+        self.pool.bytes()
     }
 
     /// Bytes of the packed weights held now.
@@ -134,6 +149,8 @@ impl Clone for Kernels {
                 .iter()
                 .map(|s| Slot(Mutex::new(s.snapshot())))
                 .collect(),
+            // Buffers are not shared: a clone may run on another thread.
+            pool: Arc::default(),
         }
     }
 }

@@ -1,55 +1,125 @@
-//! The fast path's activations: NHWC `f32` buffers taken from a per-thread
-//! pool, so that a network's forward pass in the steady state allocates
-//! nothing but its output; and the conversions to and from burn's NCHW
-//! tensors at the edges of the fast path.
+//! The fast path's activations: NHWC `f32` buffers from the running
+//! network's pool, so that a forward pass in the steady state allocates
+//! nothing but its output, and whose memory lives and dies with the
+//! network; and the conversions to and from burn's NCHW tensors at the
+//! edges of the fast path.
 
 use burn::backend::Flex;
 use burn::backend::flex::FlexTensor;
 use burn::tensor::{DType, Device, Tensor, TensorData};
 use cnn_kernels::layout;
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-/// Buffers a thread keeps for reuse.
-const POOL_SIZE: usize = 24;
+/// Buffers a pool keeps at most (a network's forward pass has far fewer
+/// alive at once).
+const POOL_SIZE: usize = 64;
 
-thread_local! {
-    static POOL: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
+/// Free buffers of one network.
+#[derive(Debug, Default)]
+pub struct Pool(Mutex<Vec<Storage>>);
+
+/// A buffer's memory.
+#[derive(Debug)]
+struct Storage {
+    data: Vec<f32>,
 }
 
-/// A buffer from the pool; back to the pool of the thread that drops it.
-struct Buffer(Vec<f32>);
+impl Storage {
+    fn fresh(len: usize) -> Storage {
+        Storage {
+            data: vec![0.0; len],
+        }
+    }
+
+    fn room(&self) -> usize {
+        self.data.len()
+    }
+}
+
+impl Pool {
+    /// The smallest free buffer with room for `len` floats, so that large
+    /// buffers stay for large maps.
+    fn take(&self, len: usize) -> Option<Storage> {
+        let mut free = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let best = (0..free.len())
+            .filter(|&i| free[i].room() >= len)
+            .min_by_key(|&i| free[i].room())?;
+        Some(free.swap_remove(best))
+    }
+
+    fn give(&self, buffer: Storage) {
+        let mut free = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        free.push(buffer);
+        if free.len() > POOL_SIZE {
+            let smallest = (0..free.len()).min_by_key(|&i| free[i].room()).unwrap_or(0);
+            free.swap_remove(smallest);
+        }
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> usize {
+        let free = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        free.iter().map(|b| b.data.capacity() * 4).sum()
+    }
+}
+
+thread_local! {
+    /// The pool of the network whose forward pass runs on this thread.
+    static CURRENT: RefCell<Option<Arc<Pool>>> = const { RefCell::new(None) };
+}
+
+/// Makes `pool` the one maps on this thread come from, until dropped.
+pub(crate) struct Current(Option<Arc<Pool>>);
+
+impl Current {
+    pub(crate) fn enter(pool: &Arc<Pool>) -> Current {
+        Current(CURRENT.with_borrow_mut(|c| c.replace(Arc::clone(pool))))
+    }
+}
+
+impl Drop for Current {
+    fn drop(&mut self) {
+        let before = self.0.take();
+        CURRENT.with_borrow_mut(|c| *c = before);
+    }
+}
+
+/// A buffer, back to its pool when dropped (freed if it has none: a map
+/// made outside a network's forward pass).
+struct Buffer {
+    storage: Storage,
+    home: Option<Arc<Pool>>,
+}
 
 impl Buffer {
-    /// At least `len` floats; what a reused buffer held is left in it.
+    /// Room for `len` floats; what a reused buffer held is left in it.
     fn take(len: usize) -> Buffer {
-        let reused = POOL.try_with(|pool| {
-            let mut pool = pool.borrow_mut();
-            // The smallest that fits, so large buffers stay for large maps.
-            let best = (0..pool.len())
-                .filter(|&i| pool[i].len() >= len)
-                .min_by_key(|&i| pool[i].len())?;
-            Some(pool.swap_remove(best))
-        });
-        Buffer(reused.ok().flatten().unwrap_or_else(|| vec![0.0; len]))
+        let home = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten();
+        let storage = home
+            .as_ref()
+            .and_then(|p| p.take(len))
+            .unwrap_or_else(|| Storage::fresh(len));
+        Buffer { storage, home }
+    }
+
+    fn values(&self, len: usize) -> &[f32] {
+        &self.storage.data[..len]
+    }
+
+    fn values_mut(&mut self, len: usize) -> &mut [f32] {
+        &mut self.storage.data[..len]
     }
 }
 
 impl Drop for Buffer {
     fn drop(&mut self) {
-        let data = std::mem::take(&mut self.0);
-        if data.is_empty() {
-            return;
+        if let Some(home) = self.home.take() {
+            home.give(std::mem::replace(
+                &mut self.storage,
+                Storage { data: Vec::new() },
+            ));
         }
-        let _ = POOL.try_with(|pool| {
-            let mut pool = pool.borrow_mut();
-            pool.push(data);
-            if pool.len() > POOL_SIZE {
-                // Let go of the smallest: the large ones are the costly ones.
-                let smallest = (0..pool.len()).min_by_key(|&i| pool[i].len()).unwrap_or(0);
-                pool.swap_remove(smallest);
-            }
-        });
     }
 }
 
@@ -127,7 +197,7 @@ impl Map {
 
     /// The values.
     pub fn data(&self) -> &[f32] {
-        &self.buf.0[..self.shape.len()]
+        self.buf.values(self.shape.len())
     }
 
     /// The values, to write: the buffer itself if this map is its only
@@ -136,11 +206,11 @@ impl Map {
         let len = self.shape.len();
         if Arc::get_mut(&mut self.buf).is_none() {
             let mut copy = Buffer::take(len);
-            copy.0[..len].copy_from_slice(&self.buf.0[..len]);
+            copy.values_mut(len).copy_from_slice(self.buf.values(len));
             self.buf = Arc::new(copy);
         }
         match Arc::get_mut(&mut self.buf) {
-            Some(buffer) => &mut buffer.0[..len],
+            Some(buffer) => buffer.values_mut(len),
             None => unreachable!("a buffer just made unique"),
         }
     }

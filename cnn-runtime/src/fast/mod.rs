@@ -35,7 +35,7 @@ pub use off::{Kernels, Slot};
 #[cfg(not(feature = "flex"))]
 #[doc(hidden)]
 pub use off::{
-    Map, activation, add, batchnorm, concat, conv, conv_transpose, elementwise, flatten,
+    Map, activation, add, batchnorm, concat, conv, conv_transpose, elementwise, flatten, forward,
     global_average, linear, pool,
 };
 #[cfg(feature = "flex")]
@@ -108,6 +108,37 @@ pub struct PathGuard(Option<Path>);
 impl Drop for PathGuard {
     fn drop(&mut self) {
         CHOSEN.set(self.0);
+    }
+}
+
+/// Multiply-accumulates from which a forward pass runs inside rayon's
+/// pool: below, handing it to the pool costs more than it saves (measured:
+/// LeNet at batch 1, 0.28 M MACs, 0.048 ms on the caller's thread, 0.08 ms
+/// in the pool).
+const IN_POOL_FROM_MACS: u64 = 1 << 22;
+
+/// Runs a network's fast forward pass `f` on `x` (of `macs` multiply-
+/// accumulates per sample at the declared size) with the network's buffer
+/// pool for its maps, from burn's layout and back; a large one inside
+/// rayon's pool, so that between layers the other threads are at hand
+/// rather than asleep.
+#[cfg(feature = "flex")]
+#[doc(hidden)]
+pub fn forward<const R: usize>(
+    kernels: &Kernels,
+    macs: u64,
+    x: Tensor<4>,
+    f: impl FnOnce(Map) -> Map + Send,
+) -> Tensor<R> {
+    let batch = x.dims()[0] as u64;
+    let run = || {
+        let _pool = map::Current::enter(kernels.pool());
+        f(Map::from_burn(x)).into_burn::<R>()
+    };
+    if macs.saturating_mul(batch) < IN_POOL_FROM_MACS {
+        run()
+    } else {
+        cnn_kernels::par::in_pool(run)
     }
 }
 

@@ -53,6 +53,15 @@ impl Kernels {
     }
 }
 
+/// Never called: [`super::runs_on`] is false.
+pub fn forward<const R: usize>(
+    _: &Kernels,
+    _: u64,
+    _: Tensor<4>,
+    _: impl FnOnce(Map) -> Map,
+) -> Tensor<R> {
+    unreachable!("the fast path runs on flex only")
+}
 /// Never called.
 pub fn conv(_: &Slot, _: &Conv2d, _: Option<&BatchNorm>, _: Act, _: Option<Map>, x: Map) -> Map {
     match x {}
