@@ -97,7 +97,7 @@ pub fn depthwise(
     let shares = par::threads_for(rows, macs);
     par::rows_mut(out, row_len, rows, shares, |first, chunk| {
         #[cfg(target_arch = "x86_64")]
-        if isa == crate::Isa::Avx512 {
+        if isa == crate::Isa::Avx512 && g.kernel[0] <= MAX_KERNEL_ROWS {
             return rows_avx512(w, g, input, in_ch, chunk, out_ch, first, act);
         }
         rows_isa(isa, w, g, input, in_ch, chunk, out_ch, first, act, [0, 0])
@@ -126,7 +126,9 @@ fn rows_avx512(
     let [out_h, out_w] = g.output;
     let [x_lo, x_hi] = inside_columns(g);
     let run_len = (x_hi - x_lo) / PIXELS * PIXELS;
-    let mut rows: Vec<*const f32> = vec![std::ptr::null(); g.kernel[0]];
+    // One pointer per kernel row; taller kernels than this go the generic way.
+    let mut rows = [std::ptr::null::<f32>(); MAX_KERNEL_ROWS];
+    let rows = &mut rows[..g.kernel[0]];
     for (r, out_row) in out.chunks_exact_mut(out_w * out_ch.stride).enumerate() {
         let (n, oy) = ((first + r) / out_h, (first + r) % out_h);
         // The generic code does the border columns and any channels past
@@ -186,6 +188,9 @@ fn rows_avx512(
         }
     }
 }
+
+/// Kernel rows the AVX-512 path takes.
+const MAX_KERNEL_ROWS: usize = 16;
 
 /// Output columns whose taps all fall inside the input row: `[x_lo, x_hi)`.
 fn inside_columns(g: &ConvGeom) -> [usize; 2] {

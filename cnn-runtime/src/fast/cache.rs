@@ -39,21 +39,49 @@ impl Packed {
     }
 }
 
+/// Tensors a layer packs at most: a convolution's weight and bias and a
+/// batchnorm's four.
+const KEY_TENSORS: usize = 6;
+
 /// The tensors an entry was packed from, and what else it depends on.
+/// Fixed-size, so that checking a layer's entry allocates nothing.
 #[derive(Debug)]
 pub(crate) struct Key {
-    pub tensors: Vec<FlexTensor>,
+    tensors: [Option<FlexTensor>; KEY_TENSORS],
     /// A linear layer's input order (the flattened map's `[c, h, w]`).
-    pub chw: Option<[usize; 3]>,
+    chw: Option<[usize; 3]>,
 }
 
 impl Key {
+    /// The key of `tensors` (at most six).
+    pub(crate) fn new(
+        tensors: impl IntoIterator<Item = FlexTensor>,
+        chw: Option<[usize; 3]>,
+    ) -> Key {
+        let mut key = Key {
+            tensors: Default::default(),
+            chw,
+        };
+        for (place, tensor) in key.tensors.iter_mut().zip(tensors) {
+            *place = Some(tensor);
+        }
+        key
+    }
+
     fn same(&self, other: &Key) -> bool {
         self.chw == other.chw
-            && self.tensors.len() == other.tensors.len()
-            && self.tensors.iter().zip(&other.tensors).all(|(a, b)| {
-                std::ptr::eq(a.bytes().as_ptr(), b.bytes().as_ptr()) && a.layout() == b.layout()
-            })
+            && self
+                .tensors
+                .iter()
+                .zip(&other.tensors)
+                .all(|(a, b)| match (a, b) {
+                    (Some(a), Some(b)) => {
+                        std::ptr::eq(a.bytes().as_ptr(), b.bytes().as_ptr())
+                            && a.layout() == b.layout()
+                    }
+                    (None, None) => true,
+                    _ => false,
+                })
     }
 }
 

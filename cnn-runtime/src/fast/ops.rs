@@ -86,11 +86,13 @@ pub fn conv(
     };
     let groups = conv.groups;
     let depthwise = cin_g == 1 && c_out == groups;
-    let mut tensors = vec![weight.clone()];
-    tensors.extend(bias.clone());
-    tensors.extend(bn_tensors.iter().flatten().cloned());
+    let tensors = [Some(&weight), bias.as_ref()]
+        .into_iter()
+        .chain(bn_tensors.iter().flatten().map(Some))
+        .flatten()
+        .cloned();
     let eps = bn.map_or(0.0, |bn| bn.epsilon);
-    let entry = slot.get(Key { tensors, chw: None }, || {
+    let entry = slot.get(Key::new(tensors, None), || {
         let bias = bias.as_ref().map(contiguous);
         let (scale, shift) = fold(
             bn_tensors.as_ref().map(|t| (t, eps)),
@@ -226,9 +228,8 @@ pub fn conv_transpose(slot: &Slot, ct: &ConvTranspose2d, act: Act, x: Map) -> Ma
         return finish(Map::from_burn(y), act, None);
     };
     let blocks = kh * kw * c_out;
-    let mut tensors = vec![weight.clone()];
-    tensors.extend(bias.clone());
-    let entry = slot.get(Key { tensors, chw: None }, || {
+    let tensors = [Some(weight.clone()), bias.clone()].into_iter().flatten();
+    let entry = slot.get(Key::new(tensors, None), || {
         let w = contiguous(&weight);
         let w = w.values();
         // Output column (a, b, co) of input channel ci: W[ci][co][a][b].
@@ -303,9 +304,8 @@ pub fn linear(slot: &Slot, linear: &Linear, act: Act, x: Map) -> Map {
         let y = linear.forward(x.into_burn::<2>());
         return finish(Map::from_burn(y), act, None);
     };
-    let mut tensors = vec![weight.clone()];
-    tensors.extend(bias.clone());
-    let entry = slot.get(Key { tensors, chw }, || {
+    let tensors = [Some(weight.clone()), bias.clone()].into_iter().flatten();
+    let entry = slot.get(Key::new(tensors, chw), || {
         let bias = bias.as_ref().map(contiguous);
         let w = contiguous(&weight);
         Packed::Gemm(PackedGemm::linear(
@@ -340,16 +340,10 @@ pub fn batchnorm(slot: &Slot, bn: &BatchNorm, act: Act, mut x: Map) -> Map {
         return finish(y, act, None);
     };
     let (_, channels) = x.shape().rows_and_channels();
-    let entry = slot.get(
-        Key {
-            tensors: tensors.to_vec(),
-            chw: None,
-        },
-        || {
-            let (scale, shift) = fold(Some((&tensors, bn.epsilon)), None, channels);
-            Packed::Affine { scale, shift }
-        },
-    );
+    let entry = slot.get(Key::new(tensors.iter().cloned(), None), || {
+        let (scale, shift) = fold(Some((&tensors, bn.epsilon)), None, channels);
+        Packed::Affine { scale, shift }
+    });
     let Packed::Affine { scale, shift } = &entry.packed else {
         unreachable!("a batchnorm's slot holds another packing")
     };
