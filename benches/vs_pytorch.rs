@@ -16,7 +16,7 @@ use cnn::burn::nn::PaddingConfig2d;
 use cnn::burn::nn::conv::Conv2dConfig;
 use cnn::burn::tensor::{Distribution, Tensor};
 use cnn::cnn;
-use cnn::fast::{Act, Kernels, Map, Path, with_path};
+use cnn::fast::{Act, Conv, Kernels, Map, Path, with_path};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -167,10 +167,14 @@ fn layer(
     let kernels = Kernels::new(1);
     let map = Map::from_burn(x.clone());
     let budget = Duration::from_millis(400);
+    // The kernel the plan would choose for this layer in a network.
+    let winograd = k == 3 && stride == 1 && groups == 1 && c_in >= 64 && c_out >= 64 && out >= 14;
+    let how = if winograd { Conv::Winograd } else { Conv::Gemm };
     let fast = median(
         || {
             drop(black_box(cnn::fast::conv(
                 kernels.slot(0),
+                how,
                 &conv,
                 None,
                 Act::None,
@@ -241,7 +245,11 @@ fn rss() -> (u64, u64) {
 fn memory(path: Path, batch: usize) {
     let device = cnn::flex();
     let net = resnet18::ResNet18::init(&device);
-    let x = Tensor::<4>::random([batch, 3, 224, 224], Distribution::Normal(0.0, 1.0), &device);
+    let x = Tensor::<4>::random(
+        [batch, 3, 224, 224],
+        Distribution::Normal(0.0, 1.0),
+        &device,
+    );
     with_path(path, || drop(net.forward(x.clone()).into_data()));
     let reset = std::fs::write("/proc/self/clear_refs", "5");
     let (resting, _) = rss();
@@ -376,7 +384,11 @@ fn main() {
     let wants = |name: &str| only.as_deref().is_none_or(|o| o == name);
     println!("threads {}", threads());
     if let Some(batch) = value("--memory").and_then(|b| b.parse().ok()) {
-        let path = if args.iter().any(|a| a == "burn") { Path::Burn } else { Path::Fast };
+        let path = if args.iter().any(|a| a == "burn") {
+            Path::Burn
+        } else {
+            Path::Fast
+        };
         memory(path, batch);
         return;
     }

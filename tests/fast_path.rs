@@ -8,7 +8,7 @@ use cnn::burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use cnn::burn::optim::{AdamConfig, GradientsParams};
 use cnn::burn::tensor::{Device, Distribution, Tensor, activation};
 use cnn::cnn;
-use cnn::fast::{Act, Kernels, Map, Path, with_path};
+use cnn::fast::{Act, Conv, Kernels, Map, Path, with_path};
 
 /// SplitMix64, for reproducible random cases.
 struct Rng(u64);
@@ -82,9 +82,23 @@ fn random_convolutions_on_the_fast_path_equal_burns_conv2d() {
     ];
     let mut ran = 0;
     while ran < 120 {
-        let k = [rng.int(1, 7), rng.int(1, 7)];
-        let stride = [rng.int(1, 3), rng.int(1, 3)];
-        let dilation = [rng.int(1, 3), rng.int(1, 3)];
+        // One case in three a 3×3 stride-1 convolution, which Winograd takes.
+        let square = ran % 3 == 1;
+        let k = if square {
+            [3, 3]
+        } else {
+            [rng.int(1, 7), rng.int(1, 7)]
+        };
+        let stride = if square {
+            [1, 1]
+        } else {
+            [rng.int(1, 3), rng.int(1, 3)]
+        };
+        let dilation = if square {
+            [1, 1]
+        } else {
+            [rng.int(1, 3), rng.int(1, 3)]
+        };
         let pad = [rng.int(0, 3), rng.int(0, 3), rng.int(0, 3), rng.int(0, 3)];
         let size = [rng.int(1, 23), rng.int(1, 23)];
         let span = [0, 1].map(|a| (k[a] - 1) * dilation[a] + 1);
@@ -124,8 +138,15 @@ fn random_convolutions_on_the_fast_path_equal_burns_conv2d() {
             .then(|| Tensor::<4>::random(y.dims(), Distribution::Normal(0.0, 1.0), &device));
         let expected = burn_act(act, residual.clone().map_or(y.clone(), |r| y + r));
         let kernels = Kernels::new(1);
+        // Winograd where the geometry allows it (3×3, stride 1, no dilation, one group), every other case.
+        let how = if ran % 2 == 1 {
+            Conv::Winograd
+        } else {
+            Conv::Gemm
+        };
         let fast = cnn::fast::conv(
             kernels.slot(0),
+            how,
             &conv,
             bn.as_ref(),
             act,

@@ -16,7 +16,7 @@
 //! and is one statement of the generated `__forward_fast`.
 
 use crate::layers::lit;
-use crate::model::{Layer, Node, Step};
+use crate::model::{Layer, Node, Shape, Step};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
@@ -58,6 +58,20 @@ pub enum ConvKernel {
     Pointwise,
     /// One group per channel: the depthwise kernel.
     Depthwise,
+    /// A 3×3 convolution at stride 1 by Winograd's F(2×2, 3×3): 16 products
+    /// per 2×2 outputs instead of 36 (see [`winograd_pays`]).
+    Winograd,
+}
+
+/// Rule: a 3×3, stride-1, undilated, ungrouped convolution runs by
+/// Winograd's F(2×2, 3×3) where that was measured faster than the GEMM:
+/// at least 64 input and output channels and a 14×14 output at the declared
+/// size (`cnn-kernels/examples/conv_speed.rs`, one thread, batch 1:
+/// 64→64 at 56² 1.25–1.4×, 128→128 at 28² and 256→256 at 14² 1.6–1.9×;
+/// 512→512 at 7² and anything with 32 channels or fewer no faster). Its
+/// transformed weights take 16/9 of the direct packing.
+pub fn winograd_pays(channels: [u64; 2], output: [u64; 2]) -> bool {
+    channels.iter().all(|&c| c >= 64) && output.iter().all(|&s| s >= 14)
 }
 
 /// An activation the kernels apply in their epilogue.
@@ -220,6 +234,7 @@ impl FastStep {
                     ConvKernel::Gemm => "gemm",
                     ConvKernel::Pointwise => "gemm 1×1",
                     ConvKernel::Depthwise => "depthwise",
+                    ConvKernel::Winograd => "winograd",
                 };
                 with(
                     base,
@@ -254,11 +269,11 @@ impl FastStep {
             FastStep::Burn => burn,
             FastStep::Identity | FastStep::Fused => quote!(),
             FastStep::Conv {
+                kernel,
                 conv,
                 batchnorm,
                 act: a,
                 residual,
-                ..
             } => {
                 let bn = match batchnorm {
                     Some(bn) => quote!(::core::option::Option::Some(&self.#bn)),
@@ -270,7 +285,12 @@ impl FastStep {
                     quote!(::core::option::Option::None)
                 };
                 let a = act(a);
-                quote!(let x = #fast::conv(self.__kernels.slot(#slot), &self.#conv, #bn, #a, #skip, x);)
+                let how = if *kernel == ConvKernel::Winograd {
+                    quote!(#fast::Conv::Winograd)
+                } else {
+                    quote!(#fast::Conv::Gemm)
+                };
+                quote!(let x = #fast::conv(self.__kernels.slot(#slot), #how, &self.#conv, #bn, #a, #skip, x);)
             }
             FastStep::Upconv { field, act: a } => {
                 let a = act(a);
@@ -349,25 +369,23 @@ fn alone(layer: &Layer) -> FastStep {
     let step = match layer.kind.fast() {
         Fast::Burn => None,
         Fast::Identity => Some(FastStep::Identity),
-        Fast::Conv(kernel) => match &layer.step {
-            Step::ConvBatchnorm { conv, batchnorm } => Some(FastStep::Conv {
-                kernel,
-                conv: conv.clone(),
-                batchnorm: Some(batchnorm.clone()),
-                act: None,
-                residual: false,
-            }),
-            Step::Forward(conv) => Some(FastStep::Conv {
-                kernel,
-                conv: conv.clone(),
-                batchnorm: None,
-                act: None,
-                residual: false,
-            }),
-            _ => None,
-        },
-        Fast::Upconv => field().map(|field| FastStep::Upconv { field, act: None }),
+        Fast::Conv(kernel) => {
+            let winograd = kernel == ConvKernel::Winograd;
+            let pays = match (layer.input, layer.output) {
+                (Shape::Map([c_in, ..]), Shape::Map([c_out, h, w])) => {
+                    winograd_pays([c_in, c_out], [h, w])
+                }
+                _ => false,
+            };
+            let kernel = if winograd && !pays {
+                ConvKernel::Gemm
+            } else {
+                kernel
+            };
+            conv_step(kernel, &layer.step)
+        }
         Fast::Linear => field().map(|field| FastStep::Linear { field, act: None }),
+        Fast::Upconv => field().map(|field| FastStep::Upconv { field, act: None }),
         Fast::Batchnorm => match layer.step {
             Step::FoldedIntoConv => Some(FastStep::Fused),
             _ => field().map(|field| FastStep::Batchnorm { field, act: None }),
@@ -382,6 +400,22 @@ fn alone(layer: &Layer) -> FastStep {
         Fast::Flatten => Some(FastStep::Flatten),
     };
     step.unwrap_or(FastStep::Burn)
+}
+
+/// A convolution's step from its burn step (folded batchnorm or not).
+fn conv_step(kernel: ConvKernel, step: &Step) -> Option<FastStep> {
+    let (conv, batchnorm) = match step {
+        Step::ConvBatchnorm { conv, batchnorm } => (conv, Some(batchnorm.clone())),
+        Step::Forward(conv) => (conv, None),
+        _ => return None,
+    };
+    Some(FastStep::Conv {
+        kernel,
+        conv: conv.clone(),
+        batchnorm,
+        act: None,
+        residual: false,
+    })
 }
 
 /// The activation slot of a step that can take one, if still free.

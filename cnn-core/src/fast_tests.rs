@@ -79,3 +79,19 @@ fn activations_without_a_kernel_run_burns_function_on_the_map() {
         labels("struct N: [4, 6, 6] { gelu batchnorm(4) mish upsample(scale_factor = 2) }");
     assert_eq!(labels, ["burn (nhwc)", "affine", "burn (nhwc)", "burn"]);
 }
+
+#[test]
+fn winograd_takes_the_3x3_stride_1_convolutions_where_it_was_measured_faster() {
+    let chosen = labels(
+        "struct N: [64, 16, 16] {
+            conv(64, 64, 3, padding = 1) conv(64, 64, 3, padding = 1, stride = 2)
+            conv(64, 64, 3, padding = 1, dilation = 2) conv(64, 32, 3, padding = 1)
+        }",
+    );
+    assert_eq!(chosen, ["winograd", "gemm", "gemm", "gemm"]);
+    // Below a 14×14 output the direct GEMM is as fast.
+    assert_eq!(
+        labels("struct N: [64, 8, 8] { conv(64, 64, 3, padding = 1) }"),
+        ["gemm"]
+    );
+}

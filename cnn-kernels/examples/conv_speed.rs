@@ -72,7 +72,14 @@ fn main() {
             .collect();
         let mut y = vec![0.0; g.rows() * cout];
         let (ci, co) = (Channels::all(cin), Channels::all(cout));
-        let run: Run = if depthwise_here {
+        let winograd_here =
+            std::env::var("WINOGRAD").is_ok() && k == 3 && s == 1 && !depthwise_here;
+        let run: Run = if winograd_here {
+            let packed = cnn_kernels::winograd::PackedWinograd::new(&w, cin, cout, None, None);
+            Box::new(move |y| {
+                cnn_kernels::winograd::conv3x3(isa, &packed, &g, &x, ci, y, co, None, Act::Relu)
+            })
+        } else if depthwise_here {
             let packed = PackedDepthwise::new(&w, cout, [k, k], None, None);
             Box::new(move |y| depthwise(isa, &packed, &g, &x, ci, y, co, Act::Relu))
         } else {

@@ -193,6 +193,76 @@ pub fn linear(isa: Isa, w: &PackedGemm, batch: usize, input: &[f32], out: &mut [
     );
 }
 
+/// `c = a · W` on the calling thread, for `rows` rows of `a` (`lda` floats
+/// apart, `cin` used) into rows of `c` (`ldc` floats apart): a product with
+/// no bias, residual or activation, for kernels that run their own threads
+/// (Winograd's per-position products).
+///
+/// # Panics
+/// If a buffer is shorter than the sizes need, or the packing is not 1×1
+/// with one group.
+pub(crate) fn dense_serial(
+    isa: Isa,
+    w: &PackedGemm,
+    rows: usize,
+    a: &[f32],
+    lda: usize,
+    c: &mut [f32],
+    ldc: usize,
+) {
+    let dims = w.dims();
+    assert!(
+        isa.supported(),
+        "{isa:?} is not supported by this processor"
+    );
+    assert!(
+        dims.taps == 1 && dims.groups == 1 && dims.cin <= lda && dims.cout <= ldc,
+        "{dims:?}"
+    );
+    if rows == 0 {
+        return;
+    }
+    assert!(a.len() >= (rows - 1) * lda + dims.cin && c.len() >= (rows - 1) * ldc + dims.cout);
+    let mr = micro::rows_per_tile(isa, w.nv);
+    let nr = 16 * w.nv;
+    let k = dims.cin;
+    POINTERS.with_borrow_mut(|pointers| {
+        pointers.clear();
+        pointers.extend((0..rows).map(|r| a[r * lda..].as_ptr()));
+        for p in 0..w.panels {
+            let col = p * nr;
+            let cols = nr.min(dims.cout - col);
+            let b = &w.data.as_slice()[p * k * nr..(p + 1) * k * nr];
+            let bias = &w.bias.as_slice()[p * nr..(p + 1) * nr];
+            for first in (0..rows).step_by(mr) {
+                let tile_rows = mr.min(rows - first);
+                let t = Tile {
+                    a: pointers[first..].as_ptr(),
+                    a_off: 0,
+                    taps: 1,
+                    cin: k,
+                    b: b.as_ptr(),
+                    nr,
+                    bias: bias.as_ptr(),
+                    c: c[first * ldc + col..].as_mut_ptr(),
+                    ldc,
+                    cols,
+                    res: None,
+                    act: Act::None,
+                };
+                // SAFETY: rows `first..first + tile_rows` of `a` each have
+                // `cin` floats (checked: the last row ends inside `a`), so do
+                // their pointers; `b` and `bias` are this panel's, aligned
+                // (`pack.rs`); output rows `first..` have `col + cols ≤ cout ≤
+                // ldc` columns inside `c` (checked), written by this thread
+                // alone (`c` is borrowed mutably); `isa` is supported and
+                // `tile_rows ≤ mr`.
+                unsafe { micro::run(isa, w.nv, tile_rows, &t) };
+            }
+        }
+    });
+}
+
 /// One call's operands, shared by its threads.
 struct Job<'a> {
     isa: Isa,

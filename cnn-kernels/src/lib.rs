@@ -23,6 +23,7 @@ pub mod pack;
 pub mod par;
 pub mod pool;
 mod simd;
+pub mod winograd;
 
 pub use act::Act;
 pub use gemm::{Channels, ConvGeom};

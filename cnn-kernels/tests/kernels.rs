@@ -214,6 +214,72 @@ fn random_convolutions_equal_the_reference_on_every_instruction_set() {
 }
 
 #[test]
+fn random_3x3_convolutions_by_winograd_equal_the_reference() {
+    use cnn_kernels::winograd::{PackedWinograd, conv3x3};
+    let mut rng = Rng(3_3);
+    for i in 0..120 {
+        let pad = rng.int(0, 2);
+        let input = [rng.int(1, 17), rng.int(1, 17)];
+        let output = input.map(|s| (s + 2 * pad).saturating_sub(2));
+        if output.contains(&0) {
+            continue;
+        }
+        let geom = ConvGeom {
+            batch: rng.int(1, 4),
+            input,
+            output,
+            kernel: [3, 3],
+            stride: [1, 1],
+            padding: [pad, pad],
+            dilation: [1, 1],
+        };
+        let case = Case {
+            geom,
+            c_in: rng.int(1, 40),
+            c_out: rng.int(1, 70),
+            groups: 1,
+        };
+        let in_ch = if i % 4 == 3 {
+            Channels {
+                stride: case.c_in + 3,
+                offset: 2,
+            }
+        } else {
+            Channels::all(case.c_in)
+        };
+        let x = rng.values(geom.batch * input[0] * input[1] * in_ch.stride);
+        let w = rng.values(case.c_out * case.c_in * 9);
+        let bias = rng.values(case.c_out);
+        let residual = (i % 3 == 0).then(|| rng.values(geom.rows() * case.c_out));
+        let act = ACTS[i % ACTS.len()];
+        let (expected, magnitude) =
+            reference(&case, &x, in_ch, &w, &bias, residual.as_deref(), act);
+        let packed = PackedWinograd::new(&w, case.c_in, case.c_out, None, Some(&bias));
+        for isa in Isa::supported_sets() {
+            let mut out = vec![f32::NAN; geom.rows() * case.c_out];
+            let res = residual.as_deref().map(|r| (r, Channels::all(case.c_out)));
+            conv3x3(
+                isa,
+                &packed,
+                &geom,
+                &x,
+                in_ch,
+                &mut out,
+                Channels::all(case.c_out),
+                res,
+                act,
+            );
+            assert_close(
+                &out,
+                &expected,
+                &magnitude,
+                &format!("Winograd case {i} {case:?} {act:?} on {isa:?}"),
+            );
+        }
+    }
+}
+
+#[test]
 fn a_convolution_writes_only_its_channels_of_a_concatenation() {
     let mut rng = Rng(7);
     let g = ConvGeom {

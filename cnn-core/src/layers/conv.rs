@@ -195,6 +195,9 @@ impl Layer for Conv {
             ConvKernel::Depthwise
         } else if self.kernel == [1, 1] && self.stride == [1, 1] && self.pads() == Some([(0, 0); 2]) && self.groups == 1 {
             ConvKernel::Pointwise
+        } else if self.kernel == [3, 3] && self.stride == [1, 1] && self.dilation == [1, 1] && self.groups == 1 {
+            // Where Winograd pays depends on the sizes: `fast.rs` decides.
+            ConvKernel::Winograd
         } else {
             ConvKernel::Gemm
         })

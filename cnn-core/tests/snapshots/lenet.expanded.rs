@@ -406,9 +406,13 @@ mod __cnn_LeNet {
                 &x.dims(),
             )?;
             if ::cnn_runtime::__private::fast::runs_on(&x, self) {
-                let x = self
-                    .__forward_fast(::cnn_runtime::__private::fast::Map::from_burn(x));
-                return ::core::result::Result::Ok(x.into_burn::<2>());
+                let x = ::cnn_runtime::__private::fast::forward(
+                    &self.__kernels,
+                    Self::MACS,
+                    x,
+                    |x| self.__forward_fast(x),
+                );
+                return ::core::result::Result::Ok(x);
             }
             let x = self.conv1.forward(x);
             let x = burn::tensor::activation::relu(x);
@@ -433,6 +437,7 @@ mod __cnn_LeNet {
         ) -> ::cnn_runtime::__private::fast::Map {
             let x = ::cnn_runtime::__private::fast::conv(
                 self.__kernels.slot(0),
+                ::cnn_runtime::__private::fast::Conv::Gemm,
                 &self.conv1,
                 ::core::option::Option::None,
                 ::cnn_runtime::__private::fast::Act::Relu,
@@ -453,6 +458,7 @@ mod __cnn_LeNet {
             );
             let x = ::cnn_runtime::__private::fast::conv(
                 self.__kernels.slot(1),
+                ::cnn_runtime::__private::fast::Conv::Gemm,
                 &self.conv2,
                 ::core::option::Option::None,
                 ::cnn_runtime::__private::fast::Act::Relu,

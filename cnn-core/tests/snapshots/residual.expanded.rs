@@ -68,6 +68,7 @@ mod __cnn_Tiny {
                 let skip = x.clone();
                 let x = ::cnn_runtime::__private::fast::conv(
                     self.__kernels.slot(0),
+                    ::cnn_runtime::__private::fast::Conv::Gemm,
                     &self.conv1,
                     ::core::option::Option::Some(&self.bn1),
                     ::cnn_runtime::__private::fast::Act::Relu,
@@ -76,6 +77,7 @@ mod __cnn_Tiny {
                 );
                 let x = ::cnn_runtime::__private::fast::conv(
                     self.__kernels.slot(1),
+                    ::cnn_runtime::__private::fast::Conv::Gemm,
                     &self.conv2,
                     ::core::option::Option::Some(&self.bn2),
                     ::cnn_runtime::__private::fast::Act::Relu,
@@ -763,9 +765,13 @@ mod __cnn_Tiny {
                 &x.dims(),
             )?;
             if ::cnn_runtime::__private::fast::runs_on(&x, self) {
-                let x = self
-                    .__forward_fast(::cnn_runtime::__private::fast::Map::from_burn(x));
-                return ::core::result::Result::Ok(x.into_burn::<2>());
+                let x = ::cnn_runtime::__private::fast::forward(
+                    &self.__kernels,
+                    Self::MACS,
+                    x,
+                    |x| self.__forward_fast(x),
+                );
+                return ::core::result::Result::Ok(x);
             }
             let x = self.layer1.forward(x);
             let x = burn::tensor::Tensor::cat(
@@ -789,8 +795,9 @@ mod __cnn_Tiny {
             let x = ::cnn_runtime::__private::fast::concat(
                 ::std::vec![
                     x.clone(), { let x = x.clone(); let x =
-                    ::cnn_runtime::__private::fast::conv(self.__kernels.slot(0), & self
-                    .conv1, ::core::option::Option::None,
+                    ::cnn_runtime::__private::fast::conv(self.__kernels.slot(0),
+                    ::cnn_runtime::__private::fast::Conv::Gemm, & self.conv1,
+                    ::core::option::Option::None,
                     ::cnn_runtime::__private::fast::Act::None,
                     ::core::option::Option::None, x); x }
                 ],

@@ -570,9 +570,13 @@ mod __cnn_Zoo {
                 &x.dims(),
             )?;
             if ::cnn_runtime::__private::fast::runs_on(&x, self) {
-                let x = self
-                    .__forward_fast(::cnn_runtime::__private::fast::Map::from_burn(x));
-                return ::core::result::Result::Ok(x.into_burn::<2>());
+                let x = ::cnn_runtime::__private::fast::forward(
+                    &self.__kernels,
+                    Self::MACS,
+                    x,
+                    |x| self.__forward_fast(x),
+                );
+                return ::core::result::Result::Ok(x);
             }
             let x = ::cnn_runtime::__private::conv_batchnorm(
                 &self.conv1,
@@ -611,6 +615,7 @@ mod __cnn_Zoo {
         ) -> ::cnn_runtime::__private::fast::Map {
             let x = ::cnn_runtime::__private::fast::conv(
                 self.__kernels.slot(0),
+                ::cnn_runtime::__private::fast::Conv::Gemm,
                 &self.conv1,
                 ::core::option::Option::Some(&self.batchnorm1),
                 ::cnn_runtime::__private::fast::Act::LeakyRelu(0.2 as f32),
@@ -619,6 +624,7 @@ mod __cnn_Zoo {
             );
             let x = ::cnn_runtime::__private::fast::conv(
                 self.__kernels.slot(1),
+                ::cnn_runtime::__private::fast::Conv::Gemm,
                 &self.conv2,
                 ::core::option::Option::None,
                 ::cnn_runtime::__private::fast::Act::None,

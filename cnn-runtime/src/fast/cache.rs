@@ -11,6 +11,7 @@ use super::map::Pool;
 use burn::backend::flex::FlexTensor;
 use cnn_kernels::PackedGemm;
 use cnn_kernels::depthwise::PackedDepthwise;
+use cnn_kernels::winograd::PackedWinograd;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// What a layer's weights became.
@@ -20,6 +21,8 @@ pub enum Packed {
     Gemm(PackedGemm),
     /// A depthwise convolution.
     Depthwise(PackedDepthwise),
+    /// A 3×3 convolution's weights transformed for Winograd's F(2×2, 3×3).
+    Winograd(PackedWinograd),
     /// A batchnorm as a per-channel scale and shift.
     Affine {
         /// `γ / √(var + ε)`.
@@ -34,6 +37,7 @@ impl Packed {
         match self {
             Packed::Gemm(p) => p.bytes(),
             Packed::Depthwise(p) => p.bytes(),
+            Packed::Winograd(p) => p.bytes(),
             Packed::Affine { scale, shift } => (scale.capacity() + shift.capacity()) * 4,
         }
     }

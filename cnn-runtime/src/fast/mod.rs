@@ -31,18 +31,18 @@ pub use cnn_kernels::Act;
 #[doc(hidden)]
 pub use map::Map;
 #[cfg(not(feature = "flex"))]
-pub use off::{Kernels, Slot};
-#[cfg(not(feature = "flex"))]
 #[doc(hidden)]
 pub use off::{
-    Map, activation, add, batchnorm, concat, conv, conv_transpose, elementwise, flatten, forward,
-    global_average, linear, pool,
+    Conv, Map, activation, add, batchnorm, concat, conv, conv_transpose, elementwise, flatten,
+    forward, global_average, linear, pool,
 };
+#[cfg(not(feature = "flex"))]
+pub use off::{Kernels, Slot};
 #[cfg(feature = "flex")]
 #[doc(hidden)]
 pub use ops::{
-    activation, add, batchnorm, concat, conv, conv_transpose, elementwise, flatten, global_average,
-    linear, pool,
+    Conv, activation, add, batchnorm, concat, conv, conv_transpose, elementwise, flatten,
+    global_average, linear, pool,
 };
 
 use burn::module::{Module, ModuleVisitor, Param};

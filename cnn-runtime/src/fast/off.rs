@@ -62,8 +62,25 @@ pub fn forward<const R: usize>(
 ) -> Tensor<R> {
     unreachable!("the fast path runs on flex only")
 }
+/// How the plan runs a convolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conv {
+    /// The implicit GEMM.
+    Gemm,
+    /// Winograd's F(2×2, 3×3).
+    Winograd,
+}
+
 /// Never called.
-pub fn conv(_: &Slot, _: &Conv2d, _: Option<&BatchNorm>, _: Act, _: Option<Map>, x: Map) -> Map {
+pub fn conv(
+    _: &Slot,
+    _: Conv,
+    _: &Conv2d,
+    _: Option<&BatchNorm>,
+    _: Act,
+    _: Option<Map>,
+    x: Map,
+) -> Map {
     match x {}
 }
 /// Never called.

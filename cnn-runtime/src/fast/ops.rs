@@ -14,6 +14,7 @@ use burn::nn::{BatchNorm, Linear, PaddingConfig2d};
 use burn::tensor::{Tensor, TensorData};
 use cnn_kernels::depthwise::PackedDepthwise;
 use cnn_kernels::pool::Pool;
+use cnn_kernels::winograd::{self, PackedWinograd};
 use cnn_kernels::{
     Act, Channels, ConvGeom, GemmDims, Isa, PackedGemm, depthwise, eltwise, gemm, layout, pool,
 };
@@ -57,11 +58,23 @@ fn fold(
         .unzip()
 }
 
+/// How the plan runs a convolution that is not depthwise.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conv {
+    /// The implicit GEMM.
+    Gemm,
+    /// Winograd's F(2×2, 3×3), for a 3×3 stride-1 undilated convolution of
+    /// one group (another runs the GEMM).
+    Winograd,
+}
+
 /// `act(bn(conv(x)) + residual)`, on packed weights: a GEMM over the
-/// input's pixels, or the depthwise kernel when every channel is its own
-/// group.
+/// input's pixels, Winograd's F(2×2, 3×3) where the plan chose it, or the
+/// depthwise kernel when every channel is its own group.
 pub fn conv(
     slot: &Slot,
+    how: Conv,
     conv: &Conv2d,
     bn: Option<&BatchNorm>,
     act: Act,
@@ -86,6 +99,11 @@ pub fn conv(
     };
     let groups = conv.groups;
     let depthwise = cin_g == 1 && c_out == groups;
+    let winograd = how == Conv::Winograd
+        && [kh, kw] == [3, 3]
+        && conv.stride == [1, 1]
+        && conv.dilation == [1, 1]
+        && groups == 1;
     let tensors = [Some(&weight), bias.as_ref()]
         .into_iter()
         .chain(bn_tensors.iter().flatten().map(Some))
@@ -100,7 +118,15 @@ pub fn conv(
             c_out,
         );
         let w = contiguous(&weight);
-        if depthwise {
+        if winograd {
+            Packed::Winograd(PackedWinograd::new(
+                w.values(),
+                cin_g,
+                c_out,
+                Some(&scale),
+                Some(&shift),
+            ))
+        } else if depthwise {
             Packed::Depthwise(PackedDepthwise::new(
                 w.values(),
                 c_out,
@@ -167,6 +193,11 @@ pub fn conv(
                 res,
                 act,
             );
+        }
+        Packed::Winograd(p) => {
+            let res = residual.as_ref().map(|r| (r.data(), Channels::all(c_out)));
+            let (ci, co) = (Channels::all(c_in), Channels::all(c_out));
+            winograd::conv3x3(isa(), p, &geom, x.data(), ci, y.data_mut(), co, res, act);
         }
         Packed::Depthwise(p) => {
             let kernel_act = if residual.is_some() { Act::None } else { act };
