@@ -6,7 +6,7 @@
 //! ONNX Runtime on the same networks, built from the twins this writes) and
 //! merges the results into one table.
 //!
-//! `cargo bench --bench vs_pytorch -- [--twins DIR] [--only NAME] [--path fast|burn] [--layers] [--memory BATCH [burn]]`
+//! `cargo bench --bench vs_pytorch -- [--twins DIR] [--only NAME] [--path fast|burn] [--layers] [--memory BATCH [burn]] [--train]`
 //!
 //! Prints one line per measurement: `net <name> <batch> <path> <ms> <GFLOP/s>`,
 //! `layer <shape> <path> <ms> <GFLOP/s>` and `peak gemm <GFLOP/s>`.
@@ -200,7 +200,8 @@ fn layer(
     }
 }
 
-/// The best GEMM here: a 1024 × 2048 × 2048 product on packed weights.
+/// The machine's peak, measured with the best GEMM here: a 1024 × 2048 ×
+/// 2048 product on packed weights.
 fn peak() {
     use cnn::burn::nn::LinearConfig;
     let device = cnn::flex();
@@ -217,8 +218,8 @@ fn peak() {
                 map.clone(),
             )))
         },
-        Duration::from_millis(1500),
-        10,
+        Duration::from_millis(1000),
+        5,
     );
     println!("peak gemm {:.1}", gflops(1024 * 2048 * 2048, time));
     let _ = linear.num_params();
@@ -263,6 +264,39 @@ fn memory(path: Path, batch: usize) {
         resnet18::ResNet18::PARAMS * 4,
         reset.is_ok()
     );
+}
+
+/// One Adam step (forward, cross-entropy, backward, update) on autodiff
+/// flex, which the fast path leaves to burn: LeNet at batch 64 and the CIFAR
+/// ResNet at batch 32.
+fn training() {
+    use cnn::burn::optim::{AdamConfig, GradientsParams};
+    use cnn::burn::tensor::Int;
+    let device = cnn::flex().autodiff();
+    macro_rules! step {
+        ($name:literal, $net:ty, $batch:expr) => {{
+            let mut model = Some(<$net>::init(&device));
+            let mut optimizer = AdamConfig::new().init();
+            let [c, h, w] = <$net>::INPUT_SHAPE;
+            let x = Tensor::<4>::random([$batch, c, h, w], Distribution::Normal(0.0, 1.0), &device);
+            let targets: Vec<i32> = (0..$batch).map(|i| (i % 10) as i32).collect();
+            let targets = Tensor::<1, Int>::from_ints(targets.as_slice(), &device);
+            let loss = cnn::burn::nn::loss::CrossEntropyLossConfig::new().init(&device);
+            let time = median(
+                || {
+                    let net = model.take().expect("model");
+                    let l = loss.forward(net.forward(x.clone()), targets.clone());
+                    let grads = GradientsParams::from_grads(l.backward(), &net);
+                    model = Some(optimizer.step(1e-3, net, grads));
+                },
+                Duration::from_millis(3000),
+                10,
+            );
+            println!("train {} {} {:.4}", $name, $batch, time.as_secs_f64() * 1e3);
+        }};
+    }
+    step!("lenet", LeNet, 64);
+    step!("cifar_resnet", CifarResNet, 32);
 }
 
 /// Every distinct convolution of ResNet-18 and MobileNetV2 at batch 1.
@@ -392,11 +426,18 @@ fn main() {
         memory(path, batch);
         return;
     }
+    if args.iter().any(|a| a == "--train") {
+        training();
+        return;
+    }
     if args.iter().any(|a| a == "--layers") {
         peak();
         layers();
         return;
     }
+    // The machine's speed drifts: its peak is measured beside every network,
+    // and the table takes the best.
+    peak();
     let device = cnn::flex();
     if wants("resnet18") {
         let net = resnet18::ResNet18::init(&device);
