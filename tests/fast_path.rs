@@ -40,6 +40,15 @@ fn assert_close<const D: usize>(a: Tensor<D>, b: Tensor<D>, what: &str) {
     );
 }
 
+/// The Kernel column of a network's layers (not its blocks' rows).
+fn kernels(layers: &'static [cnn::LayerInfo]) -> Vec<&'static str> {
+    layers
+        .iter()
+        .filter(|l| l.kind.is_layer())
+        .map(|l| l.kernel)
+        .collect()
+}
+
 /// A batchnorm with statistics far from 0 and 1, as after training.
 fn trained_batchnorm(channels: usize, device: &Device) -> BatchNorm {
     let mut bn = BatchNormConfig::new(channels)
@@ -216,11 +225,7 @@ fn the_fast_path_runs_every_kernel_of_a_mixed_network_as_burn_does() {
         let expected = with_path(Path::Burn, || net.forward(x.clone()));
         assert_close(net.forward(x), expected, &format!("batch {batch}"));
     }
-    let kernels: Vec<&str> = Mixed::LAYERS
-        .iter()
-        .filter(|l| l.kind.is_layer())
-        .map(|l| l.kernel)
-        .collect();
+    let kernels = kernels(Mixed::LAYERS);
     assert_eq!(
         kernels,
         [
@@ -339,11 +344,7 @@ fn concatenations_and_transposed_convolutions_on_the_fast_path_equal_burns() {
         let expected = with_path(Path::Burn, || net.forward(x.clone()));
         assert_close(net.forward(x), expected, &format!("batch {batch}"));
     }
-    let kernels: Vec<&str> = Decoder::LAYERS
-        .iter()
-        .filter(|l| l.kind.is_layer())
-        .map(|l| l.kernel)
-        .collect();
+    let kernels = kernels(Decoder::LAYERS);
     assert_eq!(
         kernels,
         [

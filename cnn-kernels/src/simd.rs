@@ -31,6 +31,42 @@ impl MulAdd for Plain {
     }
 }
 
+/// Lanes of one channel block in the generic kernels: one AVX-512 register,
+/// two AVX2 ones.
+pub(crate) const LANES: usize = 16;
+
+/// One channel block's values, which the compiler keeps in registers.
+pub(crate) type Lanes = [f32; LANES];
+
+/// The `len ≤ 16` values at `at`, zero past them: a fixed 16-float copy (one
+/// load, no call to memcpy) when they are all.
+#[inline(always)]
+pub(crate) fn load(values: &[f32], at: usize, len: usize) -> Lanes {
+    if len == LANES
+        && let Some(chunk) = values[at..].first_chunk::<LANES>()
+    {
+        return *chunk;
+    }
+    let mut v = [0.0; LANES];
+    for (v, x) in v.iter_mut().zip(&values[at..at + len]) {
+        *v = *x;
+    }
+    v
+}
+
+/// Writes the first `len` lanes of `o` at `at`: a fixed 16-float copy when
+/// they are all.
+#[inline(always)]
+pub(crate) fn store(values: &mut [f32], at: usize, o: &Lanes, len: usize) {
+    if len == LANES {
+        values[at..at + LANES].copy_from_slice(o);
+    } else {
+        for (v, o) in values[at..at + len].iter_mut().zip(o) {
+            *v = *o;
+        }
+    }
+}
+
 /// `fn $name(isa: Isa, args…)` running `$body(args…)` compiled for `isa`;
 /// written `= body::<MulAdd>;`, the body is generic over [`MulAdd`] and
 /// gets the fused variant where the set has FMA.

@@ -7,7 +7,7 @@ use crate::act::Act;
 use crate::gemm::{Channels, ConvGeom};
 use crate::pack::Aligned;
 use crate::par;
-use crate::simd::{MulAdd, per_isa};
+use crate::simd::{LANES, Lanes, MulAdd, load, per_isa};
 
 #[cfg(target_arch = "x86_64")]
 mod avx512;
@@ -220,29 +220,8 @@ per_isa! {
     ) = rows_generic::<MulAdd>;
 }
 
-/// Lanes of one channel block: one AVX-512 register, two AVX2 ones.
-const LANES: usize = 16;
 /// Output pixels along a row computed together (their sums in registers).
 const PIXELS: usize = 4;
-
-type Lanes = [f32; LANES];
-
-/// The 16 values at `at` (a fixed-size copy the compiler makes one load).
-#[inline(always)]
-fn lanes(values: &[f32], at: usize) -> Lanes {
-    values[at..]
-        .first_chunk::<LANES>()
-        .copied()
-        .unwrap_or([0.0; LANES])
-}
-
-/// The `len < 16` values at `at`, zero past them.
-#[inline(always)]
-fn partial(values: &[f32], at: usize, len: usize) -> Lanes {
-    let mut v = [0.0; LANES];
-    v[..len].copy_from_slice(&values[at..at + len]);
-    v
-}
 
 #[inline(always)]
 fn mul_add<M: MulAdd>(acc: &mut Lanes, x: &Lanes, w: &Lanes) {
@@ -298,7 +277,7 @@ impl Frame<'_> {
         let g = self.g;
         let c = self.w.channels;
         let [kh, kw] = g.kernel;
-        let mut acc = partial(self.w.bias.as_slice(), c0, len);
+        let mut acc = load(self.w.bias.as_slice(), c0, len);
         for ky in 0..kh {
             let Some(row) = self.row(n, oy, ky) else {
                 continue;
@@ -306,8 +285,8 @@ impl Frame<'_> {
             for kx in 0..kw {
                 let ix = (ox * g.stride[1] + kx * g.dilation[1]).wrapping_sub(g.padding[1]);
                 if ix < g.input[1] {
-                    let x = partial(self.input, self.at(row, ix, c0), len);
-                    let wt = partial(self.w.weights.as_slice(), (ky * kw + kx) * c + c0, len);
+                    let x = load(self.input, self.at(row, ix, c0), len);
+                    let wt = load(self.w.weights.as_slice(), (ky * kw + kx) * c + c0, len);
                     mul_add::<M>(&mut acc, &x, &wt);
                 }
             }
@@ -321,16 +300,16 @@ impl Frame<'_> {
         let g = self.g;
         let c = self.w.channels;
         let [kh, kw] = g.kernel;
-        let mut acc = [lanes(self.w.bias.as_slice(), c0); PIXELS];
+        let mut acc = [load(self.w.bias.as_slice(), c0, LANES); PIXELS];
         for ky in 0..kh {
             let Some(row) = self.row(n, oy, ky) else {
                 continue;
             };
             for kx in 0..kw {
-                let wt = lanes(self.w.weights.as_slice(), (ky * kw + kx) * c + c0);
+                let wt = load(self.w.weights.as_slice(), (ky * kw + kx) * c + c0, LANES);
                 let ix = ox * g.stride[1] + kx * g.dilation[1] - g.padding[1];
                 for (u, acc) in acc.iter_mut().enumerate() {
-                    let x = lanes(self.input, self.at(row, ix + u * g.stride[1], c0));
+                    let x = load(self.input, self.at(row, ix + u * g.stride[1], c0), LANES);
                     mul_add::<M>(acc, &x, &wt);
                 }
             }

@@ -14,7 +14,7 @@ use crate::act::Act;
 use crate::gemm::{self, Channels, ConvGeom};
 use crate::pack::{GemmDims, PackedGemm};
 use crate::par;
-use crate::simd::per_isa;
+use crate::simd::{LANES, load, per_isa, store};
 use std::cell::RefCell;
 
 #[cfg(target_arch = "x86_64")]
@@ -22,10 +22,6 @@ mod avx512;
 
 /// Positions of a transformed tile.
 const POSITIONS: usize = 16;
-/// Lanes of one channel block.
-const LANES: usize = 16;
-
-type Lanes = [f32; LANES];
 
 /// A 3×3 convolution's weights transformed for F(2×2, 3×3), one GEMM
 /// packing per position, and its bias.
@@ -207,21 +203,6 @@ fn tile_origin(g: &ConvGeom, t: usize) -> (usize, usize, usize) {
     (t / (th * tw), t / tw % th * 2, t % tw * 2)
 }
 
-/// The 16 values at `at` of `values`, zero past its end or `len`.
-#[inline(always)]
-fn lanes(values: &[f32], at: usize, len: usize) -> Lanes {
-    let mut v = [0.0; LANES];
-    if len == LANES
-        && let Some(chunk) = values[at..].first_chunk::<LANES>()
-    {
-        return *chunk;
-    }
-    for (v, x) in v.iter_mut().zip(&values[at..at + len]) {
-        *v = *x;
-    }
-    v
-}
-
 /// The lanes of a block of `len ≤ 16` channels.
 #[cfg(target_arch = "x86_64")]
 fn lane_mask(len: usize) -> u16 {
@@ -341,19 +322,6 @@ fn output_avx512(
     }
 }
 
-/// Writes the first `len` lanes of `o` at `at`: a fixed 16-float copy (one
-/// register, no call to memmove) when they are all.
-#[inline(always)]
-fn store(values: &mut [f32], at: usize, o: &Lanes, len: usize) {
-    if len == LANES {
-        values[at..at + LANES].copy_from_slice(o);
-    } else {
-        for (v, o) in values[at..at + len].iter_mut().zip(o) {
-            *v = *o;
-        }
-    }
-}
-
 per_isa! {
     #[allow(clippy::too_many_arguments)]
     fn input_isa(
@@ -404,7 +372,7 @@ fn input_generic(
                 for j in 0..4 {
                     if rows[i] != usize::MAX && cols[j] != usize::MAX {
                         let at = (rows[i] + cols[j]) * in_ch.stride + in_ch.offset + c0;
-                        d[i][j] = lanes(input, at, len);
+                        d[i][j] = load(input, at, len);
                     }
                 }
             }
@@ -476,14 +444,14 @@ fn output_generic(
             // compiled without this function's target features.)
             for j in 0..4 {
                 let at = |p: usize| (p * count + t) * cout + c0;
-                let (m0, m1) = (lanes(m, at(j), len), lanes(m, at(4 + j), len));
-                let (m2, m3) = (lanes(m, at(8 + j), len), lanes(m, at(12 + j), len));
+                let (m0, m1) = (load(m, at(j), len), load(m, at(4 + j), len));
+                let (m2, m3) = (load(m, at(8 + j), len), load(m, at(12 + j), len));
                 for l in 0..LANES {
                     s[0][j][l] = m0[l] + m1[l] + m2[l];
                     s[1][j][l] = m1[l] - m2[l] - m3[l];
                 }
             }
-            let bias = lanes(&w.bias, c0, len);
+            let bias = load(&w.bias, c0, len);
             for (dy, row) in s.iter().enumerate() {
                 let y = oy + dy;
                 if y >= out_h {
