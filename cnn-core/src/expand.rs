@@ -13,7 +13,7 @@
 //! qualified through the forwarded `$crate`, so shadowed `Result`, `Option` or
 //! `burn` at the call site change nothing.
 
-use crate::model::{Network, Node, Resample, Row, RowKind, Shape, Step, Stub, Tiled};
+use crate::model::{Network, Node, Resample, Row, RowKind, Shape, Step, Tiled};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -21,7 +21,9 @@ mod fast;
 mod onnx;
 mod plan;
 mod structs;
+mod stub;
 use structs::Structs;
+pub use stub::stub;
 
 /// The tokens of one checked network; with `onnx`, its `save_onnx` too.
 pub fn network(net: &Network, onnx: bool) -> TokenStream {
@@ -233,91 +235,6 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
         // as an unused import of a module the user never wrote.
         #[allow(unused_imports)]
         #vis use #module::#name;
-    }
-}
-
-/// A stand-in with the same name and methods for a network that failed its
-/// checks, so that the user sees only the real errors (thiserror's fallback).
-pub fn stub(stub: &Stub, onnx: bool) -> TokenStream {
-    let Stub {
-        krate,
-        vis,
-        name,
-        flat,
-    } = stub;
-    let rank = Literal::usize_unsuffixed(if *flat { 2 } else { 4 });
-    let out_len = Literal::usize_unsuffixed(if *flat { 1 } else { 3 });
-    let reshape = if *flat {
-        quote!(.flatten::<2>(1, 3))
-    } else {
-        quote!()
-    };
-    let name_str = name.to_string();
-    let save_onnx = if onnx { onnx::stub(krate) } else { quote!() };
-    quote! {
-        #vis struct #name;
-        #[allow(dead_code)]
-        impl #name {
-            pub const INPUT_SHAPE: [usize; 3] = [0; 3];
-            pub const OUTPUT_SHAPE: [usize; #out_len] = [0; #out_len];
-            pub const PARAMS: usize = 0;
-            pub const MACS: u64 = 0;
-            pub const LAYERS: &'static [#krate::LayerInfo] = &[];
-            pub const PLAN: &'static [#krate::shape::Entry<'static>] = &[];
-            pub fn init(_device: &#krate::__private::burn::tensor::Device) -> Self {
-                Self
-            }
-            pub fn forward(&self, input: #krate::__private::burn::tensor::Tensor<4>) -> #krate::__private::burn::tensor::Tensor<#rank> {
-                input #reshape
-            }
-            pub fn try_forward(
-                &self,
-                input: #krate::__private::burn::tensor::Tensor<4>,
-            ) -> ::core::result::Result<#krate::__private::burn::tensor::Tensor<#rank>, #krate::ShapeError> {
-                ::core::result::Result::Ok(self.forward(input))
-            }
-            pub fn summary() -> #krate::Summary {
-                #krate::Summary::new(#name_str, &Self::INPUT_SHAPE, Self::LAYERS)
-            }
-            pub fn summary_for(
-                _input: [usize; 3],
-            ) -> ::core::result::Result<#krate::Summary, #krate::ShapeError> {
-                ::core::result::Result::Ok(Self::summary())
-            }
-            pub const PYTORCH: &'static str = "";
-            pub const PYTORCH_MODULE: &'static str = "";
-            pub fn load_pytorch(
-                _path: impl ::core::convert::AsRef<::std::path::Path>,
-                _device: &#krate::__private::burn::tensor::Device,
-            ) -> ::core::result::Result<Self, #krate::LoadError> {
-                ::core::result::Result::Ok(Self)
-            }
-            pub fn load_safetensors(
-                _path: impl ::core::convert::AsRef<::std::path::Path>,
-                _device: &#krate::__private::burn::tensor::Device,
-            ) -> ::core::result::Result<Self, #krate::LoadError> {
-                ::core::result::Result::Ok(Self)
-            }
-            pub fn load_burnpack(
-                _path: impl ::core::convert::AsRef<::std::path::Path>,
-                _device: &#krate::__private::burn::tensor::Device,
-            ) -> ::core::result::Result<Self, #krate::LoadError> {
-                ::core::result::Result::Ok(Self)
-            }
-            pub fn save_burnpack(
-                &self,
-                _path: impl ::core::convert::AsRef<::std::path::Path>,
-            ) -> ::core::result::Result<(), #krate::LoadError> {
-                ::core::result::Result::Ok(())
-            }
-            pub fn save_safetensors(
-                &self,
-                _path: impl ::core::convert::AsRef<::std::path::Path>,
-            ) -> ::core::result::Result<(), #krate::LoadError> {
-                ::core::result::Result::Ok(())
-            }
-            #save_onnx
-        }
     }
 }
 

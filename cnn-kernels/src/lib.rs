@@ -16,6 +16,7 @@ pub mod act;
 pub mod depthwise;
 pub mod eltwise;
 pub mod gemm;
+mod geom;
 mod isa;
 pub mod layout;
 mod micro;
@@ -26,6 +27,6 @@ mod simd;
 pub mod winograd;
 
 pub use act::Act;
-pub use gemm::{Channels, ConvGeom};
+pub use geom::{Channels, ConvGeom};
 pub use isa::Isa;
 pub use pack::{GemmDims, PackedGemm};
