@@ -39,7 +39,9 @@ def macs(model, shape):
             k = module.kernel_size[0] * module.kernel_size[1]
             total += inputs[0][0].numel() * (module.out_channels // module.groups) * k
         elif isinstance(module, nn.Linear):
-            total += module.in_features * module.out_features
+            # Per position: a linear layer on a channels-last map runs at each one.
+            positions = output[0].numel() // module.out_features
+            total += module.in_features * module.out_features * positions
 
     handles = [m.register_forward_hook(hook) for m in model.modules()]
     with torch.no_grad():

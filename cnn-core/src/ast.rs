@@ -14,7 +14,10 @@
 //!            | Layer                         (a layer, or a call of a block)
 //! Layer     := Ident ( "(" Arg ( "," Arg )* ","? ")" )?
 //! Arg       := ( Ident "=" )? Value          (positional arguments come first)
-//! Value     := Int | Float | "true" | "false" | Ident | "-" Value | "(" Value ( "," Value ){1,3} ","? ")"
+//! Value     := Term ( ( "+" | "-" ) Term )*   (integer arithmetic, evaluated at compile time)
+//! Term      := Unary ( ( "*" | "/" ) Unary )*
+//! Unary     := "-" Unary | Atom
+//! Atom      := Int | Float | "true" | "false" | Ident | "(" Value ")" | "(" Value ( "," Value ){1,3} ","? ")"
 //! ```
 //!
 //! Layers are separated by whitespace. The parser knows nothing of layer names,
@@ -189,6 +192,45 @@ pub enum Value {
     Neg(Token![-], Box<Value>),
     /// `(a, b)`: a (height, width) pair, or `(l, r, t, b)` (`zeropad`'s four sides).
     Tuple(Paren, Vec<Value>),
+    /// `a * b`: integer arithmetic on block parameters and literals, which
+    /// the checker evaluates before anything reads the value.
+    Binary(Box<Value>, BinOp, Box<Value>),
+    /// `(a)`: parentheses around one value.
+    Group(Paren, Box<Value>),
+}
+
+/// An arithmetic operator, with the span of its token.
+#[derive(Clone, Copy)]
+pub struct BinOp {
+    /// Which one.
+    pub kind: BinOpKind,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// `+ - * /`; `/` floors, as Python's `//` on non-negative values.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BinOpKind {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+impl BinOpKind {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOpKind::Add => "+",
+            BinOpKind::Sub => "-",
+            BinOpKind::Mul => "*",
+            BinOpKind::Div => "/",
+        }
+    }
 }
 
 mod body;
@@ -331,35 +373,73 @@ impl Parse for Arg {
 
 impl Parse for Value {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let lookahead = input.lookahead1();
-        if lookahead.peek(LitInt) {
-            input.parse().map(Value::Int)
-        } else if lookahead.peek(LitFloat) {
-            input.parse().map(Value::Float)
-        } else if lookahead.peek(LitBool) {
-            input.parse().map(Value::Bool)
-        } else if lookahead.peek(Token![-]) {
-            Ok(Value::Neg(input.parse()?, Box::new(input.parse()?)))
-        } else if lookahead.peek(Paren) {
-            let content;
-            let paren = parenthesized!(content in input);
-            let items = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
-            match items.len() {
-                2..=4 => Ok(Value::Tuple(paren, items.into_iter().collect())),
-                0 | 1 => Err(syn::Error::new(
-                    paren.span.join(),
-                    "a pair needs two values: `(height, width)`",
-                )),
-                _ => Err(syn::Error::new(
-                    paren.span.join(),
-                    "a tuple has at most four values: `(left, right, top, bottom)`",
-                )),
-            }
-        } else if input.peek(Ident::peek_any) {
-            input.call(Ident::parse_any).map(Value::Word)
-        } else {
-            Err(lookahead.error())
+        let mut value = parse_term(input)?;
+        loop {
+            let kind = if input.peek(Token![+]) {
+                BinOpKind::Add
+            } else if input.peek(Token![-]) && !input.peek(Token![->]) {
+                BinOpKind::Sub
+            } else {
+                return Ok(value);
+            };
+            let span = input.parse::<TokenTree>()?.span();
+            let rhs = parse_term(input)?;
+            value = Value::Binary(Box::new(value), BinOp { kind, span }, Box::new(rhs));
         }
+    }
+}
+
+fn parse_term(input: ParseStream) -> syn::Result<Value> {
+    let mut value = parse_unary(input)?;
+    loop {
+        let kind = if input.peek(Token![*]) && !input.peek(Token![*=]) {
+            BinOpKind::Mul
+        } else if input.peek(Token![/]) && !input.peek(Token![/=]) {
+            BinOpKind::Div
+        } else {
+            return Ok(value);
+        };
+        let span = input.parse::<TokenTree>()?.span();
+        let rhs = parse_unary(input)?;
+        value = Value::Binary(Box::new(value), BinOp { kind, span }, Box::new(rhs));
+    }
+}
+
+fn parse_unary(input: ParseStream) -> syn::Result<Value> {
+    if input.peek(Token![-]) {
+        return Ok(Value::Neg(input.parse()?, Box::new(parse_unary(input)?)));
+    }
+    let lookahead = input.lookahead1();
+    if lookahead.peek(LitInt) {
+        input.parse().map(Value::Int)
+    } else if lookahead.peek(LitFloat) {
+        input.parse().map(Value::Float)
+    } else if lookahead.peek(LitBool) {
+        input.parse().map(Value::Bool)
+    } else if lookahead.peek(Paren) {
+        let content;
+        let paren = parenthesized!(content in input);
+        let items = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
+        let trailing = items.trailing_punct();
+        match items.len() {
+            1 if !trailing => Ok(Value::Group(
+                paren,
+                Box::new(items.into_iter().next().expect("one item")),
+            )),
+            2..=4 => Ok(Value::Tuple(paren, items.into_iter().collect())),
+            0 | 1 => Err(syn::Error::new(
+                paren.span.join(),
+                "a pair needs two values: `(height, width)`",
+            )),
+            _ => Err(syn::Error::new(
+                paren.span.join(),
+                "a tuple has at most four values: `(left, right, top, bottom)`",
+            )),
+        }
+    } else if input.peek(Ident::peek_any) {
+        input.call(Ident::parse_any).map(Value::Word)
+    } else {
+        Err(lookahead.error())
     }
 }
 
@@ -372,7 +452,8 @@ impl Value {
             Value::Bool(l) => l.span,
             Value::Word(w) => w.span(),
             Value::Neg(m, _) => m.span,
-            Value::Tuple(p, _) => p.span.join(),
+            Value::Tuple(p, _) | Value::Group(p, _) => p.span.join(),
+            Value::Binary(lhs, ..) => lhs.span(),
         }
     }
 
@@ -388,6 +469,10 @@ impl Value {
                 let items: Vec<String> = items.iter().map(Value::render).collect();
                 format!("({})", items.join(", "))
             }
+            Value::Binary(lhs, op, rhs) => {
+                format!("{} {} {}", lhs.render(), op.kind.symbol(), rhs.render())
+            }
+            Value::Group(_, inner) => format!("({})", inner.render()),
         }
     }
 }
@@ -411,6 +496,17 @@ impl ToTokens for Value {
                     item.to_tokens(t);
                 }
             }),
+            Value::Binary(lhs, op, rhs) => {
+                lhs.to_tokens(tokens);
+                let mut punct = proc_macro2::Punct::new(
+                    op.kind.symbol().chars().next().expect("one character"),
+                    proc_macro2::Spacing::Alone,
+                );
+                punct.set_span(op.span);
+                tokens.append(punct);
+                rhs.to_tokens(tokens);
+            }
+            Value::Group(p, inner) => p.surround(tokens, |t| inner.to_tokens(t)),
         }
     }
 }

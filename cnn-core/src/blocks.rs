@@ -24,6 +24,7 @@ use crate::model::{Node, Row, RowKind, Scope, Shape};
 use crate::shape::{self, Receptive};
 use proc_macro2::{Ident, Span};
 
+mod arith;
 mod rules;
 mod scope;
 mod table;
@@ -74,7 +75,13 @@ impl Checker<'_, '_> {
                 if let Some(hint) = &hint {
                     self.walk.cx.push_context(hint.clone());
                 }
-                let call = self.substitute_layer(call);
+                let Some(call) = self.substitute_layer(call) else {
+                    self.current = None;
+                    if hint.is_some() {
+                        self.walk.cx.pop_context();
+                    }
+                    return;
+                };
                 if let Some(def) = self.blocks.defs.get(&call.name.to_string()).copied() {
                     out.extend(self.block(&call, def, name, scope).map(Node::Scope));
                 } else {
@@ -105,8 +112,10 @@ impl Checker<'_, '_> {
             }
             Item::Repeat { token, count, body } => {
                 check_unnamed(name, "repeat", self.walk.cx);
-                let count = self.substitute(count);
-                let Some(n) = check_repeat_count(token, &count, self.walk.cx) else {
+                let count = arith::evaluate(&self.substitute(count), self.walk.cx);
+                let Some(n) =
+                    count.and_then(|count| check_repeat_count(token, &count, self.walk.cx))
+                else {
                     self.current = None;
                     return;
                 };
@@ -396,6 +405,12 @@ impl Checker<'_, '_> {
             Value::Tuple(p, items) => {
                 Value::Tuple(*p, items.iter().map(|v| self.substitute(v)).collect())
             }
+            Value::Binary(lhs, op, rhs) => Value::Binary(
+                Box::new(self.substitute(lhs)),
+                *op,
+                Box::new(self.substitute(rhs)),
+            ),
+            Value::Group(p, inner) => Value::Group(*p, Box::new(self.substitute(inner))),
             _ => value.clone(),
         }
     }
@@ -423,16 +438,20 @@ impl Checker<'_, '_> {
             })
     }
 
-    fn substitute_layer(&self, layer: &ast::Layer) -> ast::Layer {
+    /// The call with the block's parameters substituted and its arithmetic
+    /// evaluated; `None` after an arithmetic error (reported).
+    fn substitute_layer(&mut self, layer: &ast::Layer) -> Option<ast::Layer> {
         let mut layer = layer.clone();
-        if !self.subst.is_empty()
-            && let Some(args) = &mut layer.args
-        {
+        let mut ok = true;
+        if let Some(args) = &mut layer.args {
             for arg in args.list.iter_mut() {
-                arg.value = self.substitute(&arg.value);
+                match arith::evaluate(&self.substitute(&arg.value), self.walk.cx) {
+                    Some(value) => arg.value = value,
+                    None => ok = false,
+                }
             }
         }
-        layer
+        ok.then_some(layer)
     }
 }
 

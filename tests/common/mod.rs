@@ -147,3 +147,44 @@ pub fn max_abs_error(ours: &[f32], theirs: &[f32]) -> f32 {
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f32::max)
 }
+
+/// A safetensors file of zeros with exactly `keys` (a JSON object of key →
+/// shape, as the torchvision fixture scripts write them; batchnorm's
+/// `num_batches_tracked` as an `i64`), in the test's temporary directory.
+pub fn zeros_with_keys(keys: &serde_json::Value, name: &str) -> PathBuf {
+    let keys = keys.as_object().expect("keys");
+    let mut tensors: Vec<(String, Vec<usize>, safetensors::Dtype)> = Vec::new();
+    for (key, shape) in keys {
+        let shape: Vec<usize> = shape
+            .as_array()
+            .expect("shape")
+            .iter()
+            .map(|d| d.as_u64().expect("dim") as usize)
+            .collect();
+        let dtype = if key.ends_with("num_batches_tracked") {
+            safetensors::Dtype::I64
+        } else {
+            safetensors::Dtype::F32
+        };
+        tensors.push((key.clone(), shape, dtype));
+    }
+    let largest = tensors
+        .iter()
+        .map(|(_, shape, _)| shape.iter().product::<usize>() * 8)
+        .max()
+        .unwrap_or(0);
+    let zeros = vec![0u8; largest];
+    let views: Vec<(String, safetensors::tensor::TensorView)> = tensors
+        .iter()
+        .map(|(key, shape, dtype)| {
+            let bytes = shape.iter().product::<usize>() * dtype.bitsize() / 8;
+            let view = safetensors::tensor::TensorView::new(*dtype, shape.clone(), &zeros[..bytes])
+                .expect("view");
+            (key.clone(), view)
+        })
+        .collect();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(format!("{name}-zeros.safetensors"));
+    safetensors::serialize_to_file(views, None, &path).expect("writes safetensors");
+    path
+}

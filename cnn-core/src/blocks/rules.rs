@@ -204,6 +204,17 @@ pub(super) fn respan(value: &Value, span: Span) -> Value {
             syn::token::Paren(span),
             items.iter().map(|v| respan(v, span)).collect(),
         ),
+        Value::Binary(lhs, op, rhs) => Value::Binary(
+            Box::new(respan(lhs, span)),
+            crate::ast::BinOp {
+                kind: op.kind,
+                span,
+            },
+            Box::new(respan(rhs, span)),
+        ),
+        Value::Group(_, inner) => {
+            Value::Group(syn::token::Paren(span), Box::new(respan(inner, span)))
+        }
     }
 }
 

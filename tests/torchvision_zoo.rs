@@ -1,0 +1,263 @@
+//! The classification zoo: torchvision 0.29's networks that need gates,
+//! channel splits, channels-last blocks, layer scale and stochastic depth,
+//! and those the earlier language already writes (ResNeXt, Wide ResNet,
+//! MNASNet, Inception v3), with torchvision's module names. Their totals and
+//! output shapes equal torchvision's, their keys equal its state_dicts
+//! (`scripts/torchvision_zoo_fixtures.py` wrote both), and where that script
+//! has also written torchvision's weights and outputs to `target/`, their
+//! outputs equal torchvision's.
+
+mod common;
+
+use cnn::cnn;
+use common::fixture;
+
+cnn! {
+    /// torchvision's `Bottleneck` at stride 1 with `g` groups on the 3×3:
+    /// ResNeXt (`g` = 32) and Wide ResNet (`g` = 1) differ only in that.
+    block bottleneck(c, w, g) {
+        residual {
+            conv1: conv(c, w, 1, bias = false) bn1: batchnorm(w) relu
+            conv2: conv(w, w, 3, padding = 1, groups = g, bias = false) bn2: batchnorm(w) relu
+            conv3: conv(w, c, 1, bias = false) bn3: batchnorm(c)
+        }
+        relu
+    }
+
+    /// The first `Bottleneck` of a stage, with its projection shortcut.
+    block bottleneck_down(c_in, w, c_out, s, g) {
+        residual {
+            conv1: conv(c_in, w, 1, bias = false) bn1: batchnorm(w) relu
+            conv2: conv(w, w, 3, stride = s, padding = 1, groups = g, bias = false) bn2: batchnorm(w) relu
+            conv3: conv(w, c_out, 1, bias = false) bn3: batchnorm(c_out)
+        } shortcut {
+            downsample: { conv(c_in, c_out, 1, stride = s, bias = false) batchnorm(c_out) }
+        }
+        relu
+    }
+
+    /// `resnext50_32x4d`: 32 groups of 4 channels per 64 of the plain ResNet.
+    pub struct ResNeXt50: [3, 224, 224] {
+        conv1: conv(3, 64, 7, stride = 2, padding = 3, bias = false) bn1: batchnorm(64) relu
+        maxpool(3, stride = 2, padding = 1)
+        layer1: { bottleneck_down(64, 128, 256, 1, 32) repeat(2) { bottleneck(256, 128, 32) } }
+        layer2: { bottleneck_down(256, 256, 512, 2, 32) repeat(3) { bottleneck(512, 256, 32) } }
+        layer3: { bottleneck_down(512, 512, 1024, 2, 32) repeat(5) { bottleneck(1024, 512, 32) } }
+        layer4: { bottleneck_down(1024, 1024, 2048, 2, 32) repeat(2) { bottleneck(2048, 1024, 32) } }
+        adaptive_avgpool(1) flatten
+        fc: linear(2048, 1000)
+    }
+
+    /// `wide_resnet50_2`: the bottlenecks twice as wide, no groups.
+    pub struct WideResNet50: [3, 224, 224] {
+        conv1: conv(3, 64, 7, stride = 2, padding = 3, bias = false) bn1: batchnorm(64) relu
+        maxpool(3, stride = 2, padding = 1)
+        layer1: { bottleneck_down(64, 128, 256, 1, 1) repeat(2) { bottleneck(256, 128, 1) } }
+        layer2: { bottleneck_down(256, 256, 512, 2, 1) repeat(3) { bottleneck(512, 256, 1) } }
+        layer3: { bottleneck_down(512, 512, 1024, 2, 1) repeat(5) { bottleneck(1024, 512, 1) } }
+        layer4: { bottleneck_down(1024, 1024, 2048, 2, 1) repeat(2) { bottleneck(2048, 1024, 1) } }
+        adaptive_avgpool(1) flatten
+        fc: linear(2048, 1000)
+    }
+}
+
+cnn! {
+    /// MNASNet's `_InvertedResidual` where it keeps its size: `x + layers(x)`.
+    block mnas_same(c, t, k) {
+        residual {
+            layers: {
+                conv(c, c * t, 1, bias = false) batchnorm(c * t) relu
+                conv(c * t, c * t, k, padding = k / 2, groups = c * t, bias = false) batchnorm(c * t) relu
+                conv(c * t, c, 1, bias = false) batchnorm(c)
+            }
+        }
+    }
+
+    /// The first `_InvertedResidual` of a stack: new width or stride, no sum.
+    block mnas_first(c_in, c_out, t, k, s) {
+        layers: {
+            conv(c_in, c_in * t, 1, bias = false) batchnorm(c_in * t) relu
+            conv(c_in * t, c_in * t, k, stride = s, padding = k / 2, groups = c_in * t, bias = false)
+            batchnorm(c_in * t) relu
+            conv(c_in * t, c_out, 1, bias = false) batchnorm(c_out)
+        }
+    }
+
+    /// `mnasnet1_0`.
+    pub struct MnasNet: [3, 224, 224] {
+        layers: {
+            conv(3, 32, 3, stride = 2, padding = 1, bias = false) batchnorm(32) relu
+            conv(32, 32, 3, padding = 1, groups = 32, bias = false) batchnorm(32) relu
+            conv(32, 16, 1, bias = false) batchnorm(16)
+            { mnas_first(16, 24, 3, 3, 2) repeat(2) { mnas_same(24, 3, 3) } }
+            { mnas_first(24, 40, 3, 5, 2) repeat(2) { mnas_same(40, 3, 5) } }
+            { mnas_first(40, 80, 6, 5, 2) repeat(2) { mnas_same(80, 6, 5) } }
+            { mnas_first(80, 96, 6, 3, 1) mnas_same(96, 6, 3) }
+            { mnas_first(96, 192, 6, 5, 2) repeat(3) { mnas_same(192, 6, 5) } }
+            { mnas_first(192, 320, 6, 3, 1) }
+            conv(320, 1280, 1, bias = false) batchnorm(1280) relu
+        }
+        adaptive_avgpool(1) flatten
+        classifier: { dropout(0.2) linear(1280, 1000) }
+    }
+}
+
+cnn! {
+    /// torchvision's `BasicConv2d`: conv, batchnorm (eps 0.001), relu.
+    block bc(c_in, c_out, k, s, p) {
+        conv: conv(c_in, c_out, k, stride = s, padding = p, bias = false)
+        bn: batchnorm(c_out, eps = 0.001) relu
+    }
+
+    block inception_a(c, pool) {
+        concat
+            { branch1x1: bc(c, 64, 1, 1, 0) }
+            { branch5x5_1: bc(c, 48, 1, 1, 0) branch5x5_2: bc(48, 64, 5, 1, 2) }
+            {
+                branch3x3dbl_1: bc(c, 64, 1, 1, 0) branch3x3dbl_2: bc(64, 96, 3, 1, 1)
+                branch3x3dbl_3: bc(96, 96, 3, 1, 1)
+            }
+            { avgpool(3, stride = 1, padding = 1) branch_pool: bc(c, pool, 1, 1, 0) }
+    }
+
+    block inception_b(c) {
+        concat
+            { branch3x3: bc(c, 384, 3, 2, 0) }
+            {
+                branch3x3dbl_1: bc(c, 64, 1, 1, 0) branch3x3dbl_2: bc(64, 96, 3, 1, 1)
+                branch3x3dbl_3: bc(96, 96, 3, 2, 0)
+            }
+            { maxpool(3, stride = 2) }
+    }
+
+    block inception_c(c, c7) {
+        concat
+            { branch1x1: bc(c, 192, 1, 1, 0) }
+            {
+                branch7x7_1: bc(c, c7, 1, 1, 0) branch7x7_2: bc(c7, c7, (1, 7), 1, (0, 3))
+                branch7x7_3: bc(c7, 192, (7, 1), 1, (3, 0))
+            }
+            {
+                branch7x7dbl_1: bc(c, c7, 1, 1, 0) branch7x7dbl_2: bc(c7, c7, (7, 1), 1, (3, 0))
+                branch7x7dbl_3: bc(c7, c7, (1, 7), 1, (0, 3)) branch7x7dbl_4: bc(c7, c7, (7, 1), 1, (3, 0))
+                branch7x7dbl_5: bc(c7, 192, (1, 7), 1, (0, 3))
+            }
+            { avgpool(3, stride = 1, padding = 1) branch_pool: bc(c, 192, 1, 1, 0) }
+    }
+
+    block inception_d(c) {
+        concat
+            { branch3x3_1: bc(c, 192, 1, 1, 0) branch3x3_2: bc(192, 320, 3, 2, 0) }
+            {
+                branch7x7x3_1: bc(c, 192, 1, 1, 0) branch7x7x3_2: bc(192, 192, (1, 7), 1, (0, 3))
+                branch7x7x3_3: bc(192, 192, (7, 1), 1, (3, 0)) branch7x7x3_4: bc(192, 192, 3, 2, 0)
+            }
+            { maxpool(3, stride = 2) }
+    }
+
+    block inception_e(c) {
+        concat
+            { branch1x1: bc(c, 320, 1, 1, 0) }
+            {
+                branch3x3_1: bc(c, 384, 1, 1, 0)
+                concat
+                    { branch3x3_2a: bc(384, 384, (1, 3), 1, (0, 1)) }
+                    { branch3x3_2b: bc(384, 384, (3, 1), 1, (1, 0)) }
+            }
+            {
+                branch3x3dbl_1: bc(c, 448, 1, 1, 0) branch3x3dbl_2: bc(448, 384, 3, 1, 1)
+                concat
+                    { branch3x3dbl_3a: bc(384, 384, (1, 3), 1, (0, 1)) }
+                    { branch3x3dbl_3b: bc(384, 384, (3, 1), 1, (1, 0)) }
+            }
+            { avgpool(3, stride = 1, padding = 1) branch_pool: bc(c, 192, 1, 1, 0) }
+    }
+
+    /// `inception_v3(aux_logits = False, transform_input = False)`.
+    pub struct InceptionV3: [3, 299, 299] {
+        Conv2d_1a_3x3: bc(3, 32, 3, 2, 0)
+        Conv2d_2a_3x3: bc(32, 32, 3, 1, 0)
+        Conv2d_2b_3x3: bc(32, 64, 3, 1, 1)
+        maxpool1: maxpool(3, stride = 2)
+        Conv2d_3b_1x1: bc(64, 80, 1, 1, 0)
+        Conv2d_4a_3x3: bc(80, 192, 3, 1, 0)
+        maxpool2: maxpool(3, stride = 2)
+        Mixed_5b: inception_a(192, 32)
+        Mixed_5c: inception_a(256, 64)
+        Mixed_5d: inception_a(288, 64)
+        Mixed_6a: inception_b(288)
+        Mixed_6b: inception_c(768, 128)
+        Mixed_6c: inception_c(768, 160)
+        Mixed_6d: inception_c(768, 160)
+        Mixed_6e: inception_c(768, 192)
+        Mixed_7a: inception_d(768)
+        Mixed_7b: inception_e(1280)
+        Mixed_7c: inception_e(2048)
+        avgpool: adaptive_avgpool(1) dropout: dropout(0.5) flatten
+        fc: linear(2048, 1000)
+    }
+}
+
+fn torchvision() -> serde_json::Value {
+    let text = std::fs::read_to_string(fixture("zoo/torchvision.json")).expect("torchvision.json");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+/// `PARAMS`, `MACS` and `OUTPUT_SHAPE` equal what torchvision reports, and a
+/// safetensors file with exactly torchvision's keys and shapes loads
+/// strictly: nothing missing, nothing left over.
+macro_rules! is_torchvisions {
+    ($test:ident, $net:ty, $name:literal, $params:literal, $macs:literal) => {
+        #[test]
+        fn $test() {
+            let index = torchvision();
+            let model = &index["models"][$name];
+            assert_eq!(<$net>::PARAMS, $params, "{} params", $name);
+            assert_eq!(<$net>::MACS, $macs, "{} MACs", $name);
+            assert_eq!(Some(<$net>::PARAMS as u64), model["params"].as_u64());
+            assert_eq!(Some(<$net>::MACS), model["macs"].as_u64());
+            let output: Vec<u64> = <$net>::OUTPUT_SHAPE.iter().map(|&d| d as u64).collect();
+            let expected: Vec<u64> = model["output"]
+                .as_array()
+                .expect("output")
+                .iter()
+                .map(|d| d.as_u64().expect("dim"))
+                .collect();
+            assert_eq!(output, expected, "{} output shape", $name);
+            let path = common::zeros_with_keys(&model["keys"], $name);
+            if let Err(error) = <$net>::load_safetensors(&path, &cnn::flex()) {
+                panic!("{}: {error}", $name);
+            }
+            let _ = std::fs::remove_file(path);
+        }
+    };
+}
+
+is_torchvisions!(
+    resnext50_is_torchvisions,
+    ResNeXt50,
+    "resnext50_32x4d",
+    25_028_904,
+    4_230_479_872
+);
+is_torchvisions!(
+    wide_resnet50_is_torchvisions,
+    WideResNet50,
+    "wide_resnet50_2",
+    68_883_240,
+    11_398_021_120
+);
+is_torchvisions!(
+    mnasnet_is_torchvisions,
+    MnasNet,
+    "mnasnet1_0",
+    4_383_312,
+    314_415_872
+);
+is_torchvisions!(
+    inception_v3_is_torchvisions,
+    InceptionV3,
+    "inception_v3",
+    23_834_568,
+    5_713_216_096
+);
