@@ -6,7 +6,8 @@
 //! Block     := OuterAttr* "block" Ident "(" Ident ( "," Ident )* ","? ")" Body
 //! Network   := OuterAttr* Visibility "struct" Ident ":" "[" Int "," Int "," Int "]" Body
 //! Body      := "{" Node* "}"
-//! Node      := ( Ident ":" )? Item           (a name: the module's key in the PyTorch twin)
+//! Node      := ( Name ":" )? Item            (a name: the module's key in the PyTorch twin)
+//! Name      := Ident | String                (`"block1-0"`: a key that is not a Rust identifier)
 //! Item      := "residual" Body ( "shortcut" Body )?
 //!            | "concat" Body+
 //!            | "repeat" "(" Value ")" Body
@@ -74,9 +75,40 @@ pub struct Body {
 #[derive(Clone)]
 pub struct Node {
     /// The name written before it, the key of its module in the PyTorch twin.
-    pub name: Option<Ident>,
+    pub name: Option<Name>,
     /// What it is.
     pub item: Item,
+}
+
+/// A node's name: its key in the PyTorch twin, as written (`conv1`,
+/// `"block1-0"`, or a Rust keyword such as `fn`); its burn field is derived
+/// from it by `blocks/scope.rs`.
+#[derive(Clone)]
+pub struct Name {
+    /// The key.
+    pub key: String,
+    /// Where it is written.
+    pub span: Span,
+    /// Whether it was written as a string.
+    pub quoted: bool,
+}
+
+impl std::fmt::Display for Name {
+    /// As written: `conv1`, `"block1-0"`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.quoted {
+            write!(f, "{:?}", self.key)
+        } else {
+            f.write_str(&self.key)
+        }
+    }
+}
+
+impl Name {
+    /// The span of the name.
+    pub fn span(&self) -> Span {
+        self.span
+    }
 }
 
 /// A layer, a block call or a structure.

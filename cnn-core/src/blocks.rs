@@ -146,7 +146,7 @@ impl Checker<'_, '_> {
         &mut self,
         call: &ast::Layer,
         def: &BlockDef,
-        name: Option<&Ident>,
+        name: Option<&ast::Name>,
         scope: &mut ScopeState,
     ) -> Option<Scope> {
         let block = def.name.to_string();
@@ -188,7 +188,7 @@ impl Checker<'_, '_> {
     /// A sub-module: a block use or a group, with its row and subtotals.
     fn scope(
         &mut self,
-        name: Option<&Ident>,
+        name: Option<&ast::Name>,
         stem: &str,
         block: Option<String>,
         dsl: String,

@@ -192,7 +192,7 @@ impl Checker<'_, '_> {
     pub(crate) fn layer(
         &mut self,
         ast_layer: &ast::Layer,
-        name: Option<&Ident>,
+        name: Option<&ast::Name>,
         scope: &mut ScopeState,
     ) -> Option<usize> {
         let krate = self.krate;

@@ -121,8 +121,8 @@ impl Classes {
                     let l = &net.layers[*i];
                     let _ = writeln!(
                         init,
-                        "        self.add_module(\"{}\", {})",
-                        l.segment,
+                        "        self.add_module({}, {})",
+                        py_str(&l.segment),
                         l.pytorch()
                     );
                 }
@@ -141,8 +141,8 @@ impl Classes {
                     let module = self.scope(net, scope);
                     let _ = writeln!(
                         init,
-                        "        self.add_module(\"{}\", {module})",
-                        scope.segment
+                        "        self.add_module({}, {module})",
+                        py_str(&scope.segment)
                     );
                 }
             }
@@ -182,10 +182,10 @@ fn body(net: &Network, nodes: &[Node], out: &mut String, temps: &mut usize) {
     for node in nodes {
         match node {
             Node::Layer(i) => {
-                let _ = writeln!(out, "        x = m[\"{}\"](x)", net.layers[*i].segment);
+                let _ = writeln!(out, "        x = m[{}](x)", py_str(&net.layers[*i].segment));
             }
             Node::Scope(scope) => {
-                let _ = writeln!(out, "        x = m[\"{}\"](x)", scope.segment);
+                let _ = writeln!(out, "        x = m[{}](x)", py_str(&scope.segment));
             }
             Node::Residual {
                 body: main,
@@ -227,4 +227,19 @@ fn body(net: &Network, nodes: &[Node], out: &mut String, temps: &mut usize) {
             }
         }
     }
+}
+
+/// A key as a Python string literal: `"block1-0"`.
+pub(crate) fn py_str(key: &str) -> String {
+    let mut out = String::from("\"");
+    for c in key.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }

@@ -125,6 +125,8 @@ pub(crate) fn export_patterns(layers: &'static [LayerInfo]) -> Vec<(String, Stri
     let mut patterns = Vec::new();
     for (position, layer, field) in positions(layers) {
         let field = regex_escape(field);
+        // `$` starts a group in a replacement; `$$` is one `$`.
+        let position = position.replace('$', "$$");
         for (pytorch, burn) in layer.keys {
             patterns.push((
                 format!(r"^{field}\.{burn}$"),

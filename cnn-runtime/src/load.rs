@@ -269,9 +269,17 @@ fn remap_patterns(layers: &'static [LayerInfo]) -> Vec<(String, String)> {
     patterns
 }
 
-/// `layer1.0` → `layer1\.0`: a key prefix as a literal in a pattern.
+/// `layer1.0` → `layer1\.0`: a key prefix as a literal in a pattern (a
+/// name written as a string, `"block1-0"`, may hold any character).
 pub(crate) fn regex_escape(key: &str) -> String {
-    key.replace('.', r"\.")
+    let mut out = String::with_capacity(key.len());
+    for c in key.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Loads `path` into `model`, which must be freshly built, and returns it

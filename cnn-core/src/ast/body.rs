@@ -1,7 +1,7 @@
 //! The grammar of layer lists: bodies, named nodes, `residual`, `concat`,
 //! `repeat`, groups, and block definitions (see the grammar in `ast.rs`).
 
-use super::{BlockDef, Body, Item, MAX_NESTING, Node, Value};
+use super::{BlockDef, Body, Item, MAX_NESTING, Name, Node, Value};
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
@@ -64,7 +64,20 @@ fn parse_node(input: ParseStream, depth: usize) -> syn::Result<Node> {
     {
         let name: Ident = input.call(Ident::parse_any)?;
         input.parse::<Token![:]>()?;
-        Some(name)
+        let key = name.to_string();
+        Some(Name {
+            key: key.strip_prefix("r#").unwrap_or(&key).to_string(),
+            span: name.span(),
+            quoted: false,
+        })
+    } else if input.peek(syn::LitStr) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
+        let name: syn::LitStr = input.parse()?;
+        input.parse::<Token![:]>()?;
+        Some(Name {
+            key: name.value(),
+            span: name.span(),
+            quoted: true,
+        })
     } else {
         None
     };

@@ -68,7 +68,7 @@ pub(super) fn bind_block(
 
 /// Rule: only a layer, a block call or a group takes a name (they are the
 /// modules of the PyTorch twin; structures add no key).
-pub(super) fn check_unnamed(name: Option<&Ident>, what: &str, cx: &mut Ctxt) {
+pub(super) fn check_unnamed(name: Option<&ast::Name>, what: &str, cx: &mut Ctxt) {
     if let Some(name) = name {
         cx.error(
             name.span(),

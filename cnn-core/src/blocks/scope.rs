@@ -1,6 +1,7 @@
 //! A module being filled while the walk checks it: where the PyTorch keys
 //! (positions or names) and the burn field names of its layers come from.
 
+use crate::ast::Name;
 use crate::diag::Ctxt;
 use proc_macro2::Ident;
 use quote::format_ident;
@@ -13,8 +14,10 @@ pub(crate) struct ScopeState {
     pub(crate) index: usize,
     /// `conv` → how many `conv` fields so far.
     pub(crate) counters: HashMap<String, usize>,
-    /// Names taken by fields or keys.
+    /// Names taken by fields.
     pub(crate) taken: HashSet<String>,
+    /// Keys written as names, and the field each became.
+    pub(crate) keys: HashMap<String, String>,
     /// The PyTorch key prefix (`layer1.0.`).
     pub(crate) key_prefix: String,
     /// The burn path prefix (`layer1.basic1.`).
@@ -27,6 +30,7 @@ impl ScopeState {
             index: 0,
             counters: HashMap::new(),
             taken: Default::default(),
+            keys: HashMap::new(),
             key_prefix: String::new(),
             field_prefix: String::new(),
         }
@@ -37,21 +41,14 @@ impl ScopeState {
     /// a name given twice in one scope.
     pub(crate) fn place(
         &mut self,
-        name: Option<&Ident>,
+        name: Option<&Name>,
         stem: &str,
         cx: &mut Ctxt,
     ) -> (String, Ident) {
         let index = self.index;
         self.index += 1;
         if let Some(name) = name {
-            let text = name.to_string();
-            if !self.taken.insert(text.clone()) {
-                cx.error(
-                    name.span(),
-                    format!("`{text}` names two modules of one layer list\n= help: rename one of them: a name is its module's key in the PyTorch twin"),
-                );
-            }
-            return (text, name.clone());
+            return (name.key.clone(), self.named_field(name, cx));
         }
         loop {
             let n = self.counters.entry(stem.to_string()).or_insert(0);
@@ -62,4 +59,92 @@ impl ScopeState {
             }
         }
     }
+
+    /// The field of a node named `name`. Rules: a name is not empty, holds
+    /// no `.` and is not an integer (PyTorch's `add_module` refuses the
+    /// first two, and the third is a position); it names one module per
+    /// scope, and the field it becomes (see [`field_for`]) is taken by no
+    /// other name.
+    fn named_field(&mut self, name: &Name, cx: &mut Ctxt) -> Ident {
+        let key = &name.key;
+        let refuse = |cx: &mut Ctxt, why: &str| {
+            cx.error(
+                name.span(),
+                format!(
+                    "{why}\n= note: a name is its module's key in the PyTorch twin's state_dict"
+                ),
+            )
+        };
+        if key.is_empty() {
+            refuse(cx, "a name cannot be empty");
+        } else if key.contains('.') {
+            refuse(
+                cx,
+                &format!("`{name}` contains `.`, which separates the levels of a key"),
+            );
+        } else if key.bytes().all(|b| b.is_ascii_digit()) {
+            refuse(
+                cx,
+                &format!(
+                    "`{name}` is an integer, which is a position's key\n= help: leave the node unnamed to key it by its position"
+                ),
+            );
+        }
+        let field = field_for(key);
+        if self.keys.insert(key.clone(), field.clone()).is_some() {
+            cx.error(
+                name.span(),
+                format!("`{name}` names two modules of one layer list\n= help: rename one of them: a name is its module's key in the PyTorch twin"),
+            );
+        } else if !self.taken.insert(field.clone()) {
+            let other = self
+                .keys
+                .iter()
+                .find(|(k, f)| *f == &field && *k != key)
+                .map(|(k, _)| k.clone());
+            let message = match other {
+                Some(other) => format!(
+                    "`{name}` and `{other}` are both the Rust field `{field}`\n= help: rename one of them: a name becomes a field with every character that cannot be in a Rust identifier turned into `_`"
+                ),
+                None => format!(
+                    "`{name}` is the field the macro already gave an unnamed layer of this list (unnamed layers' fields are numbered per kind: `conv1`, `conv2`, …)\n= help: choose another name, or name that layer too"
+                ),
+            };
+            cx.error(name.span(), message);
+        }
+        format_ident!("{}", field)
+    }
 }
+
+/// The burn field of a key: every character that cannot be in an ASCII
+/// Rust identifier becomes `_`, a leading digit gains a `_` before it, and
+/// a Rust keyword (strict, reserved or `_`) gains a `_` after it (`fn` →
+/// `fn_`, `block1-0` → `block1_0`). The key itself stays as written.
+pub(crate) fn field_for(key: &str) -> String {
+    let mut field: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if field.is_empty() || field.starts_with(|c: char| c.is_ascii_digit()) {
+        field.insert(0, '_');
+    }
+    if KEYWORDS.contains(&field.as_str()) {
+        field.push('_');
+    }
+    field
+}
+
+/// Rust's strict and reserved keywords (2024 edition), and `_`: none can be a field.
+const KEYWORDS: &[&str] = &[
+    "_", "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+    "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+    "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true",
+    "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen",
+    "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+];

@@ -129,13 +129,17 @@ impl Structs {
         if let Some(name) = self.seen.get(&key) {
             return name.clone();
         }
-        let stem = crate::model::camel_case(
+        let mut stem = crate::model::camel_case(
             scope
                 .block
                 .clone()
                 .unwrap_or_else(|| scope.field.to_string())
                 .as_str(),
         );
+        // A field such as `self_`, `__` or `_0` is no struct name camel-cased.
+        if stem.is_empty() || stem == "Self" || stem.starts_with(|c: char| c.is_ascii_digit()) {
+            stem.insert_str(0, "Group");
+        }
         let mut name = stem.clone();
         let mut n = 1;
         while !self.names.insert(name.clone()) || net.name == name {
