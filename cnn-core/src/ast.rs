@@ -9,7 +9,7 @@
 //! Node      := ( Name ":" )? Item            (a name: the module's key in the PyTorch twin)
 //! Name      := Ident | String                (`"block1-0"`: a key that is not a Rust identifier)
 //! Item      := "residual" Body ( "shortcut" Body )?
-//!            | "concat" Body+
+//!            | ( "concat" | "multiply" | "split" ) Body+
 //!            | "repeat" "(" Value ")" Body
 //!            | Body                          (a group: a sub-module of its own)
 //!            | Layer                         (a layer, or a call of a block)
@@ -125,10 +125,14 @@ pub enum Item {
         /// The `shortcut` keyword and its body.
         shortcut: Option<(Ident, Body)>,
     },
-    /// `concat { … } { … }`: the branches' outputs along channels.
-    Concat {
-        /// The `concat` keyword.
+    /// `concat { … } { … }` (the branches' outputs along channels),
+    /// `multiply { … } { … }` (their product) or `split { … } { … }` (each
+    /// branch on its share of the channels, the outputs along channels).
+    Merge {
+        /// The keyword.
         token: Ident,
+        /// Which merge.
+        merge: crate::shape::merge::Merge,
         /// The branches (an empty one is the identity).
         branches: Vec<Body>,
     },
@@ -151,7 +155,7 @@ impl Node {
         match &self.item {
             Item::Call(layer) => layer.name.span(),
             Item::Residual { token, .. }
-            | Item::Concat { token, .. }
+            | Item::Merge { token, .. }
             | Item::Repeat { token, .. } => token.span(),
             Item::Group(body) => body.span,
         }

@@ -28,9 +28,10 @@ mod arith;
 mod rules;
 mod scope;
 mod table;
+use crate::shape::merge::Merge;
 use rules::{
-    bind_block, check_concat_branches, check_repeat_count, check_residual_sides, check_unnamed,
-    render_call, respan,
+    bind_block, check_merge_branches, check_merge_input, check_repeat_count, check_residual_sides,
+    check_unnamed, render_call, respan,
 };
 pub(crate) use scope::ScopeState;
 pub use table::Blocks;
@@ -106,9 +107,13 @@ impl Checker<'_, '_> {
                 check_unnamed(name, "residual", self.walk.cx);
                 out.extend(self.residual(token, body, shortcut.as_ref(), scope));
             }
-            Item::Concat { token, branches } => {
-                check_unnamed(name, "concat", self.walk.cx);
-                out.extend(self.concat(token, branches, scope));
+            Item::Merge {
+                token,
+                merge,
+                branches,
+            } => {
+                check_unnamed(name, merge.name(), self.walk.cx);
+                out.extend(self.merge(token, *merge, branches, scope));
             }
             Item::Repeat { token, count, body } => {
                 check_unnamed(name, "repeat", self.walk.cx);
@@ -263,18 +268,37 @@ impl Checker<'_, '_> {
         })
     }
 
-    fn concat(
+    /// `concat`, `multiply` or `split`: each branch from the merge's input
+    /// (`split`: from its share of the channels), then the join.
+    fn merge(
         &mut self,
         token: &Ident,
+        merge: Merge,
         branches: &[ast::Body],
         scope: &mut ScopeState,
     ) -> Option<Node> {
+        let input = self.current;
+        let entry = check_merge_input(self, token, merge);
+        if merge != Merge::Concat {
+            // A `split`'s branches each start from their share of the channels.
+            self.current = entry;
+        }
         let start = self.mark();
-        let row = self.open_row(RowKind::Concat, "concat".to_string(), "");
+        let row = self.open_row(RowKind::Merge(merge), merge.name().to_string(), "");
         let mut nodes = Vec::new();
         let mut ends = Vec::new();
         for (i, branch) in branches.iter().enumerate() {
             self.resume(&start);
+            if let Merge::Split(_) = merge {
+                self.walk.cx.push_context(format!(
+                    "in branch {} of `split`, which receives {}",
+                    i + 1,
+                    entry.map_or_else(
+                        || "its share of the channels".to_string(),
+                        |s| s.to_string()
+                    )
+                ));
+            }
             let label = if branch.nodes.is_empty() {
                 format!("branch {}: identity", i + 1)
             } else {
@@ -283,23 +307,32 @@ impl Checker<'_, '_> {
             let row = self.open_row(RowKind::Branch, label, "");
             nodes.push(self.seq(&branch.nodes, scope));
             self.close_row(row);
+            if let Merge::Split(_) = merge {
+                self.walk.cx.pop_context();
+            }
             ends.push(self.end_since(&start));
         }
         self.depth -= 1;
-        let merged = check_concat_branches(self, token, &start, &ends);
+        let merged = check_merge_branches(self, token, merge, &start, &ends);
         self.resume(&ends[0]);
         self.walk.receptive = merged
             .as_ref()
             .and(widest(&ends.iter().collect::<Vec<_>>()));
         self.current = merged.as_ref().map(|(shape, _)| *shape);
         if let Some((shape, sum)) = merged.clone() {
-            self.walk.merges.push((self.walk.trace.len(), sum));
-            self.walk.trace.push(("concat".to_string(), shape));
+            if let Some(sum) = sum {
+                self.walk.merges.push((self.walk.trace.len(), sum));
+            }
+            self.walk.trace.push((merge.name().to_string(), shape));
         }
         self.depth += 1;
         self.close_row(row);
         merged.as_ref()?;
-        Some(Node::Concat { branches: nodes })
+        Some(Node::Merge {
+            merge,
+            input: input?,
+            branches: nodes,
+        })
     }
 
     /// Counts one more node; past [`MAX_LAYERS`], reports it (once) and

@@ -13,7 +13,7 @@ fn the_receptive_field_after_a_merge_is_its_widest_branch() {
     let concat = net
         .rows
         .iter()
-        .find(|r| r.kind == RowKind::Concat)
+        .find(|r| r.kind == RowKind::Merge(crate::model::Merge::Concat))
         .expect("a concat row");
     assert_eq!(concat.receptive.map(|[h, _]| h.size.ceil()), Some(5));
     assert_eq!(concat.output, Shape::Map([8, 32, 32]));

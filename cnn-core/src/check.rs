@@ -442,7 +442,7 @@ fn check_conv_batchnorm_folding(body: &[Node], layers: &mut [Layer]) {
                     check_conv_batchnorm_folding(shortcut, layers);
                 }
             }
-            Node::Concat { branches } => {
+            Node::Merge { branches, .. } => {
                 for branch in branches {
                     check_conv_batchnorm_folding(branch, layers);
                 }

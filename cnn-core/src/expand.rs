@@ -13,7 +13,7 @@
 //! qualified through the forwarded `$crate`, so shadowed `Result`, `Option` or
 //! `burn` at the call site change nothing.
 
-use crate::model::{Network, Node, Resample, Row, RowKind, Shape, Step, Tiled};
+use crate::model::{Merge, Network, Node, Resample, Row, RowKind, Shape, Step, Tiled};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -307,20 +307,42 @@ fn steps(net: &Network, nodes: &[Node]) -> TokenStream {
                     };
                 }
             }
-            Node::Concat { branches } => {
-                let branches = branches.iter().map(|b| {
+            Node::Merge {
+                merge, branches, ..
+            } => {
+                let branches = branches.iter().enumerate().map(|(i, b)| {
+                    let input = match merge {
+                        // Branch i's share of the channels (k divides them).
+                        Merge::Split(k) => {
+                            let k = usize_lit(*k);
+                            quote!({
+                                let part = x.dims()[1] / #k;
+                                x.clone().narrow(1, #i * part, part)
+                            })
+                        }
+                        _ => quote!(x.clone()),
+                    };
                     if b.is_empty() {
-                        return quote!(x.clone());
+                        return input;
                     }
                     let b = steps(net, b);
                     quote!({
-                        let x = x.clone();
+                        let x = #input;
                         #b
                         x
                     })
                 });
-                quote! {
-                    let x = burn::tensor::Tensor::cat(::std::vec![#(#branches),*], 1);
+                match merge {
+                    Merge::Multiply => {
+                        // `a * b`: burn broadcasts a 1×1 gate over H×W.
+                        let product = branches
+                            .reduce(|a, b| quote!(#a * #b))
+                            .unwrap_or_else(|| quote!(x));
+                        quote!(let x = #product;)
+                    }
+                    Merge::Concat | Merge::Split(_) => quote! {
+                        let x = burn::tensor::Tensor::cat(::std::vec![#(#branches),*], 1);
+                    },
                 }
             }
             Node::Scope(scope) => {
@@ -387,7 +409,10 @@ fn row_info(krate: &TokenStream, net: &Network, r: &Row) -> TokenStream {
         }
         RowKind::Block => (format_ident!("Block"), Vec::new()),
         RowKind::Residual => (format_ident!("Residual"), Vec::new()),
-        RowKind::Concat => (format_ident!("Concat"), Vec::new()),
+        RowKind::Merge(merge) => (
+            format_ident!("{}", crate::model::camel_case(merge.name())),
+            Vec::new(),
+        ),
         RowKind::Branch => (format_ident!("Branch"), Vec::new()),
     };
     let field = match &r.field {

@@ -353,7 +353,7 @@ pub fn plan(body: &[Node], layers: &mut [Layer]) {
                     plan(shortcut, layers);
                 }
             }
-            Node::Concat { branches } => branches.iter().for_each(|b| plan(b, layers)),
+            Node::Merge { branches, .. } => branches.iter().for_each(|b| plan(b, layers)),
             Node::Scope(scope) => plan(&scope.body, layers),
         }
     }
@@ -470,7 +470,7 @@ fn fuse(body: &[Node], layers: &mut [Layer]) {
                     last = Some(*j);
                 }
             }
-            Node::Concat { .. } | Node::Scope(_) => last = None,
+            Node::Merge { .. } | Node::Scope(_) => last = None,
         }
     }
 }

@@ -101,7 +101,7 @@ pub fn layer_kinds() -> TokenStream {
     });
     quote::quote! {
         /// What a row of `LAYERS` is: one variant per layer name of the DSL,
-        /// and four for the structure around layers.
+        /// and six for the structure around layers.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum LayerKind {
@@ -113,6 +113,10 @@ pub fn layer_kinds() -> TokenStream {
             Residual,
             /// `concat { … } { … }`: the branches along channels.
             Concat,
+            /// `multiply { … } { … }`: the branches' product (a gate).
+            Multiply,
+            /// `split { … } { … }`: each branch on its share of the channels.
+            Split,
             /// A residual's `shortcut` or one of a concat's branches.
             Branch,
         }
@@ -125,6 +129,8 @@ pub fn layer_kinds() -> TokenStream {
                     LayerKind::Block => "block",
                     LayerKind::Residual => "residual",
                     LayerKind::Concat => "concat",
+                    LayerKind::Multiply => "multiply",
+                    LayerKind::Split => "split",
                     LayerKind::Branch => "branch",
                 }
             }
@@ -137,6 +143,8 @@ pub fn layer_kinds() -> TokenStream {
                     LayerKind::Block => "nn.Module",
                     LayerKind::Residual => "Residual",
                     LayerKind::Concat => "Concat",
+                    LayerKind::Multiply => "Multiply",
+                    LayerKind::Split => "Split",
                     LayerKind::Branch => "",
                 }
             }
@@ -146,7 +154,12 @@ pub fn layer_kinds() -> TokenStream {
             pub const fn is_layer(self) -> bool {
                 !matches!(
                     self,
-                    LayerKind::Block | LayerKind::Residual | LayerKind::Concat | LayerKind::Branch
+                    LayerKind::Block
+                        | LayerKind::Residual
+                        | LayerKind::Concat
+                        | LayerKind::Multiply
+                        | LayerKind::Split
+                        | LayerKind::Branch
                 )
             }
         }

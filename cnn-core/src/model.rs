@@ -10,6 +10,7 @@ use syn::{Attribute, Ident, Visibility};
 
 use crate::shape::Entry;
 pub use crate::shape::Shape;
+pub use crate::shape::merge::Merge;
 
 /// A layer's struct field: the burn module it holds.
 #[derive(Debug, Clone)]
@@ -125,9 +126,14 @@ pub enum Node {
         /// The shortcut (`None`: the identity).
         shortcut: Option<Vec<Node>>,
     },
-    /// The branches' outputs concatenated along channels (an empty branch is
-    /// the identity).
-    Concat {
+    /// `concat`, `multiply` or `split`: the branches joined (an empty branch
+    /// is the identity).
+    Merge {
+        /// Which merge.
+        merge: Merge,
+        /// Per-sample input shape (on the declared input; its channels are
+        /// the same on every input).
+        input: Shape,
         /// The branches.
         branches: Vec<Vec<Node>>,
     },
@@ -163,8 +169,8 @@ pub enum RowKind {
     Block,
     /// A `residual`.
     Residual,
-    /// A `concat`.
-    Concat,
+    /// A `concat`, `multiply` or `split`.
+    Merge(Merge),
     /// A residual's shortcut or a concat's branch.
     Branch,
 }
@@ -258,7 +264,7 @@ impl Network {
                 }
                 RowKind::Block => Entry::Block,
                 RowKind::Residual => Entry::Residual,
-                RowKind::Concat => Entry::Concat,
+                RowKind::Merge(merge) => Entry::Merge(merge),
                 RowKind::Branch if row.dsl == "shortcut" => Entry::Shortcut,
                 RowKind::Branch => Entry::Branch,
             };

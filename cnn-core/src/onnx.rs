@@ -9,7 +9,7 @@
 //! declared `C, H, W`, and gives `output`. Dropout is the identity, as in
 //! PyTorch's export in eval mode.
 
-use crate::model::{Network, Node as TreeNode, RowKind, Shape};
+use crate::model::{Merge, Network, Node as TreeNode, RowKind, Shape};
 use std::collections::HashMap;
 
 /// The operator set every node is written for: 17, of ONNX 1.12 (2022),
@@ -307,12 +307,32 @@ impl Walk<'_> {
                     let main = self.nodes(body, x);
                     self.merge("Add", &[main, skip], vec![])
                 }
-                TreeNode::Concat { branches } => {
+                TreeNode::Merge {
+                    merge,
+                    input,
+                    branches,
+                } => {
                     let outputs: Vec<String> = branches
                         .iter()
-                        .map(|branch| self.nodes(branch, x.clone()))
+                        .enumerate()
+                        .map(|(i, branch)| {
+                            let part = self.split_part(*merge, *input, i, &x);
+                            self.nodes(branch, part)
+                        })
                         .collect();
-                    self.merge("Concat", &outputs, vec![("axis", Attr::Int(1))])
+                    match merge {
+                        Merge::Multiply => {
+                            // `Mul` broadcasts a 1×1 gate as PyTorch does.
+                            let mut product = outputs[0].clone();
+                            for other in &outputs[1..] {
+                                product = self.merge("Mul", &[product, other.clone()], vec![]);
+                            }
+                            product
+                        }
+                        Merge::Concat | Merge::Split(_) => {
+                            self.merge("Concat", &outputs, vec![("axis", Attr::Int(1))])
+                        }
+                    }
                 }
             };
         }
@@ -332,6 +352,29 @@ impl Walk<'_> {
             output: layer.output,
         };
         layer.kind.onnx(&mut lower);
+        lower.x
+    }
+
+    /// Branch `i`'s input: `x`, or for a `split` a `Slice` of its channels.
+    fn split_part(&mut self, merge: Merge, input: Shape, i: usize, x: &str) -> String {
+        let Merge::Split(k) = merge else {
+            return x.to_string();
+        };
+        let part = (map(input)[0] / k) as i64;
+        let i = i as i64;
+        let mut lower = Lower {
+            graph: &mut self.graph,
+            counter: &mut self.counter,
+            prefix: "",
+            nodes: 0,
+            x: x.to_string(),
+            input,
+            output: input,
+        };
+        let starts = lower.ints(&[1], vec![i * part]);
+        let ends = lower.ints(&[1], vec![(i + 1) * part]);
+        let axes = lower.ints(&[1], vec![1]);
+        lower.apply("Slice", &[&starts, &ends, &axes], vec![]);
         lower.x
     }
 

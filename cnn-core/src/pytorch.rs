@@ -9,7 +9,7 @@
 //! network, whose `forward` mirrors the tree. A layer's key is its name or
 //! its position in its scope (see `blocks.rs`).
 
-use crate::model::{Network, Node, Scope, camel_case};
+use crate::model::{Merge, Network, Node, Scope, camel_case};
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -132,7 +132,7 @@ impl Classes {
                         self.members(net, shortcut, init);
                     }
                 }
-                Node::Concat { branches } => {
+                Node::Merge { branches, .. } => {
                     for branch in branches {
                         self.members(net, branch, init);
                     }
@@ -206,24 +206,43 @@ fn body(net: &Network, nodes: &[Node], out: &mut String, temps: &mut usize) {
                 body(net, main, out, temps);
                 let _ = writeln!(out, "        x = x + {skip}");
             }
-            Node::Concat { branches } => {
+            Node::Merge {
+                merge, branches, ..
+            } => {
                 *temps += 1;
                 let input = format!("c{temps}");
-                let _ = writeln!(out, "        {input} = x");
+                match merge {
+                    Merge::Split(k) => {
+                        let _ = writeln!(out, "        {input} = torch.chunk(x, {k}, dim=1)");
+                    }
+                    _ => {
+                        let _ = writeln!(out, "        {input} = x");
+                    }
+                }
                 let mut names = Vec::new();
                 for (k, branch) in branches.iter().enumerate() {
+                    let start = match merge {
+                        Merge::Split(_) => format!("{input}[{k}]"),
+                        _ => input.clone(),
+                    };
                     if branch.is_empty() {
-                        // The identity branch is the input itself.
-                        names.push(input.clone());
+                        // The identity branch is its input itself.
+                        names.push(start);
                         continue;
                     }
                     let name = format!("{input}_{}", k + 1);
-                    let _ = writeln!(out, "        x = {input}");
+                    let _ = writeln!(out, "        x = {start}");
                     body(net, branch, out, temps);
                     let _ = writeln!(out, "        {name} = x");
                     names.push(name);
                 }
-                let _ = writeln!(out, "        x = torch.cat([{}], dim=1)", names.join(", "));
+                let joined = match merge {
+                    Merge::Multiply => names.join(" * "),
+                    Merge::Concat | Merge::Split(_) => {
+                        format!("torch.cat([{}], dim=1)", names.join(", "))
+                    }
+                };
+                let _ = writeln!(out, "        x = {joined}");
             }
         }
     }

@@ -89,7 +89,9 @@ pub fn help(failure: &Failure, b: &Bound, trace: &[(String, Shape)]) -> String {
         | Failure::ConcatOverflow
         | Failure::Rank { .. }
         | Failure::Residual { .. }
-        | Failure::Concat { .. } => return String::new(),
+        | Failure::Concat { .. }
+        | Failure::Multiply { .. }
+        | Failure::Split { .. } => return String::new(),
     };
     format!("\n= help: {help}")
 }

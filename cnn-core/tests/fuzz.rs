@@ -564,11 +564,34 @@ fn walk(network: &Network, nodes: &[Node], mut shape: Shape) -> Result<Shape, St
                 }
                 out
             }
-            Node::Concat { branches } => {
+            Node::Merge {
+                merge: cnn_core::model::Merge::Multiply,
+                branches,
+                ..
+            } => {
+                // The product keeps the largest H×W (a 1×1 gate broadcasts).
+                let mut out = shape;
+                for (i, branch) in branches.iter().enumerate() {
+                    let b = walk(network, branch, shape)?;
+                    if i == 0 || b.dims()[1..] != [1, 1] {
+                        out = b;
+                    }
+                }
+                out
+            }
+            Node::Merge {
+                merge, branches, ..
+            } => {
+                let input = match (merge, shape) {
+                    (cnn_core::model::Merge::Split(k), Shape::Map([c, h, w])) => {
+                        Shape::Map([c / k, h, w])
+                    }
+                    _ => shape,
+                };
                 let mut channels = 0;
-                let mut last = shape;
+                let mut last = input;
                 for branch in branches {
-                    last = walk(network, branch, shape)?;
+                    last = walk(network, branch, input)?;
                     channels += last.dims()[0];
                 }
                 match last {

@@ -109,6 +109,21 @@ pub enum Failure {
     },
     /// The channels of a `concat` overflow 64 bits.
     ConcatOverflow,
+    /// The branches of a `multiply` differ in channels, or in H×W where
+    /// neither is 1×1.
+    Multiply {
+        /// Each branch's output.
+        shapes: Vec<Shape>,
+        /// Each branch's spatial trace.
+        traces: Vec<String>,
+    },
+    /// `split`'s parts do not divide the channels that arrive.
+    Split {
+        /// The channels that arrive.
+        channels: u64,
+        /// The number of branches.
+        parts: u64,
+    },
     /// A spatial layer on flat features (`maps`), or `linear` on feature
     /// maps: the compiler refuses such a network before any size is known.
     Rank {
@@ -265,10 +280,29 @@ impl Failure {
                     .map(|(i, t)| format!("\n= note: branch {}: {t}", i + 1))
                     .collect();
                 format!(
-                    "the branches of `concat` must agree on H×W, but {}{notes}",
+                    "the branches of `{dsl}` must agree on H×W, but {}{notes}",
                     yields.join(", ")
                 )
             }
+            Failure::Multiply { shapes, traces } => {
+                let yields: Vec<String> = shapes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| format!("branch {} yields {s}", i + 1))
+                    .collect();
+                let notes: String = traces
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| format!("\n= note: branch {}: {t}", i + 1))
+                    .collect();
+                format!(
+                    "the branches of `multiply` must yield the same channels and H×W (a 1×1 branch is broadcast), but {}{notes}",
+                    yields.join(", ")
+                )
+            }
+            Failure::Split { channels, parts } => format!(
+                "`split` hands each of its {parts} branches an equal share of the channels, but {parts} does not divide the {channels} channels that arrive"
+            ),
             Failure::ConcatOverflow => "the channels of `concat` overflow 64 bits".to_string(),
             Failure::Rank { maps: true } => {
                 format!("`{dsl}` expects `[C, H, W]` feature maps, found flat features")

@@ -1,5 +1,7 @@
-//! The merge rules: where a `residual` adds its two sides and a `concat`
-//! joins its branches. The macro and the plan's walk both call them.
+//! The merge rules: where a `residual` adds its two sides, a `concat` joins
+//! its branches, a `multiply` gates one branch by another and a `split`
+//! hands each branch its share of the channels. The macro and the plan's
+//! walk both call them.
 
 use crate::{Failure, Shape};
 
@@ -57,4 +59,77 @@ pub fn concat_sum(shapes: &[Shape], total: Shape) -> String {
         Shape::Flat(f) => f,
     };
     format!("{total} = {}", parts.join(" + "))
+}
+
+/// A merge of branches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Merge {
+    /// `concat { A } { B } …`: the branches' outputs along channels.
+    Concat,
+    /// `multiply { A } { B } …`: their product, a 1×1 output broadcast.
+    Multiply,
+    /// `split { A } { B } …`: branch `i` on the `i`-th of `k` equal channel
+    /// chunks of the input, the outputs along channels.
+    Split(u64),
+}
+
+impl Merge {
+    /// The DSL keyword.
+    pub fn name(self) -> &'static str {
+        match self {
+            Merge::Concat => "concat",
+            Merge::Multiply => "multiply",
+            Merge::Split(_) => "split",
+        }
+    }
+
+    /// The output of the branches `shapes` (each branch's end).
+    pub fn join(
+        self,
+        shapes: &[Shape],
+        trace_of: impl Fn(usize) -> String,
+    ) -> Result<Shape, Failure> {
+        match self {
+            Merge::Concat | Merge::Split(_) => concat(shapes, trace_of),
+            Merge::Multiply => multiply(shapes, trace_of),
+        }
+    }
+}
+
+/// Rule: `split` cuts `[C, H, W]` into `k` chunks of `C / k` channels
+/// (`torch.chunk` with `k` dividing `C`); the shape each branch receives.
+pub fn split(input: Shape, k: u64) -> Result<Shape, Failure> {
+    match input {
+        Shape::Flat(_) => Err(Failure::Rank { maps: true }),
+        Shape::Map([c, h, w]) if k > 0 && c % k == 0 => Ok(Shape::Map([c / k, h, w])),
+        Shape::Map([c, _, _]) => Err(Failure::Split {
+            channels: c,
+            parts: k,
+        }),
+    }
+}
+
+/// Rule: `multiply`'s branches are feature maps of the same channels and
+/// H×W, except that a branch may yield 1×1, which is broadcast over the
+/// others' H×W (squeeze-and-excitation); nothing else broadcasts. The
+/// product has the full H×W.
+pub fn multiply(shapes: &[Shape], trace_of: impl Fn(usize) -> String) -> Result<Shape, Failure> {
+    let mismatch = || Failure::Multiply {
+        shapes: shapes.to_vec(),
+        traces: (0..shapes.len()).map(&trace_of).collect(),
+    };
+    let mut out: Option<[u64; 3]> = None;
+    for shape in shapes {
+        let Shape::Map([c, h, w]) = *shape else {
+            return Err(Failure::Rank { maps: true });
+        };
+        out = Some(match out {
+            None => [c, h, w],
+            Some([c0, ..]) if c0 != c => return Err(mismatch()),
+            Some([_, 1, 1]) => [c, h, w],
+            Some(o) if [h, w] == [1, 1] || [h, w] == [o[1], o[2]] => o,
+            Some(_) => return Err(mismatch()),
+        });
+    }
+    out.map(Shape::Map).ok_or(Failure::ConcatOverflow)
 }

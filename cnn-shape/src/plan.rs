@@ -6,7 +6,7 @@
 //! [`merge::concat`]), the same rows, the same trace in the notes.
 
 use crate::failure::{Failure, spatial_trace};
-use crate::merge;
+use crate::merge::{self, Merge};
 use crate::rule::Op;
 use crate::{Receptive, Shape};
 
@@ -32,9 +32,9 @@ pub enum Entry<'a> {
     Residual,
     /// A residual's shortcut: the entries up to its `End`.
     Shortcut,
-    /// A `concat`: its `Branch`es up to its `End`.
-    Concat,
-    /// A branch of a `concat`: the entries up to its `End`.
+    /// A `concat`, `multiply` or `split`: its `Branch`es up to its `End`.
+    Merge(Merge),
+    /// A branch of a merge: the entries up to its `End`.
     Branch,
     /// Closes the innermost open entry.
     End,
@@ -116,6 +116,7 @@ enum Frame<'a> {
     Shortcut(usize),
     Concat {
         row: usize,
+        merge: Merge,
         start: End<'a>,
         ends: Vec<End<'a>>,
     },
@@ -228,19 +229,27 @@ impl<'a> Walk<'a> {
                 self.push_row(false, 0, 0);
                 self.stack.push(Frame::Shortcut(row));
             }
-            Entry::Concat => {
+            Entry::Merge(merge) => {
                 self.push_row(false, 0, 0);
+                if let Merge::Split(k) = merge {
+                    merge::split(self.current, k).map_err(|f| self.stop(row, "split", f))?;
+                }
                 let start = self.mark();
                 self.stack.push(Frame::Concat {
                     row,
+                    merge,
                     start,
                     ends: Vec::new(),
                 });
             }
             Entry::Branch => {
-                if let Some(Frame::Concat { start, .. }) = self.stack.last() {
-                    let start = start.clone();
+                if let Some(Frame::Concat { start, merge, .. }) = self.stack.last() {
+                    let (start, merge) = (start.clone(), *merge);
                     self.resume(&start);
+                    if let Merge::Split(k) = merge {
+                        // Checked where the split opened.
+                        self.current = merge::split(self.current, k).unwrap_or(self.current);
+                    }
                 }
                 self.push_row(false, 0, 0);
                 self.stack.push(Frame::Branch(row));
@@ -281,24 +290,32 @@ impl<'a> Walk<'a> {
                 }
                 self.close_row(row);
             }
-            Some(Frame::Concat { row, start, ends }) => {
+            Some(Frame::Concat {
+                row,
+                merge,
+                start,
+                ends,
+            }) => {
                 let shapes: Vec<Shape> = ends.iter().map(|e| e.current).collect();
                 let trace_of = |i: usize| {
                     let mut full = self.trace[..start.trace_len.min(self.trace.len())].to_vec();
                     full.extend(ends[i].suffix.iter().copied());
                     spatial_trace(&full)
                 };
-                let merged =
-                    merge::concat(&shapes, trace_of).map_err(|f| self.stop(row, "concat", f))?;
+                let merged = merge
+                    .join(&shapes, trace_of)
+                    .map_err(|f| self.stop(row, merge.name(), f))?;
                 if let Some(first) = ends.first() {
                     self.resume(first);
                 }
                 self.receptive = widest(&ends.iter().collect::<Vec<_>>());
                 self.current = merged;
                 if self.record_trace {
-                    let sum = merge::concat_sum(&shapes, merged);
-                    self.merges.push((self.trace.len(), sum));
-                    self.trace.push(("concat", merged));
+                    if merge != Merge::Multiply {
+                        let sum = merge::concat_sum(&shapes, merged);
+                        self.merges.push((self.trace.len(), sum));
+                    }
+                    self.trace.push((merge.name(), merged));
                 }
                 self.close_row(row);
             }

@@ -108,7 +108,7 @@ fn unet() -> Vec<Entry<'static>> {
             c.pads = Some([(1, 1); 2]);
             Op::Conv(c)
         }),
-        Entry::Concat,
+        Entry::Merge(crate::merge::Merge::Concat),
         Entry::Branch,
         Entry::End,
         Entry::Branch,

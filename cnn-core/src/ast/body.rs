@@ -2,6 +2,7 @@
 //! `repeat`, groups, and block definitions (see the grammar in `ast.rs`).
 
 use super::{BlockDef, Body, Item, MAX_NESTING, Name, Node, Value};
+use crate::shape::merge::Merge;
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
@@ -87,11 +88,11 @@ fn parse_node(input: ParseStream, depth: usize) -> syn::Result<Node> {
             item: Item::Group(parse_body(input, depth)?),
         });
     }
-    let keyword = input
-        .fork()
-        .call(Ident::parse_any)
-        .ok()
-        .filter(|w| w == "residual" || w == "concat" || w == "repeat");
+    let keyword = input.fork().call(Ident::parse_any).ok().filter(|w| {
+        ["residual", "concat", "multiply", "split", "repeat"]
+            .iter()
+            .any(|k| w == k)
+    });
     let Some(keyword) = keyword else {
         return Ok(Node {
             name,
@@ -113,18 +114,44 @@ fn parse_node(input: ParseStream, depth: usize) -> syn::Result<Node> {
             body,
             shortcut,
         }
-    } else if keyword == "concat" {
+    } else if keyword != "repeat" {
         let mut branches = Vec::new();
         while input.peek(syn::token::Brace) {
             branches.push(parse_body(input, depth)?);
         }
-        if branches.is_empty() {
+        let (merge, example) = match keyword.to_string().as_str() {
+            "concat" => (
+                Merge::Concat,
+                "concat { conv(64, 32, 1) } { conv(64, 32, 3, padding = 1) }",
+            ),
+            "multiply" => (
+                Merge::Multiply,
+                "multiply {} { adaptive_avgpool(1) conv(64, 16, 1) relu conv(16, 64, 1) sigmoid }",
+            ),
+            _ => (
+                Merge::Split(branches.len() as u64),
+                "split {} { conv(58, 58, 1) }",
+            ),
+        };
+        let least = if merge == Merge::Concat { 1 } else { 2 };
+        if branches.len() < least {
+            let what = if least == 1 {
+                "its branches"
+            } else {
+                "at least two branches"
+            };
             return Err(syn::Error::new(
                 token.span(),
-                "`concat` needs its branches in braces\n= help: write `concat { conv(64, 32, 1) } { conv(64, 32, 3, padding = 1) }`; `{}` is the identity",
+                format!(
+                    "`{keyword}` needs {what} in braces\n= help: write `{example}`; `{{}}` is the identity"
+                ),
             ));
         }
-        Item::Concat { token, branches }
+        Item::Merge {
+            token,
+            merge,
+            branches,
+        }
     } else {
         if !input.peek(Paren) {
             return Err(syn::Error::new(

@@ -7,6 +7,7 @@ use crate::ast::{self, BlockDef, Value};
 use crate::check::{Checker, hw};
 use crate::diag::{Ctxt, did_you_mean};
 use crate::model::Shape;
+use crate::shape::merge::Merge;
 use crate::shape::{self, Failure};
 use proc_macro2::{Ident, Span};
 use std::collections::HashMap;
@@ -152,28 +153,76 @@ pub(super) fn check_residual_sides(
 
 /// Rule: `concat` joins feature maps of one H×W along channels (or flat
 /// features). Returns the shape and how its channels sum.
-pub(super) fn check_concat_branches(
+pub(super) fn check_merge_branches(
     checker: &mut Checker,
     token: &Ident,
+    merge: Merge,
     start: &End,
     ends: &[End],
-) -> Option<(Shape, String)> {
+) -> Option<(Shape, Option<String>)> {
     let shapes: Vec<Shape> = ends.iter().map(|e| e.current).collect::<Option<_>>()?;
     let trace_of = |i: usize| {
         let mut full = checker.walk.trace[..start.trace_len].to_vec();
         full.extend(ends[i].suffix.iter().cloned());
         shape::spatial_trace(&full)
     };
-    match shape::merge::concat(&shapes, trace_of) {
-        Ok(merged) => Some((merged, shape::merge::concat_sum(&shapes, merged))),
+    match merge.join(&shapes, trace_of) {
+        Ok(merged) if merge == Merge::Multiply => Some((merged, None)),
+        Ok(merged) => Some((merged, Some(shape::merge::concat_sum(&shapes, merged)))),
         Err(failure) => {
             let help = match failure {
                 Failure::Concat { .. } => {
                     "\n= help: every branch must end at one size; for halvings and doublings, choose an input size divisible by 2 at every level"
                 }
+                Failure::Multiply { .. } => {
+                    "\n= help: a gate's branches end at the channels of its input; a 1×1 branch (`adaptive_avgpool(1)` …) scales every position"
+                }
+                Failure::Rank { .. } => {
+                    "\n= help: a gate multiplies feature maps; keep `flatten` out of its branches"
+                }
                 _ => "",
             };
-            let message = failure.describe("concat", &checker.walk.trace, &[]);
+            let message = failure.describe(merge.name(), &checker.walk.trace, &[]);
+            checker
+                .walk
+                .cx
+                .error(token.span(), format!("{message}{help}"));
+            None
+        }
+    }
+}
+
+/// Rules: `multiply` and `split` take feature maps, not flat features; a
+/// `split`'s branches divide the channels that arrive (`torch.chunk` with
+/// equal chunks). The shape each branch of a `split` receives.
+pub(super) fn check_merge_input(
+    checker: &mut Checker,
+    token: &Ident,
+    merge: Merge,
+) -> Option<Shape> {
+    if merge == Merge::Concat {
+        return checker.current;
+    }
+    if checker.flat == Some(true) {
+        checker.walk.cx.error(
+            token.span(),
+            format!(
+                "`{}` takes `[C, H, W]` feature maps, found flat features after `flatten`\n= help: move `flatten` after it",
+                merge.name()
+            ),
+        );
+        return None;
+    }
+    let Merge::Split(k) = merge else {
+        return checker.current;
+    };
+    match shape::merge::split(checker.current?, k) {
+        Ok(part) => Some(part),
+        Err(failure) => {
+            let message = failure.describe("split", &checker.walk.trace, &[]);
+            let help = format!(
+                "\n= help: write a number of branches that divides the channels, or change the channels before `split`"
+            );
             checker
                 .walk
                 .cx

@@ -84,7 +84,7 @@ impl<'a> Blocks<'a> {
                         .as_ref()
                         .is_some_and(|(_, s)| self.flattens_in(&s.nodes, seen))
             }
-            Item::Concat { branches, .. } => {
+            Item::Merge { branches, .. } => {
                 branches.iter().any(|b| self.flattens_in(&b.nodes, seen))
             }
             Item::Repeat { body, .. } | Item::Group(body) => self.flattens_in(&body.nodes, seen),

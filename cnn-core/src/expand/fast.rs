@@ -3,7 +3,7 @@
 //! `Map`; packed slots numbered per struct in the order of its layers.
 
 use crate::fast::FastStep;
-use crate::model::{Network, Node};
+use crate::model::{Merge, Network, Node};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -60,22 +60,36 @@ pub(super) fn steps(net: &Network, nodes: &[Node], slots: &mut usize) -> TokenSt
                     };
                 }
             }
-            Node::Concat { branches } => {
+            Node::Merge {
+                merge, branches, ..
+            } => {
                 let branches: Vec<TokenStream> = branches
                     .iter()
-                    .map(|b| {
+                    .enumerate()
+                    .map(|(i, b)| {
+                        let input = match merge {
+                            Merge::Split(k) => {
+                                let k = proc_macro2::Literal::u64_unsuffixed(*k);
+                                quote!(#fast::split_part(&x, #i, #k))
+                            }
+                            _ => quote!(x.clone()),
+                        };
                         if b.is_empty() {
-                            return quote!(x.clone());
+                            return input;
                         }
                         let b = steps(net, b, slots);
                         quote!({
-                            let x = x.clone();
+                            let x = #input;
                             #b
                             x
                         })
                     })
                     .collect();
-                quote!(let x = #fast::concat(::std::vec![#(#branches),*]);)
+                let join = match merge {
+                    Merge::Multiply => quote!(#fast::multiply),
+                    Merge::Concat | Merge::Split(_) => quote!(#fast::concat),
+                };
+                quote!(let x = #join(::std::vec![#(#branches),*]);)
             }
             Node::Scope(scope) => {
                 let field = &scope.field;
@@ -105,7 +119,7 @@ pub(super) fn scope_fields(nodes: &[Node]) -> Vec<&proc_macro2::Ident> {
                     fields.extend(scope_fields(s));
                 }
             }
-            Node::Concat { branches } => {
+            Node::Merge { branches, .. } => {
                 branches.iter().for_each(|b| fields.extend(scope_fields(b)))
             }
             Node::Scope(scope) => fields.push(&scope.field),

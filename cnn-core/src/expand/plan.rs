@@ -2,7 +2,7 @@
 //! the shape rules the runtime runs on input sizes other than the declared one.
 
 use crate::layers::{lit as n, pair};
-use crate::model::Network;
+use crate::model::{Merge, Network};
 use crate::shape::{Conv, Entry, Op};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -25,7 +25,17 @@ pub(super) fn tokens(net: &Network) -> TokenStream {
         Entry::Block => quote!(#shape::Entry::Block),
         Entry::Residual => quote!(#shape::Entry::Residual),
         Entry::Shortcut => quote!(#shape::Entry::Shortcut),
-        Entry::Concat => quote!(#shape::Entry::Concat),
+        Entry::Merge(merge) => {
+            let merge = match merge {
+                Merge::Concat => quote!(#shape::merge::Merge::Concat),
+                Merge::Multiply => quote!(#shape::merge::Merge::Multiply),
+                Merge::Split(k) => {
+                    let k = proc_macro2::Literal::u64_unsuffixed(k);
+                    quote!(#shape::merge::Merge::Split(#k))
+                }
+            };
+            quote!(#shape::Entry::Merge(#merge))
+        }
         Entry::Branch => quote!(#shape::Entry::Branch),
         Entry::End => quote!(#shape::Entry::End),
     });

@@ -54,7 +54,7 @@ impl Structs {
                         inits.extend(i);
                     }
                 }
-                Node::Concat { branches } => {
+                Node::Merge { branches, .. } => {
                     for branch in branches {
                         let (f, i) = self.members(net, branch);
                         fields.extend(f);

@@ -671,7 +671,7 @@ mod __cnn_Tiny {
             },
             __shape::Entry::End,
             __shape::Entry::End,
-            __shape::Entry::Concat,
+            __shape::Entry::Merge(__shape::merge::Merge::Concat),
             __shape::Entry::Branch,
             __shape::Entry::End,
             __shape::Entry::Branch,

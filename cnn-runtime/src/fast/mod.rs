@@ -18,6 +18,8 @@
 mod cache;
 #[cfg(feature = "flex")]
 mod map;
+#[cfg(feature = "flex")]
+mod merge;
 #[cfg(not(feature = "flex"))]
 mod off;
 #[cfg(feature = "flex")]
@@ -30,11 +32,14 @@ pub use cnn_kernels::Act;
 #[cfg(feature = "flex")]
 #[doc(hidden)]
 pub use map::Map;
+#[cfg(feature = "flex")]
+#[doc(hidden)]
+pub use merge::{multiply, split_part};
 #[cfg(not(feature = "flex"))]
 #[doc(hidden)]
 pub use off::{
     Conv, Map, activation, add, batchnorm, concat, conv, conv_transpose, elementwise, flatten,
-    forward, global_average, linear, pool,
+    forward, global_average, linear, multiply, pool, split_part,
 };
 #[cfg(not(feature = "flex"))]
 pub use off::{Kernels, Slot};
