@@ -46,6 +46,7 @@ pub const MAX_LAYERS: usize = 20_000;
 struct End {
     current: Option<Shape>,
     flat: Option<bool>,
+    last: bool,
     receptive: Option<[Receptive; 2]>,
     trace_len: usize,
     suffix: Vec<(String, Shape)>,
@@ -213,6 +214,9 @@ impl Checker<'_, '_> {
         let field_path = format!("{}{field}", parent.field_prefix);
         self.rows[row].field = Some(field_path);
         let body = self.seq(nodes, &mut inner);
+        if let Some(end) = nodes.last() {
+            self.check_channels_first(end.span(), &format!("`{dsl}`"));
+        }
         self.close_row(row);
         Some(Scope {
             field,
@@ -232,14 +236,19 @@ impl Checker<'_, '_> {
         shortcut: Option<&(Ident, ast::Body)>,
         scope: &mut ScopeState,
     ) -> Option<Node> {
+        self.check_merge_layout(token, "residual");
         let start = self.mark();
         let row = self.open_row(RowKind::Residual, "residual".to_string(), "");
+        self.residuals += 1;
         let body_nodes = self.seq(&body.nodes, scope);
+        self.residuals -= 1;
+        self.check_channels_first(body.span, "the body of `residual`");
         let body_end = self.end_since(&start);
         self.resume(&start);
         let shortcut_nodes = shortcut.map(|(_, s)| {
             let row = self.open_row(RowKind::Branch, "shortcut".to_string(), "");
             let nodes = self.seq(&s.nodes, scope);
+            self.check_channels_first(s.span, "the shortcut of `residual`");
             self.close_row(row);
             nodes
         });
@@ -277,6 +286,7 @@ impl Checker<'_, '_> {
         branches: &[ast::Body],
         scope: &mut ScopeState,
     ) -> Option<Node> {
+        self.check_merge_layout(token, merge.name());
         let input = self.current;
         let entry = check_merge_input(self, token, merge);
         if merge != Merge::Concat {
@@ -306,6 +316,10 @@ impl Checker<'_, '_> {
             };
             let row = self.open_row(RowKind::Branch, label, "");
             nodes.push(self.seq(&branch.nodes, scope));
+            self.check_channels_first(
+                branch.span,
+                &format!("branch {} of `{}`", i + 1, merge.name()),
+            );
             self.close_row(row);
             if let Merge::Split(_) = merge {
                 self.walk.cx.pop_context();
@@ -335,6 +349,19 @@ impl Checker<'_, '_> {
         })
     }
 
+    /// Rule: merges take channels-first maps (a `residual`'s sum, a gate's
+    /// broadcast and a concat's axis are the channels-first ones).
+    fn check_merge_layout(&mut self, token: &Ident, what: &str) {
+        if self.last {
+            self.walk.cx.error(
+                token.span(),
+                format!("`{what}` takes a channels-first map, but a channels-last one arrives (after `permute(0, 2, 3, 1)`)\n= help: write `permute(0, 3, 1, 2)` before it"),
+            );
+            self.last = false;
+            self.current = None;
+        }
+    }
+
     /// Counts one more node; past [`MAX_LAYERS`], reports it (once) and
     /// returns `true`: the walk stops.
     fn over_limit(&mut self, span: Span) -> bool {
@@ -360,6 +387,7 @@ impl Checker<'_, '_> {
         End {
             current: self.current,
             flat: self.flat,
+            last: self.last,
             receptive: self.walk.receptive,
             trace_len: self.walk.trace.len(),
             suffix: Vec::new(),
@@ -382,6 +410,7 @@ impl Checker<'_, '_> {
     fn resume(&mut self, end: &End) {
         self.current = end.current;
         self.flat = end.flat;
+        self.last = end.last;
         self.walk.receptive = end.receptive;
         self.walk.trace.truncate(end.trace_len);
         self.walk.trace.extend(end.suffix.iter().cloned());

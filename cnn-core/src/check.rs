@@ -126,12 +126,16 @@ fn walk(
         current: input.map(Shape::Map),
         // `None` while the input shape is unknown: then no rank rule applies.
         flat: input.map(|_| false),
+        last: false,
+        residuals: 0,
         calls: Vec::new(),
         subst: HashMap::new(),
         depth: 0,
         expanded: 0,
     };
     let body = checker.seq(&net.body.nodes, &mut ScopeState::root());
+    let end = net.body.nodes.last().map_or(net.body.span, ast::Node::span);
+    checker.check_channels_first(end, &format!("`{}`", net.name));
     Walked {
         body,
         layers: checker.layers,
@@ -175,6 +179,10 @@ pub(crate) struct Checker<'a, 'c> {
     pub(crate) current: Option<Shape>,
     /// Whether `flatten` came before (`None`: unknown).
     pub(crate) flat: Option<bool>,
+    /// Whether the map is channels-last (after `permute(0, 2, 3, 1)`).
+    pub(crate) last: bool,
+    /// How many `residual` bodies enclose the current node.
+    pub(crate) residuals: usize,
     /// The block calls being checked, outermost first (to refuse recursion).
     pub(crate) calls: Vec<String>,
     /// The current block's parameters and their values.
@@ -209,8 +217,17 @@ impl Checker<'_, '_> {
         let before = walk.cx.error_count();
         kind.check_arguments(&bound, walk);
         let args_ok = walk.cx.error_count() == before;
-        let rank_ok = check_rank(&bound, kind.takes(), self.current, self.flat, walk.cx);
-        let known = match (args_ok && rank_ok, self.current) {
+        let rank_ok = check_rank(
+            &bound,
+            kind.takes(),
+            self.current,
+            self.flat,
+            self.last,
+            walk.cx,
+        );
+        let layout = kind.layout();
+        let layout_ok = rank_ok && check_layout(&bound, layout, self.current, self.last, walk.cx);
+        let known = match (args_ok && rank_ok && layout_ok, self.current) {
             (true, Some(shape)) => {
                 let inferred = walk.apply(&bound, &kind.op(), shape);
                 if let Some(out) = inferred {
@@ -227,8 +244,13 @@ impl Checker<'_, '_> {
                 receptive: None,
             }),
         };
-        if kind.yields_features() {
+        if kind.yields_features() && !self.last {
             self.flat = Some(true);
+        }
+        match layout {
+            layers::Layout::ToLast => self.last = true,
+            layers::Layout::ToFirst => self.last = false,
+            _ => {}
         }
         let input = self.current.or(known.map(|k| k.shape));
         self.current = known.map(|k| k.shape);
@@ -255,6 +277,7 @@ impl Checker<'_, '_> {
         if kind.in_notes() {
             walk.trace.push((bound.render(), inferred.shape));
         }
+        kind.warn_in_context(walk, &bound, self.residuals > 0);
         let index = self.layers.len();
         self.rows.push(Row {
             kind: RowKind::Layer(index),
@@ -283,8 +306,24 @@ impl Checker<'_, '_> {
             kind,
             bound,
             segment,
+            channels_last: self.last && layout != layers::Layout::ToLast,
         });
         Some(index)
+    }
+
+    /// Rule: a block, a group, a merge's branch, a residual's sides and the
+    /// network end channels-first, and merges take channels-first maps:
+    /// the layout is the layer list's business, between its `permute`s.
+    pub(crate) fn check_channels_first(&mut self, span: proc_macro2::Span, what: &str) {
+        if self.last {
+            self.walk.cx.error(
+                span,
+                format!(
+                    "{what} ends channels-last: a layer list returns to channels-first before it ends\n= help: write `permute(0, 3, 1, 2)` after the last channels-last layer"
+                ),
+            );
+            self.last = false;
+        }
     }
 }
 
@@ -367,12 +406,14 @@ fn check_input_shape(shape: &ast::InputShape, cx: &mut Ctxt) -> Option<[u64; 3]>
 }
 
 /// Rule: spatial layers need `[C, H, W]` maps (not features after `flatten`),
-/// and `linear` needs flat features (not maps: a missing `flatten`).
+/// and `linear` needs flat features (not maps: a missing `flatten`), or a
+/// channels-last map.
 fn check_rank(
     b: &Bound,
     takes: Takes,
     current: Option<Shape>,
     flat: Option<bool>,
+    last: bool,
     cx: &mut Ctxt,
 ) -> bool {
     if takes == Takes::Maps && flat == Some(true) {
@@ -389,7 +430,7 @@ fn check_rank(
         );
         return false;
     }
-    if takes == Takes::Features && flat == Some(false) {
+    if takes == Takes::Features && flat == Some(false) && !last {
         let name = b.spec.name;
         let msg = match current {
             Some(Shape::Map([c, h, w])) => {
@@ -408,6 +449,37 @@ fn check_rank(
         return false;
     }
     true
+}
+
+/// Rule: a layer takes the layout that arrives ([`layers::Layout`]):
+/// spatial layers, norms other than `layernorm`, merges and `flatten` take
+/// channels-first maps; `layernorm` normalizes the last axis, so it takes a
+/// channels-last map or flat features; the `permute`s go one way each.
+fn check_layout(
+    b: &Bound,
+    layout: layers::Layout,
+    current: Option<Shape>,
+    last: bool,
+    cx: &mut Ctxt,
+) -> bool {
+    use layers::Layout;
+    let dsl = b.render();
+    let message = match (layout, last, current) {
+        (Layout::First | Layout::ToLast, true, _) => format!(
+            "`{dsl}` takes a channels-first map, but a channels-last one arrives (after `permute(0, 2, 3, 1)`)\n= help: write `permute(0, 3, 1, 2)` before it"
+        ),
+        (Layout::ToFirst, false, _) => format!(
+            "`{dsl}` takes a channels-last map, but a channels-first one arrives\n= help: write `permute(0, 2, 3, 1)` before the layers that work on channels last, or remove this one"
+        ),
+        (Layout::LastAxis, false, Some(Shape::Map([c, _, w]))) if b.spec.name != "linear" => {
+            format!(
+                "`{dsl}` normalizes the last axis, which on the channels-first map [{c}, …, {w}] is the width ({w})\n= help: write `layernorm2d({c})` for the channels at each position, or `permute(0, 2, 3, 1)` before it"
+            )
+        }
+        _ => return true,
+    };
+    cx.error_spanned(&b.tokens, message);
+    false
 }
 
 /// The model's step for a kind's plan: a step that runs the layer's module

@@ -366,6 +366,11 @@ fn alone(layer: &Layer) -> FastStep {
         Step::Forward(field) => Some(field.clone()),
         _ => None,
     };
+    // Between the `permute`s the kernels' NHWC map holds a channels-last
+    // tensor: only element-wise steps keep their meaning there.
+    if layer.channels_last && layer.kind.layout() != crate::layers::Layout::Either {
+        return FastStep::Burn;
+    }
     let step = match layer.kind.fast() {
         Fast::Burn => None,
         Fast::Identity => Some(FastStep::Identity),

@@ -112,6 +112,8 @@ pub struct Layer {
     /// Its key in its scope of the PyTorch twin: its name (`conv1`) or its
     /// position (`3`).
     pub segment: String,
+    /// Whether its input is a channels-last map (after `permute(0, 2, 3, 1)`).
+    pub channels_last: bool,
 }
 
 /// The network's structure. Layers are indices into [`Network::layers`].

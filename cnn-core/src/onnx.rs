@@ -121,8 +121,9 @@ pub struct Lower<'a> {
 impl Lower<'_> {
     /// The twin's tensor `name` of this layer (`3.weight`), as an input.
     pub fn param(&mut self, name: &str) -> String {
-        let key = if self.prefix.is_empty() {
-            name.to_string()
+        let key = if self.prefix.is_empty() || name.is_empty() {
+            // `""`: a bare parameter, keyed by the layer itself.
+            format!("{}{name}", self.prefix)
         } else {
             format!("{}.{name}", self.prefix)
         };

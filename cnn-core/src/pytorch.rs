@@ -15,7 +15,7 @@ use std::fmt::Write;
 
 /// The twin's source.
 pub fn source(net: &Network) -> String {
-    if net.is_chain() {
+    if is_plain_chain(net) {
         return sequential(net);
     }
     let mut classes = Classes::default();
@@ -27,6 +27,10 @@ pub fn source(net: &Network) -> String {
         &net.body,
     );
     let mut out = String::from("import torch\nfrom torch import nn\n");
+    for helper in helpers(net) {
+        out.push_str("\n\n");
+        out.push_str(helper);
+    }
     for class in &classes.texts {
         out.push_str("\n\n");
         out.push_str(class);
@@ -40,7 +44,7 @@ pub fn source(net: &Network) -> String {
 /// builds it (`from lenet import LeNet; twin = LeNet()`). `None` for a
 /// network with blocks, whose [`source`] already is such a module.
 pub fn module(net: &Network) -> Option<String> {
-    if !net.is_chain() {
+    if !is_plain_chain(net) {
         return None;
     }
     Some(format!(
@@ -51,6 +55,30 @@ pub fn module(net: &Network) -> Option<String> {
         net.name,
         arguments(net, "            ")
     ))
+}
+
+/// A chain whose twin is an `nn.Sequential` expression: unnamed layers, none
+/// of which needs a class of the twin's own or a bare parameter.
+fn is_plain_chain(net: &Network) -> bool {
+    net.is_chain()
+        && helpers(net).is_empty()
+        && net
+            .layers
+            .iter()
+            .all(|l| l.kind.pytorch_parameter().is_none())
+}
+
+/// The classes the twin defines for layers `torch.nn` lacks, once each.
+fn helpers(net: &Network) -> Vec<&'static str> {
+    let mut seen: Vec<(&str, &'static str)> = Vec::new();
+    for layer in &net.layers {
+        if let Some((name, source)) = layer.kind.pytorch_class()
+            && !seen.iter().any(|(n, _)| *n == name)
+        {
+            seen.push((name, source));
+        }
+    }
+    seen.into_iter().map(|(_, source)| source).collect()
 }
 
 /// `nn.Sequential(\n    nn.Conv2d(1, 6, kernel_size=5),\n    ...\n)`.
@@ -119,6 +147,14 @@ impl Classes {
             match node {
                 Node::Layer(i) => {
                     let l = &net.layers[*i];
+                    if let Some(value) = l.kind.pytorch_parameter() {
+                        let _ = writeln!(
+                            init,
+                            "        self.register_parameter({}, nn.Parameter({value}))",
+                            py_str(&l.segment),
+                        );
+                        continue;
+                    }
                     let _ = writeln!(
                         init,
                         "        self.add_module({}, {})",
@@ -152,9 +188,10 @@ impl Classes {
     /// The module of a block use or group: an `nn.Sequential(…)` for a plain
     /// chain keyed by position, else a class of its own.
     fn scope(&mut self, net: &Network, scope: &Scope) -> String {
-        let chain = scope.body.iter().enumerate().all(
-            |(i, node)| matches!(node, Node::Layer(l) if net.layers[*l].segment == i.to_string()),
-        );
+        let chain = scope.body.iter().enumerate().all(|(i, node)| {
+            matches!(node, Node::Layer(l) if net.layers[*l].segment == i.to_string()
+                && net.layers[*l].kind.pytorch_parameter().is_none())
+        });
         if chain {
             let mut out = String::from("nn.Sequential(\n");
             for node in &scope.body {
@@ -182,7 +219,12 @@ fn body(net: &Network, nodes: &[Node], out: &mut String, temps: &mut usize) {
     for node in nodes {
         match node {
             Node::Layer(i) => {
-                let _ = writeln!(out, "        x = m[{}](x)", py_str(&net.layers[*i].segment));
+                let l = &net.layers[*i];
+                if l.kind.pytorch_parameter().is_some() {
+                    let _ = writeln!(out, "        x = x * getattr(self, {})", py_str(&l.segment));
+                } else {
+                    let _ = writeln!(out, "        x = m[{}](x)", py_str(&l.segment));
+                }
             }
             Node::Scope(scope) => {
                 let _ = writeln!(out, "        x = m[{}](x)", py_str(&scope.segment));

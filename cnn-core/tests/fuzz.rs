@@ -141,6 +141,8 @@ fn value(rng: &mut Rng, ty: Ty) -> String {
             .to_string(),
         Ty::Mode => rng.pick(&["nearest", "bilinear", "bicubic"]).to_string(),
         Ty::Approximate => rng.pick(&["none", "tanh", "sigmoid"]).to_string(),
+        Ty::DepthMode => rng.pick(&["row", "batch", "sample"]).to_string(),
+        Ty::Axis => rng.pick(&["0", "1", "2", "3", "4"]).to_string(),
         Ty::Sides => match rng.below(4) {
             0 => format!(
                 "({}, {}, {}, {})",

@@ -128,6 +128,10 @@ pub(crate) fn export_patterns(layers: &'static [LayerInfo]) -> Vec<(String, Stri
         // `$` starts a group in a replacement; `$$` is one `$`.
         let position = position.replace('$', "$$");
         for (pytorch, burn) in layer.keys {
+            if pytorch.is_empty() {
+                patterns.push((format!(r"^{field}$"), position.clone()));
+                continue;
+            }
             patterns.push((
                 format!(r"^{field}\.{burn}$"),
                 format!("{position}.{pytorch}"),

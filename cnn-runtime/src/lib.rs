@@ -62,6 +62,7 @@ pub mod fast;
 mod fold;
 mod info;
 mod load;
+mod modern;
 #[cfg(feature = "onnx")]
 #[doc(hidden)]
 pub mod onnx;
@@ -136,6 +137,9 @@ pub mod __private {
     pub use crate::fast;
     pub use crate::fold::conv_batchnorm;
     pub use crate::load::{Format, load};
+    pub use crate::modern::{
+        layer_norm_2d, layer_norm_2d_plain, layer_norm_plain, scale, stochastic_depth,
+    };
     #[cfg(feature = "onnx")]
     pub use crate::onnx;
     pub use crate::ops::{adaptive_max_pool2d, channel_shuffle, dropout2d, separable, tiled_pool};

@@ -224,6 +224,9 @@ pub(crate) fn positions(
 /// layer's position, and the key renamed back where PyTorch and burn differ.
 fn pytorch_key(layers: &'static [LayerInfo], path: &str) -> (Option<&'static LayerInfo>, String) {
     for (i, layer, field) in positions(layers) {
+        if path == field {
+            return (Some(layer), i.to_string());
+        }
         if let Some(rest) = path.strip_prefix(field).and_then(|r| r.strip_prefix('.')) {
             let rest = layer
                 .keys
@@ -256,6 +259,11 @@ fn remap_patterns(layers: &'static [LayerInfo]) -> Vec<(String, String)> {
     let mut patterns = Vec::new();
     for (i, layer, field) in positions(layers) {
         for (pytorch, burn) in layer.keys {
+            if pytorch.is_empty() {
+                // A bare parameter: the key is the layer's own (`layer_scale`).
+                patterns.push((format!(r"^{}$", regex_escape(i)), field.to_string()));
+                continue;
+            }
             patterns.push((
                 format!(r"^{}\.{pytorch}$", regex_escape(i)),
                 format!("{field}.{burn}"),

@@ -118,6 +118,19 @@ pub enum Op {
     },
     /// A layer that keeps its input's shape and has no parameters.
     Same,
+    /// `layernorm2d`, `layernorm`, `scale`: a shape kept, `channels` declared
+    /// by `arg` (the channels of a map, or with `flat` the features of flat
+    /// features), `params` learned.
+    PerChannel {
+        /// The argument that declares the channels.
+        arg: &'static str,
+        /// Declared channels.
+        channels: u64,
+        /// Parameters learned.
+        params: u64,
+        /// Whether flat features are taken too (`layernorm`).
+        flat: bool,
+    },
     /// `upsample`.
     Upsample {
         /// `size`, if given.
@@ -151,7 +164,8 @@ pub enum Op {
     },
     /// `flatten`.
     Flatten,
-    /// `linear`.
+    /// `linear`: on flat features, or at every position of a
+    /// channels-last map (the compiler allows maps only there).
     Linear {
         /// `in_features`.
         in_features: u64,
@@ -177,18 +191,18 @@ impl Op {
                 ("in_channels", c.in_channels)
             }
             Op::Norm { arg, channels, .. } => (arg, channels),
+            Op::PerChannel { arg, channels, .. } => (arg, channels),
             Op::Linear { in_features, .. } => ("in_features", in_features),
             _ => return Ok(()),
         };
+        let takes_flat = matches!(*self, Op::Linear { .. } | Op::PerChannel { flat: true, .. });
         match input {
-            Shape::Map([c, _, _]) if c != declared && arg != "in_features" => {
-                Err(Failure::Channels {
-                    arg,
-                    declared,
-                    arriving: c,
-                })
-            }
-            Shape::Flat(f) if f != declared && arg == "in_features" => Err(Failure::Features {
+            Shape::Map([c, _, _]) if c != declared => Err(Failure::Channels {
+                arg,
+                declared,
+                arriving: c,
+            }),
+            Shape::Flat(f) if f != declared && takes_flat => Err(Failure::Features {
                 declared,
                 arriving: f,
             }),
@@ -298,6 +312,12 @@ impl Op {
                 Ok(same(n))
             }
             Op::Same => Ok(same(0)),
+            Op::PerChannel { params, flat, .. } => {
+                if !flat {
+                    maps.ok_or_else(needs_maps)?;
+                }
+                Ok(same(params))
+            }
             Op::Upsample { size, scale, .. } => {
                 let [c, h, w] = maps.ok_or_else(needs_maps)?;
                 let out = match (size, scale) {
@@ -367,12 +387,21 @@ impl Op {
                 out_features: o,
                 bias,
             } => {
-                flat.ok_or(Failure::Rank { maps: false })?;
-                Ok(Applied {
-                    shape: Shape::Flat(o),
-                    params: count(arith::linear_params(i, o, bias))?,
-                    macs: count(arith::linear_macs(i, o))?,
-                })
+                let params = count(arith::linear_params(i, o, bias))?;
+                let macs = count(arith::linear_macs(i, o))?;
+                match (maps, flat) {
+                    // At every position of a channels-last map.
+                    (Some([_, h, w]), _) => Ok(Applied {
+                        shape: Shape::Map([o, h, w]),
+                        params,
+                        macs: count(arith::product(&[macs, h, w]))?,
+                    }),
+                    _ => Ok(Applied {
+                        shape: Shape::Flat(o),
+                        params,
+                        macs,
+                    }),
+                }
             }
         }
     }
@@ -412,8 +441,10 @@ impl Op {
             }
             Op::PixelShuffle { factor } => r.resample(1, 1, factor),
             Op::PixelUnshuffle { factor } => r.window(factor, factor),
+            Op::Linear { .. } if input.spatial().is_some() => Some(r),
             Op::Flatten | Op::Linear { .. } => None,
-            Op::Norm { .. }
+            Op::PerChannel { .. }
+            | Op::Norm { .. }
             | Op::Slopes { .. }
             | Op::Same
             | Op::ChannelShuffle { .. }

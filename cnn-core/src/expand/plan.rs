@@ -117,6 +117,15 @@ fn op_tokens(shape: &TokenStream, op: &Op) -> TokenStream {
             quote!(#shape::Op::Slopes { count: #count })
         }
         Op::Same => quote!(#shape::Op::Same),
+        Op::PerChannel {
+            arg,
+            channels,
+            params,
+            flat,
+        } => {
+            let (channels, params) = (n(*channels), n(*params));
+            quote!(#shape::Op::PerChannel { arg: #arg, channels: #channels, params: #params, flat: #flat })
+        }
         Op::Upsample {
             size,
             scale,

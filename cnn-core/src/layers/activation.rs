@@ -109,7 +109,7 @@ impl Onnx {
 }
 
 impl Layer for Activation {
-    elementwise!();
+    elementwise!(either layout);
 
     fn emit(&self, _io: &Io) -> Emit {
         Emit::function(self.expr.clone())

@@ -55,6 +55,14 @@ impl Layer for Dropout {
         false
     }
 
+    fn layout(&self) -> super::Layout {
+        if self.channels {
+            super::Layout::First
+        } else {
+            super::Layout::Either
+        }
+    }
+
     /// Rule: `p < 1`. PyTorch accepts `p = 1` (every activation zeroed while
     /// training, a network that cannot learn); burn's dropout cannot be built
     /// with it, so it is refused here rather than panicking in `init`.

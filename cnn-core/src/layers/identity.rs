@@ -16,7 +16,7 @@ pub static SPEC: Spec = Spec {
 pub struct Identity;
 
 impl Layer for Identity {
-    elementwise!();
+    elementwise!(either layout);
 
     fn emit(&self, _io: &Io) -> Emit {
         Emit::identity()

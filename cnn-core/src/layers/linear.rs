@@ -1,6 +1,6 @@
 //! `linear`: `nn.Linear`, on flat features.
 
-use crate::onnx::{Attr, Lower, refs};
+use crate::onnx::{Attr, Lower, ints, refs};
 use crate::shape::Op;
 use super::{Bound, Emit, Fast, Io, Layer, Spec, Takes, Twin, Ty, Val, lit, opt, req};
 use crate::model::Shape;
@@ -42,6 +42,11 @@ impl Layer for Linear {
         true
     }
 
+    /// Flat features, or every position of a channels-last map.
+    fn layout(&self) -> super::Layout {
+        super::Layout::LastAxis
+    }
+
     fn op(&self) -> Op {
         Op::Linear {
             in_features: self.in_features,
@@ -71,9 +76,19 @@ impl Layer for Linear {
         Fast::Linear
     }
 
+    /// `Gemm` on flat features; on a channels-last map, `MatMul` by the
+    /// transposed weight at every position, then the bias.
     fn onnx(&self, o: &mut Lower) {
         let weights = o.weights("", self.bias);
-        o.apply("Gemm", &refs(&weights), vec![("transB", Attr::Int(1))]);
+        if !matches!(o.input, Shape::Map(_)) {
+            o.apply("Gemm", &refs(&weights), vec![("transB", Attr::Int(1))]);
+            return;
+        }
+        let transposed = o.node("Transpose", &[&weights[0]], vec![("perm", ints([1, 0]))]);
+        o.apply("MatMul", &[&transposed], vec![]);
+        if let Some(bias) = weights.get(1) {
+            o.apply("Add", &[bias], vec![]);
+        }
     }
 
     fn pytorch(&self, b: &Bound) -> String {

@@ -62,6 +62,25 @@ pub enum Takes {
     Any,
 }
 
+/// What a layer does with the layout of a map: channels-first (`[N, C, H,
+/// W]`, every map's layout but between `permute(0, 2, 3, 1)` and
+/// `permute(0, 3, 1, 2)`) or channels-last (`[N, H, W, C]`). Shapes are
+/// written `[C, H, W]` in either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Channels-first maps (and flat features, where [`Takes`] allows).
+    First,
+    /// Either layout, kept (element-wise layers).
+    Either,
+    /// Channels-last maps or flat features: it works on the last axis
+    /// (`linear`, `layernorm`).
+    LastAxis,
+    /// `permute(0, 2, 3, 1)`: channels-first in, channels-last out.
+    ToLast,
+    /// `permute(0, 3, 1, 2)`: channels-last in, channels-first out.
+    ToFirst,
+}
+
 /// The result of running one layer on a known input.
 #[derive(Debug, Clone, Copy)]
 pub struct Inferred {
@@ -148,6 +167,11 @@ pub trait Layer: Debug + Any {
         Takes::Maps
     }
 
+    /// What it does with a map's layout (see [`Layout`]).
+    fn layout(&self) -> Layout {
+        Layout::First
+    }
+
     /// Whether the output is flat features whatever the input (`flatten`,
     /// `linear`): spatial layers after it are refused even when its input is unknown.
     fn yields_features(&self) -> bool {
@@ -171,6 +195,10 @@ pub trait Layer: Debug + Any {
     /// Warnings about the input it runs on (rows a window never reads).
     fn warn(&self, _walk: &mut Walk, _b: &Bound, _input: Shape, _output: Shape) {}
 
+    /// Warnings about where it stands: `in_residual` when a `residual`'s
+    /// body encloses it (`stochastic_depth` does nothing useful elsewhere).
+    fn warn_in_context(&self, _walk: &mut Walk, _b: &Bound, _in_residual: bool) {}
+
     /// The output shape when the input is unknown (after an earlier
     /// mistake), if the layer alone determines it: lets checks continue.
     fn output_without_input(&self) -> Option<Shape> {
@@ -191,13 +219,28 @@ pub trait Layer: Debug + Any {
         Twin::new(b).finish()
     }
 
+    /// A class the twin defines for it when `torch.nn` has none
+    /// (torchvision's `LayerNorm2d`, `Permute`, `StochasticDepth`), so that
+    /// the twin imports nothing beyond torch: its name and source.
+    fn pytorch_class(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
+
+    /// For a bare parameter (`scale`): the Python expression of its initial
+    /// value. The twin registers it under the layer's key itself (no
+    /// `.weight`) and multiplies it in.
+    fn pytorch_parameter(&self) -> Option<String> {
+        None
+    }
+
     /// Its ONNX nodes (operator set [`crate::onnx::OPSET`]), reading
     /// `o.x` and leaving the output there; parameters by their twin key
     /// (`o.param("weight")`).
     fn onnx(&self, o: &mut Lower);
 
     /// state_dict keys whose names differ between PyTorch and burn, as
-    /// `(PyTorch suffix, burn suffix)`: batchnorm's `("weight", "gamma")`.
+    /// `(PyTorch suffix, burn suffix)`: batchnorm's `("weight", "gamma")`;
+    /// `("", "")` for a bare parameter, whose key is the layer's own.
     fn keys(&self) -> &'static [(&'static str, &'static str)] {
         &[]
     }
@@ -308,6 +351,13 @@ macro_rules! elementwise {
             $crate::shape::Op::Same
         }
     };
+    (either layout) => {
+        elementwise!();
+
+        fn layout(&self) -> $crate::layers::Layout {
+            $crate::layers::Layout::Either
+        }
+    };
 }
 
 /// Declares the kinds' files and the registry from one list.
@@ -337,6 +387,10 @@ kinds! {
     identity: SPEC;
     flatten: SPEC;
     linear: SPEC;
+    layernorm: LAYERNORM2D, LAYERNORM;
+    permute: SPEC;
+    scale: SPEC;
+    stochastic_depth: SPEC;
     activation: RELU, LEAKY_RELU, GELU, SIGMOID, TANH, SILU, RELU6, HARDSWISH, HARDSIGMOID,
         SELU, MISH, ELU, SOFTPLUS, SOFTSIGN;
     prelu: SPEC;

@@ -31,6 +31,10 @@ pub enum Ty {
     Approximate,
     /// A positive number or a pair of them.
     Scale,
+    /// `row` / `batch` (`StochasticDepth`'s `mode`).
+    DepthMode,
+    /// An axis: a non-negative integer.
+    Axis,
 }
 
 impl Ty {
@@ -49,6 +53,8 @@ impl Ty {
             Ty::Mode => "`nearest` or `bilinear`",
             Ty::Approximate => "`none` or `tanh`",
             Ty::Scale => "a positive number or a `(height, width)` pair of them",
+            Ty::DepthMode => "`row` or `batch`",
+            Ty::Axis => "an axis (0, 1, 2 or 3)",
         }
     }
 }
@@ -104,7 +110,9 @@ pub fn convert(value: &Value, ty: Ty) -> Result<Val, Mismatch> {
             0 => plain(NOTE_POSITIVE),
             n => Ok(Val::Int(n)),
         },
-        (Ty::Padding | Ty::ConvPadding | Ty::Sides, Value::Int(_)) => Ok(Val::Int(int(value)?)),
+        (Ty::Padding | Ty::ConvPadding | Ty::Sides | Ty::Axis, Value::Int(_)) => {
+            Ok(Val::Int(int(value)?))
+        }
         (Ty::Size | Ty::Padding | Ty::ConvPadding, Value::Tuple(_, items)) if items.len() == 2 => {
             let inner = if ty == Ty::Size {
                 Ty::Positive
@@ -130,6 +138,8 @@ pub fn convert(value: &Value, ty: Ty) -> Result<Val, Mismatch> {
         (Ty::Mode, Value::Word(w)) if w == "bilinear" => Ok(Val::Word("bilinear")),
         (Ty::Approximate, Value::Word(w)) if w == "none" => Ok(Val::Word("none")),
         (Ty::Approximate, Value::Word(w)) if w == "tanh" => Ok(Val::Word("tanh")),
+        (Ty::DepthMode, Value::Word(w)) if w == "row" => Ok(Val::Word("row")),
+        (Ty::DepthMode, Value::Word(w)) if w == "batch" => Ok(Val::Word("batch")),
         (Ty::Bool, Value::Bool(b)) => Ok(Val::Bool(b.value)),
         (Ty::Number, _) => Ok(Val::Num(number(value)?)),
         (Ty::Probability, _) => match number(value)? {

@@ -1,0 +1,117 @@
+//! The forward passes of the layers modern classifiers add (torchvision's
+//! `LayerNorm2d`, a layer norm without affine part, layer scale and
+//! stochastic depth), with burn's tensor operations so that every backend
+//! runs them and autodiff differentiates them. The generated code calls
+//! them through `__private`.
+
+use burn::module::Param;
+use burn::nn::LayerNorm;
+use burn::tensor::{Distribution, Tensor};
+
+/// `LayerNorm2d`: burn's layer norm over the channels at each position.
+#[doc(hidden)]
+pub fn layer_norm_2d(norm: &LayerNorm, x: Tensor<4>) -> Tensor<4> {
+    norm.forward(x.permute([0, 2, 3, 1])).permute([0, 3, 1, 2])
+}
+
+/// `LayerNorm2d(elementwise_affine=False)`.
+#[doc(hidden)]
+pub fn layer_norm_2d_plain(x: Tensor<4>, eps: f64) -> Tensor<4> {
+    layer_norm_plain(x.permute([0, 2, 3, 1]), eps).permute([0, 3, 1, 2])
+}
+
+/// `nn.LayerNorm(n, elementwise_affine=False)` over the last axis: the
+/// biased variance, as PyTorch.
+#[doc(hidden)]
+pub fn layer_norm_plain<const D: usize>(x: Tensor<D>, eps: f64) -> Tensor<D> {
+    let (var, mean) = x.clone().var_mean_bias(D - 1);
+    (x - mean) / var.add_scalar(eps).sqrt()
+}
+
+/// `x * scale` for a bare `[C, 1, 1]` parameter (ConvNeXt's layer scale).
+#[doc(hidden)]
+pub fn scale(scale: &Param<Tensor<3>>, x: Tensor<4>) -> Tensor<4> {
+    x * scale.val().unsqueeze::<4>()
+}
+
+/// `StochasticDepth(p, mode)`: the identity unless training (an autodiff
+/// device); then each sample (`row`) or the whole batch is zeroed with
+/// probability `p` and the rest scaled by `1 / (1 − p)`.
+#[doc(hidden)]
+pub fn stochastic_depth<const D: usize>(x: Tensor<D>, p: f64, row: bool) -> Tensor<D> {
+    if !x.device().is_autodiff() || p == 0.0 {
+        return x;
+    }
+    let survival = 1.0 - p;
+    let mut shape = [1usize; D];
+    if row {
+        shape[0] = x.dims()[0];
+    }
+    let keep = Tensor::<D>::random(shape, Distribution::Bernoulli(survival), &x.device());
+    x * keep.div_scalar(survival)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Device, TensorData};
+
+    #[test]
+    fn stochastic_depth_zeroes_whole_samples_while_training_and_nothing_at_inference() {
+        let device = Device::default().autodiff();
+        let x = Tensor::<4>::ones([400, 3, 2, 2], &device);
+        let y: Vec<f32> = stochastic_depth(x, 0.25, true)
+            .into_data()
+            .try_to_vec::<f32>()
+            .expect("f32");
+        let samples: Vec<f32> = y
+            .chunks(12)
+            .map(|s| {
+                assert!(s.iter().all(|v| *v == s[0]), "{s:?}");
+                s[0]
+            })
+            .collect();
+        let kept = samples.iter().filter(|v| **v != 0.0).count();
+        assert!(
+            samples
+                .iter()
+                .all(|v| *v == 0.0 || (*v - 4.0 / 3.0).abs() < 1e-6)
+        );
+        // 400 samples at p = 0.25: 300 expected, far from all or none.
+        assert!((240..360).contains(&kept), "{kept} of 400 kept");
+        let plain = Tensor::<4>::ones([4, 3, 2, 2], &Device::default());
+        let same = stochastic_depth(plain.clone(), 0.25, true);
+        assert_eq!(same.into_data(), plain.into_data());
+    }
+
+    #[test]
+    fn stochastic_depth_in_batch_mode_keeps_or_drops_the_whole_batch() {
+        let device = Device::default().autodiff();
+        for _ in 0..8 {
+            let x = Tensor::<2>::ones([16, 5], &device);
+            let y: Vec<f32> = stochastic_depth(x, 0.5, false)
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("f32");
+            assert!(y.iter().all(|v| *v == y[0]) && (y[0] == 0.0 || y[0] == 2.0));
+        }
+    }
+
+    #[test]
+    fn a_plain_layer_norm_normalizes_the_last_axis_with_the_biased_variance() {
+        let x = Tensor::<2>::from_data(
+            TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0], [1, 4]),
+            &Device::default(),
+        );
+        let y: Vec<f32> = layer_norm_plain(x, 0.0)
+            .into_data()
+            .try_to_vec::<f32>()
+            .expect("f32");
+        // mean 2.5, biased variance 1.25.
+        let s = 1.25f32.sqrt();
+        let expected = [-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s];
+        for (a, b) in y.iter().zip(expected) {
+            assert!((a - b).abs() < 1e-6, "{y:?}");
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! `multiply` and `split`: a squeeze-and-excitation gate and a ShuffleNet
+//! unit, on both paths of flex and on ndarray, against the same sums
+//! written with burn's operations.
+
+mod common;
+
+use cnn::burn::tensor::{Distribution, Tensor};
+use cnn::cnn;
+use common::{devices, max_abs_error};
+
+cnn! {
+    /// torchvision's `SqueezeExcitation`, with its keys.
+    block se(c, s) {
+        multiply {} {
+            avgpool: adaptive_avgpool(1) fc1: conv(c, s, 1) activation: relu
+            fc2: conv(s, c, 1) scale_activation: hardsigmoid
+        }
+    }
+
+    pub struct Gated: [8, 6, 5] {
+        conv(8, 8, 3, padding = 1) se(8, 2) relu
+    }
+
+    pub struct Shuffled: [8, 6, 6] {
+        split {} { branch2: { conv(4, 4, 1) relu conv(4, 4, 3, padding = 1, groups = 4) } }
+        channel_shuffle(2)
+        split { conv(2, 3, 1) } { maxpool(1) } { } { conv(2, 1, 1) }
+    }
+}
+
+#[test]
+fn a_gate_and_a_split_count_what_pytorch_counts() {
+    assert_eq!(Gated::PARAMS, 8 * 8 * 9 + 8 + (8 * 2 + 2) + (2 * 8 + 8));
+    assert_eq!(Gated::OUTPUT_SHAPE, [8, 6, 5]);
+    assert_eq!(Shuffled::OUTPUT_SHAPE, [3 + 2 + 2 + 1, 6, 6]);
+    assert_eq!(Shuffled::PARAMS, (16 + 4) + (36 + 4) + (6 + 3) + (2 + 1));
+    let keys: Vec<&str> = Gated::LAYERS
+        .iter()
+        .filter(|l| l.field.is_some() && l.kind.is_layer())
+        .map(|l| l.path)
+        .collect();
+    assert!(keys.contains(&"1.fc1"), "{keys:?}");
+    assert!(keys.contains(&"1.fc2"), "{keys:?}");
+}
+
+#[test]
+fn a_gate_multiplies_its_input_by_the_broadcast_excitation() {
+    for (name, device, path) in devices() {
+        let _path = cnn::fast::use_path(path);
+        let net = Gated::init(&device);
+        let x = Tensor::<4>::random([3, 8, 6, 5], Distribution::Normal(0.0, 1.0), &device);
+        let y = net.forward(x.clone());
+        let conv = net.conv1.forward(x);
+        let se = &net.se1;
+        let squeeze = cnn::burn::tensor::module::adaptive_avg_pool2d(conv.clone(), [1, 1]);
+        let excite = se
+            .fc2
+            .forward(cnn::burn::tensor::activation::relu(se.fc1.forward(squeeze)));
+        let gate = cnn::burn::tensor::activation::hard_sigmoid(excite, 1.0 / 6.0, 0.5);
+        let expected = cnn::burn::tensor::activation::relu(conv * gate);
+        let ours: Vec<f32> = y.into_data().to_vec::<f32>().expect("f32");
+        let theirs: Vec<f32> = expected.into_data().to_vec::<f32>().expect("f32");
+        let error = max_abs_error(&ours, &theirs);
+        assert!(error < 1e-5, "{name}: {error}");
+    }
+}
+
+#[test]
+fn a_split_hands_each_branch_its_share_of_the_channels() {
+    for (name, device, path) in devices() {
+        let _path = cnn::fast::use_path(path);
+        let net = Shuffled::init(&device);
+        let x = Tensor::<4>::random([2, 8, 6, 6], Distribution::Normal(0.0, 1.0), &device);
+        let y = net.forward(x.clone());
+        let b = &net.branch2;
+        let right = b.conv2.forward(cnn::burn::tensor::activation::relu(
+            b.conv1.forward(x.clone().narrow(1, 4, 4)),
+        ));
+        let joined = Tensor::cat(vec![x.narrow(1, 0, 4), right], 1);
+        // channel_shuffle(2): [N, 2, 4, H, W] → swap the group axes.
+        let shuffled = joined
+            .reshape([2, 2, 4, 6, 6])
+            .swap_dims(1, 2)
+            .reshape([2, 8, 6, 6]);
+        let expected = Tensor::cat(
+            vec![
+                net.conv1.forward(shuffled.clone().narrow(1, 0, 2)),
+                shuffled.clone().narrow(1, 2, 2),
+                shuffled.clone().narrow(1, 4, 2),
+                net.conv2.forward(shuffled.narrow(1, 6, 2)),
+            ],
+            1,
+        );
+        let ours: Vec<f32> = y.into_data().to_vec::<f32>().expect("f32");
+        let theirs: Vec<f32> = expected.into_data().to_vec::<f32>().expect("f32");
+        let error = max_abs_error(&ours, &theirs);
+        assert!(error < 1e-5, "{name}: {error}");
+    }
+}
+
+#[test]
+fn a_gate_and_a_split_follow_other_input_sizes() {
+    let summary = Gated::summary_for([8, 11, 3]).expect("a gate runs at any size");
+    assert_eq!(summary.output_shape(), &[8, 11, 3]);
+    let summary = Shuffled::summary_for([8, 9, 4]).expect("a split runs at any size");
+    assert_eq!(summary.output_shape(), &[8, 9, 4]);
+}
