@@ -58,8 +58,8 @@ fn a_gate_multiplies_its_input_by_the_broadcast_excitation() {
             .forward(cnn::burn::tensor::activation::relu(se.fc1.forward(squeeze)));
         let gate = cnn::burn::tensor::activation::hard_sigmoid(excite, 1.0 / 6.0, 0.5);
         let expected = cnn::burn::tensor::activation::relu(conv * gate);
-        let ours: Vec<f32> = y.into_data().to_vec::<f32>().expect("f32");
-        let theirs: Vec<f32> = expected.into_data().to_vec::<f32>().expect("f32");
+        let ours: Vec<f32> = y.into_data().try_to_vec::<f32>().expect("f32");
+        let theirs: Vec<f32> = expected.into_data().try_to_vec::<f32>().expect("f32");
         let error = max_abs_error(&ours, &theirs);
         assert!(error < 1e-5, "{name}: {error}");
     }
@@ -91,8 +91,8 @@ fn a_split_hands_each_branch_its_share_of_the_channels() {
             ],
             1,
         );
-        let ours: Vec<f32> = y.into_data().to_vec::<f32>().expect("f32");
-        let theirs: Vec<f32> = expected.into_data().to_vec::<f32>().expect("f32");
+        let ours: Vec<f32> = y.into_data().try_to_vec::<f32>().expect("f32");
+        let theirs: Vec<f32> = expected.into_data().try_to_vec::<f32>().expect("f32");
         let error = max_abs_error(&ours, &theirs);
         assert!(error < 1e-5, "{name}: {error}");
     }

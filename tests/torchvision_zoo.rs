@@ -10,7 +10,7 @@
 mod common;
 
 use cnn::cnn;
-use common::fixture;
+use common::{devices, fixture, io, max_abs_error};
 
 cnn! {
     /// torchvision's `Bottleneck` at stride 1 with `g` groups on the 3×3:
@@ -261,3 +261,59 @@ is_torchvisions!(
     23_834_568,
     5_713_216_096
 );
+
+#[allow(dead_code)]
+#[path = "../examples/convnext_tiny.rs"]
+mod convnext_tiny;
+use convnext_tiny::ConvNeXtTiny;
+
+is_torchvisions!(
+    convnext_tiny_is_torchvisions,
+    ConvNeXtTiny,
+    "convnext_tiny",
+    28_589_128,
+    4_455_531_264
+);
+
+/// torchvision's own weights give torchvision's outputs, within 1e-4, on
+/// flex (both paths) and ndarray, where `scripts/torchvision_zoo_fixtures.py`
+/// has written them to `target/torchvision/` (not committed: 5–115 MB each).
+macro_rules! computes_torchvisions {
+    ($test:ident, $net:ty, $name:literal) => {
+        #[test]
+        fn $test() {
+            let dir =
+                std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/torchvision");
+            let weights = dir.join(concat!($name, ".pt"));
+            if !weights.exists() {
+                println!(
+                    "SKIPPED: no target/torchvision/{}.pt; run `python3 scripts/torchvision_zoo_fixtures.py` (needs torch and torchvision)",
+                    $name
+                );
+                return;
+            }
+            for (backend, device, path) in devices() {
+                let _path = cnn::fast::use_path(path);
+                let common::Io {
+                    input,
+                    output: expected,
+                    output_shape,
+                } = io(concat!("../../target/torchvision/", $name), &device);
+                let net = <$net>::load_pytorch(&weights, &device).unwrap_or_else(|e| panic!("{e}"));
+                let output = net.forward(input);
+                assert_eq!(output.dims().to_vec(), output_shape);
+                let ours: Vec<f32> = output.into_data().try_to_vec::<f32>().expect("f32 output");
+                let error = max_abs_error(&ours, &expected);
+                println!("{:<20} {backend:<9} max |error| = {error:.3e}", $name);
+                assert!(error <= 1e-4, "{} on {backend}: max error {error}", $name);
+            }
+        }
+    };
+}
+
+computes_torchvisions!(
+    convnext_tiny_computes_torchvisions,
+    ConvNeXtTiny,
+    "convnext_tiny"
+);
+computes_torchvisions!(mnasnet_computes_torchvisions, MnasNet, "mnasnet1_0");
