@@ -292,6 +292,7 @@ macro_rules! computes_torchvisions {
                 );
                 return;
             }
+            let mut worst = Vec::new();
             for (backend, device, path) in devices() {
                 let _path = cnn::fast::use_path(path);
                 let common::Io {
@@ -304,7 +305,14 @@ macro_rules! computes_torchvisions {
                 assert_eq!(output.dims().to_vec(), output_shape);
                 let ours: Vec<f32> = output.into_data().try_to_vec::<f32>().expect("f32 output");
                 let error = max_abs_error(&ours, &expected);
-                println!("{:<20} {backend:<9} max |error| = {error:.3e}", $name);
+                let largest = expected.iter().fold(0f32, |m, v| m.max(v.abs()));
+                println!(
+                    "{:<20} {backend:<9} max |error| = {error:.3e} (max |output| {largest:.3})",
+                    $name
+                );
+                worst.push((backend, error));
+            }
+            for (backend, error) in worst {
                 assert!(error <= 1e-4, "{} on {backend}: max error {error}", $name);
             }
         }
@@ -317,3 +325,131 @@ computes_torchvisions!(
     "convnext_tiny"
 );
 computes_torchvisions!(mnasnet_computes_torchvisions, MnasNet, "mnasnet1_0");
+
+#[allow(dead_code)]
+#[path = "../examples/efficientnet_b0.rs"]
+mod efficientnet_b0;
+use efficientnet_b0::EfficientNetB0;
+
+is_torchvisions!(
+    efficientnet_b0_is_torchvisions,
+    EfficientNetB0,
+    "efficientnet_b0",
+    5_288_548,
+    385_814_752
+);
+is_torchvisions!(
+    efficientnet_v2_s_is_torchvisions,
+    EfficientNetV2S,
+    "efficientnet_v2_s",
+    21_458_488,
+    2_849_895_872
+);
+computes_torchvisions!(
+    efficientnet_b0_computes_torchvisions,
+    EfficientNetB0,
+    "efficientnet_b0"
+);
+
+cnn! {
+    /// torchvision's `Conv2dNormActivation` with SiLU; EfficientNet-V2's batchnorms take eps 0.001.
+    block cna(c_in, c_out, k, s, g) {
+        conv(c_in, c_out, k, stride = s, padding = (k - 1) / 2, groups = g, bias = false)
+        batchnorm(c_out, eps = 0.001) silu
+    }
+
+    /// The same without activation: the projection that ends a block.
+    block cn(c_in, c_out) {
+        conv(c_in, c_out, 1, bias = false) batchnorm(c_out, eps = 0.001)
+    }
+
+    /// torchvision's `SqueezeExcitation` with SiLU: `x · σ(fc2(silu(fc1(mean(x)))))`.
+    block se(c, s) {
+        multiply {} {
+            avgpool: adaptive_avgpool(1) fc1: conv(c, s, 1) activation: silu
+            fc2: conv(s, c, 1) scale_activation: sigmoid
+        }
+    }
+
+    /// `MBConv` with expand ratio 1: depthwise, gate, project.
+    block mb_t1(c_in, c_out, k) {
+        block: { cna(c_in, c_in, k, 1, c_in) se(c_in, c_in / 4) cn(c_in, c_out) }
+    }
+
+    /// The first `MBConv` of a stage (a new width or a stride): no sum.
+    block mb_first(c_in, c_out, t, k, s) {
+        block: {
+            cna(c_in, c_in * t, 1, 1, 1) cna(c_in * t, c_in * t, k, s, c_in * t)
+            se(c_in * t, c_in / 4) cn(c_in * t, c_out)
+        }
+    }
+
+    /// An `MBConv` that keeps its size: `x + body(x)`, the body dropped per
+    /// sample with probability `p` while training.
+    block mb(c, t, k, p) {
+        residual {
+            block: {
+                cna(c, c * t, 1, 1, 1) cna(c * t, c * t, k, 1, c * t) se(c * t, c / 4) cn(c * t, c)
+            }
+            stochastic_depth: stochastic_depth(p)
+        }
+    }
+
+    /// `FusedMBConv` with expand ratio 1 (EfficientNet-V2): one 3×3 convolution.
+    block fused_t1(c, p) {
+        residual {
+            block: { cna(c, c, 3, 1, 1) }
+            stochastic_depth: stochastic_depth(p)
+        }
+    }
+
+    /// The first `FusedMBConv` of a stage: a 3×3 expansion, then a projection.
+    block fused_first(c_in, c_out, t, s) {
+        block: { cna(c_in, c_in * t, 3, s, 1) cn(c_in * t, c_out) }
+    }
+
+    /// A `FusedMBConv` that keeps its size.
+    block fused(c, t, p) {
+        residual {
+            block: { cna(c, c * t, 3, 1, 1) cn(c * t, c) }
+            stochastic_depth: stochastic_depth(p)
+        }
+    }
+
+    /// `torchvision.models.efficientnet_v2_s()`: three stages of fused
+    /// blocks, three of `MBConv`; stochastic depth from 0 to 0.2 over 40 blocks.
+    pub struct EfficientNetV2S: [3, 224, 224] {
+        features: {
+            cna(3, 24, 3, 2, 1)
+            { fused_t1(24, 0.0) fused_t1(24, 0.005) }
+            {
+                fused_first(24, 48, 4, 2) fused(48, 4, 0.015000000000000003) fused(48, 4, 0.02)
+                fused(48, 4, 0.025)
+            }
+            {
+                fused_first(48, 64, 4, 2) fused(64, 4, 0.035) fused(64, 4, 0.04) fused(64, 4, 0.045)
+            }
+            {
+                mb_first(64, 128, 4, 3, 2) mb(128, 4, 3, 0.05500000000000001)
+                mb(128, 4, 3, 0.06000000000000001) mb(128, 4, 3, 0.065) mb(128, 4, 3, 0.07)
+                mb(128, 4, 3, 0.075)
+            }
+            {
+                mb_first(128, 160, 6, 3, 1) mb(160, 6, 3, 0.085) mb(160, 6, 3, 0.09)
+                mb(160, 6, 3, 0.095) mb(160, 6, 3, 0.1) mb(160, 6, 3, 0.10500000000000001)
+                mb(160, 6, 3, 0.11000000000000001) mb(160, 6, 3, 0.11500000000000002)
+                mb(160, 6, 3, 0.12000000000000002)
+            }
+            {
+                mb_first(160, 256, 6, 3, 2) mb(256, 6, 3, 0.13) mb(256, 6, 3, 0.135)
+                mb(256, 6, 3, 0.14) mb(256, 6, 3, 0.14500000000000002) mb(256, 6, 3, 0.15)
+                mb(256, 6, 3, 0.155) mb(256, 6, 3, 0.16) mb(256, 6, 3, 0.165) mb(256, 6, 3, 0.17)
+                mb(256, 6, 3, 0.175) mb(256, 6, 3, 0.18) mb(256, 6, 3, 0.185) mb(256, 6, 3, 0.19)
+                mb(256, 6, 3, 0.195)
+            }
+            cna(256, 1280, 1, 1, 1)
+        }
+        avgpool: adaptive_avgpool(1) flatten
+        classifier: { dropout(0.2) linear(1280, 1000) }
+    }
+}
