@@ -453,3 +453,213 @@ cnn! {
         classifier: { dropout(0.2) linear(1280, 1000) }
     }
 }
+
+#[allow(dead_code)]
+#[path = "../examples/mobilenet_v3.rs"]
+mod mobilenet_v3;
+use mobilenet_v3::{MobileNetV3Large, MobileNetV3Small};
+
+is_torchvisions!(
+    mobilenet_v3_large_is_torchvisions,
+    MobileNetV3Large,
+    "mobilenet_v3_large",
+    5_483_032,
+    216_589_760
+);
+is_torchvisions!(
+    mobilenet_v3_small_is_torchvisions,
+    MobileNetV3Small,
+    "mobilenet_v3_small",
+    2_542_856,
+    56_510_400
+);
+computes_torchvisions!(
+    mobilenet_v3_small_computes_torchvisions,
+    MobileNetV3Small,
+    "mobilenet_v3_small"
+);
+
+cnn! {
+    /// torchvision's `ResBottleneckBlock` (RegNetX) that changes the width
+    /// or stride: `relu(proj(x) + f(x))`; `w / 16` groups of 16 channels.
+    block x_first(c_in, w, s) {
+        residual {
+            f: {
+                a: { conv(c_in, w, 1, bias = false) batchnorm(w) relu }
+                b: { conv(w, w, 3, stride = s, padding = 1, groups = w / 16, bias = false) batchnorm(w) relu }
+                c: { conv(w, w, 1, bias = false) batchnorm(w) }
+            }
+        } shortcut {
+            proj: { conv(c_in, w, 1, stride = s, bias = false) batchnorm(w) }
+        }
+        activation: relu
+    }
+
+    /// One that keeps it: `relu(x + f(x))`.
+    block x_same(w) {
+        residual {
+            f: {
+                a: { conv(w, w, 1, bias = false) batchnorm(w) relu }
+                b: { conv(w, w, 3, padding = 1, groups = w / 16, bias = false) batchnorm(w) relu }
+                c: { conv(w, w, 1, bias = false) batchnorm(w) }
+            }
+        }
+        activation: relu
+    }
+
+    /// RegNetY's: groups of 8, and a squeeze-and-excitation gate of a
+    /// quarter of the block's input width.
+    block y_first(c_in, w, s) {
+        residual {
+            f: {
+                a: { conv(c_in, w, 1, bias = false) batchnorm(w) relu }
+                b: { conv(w, w, 3, stride = s, padding = 1, groups = w / 8, bias = false) batchnorm(w) relu }
+                se: se(w, c_in / 4)
+                c: { conv(w, w, 1, bias = false) batchnorm(w) }
+            }
+        } shortcut {
+            proj: { conv(c_in, w, 1, stride = s, bias = false) batchnorm(w) }
+        }
+        activation: relu
+    }
+
+    block y_same(w) {
+        residual {
+            f: {
+                a: { conv(w, w, 1, bias = false) batchnorm(w) relu }
+                b: { conv(w, w, 3, padding = 1, groups = w / 8, bias = false) batchnorm(w) relu }
+                se: se(w, w / 4)
+                c: { conv(w, w, 1, bias = false) batchnorm(w) }
+            }
+        }
+        activation: relu
+    }
+
+    /// torchvision's `SqueezeExcitation` with relu and sigmoid.
+    block se(c, s) {
+        multiply {} {
+            avgpool: adaptive_avgpool(1) fc1: conv(c, s, 1) activation: relu
+            fc2: conv(s, c, 1) scale_activation: sigmoid
+        }
+    }
+
+    /// `regnet_x_400mf()`: its blocks are named `block1-0`, … in torchvision.
+    pub struct RegNetX400: [3, 224, 224] {
+        stem: { conv(3, 32, 3, stride = 2, padding = 1, bias = false) batchnorm(32) relu }
+        trunk_output: {
+            block1: { "block1-0": x_first(32, 32, 2) }
+            block2: { "block2-0": x_first(32, 64, 2) "block2-1": x_same(64) }
+            block3: {
+                "block3-0": x_first(64, 160, 2) "block3-1": x_same(160) "block3-2": x_same(160)
+                "block3-3": x_same(160) "block3-4": x_same(160) "block3-5": x_same(160)
+                "block3-6": x_same(160)
+            }
+            block4: {
+                "block4-0": x_first(160, 400, 2) "block4-1": x_same(400) "block4-2": x_same(400)
+                "block4-3": x_same(400) "block4-4": x_same(400) "block4-5": x_same(400)
+                "block4-6": x_same(400) "block4-7": x_same(400) "block4-8": x_same(400)
+                "block4-9": x_same(400) "block4-10": x_same(400) "block4-11": x_same(400)
+            }
+        }
+        avgpool: adaptive_avgpool(1) flatten
+        fc: linear(400, 1000)
+    }
+
+    /// `regnet_y_400mf()`.
+    pub struct RegNetY400: [3, 224, 224] {
+        stem: { conv(3, 32, 3, stride = 2, padding = 1, bias = false) batchnorm(32) relu }
+        trunk_output: {
+            block1: { "block1-0": y_first(32, 48, 2) }
+            block2: { "block2-0": y_first(48, 104, 2) "block2-1": y_same(104) "block2-2": y_same(104) }
+            block3: {
+                "block3-0": y_first(104, 208, 2) "block3-1": y_same(208) "block3-2": y_same(208)
+                "block3-3": y_same(208) "block3-4": y_same(208) "block3-5": y_same(208)
+            }
+            block4: {
+                "block4-0": y_first(208, 440, 2) "block4-1": y_same(440) "block4-2": y_same(440)
+                "block4-3": y_same(440) "block4-4": y_same(440) "block4-5": y_same(440)
+            }
+        }
+        avgpool: adaptive_avgpool(1) flatten
+        fc: linear(440, 1000)
+    }
+}
+
+is_torchvisions!(
+    regnet_x_400mf_is_torchvisions,
+    RegNetX400,
+    "regnet_x_400mf",
+    5_495_976,
+    413_812_608
+);
+is_torchvisions!(
+    regnet_y_400mf_is_torchvisions,
+    RegNetY400,
+    "regnet_y_400mf",
+    4_344_144,
+    401_842_848
+);
+computes_torchvisions!(
+    regnet_y_400mf_computes_torchvisions,
+    RegNetY400,
+    "regnet_y_400mf"
+);
+
+cnn! {
+    /// torchvision's ShuffleNetV2 `InvertedResidual` at stride 1: the first
+    /// half of the channels passes, the second goes through `branch2`; the
+    /// halves are joined and shuffled.
+    block shuffle(c) {
+        split {} {
+            branch2: {
+                conv(c / 2, c / 2, 1, bias = false) batchnorm(c / 2) relu
+                conv(c / 2, c / 2, 3, padding = 1, groups = c / 2, bias = false) batchnorm(c / 2)
+                conv(c / 2, c / 2, 1, bias = false) batchnorm(c / 2) relu
+            }
+        }
+        channel_shuffle(2)
+    }
+
+    /// At stride 2: both branches see the whole input, each yields half.
+    block shuffle_down(c_in, c_out) {
+        concat {
+            branch1: {
+                conv(c_in, c_in, 3, stride = 2, padding = 1, groups = c_in, bias = false) batchnorm(c_in)
+                conv(c_in, c_out / 2, 1, bias = false) batchnorm(c_out / 2) relu
+            }
+        } {
+            branch2: {
+                conv(c_in, c_out / 2, 1, bias = false) batchnorm(c_out / 2) relu
+                conv(c_out / 2, c_out / 2, 3, stride = 2, padding = 1, groups = c_out / 2, bias = false)
+                batchnorm(c_out / 2)
+                conv(c_out / 2, c_out / 2, 1, bias = false) batchnorm(c_out / 2) relu
+            }
+        }
+        channel_shuffle(2)
+    }
+
+    /// `shufflenet_v2_x1_0()`.
+    pub struct ShuffleNetV2: [3, 224, 224] {
+        conv1: { conv(3, 24, 3, stride = 2, padding = 1, bias = false) batchnorm(24) relu }
+        maxpool: maxpool(3, stride = 2, padding = 1)
+        stage2: { shuffle_down(24, 116) repeat(3) { shuffle(116) } }
+        stage3: { shuffle_down(116, 232) repeat(7) { shuffle(232) } }
+        stage4: { shuffle_down(232, 464) repeat(3) { shuffle(464) } }
+        conv5: { conv(464, 1024, 1, bias = false) batchnorm(1024) relu }
+        adaptive_avgpool(1) flatten
+        fc: linear(1024, 1000)
+    }
+}
+
+is_torchvisions!(
+    shufflenet_v2_is_torchvisions,
+    ShuffleNetV2,
+    "shufflenet_v2_x1_0",
+    2_278_604,
+    144_907_992
+);
+computes_torchvisions!(
+    shufflenet_v2_computes_torchvisions,
+    ShuffleNetV2,
+    "shufflenet_v2_x1_0"
+);
