@@ -9,6 +9,7 @@
 
 mod common;
 
+use cnn::burn::tensor::{Distribution, Tensor};
 use cnn::cnn;
 use common::{devices, fixture, io, max_abs_error};
 
@@ -663,3 +664,97 @@ computes_torchvisions!(
     ShuffleNetV2,
     "shufflenet_v2_x1_0"
 );
+
+/// Every tensor of a safetensors file: name, dtype, shape, bytes.
+fn tensors(path: &std::path::Path) -> Vec<(String, String, Vec<usize>, Vec<u8>)> {
+    let bytes = std::fs::read(path).expect("reads");
+    let file = safetensors::SafeTensors::deserialize(&bytes).expect("safetensors");
+    let mut out: Vec<_> = file
+        .tensors()
+        .into_iter()
+        .map(|(name, view)| {
+            let dtype = format!("{:?}", view.dtype());
+            (name, dtype, view.shape().to_vec(), view.data().to_vec())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// `save_onnx` of the networks that use each new form (gates, splits,
+/// channels-last layer norms and linear layers, layer scale): ONNX Runtime
+/// computes what burn computes within 1e-4, where python3 has onnxruntime
+/// (else SKIPPED); and `save_safetensors` round-trips bit for bit.
+#[test]
+fn onnx_runtime_and_safetensors_take_the_zoo_as_burn_runs_it() {
+    let device = cnn::flex();
+    let dir = std::env::temp_dir().join(format!("cnn-zoo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let ort = std::process::Command::new("python3")
+        .args(["-c", "import onnxruntime, numpy"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    let mut models = Vec::new();
+    macro_rules! export {
+        ($net:ty, $name:literal) => {{
+            let net = <$net>::init(&device);
+            let file = dir.join(concat!($name, ".safetensors"));
+            net.save_safetensors(&file).expect("saves");
+            let again = <$net>::load_safetensors(&file, &device).expect("loads");
+            let copy = dir.join(concat!($name, ".again.safetensors"));
+            again.save_safetensors(&copy).expect("saves again");
+            assert_eq!(
+                tensors(&file),
+                tensors(&copy),
+                "{}: the round trip changed a tensor",
+                $name
+            );
+            if ort {
+                let x =
+                    Tensor::<4>::random([1, 3, 224, 224], Distribution::Normal(0.0, 1.0), &device);
+                let path = dir.join(concat!($name, ".onnx"));
+                net.save_onnx(&path).expect("saves ONNX");
+                let y: Vec<f32> = net
+                    .forward(x.clone())
+                    .into_data()
+                    .try_to_vec()
+                    .expect("f32");
+                let x: Vec<f32> = x.into_data().try_to_vec().expect("f32");
+                let bytes = |v: &[f32]| v.iter().flat_map(|f| f.to_le_bytes()).collect::<Vec<u8>>();
+                std::fs::write(path.with_extension("input.f32"), bytes(&x)).expect("write");
+                std::fs::write(path.with_extension("dims"), "1 3 224 224").expect("write");
+                std::fs::write(path.with_extension("burn.f32"), bytes(&y)).expect("write");
+                models.push(($name, path));
+            }
+        }};
+    }
+    export!(ConvNeXtTiny, "convnext_tiny");
+    export!(EfficientNetB0, "efficientnet_b0");
+    export!(MobileNetV3Small, "mobilenet_v3_small");
+    export!(RegNetY400, "regnet_y_400mf");
+    export!(ShuffleNetV2, "shufflenet_v2");
+    if !ort {
+        eprintln!("SKIPPED: python3 cannot import onnxruntime and numpy (pip install onnxruntime)");
+        return;
+    }
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/onnx_check.py");
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .args(models.iter().map(|(_, path)| path))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "ONNX Runtime refused a model: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for ((name, _), line) in models.iter().zip(stdout.lines()) {
+        let mut fields = line.rsplit(' ');
+        let largest: f64 = fields.next().and_then(|f| f.parse().ok()).expect("largest");
+        let error: f64 = fields.next().and_then(|f| f.parse().ok()).expect("error");
+        eprintln!("{name}: max |ONNX Runtime − burn| = {error:.1e} (outputs up to {largest:.2})");
+        assert!(error < 1e-4, "{name}: {error}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
