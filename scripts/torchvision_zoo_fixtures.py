@@ -6,6 +6,9 @@ earlier language already writes.
     pip install torch torchvision safetensors numpy
     python3 scripts/torchvision_zoo_fixtures.py
 
+Checks: each twin `cnn!` wrote (tests/fixtures/zoo/<model>.py, which a test
+  keeps equal to the network's `PYTORCH`) builds in PyTorch with exactly
+  torchvision's keys and, with torchvision's weights, computes its outputs.
 Writes (committed):
   tests/fixtures/zoo/torchvision.json  per model: its input, parameters, MACs
       (conv and linear weights, a linear layer on a channels-last map counted
@@ -44,6 +47,22 @@ MODELS = {
     ),
 }
 
+# The struct each network's twin defines (tests/torchvision_zoo.rs, examples/).
+TWINS = {
+    "mobilenet_v3_large": "MobileNetV3Large",
+    "mobilenet_v3_small": "MobileNetV3Small",
+    "efficientnet_b0": "EfficientNetB0",
+    "efficientnet_v2_s": "EfficientNetV2S",
+    "regnet_x_400mf": "RegNetX400",
+    "regnet_y_400mf": "RegNetY400",
+    "shufflenet_v2_x1_0": "ShuffleNetV2",
+    "convnext_tiny": "ConvNeXtTiny",
+    "resnext50_32x4d": "ResNeXt50",
+    "wide_resnet50_2": "WideResNet50",
+    "mnasnet1_0": "MnasNet",
+    "inception_v3": "InceptionV3",
+}
+
 # Output parity needs 5–30 MB of weights per model: only these are written
 # to target/ by default (all with ZOO_ALL=1).
 PARITY = {"mobilenet_v3_small", "efficientnet_b0", "regnet_y_400mf", "shufflenet_v2_x1_0",
@@ -72,6 +91,20 @@ def main():
             "output": list(out.shape[1:]),
             "keys": {k: list(v.shape) for k, v in model.state_dict().items()},
         }
+        # The twin `cnn!` generates (`Net::PYTORCH`, committed by a test) has
+        # torchvision's keys and computes torchvision's outputs.
+        scope = {}
+        exec(open(f"tests/fixtures/zoo/{name}.py").read(), scope)
+        twin_class = next(v for k, v in scope.items() if isinstance(v, type) and k == TWINS[name])
+        twin = twin_class().eval()
+        state = model.state_dict()
+        assert {k: v.shape for k, v in twin.state_dict().items()} == {k: v.shape for k, v in state.items()}, name
+        twin.load_state_dict(state)
+        x = torch.randn([2] + shape)
+        with torch.no_grad():
+            difference = (twin(x) - model(x)).abs().max().item()
+        print(f"{name}: the cnn! twin has torchvision's keys; max |twin - torchvision| = {difference}")
+        assert difference <= 1e-5, name
         if name in PARITY or os.environ.get("ZOO_ALL"):
             generator = torch.Generator().manual_seed(1)
             with torch.no_grad():

@@ -758,3 +758,36 @@ fn onnx_runtime_and_safetensors_take_the_zoo_as_burn_runs_it() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The twins (`PYTORCH`), committed: `scripts/torchvision_zoo_fixtures.py`
+/// builds each in PyTorch, checks that its state_dict keys are
+/// torchvision's and that with torchvision's weights it computes
+/// torchvision's outputs. Bless with `CNN_BLESS=1` after changing a
+/// network, then rerun the script.
+#[test]
+fn the_zoo_twins_are_the_committed_ones() {
+    for (name, source) in [
+        ("mobilenet_v3_large", MobileNetV3Large::PYTORCH),
+        ("mobilenet_v3_small", MobileNetV3Small::PYTORCH),
+        ("efficientnet_b0", EfficientNetB0::PYTORCH),
+        ("efficientnet_v2_s", EfficientNetV2S::PYTORCH),
+        ("regnet_x_400mf", RegNetX400::PYTORCH),
+        ("regnet_y_400mf", RegNetY400::PYTORCH),
+        ("shufflenet_v2_x1_0", ShuffleNetV2::PYTORCH),
+        ("convnext_tiny", ConvNeXtTiny::PYTORCH),
+        ("resnext50_32x4d", ResNeXt50::PYTORCH),
+        ("wide_resnet50_2", WideResNet50::PYTORCH),
+        ("mnasnet1_0", MnasNet::PYTORCH),
+        ("inception_v3", InceptionV3::PYTORCH),
+    ] {
+        let path = fixture(&format!("zoo/{name}.py"));
+        if std::env::var_os("CNN_BLESS").is_some() {
+            std::fs::write(&path, source).expect("writes the twin");
+        }
+        let committed = std::fs::read_to_string(&path).expect("a committed twin");
+        assert_eq!(
+            source, committed,
+            "zoo/{name}.py: bless with CNN_BLESS=1 and rerun the script"
+        );
+    }
+}
