@@ -300,13 +300,16 @@ impl Checker<'_, '_> {
         for (i, branch) in branches.iter().enumerate() {
             self.resume(&start);
             if let Merge::Split(_) = merge {
+                let share = match (input, entry) {
+                    (Some(Shape::Map([all, ..])), Some(part @ Shape::Map([c, ..]))) => {
+                        self.walk.trace.push(("split".to_string(), part));
+                        format!("{c} of the {all} channels")
+                    }
+                    _ => "its share of the channels".to_string(),
+                };
                 self.walk.cx.push_context(format!(
-                    "in branch {} of `split`, which receives {}",
-                    i + 1,
-                    entry.map_or_else(
-                        || "its share of the channels".to_string(),
-                        |s| s.to_string()
-                    )
+                    "in branch {} of `split`, which receives {share}",
+                    i + 1
                 ));
             }
             let label = if branch.nodes.is_empty() {
