@@ -105,3 +105,73 @@ fn a_gate_and_a_split_follow_other_input_sizes() {
     let summary = Shuffled::summary_for([8, 9, 4]).expect("a split runs at any size");
     assert_eq!(summary.output_shape(), &[8, 9, 4]);
 }
+
+cnn! {
+    /// A ConvNeXt-style block: layer scale and stochastic depth in a residual.
+    pub struct Scaled: [4, 3, 3] {
+        residual {
+            conv(4, 4, 1) permute(0, 2, 3, 1) layernorm(4) linear(4, 8) gelu linear(8, 4)
+            permute(0, 3, 1, 2)
+            layer_scale: scale(4, init = 0.5)
+            stochastic_depth: stochastic_depth(0.25)
+        }
+    }
+
+    pub struct Dropped: [4, 3, 3] {
+        dropout(0.25)
+    }
+}
+
+#[test]
+fn stochastic_depth_drops_the_body_for_a_quarter_of_the_samples_while_training() {
+    let device = cnn::flex().autodiff();
+    let net = Scaled::init(&device);
+    let n = 800;
+    let x = Tensor::<4>::random([n, 4, 3, 3], Distribution::Normal(0.0, 1.0), &device);
+    let body: Vec<f32> = (net.forward(x.clone()) - x.clone())
+        .into_data()
+        .try_to_vec::<f32>()
+        .expect("f32");
+    let eval = Scaled::init(&cnn::flex());
+    let dropped = body
+        .chunks(36)
+        .filter(|sample| sample.iter().all(|v| v.abs() < 1e-6))
+        .count();
+    // p = 0.25 of 800 samples: 200 expected; the bounds are 5 standard deviations.
+    assert!((140..260).contains(&dropped), "{dropped} of {n} dropped");
+    // At inference nothing is dropped.
+    let x = Tensor::<4>::random([n, 4, 3, 3], Distribution::Normal(0.0, 1.0), &cnn::flex());
+    let kept: Vec<f32> = (eval.forward(x.clone()) - x)
+        .into_data()
+        .try_to_vec::<f32>()
+        .expect("f32");
+    assert!(kept.chunks(36).all(|s| s.iter().any(|v| v.abs() > 1e-6)));
+}
+
+#[test]
+fn dropout_zeroes_a_quarter_and_scales_the_rest_by_four_thirds_while_training() {
+    let device = cnn::flex().autodiff();
+    let net = Dropped::init(&device);
+    let x = Tensor::<4>::ones([100, 4, 3, 3], &device);
+    let y: Vec<f32> = net.forward(x).into_data().try_to_vec::<f32>().expect("f32");
+    let zeroed = y.iter().filter(|v| **v == 0.0).count();
+    assert!(y.iter().all(|v| *v == 0.0 || (v - 4.0 / 3.0).abs() < 1e-6));
+    // 3,600 elements at p = 0.25: 900 expected.
+    assert!((780..1020).contains(&zeroed), "{zeroed} of 3600 zeroed");
+}
+
+#[test]
+fn the_layer_scale_is_a_parameter_that_an_optimizer_step_changes() {
+    use cnn::burn::optim::{AdamConfig, GradientsParams};
+    let device = cnn::flex().autodiff();
+    let net = Scaled::init(&device);
+    let before: Vec<f32> = net.layer_scale.val().into_data().try_to_vec().expect("f32");
+    assert_eq!(before, [0.5; 4]);
+    let x = Tensor::<4>::random([8, 4, 3, 3], Distribution::Normal(0.0, 1.0), &device);
+    let loss = net.forward(x).powi_scalar(2).mean();
+    let grads = GradientsParams::from_grads(loss.backward(), &net);
+    let mut adam = AdamConfig::new().init();
+    let net = adam.step(0.1, net, grads);
+    let after: Vec<f32> = net.layer_scale.val().into_data().try_to_vec().expect("f32");
+    assert!(after.iter().all(|v| (v - 0.5).abs() > 1e-3), "{after:?}");
+}
