@@ -1,4 +1,4 @@
-//! The speed table: six networks at two batch sizes each, forward passes on
+//! The speed table: eight networks at two batch sizes each, forward passes on
 //! flex through the fast path and through burn's path, alternated; and
 //! every distinct convolution of ResNet-18 and MobileNetV2 through the
 //! fast path and through burn's `conv2d`. `scripts/bench_vs_pytorch.sh`
@@ -20,6 +20,12 @@ use cnn::fast::{Act, Conv, Kernels, Map, Path, with_path};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+#[allow(dead_code)]
+#[path = "../examples/convnext_tiny.rs"]
+mod convnext_tiny;
+#[allow(dead_code)]
+#[path = "../examples/efficientnet_b0.rs"]
+mod efficientnet_b0;
 #[path = "vs_pytorch/memory.rs"]
 mod memory;
 #[allow(dead_code)]
@@ -367,6 +373,20 @@ fn main() {
                 LeNet::INPUT_SHAPE,
                 LeNet::MACS,
             ),
+            (
+                "efficientnet_b0",
+                "EfficientNetB0",
+                efficientnet_b0::EfficientNetB0::PYTORCH,
+                efficientnet_b0::EfficientNetB0::INPUT_SHAPE,
+                efficientnet_b0::EfficientNetB0::MACS,
+            ),
+            (
+                "convnext_tiny",
+                "ConvNeXtTiny",
+                convnext_tiny::ConvNeXtTiny::PYTORCH,
+                convnext_tiny::ConvNeXtTiny::INPUT_SHAPE,
+                convnext_tiny::ConvNeXtTiny::MACS,
+            ),
         ] {
             std::fs::write(format!("{dir}/{name}.py"), source).expect("twin written");
             let [c, h, w] = input;
@@ -400,70 +420,26 @@ fn main() {
     // and the table takes the best.
     peak();
     let device = cnn::flex();
-    if wants("resnet18") {
-        let net = resnet18::ResNet18::init(&device);
-        for batch in [1, 16] {
-            network(
-                "resnet18",
-                batch,
-                resnet18::ResNet18::INPUT_SHAPE,
-                resnet18::ResNet18::MACS,
-                |x| net.forward(x),
-            );
-        }
+    macro_rules! bench {
+        ($name:literal, $net:ty, $batches:expr) => {
+            if wants($name) {
+                let net = <$net>::init(&device);
+                for batch in $batches {
+                    network($name, batch, <$net>::INPUT_SHAPE, <$net>::MACS, |x| {
+                        net.forward(x)
+                    });
+                }
+            }
+        };
     }
-    if wants("mobilenet_v2") {
-        let net = mobilenet_v2::MobileNetV2::init(&device);
-        for batch in [1, 16] {
-            network(
-                "mobilenet_v2",
-                batch,
-                mobilenet_v2::MobileNetV2::INPUT_SHAPE,
-                mobilenet_v2::MobileNetV2::MACS,
-                |x| net.forward(x),
-            );
-        }
-    }
-    if wants("unet") {
-        let net = unet::UNet::init(&device);
-        for batch in [1, 16] {
-            network(
-                "unet",
-                batch,
-                unet::UNet::INPUT_SHAPE,
-                unet::UNet::MACS,
-                |x| net.forward(x),
-            );
-        }
-    }
-    if wants("cifar_resnet") {
-        let net = CifarResNet::init(&device);
-        for batch in [1, 64] {
-            network(
-                "cifar_resnet",
-                batch,
-                CifarResNet::INPUT_SHAPE,
-                CifarResNet::MACS,
-                |x| net.forward(x),
-            );
-        }
-    }
-    if wants("vgg") {
-        let net = Vgg::init(&device);
-        for batch in [1, 64] {
-            network("vgg", batch, Vgg::INPUT_SHAPE, Vgg::MACS, |x| {
-                net.forward(x)
-            });
-        }
-    }
-    if wants("lenet") {
-        let net = LeNet::init(&device);
-        for batch in [1, 256] {
-            network("lenet", batch, LeNet::INPUT_SHAPE, LeNet::MACS, |x| {
-                net.forward(x)
-            });
-        }
-    }
+    bench!("resnet18", resnet18::ResNet18, [1, 16]);
+    bench!("mobilenet_v2", mobilenet_v2::MobileNetV2, [1, 16]);
+    bench!("unet", unet::UNet, [1, 16]);
+    bench!("cifar_resnet", CifarResNet, [1, 64]);
+    bench!("vgg", Vgg, [1, 64]);
+    bench!("lenet", LeNet, [1, 256]);
+    bench!("efficientnet_b0", efficientnet_b0::EfficientNetB0, [1, 16]);
+    bench!("convnext_tiny", convnext_tiny::ConvNeXtTiny, [1, 16]);
 }
 
 /// The threads the kernels and flex share: rayon's global pool, sized by

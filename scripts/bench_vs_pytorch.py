@@ -25,7 +25,8 @@ import sys
 import time
 
 BATCHES = {"resnet18": (1, 16), "mobilenet_v2": (1, 16), "unet": (1, 16),
-           "cifar_resnet": (1, 64), "vgg": (1, 64), "lenet": (1, 256)}
+           "cifar_resnet": (1, 64), "vgg": (1, 64), "lenet": (1, 256),
+           "efficientnet_b0": (1, 16), "convnext_tiny": (1, 16)}
 
 
 def median_ms(run, budget_s=1.5, min_runs=10):
@@ -146,7 +147,7 @@ def table(args):
     peak = max(peak_runs) if peak_runs else None
     med = lambda rows: (statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows))
     inputs = {"resnet18": "3×224²", "mobilenet_v2": "3×224²", "unet": "3×64²", "cifar_resnet": "3×32²",
-              "vgg": "3×32²", "lenet": "1×28²"}
+              "vgg": "3×32²", "lenet": "1×28²", "efficientnet_b0": "3×224²", "convnext_tiny": "3×224²"}
     if peak:
         print(f"Peak: a 1024×2048×2048 GEMM on the fast path's kernel, best of {len(peak_runs)} runs: {peak:.0f} GFLOP/s.\n")
     print("| network (input), batch | fast ms | burn ms | PyTorch ms | ORT ms | fast/PyTorch | fast/ORT | fast GFLOP/s |")

@@ -5,6 +5,7 @@
 # network over three rounds in one run; then every distinct ResNet-18 and MobileNetV2
 # convolution on each. Needs `pip install torch onnx onnxruntime`.
 #   scripts/bench_vs_pytorch.sh [python]
+# NETS="efficientnet_b0 convnext_tiny" and LAYERS=0 run a part of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${1:-python3}"
@@ -20,13 +21,15 @@ results="$out/results.txt"
     echo "# $(date -u +%FT%TZ) $(git rev-parse --short HEAD) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
     for round in 1 2 3; do
         echo "# round $round"
-        for net in resnet18 mobilenet_v2 unet cifar_resnet vgg lenet; do
+        for net in ${NETS:-resnet18 mobilenet_v2 unet cifar_resnet vgg lenet efficientnet_b0 convnext_tiny}; do
             cargo bench --bench vs_pytorch -- --only "$net" 2>/dev/null
             "$python" scripts/bench_vs_pytorch.py run "$out/twins" --only "$net"
         done
     done
-    echo "# layers"
-    cargo bench --bench vs_pytorch -- --layers 2>/dev/null
-    "$python" scripts/bench_vs_pytorch.py run "$out/twins" --layers
+    if [ "${LAYERS:-1}" = 1 ]; then
+        echo "# layers"
+        cargo bench --bench vs_pytorch -- --layers 2>/dev/null
+        "$python" scripts/bench_vs_pytorch.py run "$out/twins" --layers
+    fi
 } | tee "$results"
 "$python" scripts/bench_vs_pytorch.py table "$results"
