@@ -4,7 +4,8 @@ Writes cnn-core/tests/fixtures/pytorch_shapes.json (3,000 chains of the first
 layer kinds, unchanged since they were labelled), pytorch_shapes_kinds.json
 (chains over every layer kind, each layer drawn to fit what PyTorch says
 arrives), pytorch_shapes_blocks.json (networks with residual and concat
-blocks over those layers) and pytorch_shapes_sizes.json (such networks, each
+blocks over those layers), pytorch_shapes_zoo.json (gates, splits,
+channels-last stretches and layer scale among those) and pytorch_shapes_sizes.json (such networks, each
 also run on three other input sizes): for each case the input
 [C, H, W], the chain in cnn! syntax, and what PyTorch said: the per-sample
 output shape after every layer and the parameter count, or the error it
@@ -520,6 +521,124 @@ def s_cases(count):
     return cases
 
 
+# The classification zoo's forms: gates (`multiply`) with a 1×1 or a
+# full-size branch, splits into 2–4 branches (`torch.chunk`), channels-last
+# stretches (`permute`, `layernorm`, `linear` at every position, back) and
+# layer scale, around the block networks' layers. cnn! holds a gate's
+# branches to one C and equal H×W or 1×1, and a split to equal chunks (PyTorch
+# would broadcast more, and `chunk` would give a short last chunk): those are
+# raised here as refusals, like the residual's. Shapes are recorded [C, H, W]
+# in either layout, as cnn! writes them.
+zrng = random.Random(20261203)
+
+
+class Gate(nn.Module):
+    def __init__(self, branches):
+        super().__init__()
+        self.branches = nn.ModuleList(branches)
+
+    def forward(self, x):
+        outs = [b(x) for b in self.branches]
+        for o in outs[1:]:
+            if o.shape[1] != outs[0].shape[1] or (o.shape[2:] != outs[0].shape[2:] and o.shape[2:] != (1, 1)
+                                                  and outs[0].shape[2:] != (1, 1)):
+                raise RuntimeError(f"gate branches differ: {list(outs[0].shape[1:])} and {list(o.shape[1:])}")
+        y = outs[0]
+        for o in outs[1:]:
+            y = y * o
+        return y
+
+
+def z_seq(x, depth, out, acc, length, last=False):
+    for _ in range(length):
+        roll = zrng.random()
+        c = x.shape[1] if not last else x.shape[3]
+        if not last and depth < 2 and roll < 0.15:
+            # A squeeze-and-excitation gate, sometimes of the wrong width.
+            s = zrng.randint(1, 4)
+            c_out = c if zrng.random() < 0.9 else c + 1
+            out.append(f"multiply {{}} {{ adaptive_avgpool(1) conv({c}, {s}, 1) relu conv({s}, {c_out}, 1) sigmoid }}")
+            gate = Gate([nn.Identity(), nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c, s, 1), nn.ReLU(),
+                                                       nn.Conv2d(s, c_out, 1), nn.Sigmoid())])
+            x = gate(x)
+            acc["params"] += sum(p.numel() for p in gate.parameters())
+            acc["shapes"] += [[c, 1, 1], [s, 1, 1], [s, 1, 1], [c_out, 1, 1], [c_out, 1, 1]]
+        elif not last and depth < 2 and roll < 0.3:
+            k = zrng.randint(2, 4)
+            if c % k:
+                out.append("split " + " ".join("{}" for _ in range(k)))
+                raise RuntimeError(f"split of {c} channels into {k}")
+            out.append("split")
+            parts = []
+            for chunk in torch.chunk(x, k, dim=1):
+                out.append("{")
+                try:
+                    parts.append(chunk if zrng.random() < 0.4 else z_seq(chunk, depth + 1, out, acc, zrng.randint(1, 2)))
+                finally:
+                    out.append("}")
+            x = torch.cat(parts, dim=1)
+        elif not last and roll < 0.4:
+            out.append("permute(0, 2, 3, 1)")
+            acc["shapes"].append(list(x.shape[1:]))
+            x = z_seq(x.permute(0, 2, 3, 1), depth, out, acc, zrng.randint(1, 3), last=True)
+            out.append("permute(0, 3, 1, 2)")
+            x = x.permute(0, 3, 1, 2)
+            acc["shapes"].append(list(x.shape[1:]))
+        elif last:
+            choice = zrng.randrange(3)
+            if choice == 0:
+                text, m = f"layernorm({c})", nn.LayerNorm(c)
+            elif choice == 1:
+                m_out = zrng.randint(1, 12)
+                text, m = f"linear({c}, {m_out})", nn.Linear(c, m_out)
+            else:
+                text, m = "gelu", nn.GELU()
+            out.append(text)
+            x = m.eval()(x)
+            acc["shapes"].append([x.shape[3], x.shape[1], x.shape[2]])
+            acc["params"] += sum(p.numel() for p in m.parameters())
+        elif roll < 0.5:
+            text, make = f"layernorm2d({c})", None
+            out.append(text)
+            x = nn.functional.layer_norm(x.permute(0, 2, 3, 1), (c,)).permute(0, 3, 1, 2)
+            acc["shapes"].append(list(x.shape[1:]))
+            acc["params"] += 2 * c
+        elif roll < 0.55:
+            out.append(f"scale({c})")
+            x = x * torch.ones(c, 1, 1)
+            acc["shapes"].append(list(x.shape[1:]))
+            acc["params"] += c
+        else:
+            if zrng.random() < 0.5:
+                text, make = b_keep(c)
+            else:
+                text, make = zrng.choice(MAP_KINDS)(c)
+            out.append(text)
+            m = make()
+            m.eval()
+            x = m(x)
+            if x.numel() == 0:
+                raise RuntimeError(f"empty output {list(x.shape)}")
+            acc["shapes"].append(list(x.shape[1:]))
+            acc["params"] += sum(p.numel() for p in m.parameters())
+    return x
+
+
+def z_case():
+    c = zrng.choice([2, 4, 6, 8, 12])
+    h, w = zrng.randint(2, 12), zrng.randint(2, 12)
+    result = {"input": [c, h, w], "layers": []}
+    acc = {"shapes": [], "params": 0}
+    try:
+        with torch.no_grad():
+            z_seq(torch.zeros(2, c, h, w), 0, result["layers"], acc, zrng.randint(1, 4))
+        result["shapes"] = acc["shapes"]
+        result["params"] = acc["params"]
+    except Exception as e:  # noqa: BLE001 - any refusal is the verdict
+        result["error"] = str(e).splitlines()[0][:160]
+    return result
+
+
 def write(path, cases):
     with open(path, "w") as f:
         json.dump({"torch": torch.__version__, "cases": cases}, f, indent=0)
@@ -534,6 +653,7 @@ def main():
     write("cnn-core/tests/fixtures/pytorch_shapes_kinds.json", [k_case() for _ in range(count // 2)])
     write("cnn-core/tests/fixtures/pytorch_shapes_blocks.json", [b_case() for _ in range(count // 2)])
     write("cnn-core/tests/fixtures/pytorch_shapes_sizes.json", s_cases(count // 6))
+    write("cnn-core/tests/fixtures/pytorch_shapes_zoo.json", [z_case() for _ in range(count // 3)])
 
 
 main()

@@ -175,3 +175,54 @@ fn the_layer_scale_is_a_parameter_that_an_optimizer_step_changes() {
     let after: Vec<f32> = net.layer_scale.val().into_data().try_to_vec().expect("f32");
     assert!(after.iter().all(|v| (v - 0.5).abs() > 1e-3), "{after:?}");
 }
+
+cnn! {
+    /// ConvNeXt's block at inference: the fast path runs the channels-last
+    /// stretch on its rows.
+    pub struct NextBlock: [8, 7, 5] {
+        layernorm2d(8, eps = 1e-6)
+        residual {
+            block: {
+                conv(8, 8, 7, padding = 3, groups = 8) permute(0, 2, 3, 1) layernorm(8, eps = 1e-6)
+                linear(8, 32) gelu linear(32, 8) permute(0, 3, 1, 2)
+            }
+            layer_scale: scale(8, init = 0.5)
+            stochastic_depth: stochastic_depth(0.1)
+        }
+        layernorm2d(8, affine = false) permute(0, 2, 3, 1) layernorm(8, elementwise_affine = false)
+        permute(0, 3, 1, 2)
+    }
+}
+
+#[test]
+fn a_channels_last_block_computes_the_same_on_every_path() {
+    let mut outputs: Vec<(String, Vec<f32>)> = Vec::new();
+    for (name, device, path) in devices() {
+        let _path = cnn::fast::use_path(path);
+        let net = NextBlock::init(&device);
+        // The same weights everywhere: saved from the first, loaded by the others.
+        let file = std::env::temp_dir().join(format!("next-{}.bpk", std::process::id()));
+        let net = if outputs.is_empty() {
+            net.save_burnpack(&file).expect("saves");
+            net
+        } else {
+            NextBlock::load_burnpack(&file, &device).expect("loads")
+        };
+        let x = Tensor::<4>::from_data(
+            cnn::burn::tensor::TensorData::new(
+                (0..3 * 8 * 7 * 5)
+                    .map(|i| ((i * 37 % 101) as f32) / 50.0 - 1.0)
+                    .collect::<Vec<f32>>(),
+                [3, 8, 7, 5],
+            ),
+            &device,
+        );
+        let y: Vec<f32> = net.forward(x).into_data().try_to_vec::<f32>().expect("f32");
+        outputs.push((name.to_string(), y));
+    }
+    let (first, reference) = &outputs[0];
+    for (name, y) in &outputs[1..] {
+        let error = max_abs_error(y, reference);
+        assert!(error < 1e-5, "{name} against {first}: {error}");
+    }
+}

@@ -332,9 +332,12 @@ impl Checker<'_, '_> {
         self.depth -= 1;
         let merged = check_merge_branches(self, token, merge, &start, &ends);
         self.resume(&ends[0]);
-        self.walk.receptive = merged
-            .as_ref()
-            .and(widest(&ends.iter().collect::<Vec<_>>()));
+        let shapes: Vec<Shape> = ends.iter().filter_map(|e| e.current).collect();
+        self.walk.receptive = match &merged {
+            Some((out, _)) if crate::shape::merge::broadcasts(&shapes, *out) => None,
+            Some(_) => widest(&ends.iter().collect::<Vec<_>>()),
+            None => None,
+        };
         self.current = merged.as_ref().map(|(shape, _)| *shape);
         if let Some((shape, sum)) = merged.clone() {
             if let Some(sum) = sum {

@@ -90,3 +90,22 @@ fn an_empty_body_repeated_two_to_the_sixty_four_times_stops_at_the_limit() {
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert!(errors[0].contains("more than 20,000"), "{}", errors[0]);
 }
+
+#[test]
+fn after_a_gate_broadcast_from_a_global_pool_the_receptive_field_is_the_whole_input() {
+    let net = crate::check::tests::network(
+        "struct N: [8, 16, 16] {
+            conv(8, 8, 3, padding = 1)
+            multiply {} { adaptive_avgpool(1) conv(8, 2, 1) relu conv(2, 8, 1) sigmoid }
+            conv(8, 8, 3, padding = 1)
+        }",
+    );
+    let last = net.layers.last().expect("layers");
+    assert_eq!(last.receptive, None, "no window describes it");
+    // A gate of equal sizes keeps the widest branch's window.
+    let net = crate::check::tests::network(
+        "struct N: [8, 16, 16] { multiply {} { conv(8, 8, 3, padding = 1) } conv(8, 8, 1) }",
+    );
+    let last = net.layers.last().expect("layers");
+    assert!(last.receptive.is_some());
+}

@@ -15,10 +15,12 @@
 //! The kernel each layer runs is shown in the Kernel column of `summary()`
 //! and is one statement of the generated `__forward_fast`.
 
-use crate::layers::lit;
+use crate::layers::Layout;
 use crate::model::{Layer, Node, Shape, Step};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
+
+mod emit;
 
 /// How a layer kind can run on the fast path.
 #[derive(Debug, Clone)]
@@ -47,6 +49,16 @@ pub enum Fast {
     GlobalAverage,
     /// `flatten`.
     Flatten,
+    /// A layer norm over each pixel's channels (`layernorm2d`, or
+    /// `layernorm` on a channels-last map).
+    LayerNorm {
+        /// `eps`.
+        eps: f64,
+    },
+    /// A learned per-channel scale.
+    Scale,
+    /// `permute`: no step; between the two the map's rows are the last axis.
+    Permute,
 }
 
 /// Which convolution kernel.
@@ -195,150 +207,22 @@ pub enum FastStep {
     GlobalAverage,
     /// `flatten`.
     Flatten,
-}
-
-impl FastStep {
-    /// Whether it uses a slot of packed weights.
-    pub fn packs(&self) -> bool {
-        matches!(
-            self,
-            FastStep::Conv { .. }
-                | FastStep::Upconv { .. }
-                | FastStep::Linear { .. }
-                | FastStep::Batchnorm { .. }
-        )
-    }
-
-    /// The Kernel column of `summary()`: `gemm+bn+add+relu`, `depthwise+bn+relu6`, `burn`.
-    pub fn label(&self) -> String {
-        let with = |base: &str, parts: &[Option<&str>]| {
-            let mut text = base.to_string();
-            for part in parts.iter().flatten() {
-                text.push('+');
-                text.push_str(part);
-            }
-            text
-        };
-        match self {
-            FastStep::Burn => "burn".into(),
-            FastStep::Identity => "-".into(),
-            FastStep::Fused => "fused".into(),
-            FastStep::Conv {
-                kernel,
-                batchnorm,
-                act,
-                residual,
-                ..
-            } => {
-                let base = match kernel {
-                    ConvKernel::Gemm => "gemm",
-                    ConvKernel::Pointwise => "gemm 1×1",
-                    ConvKernel::Depthwise => "depthwise",
-                    ConvKernel::Winograd => "winograd",
-                };
-                with(
-                    base,
-                    &[
-                        batchnorm.as_ref().map(|_| "bn"),
-                        residual.then_some("add"),
-                        act.map(FastAct::name),
-                    ],
-                )
-            }
-            FastStep::Upconv { act, .. } => with("gemm ↑", &[act.map(FastAct::name)]),
-            FastStep::Linear { act, .. } => with("gemm", &[act.map(FastAct::name)]),
-            FastStep::Batchnorm { act, .. } => with("affine", &[act.map(FastAct::name)]),
-            FastStep::Act(act) => act.name().into(),
-            FastStep::Elementwise(_) => "burn (nhwc)".into(),
-            FastStep::Pool(p) => if p.max { "maxpool" } else { "avgpool" }.into(),
-            FastStep::GlobalAverage => "mean".into(),
-            FastStep::Flatten => "view".into(),
-        }
-    }
-
-    /// The statement that runs it on `x` (a `Map`), with the packed slot
-    /// `slot` if [`FastStep::packs`]; `burn` is the layer's burn step.
-    pub fn tokens(&self, krate: &TokenStream, slot: usize, burn: TokenStream) -> TokenStream {
-        let fast = quote!(#krate::__private::fast);
-        let act = |a: &Option<FastAct>| match a {
-            Some(a) => a.tokens(krate),
-            None => quote!(#fast::Act::None),
-        };
-        let slot = lit(slot as u64);
-        match self {
-            FastStep::Burn => burn,
-            FastStep::Identity | FastStep::Fused => quote!(),
-            FastStep::Conv {
-                kernel,
-                conv,
-                batchnorm,
-                act: a,
-                residual,
-            } => {
-                let bn = match batchnorm {
-                    Some(bn) => quote!(::core::option::Option::Some(&self.#bn)),
-                    None => quote!(::core::option::Option::None),
-                };
-                let skip = if *residual {
-                    quote!(::core::option::Option::Some(skip))
-                } else {
-                    quote!(::core::option::Option::None)
-                };
-                let a = act(a);
-                let how = if *kernel == ConvKernel::Winograd {
-                    quote!(#fast::Conv::Winograd)
-                } else {
-                    quote!(#fast::Conv::Gemm)
-                };
-                quote!(let x = #fast::conv(self.__kernels.slot(#slot), #how, &self.#conv, #bn, #a, #skip, x);)
-            }
-            FastStep::Upconv { field, act: a } => {
-                let a = act(a);
-                quote!(let x = #fast::conv_transpose(self.__kernels.slot(#slot), &self.#field, #a, x);)
-            }
-            FastStep::Linear { field, act: a } => {
-                let a = act(a);
-                quote!(let x = #fast::linear(self.__kernels.slot(#slot), &self.#field, #a, x);)
-            }
-            FastStep::Batchnorm { field, act: a } => {
-                let a = act(a);
-                quote!(let x = #fast::batchnorm(self.__kernels.slot(#slot), &self.#field, #a, x);)
-            }
-            FastStep::Act(a) => {
-                let a = a.tokens(krate);
-                quote!(let x = #fast::activation(#a, x);)
-            }
-            FastStep::Elementwise(expr) => {
-                quote!(let x = #fast::elementwise(x, |x| #expr);)
-            }
-            FastStep::Pool(p) => {
-                let pair = |v: [u64; 2]| crate::layers::pair(v);
-                let (k, s, pd, d) = (
-                    pair(p.kernel),
-                    pair(p.stride),
-                    pair(p.padding),
-                    pair(p.dilation),
-                );
-                let (max, ceil, count) = (p.max, p.ceil_mode, p.count_include_pad);
-                quote! {
-                    let x = #fast::pool(
-                        #fast::PoolSpec {
-                            max: #max,
-                            kernel: #k,
-                            stride: #s,
-                            padding: #pd,
-                            dilation: #d,
-                            ceil_mode: #ceil,
-                            count_include_pad: #count,
-                        },
-                        x,
-                    );
-                }
-            }
-            FastStep::GlobalAverage => quote!(let x = #fast::global_average(x);),
-            FastStep::Flatten => quote!(let x = #fast::flatten(x);),
-        }
-    }
+    /// A layer norm over each pixel's channels; its field, if affine.
+    LayerNorm {
+        /// The `LayerNorm` field.
+        field: Option<Ident>,
+        /// `eps`.
+        eps: f64,
+    },
+    /// `linear` at every position of a channels-last map, and the activation after it.
+    RowLinear {
+        /// Its field.
+        field: Ident,
+        /// The activation.
+        act: Option<FastAct>,
+    },
+    /// A learned per-channel scale: its field.
+    Scale(Ident),
 }
 
 /// Rule: every layer's [`FastStep`] from its kind's [`Fast`], its burn
@@ -357,7 +241,41 @@ pub fn plan(body: &[Node], layers: &mut [Layer]) {
             Node::Scope(scope) => plan(&scope.body, layers),
         }
     }
+    check_stretches(body, layers);
     fuse(body, layers);
+}
+
+/// Rule: between `permute(0, 2, 3, 1)` and `permute(0, 3, 1, 2)` the map's
+/// rows are the channels-last tensor's last axis, and the `permute`s are no
+/// step, only if every layer between runs on rows (a layer norm, a linear
+/// layer, an element-wise step). Otherwise the whole stretch, `permute`s
+/// included, is burn's: a burn step reads the map as channels-first.
+fn check_stretches(body: &[Node], layers: &mut [Layer]) {
+    let mut start: Option<usize> = None;
+    for (at, node) in body.iter().enumerate() {
+        let Node::Layer(i) = node else { continue };
+        match layers[*i].kind.layout() {
+            Layout::ToLast => start = Some(at),
+            Layout::ToFirst => {
+                let Some(from) = start.take() else { continue };
+                let stretch = &body[from..=at];
+                let on_rows = stretch[1..stretch.len() - 1].iter().all(|n| {
+                    matches!(n, Node::Layer(j) if matches!(layers[*j].fast,
+                        FastStep::Identity | FastStep::Fused | FastStep::Act(_)
+                        | FastStep::Elementwise(_) | FastStep::LayerNorm { .. }
+                        | FastStep::RowLinear { .. }))
+                });
+                if !on_rows {
+                    for n in stretch {
+                        if let Node::Layer(j) = n {
+                            layers[*j].fast = FastStep::Burn;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A layer's step before fusion with its neighbours.
@@ -366,11 +284,6 @@ fn alone(layer: &Layer) -> FastStep {
         Step::Forward(field) => Some(field.clone()),
         _ => None,
     };
-    // Between the `permute`s the kernels' NHWC map holds a channels-last
-    // tensor: only element-wise steps keep their meaning there.
-    if layer.channels_last && layer.kind.layout() != crate::layers::Layout::Either {
-        return FastStep::Burn;
-    }
     let step = match layer.kind.fast() {
         Fast::Burn => None,
         Fast::Identity => Some(FastStep::Identity),
@@ -389,7 +302,23 @@ fn alone(layer: &Layer) -> FastStep {
             };
             conv_step(kernel, &layer.step)
         }
+        Fast::Linear if layer.channels_last => {
+            field().map(|field| FastStep::RowLinear { field, act: None })
+        }
         Fast::Linear => field().map(|field| FastStep::Linear { field, act: None }),
+        Fast::LayerNorm { eps } => match &layer.step {
+            Step::Forward(f) | Step::WithModule(f, _) => Some(FastStep::LayerNorm {
+                field: Some(f.clone()),
+                eps,
+            }),
+            Step::Function(_) => Some(FastStep::LayerNorm { field: None, eps }),
+            _ => None,
+        },
+        Fast::Scale => match &layer.step {
+            Step::WithModule(f, _) => Some(FastStep::Scale(f.clone())),
+            _ => None,
+        },
+        Fast::Permute => Some(FastStep::Identity),
         Fast::Upconv => field().map(|field| FastStep::Upconv { field, act: None }),
         Fast::Batchnorm => match layer.step {
             Step::FoldedIntoConv => Some(FastStep::Fused),
@@ -429,6 +358,7 @@ fn free_act(step: &mut FastStep) -> Option<&mut Option<FastAct>> {
         FastStep::Conv { act, .. }
         | FastStep::Upconv { act, .. }
         | FastStep::Linear { act, .. }
+        | FastStep::RowLinear { act, .. }
         | FastStep::Batchnorm { act, .. }
             if act.is_none() =>
         {

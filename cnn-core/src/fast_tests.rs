@@ -95,3 +95,29 @@ fn winograd_takes_the_3x3_stride_1_convolutions_where_it_was_measured_faster() {
         ["gemm"]
     );
 }
+
+#[test]
+fn a_channels_last_stretch_runs_on_the_maps_rows_with_no_step_for_its_permutes() {
+    let labels = labels(
+        "struct N: [8, 6, 6] {
+            layernorm2d(8) conv(8, 8, 7, padding = 3, groups = 8) permute(0, 2, 3, 1)
+            layernorm(8, eps = 1e-6) linear(8, 32) gelu linear(32, 8) relu permute(0, 3, 1, 2)
+            layer_scale: scale(8, init = 1e-6)
+        }",
+    );
+    assert_eq!(
+        labels,
+        [
+            "layernorm",
+            "depthwise",
+            "-",
+            "layernorm",
+            "gemm",
+            "burn (nhwc)",
+            "gemm+relu",
+            "fused",
+            "-",
+            "scale"
+        ]
+    );
+}

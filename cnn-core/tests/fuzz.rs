@@ -301,15 +301,38 @@ fn nodes(rng: &mut Rng, depth: usize, params: &[&str], blocks: &[&str]) -> Strin
     let mut out: Vec<String> = Vec::new();
     for _ in 0..rng.below(5) {
         let name = if rng.chance(15) {
+            // Keywords and strings on purpose: names are keys, fields are derived.
             format!(
                 "{}: ",
-                rng.pick(&["conv1", "bn", "layer1", "downsample", "x"])
+                rng.pick(&[
+                    "conv1",
+                    "bn",
+                    "layer1",
+                    "downsample",
+                    "x",
+                    "fn",
+                    "self",
+                    "Self",
+                    "super",
+                    "crate",
+                    "_",
+                    "struct",
+                    "true",
+                    "abstract",
+                    "async",
+                    "\"block1-0\"",
+                    "\"block1_0\"",
+                    "\"\"",
+                    "\"a.b\"",
+                    "\"3\"",
+                    "\"conv1\"",
+                ])
             )
         } else {
             String::new()
         };
         let inner = |rng: &mut Rng| nodes(rng, depth.saturating_sub(1), params, blocks);
-        let node = match rng.below(if depth == 0 { 3 } else { 8 }) {
+        let node = match rng.below(if depth == 0 { 3 } else { 11 }) {
             0 | 1 => {
                 let mut text = layer(rng, None);
                 if !params.is_empty() && rng.chance(40) {
@@ -335,6 +358,23 @@ fn nodes(rng: &mut Rng, depth: usize, params: &[&str], blocks: &[&str]) -> Strin
                 inner(rng)
             ),
             5 => format!("concat {{ {} }} {{ {} }}", inner(rng), inner(rng)),
+            8 => format!("multiply {{ {} }} {{ {} }}", inner(rng), inner(rng)),
+            9 => {
+                let branches: Vec<String> = (0..1 + rng.below(4))
+                    .map(|_| format!("{{ {} }}", inner(rng)))
+                    .collect();
+                format!("split {}", branches.join(" "))
+            }
+            10 => format!(
+                "permute(0, 2, 3, 1) {} permute(0, 3, 1, 2)",
+                rng.pick(&[
+                    "layernorm(4)",
+                    "linear(4, 8) gelu",
+                    "",
+                    "conv(4, 4, 1)",
+                    "relu"
+                ])
+            ),
             6 => format!(
                 "repeat({}) {{ {} }}",
                 rng.pick(&["0", "1", "2", "3", "40", "n"]),
@@ -423,6 +463,14 @@ const ATOMS: &[&str] = &[
     "concat",
     "repeat",
     "basic",
+    "multiply",
+    "split",
+    "permute",
+    "\"block1-0\"",
+    "+",
+    "/",
+    "4 * c",
+    "(c + 7) / 8 * 8",
 ];
 
 /// Splits a network's text into tokens that survive being re-joined with spaces.

@@ -29,6 +29,11 @@ fn every_random_network_with_blocks_gets_pytorchs_verdict_shapes_and_parameter_c
 }
 
 #[test]
+fn every_random_network_with_gates_splits_and_channels_last_stretches_gets_pytorchs_numbers() {
+    replay(include_str!("fixtures/pytorch_shapes_zoo.json"), 1000);
+}
+
+#[test]
 fn every_random_network_on_other_sizes_gets_pytorchs_verdict_and_shapes_from_its_plan() {
     let fixture: Value = serde_json::from_str(include_str!("fixtures/pytorch_shapes_sizes.json"))
         .expect("the fixture is valid JSON");

@@ -96,6 +96,16 @@ impl Merge {
     }
 }
 
+/// Whether a merge's output takes a 1×1 branch broadcast over H×W (a gate
+/// after a global pool): every output then depends on the whole input, and
+/// the receptive field after it is not a window (`None`).
+pub fn broadcasts(shapes: &[Shape], out: Shape) -> bool {
+    let Shape::Map([_, h, w]) = out else {
+        return false;
+    };
+    [h, w] != [1, 1] && shapes.iter().any(|s| s.spatial() == Some([1, 1]))
+}
+
 /// Rule: `split` cuts `[C, H, W]` into `k` chunks of `C / k` channels
 /// (`torch.chunk` with `k` dividing `C`); the shape each branch receives.
 pub fn split(input: Shape, k: u64) -> Result<Shape, Failure> {

@@ -308,7 +308,11 @@ impl<'a> Walk<'a> {
                 if let Some(first) = ends.first() {
                     self.resume(first);
                 }
-                self.receptive = widest(&ends.iter().collect::<Vec<_>>());
+                self.receptive = if merge::broadcasts(&shapes, merged) {
+                    None
+                } else {
+                    widest(&ends.iter().collect::<Vec<_>>())
+                };
                 self.current = merged;
                 if self.record_trace {
                     if merge != Merge::Multiply {

@@ -3,7 +3,8 @@
 //! the last axis (the channels of a channels-last map, or flat features).
 
 use super::{
-    Bound, Emit, Io, Layer, Layout, Plan, Spec, Takes, Twin, Ty, Val, float_lit, lit, opt, req,
+    Bound, Emit, Fast, Io, Layer, Layout, Plan, Spec, Takes, Twin, Ty, Val, float_lit, lit, opt,
+    req,
 };
 use crate::model::Field;
 use crate::onnx::{Attr, Lower, ints};
@@ -126,6 +127,10 @@ impl Layer for LayerNorm {
                 Plan::Forward
             },
         }
+    }
+
+    fn fast(&self) -> Fast {
+        Fast::LayerNorm { eps: self.eps }
     }
 
     /// `LayerNormalization` over the last axis (opset 17), between two

@@ -3,7 +3,7 @@
 //! the checker tracks the layout and allows only the layers that work on
 //! the last axis, or on any layout, between the two.
 
-use super::{Bound, Emit, Io, Layer, Layout, Spec, Twin, Ty, req};
+use super::{Bound, Emit, Fast, Io, Layer, Layout, Spec, Twin, Ty, req};
 use crate::check::Walk;
 use crate::onnx::{Lower, ints};
 use crate::shape::Op;
@@ -70,6 +70,10 @@ impl Layer for Permute {
     fn emit(&self, _io: &Io) -> Emit {
         let [a, b, c, d] = self.dims.map(|d| d as usize);
         Emit::function(quote!(x.permute([#a, #b, #c, #d])))
+    }
+
+    fn fast(&self) -> Fast {
+        Fast::Permute
     }
 
     fn onnx(&self, o: &mut Lower) {

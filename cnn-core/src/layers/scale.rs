@@ -2,7 +2,9 @@
 //! (ConvNeXt's layer scale). Its key is the node's name itself, with no
 //! `.weight`: `layer_scale: scale(96, init = 1e-6)` is `….layer_scale`.
 
-use super::{Bound, Emit, Io, Layer, Plan, Spec, Twin, Ty, Val, float, float_lit, lit, opt, req};
+use super::{
+    Bound, Emit, Fast, Io, Layer, Plan, Spec, Twin, Ty, Val, float, float_lit, lit, opt, req,
+};
 use crate::model::Field;
 use crate::onnx::Lower;
 use crate::shape::Op;
@@ -60,6 +62,10 @@ impl Layer for Scale {
             field: Some(field),
             plan: Plan::WithModule(quote!(#krate::__private::scale)),
         }
+    }
+
+    fn fast(&self) -> Fast {
+        Fast::Scale
     }
 
     fn onnx(&self, o: &mut Lower) {

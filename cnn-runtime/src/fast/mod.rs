@@ -24,6 +24,8 @@ mod merge;
 mod off;
 #[cfg(feature = "flex")]
 mod ops;
+#[cfg(feature = "flex")]
+mod rows;
 
 #[cfg(feature = "flex")]
 pub use cache::{Kernels, Slot};
@@ -39,7 +41,7 @@ pub use merge::{multiply, split_part};
 #[doc(hidden)]
 pub use off::{
     Conv, Map, activation, add, batchnorm, concat, conv, conv_transpose, elementwise, flatten,
-    forward, global_average, linear, multiply, pool, split_part,
+    forward, global_average, layer_norm, linear, linear_rows, multiply, pool, scale, split_part,
 };
 #[cfg(not(feature = "flex"))]
 pub use off::{Kernels, Slot};
@@ -49,6 +51,9 @@ pub use ops::{
     Conv, activation, add, batchnorm, concat, conv, conv_transpose, elementwise, flatten,
     global_average, linear, pool,
 };
+#[cfg(feature = "flex")]
+#[doc(hidden)]
+pub use rows::{layer_norm, linear_rows, scale};
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::Tensor;

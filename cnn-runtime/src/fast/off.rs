@@ -116,6 +116,18 @@ pub fn flatten(x: Map) -> Map {
     match x {}
 }
 /// Never called.
+pub fn layer_norm(_: Option<&burn::nn::LayerNorm>, _: f64, x: Map) -> Map {
+    match x {}
+}
+/// Never called.
+pub fn linear_rows(_: &Slot, _: &Linear, _: Act, x: Map) -> Map {
+    match x {}
+}
+/// Never called.
+pub fn scale(_: &burn::module::Param<Tensor<3>>, x: Map) -> Map {
+    match x {}
+}
+/// Never called.
 pub fn split_part(x: &Map, _: usize, _: usize) -> Map {
     match *x {}
 }
