@@ -569,13 +569,23 @@ def z_seq(x, depth, out, acc, length, last=False):
                 out.append("split " + " ".join("{}" for _ in range(k)))
                 raise RuntimeError(f"split of {c} channels into {k}")
             out.append("split")
-            parts = []
+            parts, failure = [], None
             for chunk in torch.chunk(x, k, dim=1):
+                # Every branch is written whole, so that a refusal inside one
+                # leaves a network that parses.
+                sub = []
+                if failure is None and zrng.random() >= 0.4:
+                    try:
+                        parts.append(z_seq(chunk, depth + 1, sub, acc, zrng.randint(1, 2)))
+                    except Exception as e:  # noqa: BLE001 - re-raised after the text is whole
+                        failure = e
+                else:
+                    parts.append(chunk)
                 out.append("{")
-                try:
-                    parts.append(chunk if zrng.random() < 0.4 else z_seq(chunk, depth + 1, out, acc, zrng.randint(1, 2)))
-                finally:
-                    out.append("}")
+                out.extend(sub)
+                out.append("}")
+            if failure is not None:
+                raise failure
             x = torch.cat(parts, dim=1)
         elif not last and roll < 0.4:
             out.append("permute(0, 2, 3, 1)")
