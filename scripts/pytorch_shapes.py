@@ -535,7 +535,7 @@ zrng = random.Random(20261203)
 class Gate(nn.Module):
     def __init__(self, branches):
         super().__init__()
-        self.branches = nn.ModuleList(branches)
+        self.branches = branches
 
     def forward(self, x):
         outs = [b(x) for b in self.branches]
@@ -553,16 +553,26 @@ def z_seq(x, depth, out, acc, length, last=False):
     for _ in range(length):
         roll = zrng.random()
         c = x.shape[1] if not last else x.shape[3]
-        if not last and depth < 2 and roll < 0.15:
+        if not last and depth < 2 and roll < 0.1:
             # A squeeze-and-excitation gate, sometimes of the wrong width.
             s = zrng.randint(1, 4)
             c_out = c if zrng.random() < 0.9 else c + 1
             out.append(f"multiply {{}} {{ adaptive_avgpool(1) conv({c}, {s}, 1) relu conv({s}, {c_out}, 1) sigmoid }}")
-            gate = Gate([nn.Identity(), nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c, s, 1), nn.ReLU(),
-                                                       nn.Conv2d(s, c_out, 1), nn.Sigmoid())])
-            x = gate(x)
-            acc["params"] += sum(p.numel() for p in gate.parameters())
+            se = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c, s, 1), nn.ReLU(), nn.Conv2d(s, c_out, 1),
+                               nn.Sigmoid())
+            x = Gate([nn.Identity(), se])(x)
+            acc["params"] += sum(p.numel() for p in se.parameters())
             acc["shapes"] += [[c, 1, 1], [s, 1, 1], [s, 1, 1], [c_out, 1, 1], [c_out, 1, 1]]
+        elif not last and depth < 2 and roll < 0.15:
+            # A full-size gate: a branch that may shrink the map (a stride),
+            # which cnn! refuses as PyTorch's `*` would fail or broadcast.
+            stride = 1 if zrng.random() < 0.8 else 2
+            out.append(f"multiply {{ conv({c}, {c}, 3, padding = 1) }} {{ conv({c}, {c}, 1, stride = {stride}) hardsigmoid }}")
+            a, b = nn.Conv2d(c, c, 3, padding=1), nn.Conv2d(c, c, 1, stride=stride)
+            ya, yb = a(x), b(x)
+            acc["shapes"] += [list(ya.shape[1:]), list(yb.shape[1:]), list(yb.shape[1:])]
+            acc["params"] += sum(p.numel() for p in a.parameters()) + sum(p.numel() for p in b.parameters())
+            x = Gate([lambda _: ya, lambda _: nn.functional.hardsigmoid(yb)])(x)
         elif not last and depth < 2 and roll < 0.3:
             k = zrng.randint(2, 4)
             if c % k:

@@ -113,6 +113,14 @@ def main():
             save_io(model, shape, f"target/torchvision/{name}.io.safetensors", generator)
         m = report["models"][name]
         print(name, m["params"], m["macs"], m["output"], flush=True)
+    # MACs at other sizes, for the plan's numbers there.
+    report["sizes"] = {}
+    for name, build, shape in [
+        ("convnext_tiny_256x192", tv.convnext_tiny, [3, 256, 192]),
+        ("shufflenet_v2_x1_0_160", tv.shufflenet_v2_x1_0, [3, 160, 160]),
+        ("efficientnet_b0_160", tv.efficientnet_b0, [3, 160, 160]),
+    ]:
+        report["sizes"][name] = macs(build().eval(), shape)
     with open(path, "w") as f:
         json.dump(report, f, indent=1, sort_keys=True)
         f.write("\n")

@@ -104,6 +104,21 @@ fn a_gate_and_a_split_follow_other_input_sizes() {
     assert_eq!(summary.output_shape(), &[8, 11, 3]);
     let summary = Shuffled::summary_for([8, 9, 4]).expect("a split runs at any size");
     assert_eq!(summary.output_shape(), &[8, 9, 4]);
+    for (name, device, path) in devices() {
+        let _path = cnn::fast::use_path(path);
+        let x = Tensor::<4>::random([2, 8, 11, 3], Distribution::Normal(0.0, 1.0), &device);
+        let y = Gated::init(&device).try_forward(x).expect("runs");
+        assert_eq!(y.dims(), [2, 8, 11, 3], "{name}");
+        let x = Tensor::<4>::random([1, 8, 9, 4], Distribution::Normal(0.0, 1.0), &device);
+        let y = Shuffled::init(&device).try_forward(x).expect("runs");
+        assert_eq!(y.dims(), [1, 8, 9, 4], "{name}");
+        // Other channels are refused before anything runs, naming the layer.
+        let x = Tensor::<4>::random([1, 6, 9, 4], Distribution::Normal(0.0, 1.0), &device);
+        let error = Shuffled::init(&device)
+            .try_forward(x)
+            .expect_err("6 channels");
+        assert!(error.to_string().contains("conv(4, 4, 1)"), "{error}");
+    }
 }
 
 cnn! {

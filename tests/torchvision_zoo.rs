@@ -791,3 +791,25 @@ fn the_zoo_twins_are_the_committed_ones() {
         );
     }
 }
+
+/// The networks run at other sizes as torchvision's do: the plan follows
+/// gates, splits and channels-last stretches (PyTorch's numbers, by the
+/// same constructors at 3×256×192 and 3×160×160).
+#[test]
+fn the_zoo_follows_other_input_sizes() {
+    let convnext = ConvNeXtTiny::summary_for([3, 256, 192]).expect("runs at 256×192");
+    assert_eq!(convnext.output_shape(), &[1000]);
+    assert_eq!(convnext.params(), ConvNeXtTiny::PARAMS);
+    let shuffle = ShuffleNetV2::summary_for([3, 160, 160]).expect("runs at 160×160");
+    assert_eq!(shuffle.output_shape(), &[1000]);
+    let effnet = EfficientNetB0::summary_for([3, 160, 160]).expect("runs at 160×160");
+    assert_eq!(effnet.output_shape(), &[1000]);
+    let index = torchvision();
+    for (name, macs) in [
+        ("convnext_tiny_256x192", convnext.macs()),
+        ("shufflenet_v2_x1_0_160", shuffle.macs()),
+        ("efficientnet_b0_160", effnet.macs()),
+    ] {
+        assert_eq!(index["sizes"][name].as_u64(), Some(macs), "{name} MACs");
+    }
+}

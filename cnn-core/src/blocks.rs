@@ -18,7 +18,7 @@
 //! with torchvision's names (`conv1: conv(…)`, `downsample: { … }`) has
 //! torchvision's keys.
 
-use crate::ast::{self, BlockDef, Item, Value};
+use crate::ast::{self, BlockDef, Item};
 use crate::check::Checker;
 use crate::model::{Node, Row, RowKind, Scope, Shape};
 use crate::shape::{self, Receptive};
@@ -27,11 +27,12 @@ use proc_macro2::{Ident, Span};
 mod arith;
 mod rules;
 mod scope;
+mod subst;
 mod table;
 use crate::shape::merge::Merge;
 use rules::{
     bind_block, check_merge_branches, check_merge_input, check_repeat_count, check_residual_sides,
-    check_unnamed, render_call, respan,
+    check_unnamed, render_call,
 };
 pub(crate) use scope::ScopeState;
 pub use table::Blocks;
@@ -459,67 +460,6 @@ impl Checker<'_, '_> {
             r.output = shape;
         }
         r.receptive = self.walk.receptive;
-    }
-
-    /// `value` with the current block's parameters replaced by their values,
-    /// each carrying the span of the parameter it replaces.
-    pub(crate) fn substitute(&self, value: &Value) -> Value {
-        match value {
-            Value::Word(w) => match self.subst.get(&w.to_string()) {
-                Some(v) => respan(v, w.span()),
-                None => value.clone(),
-            },
-            Value::Neg(m, v) => Value::Neg(*m, Box::new(self.substitute(v))),
-            Value::Tuple(p, items) => {
-                Value::Tuple(*p, items.iter().map(|v| self.substitute(v)).collect())
-            }
-            Value::Binary(lhs, op, rhs) => Value::Binary(
-                Box::new(self.substitute(lhs)),
-                *op,
-                Box::new(self.substitute(rhs)),
-            ),
-            Value::Group(p, inner) => Value::Group(*p, Box::new(self.substitute(inner))),
-            _ => value.clone(),
-        }
-    }
-
-    /// "`c_ot` is not a parameter of this block; did you mean `c_out`?", for
-    /// a bare word in the call's arguments that is close to a parameter's name
-    /// (a note on whatever error the word then causes).
-    fn misspelt_parameter(&self, layer: &ast::Layer) -> Option<String> {
-        if self.subst.is_empty() {
-            return None;
-        }
-        let params: Vec<&str> = self.subst.keys().map(String::as_str).collect();
-        layer
-            .args
-            .iter()
-            .flat_map(|a| a.list.iter())
-            .find_map(|arg| match &arg.value {
-                Value::Word(w) if !self.subst.contains_key(&w.to_string()) => {
-                    let word = w.to_string();
-                    crate::diag::did_you_mean(&word, &params).map(|best| {
-                        format!("`{word}` is not a parameter of this block; did you mean `{best}`?")
-                    })
-                }
-                _ => None,
-            })
-    }
-
-    /// The call with the block's parameters substituted and its arithmetic
-    /// evaluated; `None` after an arithmetic error (reported).
-    fn substitute_layer(&mut self, layer: &ast::Layer) -> Option<ast::Layer> {
-        let mut layer = layer.clone();
-        let mut ok = true;
-        if let Some(args) = &mut layer.args {
-            for arg in args.list.iter_mut() {
-                match arith::evaluate(&self.substitute(&arg.value), self.walk.cx) {
-                    Some(value) => arg.value = value,
-                    None => ok = false,
-                }
-            }
-        }
-        ok.then_some(layer)
     }
 }
 

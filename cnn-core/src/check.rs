@@ -17,16 +17,18 @@
 use crate::ast;
 use crate::blocks::{Blocks, ScopeState};
 
+mod takes;
 mod walk;
 use crate::diag::Ctxt;
 use crate::layers::batchnorm::BatchNorm;
 use crate::layers::conv::Conv;
-use crate::layers::{self, Bound, Inferred, Io, Plan, Takes};
+use crate::layers::{self, Bound, Inferred, Io, Plan};
 use crate::model::{Layer, Network, Node, Row, RowKind, Shape, Step, Stub};
 use crate::shape::{self, Receptive};
 use proc_macro2::{Ident, TokenStream};
 use std::collections::HashMap;
 use std::sync::Arc;
+use takes::{check_layout, check_rank};
 pub use walk::{Walk, hw};
 
 /// Checks one network. On any error the errors are in `cx` and a [`Stub`] is
@@ -403,83 +405,6 @@ fn check_input_shape(shape: &ast::InputShape, cx: &mut Ctxt) -> Option<[u64; 3]>
         }
     }
     ok.then_some(dims)
-}
-
-/// Rule: spatial layers need `[C, H, W]` maps (not features after `flatten`),
-/// and `linear` needs flat features (not maps: a missing `flatten`), or a
-/// channels-last map.
-fn check_rank(
-    b: &Bound,
-    takes: Takes,
-    current: Option<Shape>,
-    flat: Option<bool>,
-    last: bool,
-    cx: &mut Ctxt,
-) -> bool {
-    if takes == Takes::Maps && flat == Some(true) {
-        let found = match current {
-            Some(Shape::Flat(f)) => format!("{f} flat features"),
-            _ => "flat features".to_string(),
-        };
-        cx.error_spanned(
-            &b.tokens,
-            format!(
-                "`{}` expects `[C, H, W]` feature maps, found {found} after `flatten`\n= help: move `flatten` after the last spatial layer",
-                b.spec.name
-            ),
-        );
-        return false;
-    }
-    if takes == Takes::Features && flat == Some(false) && !last {
-        let name = b.spec.name;
-        let msg = match current {
-            Some(Shape::Map([c, h, w])) => {
-                let f = c.saturating_mul(h).saturating_mul(w);
-                format!(
-                    "`{name}` expects flat features, found the feature map [{c}, {h}, {w}]\n= note: PyTorch would apply it to the last axis alone (width {w}), which is almost always a missing `flatten`\n= help: insert `flatten` before `{}`: it yields {f} = {c}·{h}·{w} features",
-                    b.render()
-                )
-            }
-            _ => format!(
-                "`{name}` expects flat features, found feature maps\n= help: insert `flatten` before `{}`",
-                b.render()
-            ),
-        };
-        cx.error_spanned(&b.tokens, msg);
-        return false;
-    }
-    true
-}
-
-/// Rule: a layer takes the layout that arrives ([`layers::Layout`]):
-/// spatial layers, norms other than `layernorm`, merges and `flatten` take
-/// channels-first maps; `layernorm` normalizes the last axis, so it takes a
-/// channels-last map or flat features; the `permute`s go one way each.
-fn check_layout(
-    b: &Bound,
-    layout: layers::Layout,
-    current: Option<Shape>,
-    last: bool,
-    cx: &mut Ctxt,
-) -> bool {
-    use layers::Layout;
-    let dsl = b.render();
-    let message = match (layout, last, current) {
-        (Layout::First | Layout::ToLast, true, _) => format!(
-            "`{dsl}` takes a channels-first map, but a channels-last one arrives (after `permute(0, 2, 3, 1)`)\n= help: write `permute(0, 3, 1, 2)` before it"
-        ),
-        (Layout::ToFirst, false, _) => format!(
-            "`{dsl}` takes a channels-last map, but a channels-first one arrives\n= help: write `permute(0, 2, 3, 1)` before the layers that work on channels last, or remove this one"
-        ),
-        (Layout::LastAxis, false, Some(Shape::Map([c, _, w]))) if b.spec.name != "linear" => {
-            format!(
-                "`{dsl}` normalizes the last axis, which on the channels-first map [{c}, …, {w}] is the width ({w})\n= help: write `layernorm2d({c})` for the channels at each position, or `permute(0, 2, 3, 1)` before it"
-            )
-        }
-        _ => return true,
-    };
-    cx.error_spanned(&b.tokens, message);
-    false
 }
 
 /// The model's step for a kind's plan: a step that runs the layer's module
