@@ -326,11 +326,7 @@ fn zoo_net(rng: &mut Rng, index: usize) -> String {
                 "multiply {{ conv({c}, {c}, 3, padding = 1) }} {{ conv({c}, {c}, 1) hardsigmoid }}"
             )),
             2 => {
-                let k = [2, 3, 4]
-                    .into_iter()
-                    .filter(|k| c % k == 0)
-                    .last()
-                    .unwrap_or(1);
+                let k = [2, 3, 4].into_iter().rfind(|k| c % k == 0).unwrap_or(1);
                 if k == 1 {
                     continue;
                 }

@@ -220,9 +220,7 @@ pub(super) fn check_merge_input(
         Ok(part) => Some(part),
         Err(failure) => {
             let message = failure.describe("split", &checker.walk.trace, &[]);
-            let help = format!(
-                "\n= help: write a number of branches that divides the channels, or change the channels before `split`"
-            );
+            let help = "\n= help: write a number of branches that divides the channels, or change the channels before `split`";
             checker
                 .walk
                 .cx
