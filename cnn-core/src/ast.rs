@@ -82,7 +82,7 @@ pub struct Node {
 
 /// A node's name: its key in the PyTorch twin, as written (`conv1`,
 /// `"block1-0"`, or a Rust keyword such as `fn`); its burn field is derived
-/// from it by `blocks/scope.rs`.
+/// from it by `walker/scope.rs`.
 #[derive(Clone)]
 pub struct Name {
     /// The key.

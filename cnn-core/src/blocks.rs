@@ -1,7 +1,7 @@
 //! Beyond chains: blocks, `residual`, `concat`, `repeat` and groups: the
 //! block table and the walk through them. Their rules, one `check_*`
 //! function per rule, are in `blocks/rules.rs`; a layer's own check is
-//! `Checker::layer` in `check.rs`.
+//! `Checker::layer` in `walker.rs`.
 //!
 //! A block is checked where it is used, with its parameters substituted by
 //! the call's arguments (each value respanned onto the parameter's token, so
@@ -19,23 +19,20 @@
 //! torchvision's keys.
 
 use crate::ast::{self, BlockDef, Item};
-use crate::check::Checker;
 use crate::model::{Node, Row, RowKind, Scope, Shape};
 use crate::shape::{self, Receptive};
+use crate::walker::{Checker, ScopeState};
 use proc_macro2::{Ident, Span};
 
 mod arith;
 mod rules;
-mod scope;
 mod subst;
-mod table;
 use crate::shape::merge::Merge;
+pub use crate::table::Blocks;
 use rules::{
     bind_block, check_merge_branches, check_merge_input, check_repeat_count, check_residual_sides,
     check_unnamed, render_call,
 };
-pub(crate) use scope::ScopeState;
-pub use table::Blocks;
 
 /// The most layers and blocks one network may expand to.
 pub const MAX_LAYERS: usize = 20_000;

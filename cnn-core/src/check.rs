@@ -15,21 +15,15 @@
 //! `check_conv_batchnorm_folding` fuses pairs. `expand.rs` only prints.
 
 use crate::ast;
-use crate::blocks::{Blocks, ScopeState};
-
-mod takes;
-mod walk;
 use crate::diag::Ctxt;
-use crate::layers::batchnorm::BatchNorm;
-use crate::layers::conv::Conv;
-use crate::layers::{self, Bound, Inferred, Io, Plan};
-use crate::model::{Layer, Network, Node, Row, RowKind, Shape, Step, Stub};
+use crate::layers::Fold;
+use crate::model::{Layer, Network, Node, Row, Shape, Step, Stub};
 use crate::shape::{self, Receptive};
-use proc_macro2::{Ident, TokenStream};
+use crate::table::Blocks;
+use crate::walk::Walk;
+use crate::walker::{Checker, ScopeState};
+use proc_macro2::TokenStream;
 use std::collections::HashMap;
-use std::sync::Arc;
-use takes::{check_layout, check_rank};
-pub use walk::{Walk, hw};
 
 /// Checks one network. On any error the errors are in `cx` and a [`Stub`] is
 /// returned so that code using the network sees no follow-on errors.
@@ -166,187 +160,6 @@ fn check_also(krate: &TokenStream, blocks: &Blocks, net: &ast::Network, cx: &mut
     }
 }
 
-/// The walk through one network: the shape so far, and everything built.
-pub(crate) struct Checker<'a, 'c> {
-    pub(crate) walk: Walk<'c>,
-    pub(crate) krate: &'a TokenStream,
-    pub(crate) blocks: &'a Blocks<'a>,
-    /// The block names, for did-you-mean.
-    pub(crate) block_names: Vec<&'a str>,
-    /// The network's name, for notes.
-    pub(crate) net: &'a Ident,
-    pub(crate) layers: Vec<Layer>,
-    pub(crate) rows: Vec<Row>,
-    /// The shape arriving at the next node; `None` after a mistake.
-    pub(crate) current: Option<Shape>,
-    /// Whether `flatten` came before (`None`: unknown).
-    pub(crate) flat: Option<bool>,
-    /// Whether the map is channels-last (after `permute(0, 2, 3, 1)`).
-    pub(crate) last: bool,
-    /// How many `residual` bodies enclose the current node.
-    pub(crate) residuals: usize,
-    /// The block calls being checked, outermost first (to refuse recursion).
-    pub(crate) calls: Vec<String>,
-    /// The current block's parameters and their values.
-    pub(crate) subst: HashMap<String, ast::Value>,
-    /// Nesting depth of the current row.
-    pub(crate) depth: usize,
-    /// Layers checked so far (bounded by [`crate::blocks::MAX_LAYERS`]).
-    pub(crate) expanded: usize,
-}
-
-impl Checker<'_, '_> {
-    /// Checks one layer call (arguments already substituted); its index in
-    /// `layers`, or `None` if it failed (the shape after it is then unknown,
-    /// unless the layer's output does not depend on its input).
-    pub(crate) fn layer(
-        &mut self,
-        ast_layer: &ast::Layer,
-        name: Option<&ast::Name>,
-        scope: &mut ScopeState,
-    ) -> Option<usize> {
-        let krate = self.krate;
-        let walk = &mut self.walk;
-        let built =
-            layers::bind(ast_layer, &self.block_names, walk.cx).and_then(|b| build(b, walk.cx));
-        let Some((bound, kind)) = built else {
-            if ast_layer.name == "flatten" {
-                self.flat = Some(true);
-            }
-            self.current = None;
-            return None;
-        };
-        let before = walk.cx.error_count();
-        kind.check_arguments(&bound, walk);
-        let args_ok = walk.cx.error_count() == before;
-        let rank_ok = check_rank(
-            &bound,
-            kind.takes(),
-            self.current,
-            self.flat,
-            self.last,
-            walk.cx,
-        );
-        let layout = kind.layout();
-        let layout_ok = rank_ok && check_layout(&bound, layout, self.current, self.last, walk.cx);
-        let known = match (args_ok && rank_ok && layout_ok, self.current) {
-            (true, Some(shape)) => {
-                let inferred = walk.apply(&bound, &kind.op(), shape);
-                if let Some(out) = inferred {
-                    kind.warn(walk, &bound, shape, out.shape);
-                }
-                inferred
-            }
-            // After a mistake the layer's output is still known when it does
-            // not depend on the input; continuing from it avoids a cascade.
-            _ => kind.output_without_input().map(|shape| Inferred {
-                shape,
-                params: 0,
-                macs: 0,
-                receptive: None,
-            }),
-        };
-        if kind.yields_features() && !self.last {
-            self.flat = Some(true);
-        }
-        match layout {
-            layers::Layout::ToLast => self.last = true,
-            layers::Layout::ToFirst => self.last = false,
-            _ => {}
-        }
-        let input = self.current.or(known.map(|k| k.shape));
-        self.current = known.map(|k| k.shape);
-        let (Some(inferred), Some(input)) = (known, input) else {
-            return None;
-        };
-        let emit = kind.emit(&Io {
-            bound: &bound,
-            krate,
-            input,
-        });
-        let (segment, field_name) = scope.place(name, bound.spec.name, walk.cx);
-        let field = emit.field.map(|field| (field_name.clone(), field));
-        let Some(step) = step(emit.plan, field.as_ref().map(|(name, _)| name)) else {
-            walk.cx.error(
-                bound.name_span,
-                format!(
-                    "internal error: `{}` runs a module it has no field for; please report it",
-                    bound.spec.name
-                ),
-            );
-            return None;
-        };
-        if kind.in_notes() {
-            walk.trace.push((bound.render(), inferred.shape));
-        }
-        kind.warn_in_context(walk, &bound, self.residuals > 0);
-        let index = self.layers.len();
-        self.rows.push(Row {
-            kind: RowKind::Layer(index),
-            dsl: bound.render(),
-            depth: self.depth,
-            path: format!("{}{segment}", scope.key_prefix),
-            field: field
-                .as_ref()
-                .map(|(f, _)| format!("{}{f}", scope.field_prefix)),
-            output: inferred.shape,
-            params: inferred.params,
-            macs: inferred.macs,
-            receptive: inferred.receptive,
-        });
-        self.layers.push(Layer {
-            dsl: bound.render(),
-            span: bound.name_span,
-            field,
-            step,
-            fast: crate::fast::FastStep::Burn,
-            input,
-            output: inferred.shape,
-            params: inferred.params,
-            macs: inferred.macs,
-            receptive: inferred.receptive,
-            kind,
-            bound,
-            segment,
-            channels_last: self.last && layout != layers::Layout::ToLast,
-        });
-        Some(index)
-    }
-
-    /// Rule: a block, a group, a merge's branch, a residual's sides and the
-    /// network end channels-first, and merges take channels-first maps:
-    /// the layout is the layer list's business, between its `permute`s.
-    pub(crate) fn check_channels_first(&mut self, span: proc_macro2::Span, what: &str) {
-        if self.last {
-            self.walk.cx.error(
-                span,
-                format!(
-                    "{what} ends channels-last: a layer list returns to channels-first before it ends\n= help: write `permute(0, 3, 1, 2)` after the last channels-last layer"
-                ),
-            );
-            self.last = false;
-        }
-    }
-}
-
-/// The kind's typed layer. A kind that reads an argument its schema lacks is
-/// a bug in this crate, reported rather than hidden behind a default.
-fn build(bound: Bound, cx: &mut Ctxt) -> Option<(Bound, Arc<dyn layers::Layer>)> {
-    match (bound.spec.build)(bound.args()) {
-        Some(kind) => Some((bound, Arc::from(kind))),
-        None => {
-            cx.error(
-                bound.name_span,
-                format!(
-                    "internal error: `{}` read an argument its schema lacks; please report it",
-                    bound.spec.name
-                ),
-            );
-            None
-        }
-    }
-}
-
 /// Rule: a network takes doc comments and lint attributes (`allow`,
 /// `expect`, `warn`, `deny`, which also govern the macro's warnings). Others
 /// would apply to the struct but not to its generated impls (`#[cfg]`), or
@@ -407,19 +220,6 @@ fn check_input_shape(shape: &ast::InputShape, cx: &mut Ctxt) -> Option<[u64; 3]>
     ok.then_some(dims)
 }
 
-/// The model's step for a kind's plan: a step that runs the layer's module
-/// names its field (`None` if the kind planned one without a field).
-fn step(plan: Plan, field: Option<&Ident>) -> Option<Step> {
-    Some(match plan {
-        Plan::Forward => Step::Forward(field?.clone()),
-        Plan::WithModule(path) => Step::WithModule(field?.clone(), path),
-        Plan::Function(expr) => Step::Function(expr),
-        Plan::TiledPool(tiled) => Step::TiledPool(tiled),
-        Plan::Resample(resample) => Step::Resample(resample),
-        Plan::Identity => Step::Identity,
-    })
-}
-
 /// Rule: a `conv` directly followed by a `batchnorm` in one layer list is one
 /// step, which at inference folds the normalization into the convolution's
 /// weights (the runtime's `fold.rs`), from the batch `shape::fold_from_batch`
@@ -452,9 +252,9 @@ fn check_conv_batchnorm_folding(body: &[Node], layers: &mut [Layer]) {
 fn fold_pair(layers: &mut [Layer], c: usize, b: usize) {
     let (before, after) = layers.split_at_mut(b);
     let (conv, bn) = (&mut before[c], &mut after[0]);
-    let (Some(_), Some(_)) = (conv.kind_as::<Conv>(), bn.kind_as::<BatchNorm>()) else {
+    if (conv.kind.fold(), bn.kind.fold()) != (Fold::Absorbs, Fold::IntoPrevious) {
         return;
-    };
+    }
     let (Step::Forward(conv_field), Step::Forward(bn_field)) = (&conv.step, &bn.step) else {
         return;
     };

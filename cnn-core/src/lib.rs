@@ -8,7 +8,9 @@
 //! | [`layers`] | one unit per layer kind, and the registry that lists them |
 //! | [`shape`] | the `cnn-shape` crate: the formulas, each layer kind's shape rule, the failure texts (shared with the runtime) |
 //! | [`check`] | AST → validated model: network-level rules, every emission decision |
-//! | [`blocks`] | blocks, `residual`, `concat`, `repeat`, groups: the walk through them (their rules in `blocks/rules.rs`) |
+//! | `walker` | the walk through a layer list: shape, layout, rows, one layer's check |
+//! | [`walk`] | what layer kinds and merges report through: diagnostics and the trace of shapes |
+//! | [`blocks`] | blocks, `residual`, `concat`, `multiply`, `split`, `repeat`, groups: the walk through them (their rules in `blocks/rules.rs`) |
 //! | [`rules`] | the rules several layer kinds share (channels, collapse, warnings) |
 //! | [`model`] | the validated network |
 //! | [`pytorch`] | model → the equivalent `nn.Sequential` source |
@@ -27,6 +29,9 @@ pub mod model;
 pub mod onnx;
 pub mod pytorch;
 pub mod rules;
+mod table;
+pub mod walk;
+mod walker;
 
 /// The shape rules, shared with the runtime: the `cnn-shape` crate.
 pub use cnn_shape as shape;
@@ -38,7 +43,7 @@ use proc_macro2::TokenStream;
 pub fn analyze(input: TokenStream) -> syn::Result<(Vec<model::Network>, diag::Ctxt)> {
     let input: ast::Input = syn::parse2(input)?;
     let mut cx = diag::Ctxt::default();
-    let blocks = blocks::Blocks::new(&input.blocks, &mut cx);
+    let blocks = table::Blocks::new(&input.blocks, &mut cx);
     let networks = input
         .networks
         .iter()
@@ -68,7 +73,7 @@ pub fn expand_with(input: TokenStream, options: Options) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     let mut cx = diag::Ctxt::default();
-    let blocks = blocks::Blocks::new(&input.blocks, &mut cx);
+    let blocks = table::Blocks::new(&input.blocks, &mut cx);
     let mut out = TokenStream::new();
     for net in &input.networks {
         match check::check(&input.krate, &blocks, net, &mut cx) {

@@ -3,10 +3,10 @@
 //! live in `cnn-shape`, shared with the runtime), and the two warnings about
 //! pixels a window never reads.
 
-use crate::check::Walk;
 use crate::layers::Bound;
 use crate::model::Shape;
 use crate::shape::{self, Failure, SizeError, Window};
+use crate::walk::Walk;
 
 /// Rule: `groups` divides both `in_channels` and `out_channels` (PyTorch:
 /// "in_channels must be divisible by groups").

@@ -4,11 +4,12 @@
 
 use super::End;
 use crate::ast::{self, BlockDef, Value};
-use crate::check::{Checker, hw};
 use crate::diag::{Ctxt, did_you_mean};
 use crate::model::Shape;
 use crate::shape::merge::Merge;
 use crate::shape::{self, Failure};
+use crate::walk::hw;
+use crate::walker::Checker;
 use proc_macro2::{Ident, Span};
 use std::collections::HashMap;
 

@@ -4,7 +4,7 @@
 use super::arith;
 use super::rules::respan;
 use crate::ast::{self, Value};
-use crate::check::Checker;
+use crate::walker::Checker;
 
 impl Checker<'_, '_> {
     /// `value` with the current block's parameters replaced by their values,

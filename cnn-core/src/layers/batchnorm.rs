@@ -35,6 +35,10 @@ pub struct BatchNorm {
 }
 
 impl Layer for BatchNorm {
+    fn fold(&self) -> super::Fold {
+        super::Fold::IntoPrevious
+    }
+
     fn op(&self) -> Op {
         Op::Norm {
             arg: "num_features",

@@ -3,7 +3,7 @@
 use crate::shape::Op;
 use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, req};
 use crate::fast::ConvKernel;
-use crate::check::Walk;
+use crate::walk::Walk;
 use crate::onnx::{Attr, Lower, ints, refs};
 use crate::model::Shape;
 use crate::rules::{self, Slide};
@@ -154,6 +154,11 @@ impl Conv {
 }
 
 impl Layer for Conv {
+    /// A `batchnorm` right after it folds into its weights at inference.
+    fn fold(&self) -> super::Fold {
+        super::Fold::Absorbs
+    }
+
     /// Rules: `groups` divides both channel counts; `padding = same` needs
     /// stride 1 (PyTorch: "padding='same' is not supported for strided convolutions").
     fn check_arguments(&self, b: &Bound, walk: &mut Walk) {

@@ -3,7 +3,7 @@
 use crate::onnx::{Attr, Lower, ints, refs};
 use crate::shape::Op;
 use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, req};
-use crate::check::Walk;
+use crate::walk::Walk;
 use crate::rules;
 use crate::shape;
 use quote::{format_ident, quote};

@@ -6,7 +6,7 @@
 use crate::onnx::Lower;
 use crate::shape::Op;
 use super::{Bound, Emit, Fast, Io, Layer, Spec, Takes, Twin, Ty, Val, float_lit, opt};
-use crate::check::Walk;
+use crate::walk::Walk;
 use super::Plan;
 use crate::model::Field;
 use quote::quote;

@@ -3,7 +3,7 @@
 use crate::onnx::{Attr, Lower};
 use crate::shape::Op;
 use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, float_lit, lit, opt, req};
-use crate::check::Walk;
+use crate::walk::Walk;
 use crate::shape;
 use quote::quote;
 

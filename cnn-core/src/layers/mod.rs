@@ -13,11 +13,11 @@
 pub mod schema;
 pub mod values;
 
-use crate::check::Walk;
 pub use crate::fast::Fast;
 use crate::model::{Field, Resample, Shape, Tiled};
 use crate::onnx::Lower;
 use crate::shape::{Op, Receptive};
+use crate::walk::Walk;
 use proc_macro2::TokenStream;
 pub use schema::{
     Args, Bound, DefaultValue, Param, Ty, Val, absent, bind, opt, req, signature, spec,
@@ -79,6 +79,18 @@ pub enum Layout {
     ToLast,
     /// `permute(0, 3, 1, 2)`: channels-last in, channels-first out.
     ToFirst,
+}
+
+/// How a layer takes part in the one fusion the checker makes itself, a
+/// `conv` and the `batchnorm` right after it as one step ([`Layer::fold`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fold {
+    /// Neither.
+    None,
+    /// A convolution that absorbs a following normalisation into its weights.
+    Absorbs,
+    /// A normalisation that folds into the convolution before it.
+    IntoPrevious,
 }
 
 /// The result of running one layer on a known input.
@@ -165,6 +177,11 @@ pub trait Layer: Debug + Any {
     /// What the layer accepts.
     fn takes(&self) -> Takes {
         Takes::Maps
+    }
+
+    /// Its part in folding a normalisation into a convolution (see [`Fold`]).
+    fn fold(&self) -> Fold {
+        Fold::None
     }
 
     /// What it does with a map's layout (see [`Layout`]).

@@ -4,7 +4,7 @@
 //! the last axis, or on any layout, between the two.
 
 use super::{Bound, Emit, Fast, Io, Layer, Layout, Spec, Twin, Ty, req};
-use crate::check::Walk;
+use crate::walk::Walk;
 use crate::onnx::{Lower, ints};
 use crate::shape::Op;
 use quote::quote;

@@ -3,7 +3,7 @@
 use crate::onnx::{Attr, Lower, ints};
 use crate::shape::Op;
 use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, Val, absent, opt, pair, req};
-use crate::check::Walk;
+use crate::walk::Walk;
 use super::Plan;
 use crate::model::{Shape, Tiled};
 use crate::rules::{self, Slide};

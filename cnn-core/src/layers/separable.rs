@@ -7,7 +7,7 @@ use crate::onnx::Lower;
 use crate::shape::Op;
 use super::conv::Conv;
 use super::{Args, Bound, Emit, Io, Layer, Spec, Ty, Val, opt, req};
-use crate::check::Walk;
+use crate::walk::Walk;
 use super::Plan;
 use crate::model::{Field, Shape};
 use quote::quote;

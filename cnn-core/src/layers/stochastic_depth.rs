@@ -5,7 +5,7 @@
 //! drops the body for those samples, which is what it is for.
 
 use super::{Bound, Emit, Fast, Io, Layer, Layout, Spec, Takes, Twin, Ty, Val, float_lit, req};
-use crate::check::Walk;
+use crate::walk::Walk;
 use crate::onnx::Lower;
 use crate::shape::Op;
 use quote::quote;

@@ -4,7 +4,7 @@ use crate::onnx::{Attr, Lower};
 use crate::shape::taps::taps;
 use crate::shape::Op;
 use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, absent, float_lit, opt, pair};
-use crate::check::Walk;
+use crate::walk::Walk;
 use super::Plan;
 use crate::model::Resample;
 use quote::quote;

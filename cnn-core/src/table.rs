@@ -12,7 +12,7 @@ const KEYWORDS: [&str; 5] = ["block", "residual", "shortcut", "concat", "repeat"
 /// The blocks of one invocation, by name.
 #[derive(Default)]
 pub struct Blocks<'a> {
-    pub(super) defs: HashMap<String, &'a BlockDef>,
+    pub(crate) defs: HashMap<String, &'a BlockDef>,
     names: Vec<String>,
 }
 
