@@ -273,42 +273,7 @@ fn every_total_is_what_torchvision_reports() {
 /// torchvision's state_dict for `name` (batchnorm's `num_batches_tracked`
 /// included, as an `i64`).
 fn zeros_like_torchvision(name: &str) -> std::path::PathBuf {
-    let index = torchvision();
-    let keys = index["models"][name]["keys"].as_object().expect("keys");
-    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>, safetensors::Dtype)> = Vec::new();
-    for (key, shape) in keys {
-        let shape: Vec<usize> = shape
-            .as_array()
-            .expect("shape")
-            .iter()
-            .map(|d| d.as_u64().expect("dim") as usize)
-            .collect();
-        let n: usize = shape.iter().product();
-        let dtype = if key.ends_with("num_batches_tracked") {
-            safetensors::Dtype::I64
-        } else {
-            safetensors::Dtype::F32
-        };
-        tensors.push((key.clone(), shape, vec![0u8; n * 8], dtype));
-    }
-    let views: Vec<(String, safetensors::tensor::TensorView)> = tensors
-        .iter()
-        .map(|(key, shape, data, dtype)| {
-            let bytes = shape.iter().product::<usize>()
-                * if *dtype == safetensors::Dtype::I64 {
-                    8
-                } else {
-                    4
-                };
-            let view = safetensors::tensor::TensorView::new(*dtype, shape.clone(), &data[..bytes])
-                .expect("view");
-            (key.clone(), view)
-        })
-        .collect();
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let path = dir.join(format!("{name}-zeros.safetensors"));
-    safetensors::serialize_to_file(views, None, &path).expect("writes safetensors");
-    path
+    common::zeros_with_keys(&torchvision()["models"][name]["keys"], name)
 }
 
 /// Every key of torchvision's state_dict has a layer, and every layer its
