@@ -326,6 +326,24 @@ def b_keep(c):
     return f"conv({c}, {c}, 1, bias = false)", lambda: nn.Conv2d(c, c, 1, bias=False)
 
 
+def b_layer(r, x, out, acc):
+    """One layer drawn by `r` for what arrives (half the time one that keeps
+    it), applied; its text, shape and parameters recorded."""
+    if r.random() < 0.5:
+        text, make = b_keep(x.shape[1])
+    else:
+        text, make = r.choice(MAP_KINDS)(x.shape[1])
+    out.append(text)
+    m = make()
+    m.eval()
+    x = m(x)
+    if x.numel() == 0:
+        raise RuntimeError(f"empty output {list(x.shape)}")
+    acc["shapes"].append(list(x.shape[1:]))
+    acc["params"] += sum(p.numel() for p in m.parameters())
+    return x
+
+
 def b_seq(x, depth, out, acc, length):
     for _ in range(length):
         roll = brng.random()
@@ -361,18 +379,7 @@ def b_seq(x, depth, out, acc, length):
                     out.append("}")
             x = torch.cat(parts, dim=1)
         else:
-            if brng.random() < 0.5:
-                text, make = b_keep(x.shape[1])
-            else:
-                text, make = brng.choice(MAP_KINDS)(x.shape[1])
-            out.append(text)
-            m = make()
-            m.eval()
-            x = m(x)
-            if x.numel() == 0:
-                raise RuntimeError(f"empty output {list(x.shape)}")
-            acc["shapes"].append(list(x.shape[1:]))
-            acc["params"] += sum(p.numel() for p in m.parameters())
+            x = b_layer(brng, x, out, acc)
     return x
 
 
@@ -629,18 +636,7 @@ def z_seq(x, depth, out, acc, length, last=False):
             acc["shapes"].append(list(x.shape[1:]))
             acc["params"] += c
         else:
-            if zrng.random() < 0.5:
-                text, make = b_keep(c)
-            else:
-                text, make = zrng.choice(MAP_KINDS)(c)
-            out.append(text)
-            m = make()
-            m.eval()
-            x = m(x)
-            if x.numel() == 0:
-                raise RuntimeError(f"empty output {list(x.shape)}")
-            acc["shapes"].append(list(x.shape[1:]))
-            acc["params"] += sum(p.numel() for p in m.parameters())
+            x = b_layer(zrng, x, out, acc)
     return x
 
 

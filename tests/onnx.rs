@@ -160,32 +160,9 @@ fn saving_over_an_existing_file_replaces_it_and_a_bad_path_is_an_error() {
     assert!(message.contains("/nonexistent/dir/net.onnx"), "{message}");
 }
 
-/// Whether `python3` can import onnxruntime and numpy.
-fn onnxruntime_here() -> bool {
-    std::process::Command::new("python3")
-        .args(["-c", "import onnxruntime, numpy"])
-        .output()
-        .is_ok_and(|out| out.status.success())
-}
-
-/// Writes `input` and burn's output on it beside `model`, for the script.
-fn write_io(model: &Path, input: &Tensor<4>, output: Vec<f32>) {
-    let floats = |t: &[f32]| t.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
-    let input_values: Vec<f32> = input
-        .clone()
-        .into_data()
-        .convert::<f32>()
-        .try_to_vec()
-        .expect("floats");
-    let dims: Vec<String> = input.dims().iter().map(ToString::to_string).collect();
-    std::fs::write(model.with_extension("input.f32"), floats(&input_values)).expect("write");
-    std::fs::write(model.with_extension("dims"), dims.join(" ")).expect("write");
-    std::fs::write(model.with_extension("burn.f32"), floats(&output)).expect("write");
-}
-
 #[test]
 fn onnx_runtime_computes_what_burn_computes() {
-    if !onnxruntime_here() {
+    if !common::onnxruntime_here() {
         eprintln!("SKIPPED: python3 cannot import onnxruntime and numpy (pip install onnxruntime)");
         return;
     }
@@ -199,7 +176,7 @@ fn onnx_runtime_computes_what_burn_computes() {
             let path = scratch(concat!(stringify!($net), ".ort.onnx"));
             net.save_onnx(&path).expect("saves");
             let output = net.forward(input.clone()).into_data().convert::<f32>();
-            write_io(&path, &input, output.try_to_vec().expect("floats"));
+            common::write_io(&path, &input, output.try_to_vec().expect("floats"));
             models.push((stringify!($net), path));
         }};
     }
@@ -238,28 +215,7 @@ fn onnx_runtime_computes_what_burn_computes() {
         );
     }
 
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/onnx_check.py");
-    let out = std::process::Command::new("python3")
-        .arg(&script)
-        .args(models.iter().map(|(_, path)| path))
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "ONNX Runtime refused a model: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    // `MODEL error largest`: the largest difference and the largest output.
-    let errors: Vec<(f64, f64)> = stdout
-        .lines()
-        .filter_map(|line| {
-            let mut fields = line.rsplit(' ');
-            let largest = fields.next()?.parse().ok()?;
-            Some((fields.next()?.parse().ok()?, largest))
-        })
-        .collect();
-    assert_eq!(errors.len(), models.len(), "{stdout}");
+    let errors = common::onnx_runtime_errors(&models);
     for ((name, _), (error, largest)) in models.iter().zip(errors) {
         eprintln!("{name}: max |ONNX Runtime − burn| = {error:.1e} (outputs up to {largest:.2})");
         assert!(error < 1e-5, "{name}: {error}");

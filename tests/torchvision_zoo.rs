@@ -690,10 +690,7 @@ fn onnx_runtime_and_safetensors_take_the_zoo_as_burn_runs_it() {
     let device = cnn::flex();
     let dir = std::env::temp_dir().join(format!("cnn-zoo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
-    let ort = std::process::Command::new("python3")
-        .args(["-c", "import onnxruntime, numpy"])
-        .output()
-        .is_ok_and(|out| out.status.success());
+    let ort = common::onnxruntime_here();
     let mut models = Vec::new();
     macro_rules! export {
         ($net:ty, $name:literal) => {{
@@ -719,11 +716,7 @@ fn onnx_runtime_and_safetensors_take_the_zoo_as_burn_runs_it() {
                     .into_data()
                     .try_to_vec()
                     .expect("f32");
-                let x: Vec<f32> = x.into_data().try_to_vec().expect("f32");
-                let bytes = |v: &[f32]| v.iter().flat_map(|f| f.to_le_bytes()).collect::<Vec<u8>>();
-                std::fs::write(path.with_extension("input.f32"), bytes(&x)).expect("write");
-                std::fs::write(path.with_extension("dims"), "1 3 224 224").expect("write");
-                std::fs::write(path.with_extension("burn.f32"), bytes(&y)).expect("write");
+                common::write_io(&path, &x, y);
                 models.push(($name, path));
             }
         }};
@@ -737,22 +730,7 @@ fn onnx_runtime_and_safetensors_take_the_zoo_as_burn_runs_it() {
         eprintln!("SKIPPED: python3 cannot import onnxruntime and numpy (pip install onnxruntime)");
         return;
     }
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/onnx_check.py");
-    let out = std::process::Command::new("python3")
-        .arg(&script)
-        .args(models.iter().map(|(_, path)| path))
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "ONNX Runtime refused a model: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    for ((name, _), line) in models.iter().zip(stdout.lines()) {
-        let mut fields = line.rsplit(' ');
-        let largest: f64 = fields.next().and_then(|f| f.parse().ok()).expect("largest");
-        let error: f64 = fields.next().and_then(|f| f.parse().ok()).expect("error");
+    for ((name, _), (error, largest)) in models.iter().zip(common::onnx_runtime_errors(&models)) {
         eprintln!("{name}: max |ONNX Runtime − burn| = {error:.1e} (outputs up to {largest:.2})");
         assert!(error < 1e-4, "{name}: {error}");
     }

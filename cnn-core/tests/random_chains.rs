@@ -291,17 +291,7 @@ fn block_net(rng: &mut Rng, index: usize) -> String {
             }
         }
     }
-    let [c, h, w] = shape;
-    parts.push(format!(
-        "flatten linear({}, {})",
-        c * h * w,
-        rng.range(1, 8)
-    ));
-    let [ic, ih, iw] = input;
-    format!(
-        "    #[allow(deprecated)]\n    pub struct {name}: [{ic}, {ih}, {iw}] {{\n        {}\n    }}\n",
-        parts.join("\n        ")
-    )
+    network(rng, &name, input, parts, shape)
 }
 
 /// A random network of the classification zoo's forms around random layers:
@@ -314,7 +304,7 @@ fn zoo_net(rng: &mut Rng, index: usize) -> String {
     let mut parts = Vec::new();
     let mut shape = input;
     for _ in 0..rng.range(2, 6) {
-        let [c, h, w] = shape;
+        let c = shape[0];
         match rng.range(0, 5) {
             0 => {
                 let s = rng.range(1, 4);
@@ -326,7 +316,10 @@ fn zoo_net(rng: &mut Rng, index: usize) -> String {
                 "multiply {{ conv({c}, {c}, 3, padding = 1) }} {{ conv({c}, {c}, 1) hardsigmoid }}"
             )),
             2 => {
-                let k = [2, 3, 4].into_iter().rfind(|k| c % k == 0).unwrap_or(1);
+                let k = [2, 3, 4]
+                    .into_iter()
+                    .rfind(|k| c.is_multiple_of(*k))
+                    .unwrap_or(1);
                 if k == 1 {
                     continue;
                 }
@@ -357,8 +350,18 @@ fn zoo_net(rng: &mut Rng, index: usize) -> String {
                 shape = out;
             }
         }
-        let _ = (h, w);
     }
+    network(rng, &name, input, parts, shape)
+}
+
+/// A network of `parts` on `input`, ended by `flatten linear` from `shape`.
+fn network(
+    rng: &mut Rng,
+    name: &str,
+    input: [u64; 3],
+    mut parts: Vec<String>,
+    shape: [u64; 3],
+) -> String {
     let [c, h, w] = shape;
     parts.push(format!(
         "flatten linear({}, {})",

@@ -274,11 +274,7 @@ impl Failure {
                         format!("branch {} yields {size}", i + 1)
                     })
                     .collect();
-                let notes: String = traces
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| format!("\n= note: branch {}: {t}", i + 1))
-                    .collect();
+                let notes = branch_notes(traces);
                 format!(
                     "the branches of `{dsl}` must agree on H×W, but {}{notes}",
                     yields.join(", ")
@@ -290,11 +286,7 @@ impl Failure {
                     .enumerate()
                     .map(|(i, s)| format!("branch {} yields {s}", i + 1))
                     .collect();
-                let notes: String = traces
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| format!("\n= note: branch {}: {t}", i + 1))
-                    .collect();
+                let notes = branch_notes(traces);
                 format!(
                     "the branches of `multiply` must yield the same channels and H×W (a 1×1 branch is broadcast), but {}{notes}",
                     yields.join(", ")
@@ -364,4 +356,13 @@ pub fn hw(h: u64, w: u64) -> String {
     } else {
         format!("{h}×{w}")
     }
+}
+
+/// "= note: branch 1: 60 → 30 (`maxpool(2)`)", one line per branch.
+fn branch_notes(traces: &[String]) -> String {
+    traces
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("\n= note: branch {}: {t}", i + 1))
+        .collect()
 }

@@ -188,3 +188,55 @@ pub fn zeros_with_keys(keys: &serde_json::Value, name: &str) -> PathBuf {
     safetensors::serialize_to_file(views, None, &path).expect("writes safetensors");
     path
 }
+
+/// Whether `python3` can import onnxruntime and numpy.
+pub fn onnxruntime_here() -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", "import onnxruntime, numpy"])
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+/// Writes `input` and burn's output on it beside `model`, for the script.
+pub fn write_io(model: &std::path::Path, input: &Tensor<4>, output: Vec<f32>) {
+    let floats = |t: &[f32]| t.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
+    let input_values: Vec<f32> = input
+        .clone()
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec()
+        .expect("floats");
+    let dims: Vec<String> = input.dims().iter().map(ToString::to_string).collect();
+    std::fs::write(model.with_extension("input.f32"), floats(&input_values)).expect("write");
+    std::fs::write(model.with_extension("dims"), dims.join(" ")).expect("write");
+    std::fs::write(model.with_extension("burn.f32"), floats(&output)).expect("write");
+}
+
+/// Runs `scripts/onnx_check.py` on the models `write_io` prepared: for each,
+/// the largest difference between ONNX Runtime and burn and burn's largest
+/// output. Panics if ONNX Runtime refuses a model.
+pub fn onnx_runtime_errors(models: &[(&str, PathBuf)]) -> Vec<(f64, f64)> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/onnx_check.py");
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .args(models.iter().map(|(_, path)| path))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "ONNX Runtime refused a model: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // `MODEL error largest`.
+    let errors: Vec<(f64, f64)> = stdout
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.rsplit(' ');
+            let largest = fields.next()?.parse().ok()?;
+            Some((fields.next()?.parse().ok()?, largest))
+        })
+        .collect();
+    assert_eq!(errors.len(), models.len(), "{stdout}");
+    errors
+}
