@@ -6,14 +6,15 @@
 //! Block     := OuterAttr* "block" Ident "(" Ident ( "," Ident )* ","? ")" Body
 //! Network   := OuterAttr* Visibility "struct" Ident ":" "[" Int "," Int "," Int "]" Body
 //! Body      := "{" Node* "}"
-//! Node      := ( Name ":" )? Item            (a name: the module's key in the PyTorch twin)
+//! Node      := ( Name ":" )? Item ( "as" Ident )?   (a name: the module's key in the PyTorch
+//!                                             twin; `as w` binds its output to the wire `w`)
 //! Name      := Ident | String                (`"block1-0"`: a key that is not a Rust identifier)
 //! Item      := "residual" Body ( "shortcut" Body )?
-//!            | ( "concat" | "multiply" | "split" ) Body+
+//!            | ( "concat" | "multiply" | "split" | "add" ) Body+
 //!            | "repeat" "(" Value ")" Body
 //!            | Body                          (a group: a sub-module of its own)
 //!            | Layer                         (a layer, or a call of a block)
-//! Layer     := Ident ( "(" Arg ( "," Arg )* ","? ")" )?
+//! Layer     := Ident ( "(" Arg ( "," Arg )* ","? ")" )?   (`from(w)` and `output(name)` too)
 //! Arg       := ( Ident "=" )? Value          (positional arguments come first)
 //! Value     := Term ( ( "+" | "-" ) Term )*   (integer arithmetic, evaluated at compile time)
 //! Term      := Unary ( ( "*" | "/" ) Unary )*
@@ -78,6 +79,8 @@ pub struct Node {
     pub name: Option<Name>,
     /// What it is.
     pub item: Item,
+    /// `as w`: the wire its output is bound to.
+    pub bind: Option<Ident>,
 }
 
 /// A node's name: its key in the PyTorch twin, as written (`conv1`,

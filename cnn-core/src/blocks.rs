@@ -29,9 +29,10 @@ mod rules;
 mod subst;
 use crate::shape::merge::Merge;
 pub use crate::table::Blocks;
+pub(crate) use rules::check_unnamed;
 use rules::{
     bind_block, check_merge_branches, check_merge_input, check_repeat_count, check_residual_sides,
-    check_unnamed, render_call,
+    render_call,
 };
 
 /// The most layers and blocks one network may expand to.
@@ -64,12 +65,22 @@ impl Checker<'_, '_> {
     }
 
     fn node(&mut self, node: &ast::Node, scope: &mut ScopeState, out: &mut Vec<Node>) {
-        let name = node.name.as_ref();
         // Every node counts, failed block calls too: nothing expands without bound.
         if self.over_limit(node.span()) {
             return;
         }
+        let first_row = self.rows.len();
+        self.node_item(node, scope, out);
+        if let Some(wire) = &node.bind {
+            self.bind_wire(wire, first_row, out);
+        }
+    }
+
+    fn node_item(&mut self, node: &ast::Node, scope: &mut ScopeState, out: &mut Vec<Node>) {
+        let name = node.name.as_ref();
         match &node.item {
+            Item::Call(call) if call.name == "from" => out.extend(self.from_wire(call, name)),
+            Item::Call(call) if call.name == "output" => out.extend(self.output(call, name)),
             Item::Call(call) => {
                 let hint = self.misspelt_parameter(call);
                 if let Some(hint) = &hint {
@@ -123,6 +134,7 @@ impl Checker<'_, '_> {
                     self.current = None;
                     return;
                 };
+                self.closed += 1;
                 for rep in 1..=n {
                     // A repetition counts as a node, so that even an empty
                     // body repeated 2⁶⁴ times stops at the limit.
@@ -133,13 +145,16 @@ impl Checker<'_, '_> {
                     self.walk
                         .cx
                         .push_context(format!("in repetition {rep} of `repeat({n})`"));
+                    self.wires.open_local();
                     let nodes = self.seq(&body.nodes, scope);
+                    self.wires.close_local();
                     self.walk.cx.pop_context();
                     out.extend(nodes);
                     if self.walk.cx.errors_found() > before || self.expanded > MAX_LAYERS {
                         break;
                     }
                 }
+                self.closed -= 1;
             }
         }
     }
@@ -175,6 +190,8 @@ impl Checker<'_, '_> {
         let outer = std::mem::replace(&mut self.subst, args);
         self.calls.push(block.clone());
         self.walk.cx.push_context(format!("in `{dsl}`"));
+        let held = self.held();
+        self.wires.open_block(held);
         let scope_out = self.scope(
             name,
             &block,
@@ -183,10 +200,18 @@ impl Checker<'_, '_> {
             &def.body.nodes,
             scope,
         );
+        let input_wire = self.wires.close_block();
         self.walk.cx.pop_context();
         self.calls.pop();
         self.subst = outer;
-        scope_out
+        let mut scope_out = scope_out?;
+        if let Some(id) = input_wire {
+            scope_out.body.insert(0, crate::check::input_bind(id));
+            if let Some(row) = scope_out.row {
+                self.rows[row].binds.input = Some(id);
+            }
+        }
+        Some(scope_out)
     }
 
     /// A sub-module: a block use or a group, with its row and subtotals.
@@ -216,6 +241,7 @@ impl Checker<'_, '_> {
             self.check_channels_first(end.span(), &format!("`{dsl}`"));
         }
         self.close_row(row);
+        let open = block.is_none() && crate::model::touches_wires(&body, &self.layers);
         Some(Scope {
             field,
             segment,
@@ -224,6 +250,8 @@ impl Checker<'_, '_> {
             body,
             input: input?,
             output: self.current?,
+            open,
+            row: Some(row),
         })
     }
 
@@ -238,19 +266,26 @@ impl Checker<'_, '_> {
         let start = self.mark();
         let row = self.open_row(RowKind::Residual, "residual".to_string(), "");
         self.residuals += 1;
+        self.closed += 1;
+        self.wires.open_local();
         let body_nodes = self.seq(&body.nodes, scope);
+        let mut bound = self.wires.close_branch();
         self.residuals -= 1;
         self.check_channels_first(body.span, "the body of `residual`");
         let body_end = self.end_since(&start);
         self.resume(&start);
         let shortcut_nodes = shortcut.map(|(_, s)| {
             let row = self.open_row(RowKind::Branch, "shortcut".to_string(), "");
+            self.wires.open_local();
             let nodes = self.seq(&s.nodes, scope);
+            bound.extend(self.wires.close_branch());
             self.check_channels_first(s.span, "the shortcut of `residual`");
             self.close_row(row);
             nodes
         });
         let short_end = self.end_since(&start);
+        self.closed -= 1;
+        self.wires.adopt(bound, self.walk.cx);
         self.depth -= 1;
         let merged = check_residual_sides(
             self,
@@ -295,6 +330,8 @@ impl Checker<'_, '_> {
         let row = self.open_row(RowKind::Merge(merge), merge.name().to_string(), "");
         let mut nodes = Vec::new();
         let mut ends = Vec::new();
+        let mut bound = Vec::new();
+        self.closed += 1;
         for (i, branch) in branches.iter().enumerate() {
             self.resume(&start);
             if let Merge::Split(_) = merge {
@@ -316,7 +353,9 @@ impl Checker<'_, '_> {
                 format!("branch {}", i + 1)
             };
             let row = self.open_row(RowKind::Branch, label, "");
+            self.wires.open_local();
             nodes.push(self.seq(&branch.nodes, scope));
+            bound.extend(self.wires.close_branch());
             self.check_channels_first(
                 branch.span,
                 &format!("branch {} of `{}`", i + 1, merge.name()),
@@ -327,6 +366,8 @@ impl Checker<'_, '_> {
             }
             ends.push(self.end_since(&start));
         }
+        self.closed -= 1;
+        self.wires.adopt(bound, self.walk.cx);
         self.depth -= 1;
         let merged = check_merge_branches(self, token, merge, &start, &ends);
         self.resume(&ends[0]);
@@ -433,6 +474,7 @@ impl Checker<'_, '_> {
             params: 0,
             macs: 0,
             receptive: None,
+            binds: Default::default(),
         });
         self.depth += 1;
         self.rows.len() - 1

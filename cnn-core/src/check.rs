@@ -55,6 +55,8 @@ pub fn check(
         mut layers,
         rows,
         current,
+        outputs,
+        input_wire,
     } = walked;
     check_conv_batchnorm_folding(&body, &mut layers);
     crate::fast::plan(&body, &mut layers);
@@ -81,6 +83,8 @@ pub fn check(
         params,
         macs,
         output,
+        outputs,
+        input_wire,
     })
 }
 
@@ -90,6 +94,16 @@ struct Walked {
     layers: Vec<Layer>,
     rows: Vec<Row>,
     current: Option<Shape>,
+    outputs: Vec<crate::model::Output>,
+    input_wire: Option<usize>,
+}
+
+/// The binding of the `input` wire `id` at the start of a body.
+pub(crate) fn input_bind(id: usize) -> Node {
+    Node::Bind(crate::model::Wire {
+        id,
+        name: "input".to_string(),
+    })
 }
 
 /// Walks the network's layer list on `input` (`None`: unknown after a
@@ -128,8 +142,18 @@ fn walk(
         subst: HashMap::new(),
         depth: 0,
         expanded: 0,
+        wires: Default::default(),
+        outputs: Vec::new(),
+        closed: 0,
     };
-    let body = checker.seq(&net.body.nodes, &mut ScopeState::root());
+    let held = checker.held();
+    checker.wires.open_block(held);
+    let mut body = checker.seq(&net.body.nodes, &mut ScopeState::root());
+    let input_wire = checker.wires.close_block();
+    if let Some(id) = input_wire {
+        body.insert(0, input_bind(id));
+    }
+    checker.wires.warn_unread(checker.walk.cx);
     let end = net.body.nodes.last().map_or(net.body.span, ast::Node::span);
     checker.check_channels_first(end, &format!("`{}`", net.name));
     Walked {
@@ -137,6 +161,8 @@ fn walk(
         layers: checker.layers,
         rows: checker.rows,
         current: checker.current,
+        outputs: checker.outputs,
+        input_wire,
     }
 }
 
@@ -232,7 +258,7 @@ fn check_conv_batchnorm_folding(body: &[Node], layers: &mut [Layer]) {
     }
     for node in body {
         match node {
-            Node::Layer(_) => {}
+            Node::Layer(_) | Node::Bind(_) | Node::From(_) | Node::Output(_) => {}
             Node::Residual { body, shortcut } => {
                 check_conv_batchnorm_folding(body, layers);
                 if let Some(shortcut) = shortcut {

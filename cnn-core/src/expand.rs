@@ -18,7 +18,9 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 mod fast;
+mod flow;
 mod onnx;
+mod outputs;
 mod plan;
 mod structs;
 mod stub;
@@ -38,8 +40,11 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
     // The hidden module imports these; a block named `some` must not shadow them.
     structs.names.extend(["None", "Some"].map(String::from));
     let (fields, inits) = structs.members(net, &net.body);
-    let steps = steps(net, &net.body);
-    let fast = fast::members(net, &net.body, net.output().batched_rank());
+    let steps = flow::body(net, &net.body, flow::Path::Burn, false);
+    let fast = fast::members(net, &net.body, true);
+    let outputs = outputs::members(net);
+    let (outputs_struct, outputs_methods) = (&outputs.structure, &outputs.methods);
+    let lints = flow::lints(net, &net.body);
     let (fast_field, fast_init, fast_methods) = (&fast.field, &fast.init, &fast.methods);
     let sub_structs = structs.tokens;
     let rank = Literal::usize_unsuffixed(net.output().batched_rank());
@@ -60,6 +65,10 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
     let plan = plan::tokens(net);
     let plan_import = plan::import(net);
     let save_onnx = if onnx { onnx::method(net) } else { quote!() };
+    let reexport = match &outputs.name {
+        Some(outputs_name) => quote!(#[allow(unused_imports)] #vis use #module::#outputs_name;),
+        None => quote!(),
+    };
     quote! {
         #[doc(hidden)]
         #[allow(non_snake_case)]
@@ -70,6 +79,8 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
             #plan_import
 
             #(#sub_structs)*
+
+            #outputs_struct
 
             #(#attrs)*
             #[doc = #table]
@@ -131,6 +142,7 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
 
                 /// Runs the network on a batch `[N, C, H, W]`, or says why its layers
                 /// cannot take it before burn sees the tensor.
+                #lints
                 pub fn try_forward(
                     &self,
                     x: burn::tensor::Tensor<4>,
@@ -145,6 +157,8 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
                 }
 
                 #fast_methods
+
+                #outputs_methods
 
                 /// The layer table: output shapes, parameters, MACs and receptive fields.
                 pub fn summary() -> #krate::Summary {
@@ -235,6 +249,7 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
         // as an unused import of a module the user never wrote.
         #[allow(unused_imports)]
         #vis use #module::#name;
+        #reexport
     }
 }
 
@@ -333,6 +348,12 @@ fn steps(net: &Network, nodes: &[Node]) -> TokenStream {
                     })
                 });
                 match merge {
+                    Merge::Add => {
+                        let sum = branches
+                            .reduce(|a, b| quote!(#a + #b))
+                            .unwrap_or_else(|| quote!(x));
+                        quote!(let x = #sum;)
+                    }
                     Merge::Multiply => {
                         // `a * b`: burn broadcasts a 1×1 gate over H×W.
                         let product = branches
@@ -345,10 +366,22 @@ fn steps(net: &Network, nodes: &[Node]) -> TokenStream {
                     },
                 }
             }
+            Node::Scope(scope) if scope.open => flow::rebase(steps(net, &scope.body), &scope.field),
             Node::Scope(scope) => {
                 let field = &scope.field;
                 quote!(let x = self.#field.forward(x);)
             }
+            // Inside a merge: declared before it (see `flow.rs`).
+            Node::Bind(w) => {
+                let var = w.var();
+                quote!(#var = x.clone();)
+            }
+            Node::From(w) => {
+                let var = w.var();
+                quote!(let x = #var.clone();)
+            }
+            // Outputs stand in the network's own lists only, never nested.
+            Node::Output(_) => quote!(),
         })
         .collect()
 }
@@ -367,6 +400,22 @@ fn step(krate: &TokenStream, step: &Step) -> TokenStream {
         Step::ConvBatchnorm { conv, batchnorm } => quote! {
             let x = #krate::__private::conv_batchnorm(&self.#conv, &self.#batchnorm, x);
         },
+        Step::ResampleLike {
+            like,
+            bilinear,
+            align_corners,
+        } => {
+            let like = like.var();
+            quote! {
+                let x = #krate::__private::resample(
+                    x,
+                    ::core::option::Option::Some(#krate::__private::spatial(&#like)),
+                    ::core::option::Option::None,
+                    #bilinear,
+                    #align_corners,
+                );
+            }
+        }
         Step::FoldedIntoConv | Step::Identity => quote!(),
     }
 }
@@ -414,6 +463,8 @@ fn row_info(krate: &TokenStream, net: &Network, r: &Row) -> TokenStream {
             Vec::new(),
         ),
         RowKind::Branch => (format_ident!("Branch"), Vec::new()),
+        RowKind::From => (format_ident!("From"), Vec::new()),
+        RowKind::Output => (format_ident!("Output"), Vec::new()),
     };
     let field = match &r.field {
         Some(path) => quote!(Some(#path)),

@@ -239,6 +239,7 @@ pub fn plan(body: &[Node], layers: &mut [Layer]) {
             }
             Node::Merge { branches, .. } => branches.iter().for_each(|b| plan(b, layers)),
             Node::Scope(scope) => plan(&scope.body, layers),
+            Node::Bind(_) | Node::From(_) | Node::Output(_) => {}
         }
     }
     check_stretches(body, layers);
@@ -405,7 +406,13 @@ fn fuse(body: &[Node], layers: &mut [Layer]) {
                     last = Some(*j);
                 }
             }
-            Node::Merge { .. } | Node::Scope(_) => last = None,
+            // A wire or an output holds the tensor as it is here: nothing
+            // after it fuses into what came before.
+            Node::Merge { .. }
+            | Node::Scope(_)
+            | Node::Bind(_)
+            | Node::From(_)
+            | Node::Output(_) => last = None,
         }
     }
 }

@@ -106,7 +106,7 @@ pub fn layer_kinds() -> TokenStream {
     });
     quote::quote! {
         /// What a row of `LAYERS` is: one variant per layer name of the DSL,
-        /// and six for the structure around layers.
+        /// and nine for the structure around layers and the wires.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum LayerKind {
@@ -122,8 +122,14 @@ pub fn layer_kinds() -> TokenStream {
             Multiply,
             /// `split { … } { … }`: each branch on its share of the channels.
             Split,
+            /// `add { … } { … }`: the branches' sum.
+            Add,
             /// A residual's `shortcut` or one of a concat's branches.
             Branch,
+            /// `from(w)`: the flow continues from the wire `w`.
+            From,
+            /// `output(name)`: a named output of the network.
+            Output,
         }
 
         impl LayerKind {
@@ -136,7 +142,10 @@ pub fn layer_kinds() -> TokenStream {
                     LayerKind::Concat => "concat",
                     LayerKind::Multiply => "multiply",
                     LayerKind::Split => "split",
+                    LayerKind::Add => "add",
                     LayerKind::Branch => "branch",
+                    LayerKind::From => "from",
+                    LayerKind::Output => "output",
                 }
             }
 
@@ -150,7 +159,8 @@ pub fn layer_kinds() -> TokenStream {
                     LayerKind::Concat => "Concat",
                     LayerKind::Multiply => "Multiply",
                     LayerKind::Split => "Split",
-                    LayerKind::Branch => "",
+                    LayerKind::Add => "Add",
+                    LayerKind::Branch | LayerKind::From | LayerKind::Output => "",
                 }
             }
 
@@ -164,7 +174,10 @@ pub fn layer_kinds() -> TokenStream {
                         | LayerKind::Concat
                         | LayerKind::Multiply
                         | LayerKind::Split
+                        | LayerKind::Add
                         | LayerKind::Branch
+                        | LayerKind::From
+                        | LayerKind::Output
                 )
             }
         }

@@ -47,8 +47,48 @@ pub enum Step {
     },
     /// A batchnorm that the `conv` before it runs (see [`Step::ConvBatchnorm`]).
     FoldedIntoConv,
+    /// `upsample(like = w)`: PyTorch's `F.interpolate` to the H×W of the
+    /// wire `w`, read from it at run time.
+    ResampleLike {
+        /// The wire.
+        like: Wire,
+        /// Bilinear, else nearest.
+        bilinear: bool,
+        /// `align_corners`.
+        align_corners: bool,
+    },
     /// The input unchanged: no step.
     Identity,
+}
+
+/// A wire: a tensor of the network given a name (`node as w`), read by
+/// `from(w)`, `add`'s branches and `upsample(like = w)`. Each binding is a
+/// wire of its own (a block's wires in each use, a `repeat`'s in each
+/// repetition): `id` numbers them in the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wire {
+    /// Its number in the network.
+    pub id: usize,
+    /// Its name as written (`input` for a block's or the network's input).
+    pub name: String,
+}
+
+impl Wire {
+    /// The local variable that holds it in the generated code: `layer3_4`.
+    pub fn var(&self) -> Ident {
+        quote::format_ident!("{}_{}", self.name.trim_start_matches("r#"), self.id)
+    }
+}
+
+/// A named output of the network (`output(aux)`).
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Its name as written (`aux`, `"0"`).
+    pub name: String,
+    /// Its field in the generated outputs struct (`aux`, `_0`).
+    pub field: Ident,
+    /// Per-sample shape at the declared input.
+    pub shape: Shape,
 }
 
 /// A pool whose windows tile its input (kernel = stride, no padding, no
@@ -114,6 +154,8 @@ pub struct Layer {
     pub segment: String,
     /// Whether its input is a channels-last map (after `permute(0, 2, 3, 1)`).
     pub channels_last: bool,
+    /// `upsample(like = w)`: the wire whose H×W it takes.
+    pub like: Option<Wire>,
 }
 
 /// The network's structure. Layers are indices into [`Network::layers`].
@@ -141,6 +183,14 @@ pub enum Node {
     },
     /// A block use or a group: a sub-module of its own.
     Scope(Scope),
+    /// `as w`: the current tensor is also the wire `w` (and at the start of
+    /// a block's body or the network's, `input`, where read).
+    Bind(Wire),
+    /// `from(w)`: the current tensor becomes the wire `w`.
+    From(Wire),
+    /// `output(name)`: the current tensor is also the output
+    /// [`Network::outputs`]`[n]`.
+    Output(usize),
 }
 
 /// A block use or a group: a generated sub-module.
@@ -160,6 +210,27 @@ pub struct Scope {
     pub input: Shape,
     /// Per-sample output shape.
     pub output: Shape,
+    /// A group that binds or reads wires or holds outputs: its layers run
+    /// in the enclosing module's `forward` (its wires are read outside it),
+    /// its struct holds their fields.
+    pub open: bool,
+    /// Its row in the layer table.
+    pub row: Option<usize>,
+}
+
+/// Whether `nodes` bind or read a wire or hold an output, outside the
+/// bodies of the blocks they use (whose wires are their own).
+pub fn touches_wires(nodes: &[Node], layers: &[Layer]) -> bool {
+    nodes.iter().any(|node| match node {
+        Node::Layer(i) => layers[*i].like.is_some(),
+        Node::Bind(_) | Node::From(_) | Node::Output(_) => true,
+        Node::Residual { body, shortcut } => {
+            touches_wires(body, layers)
+                || shortcut.as_ref().is_some_and(|s| touches_wires(s, layers))
+        }
+        Node::Merge { branches, .. } => branches.iter().any(|b| touches_wires(b, layers)),
+        Node::Scope(scope) => scope.open,
+    })
 }
 
 /// What a row of the layer table is.
@@ -175,6 +246,10 @@ pub enum RowKind {
     Merge(Merge),
     /// A residual's shortcut or a concat's branch.
     Branch,
+    /// `from(w)`.
+    From,
+    /// `output(name)`.
+    Output,
 }
 
 /// One row of the layer table (`LAYERS`), in pre-order: a block's row comes
@@ -200,6 +275,20 @@ pub struct Row {
     pub macs: u64,
     /// Receptive field after it.
     pub receptive: Option<[Receptive; 2]>,
+    /// The wires bound to its output (`as w`), after it (after the end of
+    /// a structure); on a block's row, also the wire of its `input` first.
+    pub binds: Binds,
+}
+
+/// The wires a row binds, for the plan.
+#[derive(Debug, Clone, Default)]
+pub struct Binds {
+    /// A block use's `input`, bound as its body starts.
+    pub input: Option<usize>,
+    /// `as w` on the row's node, bound once the node (with its body) ran.
+    pub after: Vec<usize>,
+    /// The wire a `from(w)` row reads.
+    pub from: Option<usize>,
 }
 
 impl Layer {
@@ -240,6 +329,10 @@ pub struct Network {
     pub macs: u64,
     /// Per-sample output shape.
     pub output: Shape,
+    /// The named outputs, in order (`output(aux)`).
+    pub outputs: Vec<Output>,
+    /// The wire of the network's `input`, where read.
+    pub input_wire: Option<usize>,
 }
 
 impl Network {
@@ -248,20 +341,42 @@ impl Network {
     /// of each block, residual, shortcut, concat and branch.
     pub fn plan(&self) -> Vec<Entry<'_>> {
         let mut entries = Vec::with_capacity(self.rows.len() * 2);
-        let mut open: Vec<usize> = Vec::new();
+        entries.extend(self.input_wire.map(Entry::Bind));
+        let mut open: Vec<&Row> = Vec::new();
+        let close = |entries: &mut Vec<Entry<'_>>, row: &Row| {
+            entries.push(Entry::End);
+            entries.extend(row.binds.after.iter().map(|&w| Entry::Bind(w)));
+        };
         for row in &self.rows {
-            while open.last().is_some_and(|&depth| depth >= row.depth) {
-                open.pop();
-                entries.push(Entry::End);
+            while open.last().is_some_and(|r| r.depth >= row.depth) {
+                close(&mut entries, open.pop().expect("checked"));
             }
             let entry = match row.kind {
                 RowKind::Layer(i) => {
                     let layer = &self.layers[i];
-                    entries.push(Entry::Layer {
-                        dsl: &row.dsl,
-                        op: layer.kind.op(),
-                        notes: layer.kind.in_notes(),
+                    entries.push(match &layer.like {
+                        Some(like) => Entry::Like {
+                            dsl: &row.dsl,
+                            wire: like.id,
+                        },
+                        None => Entry::Layer {
+                            dsl: &row.dsl,
+                            op: layer.kind.op(),
+                            notes: layer.kind.in_notes(),
+                        },
                     });
+                    entries.extend(row.binds.after.iter().map(|&w| Entry::Bind(w)));
+                    continue;
+                }
+                RowKind::From | RowKind::Output => {
+                    entries.push(match &row.kind {
+                        RowKind::From => Entry::From {
+                            dsl: &row.dsl,
+                            wire: row.binds.from.unwrap_or(0),
+                        },
+                        _ => Entry::Output,
+                    });
+                    entries.extend(row.binds.after.iter().map(|&w| Entry::Bind(w)));
                     continue;
                 }
                 RowKind::Block => Entry::Block,
@@ -271,15 +386,25 @@ impl Network {
                 RowKind::Branch => Entry::Branch,
             };
             entries.push(entry);
-            open.push(row.depth);
+            if row.kind == RowKind::Block {
+                entries.extend(row.binds.input.map(Entry::Bind));
+            }
+            open.push(row);
         }
-        entries.extend(open.iter().map(|_| Entry::End));
+        while let Some(row) = open.pop() {
+            close(&mut entries, row);
+        }
         entries
     }
 
     /// The per-sample output shape.
     pub fn output(&self) -> Shape {
         self.output
+    }
+
+    /// Whether the network has named outputs (`forward_outputs`).
+    pub fn has_outputs(&self) -> bool {
+        !self.outputs.is_empty()
     }
 
     /// Whether the network is a plain chain of unnamed layers, whose twin is an

@@ -268,6 +268,7 @@ pub fn graph(net: &Network) -> Graph {
             ..Graph::default()
         },
         counter: 0,
+        wires: HashMap::new(),
     };
     let x = walk.nodes(&net.body, "input".to_string());
     let mut graph = walk.graph;
@@ -291,6 +292,8 @@ struct Walk<'a> {
     paths: HashMap<usize, &'a str>,
     graph: Graph,
     counter: usize,
+    /// Each wire's value, once bound.
+    wires: HashMap<usize, String>,
 }
 
 impl Walk<'_> {
@@ -300,6 +303,13 @@ impl Walk<'_> {
             x = match node {
                 TreeNode::Layer(i) => self.layer(*i, x),
                 TreeNode::Scope(scope) => self.nodes(&scope.body, x),
+                TreeNode::Bind(wire) => {
+                    self.wires.insert(wire.id, x.clone());
+                    x
+                }
+                // The macro binds every wire before it is read.
+                TreeNode::From(wire) => self.wires.get(&wire.id).cloned().unwrap_or(x),
+                TreeNode::Output(_) => x,
                 TreeNode::Residual { body, shortcut } => {
                     let skip = match shortcut {
                         Some(shortcut) => self.nodes(shortcut, x.clone()),
@@ -322,6 +332,13 @@ impl Walk<'_> {
                         })
                         .collect();
                     match merge {
+                        Merge::Add => {
+                            let mut sum = outputs[0].clone();
+                            for other in &outputs[1..] {
+                                sum = self.merge("Add", &[sum, other.clone()], vec![]);
+                            }
+                            sum
+                        }
                         Merge::Multiply => {
                             // `Mul` broadcasts a 1×1 gate as PyTorch does.
                             let mut product = outputs[0].clone();

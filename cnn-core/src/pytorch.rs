@@ -9,7 +9,7 @@
 //! network, whose `forward` mirrors the tree. A layer's key is its name or
 //! its position in its scope (see `blocks.rs`).
 
-use crate::model::{Merge, Network, Node, Scope, camel_case};
+use crate::model::{Merge, Network, Node, Scope, Step, camel_case};
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -27,6 +27,9 @@ pub fn source(net: &Network) -> String {
         &net.body,
     );
     let mut out = String::from("import torch\nfrom torch import nn\n");
+    if net.has_outputs() {
+        out.push_str("from collections import OrderedDict\n");
+    }
     for helper in helpers(net) {
         out.push_str("\n\n");
         out.push_str(helper);
@@ -113,10 +116,26 @@ impl Classes {
         let mut forward = String::new();
         let mut temps = 0;
         self.members(net, nodes, &mut init);
-        body(net, nodes, &mut forward, &mut temps);
+        let open = stem.is_some() && crate::model::touches_wires(nodes, &net.layers);
+        let ret = if open {
+            // Its wires are read after it: the parent runs its layers.
+            forward.push_str("        raise RuntimeError(\"runs inline in its parent's forward, which reads its wires\")\n");
+            String::new()
+        } else {
+            body(net, nodes, &mut forward, &mut temps, "self");
+            if stem.is_none() && net.has_outputs() {
+                let mut items = vec!["(\"out\", x)".to_string()];
+                for (n, o) in net.outputs.iter().enumerate() {
+                    items.push(format!("({}, {})", py_str(&o.name), output_var(net, n)));
+                }
+                format!("        return OrderedDict([{}])\n", items.join(", "))
+            } else {
+                "        return x\n".to_string()
+            }
+        };
         let text = |name: &str| {
             format!(
-                "class {name}(nn.Module):\n    \"\"\"{doc}\"\"\"\n\n    def __init__(self):\n        super().__init__()\n{init}\n    def forward(self, x):\n        m = self._modules\n{forward}        return x\n"
+                "class {name}(nn.Module):\n    \"\"\"{doc}\"\"\"\n\n    def __init__(self):\n        super().__init__()\n{init}\n    def forward(self, x):\n        m = self._modules\n{forward}{ret}"
             )
         };
         let key = text("__Block");
@@ -145,6 +164,9 @@ impl Classes {
     fn members(&mut self, net: &Network, nodes: &[Node], init: &mut String) {
         for node in nodes {
             match node {
+                Node::Bind(_) | Node::From(_) | Node::Output(_) => {}
+                // `F.interpolate` in `forward`: no module.
+                Node::Layer(i) if net.layers[*i].like.is_some() => {}
                 Node::Layer(i) => {
                     let l = &net.layers[*i];
                     if let Some(value) = l.kind.pytorch_parameter() {
@@ -214,20 +236,73 @@ impl Classes {
     }
 }
 
-/// The statements of `forward` that run `nodes` on `x`.
-fn body(net: &Network, nodes: &[Node], out: &mut String, temps: &mut usize) {
+/// The local variable of output `n`: `aux_out`.
+fn output_var(net: &Network, n: usize) -> String {
+    format!(
+        "{}_out",
+        net.outputs[n].field.to_string().trim_start_matches("r#")
+    )
+}
+
+/// The statements of `forward` that run `nodes` on `x`; `owner` holds
+/// their modules (`self`, or an open group run inline: `m["backbone"]`).
+fn body(net: &Network, nodes: &[Node], out: &mut String, temps: &mut usize, owner: &str) {
+    let m = if owner == "self" {
+        "m".to_string()
+    } else {
+        format!("{owner}._modules")
+    };
     for node in nodes {
         match node {
             Node::Layer(i) => {
                 let l = &net.layers[*i];
-                if l.kind.pytorch_parameter().is_some() {
-                    let _ = writeln!(out, "        x = x * getattr(self, {})", py_str(&l.segment));
+                if let (
+                    Some(like),
+                    Step::ResampleLike {
+                        bilinear,
+                        align_corners,
+                        ..
+                    },
+                ) = (&l.like, &l.step)
+                {
+                    let mode = if *bilinear {
+                        format!(
+                            "\"bilinear\", align_corners={}",
+                            if *align_corners { "True" } else { "False" }
+                        )
+                    } else {
+                        "\"nearest\"".to_string()
+                    };
+                    let _ = writeln!(
+                        out,
+                        "        x = nn.functional.interpolate(x, size={}.shape[-2:], mode={mode})",
+                        like.var()
+                    );
+                } else if l.kind.pytorch_parameter().is_some() {
+                    let _ = writeln!(
+                        out,
+                        "        x = x * getattr({owner}, {})",
+                        py_str(&l.segment)
+                    );
                 } else {
-                    let _ = writeln!(out, "        x = m[{}](x)", py_str(&l.segment));
+                    let _ = writeln!(out, "        x = {m}[{}](x)", py_str(&l.segment));
                 }
             }
+            Node::Scope(scope) if scope.open => {
+                let inner = format!("{m}[{}]", py_str(&scope.segment));
+                body(net, &scope.body, out, temps, &inner);
+            }
             Node::Scope(scope) => {
-                let _ = writeln!(out, "        x = m[{}](x)", py_str(&scope.segment));
+                let _ = writeln!(out, "        x = {m}[{}](x)", py_str(&scope.segment));
+            }
+            Node::Bind(w) => {
+                let _ = writeln!(out, "        {} = x", w.var());
+            }
+            Node::From(w) => {
+                let _ = writeln!(out, "        x = {}", w.var());
+            }
+            Node::Output(n) => {
+                let _ = writeln!(out, "        {} = x", output_var(net, *n));
             }
             Node::Residual {
                 body: main,
@@ -241,11 +316,11 @@ fn body(net: &Network, nodes: &[Node], out: &mut String, temps: &mut usize) {
                     }
                     Some(shortcut) => {
                         let _ = writeln!(out, "        {input} = x");
-                        body(net, shortcut, out, temps);
+                        body(net, shortcut, out, temps, owner);
                         let _ = writeln!(out, "        {skip} = x\n        x = {input}");
                     }
                 }
-                body(net, main, out, temps);
+                body(net, main, out, temps, owner);
                 let _ = writeln!(out, "        x = x + {skip}");
             }
             Node::Merge {
@@ -274,12 +349,13 @@ fn body(net: &Network, nodes: &[Node], out: &mut String, temps: &mut usize) {
                     }
                     let name = format!("{input}_{}", k + 1);
                     let _ = writeln!(out, "        x = {start}");
-                    body(net, branch, out, temps);
+                    body(net, branch, out, temps, owner);
                     let _ = writeln!(out, "        {name} = x");
                     names.push(name);
                 }
                 let joined = match merge {
                     Merge::Multiply => names.join(" * "),
+                    Merge::Add => names.join(" + "),
                     Merge::Concat | Merge::Split(_) => {
                         format!("torch.cat([{}], dim=1)", names.join(", "))
                     }

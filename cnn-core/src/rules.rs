@@ -91,6 +91,7 @@ pub fn help(failure: &Failure, b: &Bound, trace: &[(String, Shape)]) -> String {
         | Failure::Residual { .. }
         | Failure::Concat { .. }
         | Failure::Multiply { .. }
+        | Failure::Add { .. }
         | Failure::Split { .. } => return String::new(),
     };
     format!("\n= help: {help}")

@@ -15,10 +15,13 @@ use proc_macro2::{Ident, TokenStream};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod flow;
 mod scope;
 mod takes;
+mod wires;
 pub(crate) use scope::ScopeState;
 use takes::{check_layout, check_rank};
+pub(crate) use wires::Wires;
 
 /// The walk through one network: the shape so far, and everything built.
 pub(crate) struct Checker<'a, 'c> {
@@ -47,6 +50,13 @@ pub(crate) struct Checker<'a, 'c> {
     pub(crate) depth: usize,
     /// Layers checked so far (bounded by [`crate::blocks::MAX_LAYERS`]).
     pub(crate) expanded: usize,
+    /// The wires and which names are visible.
+    pub(crate) wires: Wires,
+    /// The named outputs so far.
+    pub(crate) outputs: Vec<crate::model::Output>,
+    /// How many merge branches, residual sides and `repeat`s enclose the
+    /// current node (where `output` cannot stand).
+    pub(crate) closed: usize,
 }
 
 impl Checker<'_, '_> {
@@ -59,6 +69,15 @@ impl Checker<'_, '_> {
         name: Option<&ast::Name>,
         scope: &mut ScopeState,
     ) -> Option<usize> {
+        let like = ast_layer.name == "upsample"
+            && ast_layer.args.as_ref().is_some_and(|a| {
+                a.list
+                    .iter()
+                    .any(|a| a.key.as_ref().is_some_and(|k| k == "like"))
+            });
+        if like {
+            return self.upsample_like(ast_layer, name, scope);
+        }
         let krate = self.krate;
         let walk = &mut self.walk;
         let built =
@@ -147,6 +166,7 @@ impl Checker<'_, '_> {
             params: inferred.params,
             macs: inferred.macs,
             receptive: inferred.receptive,
+            binds: Default::default(),
         });
         self.layers.push(Layer {
             dsl: bound.render(),
@@ -163,6 +183,7 @@ impl Checker<'_, '_> {
             bound,
             segment,
             channels_last: self.last && layout != layers::Layout::ToLast,
+            like: None,
         });
         Some(index)
     }

@@ -117,6 +117,13 @@ pub enum Failure {
         /// Each branch's spatial trace.
         traces: Vec<String>,
     },
+    /// The branches of an `add` differ in shape.
+    Add {
+        /// Each branch's output.
+        shapes: Vec<Shape>,
+        /// Each branch's spatial trace.
+        traces: Vec<String>,
+    },
     /// `split`'s parts do not divide the channels that arrive.
     Split {
         /// The channels that arrive.
@@ -277,6 +284,18 @@ impl Failure {
                 let notes = branch_notes(traces);
                 format!(
                     "the branches of `{dsl}` must agree on H×W, but {}{notes}",
+                    yields.join(", ")
+                )
+            }
+            Failure::Add { shapes, traces } => {
+                let yields: Vec<String> = shapes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| format!("branch {} yields {s}", i + 1))
+                    .collect();
+                let notes = branch_notes(traces);
+                format!(
+                    "the branches of `add` must yield the same shape (nothing is broadcast), but {}{notes}",
                     yields.join(", ")
                 )
             }

@@ -71,6 +71,8 @@ pub enum Merge {
     /// `split { A } { B } …`: branch `i` on the `i`-th of `k` equal channel
     /// chunks of the input, the outputs along channels.
     Split(u64),
+    /// `add { A } { B } …`: the sum of the branches, of equal shapes.
+    Add,
 }
 
 impl Merge {
@@ -80,6 +82,7 @@ impl Merge {
             Merge::Concat => "concat",
             Merge::Multiply => "multiply",
             Merge::Split(_) => "split",
+            Merge::Add => "add",
         }
     }
 
@@ -92,6 +95,7 @@ impl Merge {
         match self {
             Merge::Concat | Merge::Split(_) => concat(shapes, trace_of),
             Merge::Multiply => multiply(shapes, trace_of),
+            Merge::Add => add(shapes, trace_of),
         }
     }
 }
@@ -119,6 +123,22 @@ pub fn split(input: Shape, k: u64) -> Result<Shape, Failure> {
     }
 }
 
+/// Rule: `add`'s branches yield the same shape; nothing is broadcast
+/// (`A(x) + B(x) + …`, as in a feature pyramid's top-down sums).
+pub fn add(shapes: &[Shape], trace_of: impl Fn(usize) -> String) -> Result<Shape, Failure> {
+    let Some(&first) = shapes.first() else {
+        return Err(Failure::ConcatOverflow);
+    };
+    if shapes.iter().all(|s| *s == first) {
+        Ok(first)
+    } else {
+        Err(Failure::Add {
+            shapes: shapes.to_vec(),
+            traces: (0..shapes.len()).map(trace_of).collect(),
+        })
+    }
+}
+
 /// Rule: `multiply`'s branches are feature maps of the same channels and
 /// H×W, except that a branch may yield 1×1, which is broadcast over the
 /// others' H×W (squeeze-and-excitation); nothing else broadcasts. The
@@ -142,4 +162,13 @@ pub fn multiply(shapes: &[Shape], trace_of: impl Fn(usize) -> String) -> Result<
         });
     }
     out.map(Shape::Map).ok_or(Failure::ConcatOverflow)
+}
+
+/// Rule: `upsample(like = w)` resizes a map to the H×W of the map `w`
+/// (`F.interpolate(x, size = w.shape[-2:])`); both are maps.
+pub fn like(input: Shape, like: Shape) -> Result<Shape, Failure> {
+    match (input, like) {
+        (Shape::Map([c, _, _]), Shape::Map([_, h, w])) => Ok(Shape::Map([c, h, w])),
+        _ => Err(Failure::Rank { maps: true }),
+    }
 }

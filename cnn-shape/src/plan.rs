@@ -38,6 +38,25 @@ pub enum Entry<'a> {
     Branch,
     /// Closes the innermost open entry.
     End,
+    /// Not a row: the current tensor is also wire `n` from here on (`node as
+    /// w`, or the input of a block use that reads `input`).
+    Bind(usize),
+    /// `from(w)`: the current tensor becomes wire `wire`.
+    From {
+        /// `from(layer3)`.
+        dsl: &'a str,
+        /// The wire.
+        wire: usize,
+    },
+    /// `output(name)`: the current tensor is also an output; nothing changes.
+    Output,
+    /// `upsample(like = w, …)`: a map resized to wire `wire`'s H×W.
+    Like {
+        /// `upsample(like = input, mode = bilinear)`.
+        dsl: &'a str,
+        /// The wire whose H×W it takes.
+        wire: usize,
+    },
 }
 
 /// One row's numbers for the input the plan ran on.
@@ -134,6 +153,8 @@ struct Walk<'a> {
     merges: Vec<(usize, String)>,
     stack: Vec<Frame<'a>>,
     row: usize,
+    /// Each wire's shape and receptive field, once bound.
+    wires: Vec<Option<(Shape, Option<[Receptive; 2]>)>>,
 }
 
 impl<'a> Walk<'a> {
@@ -154,6 +175,7 @@ impl<'a> Walk<'a> {
             merges: Vec::new(),
             stack: Vec::new(),
             row: 0,
+            wires: Vec::new(),
         }
     }
 
@@ -182,7 +204,7 @@ impl<'a> Walk<'a> {
 
     fn entry(&mut self, entry: &Entry<'a>) -> Result<(), Stopped> {
         let row = self.row;
-        if !matches!(entry, Entry::End) {
+        if !matches!(entry, Entry::End | Entry::Bind(_)) {
             self.row += 1;
         }
         match *entry {
@@ -255,8 +277,45 @@ impl<'a> Walk<'a> {
                 self.stack.push(Frame::Branch(row));
             }
             Entry::End => self.end()?,
+            Entry::Bind(wire) => {
+                if self.wires.len() <= wire {
+                    self.wires.resize(wire + 1, None);
+                }
+                self.wires[wire] = Some((self.current, self.receptive));
+            }
+            Entry::From { dsl, wire } => {
+                // The macro binds every wire before its first read.
+                let (shape, receptive) = self.wire(wire);
+                self.current = shape;
+                self.receptive = receptive;
+                if self.record_trace {
+                    self.trace.push((dsl, shape));
+                }
+                self.push_row(false, 0, 0);
+            }
+            Entry::Output => self.push_row(false, 0, 0),
+            Entry::Like { dsl, wire } => {
+                let (like, _) = self.wire(wire);
+                let output = merge::like(self.current, like).map_err(|f| self.stop(row, dsl, f))?;
+                self.current = output;
+                self.receptive = None;
+                if self.record_trace {
+                    self.trace.push((dsl, output));
+                }
+                self.push_row(true, 0, 0);
+            }
         }
         Ok(())
+    }
+
+    /// Wire `n`'s shape and receptive field (the input's if the plan, which
+    /// the macro wrote, read it before binding it).
+    fn wire(&self, n: usize) -> (Shape, Option<[Receptive; 2]>) {
+        self.wires
+            .get(n)
+            .copied()
+            .flatten()
+            .unwrap_or((self.current, None))
     }
 
     fn end(&mut self) -> Result<(), Stopped> {
@@ -315,7 +374,7 @@ impl<'a> Walk<'a> {
                 };
                 self.current = merged;
                 if self.record_trace {
-                    if merge != Merge::Multiply {
+                    if !matches!(merge, Merge::Multiply | Merge::Add) {
                         let sum = merge::concat_sum(&shapes, merged);
                         self.merges.push((self.trace.len(), sum));
                     }

@@ -1,5 +1,5 @@
 //! The grammar of layer lists: bodies, named nodes, `residual`, `concat`,
-//! `repeat`, groups, and block definitions (see the grammar in `ast.rs`).
+//! `add`, `repeat`, groups, wires (`as w`), and block definitions (see the grammar in `ast.rs`).
 
 use super::{BlockDef, Body, Item, MAX_NESTING, Name, Node, Value};
 use crate::shape::merge::Merge;
@@ -60,7 +60,23 @@ pub(super) fn parse_body(input: ParseStream, depth: usize) -> syn::Result<Body> 
     })
 }
 
+/// A node and the wire it is bound to: `layer3: { … } as layer3`.
 fn parse_node(input: ParseStream, depth: usize) -> syn::Result<Node> {
+    let mut node = parse_unbound(input, depth)?;
+    if input.peek(Token![as]) {
+        input.parse::<Token![as]>()?;
+        let wire = input.call(Ident::parse_any).map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected the wire's name after `as`: `conv(3, 64, 3) as stem`",
+            )
+        })?;
+        node.bind = Some(wire);
+    }
+    Ok(node)
+}
+
+fn parse_unbound(input: ParseStream, depth: usize) -> syn::Result<Node> {
     let name = if input.peek(Ident::peek_any) && input.peek2(Token![:]) && !input.peek2(Token![::])
     {
         let name: Ident = input.call(Ident::parse_any)?;
@@ -86,10 +102,11 @@ fn parse_node(input: ParseStream, depth: usize) -> syn::Result<Node> {
         return Ok(Node {
             name,
             item: Item::Group(parse_body(input, depth)?),
+            bind: None,
         });
     }
     let keyword = input.fork().call(Ident::parse_any).ok().filter(|w| {
-        ["residual", "concat", "multiply", "split", "repeat"]
+        ["residual", "concat", "multiply", "split", "add", "repeat"]
             .iter()
             .any(|k| w == k)
     });
@@ -97,6 +114,7 @@ fn parse_node(input: ParseStream, depth: usize) -> syn::Result<Node> {
         return Ok(Node {
             name,
             item: Item::Call(input.parse()?),
+            bind: None,
         });
     };
     let token = input.call(Ident::parse_any)?;
@@ -124,6 +142,7 @@ fn parse_node(input: ParseStream, depth: usize) -> syn::Result<Node> {
                 Merge::Concat,
                 "concat { conv(64, 32, 1) } { conv(64, 32, 3, padding = 1) }",
             ),
+            "add" => (Merge::Add, "add {} { from(skip) conv(64, 64, 1) }"),
             "multiply" => (
                 Merge::Multiply,
                 "multiply {} { adaptive_avgpool(1) conv(64, 16, 1) relu conv(16, 64, 1) sigmoid }",
@@ -171,5 +190,9 @@ fn parse_node(input: ParseStream, depth: usize) -> syn::Result<Node> {
             body: parse_body(input, depth)?,
         }
     };
-    Ok(Node { name, item })
+    Ok(Node {
+        name,
+        item,
+        bind: None,
+    })
 }

@@ -70,7 +70,7 @@ pub(super) fn bind_block(
 
 /// Rule: only a layer, a block call or a group takes a name (they are the
 /// modules of the PyTorch twin; structures add no key).
-pub(super) fn check_unnamed(name: Option<&ast::Name>, what: &str, cx: &mut Ctxt) {
+pub(crate) fn check_unnamed(name: Option<&ast::Name>, what: &str, cx: &mut Ctxt) {
     if let Some(name) = name {
         cx.error(
             name.span(),
@@ -168,12 +168,15 @@ pub(super) fn check_merge_branches(
         shape::spatial_trace(&full)
     };
     match merge.join(&shapes, trace_of) {
-        Ok(merged) if merge == Merge::Multiply => Some((merged, None)),
+        Ok(merged) if matches!(merge, Merge::Multiply | Merge::Add) => Some((merged, None)),
         Ok(merged) => Some((merged, Some(shape::merge::concat_sum(&shapes, merged)))),
         Err(failure) => {
             let help = match failure {
                 Failure::Concat { .. } => {
                     "\n= help: every branch must end at one size; for halvings and doublings, choose an input size divisible by 2 at every level"
+                }
+                Failure::Add { .. } => {
+                    "\n= help: every branch of `add` ends at one shape; resize with `upsample(like = …)` or a 1×1 `conv`"
                 }
                 Failure::Multiply { .. } => {
                     "\n= help: a gate's branches end at the channels of its input; a 1×1 branch (`adaptive_avgpool(1)` …) scales every position"

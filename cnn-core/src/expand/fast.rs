@@ -86,14 +86,27 @@ pub(super) fn steps(net: &Network, nodes: &[Node], slots: &mut usize) -> TokenSt
                     })
                     .collect();
                 let join = match merge {
+                    Merge::Add => {
+                        let sum = branches
+                            .into_iter()
+                            .reduce(|a, b| quote!(#fast::add(#a, #b, #fast::Act::None)))
+                            .unwrap_or_else(|| quote!(x));
+                        return quote!(let x = #sum;);
+                    }
                     Merge::Multiply => quote!(#fast::multiply),
                     Merge::Concat | Merge::Split(_) => quote!(#fast::concat),
                 };
                 quote!(let x = #join(::std::vec![#(#branches),*]);)
             }
+            Node::Scope(scope) if scope.open => {
+                super::flow::rebase(steps(net, &scope.body, &mut 0), &scope.field)
+            }
             Node::Scope(scope) => {
                 let field = &scope.field;
                 quote!(let x = self.#field.__forward_fast(x);)
+            }
+            Node::Bind(_) | Node::From(_) | Node::Output(_) => {
+                super::steps(net, std::slice::from_ref(node))
             }
         })
         .collect()
@@ -112,7 +125,7 @@ pub(super) fn scope_fields(nodes: &[Node]) -> Vec<&proc_macro2::Ident> {
     let mut fields = Vec::new();
     for node in nodes {
         match node {
-            Node::Layer(_) => {}
+            Node::Layer(_) | Node::Bind(_) | Node::From(_) | Node::Output(_) => {}
             Node::Residual { body, shortcut } => {
                 fields.extend(scope_fields(body));
                 if let Some(s) = shortcut {
@@ -136,15 +149,30 @@ pub(super) struct Members {
     pub methods: TokenStream,
 }
 
-/// The fast-path members of the struct that runs `nodes`.
-pub(super) fn members(net: &Network, nodes: &[Node], rank_out: usize) -> Members {
+/// The fast-path members of the struct that runs `nodes`; `runs`: whether
+/// it has a `__forward_fast` (an open group's layers run in its parent's).
+pub(super) fn members(net: &Network, nodes: &[Node], runs: bool) -> Members {
     let krate = &net.krate;
     let fast = quote!(#krate::__private::fast);
     let mut slots = 0;
-    let steps = steps(net, nodes, &mut slots);
+    let _ = steps(net, nodes, &mut slots);
     let slots = proc_macro2::Literal::usize_unsuffixed(slots);
     let scopes = scope_fields(nodes);
-    let _ = rank_out;
+    let forward = if runs {
+        let steps = super::flow::body(net, nodes, super::flow::Path::Fast, false);
+        let lints = super::flow::lints(net, nodes);
+        quote! {
+            /// Runs the layers on the fast path (see `cnn_runtime::fast`).
+            #[doc(hidden)]
+            #lints
+            pub fn __forward_fast(&self, x: #fast::Map) -> #fast::Map {
+                #steps
+                x
+            }
+        }
+    } else {
+        quote!()
+    };
     Members {
         field: quote! {
             /// The fast path's packed weights (rebuilt when the weights change; not saved).
@@ -154,12 +182,7 @@ pub(super) fn members(net: &Network, nodes: &[Node], rank_out: usize) -> Members
         },
         init: quote!(__kernels: #fast::Kernels::new(#slots),),
         methods: quote! {
-            /// Runs the layers on the fast path (see `cnn_runtime::fast`).
-            #[doc(hidden)]
-            pub fn __forward_fast(&self, x: #fast::Map) -> #fast::Map {
-                #steps
-                x
-            }
+            #forward
 
             /// Bytes of packed weights the fast path holds for this module
             /// (0 until it has run on flex).

@@ -29,6 +29,7 @@ pub(super) fn tokens(net: &Network) -> TokenStream {
             let merge = match merge {
                 Merge::Concat => quote!(#shape::merge::Merge::Concat),
                 Merge::Multiply => quote!(#shape::merge::Merge::Multiply),
+                Merge::Add => quote!(#shape::merge::Merge::Add),
                 Merge::Split(k) => {
                     let k = proc_macro2::Literal::u64_unsuffixed(k);
                     quote!(#shape::merge::Merge::Split(#k))
@@ -38,6 +39,19 @@ pub(super) fn tokens(net: &Network) -> TokenStream {
         }
         Entry::Branch => quote!(#shape::Entry::Branch),
         Entry::End => quote!(#shape::Entry::End),
+        Entry::Bind(wire) => {
+            let wire = Literal::usize_unsuffixed(wire);
+            quote!(#shape::Entry::Bind(#wire))
+        }
+        Entry::From { dsl, wire } => {
+            let wire = Literal::usize_unsuffixed(wire);
+            quote!(#shape::Entry::From { dsl: #dsl, wire: #wire })
+        }
+        Entry::Output => quote!(#shape::Entry::Output),
+        Entry::Like { dsl, wire } => {
+            let wire = Literal::usize_unsuffixed(wire);
+            quote!(#shape::Entry::Like { dsl: #dsl, wire: #wire })
+        }
     });
     quote!(&[#(#entries),*])
 }

@@ -1,7 +1,7 @@
 //! The sub-modules of a network with blocks: one struct per distinct block
 //! use or group, with its fields, `init` and `forward`.
 
-use super::{batched, steps};
+use super::batched;
 use crate::model::{Network, Node, Scope};
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -29,6 +29,7 @@ impl Structs {
         let mut inits = Vec::new();
         for node in nodes {
             match node {
+                Node::Bind(_) | Node::From(_) | Node::Output(_) => {}
                 Node::Layer(i) => {
                     let l = &net.layers[*i];
                     if let Some((name, field)) = &l.field {
@@ -93,11 +94,24 @@ impl Structs {
             return name.clone();
         }
         let (fields, inits) = self.members(net, &scope.body);
-        let steps = steps(net, &scope.body);
-        let fast = super::fast::members(net, &scope.body, scope.output.batched_rank());
+        let steps = super::flow::body(net, &scope.body, super::flow::Path::Burn, false);
+        let lints = super::flow::lints(net, &scope.body);
+        let fast = super::fast::members(net, &scope.body, !scope.open);
         let (fast_field, fast_init, fast_methods) = (&fast.field, &fast.init, &fast.methods);
         let rank_in = Literal::usize_unsuffixed(scope.input.batched_rank());
         let rank_out = Literal::usize_unsuffixed(scope.output.batched_rank());
+        let forward = if scope.open {
+            quote!()
+        } else {
+            quote! {
+                /// Runs the block.
+                #lints
+                pub fn forward(&self, x: burn::tensor::Tensor<#rank_in>) -> burn::tensor::Tensor<#rank_out> {
+                    #steps
+                    x
+                }
+            }
+        };
         let body = |name: &Ident| {
             quote! {
                 #[derive(burn::module::Module, ::core::fmt::Debug)]
@@ -115,11 +129,7 @@ impl Structs {
                         }
                     }
 
-                    /// Runs the block.
-                    pub fn forward(&self, x: burn::tensor::Tensor<#rank_in>) -> burn::tensor::Tensor<#rank_out> {
-                        #steps
-                        x
-                    }
+                    #forward
 
                     #fast_methods
                 }

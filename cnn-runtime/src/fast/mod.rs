@@ -41,7 +41,8 @@ pub use merge::{multiply, split_part};
 #[doc(hidden)]
 pub use off::{
     Conv, Map, activation, add, batchnorm, concat, conv, conv_transpose, elementwise, flatten,
-    forward, global_average, layer_norm, linear, linear_rows, multiply, pool, scale, split_part,
+    forward, global_average, layer_norm, linear, linear_rows, multiply, pool, run, scale,
+    split_part,
 };
 #[cfg(not(feature = "flex"))]
 pub use off::{Kernels, Slot};
@@ -140,16 +141,57 @@ pub fn forward<const R: usize>(
     x: Tensor<4>,
     f: impl FnOnce(Map) -> Map + Send,
 ) -> Tensor<R> {
+    run(kernels, macs, x, |x| f(x).into_burn::<R>())
+}
+
+/// [`forward`] for a pass that returns what `f` makes of the input's map
+/// (a network's outputs, each turned back into a burn tensor inside `f`).
+#[cfg(feature = "flex")]
+#[doc(hidden)]
+pub fn run<T: Send>(
+    kernels: &Kernels,
+    macs: u64,
+    x: Tensor<4>,
+    f: impl FnOnce(Map) -> T + Send,
+) -> T {
     let batch = x.dims()[0] as u64;
     let run = || {
         let _pool = map::Current::enter(kernels.pool());
-        f(Map::from_burn(x)).into_burn::<R>()
+        f(Map::from_burn(x))
     };
     if macs.saturating_mul(batch) < IN_POOL_FROM_MACS {
         run()
     } else {
         cnn_kernels::par::in_pool(run)
     }
+}
+
+/// The H×W of a burn map or a fast-path map, for `upsample(like = w)`.
+#[doc(hidden)]
+pub trait Spatial {
+    /// `[H, W]`.
+    fn spatial(&self) -> [usize; 2];
+}
+
+impl Spatial for Tensor<4> {
+    fn spatial(&self) -> [usize; 2] {
+        let [_, _, h, w] = self.dims();
+        [h, w]
+    }
+}
+
+#[cfg(feature = "flex")]
+impl Spatial for Map {
+    fn spatial(&self) -> [usize; 2] {
+        let [_, h, w, _] = self.nhwc();
+        [h, w]
+    }
+}
+
+/// [`Spatial::spatial`] as a function, for the generated code.
+#[doc(hidden)]
+pub fn spatial(x: &impl Spatial) -> [usize; 2] {
+    x.spatial()
 }
 
 /// Whether `module`'s forward pass on `x` takes the fast path: [`path`] is

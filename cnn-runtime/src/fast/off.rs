@@ -23,6 +23,12 @@ impl Map {
     }
 }
 
+impl super::Spatial for Map {
+    fn spatial(&self) -> [usize; 2] {
+        match *self {}
+    }
+}
+
 /// The packed layers of a generated struct: none without flex.
 #[derive(Debug, Clone, Default)]
 pub struct Kernels;
@@ -51,6 +57,11 @@ impl Kernels {
     pub fn packed(&self) -> usize {
         0
     }
+}
+
+/// Never called: [`super::runs_on`] is false.
+pub fn run<T>(_: &Kernels, _: u64, _: Tensor<4>, _: impl FnOnce(Map) -> T) -> T {
+    unreachable!("the fast path runs on flex only")
 }
 
 /// Never called: [`super::runs_on`] is false.

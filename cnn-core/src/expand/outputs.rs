@@ -1,0 +1,125 @@
+//! A network with named outputs (`output(aux)`): its outputs struct
+//! (`FcnOutputs { out, aux }`), `OUTPUTS`, and `forward_outputs`, which runs
+//! every branch that `forward` skips.
+
+use super::flow::{self, Path, output_var};
+use crate::model::Network;
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote};
+
+/// The outputs struct and the methods that fill it.
+pub(super) struct Members {
+    /// The struct's name, `None` for a network without outputs.
+    pub name: Option<Ident>,
+    pub structure: TokenStream,
+    pub methods: TokenStream,
+}
+
+pub(super) fn members(net: &Network) -> Members {
+    if !net.has_outputs() {
+        return Members {
+            name: None,
+            structure: quote!(),
+            methods: quote!(),
+        };
+    }
+    let krate = &net.krate;
+    let fast = quote!(#krate::__private::fast);
+    let name = &net.name;
+    let name_str = name.to_string();
+    let outputs = format_ident!("{}Outputs", name);
+    let rank = |shape: crate::model::Shape| Literal::usize_unsuffixed(shape.batched_rank());
+    let main_rank = rank(net.output);
+    let fields = net.outputs.iter().map(|o| &o.field).collect::<Vec<_>>();
+    let ranks = net
+        .outputs
+        .iter()
+        .map(|o| rank(o.shape))
+        .collect::<Vec<_>>();
+    let vars = (0..net.outputs.len())
+        .map(|n| output_var(net, n))
+        .collect::<Vec<_>>();
+    let docs = net.outputs.iter().map(|o| {
+        format!(
+            " `output({})`: {} at the declared input.",
+            o.name,
+            super::batched(&o.shape)
+        )
+    });
+    let main_doc = format!(
+        " The main output (the end of the layer list, what `forward` returns): {} at the declared input.",
+        super::batched(&net.output)
+    );
+    let struct_doc = format!(
+        " The outputs of [`{name}`]: `out` (what `forward` returns) and each `output(…)` of its layer list; [`{name}::forward_outputs`] returns them."
+    );
+    let table = std::iter::once(("out".to_string(), net.output))
+        .chain(net.outputs.iter().map(|o| (o.name.clone(), o.shape)))
+        .map(|(n, shape)| {
+            let dims = shape.dims().into_iter().map(super::usize_lit);
+            quote!((#n, &[#(#dims),*]))
+        });
+    let burn_body = flow::body(net, &net.body, Path::Burn, true);
+    let fast_body = flow::body(net, &net.body, Path::Fast, true);
+    let lints = flow::lints(net, &net.body);
+    let maps = vars.iter().map(|_| quote!(#fast::Map));
+    let structure = quote! {
+        #[doc = #struct_doc]
+        #[derive(::core::fmt::Debug, ::core::clone::Clone)]
+        pub struct #outputs {
+            #[doc = #main_doc]
+            pub out: burn::tensor::Tensor<#main_rank>,
+            #(#[doc = #docs] pub #fields: burn::tensor::Tensor<#ranks>,)*
+        }
+    };
+    let methods = quote! {
+        /// The outputs' names and per-sample shapes at the declared input,
+        /// `out` (the main output) first, then each `output(…)` in order.
+        pub const OUTPUTS: &'static [(&'static str, &'static [usize])] = &[#(#table),*];
+
+        /// Runs the network on a batch `[N, C, H, W]` and returns every
+        /// output, the branches that feed only named outputs included.
+        ///
+        /// # Panics
+        /// As [`Self::forward`] does.
+        #[track_caller]
+        pub fn forward_outputs(&self, input: burn::tensor::Tensor<4>) -> #outputs {
+            match self.try_forward_outputs(input) {
+                ::core::result::Result::Ok(outputs) => outputs,
+                ::core::result::Result::Err(error) => ::core::panic!("{}", error),
+            }
+        }
+
+        /// [`Self::forward_outputs`], or why the layers cannot take the input.
+        #lints
+        pub fn try_forward_outputs(
+            &self,
+            x: burn::tensor::Tensor<4>,
+        ) -> ::core::result::Result<#outputs, #krate::ShapeError> {
+            #krate::ShapeError::check(#name_str, &Self::INPUT_SHAPE, Self::PLAN, &x.dims())?;
+            if #fast::runs_on(&x, self) {
+                return ::core::result::Result::Ok(#fast::run(&self.__kernels, Self::MACS, x, |x| {
+                    let (x, #(#vars),*) = self.__forward_fast_outputs(x);
+                    #outputs {
+                        out: x.into_burn::<#main_rank>(),
+                        #(#fields: #vars.into_burn::<#ranks>(),)*
+                    }
+                }));
+            }
+            #burn_body
+            ::core::result::Result::Ok(#outputs { out: x, #(#fields: #vars,)* })
+        }
+
+        #[doc(hidden)]
+        #lints
+        pub fn __forward_fast_outputs(&self, x: #fast::Map) -> (#fast::Map, #(#maps),*) {
+            #fast_body
+            (x, #(#vars),*)
+        }
+    };
+    Members {
+        name: Some(outputs),
+        structure,
+        methods,
+    }
+}
