@@ -24,6 +24,7 @@
 //! (`CNN_FUZZ_SEED` picks another seed.) Each case that fails is printed with
 //! the input that made it fail.
 
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::str::FromStr;
 use std::sync::mpsc;
@@ -584,9 +585,22 @@ fn violation(body: &str, structured: bool) -> Option<String> {
 
 /// The shapes through `nodes` from `shape`: each layer takes what arrives,
 /// and both sides of a merge start from its input.
-fn walk(network: &Network, nodes: &[Node], mut shape: Shape) -> Result<Shape, String> {
+fn walk(
+    network: &Network,
+    nodes: &[Node],
+    mut shape: Shape,
+    wires: &mut HashMap<usize, Shape>,
+) -> Result<Shape, String> {
     for node in nodes {
         shape = match node {
+            Node::Bind(w) => {
+                wires.insert(w.id, shape);
+                shape
+            }
+            Node::From(w) => *wires
+                .get(&w.id)
+                .ok_or_else(|| format!("`from({})` before it is bound", w.name))?,
+            Node::Output(_) => shape,
             Node::Layer(i) => {
                 let layer = &network.layers[*i];
                 if layer.input != shape {
@@ -604,9 +618,9 @@ fn walk(network: &Network, nodes: &[Node], mut shape: Shape) -> Result<Shape, St
                 layer.output
             }
             Node::Residual { body, shortcut } => {
-                let out = walk(network, body, shape)?;
+                let out = walk(network, body, shape, wires)?;
                 let other = match shortcut {
-                    Some(s) => walk(network, s, shape)?,
+                    Some(s) => walk(network, s, shape, wires)?,
                     None => shape,
                 };
                 if out != other {
@@ -622,12 +636,27 @@ fn walk(network: &Network, nodes: &[Node], mut shape: Shape) -> Result<Shape, St
                 // The product keeps the largest H×W (a 1×1 gate broadcasts).
                 let mut out = shape;
                 for (i, branch) in branches.iter().enumerate() {
-                    let b = walk(network, branch, shape)?;
+                    let b = walk(network, branch, shape, wires)?;
                     if i == 0 || b.dims()[1..] != [1, 1] {
                         out = b;
                     }
                 }
                 out
+            }
+            Node::Merge {
+                merge: cnn_core::model::Merge::Add,
+                branches,
+                ..
+            } => {
+                let mut out = None;
+                for branch in branches {
+                    let b = walk(network, branch, shape, wires)?;
+                    if out.is_some_and(|o| o != b) {
+                        return Err(format!("an `add` sums {} and {b}", out.unwrap_or(b)));
+                    }
+                    out = Some(b);
+                }
+                out.unwrap_or(shape)
             }
             Node::Merge {
                 merge, branches, ..
@@ -641,7 +670,7 @@ fn walk(network: &Network, nodes: &[Node], mut shape: Shape) -> Result<Shape, St
                 let mut channels = 0;
                 let mut last = input;
                 for branch in branches {
-                    last = walk(network, branch, input)?;
+                    last = walk(network, branch, input, wires)?;
                     channels += last.dims()[0];
                 }
                 match last {
@@ -656,7 +685,7 @@ fn walk(network: &Network, nodes: &[Node], mut shape: Shape) -> Result<Shape, St
                         scope.dsl, scope.input
                     ));
                 }
-                walk(network, &scope.body, shape)?
+                walk(network, &scope.body, shape, wires)?
             }
         };
     }
@@ -665,7 +694,7 @@ fn walk(network: &Network, nodes: &[Node], mut shape: Shape) -> Result<Shape, St
 
 /// The totals and the shapes of an accepted network must agree.
 fn inconsistent(network: &Network) -> Option<String> {
-    match walk(network, &network.body, Shape::Map(network.input)) {
+    match walk(network, &network.body, Shape::Map(network.input), &mut HashMap::new()) {
         Err(broken) => return Some(broken),
         Ok(out) if out != network.output => {
             return Some(format!(
