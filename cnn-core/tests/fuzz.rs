@@ -694,7 +694,12 @@ fn walk(
 
 /// The totals and the shapes of an accepted network must agree.
 fn inconsistent(network: &Network) -> Option<String> {
-    match walk(network, &network.body, Shape::Map(network.input), &mut HashMap::new()) {
+    match walk(
+        network,
+        &network.body,
+        Shape::Map(network.input),
+        &mut HashMap::new(),
+    ) {
         Err(broken) => return Some(broken),
         Ok(out) if out != network.output => {
             return Some(format!(

@@ -139,7 +139,8 @@ pub mod __private {
     pub use crate::fold::conv_batchnorm;
     pub use crate::load::{Format, load};
     pub use crate::modern::{
-        layer_norm_2d, layer_norm_2d_plain, layer_norm_plain, scale, stochastic_depth,
+        frozen_batchnorm, layer_norm_2d, layer_norm_2d_plain, layer_norm_plain, scale,
+        stochastic_depth,
     };
     #[cfg(feature = "onnx")]
     pub use crate::onnx;

@@ -115,3 +115,21 @@ mod tests {
         }
     }
 }
+
+/// torchvision's `FrozenBatchNorm2d` on burn's `BatchNorm` fields: always
+/// the running statistics, and no gradient reaches the scale or shift
+/// (`x · w / √(var + ε) + b − mean · w / √(var + ε)`, as torchvision writes it).
+pub fn frozen_batchnorm(bn: &burn::nn::BatchNorm, x: Tensor<4>) -> Tensor<4> {
+    let device = x.device();
+    let mean = bn.running_mean.value().to_device(&device);
+    let var = bn.running_var.value().to_device(&device);
+    let scale = bn
+        .gamma
+        .val()
+        .detach()
+        .div(var.add_scalar(bn.epsilon).sqrt());
+    let shift = bn.beta.val().detach().sub(mean.mul(scale.clone()));
+    let [c] = scale.dims();
+    x.mul(scale.reshape([1, c, 1, 1]))
+        .add(shift.reshape([1, c, 1, 1]))
+}

@@ -393,6 +393,7 @@ kinds! {
     pool: MAXPOOL, AVGPOOL;
     adaptive_pool: ADAPTIVE_AVGPOOL, ADAPTIVE_MAXPOOL;
     batchnorm: SPEC;
+    frozen_batchnorm: SPEC;
     groupnorm: SPEC;
     instancenorm: SPEC;
     dropout: DROPOUT, DROPOUT2D;
