@@ -140,6 +140,25 @@ pub fn io(name: &str, device: &Device) -> Io {
     }
 }
 
+/// Every tensor of a safetensors file of `f32`s: its values and shape.
+pub fn read_f32s(
+    path: &std::path::Path,
+) -> std::collections::HashMap<String, (Vec<f32>, Vec<usize>)> {
+    let bytes = std::fs::read(path).expect("io fixture");
+    let file = safetensors::SafeTensors::deserialize(&bytes).expect("safetensors");
+    file.tensors()
+        .into_iter()
+        .map(|(name, view)| {
+            let values = view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            (name, (values, view.shape().to_vec()))
+        })
+        .collect()
+}
+
 pub fn max_abs_error(ours: &[f32], theirs: &[f32]) -> f32 {
     assert_eq!(ours.len(), theirs.len());
     ours.iter()

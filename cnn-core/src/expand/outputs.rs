@@ -63,6 +63,7 @@ pub(super) fn members(net: &Network) -> Members {
     let fast_body = flow::body(net, &net.body, Path::Fast, true);
     let lints = flow::lints(net, &net.body);
     let maps = vars.iter().map(|_| quote!(#fast::Map));
+    let names = net.outputs.iter().map(|o| o.name.as_str());
     let structure = quote! {
         #[doc = #struct_doc]
         #[derive(::core::fmt::Debug, ::core::clone::Clone)]
@@ -70,6 +71,14 @@ pub(super) fn members(net: &Network) -> Members {
             #[doc = #main_doc]
             pub out: burn::tensor::Tensor<#main_rank>,
             #(#[doc = #docs] pub #fields: burn::tensor::Tensor<#ranks>,)*
+        }
+
+        impl #outputs {
+            /// Each output's name and values, `out` first, in the order of
+            /// the network's `OUTPUTS`.
+            pub fn into_data(self) -> ::std::vec::Vec<(&'static str, burn::tensor::TensorData)> {
+                ::std::vec![("out", self.out.into_data()), #((#names, self.#fields.into_data())),*]
+            }
         }
     };
     let methods = quote! {

@@ -1,0 +1,411 @@
+//! Dense prediction and auxiliary heads: torchvision 0.29's segmentation
+//! models, its feature pyramid and GoogLeNet's and Inception v3's auxiliary
+//! classifiers, written with wires, `add`, `upsample(like = w)` and
+//! `output(name)`, with torchvision's module names. Their totals and every
+//! output's shape equal torchvision's, their keys equal its state_dicts
+//! (`scripts/torchvision_dense_fixtures.py` wrote both), and where that script
+//! has also written torchvision's weights and outputs to `target/`, every
+//! output equals torchvision's.
+
+mod common;
+
+use cnn::burn::tensor::Tensor;
+use cnn::cnn;
+use common::{devices, fixture, max_abs_error};
+
+cnn! {
+    /// torchvision's `Bottleneck` at stride 1, its 3×3 dilated by `d`
+    /// (`replace_stride_with_dilation`, as the segmentation backbones are).
+    block bottleneck(c, w, d) {
+        residual {
+            conv1: conv(c, w, 1, bias = false) bn1: batchnorm(w) relu
+            conv2: conv(w, w, 3, padding = d, dilation = d, bias = false) bn2: batchnorm(w) relu
+            conv3: conv(w, c, 1, bias = false) bn3: batchnorm(c)
+        }
+        relu
+    }
+
+    /// The first `Bottleneck` of a stage, with its projection shortcut.
+    block bottleneck_down(c_in, w, c_out, s, d) {
+        residual {
+            conv1: conv(c_in, w, 1, bias = false) bn1: batchnorm(w) relu
+            conv2: conv(w, w, 3, stride = s, padding = d, dilation = d, bias = false)
+            bn2: batchnorm(w) relu
+            conv3: conv(w, c_out, 1, bias = false) bn3: batchnorm(c_out)
+        } shortcut {
+            downsample: { conv(c_in, c_out, 1, stride = s, bias = false) batchnorm(c_out) }
+        }
+        relu
+    }
+
+    /// torchvision's `FCNHead`: also the auxiliary head of DeepLabV3.
+    block fcn_head(c, classes) {
+        conv(c, c / 4, 3, padding = 1, bias = false) batchnorm(c / 4) relu dropout(0.1)
+        conv(c / 4, classes, 1)
+    }
+
+    /// torchvision's `ASPP`: a 1×1 branch, three dilated 3×3 branches and
+    /// the image's mean upsampled back to its H×W (`ASPPPooling`), projected.
+    block aspp(c, r1, r2, r3) {
+        convs: {
+            concat
+                { { conv(c, 256, 1, bias = false) batchnorm(256) relu } }
+                { { conv(c, 256, 3, padding = r1, dilation = r1, bias = false) batchnorm(256) relu } }
+                { { conv(c, 256, 3, padding = r2, dilation = r2, bias = false) batchnorm(256) relu } }
+                { { conv(c, 256, 3, padding = r3, dilation = r3, bias = false) batchnorm(256) relu } }
+                {
+                    {
+                        adaptive_avgpool(1) conv(c, 256, 1, bias = false) batchnorm(256) relu
+                        upsample(like = input, mode = bilinear)
+                    }
+                }
+        }
+        project: { conv(5 * 256, 256, 1, bias = false) batchnorm(256) relu dropout(0.5) }
+    }
+
+    /// `fcn_resnet50(aux_loss = True, weights_backbone = None)`.
+    pub struct FcnResNet50: [3, 520, 520] {
+        backbone: {
+            conv1: conv(3, 64, 7, stride = 2, padding = 3, bias = false) bn1: batchnorm(64) relu
+            maxpool(3, stride = 2, padding = 1)
+            layer1: { bottleneck_down(64, 64, 256, 1, 1) repeat(2) { bottleneck(256, 64, 1) } }
+            layer2: { bottleneck_down(256, 128, 512, 2, 1) repeat(3) { bottleneck(512, 128, 1) } }
+            layer3: { bottleneck_down(512, 256, 1024, 1, 1) repeat(5) { bottleneck(1024, 256, 2) } }
+            as layer3
+            layer4: { bottleneck_down(1024, 512, 2048, 1, 2) repeat(2) { bottleneck(2048, 512, 4) } }
+        } as features
+        from(layer3) aux_classifier: fcn_head(1024, 21)
+        upsample(like = input, mode = bilinear) output(aux)
+        from(features) classifier: fcn_head(2048, 21)
+        upsample(like = input, mode = bilinear)
+    }
+
+    /// `deeplabv3_resnet50(aux_loss = True, weights_backbone = None)`.
+    pub struct DeepLabV3ResNet50: [3, 520, 520] {
+        backbone: {
+            conv1: conv(3, 64, 7, stride = 2, padding = 3, bias = false) bn1: batchnorm(64) relu
+            maxpool(3, stride = 2, padding = 1)
+            layer1: { bottleneck_down(64, 64, 256, 1, 1) repeat(2) { bottleneck(256, 64, 1) } }
+            layer2: { bottleneck_down(256, 128, 512, 2, 1) repeat(3) { bottleneck(512, 128, 1) } }
+            layer3: { bottleneck_down(512, 256, 1024, 1, 1) repeat(5) { bottleneck(1024, 256, 2) } }
+            as layer3
+            layer4: { bottleneck_down(1024, 512, 2048, 1, 2) repeat(2) { bottleneck(2048, 512, 4) } }
+        } as features
+        from(layer3) aux_classifier: fcn_head(1024, 21)
+        upsample(like = input, mode = bilinear) output(aux)
+        from(features)
+        classifier: {
+            aspp(2048, 12, 24, 36)
+            conv(256, 256, 3, padding = 1, bias = false) batchnorm(256) relu conv(256, 21, 1)
+        }
+        upsample(like = input, mode = bilinear)
+    }
+}
+
+cnn! {
+    /// `Bottleneck` with torchvision's detection norm, `FrozenBatchNorm2d`.
+    block frozen_bottleneck(c, w) {
+        residual {
+            conv1: conv(c, w, 1, bias = false) bn1: frozen_batchnorm(w) relu
+            conv2: conv(w, w, 3, padding = 1, bias = false) bn2: frozen_batchnorm(w) relu
+            conv3: conv(w, c, 1, bias = false) bn3: frozen_batchnorm(c)
+        }
+        relu
+    }
+
+    block frozen_bottleneck_down(c_in, w, c_out, s) {
+        residual {
+            conv1: conv(c_in, w, 1, bias = false) bn1: frozen_batchnorm(w) relu
+            conv2: conv(w, w, 3, stride = s, padding = 1, bias = false) bn2: frozen_batchnorm(w) relu
+            conv3: conv(w, c_out, 1, bias = false) bn3: frozen_batchnorm(c_out)
+        } shortcut {
+            downsample: { conv(c_in, c_out, 1, stride = s, bias = false) frozen_batchnorm(c_out) }
+        }
+        relu
+    }
+
+    /// `resnet_fpn_backbone(backbone_name = 'resnet50', weights = None,
+    /// trainable_layers = 5)`: ResNet-50's four stages, lateral 1×1
+    /// convolutions, the top-down sums, a 3×3 on each level and
+    /// `LastLevelMaxPool`.
+    pub struct ResNet50Fpn: [3, 800, 800] {
+        body: {
+            conv1: conv(3, 64, 7, stride = 2, padding = 3, bias = false) bn1: frozen_batchnorm(64)
+            relu maxpool(3, stride = 2, padding = 1)
+            layer1: { frozen_bottleneck_down(64, 64, 256, 1) repeat(2) { frozen_bottleneck(256, 64) } }
+            as c2
+            layer2: { frozen_bottleneck_down(256, 128, 512, 2) repeat(3) { frozen_bottleneck(512, 128) } }
+            as c3
+            layer3: { frozen_bottleneck_down(512, 256, 1024, 2) repeat(5) { frozen_bottleneck(1024, 256) } }
+            as c4
+            layer4: { frozen_bottleneck_down(1024, 512, 2048, 2) repeat(2) { frozen_bottleneck(2048, 512) } }
+            as c5
+        }
+        fpn: {
+            inner_blocks: {
+                from(c2) { conv(256, 256, 1) } as i2
+                from(c3) { conv(512, 256, 1) } as i3
+                from(c4) { conv(1024, 256, 1) } as i4
+                from(c5) { conv(2048, 256, 1) } as p5
+            }
+            add { from(i4) } { from(p5) upsample(like = i4) } as p4
+            add { from(i3) } { from(p4) upsample(like = i3) } as p3
+            add { from(i2) } { from(p3) upsample(like = i2) } as p2
+            layer_blocks: {
+                from(p2) { conv(256, 256, 3, padding = 1) } output(0)
+                from(p3) { conv(256, 256, 3, padding = 1) } output(1)
+                from(p4) { conv(256, 256, 3, padding = 1) } output(2)
+                from(p5) { conv(256, 256, 3, padding = 1) } output(3)
+            }
+            maxpool(1, stride = 2) output(pool)
+        }
+    }
+}
+
+cnn! {
+    /// torchvision's `BasicConv2d`: conv, batchnorm (eps 0.001), relu.
+    block basic_conv(c_in, c_out, k, s, p) {
+        conv: conv(c_in, c_out, k, stride = s, padding = p, bias = false)
+        bn: batchnorm(c_out, eps = 0.001) relu
+    }
+
+    /// torchvision's `Inception` (its third branch is 3×3, as in torchvision).
+    block inception(c_in, ch1, ch3r, ch3, ch5r, ch5, pool_proj) {
+        concat
+            { branch1: basic_conv(c_in, ch1, 1, 1, 0) }
+            { branch2: { basic_conv(c_in, ch3r, 1, 1, 0) basic_conv(ch3r, ch3, 3, 1, 1) } }
+            { branch3: { basic_conv(c_in, ch5r, 1, 1, 0) basic_conv(ch5r, ch5, 3, 1, 1) } }
+            { branch4: { maxpool(3, stride = 1, padding = 1, ceil_mode = true) basic_conv(c_in, pool_proj, 1, 1, 0) } }
+    }
+
+    /// GoogLeNet's `InceptionAux`.
+    block inception_aux(c) {
+        adaptive_avgpool(4) conv: basic_conv(c, 128, 1, 1, 0) flatten
+        fc1: linear(2048, 1024) relu dropout(0.7) fc2: linear(1024, 1000)
+    }
+
+    /// `googlenet(aux_logits = True)`: `forward` is the eval network,
+    /// `forward_outputs` adds `aux1` and `aux2`, as training runs them.
+    pub struct GoogLeNetAux: [3, 224, 224] {
+        conv1: basic_conv(3, 64, 7, 2, 3)
+        maxpool1: maxpool(3, stride = 2, ceil_mode = true)
+        conv2: basic_conv(64, 64, 1, 1, 0)
+        conv3: basic_conv(64, 192, 3, 1, 1)
+        maxpool2: maxpool(3, stride = 2, ceil_mode = true)
+        inception3a: inception(192, 64, 96, 128, 16, 32, 32)
+        inception3b: inception(256, 128, 128, 192, 32, 96, 64)
+        maxpool3: maxpool(3, stride = 2, ceil_mode = true)
+        inception4a: inception(480, 192, 96, 208, 16, 48, 64) as a4
+        aux1: inception_aux(512) output(aux1) from(a4)
+        inception4b: inception(512, 160, 112, 224, 24, 64, 64)
+        inception4c: inception(512, 128, 128, 256, 24, 64, 64)
+        inception4d: inception(512, 112, 144, 288, 32, 64, 64) as d4
+        aux2: inception_aux(528) output(aux2) from(d4)
+        inception4e: inception(528, 256, 160, 320, 32, 128, 128)
+        maxpool4: maxpool(2, stride = 2, ceil_mode = true)
+        inception5a: inception(832, 256, 160, 320, 32, 128, 128)
+        inception5b: inception(832, 384, 192, 384, 48, 128, 128)
+        avgpool: adaptive_avgpool(1) flatten dropout(0.2)
+        fc: linear(1024, 1000)
+    }
+}
+
+fn torchvision() -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(fixture("dense/torchvision.json")).expect("dense/torchvision.json");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+fn dims(value: &serde_json::Value) -> Vec<usize> {
+    value
+        .as_array()
+        .expect("a shape")
+        .iter()
+        .map(|d| d.as_u64().expect("a dimension") as usize)
+        .collect()
+}
+
+/// `PARAMS`, `MACS` and every output's shape equal what torchvision
+/// reports, and a safetensors file with exactly torchvision's keys and
+/// shapes loads strictly: nothing missing, nothing left over.
+macro_rules! is_torchvisions {
+    ($test:ident, $net:ty, $name:literal, $params:literal, $macs:literal) => {
+        #[test]
+        fn $test() {
+            let index = torchvision();
+            let model = &index["models"][$name];
+            assert_eq!(<$net>::PARAMS, $params, "{} params", $name);
+            assert_eq!(<$net>::MACS, $macs, "{} MACs", $name);
+            assert_eq!(Some(<$net>::PARAMS as u64), model["params"].as_u64());
+            assert_eq!(Some(<$net>::MACS), model["macs"].as_u64());
+            let outputs = model["outputs"].as_object().expect("outputs");
+            assert_eq!(<$net>::OUTPUTS.len(), outputs.len(), "{} outputs", $name);
+            for (name, shape) in <$net>::OUTPUTS {
+                assert_eq!(&dims(&outputs[*name]), shape, "{} output {name}", $name);
+            }
+            let path = common::zeros_with_keys(&model["keys"], $name);
+            if let Err(error) = <$net>::load_safetensors(&path, &cnn::flex()) {
+                panic!("{}: {error}", $name);
+            }
+            let _ = std::fs::remove_file(path);
+        }
+    };
+}
+
+is_torchvisions!(
+    fcn_resnet50_is_torchvisions,
+    FcnResNet50,
+    "fcn_resnet50",
+    35_322_218,
+    152_716_512_000
+);
+is_torchvisions!(
+    deeplabv3_resnet50_is_torchvisions,
+    DeepLabV3ResNet50,
+    "deeplabv3_resnet50",
+    42_004_074,
+    178_721_945_088
+);
+is_torchvisions!(
+    resnet50_fpn_is_torchvisions,
+    ResNet50Fpn,
+    "resnet50_fpn",
+    26_799_296,
+    88_381_440_000
+);
+is_torchvisions!(
+    googlenet_is_torchvisions,
+    GoogLeNetAux,
+    "googlenet",
+    13_004_888,
+    1_506_748_416
+);
+
+/// The twins (`PYTORCH`), committed: `scripts/torchvision_dense_fixtures.py`
+/// builds each in PyTorch, checks that its state_dict keys are
+/// torchvision's and that with torchvision's weights it computes
+/// torchvision's outputs. Bless with `CNN_BLESS=1` after changing a
+/// network, then rerun the script.
+#[test]
+fn the_dense_twins_are_the_committed_ones() {
+    for (name, source) in [
+        ("fcn_resnet50", FcnResNet50::PYTORCH),
+        ("deeplabv3_resnet50", DeepLabV3ResNet50::PYTORCH),
+        ("resnet50_fpn", ResNet50Fpn::PYTORCH),
+        ("googlenet", GoogLeNetAux::PYTORCH),
+    ] {
+        let path = fixture(&format!("dense/{name}.py"));
+        if std::env::var_os("CNN_BLESS").is_some() {
+            std::fs::write(&path, source).expect("writes the twin");
+        }
+        let committed = std::fs::read_to_string(&path).expect("a committed twin");
+        assert_eq!(
+            source, committed,
+            "dense/{name}.py: bless with CNN_BLESS=1 and rerun the script"
+        );
+    }
+}
+
+/// The segmentation models follow any input size: `upsample(like =
+/// input)` gives every output the input's H×W (PyTorch's shapes at
+/// 3×480×640, which the script recorded), and the pyramid's levels follow.
+#[test]
+fn dense_outputs_follow_other_input_sizes() {
+    let index = torchvision();
+    let sizes = &index["sizes"];
+    for (name, summary) in [
+        ("fcn_resnet50", FcnResNet50::summary_for([3, 480, 640])),
+        (
+            "deeplabv3_resnet50",
+            DeepLabV3ResNet50::summary_for([3, 480, 640]),
+        ),
+    ] {
+        let summary = summary.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(summary.output_shape(), dims(&sizes[name]["out"]).as_slice());
+        assert_eq!(
+            Some(summary.macs()),
+            sizes[name]["macs"].as_u64(),
+            "{name} MACs"
+        );
+    }
+    let fpn = ResNet50Fpn::summary_for([3, 480, 640]).expect("runs at 480×640");
+    assert_eq!(
+        fpn.output_shape(),
+        dims(&sizes["resnet50_fpn"]["pool"]).as_slice()
+    );
+    let device = cnn::flex();
+    let net = FcnResNet50::init(&device);
+    let outputs = net
+        .try_forward_outputs(Tensor::<4>::zeros([1, 3, 67, 45], &device))
+        .expect("runs at 67×45");
+    assert_eq!(outputs.out.dims(), [1, 21, 67, 45]);
+    assert_eq!(outputs.aux.dims(), [1, 21, 67, 45]);
+}
+
+/// torchvision's weights give torchvision's outputs, every one within
+/// 1e-4 (1e-5 of its largest value, where that is larger), on flex (both paths) and ndarray, where the script wrote them to
+/// `target/torchvision/` (not committed: 50–170 MB each).
+macro_rules! computes_torchvisions {
+    ($test:ident, $net:ty, $name:literal) => {
+        #[test]
+        fn $test() {
+            let dir =
+                std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/torchvision");
+            let weights = dir.join(concat!($name, ".pt"));
+            if !weights.exists() {
+                println!(
+                    "SKIPPED: no target/torchvision/{}.pt; run `python3 scripts/torchvision_dense_fixtures.py` (needs torch and torchvision)",
+                    $name
+                );
+                return;
+            }
+            let expected = common::read_f32s(&dir.join(concat!($name, ".io.safetensors")));
+            let (input, shape) = expected["input"].clone();
+            let mut worst = Vec::new();
+            for (backend, device, path) in devices() {
+                let _path = cnn::fast::use_path(path);
+                let net = <$net>::load_pytorch(&weights, &device).unwrap_or_else(|e| panic!("{e}"));
+                let x = Tensor::<4>::from_data(
+                    cnn::burn::tensor::TensorData::new(input.clone(), shape.clone()),
+                    &device,
+                );
+                for (name, data) in net.forward_outputs(x).into_data() {
+                    let (want, want_shape) = &expected[name];
+                    assert_eq!(&data.shape().to_vec(), want_shape, "{} {name}", $name);
+                    let ours = data.try_to_vec::<f32>().expect("f32 output");
+                    let error = max_abs_error(&ours, want);
+                    let largest = want.iter().fold(0f32, |m, v| m.max(v.abs()));
+                    println!(
+                        "{:<20} {name:<5} {backend:<9} max |error| = {error:.3e} (max |output| {largest:.3})",
+                        $name
+                    );
+                    worst.push((backend, name, error, largest));
+                }
+            }
+            // Random weights without trained statistics let ResNet-50's
+            // maps grow to thousands, where f32 rounds to 1e-4 and more:
+            // the bound is 1e-4, or 1e-5 of the largest output where larger.
+            for (backend, name, error, largest) in worst {
+                let bound = (1e-5 * largest).max(1e-4);
+                assert!(error <= bound, "{} {name} on {backend}: max error {error} > {bound}", $name);
+            }
+        }
+    };
+}
+
+computes_torchvisions!(
+    fcn_resnet50_computes_torchvisions,
+    FcnResNet50,
+    "fcn_resnet50"
+);
+computes_torchvisions!(
+    deeplabv3_resnet50_computes_torchvisions,
+    DeepLabV3ResNet50,
+    "deeplabv3_resnet50"
+);
+computes_torchvisions!(
+    resnet50_fpn_computes_torchvisions,
+    ResNet50Fpn,
+    "resnet50_fpn"
+);
+computes_torchvisions!(googlenet_computes_torchvisions, GoogLeNetAux, "googlenet");
