@@ -47,6 +47,9 @@ struct Space {
 pub(crate) struct Wires {
     slots: Vec<Slot>,
     spaces: Vec<Space>,
+    /// Names a read failed to find (one error is enough: a wire of that
+    /// name bound later is not also reported unread).
+    missed: Vec<String>,
 }
 
 impl Wires {
@@ -181,6 +184,7 @@ impl Wires {
             format!("the wire `{key}` is not bound before this point{hint}")
         };
         cx.error(name.span(), message);
+        self.missed.push(key);
         None
     }
 
@@ -219,7 +223,11 @@ impl Wires {
     /// Rule: a wire never read is a warning (the layers that feed only it
     /// still run).
     pub(crate) fn warn_unread(&self, cx: &mut Ctxt) {
-        for slot in self.slots.iter().filter(|s| !s.read) {
+        for slot in self
+            .slots
+            .iter()
+            .filter(|s| !s.read && !self.missed.contains(&s.name))
+        {
             cx.warn(
                 slot.span,
                 "unused_wire",
