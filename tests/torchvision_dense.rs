@@ -238,6 +238,13 @@ macro_rules! is_torchvisions {
             assert_eq!(<$net>::MACS, $macs, "{} MACs", $name);
             assert_eq!(Some(<$net>::PARAMS as u64), model["params"].as_u64());
             assert_eq!(Some(<$net>::MACS), model["macs"].as_u64());
+            // Where torchvision's eval skips a branch (GoogLeNet's auxiliary
+            // heads), `forward` skips it too; the segmentation models'
+            // `forward` also skips their `aux`, which torchvision runs.
+            if model["main_macs"] != model["macs"] {
+                let main = model["main_macs"].as_u64();
+                assert_eq!(Some(<$net>::FORWARD_MACS), main, "{} forward", $name);
+            }
             let outputs = model["outputs"].as_object().expect("outputs");
             assert_eq!(<$net>::OUTPUTS.len(), outputs.len(), "{} outputs", $name);
             for (name, shape) in <$net>::OUTPUTS {
@@ -309,6 +316,19 @@ fn the_dense_twins_are_the_committed_ones() {
 /// The segmentation models follow any input size: `upsample(like =
 /// input)` gives every output the input's H×W (PyTorch's shapes at
 /// 3×480×640, which the script recorded), and the pyramid's levels follow.
+/// `forward` runs what `out` needs: FCN's without its auxiliary head
+/// (1024 → 256 3×3 and 256 → 21 1×1 at 65×65), the pyramid's without the
+/// 3×3s and the lateral 1×1s of levels 0–2 (its `out` is `pool`, from the
+/// top level alone).
+#[test]
+fn forward_skips_what_feeds_only_named_outputs() {
+    let aux = 1024 * 256 * 9 * 65 * 65 + 256 * 21 * 65 * 65;
+    assert_eq!(FcnResNet50::FORWARD_MACS, FcnResNet50::MACS - aux);
+    let levels = 256 * 256 * 9 * (200 * 200 + 100 * 100 + 50 * 50)
+        + 256 * (256 * 200 * 200 + 512 * 100 * 100 + 1024 * 50 * 50);
+    assert_eq!(ResNet50Fpn::FORWARD_MACS, ResNet50Fpn::MACS - levels);
+}
+
 #[test]
 fn dense_outputs_follow_other_input_sizes() {
     let index = torchvision();

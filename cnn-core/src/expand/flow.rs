@@ -45,12 +45,14 @@ struct Stmt {
     defs: BTreeSet<Var>,
     /// `from(w)`: the wire read (moved on its last read).
     from: Option<Ident>,
+    /// The multiply-accumulates per sample of its layers.
+    macs: u64,
 }
 
-/// The statements that run `nodes` (the body of a struct's `forward`) on
-/// `x`, leaving the main output in `x`; with `outputs`, the named outputs
-/// too, in `Network::outputs` order as [`output_var`]s.
-pub(super) fn body(net: &Network, nodes: &[Node], path: Path, outputs: bool) -> TokenStream {
+/// The statements that run, with what each leaves live after it.
+type Kept = (Vec<(Stmt, BTreeSet<Var>)>, BTreeMap<usize, Ident>);
+
+fn live(net: &Network, nodes: &[Node], path: Path, outputs: bool) -> Kept {
     let mut stmts = Vec::new();
     let mut slots = 0;
     let mut names = BTreeMap::new();
@@ -72,6 +74,21 @@ pub(super) fn body(net: &Network, nodes: &[Node], path: Path, outputs: bool) -> 
         kept.push((stmt, after));
     }
     kept.reverse();
+    (kept, names)
+}
+
+/// The multiply-accumulates per sample of what `forward` runs: the
+/// network's, less the branches that feed only named outputs.
+pub(super) fn forward_macs(net: &Network) -> u64 {
+    let (kept, _) = live(net, &net.body, Path::Burn, false);
+    kept.iter().map(|(s, _)| s.macs).sum()
+}
+
+/// The statements that run `nodes` (the body of a struct's `forward`) on
+/// `x`, leaving the main output in `x`; with `outputs`, the named outputs
+/// too, in `Network::outputs` order as [`output_var`]s.
+pub(super) fn body(net: &Network, nodes: &[Node], path: Path, outputs: bool) -> TokenStream {
+    let (kept, names) = live(net, nodes, path, outputs);
     let mut tokens = TokenStream::new();
     for (stmt, after) in kept {
         let dead: Vec<Ident> = stmt
@@ -118,6 +135,7 @@ fn flatten(
             uses: uses.iter().copied().collect(),
             defs: defs.iter().copied().collect(),
             from: None,
+            macs: 0,
         };
         match node {
             Node::Bind(w) => {
@@ -176,10 +194,27 @@ fn flatten(
                     uses,
                     defs,
                     from: None,
+                    macs: macs_in(net, one),
                 });
             }
         }
     }
+}
+
+/// The multiply-accumulates per sample of the layers in `nodes`.
+fn macs_in(net: &Network, nodes: &[Node]) -> u64 {
+    nodes
+        .iter()
+        .map(|node| match node {
+            Node::Layer(i) => net.layers[*i].macs,
+            Node::Residual { body, shortcut } => {
+                macs_in(net, body) + shortcut.as_ref().map_or(0, |s| macs_in(net, s))
+            }
+            Node::Merge { branches, .. } => branches.iter().map(|b| macs_in(net, b)).sum(),
+            Node::Scope(scope) => macs_in(net, &scope.body),
+            Node::Bind(_) | Node::From(_) | Node::Output(_) => 0,
+        })
+        .sum()
 }
 
 /// The wires read and bound in `nodes`, outside block bodies.

@@ -81,7 +81,13 @@ pub(super) fn members(net: &Network) -> Members {
             }
         }
     };
+    let forward_macs = Literal::u64_unsuffixed(flow::forward_macs(net));
     let methods = quote! {
+        /// Multiply-accumulates per sample of what [`Self::forward`] runs:
+        /// [`Self::MACS`] less the branches that feed only named outputs
+        /// (which [`Self::forward_outputs`] runs too).
+        pub const FORWARD_MACS: u64 = #forward_macs;
+
         /// The outputs' names and per-sample shapes at the declared input,
         /// `out` (the main output) first, then each `output(…)` in order.
         pub const OUTPUTS: &'static [(&'static str, &'static [usize])] = &[#(#table),*];
