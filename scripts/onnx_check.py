@@ -1,8 +1,9 @@
 """Runs ONNX models written by `save_onnx` in ONNX Runtime and compares
 them with burn: for each MODEL.onnx, the test wrote MODEL.input.f32 (the
 input, little-endian float32), MODEL.dims (its dimensions) and
-MODEL.burn.f32 (burn's output on it). Prints `MODEL max|ort - burn|
-max|burn|` per model; where the `onnx` package is installed, its full checker runs first.
+MODEL.burn.f32 (burn's output on it), and MODEL.burn.NAME.f32 for each
+named output (`output(NAME)`, a graph output of that name). Prints `MODEL
+max|ort - burn| max|burn|` per model, over all its outputs; where the `onnx` package is installed, its full checker runs first.
 
     python3 scripts/onnx_check.py model.onnx [model.onnx ...]
 
@@ -31,8 +32,13 @@ for path in sys.argv[1:]:
     dims = [int(d) for d in open(stem(path) + ".dims").read().split()]
     x = np.fromfile(stem(path) + ".input.f32", dtype="<f4").reshape(dims)
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-    (y,) = session.run(["output"], {"input": x})
-    burn = np.fromfile(stem(path) + ".burn.f32", dtype="<f4")
-    if burn.size != y.size:
-        sys.exit(f"{path}: ONNX Runtime gave {y.shape}, burn {burn.size} values")
-    print(path, float(np.abs(y.ravel() - burn).max()), float(np.abs(burn).max()))
+    names = [o.name for o in session.get_outputs()]
+    error, largest = 0.0, 0.0
+    for name, y in zip(names, session.run(names, {"input": x})):
+        suffix = ".burn.f32" if name == "output" else f".burn.{name}.f32"
+        burn = np.fromfile(stem(path) + suffix, dtype="<f4")
+        if burn.size != y.size:
+            sys.exit(f"{path}: ONNX Runtime gave {y.shape} for `{name}`, burn {burn.size} values")
+        error = max(error, float(np.abs(y.ravel() - burn).max()))
+        largest = max(largest, float(np.abs(burn).max()))
+    print(path, error, largest)

@@ -143,3 +143,40 @@ fn every_output_follows_another_input_size() {
     assert_eq!(outputs.out.dims(), [1, 5, 30, 34]);
     assert_eq!(outputs.aux.dims(), [1, 5, 30, 34]);
 }
+
+/// One graph output per network output, each as burn computes it in ONNX
+/// Runtime (skipped where `onnxruntime` is not installed).
+#[test]
+fn onnx_export_has_one_graph_output_per_network_output() {
+    if !common::onnxruntime_here() {
+        println!("SKIPPED: no onnxruntime for python3 (pip install onnxruntime)");
+        return;
+    }
+    let device = cnn::flex();
+    let dir = std::env::temp_dir().join(format!("cnn-wires-onnx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut models = Vec::new();
+    macro_rules! export {
+        ($net:ty, $name:literal, $shape:expr) => {{
+            let net = <$net>::init(&device);
+            let path = dir.join(concat!($name, ".onnx"));
+            net.save_onnx(&path).expect("saves");
+            let x = Tensor::<4>::random($shape, Distribution::Normal(0.0, 1.0), &device);
+            let mut outputs = net.forward_outputs(x.clone()).into_data().into_iter();
+            let (_, main) = outputs.next().expect("out");
+            common::write_io(&path, &x, main.try_to_vec::<f32>().expect("f32"));
+            let named: Vec<(&str, Vec<f32>)> = outputs
+                .map(|(name, data)| (name, data.try_to_vec::<f32>().expect("f32")))
+                .collect();
+            common::write_named_outputs(&path, &named);
+            models.push(($name, path));
+        }};
+    }
+    export!(Seg, "seg", [2, 3, 20, 24]);
+    export!(Pyramid, "pyramid", [2, 4, 16, 16]);
+    for ((name, _), (error, largest)) in models.iter().zip(common::onnx_runtime_errors(&models)) {
+        println!("{name}: ONNX Runtime within {error:.2e} of burn (max |output| {largest:.3})");
+        assert!(error <= 1e-4, "{name}: {error}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

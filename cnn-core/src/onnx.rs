@@ -25,6 +25,9 @@ pub struct Graph {
     pub input: Vec<u64>,
     /// Per-sample output shape.
     pub output: Vec<u64>,
+    /// The named outputs: each graph output's name (the output's) and
+    /// per-sample shape; an `Identity` node gives the value that name.
+    pub outputs: Vec<(String, Vec<u64>)>,
     /// The nodes, in a topological order.
     pub nodes: Vec<Node>,
     /// Constant tensors the nodes read (shapes, axes, scales).
@@ -309,7 +312,20 @@ impl Walk<'_> {
                 }
                 // The macro binds every wire before it is read.
                 TreeNode::From(wire) => self.wires.get(&wire.id).cloned().unwrap_or(x),
-                TreeNode::Output(_) => x,
+                TreeNode::Output(n) => {
+                    let output = &self.net.outputs[*n];
+                    self.graph
+                        .outputs
+                        .push((output.name.clone(), output.shape.dims()));
+                    self.graph.nodes.push(Node {
+                        op: "Identity",
+                        name: format!("output_{}", output.name),
+                        inputs: vec![x.clone()],
+                        output: output.name.clone(),
+                        attributes: vec![],
+                    });
+                    x
+                }
                 TreeNode::Residual { body, shortcut } => {
                     let skip = match shortcut {
                         Some(shortcut) => self.nodes(shortcut, x.clone()),

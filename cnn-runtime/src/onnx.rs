@@ -34,6 +34,9 @@ pub struct Graph {
     pub input: &'static [u64],
     /// Per-sample output shape.
     pub output: &'static [u64],
+    /// The named outputs (`output(aux)`): each graph output's name and
+    /// per-sample shape, after `output`.
+    pub outputs: &'static [(&'static str, &'static [u64])],
     /// The nodes, in a topological order.
     pub nodes: &'static [Node],
     /// Constant tensors the nodes read.
@@ -114,6 +117,9 @@ fn model_bytes<M: ModuleSnapshot>(
     let (input, output) = shapes(graph);
     onnx.input.push(value_info("input", &input));
     onnx.output.push(value_info("output", &output));
+    for (name, dims) in graph.outputs {
+        onnx.output.push(value_info(name, &batched(dims)));
+    }
 
     let mut weights = weights(model, layers)?;
     for &key in graph.params {
@@ -153,12 +159,14 @@ fn model_bytes<M: ModuleSnapshot>(
 
 /// `[N, C, H, W]` in and `[N, …]` out, `N` symbolic (written `-1`).
 fn shapes(graph: &Graph) -> (Vec<i64>, Vec<i64>) {
-    let batched = |dims: &[u64]| {
-        std::iter::once(-1)
-            .chain(dims.iter().map(|&d| d as i64))
-            .collect()
-    };
     (batched(graph.input), batched(graph.output))
+}
+
+/// A per-sample shape with the symbolic batch first.
+fn batched(dims: &[u64]) -> Vec<i64> {
+    std::iter::once(-1)
+        .chain(dims.iter().map(|&d| d as i64))
+        .collect()
 }
 
 /// A tensor's dimensions and values.

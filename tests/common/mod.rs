@@ -231,6 +231,14 @@ pub fn write_io(model: &std::path::Path, input: &Tensor<4>, output: Vec<f32>) {
     std::fs::write(model.with_extension("burn.f32"), floats(&output)).expect("write");
 }
 
+/// Writes burn's named outputs (`output(NAME)`) beside `model` too.
+pub fn write_named_outputs(model: &std::path::Path, outputs: &[(&str, Vec<f32>)]) {
+    for (name, values) in outputs {
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        std::fs::write(model.with_extension(format!("burn.{name}.f32")), bytes).expect("write");
+    }
+}
+
 /// Runs `scripts/onnx_check.py` on the models `write_io` prepared: for each,
 /// the largest difference between ONNX Runtime and burn and burn's largest
 /// output. Panics if ONNX Runtime refuses a model.

@@ -15,7 +15,7 @@ pub(super) fn method(net: &Network) -> TokenStream {
     let doc = format!(
         " Saves the network as an ONNX model (operator set {}) with its weights:\n \
          input `input` `[N, C, H, W]` with any batch `N` and the declared `C, H, W`,\n \
-         output `output`. Dropout is the identity and batchnorm uses its running\n \
+         output `output` (and one graph output per `output(name)`, so named).\n Dropout is the identity and batchnorm uses its running\n \
          statistics, as in PyTorch's export in eval mode. Replaces the file.",
         onnx::OPSET
     );
@@ -79,6 +79,10 @@ fn graph(graph: &onnx::Graph) -> TokenStream {
     });
     let params = &graph.params;
     let (input, output) = (&graph.input, &graph.output);
+    let outputs = graph
+        .outputs
+        .iter()
+        .map(|(name, dims)| quote!((#name, &[#(#dims),*])));
     let (opset, ir) = (onnx::OPSET, onnx::IR_VERSION);
     quote! {
         Graph {
@@ -86,6 +90,7 @@ fn graph(graph: &onnx::Graph) -> TokenStream {
             ir_version: #ir,
             input: &[#(#input),*],
             output: &[#(#output),*],
+            outputs: &[#(#outputs),*],
             nodes: &[#(#nodes),*],
             constants: &[#(#constants),*],
             params: &[#(#params),*],
