@@ -1,6 +1,6 @@
 """Write the fixtures of tests/torchvision_dense.rs: what torchvision 0.29 says
-of its segmentation models, its ResNet-50 feature pyramid and GoogLeNet with
-its auxiliary classifiers, which `cnn!` writes with wires and named outputs.
+of its segmentation models, its ResNet-50 feature pyramid and GoogLeNet and
+Inception v3 with their auxiliary classifiers, which `cnn!` writes with wires and named outputs.
 
     pip install torch torchvision safetensors numpy
     python3 scripts/torchvision_dense_fixtures.py [model ...]
@@ -44,6 +44,9 @@ MODELS = {
         [3, 800, 800], [3, 192, 256]),
     "googlenet": (lambda: tv.googlenet(weights=None, aux_logits=True, init_weights=True),
                   [3, 224, 224], [3, 224, 224]),
+    "inception_v3_aux": (
+        lambda: tv.inception_v3(weights=None, aux_logits=True, transform_input=False, init_weights=True),
+        [3, 299, 299], [3, 299, 299]),
 }
 
 # The struct each twin defines (tests/torchvision_dense.rs).
@@ -52,6 +55,7 @@ TWINS = {
     "deeplabv3_resnet50": "DeepLabV3ResNet50",
     "resnet50_fpn": "ResNet50Fpn",
     "googlenet": "GoogLeNetAux",
+    "inception_v3_aux": "InceptionV3Aux",
 }
 
 
@@ -67,10 +71,12 @@ def every_branch(model):
 
 def outputs(name, result):
     """torchvision's outputs under the names `cnn!` gives them, `out` first."""
+    if isinstance(result, torch.Tensor):
+        return OrderedDict([("out", result)])
     if name == "googlenet":
-        if isinstance(result, torch.Tensor):
-            return OrderedDict([("out", result)])
         return OrderedDict([("out", result.logits), ("aux1", result.aux_logits1), ("aux2", result.aux_logits2)])
+    if name == "inception_v3_aux":
+        return OrderedDict([("out", result.logits), ("aux", result.aux_logits)])
     if name == "resnet50_fpn":
         return OrderedDict([("out", result["pool"])] + list(result.items()))
     return OrderedDict(result)
@@ -132,7 +138,7 @@ def main():
             "outputs": {k: list(v.shape[1:]) for k, v in result.items()},
             "keys": {k: list(v.shape) for k, v in model.state_dict().items()},
         }
-        if name != "googlenet":
+        if name not in ("googlenet", "inception_v3_aux"):
             other = [3, 480, 640]
             with torch.no_grad():
                 result = outputs(name, model.eval()(torch.zeros([1] + other)))

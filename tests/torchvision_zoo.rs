@@ -197,6 +197,38 @@ cnn! {
         avgpool: adaptive_avgpool(1) dropout: dropout(0.5) flatten
         fc: linear(2048, 1000)
     }
+
+    /// Inception v3's `InceptionAux`.
+    block inception_aux(c) {
+        avgpool(5, stride = 3) conv0: bc(c, 128, 1, 1, 0) conv1: bc(128, 768, 5, 1, 0)
+        adaptive_avgpool(1) flatten fc: linear(768, 1000)
+    }
+
+    /// `inception_v3(aux_logits = True, transform_input = False)`: `forward` is
+    /// the eval network, `forward_outputs` adds `aux`, as training runs it.
+    pub struct InceptionV3Aux: [3, 299, 299] {
+        Conv2d_1a_3x3: bc(3, 32, 3, 2, 0)
+        Conv2d_2a_3x3: bc(32, 32, 3, 1, 0)
+        Conv2d_2b_3x3: bc(32, 64, 3, 1, 1)
+        maxpool1: maxpool(3, stride = 2)
+        Conv2d_3b_1x1: bc(64, 80, 1, 1, 0)
+        Conv2d_4a_3x3: bc(80, 192, 3, 1, 0)
+        maxpool2: maxpool(3, stride = 2)
+        Mixed_5b: inception_a(192, 32)
+        Mixed_5c: inception_a(256, 64)
+        Mixed_5d: inception_a(288, 64)
+        Mixed_6a: inception_b(288)
+        Mixed_6b: inception_c(768, 128)
+        Mixed_6c: inception_c(768, 160)
+        Mixed_6d: inception_c(768, 160)
+        Mixed_6e: inception_c(768, 192) as e6
+        AuxLogits: inception_aux(768) output(aux) from(e6)
+        Mixed_7a: inception_d(768)
+        Mixed_7b: inception_e(1280)
+        Mixed_7c: inception_e(2048)
+        avgpool: adaptive_avgpool(1) dropout: dropout(0.5) flatten
+        fc: linear(2048, 1000)
+    }
 }
 
 fn torchvision() -> serde_json::Value {
@@ -790,4 +822,42 @@ fn the_zoo_follows_other_input_sizes() {
     ] {
         assert_eq!(index["sizes"][name].as_u64(), Some(macs), "{name} MACs");
     }
+}
+
+/// `inception_v3(aux_logits = True)`: torchvision's numbers with its
+/// auxiliary head (`scripts/torchvision_dense_fixtures.py` wrote them), its
+/// keys (`AuxLogits.*`) loaded strictly, and its committed twin.
+#[test]
+fn inception_v3_with_its_auxiliary_head_is_torchvisions() {
+    let twin = fixture("dense/inception_v3_aux.py");
+    if std::env::var_os("CNN_BLESS").is_some() {
+        std::fs::write(&twin, InceptionV3Aux::PYTORCH).expect("writes the twin");
+    }
+    let committed = std::fs::read_to_string(&twin).expect("a committed twin");
+    assert_eq!(
+        InceptionV3Aux::PYTORCH,
+        committed,
+        "bless with CNN_BLESS=1, rerun the script"
+    );
+    let text = std::fs::read_to_string(fixture("dense/torchvision.json")).expect("json");
+    let index: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let model = &index["models"]["inception_v3_aux"];
+    assert_eq!(InceptionV3Aux::PARAMS, 27_161_264);
+    assert_eq!(InceptionV3Aux::MACS, 5_718_899_296);
+    assert_eq!(InceptionV3Aux::FORWARD_MACS, 5_713_216_096);
+    assert_eq!(model["params"].as_u64(), Some(27_161_264));
+    assert_eq!(model["macs"].as_u64(), Some(InceptionV3Aux::MACS));
+    assert_eq!(
+        model["main_macs"].as_u64(),
+        Some(InceptionV3Aux::FORWARD_MACS)
+    );
+    assert_eq!(
+        InceptionV3Aux::OUTPUTS,
+        &[("out", &[1000][..]), ("aux", &[1000][..])]
+    );
+    let path = common::zeros_with_keys(&model["keys"], "inception_v3_aux");
+    if let Err(error) = InceptionV3Aux::load_safetensors(&path, &cnn::flex()) {
+        panic!("inception_v3_aux: {error}");
+    }
+    let _ = std::fs::remove_file(path);
 }
