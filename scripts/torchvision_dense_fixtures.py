@@ -39,6 +39,12 @@ MODELS = {
     "deeplabv3_resnet50": (
         lambda: seg.deeplabv3_resnet50(weights=None, weights_backbone=None, aux_loss=True),
         [3, 520, 520], [3, 128, 160]),
+    "deeplabv3_mobilenet_v3_large": (
+        lambda: seg.deeplabv3_mobilenet_v3_large(weights=None, weights_backbone=None, aux_loss=True),
+        [3, 520, 520], [3, 128, 160]),
+    "lraspp_mobilenet_v3_large": (
+        lambda: seg.lraspp_mobilenet_v3_large(weights=None, weights_backbone=None),
+        [3, 520, 520], [3, 128, 160]),
     "resnet50_fpn": (
         lambda: resnet_fpn_backbone(backbone_name="resnet50", weights=None, trainable_layers=5),
         [3, 800, 800], [3, 192, 256]),
@@ -53,6 +59,8 @@ MODELS = {
 TWINS = {
     "fcn_resnet50": "FcnResNet50",
     "deeplabv3_resnet50": "DeepLabV3ResNet50",
+    "deeplabv3_mobilenet_v3_large": "DeepLabV3MobileNetV3",
+    "lraspp_mobilenet_v3_large": "LrasppMobileNetV3",
     "resnet50_fpn": "ResNet50Fpn",
     "googlenet": "GoogLeNetAux",
     "inception_v3_aux": "InceptionV3Aux",
@@ -156,6 +164,8 @@ def main():
         with torch.no_grad():
             theirs = outputs(name, model(x))
             ours = twin(x)
+        if isinstance(ours, torch.Tensor):
+            ours = OrderedDict([("out", ours)])
         assert list(ours.keys()) == list(theirs.keys()), (name, list(ours.keys()), list(theirs.keys()))
         for k in theirs:
             difference = (ours[k] - theirs[k]).abs().max().item()

@@ -63,6 +63,30 @@ cnn! {
         project: { conv(5 * 256, 256, 1, bias = false) batchnorm(256) relu dropout(0.5) }
     }
 
+    /// MobileNetV3's `Conv2dNormActivation` with ReLU (batchnorm eps 0.001).
+    block re(c_in, c_out, k, s, g) {
+        conv(c_in, c_out, k, stride = s, padding = (k - 1) / 2, groups = g, bias = false)
+        batchnorm(c_out, eps = 0.001, momentum = 0.01) relu
+    }
+
+    /// The same with hardswish, its convolution dilated by `d`
+    /// (`mobilenet_v3_large(dilated = True)`'s last stage).
+    block hs(c_in, c_out, k, s, g, d) {
+        conv(c_in, c_out, k, stride = s, padding = (k - 1) / 2 * d, dilation = d, groups = g, bias = false)
+        batchnorm(c_out, eps = 0.001, momentum = 0.01) hardswish
+    }
+
+    block project(c_in, c_out) {
+        conv(c_in, c_out, 1, bias = false) batchnorm(c_out, eps = 0.001, momentum = 0.01)
+    }
+
+    block se(c, s) {
+        multiply {} {
+            avgpool: adaptive_avgpool(1) fc1: conv(c, s, 1) activation: relu
+            fc2: conv(s, c, 1) scale_activation: hardsigmoid
+        }
+    }
+
     /// `fcn_resnet50(aux_loss = True, weights_backbone = None)`.
     pub struct FcnResNet50: [3, 520, 520] {
         backbone: {
@@ -97,6 +121,70 @@ cnn! {
         classifier: {
             aspp(2048, 12, 24, 36)
             conv(256, 256, 3, padding = 1, bias = false) batchnorm(256) relu conv(256, 21, 1)
+        }
+        upsample(like = input, mode = bilinear)
+    }
+
+    /// `deeplabv3_mobilenet_v3_large(aux_loss = True, weights_backbone = None)`.
+    pub struct DeepLabV3MobileNetV3: [3, 520, 520] {
+        backbone: {
+            hs(3, 16, 3, 2, 1, 1)
+            { residual { block: { re(16, 16, 3, 1, 16) project(16, 16) } } }
+            { block: { re(16, 64, 1, 1, 1) re(64, 64, 3, 2, 64) project(64, 24) } }
+            { residual { block: { re(24, 72, 1, 1, 1) re(72, 72, 3, 1, 72) project(72, 24) } } }
+            { block: { re(24, 72, 1, 1, 1) re(72, 72, 5, 2, 72) se(72, 24) project(72, 40) } } as c2
+            { residual { block: { re(40, 120, 1, 1, 1) re(120, 120, 5, 1, 120) se(120, 32) project(120, 40) } } }
+            { residual { block: { re(40, 120, 1, 1, 1) re(120, 120, 5, 1, 120) se(120, 32) project(120, 40) } } }
+            { block: { hs(40, 240, 1, 1, 1, 1) hs(240, 240, 3, 2, 240, 1) project(240, 80) } }
+            { residual { block: { hs(80, 200, 1, 1, 1, 1) hs(200, 200, 3, 1, 200, 1) project(200, 80) } } }
+            { residual { block: { hs(80, 184, 1, 1, 1, 1) hs(184, 184, 3, 1, 184, 1) project(184, 80) } } }
+            { residual { block: { hs(80, 184, 1, 1, 1, 1) hs(184, 184, 3, 1, 184, 1) project(184, 80) } } }
+            { block: { hs(80, 480, 1, 1, 1, 1) hs(480, 480, 3, 1, 480, 1) se(480, 120) project(480, 112) } }
+            { residual { block: { hs(112, 672, 1, 1, 1, 1) hs(672, 672, 3, 1, 672, 1) se(672, 168) project(672, 112) } } }
+            { block: { hs(112, 672, 1, 1, 1, 1) hs(672, 672, 5, 1, 672, 2) se(672, 168) project(672, 160) } }
+            { residual { block: { hs(160, 960, 1, 1, 1, 1) hs(960, 960, 5, 1, 960, 2) se(960, 240) project(960, 160) } } }
+            { residual { block: { hs(160, 960, 1, 1, 1, 1) hs(960, 960, 5, 1, 960, 2) se(960, 240) project(960, 160) } } }
+            hs(160, 960, 1, 1, 1, 1)
+        } as c5
+        from(c2) aux_classifier: fcn_head(40, 21)
+        upsample(like = input, mode = bilinear) output(aux)
+        from(c5)
+        classifier: {
+            aspp(960, 12, 24, 36)
+            conv(256, 256, 3, padding = 1, bias = false) batchnorm(256) relu conv(256, 21, 1)
+        }
+        upsample(like = input, mode = bilinear)
+    }
+
+    /// `lraspp_mobilenet_v3_large(weights_backbone = None)`: the high
+    /// features gated by their own mean, upsampled to the low ones', and
+    /// both classified and summed.
+    pub struct LrasppMobileNetV3: [3, 520, 520] {
+        backbone: {
+            hs(3, 16, 3, 2, 1, 1)
+            { residual { block: { re(16, 16, 3, 1, 16) project(16, 16) } } }
+            { block: { re(16, 64, 1, 1, 1) re(64, 64, 3, 2, 64) project(64, 24) } }
+            { residual { block: { re(24, 72, 1, 1, 1) re(72, 72, 3, 1, 72) project(72, 24) } } }
+            { block: { re(24, 72, 1, 1, 1) re(72, 72, 5, 2, 72) se(72, 24) project(72, 40) } } as low
+            { residual { block: { re(40, 120, 1, 1, 1) re(120, 120, 5, 1, 120) se(120, 32) project(120, 40) } } }
+            { residual { block: { re(40, 120, 1, 1, 1) re(120, 120, 5, 1, 120) se(120, 32) project(120, 40) } } }
+            { block: { hs(40, 240, 1, 1, 1, 1) hs(240, 240, 3, 2, 240, 1) project(240, 80) } }
+            { residual { block: { hs(80, 200, 1, 1, 1, 1) hs(200, 200, 3, 1, 200, 1) project(200, 80) } } }
+            { residual { block: { hs(80, 184, 1, 1, 1, 1) hs(184, 184, 3, 1, 184, 1) project(184, 80) } } }
+            { residual { block: { hs(80, 184, 1, 1, 1, 1) hs(184, 184, 3, 1, 184, 1) project(184, 80) } } }
+            { block: { hs(80, 480, 1, 1, 1, 1) hs(480, 480, 3, 1, 480, 1) se(480, 120) project(480, 112) } }
+            { residual { block: { hs(112, 672, 1, 1, 1, 1) hs(672, 672, 3, 1, 672, 1) se(672, 168) project(672, 112) } } }
+            { block: { hs(112, 672, 1, 1, 1, 1) hs(672, 672, 5, 1, 672, 2) se(672, 168) project(672, 160) } }
+            { residual { block: { hs(160, 960, 1, 1, 1, 1) hs(960, 960, 5, 1, 960, 2) se(960, 240) project(960, 160) } } }
+            { residual { block: { hs(160, 960, 1, 1, 1, 1) hs(960, 960, 5, 1, 960, 2) se(960, 240) project(960, 160) } } }
+            hs(160, 960, 1, 1, 1, 1)
+        }
+        classifier: {
+            multiply
+                { cbr: { conv(960, 128, 1, bias = false) batchnorm(128) relu } }
+                { scale: { adaptive_avgpool(1) conv(960, 128, 1, bias = false) sigmoid } }
+            upsample(like = low, mode = bilinear)
+            add { high_classifier: conv(128, 21, 1) } { from(low) low_classifier: conv(40, 21, 1) }
         }
         upsample(like = input, mode = bilinear)
     }
@@ -210,6 +298,53 @@ cnn! {
     }
 }
 
+/// What the tests read of a network, with named outputs or without.
+trait Outputs {
+    /// Each output's name and per-sample shape, `out` first.
+    fn outputs() -> Vec<(&'static str, Vec<usize>)>;
+    /// What `forward` runs.
+    fn forward_macs() -> u64;
+    /// Every output on `x`.
+    fn run(&self, x: Tensor<4>) -> Vec<(&'static str, cnn::burn::tensor::TensorData)>;
+}
+
+macro_rules! with_outputs {
+    ($($net:ty),*) => {$(
+        impl Outputs for $net {
+            fn outputs() -> Vec<(&'static str, Vec<usize>)> {
+                Self::OUTPUTS.iter().map(|(n, s)| (*n, s.to_vec())).collect()
+            }
+            fn forward_macs() -> u64 {
+                Self::FORWARD_MACS
+            }
+            fn run(&self, x: Tensor<4>) -> Vec<(&'static str, cnn::burn::tensor::TensorData)> {
+                self.forward_outputs(x).into_data()
+            }
+        }
+    )*};
+}
+
+with_outputs!(
+    FcnResNet50,
+    DeepLabV3ResNet50,
+    DeepLabV3MobileNetV3,
+    ResNet50Fpn,
+    GoogLeNetAux
+);
+
+/// LRASPP has one output, `out` (torchvision's dict has only that key).
+impl Outputs for LrasppMobileNetV3 {
+    fn outputs() -> Vec<(&'static str, Vec<usize>)> {
+        vec![("out", Self::OUTPUT_SHAPE.to_vec())]
+    }
+    fn forward_macs() -> u64 {
+        Self::MACS
+    }
+    fn run(&self, x: Tensor<4>) -> Vec<(&'static str, cnn::burn::tensor::TensorData)> {
+        vec![("out", self.forward(x).into_data())]
+    }
+}
+
 fn torchvision() -> serde_json::Value {
     let text =
         std::fs::read_to_string(fixture("dense/torchvision.json")).expect("dense/torchvision.json");
@@ -243,12 +378,22 @@ macro_rules! is_torchvisions {
             // `forward` also skips their `aux`, which torchvision runs.
             if model["main_macs"] != model["macs"] {
                 let main = model["main_macs"].as_u64();
-                assert_eq!(Some(<$net>::FORWARD_MACS), main, "{} forward", $name);
+                assert_eq!(
+                    Some(<$net as Outputs>::forward_macs()),
+                    main,
+                    "{} forward",
+                    $name
+                );
             }
             let outputs = model["outputs"].as_object().expect("outputs");
-            assert_eq!(<$net>::OUTPUTS.len(), outputs.len(), "{} outputs", $name);
-            for (name, shape) in <$net>::OUTPUTS {
-                assert_eq!(&dims(&outputs[*name]), shape, "{} output {name}", $name);
+            assert_eq!(
+                <$net as Outputs>::outputs().len(),
+                outputs.len(),
+                "{} outputs",
+                $name
+            );
+            for (name, shape) in <$net as Outputs>::outputs() {
+                assert_eq!(dims(&outputs[name]), shape, "{} output {name}", $name);
             }
             let path = common::zeros_with_keys(&model["keys"], $name);
             if let Err(error) = <$net>::load_safetensors(&path, &cnn::flex()) {
@@ -281,6 +426,20 @@ is_torchvisions!(
     88_381_440_000
 );
 is_torchvisions!(
+    deeplabv3_mobilenet_v3_is_torchvisions,
+    DeepLabV3MobileNetV3,
+    "deeplabv3_mobilenet_v3_large",
+    11_029_328,
+    10_452_447_938
+);
+is_torchvisions!(
+    lraspp_mobilenet_v3_is_torchvisions,
+    LrasppMobileNetV3,
+    "lraspp_mobilenet_v3_large",
+    3_221_538,
+    2_086_219_688
+);
+is_torchvisions!(
     googlenet_is_torchvisions,
     GoogLeNetAux,
     "googlenet",
@@ -300,6 +459,11 @@ fn the_dense_twins_are_the_committed_ones() {
         ("deeplabv3_resnet50", DeepLabV3ResNet50::PYTORCH),
         ("resnet50_fpn", ResNet50Fpn::PYTORCH),
         ("googlenet", GoogLeNetAux::PYTORCH),
+        (
+            "deeplabv3_mobilenet_v3_large",
+            DeepLabV3MobileNetV3::PYTORCH,
+        ),
+        ("lraspp_mobilenet_v3_large", LrasppMobileNetV3::PYTORCH),
     ] {
         let path = fixture(&format!("dense/{name}.py"));
         if std::env::var_os("CNN_BLESS").is_some() {
@@ -389,7 +553,7 @@ macro_rules! computes_torchvisions {
                     cnn::burn::tensor::TensorData::new(input.clone(), shape.clone()),
                     &device,
                 );
-                for (name, data) in net.forward_outputs(x).into_data() {
+                for (name, data) in net.run(x) {
                     let (want, want_shape) = &expected[name];
                     assert_eq!(&data.shape().to_vec(), want_shape, "{} {name}", $name);
                     let ours = data.try_to_vec::<f32>().expect("f32 output");
@@ -429,3 +593,13 @@ computes_torchvisions!(
     "resnet50_fpn"
 );
 computes_torchvisions!(googlenet_computes_torchvisions, GoogLeNetAux, "googlenet");
+computes_torchvisions!(
+    deeplabv3_mobilenet_v3_computes_torchvisions,
+    DeepLabV3MobileNetV3,
+    "deeplabv3_mobilenet_v3_large"
+);
+computes_torchvisions!(
+    lraspp_mobilenet_v3_computes_torchvisions,
+    LrasppMobileNetV3,
+    "lraspp_mobilenet_v3_large"
+);
