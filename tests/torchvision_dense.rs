@@ -603,3 +603,48 @@ computes_torchvisions!(
     LrasppMobileNetV3,
     "lraspp_mobilenet_v3_large"
 );
+
+/// ONNX export writes one graph output per network output; ONNX Runtime
+/// computes each as burn does (skipped where `onnxruntime` is not
+/// installed). The ResNet-50 models take the same forms (`tests/wires.rs`
+/// exports small ones) at 5–15× the time.
+#[test]
+fn onnx_runtime_computes_every_output_as_burn_does() {
+    if !common::onnxruntime_here() {
+        println!("SKIPPED: no onnxruntime for python3 (pip install onnxruntime)");
+        return;
+    }
+    let device = cnn::flex();
+    let dir = std::env::temp_dir().join(format!("cnn-dense-onnx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let mut models = Vec::new();
+    macro_rules! export {
+        ($net:ty, $name:literal) => {{
+            let net = <$net>::init(&device);
+            let path = dir.join(concat!($name, ".onnx"));
+            net.save_onnx(&path).expect("saves ONNX");
+            let [c, h, w] = <$net>::INPUT_SHAPE;
+            let x = Tensor::<4>::random(
+                [1, c, h, w],
+                cnn::burn::tensor::Distribution::Normal(0.0, 1.0),
+                &device,
+            );
+            let mut outputs = net.run(x.clone()).into_iter();
+            let (_, main) = outputs.next().expect("out");
+            common::write_io(&path, &x, main.try_to_vec::<f32>().expect("f32"));
+            let named: Vec<(&str, Vec<f32>)> = outputs
+                .map(|(name, data)| (name, data.try_to_vec::<f32>().expect("f32")))
+                .collect();
+            common::write_named_outputs(&path, &named);
+            models.push(($name, path));
+        }};
+    }
+    export!(GoogLeNetAux, "googlenet");
+    export!(LrasppMobileNetV3, "lraspp_mobilenet_v3_large");
+    export!(DeepLabV3MobileNetV3, "deeplabv3_mobilenet_v3_large");
+    for ((name, _), (error, largest)) in models.iter().zip(common::onnx_runtime_errors(&models)) {
+        println!("{name}: ONNX Runtime within {error:.2e} of burn (max |output| {largest:.3})");
+        assert!(error <= 1e-4, "{name}: {error}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
