@@ -304,7 +304,11 @@ fn main() {
     let (w, h) = image.dimensions();
     let start = std::time::Instant::now();
     let outputs = net.forward_outputs(to_tensor(&image, &device));
-    let classes = outputs.out.clone().argmax(1).reshape([h as usize * w as usize]);
+    let classes = outputs
+        .out
+        .clone()
+        .argmax(1)
+        .reshape([h as usize * w as usize]);
     let classes: Vec<i64> = classes
         .into_data()
         .convert::<i64>()
@@ -333,7 +337,7 @@ fn main() {
         .enumerate()
         .filter(|(_, n)| *n > 0)
         .collect();
-    seen.sort_by(|a, b| b.1.cmp(&a.1));
+    seen.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
     for (class, n) in seen.iter().take(5) {
         println!(
             "  {:>5.1} % {}",

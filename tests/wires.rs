@@ -11,8 +11,8 @@ use common::devices;
 fn max_abs_error(a: Tensor<4>, b: Tensor<4>) -> f32 {
     assert_eq!(a.dims(), b.dims());
     let (a, b) = (
-        a.into_data().try_to_vec::<f32>().unwrap(),
-        b.into_data().try_to_vec::<f32>().unwrap(),
+        a.into_data().try_to_vec::<f32>().expect("f32 values"),
+        b.into_data().try_to_vec::<f32>().expect("f32 values"),
     );
     common::max_abs_error(&a, &b)
 }
@@ -134,12 +134,12 @@ fn the_pyramid_sums_its_levels_top_down() {
 
 #[test]
 fn every_output_follows_another_input_size() {
-    let summary = Seg::summary_for([3, 48, 64]).unwrap();
+    let summary = Seg::summary_for([3, 48, 64]).expect("runs at 48×64");
     assert!(summary.to_string().contains("[5, 48, 64]"), "{summary}");
     let device = cnn::flex();
     let net = Seg::init(&device);
     let x = Tensor::<4>::zeros([1, 3, 30, 34], &device);
-    let outputs = net.try_forward_outputs(x).unwrap();
+    let outputs = net.try_forward_outputs(x).expect("runs at 30×34");
     assert_eq!(outputs.out.dims(), [1, 5, 30, 34]);
     assert_eq!(outputs.aux.dims(), [1, 5, 30, 34]);
 }

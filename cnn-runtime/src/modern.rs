@@ -51,6 +51,24 @@ pub fn stochastic_depth<const D: usize>(x: Tensor<D>, p: f64, row: bool) -> Tens
     x * keep.div_scalar(survival)
 }
 
+/// torchvision's `FrozenBatchNorm2d` on burn's `BatchNorm` fields: always
+/// the running statistics, and no gradient reaches the scale or shift
+/// (`x · w / √(var + ε) + b − mean · w / √(var + ε)`, as torchvision writes it).
+pub fn frozen_batchnorm(bn: &burn::nn::BatchNorm, x: Tensor<4>) -> Tensor<4> {
+    let device = x.device();
+    let mean = bn.running_mean.value().to_device(&device);
+    let var = bn.running_var.value().to_device(&device);
+    let scale = bn
+        .gamma
+        .val()
+        .detach()
+        .div(var.add_scalar(bn.epsilon).sqrt());
+    let shift = bn.beta.val().detach().sub(mean.mul(scale.clone()));
+    let [c] = scale.dims();
+    x.mul(scale.reshape([1, c, 1, 1]))
+        .add(shift.reshape([1, c, 1, 1]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,22 +132,44 @@ mod tests {
             assert!((a - b).abs() < 1e-6, "{y:?}");
         }
     }
-}
 
-/// torchvision's `FrozenBatchNorm2d` on burn's `BatchNorm` fields: always
-/// the running statistics, and no gradient reaches the scale or shift
-/// (`x · w / √(var + ε) + b − mean · w / √(var + ε)`, as torchvision writes it).
-pub fn frozen_batchnorm(bn: &burn::nn::BatchNorm, x: Tensor<4>) -> Tensor<4> {
-    let device = x.device();
-    let mean = bn.running_mean.value().to_device(&device);
-    let var = bn.running_var.value().to_device(&device);
-    let scale = bn
-        .gamma
-        .val()
-        .detach()
-        .div(var.add_scalar(bn.epsilon).sqrt());
-    let shift = bn.beta.val().detach().sub(mean.mul(scale.clone()));
-    let [c] = scale.dims();
-    x.mul(scale.reshape([1, c, 1, 1]))
-        .add(shift.reshape([1, c, 1, 1]))
+    #[test]
+    fn a_frozen_batchnorm_uses_its_statistics_while_training_and_learns_nothing() {
+        use burn::nn::BatchNormConfig;
+        let device = Device::default().autodiff();
+        let mut bn = BatchNormConfig::new(2).init(&device);
+        bn.running_mean = burn::module::RunningState::new(Tensor::from_data(
+            TensorData::new(vec![1.0f32, -1.0], [2]),
+            &device,
+        ));
+        bn.running_var = burn::module::RunningState::new(Tensor::from_data(
+            TensorData::new(vec![4.0f32, 0.25], [2]),
+            &device,
+        ));
+        let x = Tensor::<4>::from_data(
+            TensorData::new(vec![3.0f32, 5.0, 0.0, -2.0], [1, 2, 2, 1]),
+            &device,
+        )
+        .require_grad();
+        let y = frozen_batchnorm(&bn, x.clone());
+        let values: Vec<f32> = y.clone().into_data().try_to_vec().expect("f32");
+        // (x − mean) / √(var + 1e-5): the batch's own statistics would give ±1.
+        let expected = [2.0 / 2.0, 4.0 / 2.0, 1.0 / 0.5, -1.0 / 0.5];
+        for (a, b) in values.iter().zip(expected) {
+            assert!((a - b).abs() < 1e-4, "{values:?}");
+        }
+        let grads = y.sum().backward();
+        assert!(
+            bn.gamma.val().grad(&grads).is_none(),
+            "the scale learns nothing"
+        );
+        assert!(
+            bn.beta.val().grad(&grads).is_none(),
+            "the shift learns nothing"
+        );
+        assert!(
+            x.grad(&grads).is_some(),
+            "the input still gets its gradient"
+        );
+    }
 }

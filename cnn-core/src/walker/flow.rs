@@ -49,7 +49,7 @@ impl Checker<'_, '_> {
     }
 
     /// `from(w)`: the flow continues from the wire `w`.
-    pub(crate) fn from_wire(
+    pub(crate) fn read_wire(
         &mut self,
         call: &ast::Layer,
         name: Option<&ast::Name>,
