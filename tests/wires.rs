@@ -180,3 +180,25 @@ fn onnx_export_has_one_graph_output_per_network_output() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The summary reports the most values a forward pass holds at once: for
+/// `Pyramid`, while `inner1` runs on `c1` both are held with `p2`, `p3`
+/// and the wire `c1` itself until the sum reads it.
+#[test]
+fn the_summary_reports_peak_live_activations() {
+    let summary = Pyramid::summary().to_string();
+    assert!(
+        summary.contains("Peak live activations per sample"),
+        "{summary}"
+    );
+    let c1 = 6 * 16 * 16;
+    // The input and its convolution, at least.
+    assert!(Pyramid::PEAK_ACTIVATIONS >= 4 * 16 * 16 + c1);
+    // Never more than every wire, output and a layer's input and output at once.
+    let bound = 4 * 16 * 16 + 3 * c1 + 4 * (8 * 8 * 8) + 6 * 4 * 4 * 10;
+    assert!(
+        Pyramid::PEAK_ACTIVATIONS <= bound,
+        "{}",
+        Pyramid::PEAK_ACTIVATIONS
+    );
+}

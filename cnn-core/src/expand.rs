@@ -42,11 +42,18 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
     // The hidden module imports these; a block named `some` must not shadow them.
     structs.names.extend(["None", "Some"].map(String::from));
     let (fields, inits) = structs.members(net, &net.body);
-    let steps = flow::body(net, &net.body, flow::Path::Burn, false);
-    let fast = fast::members(net, &net.body, true);
+    let steps = flow::body(
+        net,
+        &net.body,
+        Shape::Map(net.input),
+        flow::Path::Burn,
+        false,
+    );
+    let fast = fast::members(net, &net.body, Shape::Map(net.input), true);
     let outputs = outputs::members(net);
     let (outputs_struct, outputs_methods) = (&outputs.structure, &outputs.methods);
     let lints = flow::lints(net, &net.body);
+    let peak = Literal::u64_unsuffixed(flow::peak_activations(net));
     let (fast_field, fast_init, fast_methods) = (&fast.field, &fast.init, &fast.methods);
     let sub_structs = structs.tokens;
     let rank = Literal::usize_unsuffixed(net.output().batched_rank());
@@ -162,9 +169,15 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
 
                 #outputs_methods
 
+                /// The most values per sample a forward pass holds at once on the
+                /// declared input (every output computed): the tensor a layer reads
+                /// and the one it writes, and every wire and output still to be read.
+                pub const PEAK_ACTIVATIONS: u64 = #peak;
+
                 /// The layer table: output shapes, parameters, MACs and receptive fields.
                 pub fn summary() -> #krate::Summary {
                     #krate::Summary::new(#name_str, &Self::INPUT_SHAPE, Self::LAYERS)
+                        .with_peak_activations(Self::PEAK_ACTIVATIONS)
                 }
 
                 /// The layer table for another per-sample input `[C, H, W]`, or the

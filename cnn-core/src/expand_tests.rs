@@ -53,6 +53,29 @@ fn every_layer_kind_expands_with_its_non_default_options() {
 }
 
 #[test]
+fn wires_expand_to_local_variables_and_forward_skips_the_auxiliary_head() {
+    let src = "pub struct Seg: [3, 16, 16] {
+        backbone: {
+            conv1: conv(3, 8, 3, padding = 1) relu
+            layer1: conv(8, 8, 3, stride = 2, padding = 1) as c1
+            layer2: conv(8, 16, 3, stride = 2, padding = 1)
+        } as c2
+        from(c1) aux: conv(8, 4, 1) upsample(like = input, mode = bilinear) output(aux)
+        add { from(c2) conv(16, 4, 1) } { from(c1) conv(8, 4, 3, stride = 2, padding = 1) }
+        upsample(like = input, mode = bilinear)
+    }";
+    let out = expanded(src);
+    // `forward` does not compute the auxiliary head; `forward_outputs` does.
+    let forward = &out[out.find("pub fn try_forward(").expect("try_forward")..];
+    let forward = &forward[..forward[1..]
+        .find("pub fn ")
+        .map_or(forward.len(), |end| end + 1)];
+    assert!(!forward.contains("self.aux.forward"), "{forward}");
+    assert!(out.contains("pub fn try_forward_outputs("), "{out}");
+    assert_snapshot("wires", &out);
+}
+
+#[test]
 fn a_network_with_errors_expands_to_a_stub_and_the_errors() {
     let out = expanded("struct Broken: [1, 28, 28] { conv(3, 6, 5) flatten linear(1, 10) }");
     assert!(out.contains("struct Broken;"), "{out}");

@@ -68,6 +68,9 @@ pub struct Summary {
     pub input: [usize; 3],
     /// One per entry of the network's `LAYERS`, in its order.
     pub rows: Vec<Row>,
+    /// The most values per sample a forward pass holds at once (the
+    /// network's `PEAK_ACTIVATIONS`), where known: on the declared input.
+    pub peak_activations: Option<u64>,
 }
 
 /// One row of a [`Summary`]: an entry of `LAYERS` and its numbers for the
@@ -106,7 +109,15 @@ impl Summary {
             name,
             input: *input,
             rows,
+            peak_activations: None,
         }
+    }
+
+    /// The summary, saying the most values per sample a forward pass holds
+    /// at once.
+    pub fn with_peak_activations(mut self, values: u64) -> Summary {
+        self.peak_activations = Some(values);
+        self
     }
 
     /// Total trainable parameters.
@@ -243,6 +254,14 @@ impl fmt::Display for Summary {
         let params = self.params();
         writeln!(f, "Total params: {}", grouped(params as u64))?;
         writeln!(f, "Total MACs per sample: {}", grouped(self.macs()))?;
+        if let Some(values) = self.peak_activations {
+            writeln!(
+                f,
+                "Peak live activations per sample: {} values ({:.1} MB as f32)",
+                grouped(values),
+                values as f64 * 4.0 / 1e6
+            )?;
+        }
         write!(f, "Params size (f32): {:.2} MB", params as f64 * 4.0 / 1e6)
     }
 }

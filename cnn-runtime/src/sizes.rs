@@ -140,7 +140,12 @@ impl Summary {
                     .map(|[h, w]| [h.jump.to_f64(), w.jump.to_f64()]),
             })
             .collect();
-        Ok(Summary { name, input, rows })
+        Ok(Summary {
+            name,
+            input,
+            rows,
+            peak_activations: None,
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 //! `Map`; packed slots numbered per struct in the order of its layers.
 
 use crate::fast::FastStep;
-use crate::model::{Merge, Network, Node};
+use crate::model::{Merge, Network, Node, Shape};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -151,7 +151,7 @@ pub(super) struct Members {
 
 /// The fast-path members of the struct that runs `nodes`; `runs`: whether
 /// it has a `__forward_fast` (an open group's layers run in its parent's).
-pub(super) fn members(net: &Network, nodes: &[Node], runs: bool) -> Members {
+pub(super) fn members(net: &Network, nodes: &[Node], input: Shape, runs: bool) -> Members {
     let krate = &net.krate;
     let fast = quote!(#krate::__private::fast);
     let mut slots = 0;
@@ -159,7 +159,7 @@ pub(super) fn members(net: &Network, nodes: &[Node], runs: bool) -> Members {
     let slots = proc_macro2::Literal::usize_unsuffixed(slots);
     let scopes = scope_fields(nodes);
     let forward = if runs {
-        let steps = super::flow::body(net, nodes, super::flow::Path::Fast, false);
+        let steps = super::flow::body(net, nodes, input, super::flow::Path::Fast, false);
         let lints = super::flow::lints(net, nodes);
         quote! {
             /// Runs the layers on the fast path (see `cnn_runtime::fast`).

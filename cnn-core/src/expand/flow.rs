@@ -14,7 +14,7 @@
 //!   auxiliary classifier), as torchvision's models do in eval; and a wire's
 //!   tensor is dropped after its last read.
 
-use crate::model::{Network, Node, Scope};
+use crate::model::{Merge, Network, Node, Scope, Shape};
 use proc_macro2::{Group, Ident, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,16 +47,31 @@ struct Stmt {
     from: Option<Ident>,
     /// The multiply-accumulates per sample of its layers.
     macs: u64,
+    /// Values per sample of the current tensor before and after it (at the
+    /// declared input).
+    sizes: [u64; 2],
 }
 
 /// The statements that run, with what each leaves live after it.
 type Kept = (Vec<(Stmt, BTreeSet<Var>)>, BTreeMap<usize, Ident>);
 
-fn live(net: &Network, nodes: &[Node], path: Path, outputs: bool) -> Kept {
+fn live(net: &Network, nodes: &[Node], input: Shape, path: Path, outputs: bool) -> Kept {
     let mut stmts = Vec::new();
     let mut slots = 0;
     let mut names = BTreeMap::new();
-    flatten(net, nodes, path, &mut slots, &mut names, &mut stmts);
+    let mut shapes = Shapes {
+        current: input,
+        wires: BTreeMap::new(),
+    };
+    flatten(
+        net,
+        nodes,
+        path,
+        &mut slots,
+        &mut names,
+        &mut shapes,
+        &mut stmts,
+    );
     let mut live: BTreeSet<Var> = BTreeSet::from([Var::X]);
     if outputs {
         live.extend((0..net.outputs.len()).map(Var::Out));
@@ -80,15 +95,101 @@ fn live(net: &Network, nodes: &[Node], path: Path, outputs: bool) -> Kept {
 /// The multiply-accumulates per sample of what `forward` runs: the
 /// network's, less the branches that feed only named outputs.
 pub(super) fn forward_macs(net: &Network) -> u64 {
-    let (kept, _) = live(net, &net.body, Path::Burn, false);
+    let (kept, _) = live(net, &net.body, Shape::Map(net.input), Path::Burn, false);
     kept.iter().map(|(s, _)| s.macs).sum()
+}
+
+/// The most values per sample that `forward_outputs` holds at once on the
+/// declared input: at each statement, what it reads and writes and every
+/// wire and output still to be read (a merge's branches count as their
+/// results).
+pub(super) fn peak_activations(net: &Network) -> u64 {
+    let (kept, _) = live(net, &net.body, Shape::Map(net.input), Path::Burn, true);
+    let mut wires = BTreeMap::new();
+    let mut peak = 0;
+    for (stmt, after) in &kept {
+        let [before, now] = stmt.sizes;
+        for d in &stmt.defs {
+            if let Var::Wire(id) = d {
+                wires.insert(*id, now);
+            }
+        }
+        let held: u64 = after
+            .iter()
+            .map(|v| match v {
+                Var::X => now,
+                Var::Wire(id) => wires.get(id).copied().unwrap_or(0),
+                Var::Out(n) => net.outputs[*n].shape.dims().iter().product(),
+            })
+            .sum();
+        // The tensor a step reads is held with the one it writes.
+        let read: u64 = stmt
+            .uses
+            .iter()
+            .map(|v| match v {
+                Var::X if stmt.defs.contains(&Var::X) => before,
+                Var::Wire(id) if !after.contains(v) => wires.get(id).copied().unwrap_or(0),
+                _ => 0,
+            })
+            .sum();
+        peak = peak.max(held + read);
+    }
+    peak
+}
+
+/// The shape of the current tensor and of each wire, while flattening.
+struct Shapes {
+    current: Shape,
+    wires: BTreeMap<usize, Shape>,
+}
+
+/// The shape after `nodes` from `input` (the checker's, replayed).
+fn shape_after(
+    net: &Network,
+    nodes: &[Node],
+    mut shape: Shape,
+    wires: &mut BTreeMap<usize, Shape>,
+) -> Shape {
+    for node in nodes {
+        shape = match node {
+            Node::Layer(i) => net.layers[*i].output,
+            Node::Scope(scope) => scope.output,
+            Node::Bind(w) => {
+                wires.insert(w.id, shape);
+                shape
+            }
+            Node::From(w) => wires.get(&w.id).copied().unwrap_or(shape),
+            Node::Output(_) => shape,
+            Node::Residual { body, .. } => shape_after(net, body, shape, wires),
+            Node::Merge {
+                merge, branches, ..
+            } => {
+                let input = match merge {
+                    Merge::Split(k) => crate::shape::merge::split(shape, *k).unwrap_or(shape),
+                    _ => shape,
+                };
+                let ends: Vec<Shape> = branches
+                    .iter()
+                    .map(|b| shape_after(net, b, input, wires))
+                    .collect();
+                merge.join(&ends, |_| String::new()).unwrap_or(shape)
+            }
+        };
+    }
+    shape
 }
 
 /// The statements that run `nodes` (the body of a struct's `forward`) on
 /// `x`, leaving the main output in `x`; with `outputs`, the named outputs
 /// too, in `Network::outputs` order as [`output_var`]s.
-pub(super) fn body(net: &Network, nodes: &[Node], path: Path, outputs: bool) -> TokenStream {
-    let (kept, names) = live(net, nodes, path, outputs);
+pub(super) fn body(
+    net: &Network,
+    nodes: &[Node],
+    input: Shape,
+    path: Path,
+    outputs: bool,
+) -> TokenStream {
+    let (kept, names) = live(net, nodes, input, path, outputs);
     let mut tokens = TokenStream::new();
     for (stmt, after) in kept {
         let dead: Vec<Ident> = stmt
@@ -127,15 +228,20 @@ fn flatten(
     path: Path,
     slots: &mut usize,
     names: &mut BTreeMap<usize, Ident>,
+    shapes: &mut Shapes,
     out: &mut Vec<Stmt>,
 ) {
     for node in nodes {
+        let before = shapes.current;
+        shapes.current = shape_after(net, std::slice::from_ref(node), before, &mut shapes.wires);
+        let sizes = [before, shapes.current].map(|s| s.dims().iter().product());
         let simple = |tokens, uses: &[Var], defs: &[Var]| Stmt {
             tokens,
             uses: uses.iter().copied().collect(),
             defs: defs.iter().copied().collect(),
             from: None,
             macs: 0,
+            sizes,
         };
         match node {
             Node::Bind(w) => {
@@ -165,7 +271,16 @@ fn flatten(
             Node::Scope(scope) if scope.open => {
                 let mut inner = Vec::new();
                 let mut inner_slots = 0;
-                flatten(net, &scope.body, path, &mut inner_slots, names, &mut inner);
+                shapes.current = before;
+                flatten(
+                    net,
+                    &scope.body,
+                    path,
+                    &mut inner_slots,
+                    names,
+                    shapes,
+                    &mut inner,
+                );
                 for stmt in inner {
                     out.push(Stmt {
                         tokens: rebase(stmt.tokens, &scope.field),
@@ -186,7 +301,9 @@ fn flatten(
                 // Wires bound inside a merge are declared before it.
                 let declare = binds.iter().map(|w| w.var());
                 let mut uses: BTreeSet<Var> = reads.iter().map(|w| Var::Wire(w.id)).collect();
-                uses.insert(Var::X);
+                if reads_current(node) {
+                    uses.insert(Var::X);
+                }
                 let mut defs: BTreeSet<Var> = binds.iter().map(|w| Var::Wire(w.id)).collect();
                 defs.insert(Var::X);
                 out.push(Stmt {
@@ -195,9 +312,30 @@ fn flatten(
                     defs,
                     from: None,
                     macs: macs_in(net, one),
+                    sizes,
                 });
             }
         }
+    }
+}
+
+/// Whether a node reads the current tensor: not a merge whose every
+/// branch starts from a wire (`add { from(a) … } { from(b) … }`).
+fn reads_current(node: &Node) -> bool {
+    fn starts_from(nodes: &[Node]) -> bool {
+        match nodes.first() {
+            Some(Node::From(_)) => true,
+            Some(Node::Scope(scope)) if scope.open => starts_from(&scope.body),
+            _ => false,
+        }
+    }
+    match node {
+        Node::Merge {
+            merge: Merge::Split(_),
+            ..
+        } => true,
+        Node::Merge { branches, .. } => !branches.iter().all(|b| starts_from(b)),
+        _ => true,
     }
 }
 

@@ -3,7 +3,7 @@
 //! every branch that `forward` skips.
 
 use super::flow::{self, Path, output_var};
-use crate::model::Network;
+use crate::model::{Network, Shape};
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -59,8 +59,8 @@ pub(super) fn members(net: &Network) -> Members {
             let dims = shape.dims().into_iter().map(super::usize_lit);
             quote!((#n, &[#(#dims),*]))
         });
-    let burn_body = flow::body(net, &net.body, Path::Burn, true);
-    let fast_body = flow::body(net, &net.body, Path::Fast, true);
+    let burn_body = flow::body(net, &net.body, Shape::Map(net.input), Path::Burn, true);
+    let fast_body = flow::body(net, &net.body, Shape::Map(net.input), Path::Fast, true);
     let lints = flow::lints(net, &net.body);
     let maps = vars.iter().map(|_| quote!(#fast::Map));
     let names = net.outputs.iter().map(|o| o.name.as_str());

@@ -94,9 +94,15 @@ impl Structs {
             return name.clone();
         }
         let (fields, inits) = self.members(net, &scope.body);
-        let steps = super::flow::body(net, &scope.body, super::flow::Path::Burn, false);
+        let steps = super::flow::body(
+            net,
+            &scope.body,
+            scope.input,
+            super::flow::Path::Burn,
+            false,
+        );
         let lints = super::flow::lints(net, &scope.body);
-        let fast = super::fast::members(net, &scope.body, !scope.open);
+        let fast = super::fast::members(net, &scope.body, scope.input, !scope.open);
         let (fast_field, fast_init, fast_methods) = (&fast.field, &fast.init, &fast.methods);
         let rank_in = Literal::usize_unsuffixed(scope.input.batched_rank());
         let rank_out = Literal::usize_unsuffixed(scope.output.batched_rank());

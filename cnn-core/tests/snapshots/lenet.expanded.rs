@@ -508,9 +508,14 @@ mod __cnn_LeNet {
         pub fn packed_bytes(&self) -> usize {
             self.__kernels.bytes()
         }
+        /// The most values per sample a forward pass holds at once on the
+        /// declared input (every output computed): the tensor a layer reads
+        /// and the one it writes, and every wire and output still to be read.
+        pub const PEAK_ACTIVATIONS: u64 = 6912;
         /// The layer table: output shapes, parameters, MACs and receptive fields.
         pub fn summary() -> ::cnn_runtime::Summary {
             ::cnn_runtime::Summary::new("LeNet", &Self::INPUT_SHAPE, Self::LAYERS)
+                .with_peak_activations(Self::PEAK_ACTIVATIONS)
         }
         /// The layer table for another per-sample input `[C, H, W]`, or the
         /// error the compiler would have given for that size.
