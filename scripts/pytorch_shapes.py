@@ -4,7 +4,8 @@ Writes cnn-core/tests/fixtures/pytorch_shapes.json (3,000 chains of the first
 layer kinds, unchanged since they were labelled), pytorch_shapes_kinds.json
 (chains over every layer kind, each layer drawn to fit what PyTorch says
 arrives), pytorch_shapes_blocks.json (networks with residual and concat
-blocks over those layers), pytorch_shapes_zoo.json (gates, splits,
+blocks over those layers), pytorch_shapes_wires.json (wires, `add`,
+`upsample(like = w)` and outputs over those), pytorch_shapes_zoo.json (gates, splits,
 channels-last stretches and layer scale among those) and pytorch_shapes_sizes.json (such networks, each
 also run on three other input sizes): for each case the input
 [C, H, W], the chain in cnn! syntax, and what PyTorch said: the per-sample
@@ -655,6 +656,82 @@ def z_case():
     return result
 
 
+# Wires over the block networks' layers: `as w` binds what a node yields,
+# `from(w)` continues from a wire, `add` sums branches that may start from
+# wires (PyTorch's `+` would broadcast; cnn! holds the branches to one shape,
+# raised here as a refusal), `upsample(like = w)` takes a wire's H×W
+# (`F.interpolate`, nearest), `output(o)` names an output. A name bound in a
+# branch is never read after it (a warning in cnn!, nothing in PyTorch).
+wrng = random.Random(20261204)
+
+
+def w_seq(x, depth, out, acc, length, env):
+    node = False  # whether `as` has a node to bind
+    for _ in range(length):
+        roll = wrng.random()
+        if node and roll < 0.15:
+            name = f"w{acc['wires']}"
+            acc["wires"] += 1
+            out.append(f"as {name}")
+            env[name] = x
+            node = False
+            continue
+        if env and roll < 0.3:
+            name = wrng.choice(sorted(env))
+            out.append(f"from({name})")
+            x = env[name]
+        elif depth < 2 and roll < 0.42:
+            out.append("add")
+            parts, failure = [], None
+            for _ in range(wrng.randint(2, 3)):
+                sub, start = [], x
+                if env and wrng.random() < 0.6:
+                    name = wrng.choice(sorted(env))
+                    sub.append(f"from({name})")
+                    start = env[name]
+                if failure is None:
+                    try:
+                        parts.append(w_seq(start, depth + 1, sub, acc, wrng.randint(0, 2), dict(env)))
+                    except Exception as e:  # noqa: BLE001 - re-raised after the text is whole
+                        failure = e
+                out.append("{")
+                out.extend(sub)
+                out.append("}")
+            if failure is not None:
+                raise failure
+            for p in parts[1:]:
+                if p.shape != parts[0].shape:
+                    raise RuntimeError(f"add branches differ: {list(parts[0].shape[1:])} and {list(p.shape[1:])}")
+            x = sum(parts[1:], parts[0])
+        elif env and roll < 0.5:
+            name = wrng.choice(sorted(env))
+            out.append(f"upsample(like = {name})")
+            x = nn.functional.interpolate(x, size=env[name].shape[-2:], mode="nearest")
+            acc["shapes"].append(list(x.shape[1:]))
+        elif depth == 0 and roll < 0.55:
+            out.append(f"output(o{acc['outputs']})")
+            acc["outputs"] += 1
+        else:
+            x = b_layer(wrng, x, out, acc)
+        node = True
+    return x
+
+
+def w_case():
+    c = wrng.randint(1, 8)
+    h, w = wrng.randint(2, 16), wrng.randint(2, 16)
+    result = {"input": [c, h, w], "layers": []}
+    acc = {"shapes": [], "params": 0, "wires": 0, "outputs": 0}
+    try:
+        with torch.no_grad():
+            w_seq(torch.zeros(2, c, h, w), 0, result["layers"], acc, wrng.randint(2, 7), {})
+        result["shapes"] = acc["shapes"]
+        result["params"] = acc["params"]
+    except Exception as e:  # noqa: BLE001 - any refusal is the verdict
+        result["error"] = str(e).splitlines()[0][:160]
+    return result
+
+
 def write(path, cases):
     with open(path, "w") as f:
         json.dump({"torch": torch.__version__, "cases": cases}, f, indent=0)
@@ -670,6 +747,7 @@ def main():
     write("cnn-core/tests/fixtures/pytorch_shapes_blocks.json", [b_case() for _ in range(count // 2)])
     write("cnn-core/tests/fixtures/pytorch_shapes_sizes.json", s_cases(count // 6))
     write("cnn-core/tests/fixtures/pytorch_shapes_zoo.json", [z_case() for _ in range(count // 3)])
+    write("cnn-core/tests/fixtures/pytorch_shapes_wires.json", [w_case() for _ in range(count // 3)])
 
 
 main()

@@ -7,6 +7,8 @@
 //! the shape PyTorch says arrives; `pytorch_shapes_blocks.json` 1,500
 //! networks with `residual` (with and without `shortcut`) and `concat`
 //! blocks nested up to three deep around those layers;
+//! `pytorch_shapes_wires.json` 1,000 networks with wires (`as`, `from`,
+//! `add`, `upsample(like = w)`, `output`) around those layers;
 //! `pytorch_shapes_sizes.json` 500 such networks, each also run by PyTorch on
 //! three other input sizes, which the network's plan (the rules the runtime's
 //! `summary_for` and `try_forward` run) must predict.
@@ -31,6 +33,11 @@ fn every_random_network_with_blocks_gets_pytorchs_verdict_shapes_and_parameter_c
 #[test]
 fn every_random_network_with_gates_splits_and_channels_last_stretches_gets_pytorchs_numbers() {
     replay(include_str!("fixtures/pytorch_shapes_zoo.json"), 1000);
+}
+
+#[test]
+fn every_random_network_with_wires_gets_pytorchs_verdict_shapes_and_parameter_count() {
+    replay(include_str!("fixtures/pytorch_shapes_wires.json"), 1000);
 }
 
 #[test]
@@ -65,8 +72,18 @@ fn every_random_network_on_other_sizes_gets_pytorchs_verdict_and_shapes_from_its
         let plan = net.plan();
         let is_layer: Vec<bool> = plan
             .iter()
-            .filter(|e| !matches!(e, cnn_core::shape::Entry::End))
-            .map(|e| matches!(e, cnn_core::shape::Entry::Layer { .. }))
+            .filter(|e| {
+                !matches!(
+                    e,
+                    cnn_core::shape::Entry::End | cnn_core::shape::Entry::Bind(_)
+                )
+            })
+            .map(|e| {
+                matches!(
+                    e,
+                    cnn_core::shape::Entry::Layer { .. } | cnn_core::shape::Entry::Like { .. }
+                )
+            })
             .collect();
         for size in case["sizes"].as_array().expect("sizes") {
             sizes += 1;
@@ -125,10 +142,17 @@ fn every_random_network_on_other_sizes_gets_pytorchs_verdict_and_shapes_from_its
 /// the rules the runtime runs are the ones the macro checked with.
 #[test]
 fn on_the_declared_input_the_plan_reproduces_every_row_the_macro_computed() {
-    let fixture: Value = serde_json::from_str(include_str!("fixtures/pytorch_shapes_blocks.json"))
-        .expect("the fixture is valid JSON");
+    let blocks = include_str!("fixtures/pytorch_shapes_blocks.json");
+    let wires = include_str!("fixtures/pytorch_shapes_wires.json");
+    let cases: Vec<Value> = [blocks, wires]
+        .iter()
+        .flat_map(|text| {
+            let fixture: Value = serde_json::from_str(text).expect("the fixture is valid JSON");
+            fixture["cases"].as_array().expect("cases").clone()
+        })
+        .collect();
     let mut checked = 0;
-    for case in fixture["cases"].as_array().expect("cases") {
+    for case in &cases {
         if case.get("error").is_some() {
             continue;
         }
@@ -150,7 +174,7 @@ fn on_the_declared_input_the_plan_reproduces_every_row_the_macro_computed() {
         }
         checked += 1;
     }
-    assert!(checked >= 600, "{checked} networks");
+    assert!(checked >= 900, "{checked} networks");
 }
 
 /// The case's network as the macro's input: `krate, struct Net: [C, H, W] { … }`.
