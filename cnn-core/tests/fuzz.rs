@@ -333,7 +333,8 @@ fn nodes(rng: &mut Rng, depth: usize, params: &[&str], blocks: &[&str]) -> Strin
             String::new()
         };
         let inner = |rng: &mut Rng| nodes(rng, depth.saturating_sub(1), params, blocks);
-        let node = match rng.below(if depth == 0 { 3 } else { 11 }) {
+        let wire = |rng: &mut Rng| rng.pick(&["a", "b", "c", "input", "x", "fn"]).to_string();
+        let node = match rng.below(if depth == 0 { 3 } else { 15 }) {
             0 | 1 => {
                 let mut text = layer(rng, None);
                 if !params.is_empty() && rng.chance(40) {
@@ -376,6 +377,23 @@ fn nodes(rng: &mut Rng, depth: usize, params: &[&str], blocks: &[&str]) -> Strin
                     "relu"
                 ])
             ),
+            11 => format!("from({})", wire(rng)),
+            12 => format!(
+                "add {{ from({}) {} }} {{ {} }}",
+                wire(rng),
+                inner(rng),
+                inner(rng)
+            ),
+            13 => format!(
+                "upsample(like = {}{})",
+                wire(rng),
+                rng.pick(&["", ", mode = bilinear", ", mode = nearest", ", size = 3"])
+            ),
+            14 => format!(
+                "output({}) {}",
+                rng.pick(&["aux", "out", "0", "a", "aux"]),
+                rng.pick(&["", "frozen_batchnorm(4)", "frozen_batchnorm(3, eps = 0.1)"])
+            ),
             6 => format!(
                 "repeat({}) {{ {} }}",
                 rng.pick(&["0", "1", "2", "3", "40", "n"]),
@@ -383,7 +401,13 @@ fn nodes(rng: &mut Rng, depth: usize, params: &[&str], blocks: &[&str]) -> Strin
             ),
             _ => format!("{{ {} }}", inner(rng)),
         };
-        out.push(format!("{name}{node}"));
+        // `as w` after any node, a name bound twice or never read on purpose.
+        let bind = if rng.chance(20) {
+            format!(" as {}", rng.pick(&["a", "b", "c", "input", "fn", "a"]))
+        } else {
+            String::new()
+        };
+        out.push(format!("{name}{node}{bind}"));
     }
     out.join(" ")
 }
@@ -408,6 +432,7 @@ const CORPUS: &[&str] = &[
     "pub struct LeNet: [1, 28, 28] { conv(1, 6, 5) relu maxpool(2) conv(6, 16, 5) relu maxpool(2) flatten linear(256, 120) relu linear(120, 84) relu linear(84, 10) }",
     "struct Zoo: [3, 16, 16] { conv(3, 8, 3, stride = 2, padding = 1, bias = false) batchnorm(8) leaky_relu(0.2) conv(8, 8, 4, padding = same, groups = 8) gelu avgpool(3, stride = 1, padding = 1, ceil_mode = true, count_include_pad = false) conv_transpose(8, 4, 3, stride = 2, padding = 1, output_padding = 1, bias = false) tanh upsample(scale_factor = 2, mode = bilinear) upsample(size = (10, 12)) adaptive_avgpool((2, 3)) dropout(0.1) flatten linear(24, 5) log_softmax }",
     "/// doc\n#[allow(deprecated)] struct A: [1, 7, 7] { conv(1, 1, 3, stride = 3) } struct B: [2, 9, 9] { maxpool((3, 2), stride = (2, 1), padding = 1, dilation = 2, ceil_mode = true) sigmoid silu softmax }",
+    "struct W: [3, 16, 16] { backbone: { conv(3, 8, 3, padding = 1) as c1 conv(8, 8, 3, stride = 2, padding = 1) } as c2 from(c1) aux: conv(8, 2, 1) upsample(like = input, mode = bilinear) output(aux) add { from(c2) conv(8, 2, 1) upsample(like = c1) } { from(c1) conv(8, 2, 1) } frozen_batchnorm(2) }",
     "block basic(c) { residual { conv1: conv(c, c, 3, padding = 1) bn1: batchnorm(c) relu } relu } block down(i, o) { residual { conv(i, o, 3, stride = 2, padding = 1) } shortcut { downsample: { conv(i, o, 1, stride = 2) } } } struct R: [8, 16, 16] { layer1: { repeat(2) { basic(8) } } down(8, 16) concat {} { conv(16, 8, 1) } adaptive_avgpool(1) flatten fc: linear(24, 10) }",
 ];
 
@@ -467,6 +492,13 @@ const ATOMS: &[&str] = &[
     "multiply",
     "split",
     "permute",
+    "as",
+    "from",
+    "add",
+    "output",
+    "like",
+    "input",
+    "frozen_batchnorm",
     "\"block1-0\"",
     "+",
     "/",
