@@ -402,13 +402,7 @@ fn onnx_runtime_computes_every_output_as_burn_does() {
                 cnn::burn::tensor::Distribution::Normal(0.0, 1.0),
                 &device,
             );
-            let mut outputs = net.run(x.clone()).into_iter();
-            let (_, main) = outputs.next().expect("out");
-            common::write_io(&path, &x, main.try_to_vec::<f32>().expect("f32"));
-            let named: Vec<(&str, Vec<f32>)> = outputs
-                .map(|(name, data)| (name, data.try_to_vec::<f32>().expect("f32")))
-                .collect();
-            common::write_named_outputs(&path, &named);
+            common::write_outputs(&path, &x, net.run(x.clone()));
             models.push(($name, path));
         }};
     }

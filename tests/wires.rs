@@ -162,13 +162,7 @@ fn onnx_export_has_one_graph_output_per_network_output() {
             let path = dir.join(concat!($name, ".onnx"));
             net.save_onnx(&path).expect("saves");
             let x = Tensor::<4>::random($shape, Distribution::Normal(0.0, 1.0), &device);
-            let mut outputs = net.forward_outputs(x.clone()).into_data().into_iter();
-            let (_, main) = outputs.next().expect("out");
-            common::write_io(&path, &x, main.try_to_vec::<f32>().expect("f32"));
-            let named: Vec<(&str, Vec<f32>)> = outputs
-                .map(|(name, data)| (name, data.try_to_vec::<f32>().expect("f32")))
-                .collect();
-            common::write_named_outputs(&path, &named);
+            common::write_outputs(&path, &x, net.forward_outputs(x.clone()).into_data());
             models.push(($name, path));
         }};
     }

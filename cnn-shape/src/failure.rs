@@ -287,30 +287,16 @@ impl Failure {
                     yields.join(", ")
                 )
             }
-            Failure::Add { shapes, traces } => {
-                let yields: Vec<String> = shapes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| format!("branch {} yields {s}", i + 1))
-                    .collect();
-                let notes = branch_notes(traces);
-                format!(
-                    "the branches of `add` must yield the same shape (nothing is broadcast), but {}{notes}",
-                    yields.join(", ")
-                )
-            }
-            Failure::Multiply { shapes, traces } => {
-                let yields: Vec<String> = shapes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| format!("branch {} yields {s}", i + 1))
-                    .collect();
-                let notes = branch_notes(traces);
-                format!(
-                    "the branches of `multiply` must yield the same channels and H×W (a 1×1 branch is broadcast), but {}{notes}",
-                    yields.join(", ")
-                )
-            }
+            Failure::Add { shapes, traces } => format!(
+                "the branches of `add` must yield the same shape (nothing is broadcast), but {}{}",
+                branch_yields(shapes),
+                branch_notes(traces)
+            ),
+            Failure::Multiply { shapes, traces } => format!(
+                "the branches of `multiply` must yield the same channels and H×W (a 1×1 branch is broadcast), but {}{}",
+                branch_yields(shapes),
+                branch_notes(traces)
+            ),
             Failure::Split { channels, parts } => format!(
                 "`split` hands each of its {parts} branches an equal share of the channels, but {parts} does not divide the {channels} channels that arrive"
             ),
@@ -384,4 +370,14 @@ fn branch_notes(traces: &[String]) -> String {
         .enumerate()
         .map(|(i, t)| format!("\n= note: branch {}: {t}", i + 1))
         .collect()
+}
+
+/// "branch 1 yields [8, 8, 8], branch 2 yields [8, 16, 16]".
+fn branch_yields(shapes: &[Shape]) -> String {
+    let yields: Vec<String> = shapes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("branch {} yields {s}", i + 1))
+        .collect();
+    yields.join(", ")
 }

@@ -231,10 +231,15 @@ pub fn write_io(model: &std::path::Path, input: &Tensor<4>, output: Vec<f32>) {
     std::fs::write(model.with_extension("burn.f32"), floats(&output)).expect("write");
 }
 
-/// Writes burn's named outputs (`output(NAME)`) beside `model` too.
-pub fn write_named_outputs(model: &std::path::Path, outputs: &[(&str, Vec<f32>)]) {
-    for (name, values) in outputs {
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+/// Writes `input` and every output burn computed on it (`out` first, then
+/// each `output(NAME)`, as `into_data` lists them) beside `model`.
+pub fn write_outputs(model: &std::path::Path, input: &Tensor<4>, outputs: Vec<(&str, TensorData)>) {
+    let floats = |data: TensorData| data.try_to_vec::<f32>().expect("f32 output");
+    let mut outputs = outputs.into_iter();
+    let (_, main) = outputs.next().expect("the main output");
+    write_io(model, input, floats(main));
+    for (name, data) in outputs {
+        let bytes: Vec<u8> = floats(data).iter().flat_map(|v| v.to_le_bytes()).collect();
         std::fs::write(model.with_extension(format!("burn.{name}.f32")), bytes).expect("write");
     }
 }
