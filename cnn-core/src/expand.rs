@@ -1,11 +1,11 @@
 //! Validated network → tokens. Infallible, and it decides nothing: each
-//! layer's [`Step`] was chosen in `check.rs` and is printed here. The output
+//! layer's [`Step`](crate::model::Step) was chosen in `check.rs` and is printed here. The output
 //! should read like hand-written burn: one `let x = self.conv1.forward(x);`
 //! per layer, the shape table in the docs. Two steps trade that for speed at
 //! inference, each keeping burn's own path on autodiff devices: a pool whose
 //! windows tile its input is a reshape and a reduction
-//! ([`Step::TiledPool`]), and `conv` followed by `batchnorm` is one call that
-//! folds the normalization into the convolution ([`Step::ConvBatchnorm`]).
+//! ([`Step::TiledPool`](crate::model::Step::TiledPool)), and `conv` followed by `batchnorm` is one call that
+//! folds the normalization into the convolution ([`Step::ConvBatchnorm`](crate::model::Step::ConvBatchnorm)).
 //!
 //! burn's `#[derive(Module)]` writes relative `burn::…` paths, so the struct is
 //! emitted inside a hidden module that imports the runtime's re-export of
