@@ -250,9 +250,9 @@ fn the_dense_twins_are_the_committed_ones() {
     }
 }
 
-/// The segmentation models follow any input size: `upsample(like =
-/// input)` gives every output the input's H×W (PyTorch's shapes at
-/// 3×480×640, which the script recorded), and the pyramid's levels follow.
+/// The segmentation models and the pyramid follow any input size: every
+/// output's shape and the MACs at 3×480×640 are PyTorch's (the script
+/// recorded them); `upsample(like = input)` gives the heads the input's H×W.
 /// `forward` runs what `out` needs: FCN's without its auxiliary head
 /// (1024 → 256 3×3 and 256 → 21 1×1 at 65×65), the pyramid's without the
 /// 3×3s and the lateral 1×1s of levels 0–2 (its `out` is `pool`, from the
@@ -276,20 +276,33 @@ fn dense_outputs_follow_other_input_sizes() {
             "deeplabv3_resnet50",
             DeepLabV3ResNet50::summary_for([3, 480, 640]),
         ),
+        (
+            "deeplabv3_mobilenet_v3_large",
+            DeepLabV3MobileNetV3::summary_for([3, 480, 640]),
+        ),
+        (
+            "lraspp_mobilenet_v3_large",
+            LrasppMobileNetV3::summary_for([3, 480, 640]),
+        ),
+        ("resnet50_fpn", ResNet50Fpn::summary_for([3, 480, 640])),
     ] {
         let summary = summary.unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(summary.output_shape(), dims(&sizes[name]["out"]).as_slice());
-        assert_eq!(
-            Some(summary.macs()),
-            sizes[name]["macs"].as_u64(),
-            "{name} MACs"
-        );
+        let theirs = sizes[name].as_object().expect("the sizes of a model");
+        assert_eq!(Some(summary.macs()), theirs["macs"].as_u64(), "{name} MACs");
+        for (output, shape) in theirs.iter().filter(|(k, _)| *k != "macs") {
+            // `out` is the end of the list; a named output is its row.
+            let ours = if output == "out" {
+                summary.output_shape().to_vec()
+            } else {
+                let row = format!("output({output})");
+                let row = summary.rows.iter().find(|r| r.layer.dsl == row);
+                row.unwrap_or_else(|| panic!("{name}: no row {output}"))
+                    .output_shape
+                    .clone()
+            };
+            assert_eq!(ours, dims(shape), "{name} `{output}` at 3×480×640");
+        }
     }
-    let fpn = ResNet50Fpn::summary_for([3, 480, 640]).expect("runs at 480×640");
-    assert_eq!(
-        fpn.output_shape(),
-        dims(&sizes["resnet50_fpn"]["pool"]).as_slice()
-    );
     let device = cnn::flex();
     let net = FcnResNet50::init(&device);
     let outputs = net

@@ -861,3 +861,41 @@ fn inception_v3_with_its_auxiliary_head_is_torchvisions() {
     }
     let _ = std::fs::remove_file(path);
 }
+
+/// With torchvision's weights, Inception v3's logits and auxiliary logits
+/// are torchvision's within 1e-4 (1e-5 of the largest, where larger) on flex (both paths) and ndarray, where
+/// `scripts/torchvision_dense_fixtures.py` wrote them to `target/`.
+#[test]
+fn inception_v3_with_its_auxiliary_head_computes_torchvisions() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/torchvision");
+    let weights = dir.join("inception_v3_aux.pt");
+    if !weights.exists() {
+        println!(
+            "SKIPPED: no target/torchvision/inception_v3_aux.pt; run `python3 scripts/torchvision_dense_fixtures.py inception_v3_aux`"
+        );
+        return;
+    }
+    let expected = common::read_f32s(&dir.join("inception_v3_aux.io.safetensors"));
+    let (input, shape) = expected["input"].clone();
+    for (backend, device, path) in devices() {
+        let _path = cnn::fast::use_path(path);
+        let net = InceptionV3Aux::load_pytorch(&weights, &device).unwrap_or_else(|e| panic!("{e}"));
+        let x = Tensor::<4>::from_data(
+            cnn::burn::tensor::TensorData::new(input.clone(), shape.clone()),
+            &device,
+        );
+        for (name, data) in net.forward_outputs(x).into_data() {
+            let ours = data.try_to_vec::<f32>().expect("f32 output");
+            let want = &expected[name].0;
+            let error = max_abs_error(&ours, want);
+            let largest = want.iter().fold(0f32, |m, v| m.max(v.abs()));
+            println!(
+                "inception_v3_aux {name:<3} {backend:<9} max |error| = {error:.3e} (max |output| {largest:.3e})"
+            );
+            // Its random weights (truncated normal, std 0.1) grow the logits
+            // to 1e13: the bound is 1e-4, or 1e-5 of the largest output.
+            let bound = (1e-5 * largest).max(1e-4);
+            assert!(error <= bound, "{name} on {backend}: {error} > {bound}");
+        }
+    }
+}
