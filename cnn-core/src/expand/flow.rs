@@ -96,7 +96,9 @@ fn live(net: &Network, nodes: &[Node], input: Shape, path: Path, outputs: bool) 
 /// network's, less the branches that feed only named outputs.
 pub(super) fn forward_macs(net: &Network) -> u64 {
     let (kept, _) = live(net, &net.body, Shape::Map(net.input), Path::Burn, false);
-    kept.iter().map(|(s, _)| s.macs).sum()
+    kept.iter()
+        .map(|(s, _)| s.macs)
+        .fold(0, u64::saturating_add)
 }
 
 /// The most values per sample that `forward_outputs` holds at once on the
@@ -119,9 +121,9 @@ pub(super) fn peak_activations(net: &Network) -> u64 {
             .map(|v| match v {
                 Var::X => now,
                 Var::Wire(id) => wires.get(id).copied().unwrap_or(0),
-                Var::Out(n) => net.outputs[*n].shape.dims().iter().product(),
+                Var::Out(n) => values(net.outputs[*n].shape),
             })
-            .sum();
+            .fold(0, u64::saturating_add);
         // The tensor a step reads is held with the one it writes.
         let read: u64 = stmt
             .uses
@@ -131,10 +133,16 @@ pub(super) fn peak_activations(net: &Network) -> u64 {
                 Var::Wire(id) if !after.contains(v) => wires.get(id).copied().unwrap_or(0),
                 _ => 0,
             })
-            .sum();
-        peak = peak.max(held + read);
+            .fold(0, u64::saturating_add);
+        peak = peak.max(held.saturating_add(read));
     }
     peak
+}
+
+/// Values per sample of `shape` (saturating: an accepted network may
+/// declare sizes whose product passes 2⁶⁴).
+fn values(shape: Shape) -> u64 {
+    shape.dims().iter().fold(1, |n, &d| n.saturating_mul(d))
 }
 
 /// The shape of the current tensor and of each wire, while flattening.
@@ -234,7 +242,7 @@ fn flatten(
     for node in nodes {
         let before = shapes.current;
         shapes.current = shape_after(net, std::slice::from_ref(node), before, &mut shapes.wires);
-        let sizes = [before, shapes.current].map(|s| s.dims().iter().product());
+        let sizes = [before, shapes.current].map(values);
         let simple = |tokens, uses: &[Var], defs: &[Var]| Stmt {
             tokens,
             uses: uses.iter().copied().collect(),
@@ -346,13 +354,16 @@ fn macs_in(net: &Network, nodes: &[Node]) -> u64 {
         .map(|node| match node {
             Node::Layer(i) => net.layers[*i].macs,
             Node::Residual { body, shortcut } => {
-                macs_in(net, body) + shortcut.as_ref().map_or(0, |s| macs_in(net, s))
+                macs_in(net, body).saturating_add(shortcut.as_ref().map_or(0, |s| macs_in(net, s)))
             }
-            Node::Merge { branches, .. } => branches.iter().map(|b| macs_in(net, b)).sum(),
+            Node::Merge { branches, .. } => branches
+                .iter()
+                .map(|b| macs_in(net, b))
+                .fold(0, u64::saturating_add),
             Node::Scope(scope) => macs_in(net, &scope.body),
             Node::Bind(_) | Node::From(_) | Node::Output(_) => 0,
         })
-        .sum()
+        .fold(0, u64::saturating_add)
 }
 
 /// The wires read and bound in `nodes`, outside block bodies.

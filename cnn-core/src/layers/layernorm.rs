@@ -84,7 +84,8 @@ impl Layer for LayerNorm {
         let params = match (self.affine, self.bias) {
             (false, _) => 0,
             (true, false) => self.size,
-            (true, true) => 2 * self.size,
+            // Past 2⁶³ the totals report the overflow.
+            (true, true) => self.size.saturating_mul(2),
         };
         Op::PerChannel {
             arg: if self.map {
