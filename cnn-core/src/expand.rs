@@ -185,7 +185,13 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
                 pub fn summary_for(
                     input: [usize; 3],
                 ) -> ::core::result::Result<#krate::Summary, #krate::ShapeError> {
-                    #krate::Summary::for_input(#name_str, &Self::INPUT_SHAPE, Self::LAYERS, Self::PLAN, input)
+                    let summary = #krate::Summary::for_input(#name_str, &Self::INPUT_SHAPE, Self::LAYERS, Self::PLAN, input)?;
+                    // The peak is known for the declared input: there it is `summary()`.
+                    ::core::result::Result::Ok(if input == Self::INPUT_SHAPE {
+                        summary.with_peak_activations(Self::PEAK_ACTIVATIONS)
+                    } else {
+                        summary
+                    })
                 }
 
                 /// Builds the network from a PyTorch `.pt` state_dict saved from [`Self::PYTORCH`]

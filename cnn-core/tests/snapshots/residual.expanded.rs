@@ -831,12 +831,19 @@ mod __cnn_Tiny {
         pub fn summary_for(
             input: [usize; 3],
         ) -> ::core::result::Result<::cnn_runtime::Summary, ::cnn_runtime::ShapeError> {
-            ::cnn_runtime::Summary::for_input(
+            let summary = ::cnn_runtime::Summary::for_input(
                 "Tiny",
                 &Self::INPUT_SHAPE,
                 Self::LAYERS,
                 Self::PLAN,
                 input,
+            )?;
+            ::core::result::Result::Ok(
+                if input == Self::INPUT_SHAPE {
+                    summary.with_peak_activations(Self::PEAK_ACTIVATIONS)
+                } else {
+                    summary
+                },
             )
         }
         /// Builds the network from a PyTorch `.pt` state_dict saved from [`Self::PYTORCH`]
