@@ -58,6 +58,7 @@ softmax        [2]                0     0  -                -     burn
 ───────────────────────────────────────────────────────────────────────────
 Total params: 38
 Total MACs per sample: 88
+Peak live activations per sample: 24 values (0.0 MB as f32)
 Params size (f32): 0.00 MB";
     assert_eq!(table, expected, "\n{table}");
 }
