@@ -34,6 +34,15 @@ cnn! {
         upsample(like = input, mode = bilinear)
     }
 
+    /// Wires bound inside a merge's branch and a residual's body, read
+    /// after them; a wire bound in each repetition of a `repeat`.
+    pub struct Nested: [4, 6, 6] {
+        add { conv(4, 4, 1) as inner relu } { }
+        residual { conv(4, 4, 3, padding = 1) as body }
+        repeat(2) { conv(4, 4, 1) as rep relu from(rep) }
+        add { from(inner) } { from(body) } {}
+    }
+
     /// An FPN's top-down path: lateral 1×1 convs, upsampled sums, one output per level.
     pub struct Pyramid: [4, 16, 16] {
         body: {
@@ -129,6 +138,27 @@ fn the_pyramid_sums_its_levels_top_down() {
             let error = max_abs_error(got, want);
             assert!(error < 1e-5, "{name}: {what} differs by {error}");
         }
+    }
+}
+
+#[test]
+fn wires_bound_inside_merges_and_repetitions_are_read_after_them() {
+    for (name, device, path) in devices() {
+        let _path = cnn::fast::use_path(path);
+        let net = Nested::init(&device);
+        let x = Tensor::<4>::random([2, 4, 6, 6], Distribution::Normal(0.0, 1.0), &device);
+        let got = net.forward(x.clone());
+        let relu = cnn::burn::tensor::activation::relu;
+        let inner = net.conv1.forward(x.clone());
+        let x = relu(inner.clone()) + x;
+        let body = net.conv2.forward(x.clone());
+        let x = body.clone() + x;
+        // Each repetition continues from its own wire: the conv's output.
+        let x = net.conv3.forward(x);
+        let x = net.conv4.forward(x);
+        let want = inner + body + x;
+        let error = max_abs_error(got, want);
+        assert!(error < 1e-5, "{name}: differs by {error}");
     }
 }
 
