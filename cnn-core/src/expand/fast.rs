@@ -112,6 +112,22 @@ pub(super) fn steps(net: &Network, nodes: &[Node], slots: &mut usize) -> TokenSt
         .collect()
 }
 
+/// How many packed layers the struct that runs `nodes` holds: the slots
+/// [`steps`] numbers (a block use or a group holds its own).
+fn packed_slots(net: &Network, nodes: &[Node]) -> usize {
+    nodes
+        .iter()
+        .map(|node| match node {
+            Node::Layer(i) => usize::from(net.layers[*i].fast.packs()),
+            Node::Residual { body, shortcut } => {
+                packed_slots(net, body) + shortcut.as_ref().map_or(0, |s| packed_slots(net, s))
+            }
+            Node::Merge { branches, .. } => branches.iter().map(|b| packed_slots(net, b)).sum(),
+            Node::Scope(_) | Node::Bind(_) | Node::From(_) | Node::Output(_) => 0,
+        })
+        .sum()
+}
+
 /// Whether a residual's body ends in a convolution that adds the shortcut.
 fn adds_shortcut(net: &Network, body: &[Node]) -> bool {
     body.iter().any(|n| {
@@ -154,9 +170,7 @@ pub(super) struct Members {
 pub(super) fn members(net: &Network, nodes: &[Node], input: Shape, runs: bool) -> Members {
     let krate = &net.krate;
     let fast = quote!(#krate::__private::fast);
-    let mut slots = 0;
-    let _ = steps(net, nodes, &mut slots);
-    let slots = proc_macro2::Literal::usize_unsuffixed(slots);
+    let slots = proc_macro2::Literal::usize_unsuffixed(packed_slots(net, nodes));
     let scopes = scope_fields(nodes);
     let forward = if runs {
         let steps = super::flow::body(net, nodes, input, super::flow::Path::Fast, false);
