@@ -25,16 +25,16 @@ use crate::walker::{Checker, ScopeState};
 use proc_macro2::{Ident, Span};
 
 mod arith;
+mod residual;
 mod rows;
 mod rules;
 mod subst;
 use crate::shape::merge::Merge;
 pub use crate::table::Blocks;
-pub(crate) use rules::check_unnamed;
 use rules::{
     bind_block, check_merge_branches, check_merge_input, check_repeat_count, check_residual_sides,
-    render_call,
 };
+pub(crate) use rules::{check_unnamed, render_call};
 
 /// The most layers and blocks one network may expand to.
 pub const MAX_LAYERS: usize = 20_000;
@@ -50,6 +50,9 @@ struct End {
     receptive: Option<[Receptive; 2]>,
     trace_len: usize,
     suffix: Vec<(String, Shape)>,
+    /// How many layers were built (a branch's layers are those between
+    /// its start's and its end's).
+    layers: usize,
 }
 
 impl Checker<'_, '_> {
@@ -87,6 +90,7 @@ impl Checker<'_, '_> {
                 if let Some(hint) = &hint {
                     self.walk.cx.push_context(hint.clone());
                 }
+                let written = call;
                 let Some(call) = self.substitute_layer(call) else {
                     self.current = None;
                     if hint.is_some() {
@@ -95,9 +99,15 @@ impl Checker<'_, '_> {
                     return;
                 };
                 if let Some(def) = self.blocks.defs.get(&call.name.to_string()).copied() {
-                    out.extend(self.block(&call, def, name, scope).map(Node::Scope));
+                    out.extend(
+                        self.block(&call, written, def, name, scope)
+                            .map(Node::Scope),
+                    );
                 } else {
+                    self.walk.blames = self.blames(written);
                     out.extend(self.layer(&call, name, scope).map(Node::Layer));
+                    self.walk.blames.clear();
+                    self.mark_read(written);
                 }
                 if hint.is_some() {
                     self.walk.cx.pop_context();
@@ -165,6 +175,7 @@ impl Checker<'_, '_> {
     fn block(
         &mut self,
         call: &ast::Layer,
+        written: &ast::Layer,
         def: &BlockDef,
         name: Option<&ast::Name>,
         scope: &mut ScopeState,
@@ -183,13 +194,20 @@ impl Checker<'_, '_> {
             self.current = None;
             return None;
         }
-        let Some(args) = bind_block(call, def, self.walk.cx) else {
+        let Some((args, params)) = bind_block(call, def, self.walk.cx) else {
             self.current = None;
             return None;
         };
         let dsl = render_call(call);
         let outer = std::mem::replace(&mut self.subst, args);
         self.calls.push(block.clone());
+        self.frames.push(crate::walker::Frame {
+            block: block.clone(),
+            written: written.clone(),
+            params,
+            context: self.walk.cx.context_len(),
+            read: Default::default(),
+        });
         self.walk.cx.push_context(format!("in `{dsl}`"));
         let held = self.held();
         self.wires.open_block(held);
@@ -204,6 +222,13 @@ impl Checker<'_, '_> {
         let input_wire = self.wires.close_block();
         self.walk.cx.pop_context();
         self.calls.pop();
+        self.frames.pop();
+        self.mark_read(written);
+        if self.walk.blamed == Some(self.frames.len()) {
+            // The mistake was reported at this call; what follows it is not silent.
+            self.walk.blamed = None;
+            self.walk.cx.silence(false);
+        }
         self.subst = outer;
         let mut scope_out = scope_out?;
         if let Some(id) = input_wire {

@@ -120,6 +120,8 @@ fn walk(
         trace: Vec::new(),
         receptive: Some([Receptive::INPUT; 2]),
         merges: Vec::new(),
+        blames: Vec::new(),
+        blamed: None,
     };
     if let Some(input) = input {
         walk.trace
@@ -140,6 +142,7 @@ fn walk(
         residuals: 0,
         calls: Vec::new(),
         subst: HashMap::new(),
+        frames: Vec::new(),
         depth: 0,
         expanded: 0,
         wires: Default::default(),

@@ -23,6 +23,9 @@ pub struct Ctxt {
     lint_attrs: Vec<syn::Attribute>,
     /// Whether warnings are dropped (while checking the sizes after `also`).
     muted: bool,
+    /// Whether errors are dropped (the rest of a block use whose mistake was
+    /// reported at its call: one mistake, one error).
+    silenced: bool,
 }
 
 /// A legal but suspicious construct, reported as a compiler warning.
@@ -58,12 +61,32 @@ impl Ctxt {
         }
     }
 
+    /// Records an error at `span` with the first `keep` context notes only
+    /// (an error moved out of a block use, to the call that caused it).
+    pub fn error_in_context(&mut self, span: Span, message: impl std::fmt::Display, keep: usize) {
+        let inner = self.context.split_off(keep.min(self.context.len()));
+        self.error(span, message);
+        self.context.extend(inner);
+    }
+
+    /// How many context notes enclose the walk now.
+    pub fn context_len(&self) -> usize {
+        self.context.len()
+    }
+
+    /// Drops errors from now on (`true`) or records them again (`false`);
+    /// dropped ones still count in [`Ctxt::errors_found`].
+    pub fn silence(&mut self, silenced: bool) {
+        self.silenced = silenced;
+    }
+
     /// The message with the context notes, or `None` if this mistake was
-    /// already reported (the same first line at the same place).
+    /// already reported (the same first line at the same place) or errors
+    /// are silenced.
     fn fresh(&mut self, at: String, message: String) -> Option<String> {
         self.found += 1;
         let first = message.lines().next().unwrap_or_default().to_string();
-        if !self.seen.insert((at, first)) {
+        if self.silenced || !self.seen.insert((at, first)) {
             return None;
         }
         let mut message = message;

@@ -16,23 +16,41 @@ pub fn check_groups(walk: &mut Walk, b: &Bound, in_c: u64, out_c: u64, groups: u
         .find(|(_, c)| c % groups != 0);
     if let Some((which, channels)) = bad {
         let fit = shape::largest_common_divisor_up_to(in_c, out_c, groups);
-        walk.error_at(
-            b.span_of("groups"),
-            format!(
-                "`groups = {groups}` does not divide `{which}` ({channels})\n= note: each group convolves in_channels / groups inputs into out_channels / groups outputs\n= help: write `{}`",
-                b.render_with(Some(("groups", &fit.to_string())))
+        walk.error_with_edit(
+            b,
+            Some(b.span_of("groups")),
+            &format!(
+                "`groups = {groups}` does not divide `{which}` ({channels})\n= note: each group convolves in_channels / groups inputs into out_channels / groups outputs"
             ),
+            "groups",
+            &fit.to_string(),
+            "",
         );
     }
+}
+
+/// The help of a failed rule.
+pub enum Help {
+    /// Set argument `arg` to `value` (`or`: an alternative, after it).
+    Edit {
+        /// The argument's schema name.
+        arg: &'static str,
+        /// Its new value.
+        value: u64,
+        /// ", or …", or empty.
+        or: &'static str,
+    },
+    /// Any other advice.
+    Text(String),
+    /// None.
+    None,
 }
 
 /// The help of a failed shape rule (`cnn-shape` writes the rest of the
 /// message): the edit of the layer list that fixes it, where one exists.
 /// `trace` is what each layer yielded, from "the input" on.
-pub fn help(failure: &Failure, b: &Bound, trace: &[(String, Shape)]) -> String {
-    let write = |arg: &str, value: u64| {
-        format!("write `{}`", b.render_with(Some((arg, &value.to_string()))))
-    };
+pub fn help(failure: &Failure, trace: &[(String, Shape)]) -> Help {
+    let write = |arg: &'static str, value: u64| Help::Edit { arg, value, or: "" };
     let help = match *failure {
         Failure::Channels { arg, arriving, .. } => write(arg, arriving),
         Failure::Features { arriving, .. } => write("in_features", arriving),
@@ -49,11 +67,11 @@ pub fn help(failure: &Failure, b: &Bound, trace: &[(String, Shape)]) -> String {
                     },
                     Window::Conv { padding },
                 ) if !shrank => write("padding", padding + (effective_kernel - padded).div_ceil(2)),
-                _ if shrank => {
+                _ if shrank => Help::Text(
                     "reduce a stride or add padding in the layers before it, or remove this layer"
-                        .to_string()
-                }
-                _ => "use a smaller kernel or a larger input".to_string(),
+                        .to_string(),
+                ),
+                _ => Help::Text("use a smaller kernel or a larger input".to_string()),
             }
         }
         Failure::ShuffleChannels {
@@ -62,29 +80,30 @@ pub fn help(failure: &Failure, b: &Bound, trace: &[(String, Shape)]) -> String {
         } => {
             let fit = shape::largest_square_divisor_root_up_to(channels, r);
             let square = u128::from(r) * u128::from(r);
-            if fit > 1 {
+            Help::Text(if fit > 1 {
                 format!(
                     "write `pixel_shuffle({fit})`, or make the layer before yield a multiple of {square} channels"
                 )
             } else {
                 format!("make the layer before yield a multiple of {square} channels")
-            }
+            })
         }
-        Failure::UnshuffleSize { factor, .. } => {
-            format!("pad or crop the maps to a multiple of {factor} before it (`zeropad`)")
-        }
+        Failure::UnshuffleSize { factor, .. } => Help::Text(format!(
+            "pad or crop the maps to a multiple of {factor} before it (`zeropad`)"
+        )),
         Failure::ShuffleGroups { groups, channels } => write(
             "groups",
             shape::largest_common_divisor_up_to(channels, channels, groups),
         ),
-        Failure::ReflectionTooWide { .. } => "pad less, or use `zeropad`".to_string(),
+        Failure::ReflectionTooWide { .. } => Help::Text("pad less, or use `zeropad`".to_string()),
         Failure::SinglePixel => {
-            "remove the layer, or normalize before the map shrinks to 1×1".to_string()
+            Help::Text("remove the layer, or normalize before the map shrinks to 1×1".to_string())
         }
-        Failure::Slopes { arriving, .. } => format!(
-            "{}, or `prelu` for one slope shared by all",
-            write("num_parameters", arriving)
-        ),
+        Failure::Slopes { arriving, .. } => Help::Edit {
+            arg: "num_parameters",
+            value: arriving,
+            or: ", or `prelu` for one slope shared by all",
+        },
         Failure::Overflow
         | Failure::ConcatOverflow
         | Failure::Rank { .. }
@@ -92,9 +111,9 @@ pub fn help(failure: &Failure, b: &Bound, trace: &[(String, Shape)]) -> String {
         | Failure::Concat { .. }
         | Failure::Multiply { .. }
         | Failure::Add { .. }
-        | Failure::Split { .. } => return String::new(),
+        | Failure::Split { .. } => Help::None,
     };
-    format!("\n= help: {help}")
+    help
 }
 
 /// A window sliding over both axes, for the warnings.

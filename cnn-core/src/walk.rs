@@ -4,6 +4,7 @@
 use crate::diag::Ctxt;
 use crate::layers::{Bound, Inferred};
 use crate::model::Shape;
+use crate::rules::Help;
 use crate::shape::{self, Failure, Op, Receptive};
 use proc_macro2::Span;
 
@@ -19,6 +20,57 @@ pub struct Walk<'a> {
     /// `(trace index, "128 = 64 + 64")`: how a `concat` in the trace summed
     /// its channels, for the note of the layer after it.
     pub merges: Vec<(usize, String)>,
+    /// The current layer's arguments that a block call's argument carries
+    /// (set by the walker before a layer in a block body is checked).
+    pub blames: Vec<Blame>,
+    /// The block call (its depth) whose argument an error was reported at:
+    /// the rest of that use's body is silent until it closes.
+    pub blamed: Option<usize>,
+}
+
+/// Rule: a mistake that a block's argument causes is reported at the call
+/// that writes the argument, with notes on the way it travels into the
+/// body and a help that edits the call. `walker/blame.rs` finds these.
+#[derive(Clone)]
+pub struct Blame {
+    /// The `{:?}` of the substituted value's span (the parameter's token
+    /// in the body), to find the layer argument it became.
+    pub key: String,
+    /// The argument at the call.
+    pub at: Span,
+    /// The call's name and its arguments as written (`key = value` for a
+    /// keyword argument), and which of them to replace.
+    pub name: String,
+    /// See `name`.
+    pub parts: Vec<(Option<String>, String)>,
+    /// See `name`.
+    pub index: usize,
+    /// How the argument reaches the layer, outermost call first.
+    pub notes: Vec<String>,
+    /// The depth of the call (its index among the enclosing block calls).
+    pub depth: usize,
+    /// How many context notes enclose the call (the ones inside it are
+    /// replaced by `notes`).
+    pub context: usize,
+}
+
+impl Blame {
+    /// The call with the blamed argument set to `value`.
+    pub fn call_with(&self, value: &str) -> String {
+        let parts: Vec<String> = self
+            .parts
+            .iter()
+            .enumerate()
+            .map(|(i, (key, text))| {
+                let text = if i == self.index { value } else { text };
+                match key {
+                    Some(key) => format!("{key} = {text}"),
+                    None => text.to_string(),
+                }
+            })
+            .collect();
+        format!("{}({})", self.name, parts.join(", "))
+    }
 }
 
 impl Walk<'_> {
@@ -64,8 +116,52 @@ impl Walk<'_> {
     /// for the same failure) and the help that edits the layer list.
     pub fn fail(&mut self, b: &Bound, failure: &Failure) {
         let message = failure.describe(&b.render(), &self.trace, &self.merges);
-        let help = crate::rules::help(failure, b, &self.trace);
-        self.error(b, format!("{message}{help}"));
+        match crate::rules::help(failure, &self.trace) {
+            Help::Edit { arg, value, or } => {
+                self.error_with_edit(b, None, &message, arg, &value.to_string(), or);
+            }
+            Help::Text(help) => self.error(b, format!("{message}\n= help: {help}")),
+            Help::None => self.error(b, message),
+        }
+    }
+
+    /// An error whose help sets argument `arg` of the layer to `value`
+    /// (`or`: an alternative after it). At `at` (the whole layer if
+    /// `None`), unless a block's argument carries `arg` into the layer: then
+    /// at that argument of the call, and the help edits the call.
+    pub fn error_with_edit(
+        &mut self,
+        b: &Bound,
+        at: Option<Span>,
+        message: &str,
+        arg: &str,
+        value: &str,
+        or: &str,
+    ) {
+        let blame = b.get(arg).and_then(|a| {
+            let key = format!("{:?}", a.span);
+            self.blames.iter().find(|blame| blame.key == key).cloned()
+        });
+        if let Some(blame) = blame {
+            let mut text = message.to_string();
+            for note in &blame.notes {
+                text.push_str("\n= note: ");
+                text.push_str(note);
+            }
+            text.push_str(&format!("\n= help: write `{}`", blame.call_with(value)));
+            self.cx.error_in_context(blame.at, text, blame.context);
+            self.cx.silence(true);
+            self.blamed = Some(blame.depth);
+            return;
+        }
+        let text = format!(
+            "{message}\n= help: write `{}`{or}",
+            b.render_with(Some((arg, value)))
+        );
+        match at {
+            Some(span) => self.error_at(span, text),
+            None => self.error(b, text),
+        }
     }
 }
 

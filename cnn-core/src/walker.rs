@@ -15,10 +15,12 @@ use proc_macro2::{Ident, TokenStream};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod blame;
 mod flow;
 mod scope;
 mod takes;
 mod wires;
+pub(crate) use blame::Frame;
 pub(crate) use scope::ScopeState;
 use takes::{check_layout, check_rank};
 pub(crate) use wires::Wires;
@@ -46,6 +48,8 @@ pub(crate) struct Checker<'a, 'c> {
     pub(crate) calls: Vec<String>,
     /// The current block's parameters and their values.
     pub(crate) subst: HashMap<String, ast::Value>,
+    /// The block calls being checked, outermost first.
+    pub(crate) frames: Vec<Frame>,
     /// Nesting depth of the current row.
     pub(crate) depth: usize,
     /// Layers checked so far (bounded by [`crate::blocks::MAX_LAYERS`]).
@@ -89,9 +93,9 @@ impl Checker<'_, '_> {
             self.current = None;
             return None;
         };
-        let before = walk.cx.error_count();
+        let before = walk.cx.errors_found();
         kind.check_arguments(&bound, walk);
-        let args_ok = walk.cx.error_count() == before;
+        let args_ok = walk.cx.errors_found() == before;
         let rank_ok = check_rank(
             &bound,
             kind.takes(),

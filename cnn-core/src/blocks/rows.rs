@@ -17,6 +17,7 @@ impl Checker<'_, '_> {
             receptive: self.walk.receptive,
             trace_len: self.walk.trace.len(),
             suffix: Vec::new(),
+            layers: self.layers.len(),
         }
     }
 

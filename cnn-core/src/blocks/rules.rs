@@ -8,25 +8,26 @@ use crate::diag::{Ctxt, did_you_mean};
 use crate::model::Shape;
 use crate::shape::merge::Merge;
 use crate::shape::{self, Failure};
-use crate::walk::hw;
 use crate::walker::Checker;
 use proc_macro2::{Ident, Span};
 use std::collections::HashMap;
 
 /// Rule: a block call gives each parameter once, positionally or by name.
+/// Each parameter's value, and the index of the argument that gives it.
 pub(super) fn bind_block(
     call: &ast::Layer,
     def: &BlockDef,
     cx: &mut Ctxt,
-) -> Option<HashMap<String, Value>> {
+) -> Option<(HashMap<String, Value>, HashMap<String, usize>)> {
     let name = &def.name;
     let params: Vec<String> = def.params.iter().map(ToString::to_string).collect();
     let signature = format!("{name}({})", params.join(", "));
     let mut out = HashMap::new();
-    let before = cx.error_count();
+    let mut index = HashMap::new();
+    let before = cx.errors_found();
     let list: Vec<&ast::Arg> = call.args.iter().flat_map(|a| a.list.iter()).collect();
     let mut position = 0;
-    for arg in &list {
+    for (i, arg) in list.iter().enumerate() {
         let param = match &arg.key {
             Some(key) => {
                 let key = key.to_string();
@@ -50,11 +51,12 @@ pub(super) fn bind_block(
                 }
             }
         };
+        index.insert(param.clone(), i);
         if out.insert(param.clone(), arg.value.clone()).is_some() {
             cx.error(arg.value.span(), format!("`{param}` is given twice"));
         }
     }
-    if position > params.len() || out.len() < params.len() && cx.error_count() == before {
+    if position > params.len() || out.len() < params.len() && cx.errors_found() == before {
         let found = list.len();
         cx.error_spanned(
             call,
@@ -65,7 +67,7 @@ pub(super) fn bind_block(
             ),
         );
     }
-    (cx.error_count() == before).then_some(out)
+    (cx.errors_found() == before).then_some((out, index))
 }
 
 /// Rule: only a layer, a block call or a group takes a name (they are the
@@ -123,20 +125,8 @@ pub(super) fn check_residual_sides(
         format!("\n= help: make the shortcut end in {b}")
     } else {
         match (start.current?, b) {
-            (Shape::Map([ci, hi, wi]), Shape::Map([co, ho, wo])) => {
-                match shape::projection_stride([hi, wi], [ho, wo]) {
-                    Some(1) => format!(
-                        "\n= help: add `shortcut {{ conv({ci}, {co}, 1) }}` after the body to project the input to {b}"
-                    ),
-                    Some(s) => format!(
-                        "\n= help: add `shortcut {{ conv({ci}, {co}, 1, stride = {s}) }}` after the body to project the input to {b}"
-                    ),
-                    None => format!(
-                        "\n= help: the body must keep the input's size {} (or a `shortcut {{ … }}` must reach {})",
-                        hw(hi, wi),
-                        hw(ho, wo)
-                    ),
-                }
+            (Shape::Map(input), Shape::Map(output)) => {
+                super::residual::map_help(&checker.layers[start.layers..body.layers], input, output)
             }
             (Shape::Flat(fi), Shape::Flat(fo)) => format!(
                 "\n= help: add `shortcut {{ linear({fi}, {fo}) }}` after the body to project the input to {b}"
@@ -270,7 +260,7 @@ pub(super) fn respan(value: &Value, span: Span) -> Value {
 }
 
 /// `basic_down(64, 128)`.
-pub(super) fn render_call(call: &ast::Layer) -> String {
+pub(crate) fn render_call(call: &ast::Layer) -> String {
     match &call.args {
         None => call.name.to_string(),
         Some(args) => {

@@ -43,14 +43,16 @@ impl Layer for GroupNorm {
     fn check_arguments(&self, b: &Bound, walk: &mut Walk) {
         if !self.channels.is_multiple_of(self.groups) {
             let fit = shape::largest_common_divisor_up_to(self.channels, self.channels, self.groups);
-            walk.error_at(
-                b.span_of("num_groups"),
-                format!(
-                    "`num_groups = {}` does not divide `num_channels` ({})\n= note: each group normalizes num_channels / num_groups channels together\n= help: write `{}`",
-                    self.groups,
-                    self.channels,
-                    b.render_with(Some(("num_groups", &fit.to_string())))
+            walk.error_with_edit(
+                b,
+                Some(b.span_of("num_groups")),
+                &format!(
+                    "`num_groups = {}` does not divide `num_channels` ({})\n= note: each group normalizes num_channels / num_groups channels together",
+                    self.groups, self.channels,
                 ),
+                "num_groups",
+                &fit.to_string(),
+                "",
             );
         }
     }

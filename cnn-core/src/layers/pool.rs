@@ -84,15 +84,16 @@ impl Layer for Pool {
         for axis in 0..2 {
             let limit = self.kernel[axis] / 2;
             if self.padding[axis] > limit {
-                walk.error_at(
-                    b.span_of("padding"),
-                    format!(
-                        "`{}` pads by {}, more than half its kernel ({} / 2 = {limit})\n= note: PyTorch pads a pooling window by at most kernel_size / 2\n= help: write `{}`",
-                        b.spec.name,
-                        self.padding[axis],
-                        self.kernel[axis],
-                        b.render_with(Some(("padding", &limit.to_string())))
+                walk.error_with_edit(
+                    b,
+                    Some(b.span_of("padding")),
+                    &format!(
+                        "`{}` pads by {}, more than half its kernel ({} / 2 = {limit})\n= note: PyTorch pads a pooling window by at most kernel_size / 2",
+                        b.spec.name, self.padding[axis], self.kernel[axis],
                     ),
+                    "padding",
+                    &limit.to_string(),
+                    "",
                 );
                 return;
             }

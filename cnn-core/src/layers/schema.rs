@@ -305,7 +305,7 @@ pub fn bind(layer: &ast::Layer, blocks: &[&str], cx: &mut Ctxt) -> Option<Bound>
         cx.error(layer.name.span(), msg);
         return None;
     };
-    let errors_before = cx.error_count();
+    let errors_before = cx.errors_found();
     let mut args: Vec<BoundArg> = Vec::new();
     if let Some(list) = &layer.args {
         if spec.params.is_empty() {
@@ -349,7 +349,7 @@ pub fn bind(layer: &ast::Layer, blocks: &[&str], cx: &mut Ctxt) -> Option<Bound>
             }
         }
     }
-    if cx.error_count() > errors_before {
+    if cx.errors_found() > errors_before {
         return None;
     }
     let missing: Vec<&str> = spec
