@@ -394,6 +394,9 @@ impl Parse for Layer {
     }
 }
 
+/// What an argument may be, for parse errors.
+const ARGUMENT: &str = "an argument is a number, `true` or `false`, a word (`same`, `bilinear`, a block's parameter), a tuple such as `(3, 5)`, or arithmetic on them with `+`, `-`, `*`, `/` and parentheses";
+
 impl Parse for Arg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let key =
@@ -404,10 +407,20 @@ impl Parse for Arg {
             } else {
                 None
             };
-        Ok(Arg {
-            key,
-            value: input.parse()?,
-        })
+        let value: Value = input
+            .parse()
+            .map_err(|e| syn::Error::new(e.span(), format!("{e}\n= note: {ARGUMENT}")))?;
+        if !input.is_empty() && !input.peek(Token![,]) {
+            let found = input
+                .cursor()
+                .token_tree()
+                .map_or_else(String::new, |(t, _)| t.to_string());
+            return Err(input.error(format!(
+                "expected `,` or `)` after `{}`, found `{found}`\n= note: {ARGUMENT}",
+                value.render()
+            )));
+        }
+        Ok(Arg { key, value })
     }
 }
 

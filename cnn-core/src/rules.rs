@@ -52,6 +52,14 @@ pub enum Help {
 pub fn help(failure: &Failure, trace: &[(String, Shape)]) -> Help {
     let write = |arg: &'static str, value: u64| Help::Edit { arg, value, or: "" };
     let help = match *failure {
+        // `normalize(mean = …, std = …)`: its channels are the statistics' count.
+        Failure::Channels {
+            arg: "mean",
+            arriving,
+            ..
+        } => Help::Text(format!(
+            "give `mean` and `std` one number per channel each ({arriving})"
+        )),
         Failure::Channels { arg, arriving, .. } => write(arg, arriving),
         Failure::Features { arriving, .. } => write("in_features", arriving),
         Failure::Collapse {

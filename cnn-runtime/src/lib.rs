@@ -63,6 +63,7 @@ mod fold;
 mod info;
 mod load;
 mod modern;
+mod normalize;
 #[cfg(feature = "onnx")]
 #[doc(hidden)]
 pub mod onnx;
@@ -86,6 +87,7 @@ pub use sizes::ShapeError;
 /// sizes: the `cnn-shape` crate.
 pub use cnn_shape as shape;
 pub use load::{LoadError, Mismatch};
+pub use normalize::{Normalize, StatsError};
 
 /// Re-export of the burn version the generated code is written against.
 pub use burn;
@@ -142,6 +144,7 @@ pub mod __private {
         frozen_batchnorm, layer_norm_2d, layer_norm_2d_plain, layer_norm_plain, scale,
         stochastic_depth,
     };
+    pub use crate::normalize::{normalize, normalize_with};
     #[cfg(feature = "onnx")]
     pub use crate::onnx;
     pub use crate::ops::{adaptive_max_pool2d, channel_shuffle, dropout2d, separable, tiled_pool};

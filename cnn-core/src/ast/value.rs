@@ -60,20 +60,18 @@ fn parse_unary(input: ParseStream) -> syn::Result<Value> {
         let paren = parenthesized!(content in input);
         let items = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
         let trailing = items.trailing_punct();
+        // Any length: a pair, four sides, or one number per channel
+        // (`normalize`'s `(0.5,)` too); each kind checks the length it takes.
         match items.len() {
             1 if !trailing => Ok(Value::Group(
                 paren,
                 Box::new(items.into_iter().next().expect("one item")),
             )),
-            2..=4 => Ok(Value::Tuple(paren, items.into_iter().collect())),
-            0 | 1 => Err(syn::Error::new(
+            0 => Err(syn::Error::new(
                 paren.span.join(),
-                "a pair needs two values: `(height, width)`",
+                "an empty tuple: write its values, such as `(height, width)`",
             )),
-            _ => Err(syn::Error::new(
-                paren.span.join(),
-                "a tuple has at most four values: `(left, right, top, bottom)`",
-            )),
+            _ => Ok(Value::Tuple(paren, items.into_iter().collect())),
         }
     } else if input.peek(Ident::peek_any) {
         input.call(Ident::parse_any).map(Value::Word)

@@ -338,6 +338,10 @@ pub fn python(v: Val) -> String {
         Val::NumPair([a, b]) if a == b => float(a),
         Val::NumPair([a, b]) => format!("({}, {})", float(a), float(b)),
         Val::Word(w) => format!("'{w}'"),
+        Val::Numbers(xs) => format!(
+            "[{}]",
+            xs.iter().map(|&x| float(x)).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 
@@ -394,6 +398,7 @@ kinds! {
     adaptive_pool: ADAPTIVE_AVGPOOL, ADAPTIVE_MAXPOOL;
     batchnorm: SPEC;
     frozen_batchnorm: SPEC;
+    normalize: SPEC;
     groupnorm: SPEC;
     instancenorm: SPEC;
     dropout: DROPOUT, DROPOUT2D;

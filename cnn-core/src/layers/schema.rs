@@ -209,6 +209,15 @@ impl Args<'_> {
         })
     }
 
+    /// One number per channel; `Some(None)` when absent.
+    pub fn numbers(&self, name: &str) -> Option<Option<&'static [f64]>> {
+        Some(match self.val(name)? {
+            None => None,
+            Some(Val::Numbers(xs)) => Some(xs),
+            Some(_) => return None,
+        })
+    }
+
     /// An integer or a quadruple, as `[left, right, top, bottom]`.
     pub fn sides(&self, name: &str) -> Option<[u64; 4]> {
         match self.val(name)?? {

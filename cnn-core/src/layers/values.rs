@@ -35,6 +35,10 @@ pub enum Ty {
     DepthMode,
     /// An axis: a non-negative integer.
     Axis,
+    /// One number per channel: a tuple of numbers (or one number).
+    PerChannel,
+    /// [`Ty::PerChannel`], each above 0.
+    PositivePerChannel,
 }
 
 impl Ty {
@@ -55,6 +59,8 @@ impl Ty {
             Ty::Scale => "a positive number or a `(height, width)` pair of them",
             Ty::DepthMode => "`row` or `batch`",
             Ty::Axis => "an axis (0, 1, 2 or 3)",
+            Ty::PerChannel => "a number per channel: `(0.485, 0.456, 0.406)`",
+            Ty::PositivePerChannel => "a positive number per channel: `(0.229, 0.224, 0.225)`",
         }
     }
 }
@@ -76,6 +82,9 @@ pub enum Val {
     NumPair([f64; 2]),
     /// `same`, `nearest`, `bilinear`, `none` or `tanh`.
     Word(&'static str),
+    /// One number per channel. Leaked: a macro expansion is a short-lived
+    /// process, and the value stays `Copy` like the others.
+    Numbers(&'static [f64]),
 }
 
 /// Why a value does not fit its type: the culprit (a whole value, or one
@@ -141,6 +150,24 @@ pub fn convert(value: &Value, ty: Ty) -> Result<Val, Mismatch> {
         (Ty::DepthMode, Value::Word(w)) if w == "row" => Ok(Val::Word("row")),
         (Ty::DepthMode, Value::Word(w)) if w == "batch" => Ok(Val::Word("batch")),
         (Ty::Bool, Value::Bool(b)) => Ok(Val::Bool(b.value)),
+        (Ty::PerChannel | Ty::PositivePerChannel, _) => {
+            let items = match value {
+                Value::Tuple(_, items) => items.iter().collect(),
+                other => vec![other],
+            };
+            let mut numbers = Vec::with_capacity(items.len());
+            for item in items {
+                let x = number(item)?;
+                if ty == Ty::PositivePerChannel && x <= 0.0 {
+                    return Err(Mismatch::at(
+                        item,
+                        "\n= note: a standard deviation is above 0",
+                    ));
+                }
+                numbers.push(x);
+            }
+            Ok(Val::Numbers(Vec::leak(numbers)))
+        }
         (Ty::Number, _) => Ok(Val::Num(number(value)?)),
         (Ty::Probability, _) => match number(value)? {
             p if (0.0..=1.0).contains(&p) => Ok(Val::Num(p)),
