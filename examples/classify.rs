@@ -16,7 +16,6 @@
 use std::error::Error;
 use std::path::Path;
 
-use cnn::burn::tensor::{Tensor, TensorData};
 use cnn::train::load_classes;
 use cnn_examples::digits::{self, LeNet};
 
@@ -40,12 +39,8 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     if digit == "held-out" {
         let (_, held_out, note) = digits::open(Path::new(digits::DEFAULT_DATA))?;
-        let (correct, total) =
-            digits::accuracy(|x| net.forward(x), &held_out, &digits::batcher(), &device);
-        println!(
-            "held-out accuracy: {:.2}% ({correct}/{total}; {note})",
-            100.0 * correct as f64 / total.max(1) as f64
-        );
+        let evaluation = cnn::train::evaluate(&net, &held_out);
+        println!("held-out digits ({note}):\n{evaluation}");
         return Ok(());
     }
 
@@ -69,23 +64,20 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     print_digit(&pixels);
 
-    let scaled = digits::batcher().scale(&pixels);
-    let image = Tensor::<4>::from_data(TensorData::new(scaled, [1, 1, 28, 28]), &device);
-    let (probabilities, best) = digits::predict(net.forward(image))?;
     // The names saved beside the model; a model saved without them is
     // named by digits.
+    let outputs = LeNet::OUTPUT_SHAPE[0];
     let names = load_classes(model).unwrap_or_else(|error| {
         println!("({error}: naming classes by number)");
-        (0..probabilities.len()).map(|c| c.to_string()).collect()
+        (0..outputs).map(|c| c.to_string()).collect()
     });
-    if names.len() != probabilities.len() {
-        return Err(format!(
-            "{} class names for {} outputs",
-            names.len(),
-            probabilities.len()
-        )
-        .into());
+    if names.len() != outputs {
+        return Err(format!("{} class names for {outputs} outputs", names.len()).into());
     }
+    // Pixels on the 0–1 scale: the network normalises them itself.
+    let [prediction] = <[_; 1]>::try_from(cnn::train::predict(&net, &[pixels], &names))
+        .map_err(|_| "one prediction per image")?;
+    let (probabilities, best) = (prediction.probabilities, prediction.class);
 
     println!(
         "\npredicted: {} ({:.1} %)",

@@ -175,10 +175,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     let model = result.model;
 
     // 4. Our own count on the held-out digits, with the trained module.
-    let (correct, total) = digits::accuracy(|x| model.forward(x), &valid, &batcher, &device);
+    let evaluation = cnn::train::evaluate(&model, &valid);
     println!(
-        "\nheld-out accuracy: {:.2}% ({correct}/{total}) after {} epochs in {seconds:.1} s",
-        100.0 * correct as f64 / total.max(1) as f64,
+        "\nheld-out accuracy: {:.2}% ({}/{}) after {} epochs in {seconds:.1} s",
+        100.0 * evaluation.accuracy(),
+        evaluation.correct(),
+        evaluation.total(),
         options.epochs
     );
 
@@ -190,12 +192,18 @@ fn main() -> Result<(), Box<dyn Error>> {
     let curve_path = options.out.join("curve.svg");
     let svg = history.lock().map(|h| h.svg()).unwrap_or_default();
     std::fs::write(&curve_path, svg)?;
+    let confusion_path = options.out.join("confusion.svg");
+    std::fs::write(&confusion_path, evaluation.svg())?;
     println!(
         "saved {} and {}",
         digits::shown(&model_path).display(),
         digits::shown(&classes_path).display()
     );
-    println!("drew  {}", digits::shown(&curve_path).display());
+    println!(
+        "drew  {} and {}",
+        digits::shown(&curve_path).display(),
+        digits::shown(&confusion_path).display()
+    );
     if let Some(dir) = &options.export {
         export(&model, dir)?;
     }

@@ -44,10 +44,10 @@ def find(data, name):
 
 
 def held_out(data):
-    """The 2,000 held-out digits, scaled to 0–1 and normalised as `train_mnist`
-    normalises them, `[2000, 1, 28, 28]` float32, and their labels."""
+    """The 2,000 held-out digits, scaled to 0–1 as `train_mnist` feeds them
+    (LeNet normalises them itself), `[2000, 1, 28, 28]` float32, and their labels."""
     images = idx(find(data, "train-images-idx3-ubyte"))
     labels = idx(find(data, "train-labels-idx1-ubyte"))
     _, held = split(len(labels), 2_000, 42)
-    x = (images[held].astype(np.float32) / 255.0 - 0.1307) / 0.3081
+    x = images[held].astype(np.float32) / 255.0
     return x[:, None, :, :].astype(np.float32), labels[held].astype(np.int64)

@@ -71,7 +71,8 @@ def main():
     images = idx(find(args.data, "train-images-idx3-ubyte"))
     labels = idx(find(args.data, "train-labels-idx1-ubyte"))
     train_idx, held_idx = split(len(labels), 2_000, 42)
-    x = (torch.from_numpy(images.astype(np.float32) / 255.0) - 0.1307) / 0.3081
+    # Pixels on the 0–1 scale: the twin's `Normalize` normalises them, as in Rust.
+    x = torch.from_numpy(images.astype(np.float32) / 255.0)
     x = x.unsqueeze(1)
     y = torch.from_numpy(labels.astype(np.int64))
     train = TensorDataset(x[train_idx], y[train_idx])

@@ -8,16 +8,16 @@ pub mod digits {
 
     use std::path::{Path, PathBuf};
 
-    use cnn::burn::data::dataloader::batcher::Batcher;
-    use cnn::burn::tensor::activation::softmax;
-    use cnn::burn::tensor::{Device, Tensor};
     use cnn::train::{IdxError, ImageBatcher, ImageDataset};
     use cnn::{classifier, cnn};
 
     cnn! {
         /// LeNet-5 as the seeds draw it (28×28 input, ReLU, max pooling),
-        /// ending in logits for cross-entropy.
+        /// ending in logits for cross-entropy. It normalises its input with
+        /// MNIST's mean and standard deviation itself, so that it takes
+        /// pixels on the 0–1 scale in burn, in its PyTorch twin and in ONNX.
         pub struct LeNet: [1, 28, 28] {
+            normalize(mean = 0.1307, std = 0.3081)
             conv(1, 6, 5) relu maxpool(2)
             conv(6, 16, 5) relu maxpool(2)
             flatten
@@ -38,10 +38,10 @@ pub mod digits {
     /// Seed of the split (and of the training shuffle).
     pub const SEED: u64 = 42;
 
-    /// The batcher for MNIST: pixels scaled to 0–1 and normalised with
-    /// MNIST's mean and standard deviation.
+    /// The batcher for MNIST: pixels scaled to 0–1 (the network
+    /// normalises them).
     pub fn batcher() -> ImageBatcher {
-        ImageBatcher::new(LeNet::INPUT_SHAPE).normalize([0.1307], [0.3081])
+        ImageBatcher::new(LeNet::INPUT_SHAPE)
     }
 
     /// Training and validation digits from `dir`, and a sentence saying
@@ -77,44 +77,6 @@ pub mod digits {
             valid.len()
         );
         Ok((train, valid, note))
-    }
-
-    /// Correct predictions and total of `forward` over `data`, in batches
-    /// of 500.
-    pub fn accuracy(
-        forward: impl Fn(Tensor<4>) -> Tensor<2>,
-        data: &ImageDataset,
-        batcher: &ImageBatcher,
-        device: &Device,
-    ) -> (usize, usize) {
-        let mut correct = 0;
-        for start in (0..data.len()).step_by(500) {
-            let items = (start..(start + 500).min(data.len()))
-                .filter_map(|i| data.item(i))
-                .collect();
-            let batch = batcher.batch(items, device);
-            let predicted = forward(batch.images).argmax(1).flatten::<1>(0, 1);
-            let hits = predicted
-                .equal(batch.targets)
-                .int()
-                .sum()
-                .into_scalar::<i64>();
-            correct += usize::try_from(hits).unwrap_or(0);
-        }
-        (correct, data.len())
-    }
-
-    /// The probabilities of a batch of one's logits `[1, classes]`, and
-    /// the most probable class.
-    pub fn predict(logits: Tensor<2>) -> Result<(Vec<f32>, usize), String> {
-        let probabilities: Vec<f32> = softmax(logits, 1)
-            .into_data()
-            .try_to_vec()
-            .map_err(|e| format!("{e:?}"))?;
-        let best = (0..probabilities.len())
-            .max_by(|&a, &b| probabilities[a].total_cmp(&probabilities[b]))
-            .ok_or("no classes")?;
-        Ok((probabilities, best))
     }
 
     /// `path` relative to the current directory where it lies below it, for

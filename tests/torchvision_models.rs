@@ -408,3 +408,15 @@ fn another_models_checkpoint_is_refused_naming_torchvisions_keys() {
     );
     assert!(error.contains("`layer2.0.downsample.0.weight`"), "{error}");
 }
+
+#[test]
+fn summaries_fit_in_100_columns() {
+    for (name, table) in [
+        ("ResNet50", ResNet50::summary().to_string()),
+        ("DenseNet121", DenseNet121::summary().to_string()),
+    ] {
+        let widest = table.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        println!("{table}");
+        assert!(widest <= 100, "{name}: {widest} columns");
+    }
+}

@@ -228,7 +228,7 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
                 pub fn save_burnpack(
                     &self,
                     path: impl ::core::convert::AsRef<::std::path::Path>,
-                ) -> ::core::result::Result<(), #krate::LoadError> {
+                ) -> ::core::result::Result<(), #krate::SaveError> {
                     self.save_as(#krate::__private::Format::Burnpack, path.as_ref())
                 }
 
@@ -240,7 +240,7 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
                 pub fn save_safetensors(
                     &self,
                     path: impl ::core::convert::AsRef<::std::path::Path>,
-                ) -> ::core::result::Result<(), #krate::LoadError> {
+                ) -> ::core::result::Result<(), #krate::SaveError> {
                     self.save_as(#krate::__private::Format::Safetensors, path.as_ref())
                 }
 
@@ -251,7 +251,7 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
                     &self,
                     format: #krate::__private::Format,
                     path: &::std::path::Path,
-                ) -> ::core::result::Result<(), #krate::LoadError> {
+                ) -> ::core::result::Result<(), #krate::SaveError> {
                     #krate::__private::save(self, #name_str, Self::LAYERS, format, path)
                 }
 
@@ -317,6 +317,10 @@ fn doc_table(net: &Network) -> Vec<String> {
 
 fn row_info(krate: &TokenStream, net: &Network, r: &Row) -> TokenStream {
     let dsl = &r.dsl;
+    let short = match r.kind {
+        RowKind::Layer(i) => net.layers[i].bound.render_short(),
+        _ => r.dsl.clone(),
+    };
     let kernel = match r.kind {
         RowKind::Layer(i) => net.layers[i].fast.label(),
         _ => String::new(),
@@ -364,6 +368,7 @@ fn row_info(krate: &TokenStream, net: &Network, r: &Row) -> TokenStream {
         #krate::LayerInfo {
             kind: #krate::LayerKind::#kind,
             dsl: #dsl,
+            short: #short,
             depth: #depth,
             path: #path,
             field: #field,

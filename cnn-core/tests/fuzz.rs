@@ -159,6 +159,21 @@ fn value(rng: &mut Rng, ty: Ty) -> String {
             1 => rng.pick(NUMBERS).to_string(),
             _ => (1 + rng.below(3)).to_string(),
         },
+        // One number per channel: usually 1 or 3, sometimes many or none.
+        Ty::PerChannel | Ty::PositivePerChannel => {
+            let count = *rng.pick(&[1, 1, 3, 3, 3, 4, 7, 0]);
+            let numbers: Vec<String> = (0..count)
+                .map(|_| {
+                    rng.pick(&["0.5", "0.229", "0.485", "1", "0.0", "-0.1", "1e-320"])
+                        .to_string()
+                })
+                .collect();
+            match count {
+                1 if rng.chance(50) => numbers[0].clone(),
+                1 => format!("({},)", numbers[0]),
+                _ => format!("({})", numbers.join(", ")),
+            }
+        }
     }
 }
 

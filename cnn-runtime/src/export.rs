@@ -18,7 +18,8 @@ use burn::store::{
 };
 use burn::tensor::{DType, Int, Shape, Tensor, TensorData};
 
-use crate::load::{Format, LoadError, positions, regex_escape};
+use crate::SaveError;
+use crate::load::{Format, positions, regex_escape};
 use crate::{LayerInfo, LayerKind};
 
 /// The network and one counter per batchnorm, which burn-store collects
@@ -68,8 +69,8 @@ pub fn save<M: Module + ModuleDisplay>(
     layers: &'static [LayerInfo],
     format: Format,
     path: &Path,
-) -> Result<(), LoadError> {
-    let error = LoadError::file(network, path);
+) -> Result<(), SaveError> {
+    let error = SaveError::at(network, path);
     match format {
         Format::Burnpack => {
             let mut store = BurnpackStore::from_file(path)

@@ -69,6 +69,7 @@ mod normalize;
 pub mod onnx;
 mod ops;
 mod resample;
+mod save_error;
 mod sizes;
 #[cfg(feature = "train")]
 pub mod train;
@@ -88,6 +89,7 @@ pub use sizes::ShapeError;
 pub use cnn_shape as shape;
 pub use load::{LoadError, Mismatch};
 pub use normalize::{Normalize, StatsError};
+pub use save_error::SaveError;
 
 /// Re-export of the burn version the generated code is written against.
 pub use burn;

@@ -13,8 +13,8 @@ use onnx_ir::{
 };
 
 use crate::LayerInfo;
+use crate::SaveError;
 use crate::export::export_patterns;
-use crate::load::LoadError;
 
 /// A protobuf message cannot exceed 2 GiB; larger models need ONNX's
 /// external data, which this writer does not produce.
@@ -100,8 +100,8 @@ pub fn save<M: ModuleSnapshot>(
     layers: &'static [LayerInfo],
     graph: &Graph,
     path: &Path,
-) -> Result<(), LoadError> {
-    let error = LoadError::file(network, path);
+) -> Result<(), SaveError> {
+    let error = SaveError::at(network, path);
     let bytes = model_bytes(model, network, layers, graph).map_err(&error)?;
     std::fs::write(path, bytes).map_err(|e| error(e.to_string()))
 }

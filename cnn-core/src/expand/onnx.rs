@@ -24,7 +24,7 @@ pub(super) fn method(net: &Network) -> TokenStream {
         pub fn save_onnx(
             &self,
             path: impl ::core::convert::AsRef<::std::path::Path>,
-        ) -> ::core::result::Result<(), #krate::LoadError> {
+        ) -> ::core::result::Result<(), #krate::SaveError> {
             use #krate::__private::onnx::{Attr, Constant, Graph, Node, Values};
             // √2 and its kin are written as the numbers they are.
             #[allow(clippy::approx_constant)]
@@ -40,7 +40,7 @@ pub(super) fn stub(krate: &TokenStream) -> TokenStream {
         pub fn save_onnx(
             &self,
             _path: impl ::core::convert::AsRef<::std::path::Path>,
-        ) -> ::core::result::Result<(), #krate::LoadError> {
+        ) -> ::core::result::Result<(), #krate::SaveError> {
             ::core::result::Result::Ok(())
         }
     }

@@ -76,13 +76,13 @@ pub fn stub(stub: &Stub, onnx: bool) -> TokenStream {
             pub fn save_burnpack(
                 &self,
                 _path: impl ::core::convert::AsRef<::std::path::Path>,
-            ) -> ::core::result::Result<(), #krate::LoadError> {
+            ) -> ::core::result::Result<(), #krate::SaveError> {
                 ::core::result::Result::Ok(())
             }
             pub fn save_safetensors(
                 &self,
                 _path: impl ::core::convert::AsRef<::std::path::Path>,
-            ) -> ::core::result::Result<(), #krate::LoadError> {
+            ) -> ::core::result::Result<(), #krate::SaveError> {
                 ::core::result::Result::Ok(())
             }
             #save_onnx

@@ -119,6 +119,30 @@ impl Bound {
         self.render_with(None)
     }
 
+    /// The DSL text without the keyword arguments written at PyTorch's
+    /// default (`conv(64, 64, 3, padding = 1)` for `…, stride = 1, …`):
+    /// what the summary prints.
+    pub fn render_short(&self) -> String {
+        let args = self.args();
+        let parts: Vec<String> = self
+            .args
+            .iter()
+            .filter(|a| !a.keyed || args.changed(a.name))
+            .map(|a| {
+                if a.keyed {
+                    format!("{} = {}", a.name, a.text)
+                } else {
+                    a.text.clone()
+                }
+            })
+            .collect();
+        if parts.is_empty() {
+            self.spec.name.to_string()
+        } else {
+            format!("{}({})", self.spec.name, parts.join(", "))
+        }
+    }
+
     /// The DSL text with argument `name` set to `value` (replaced where it was
     /// written, appended as `name = value` otherwise): the text of a help line.
     pub fn render_with(&self, replace: Option<(&str, &str)>) -> String {

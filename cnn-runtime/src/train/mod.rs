@@ -64,27 +64,41 @@
 
 mod batch;
 mod classes;
+mod confusion;
 mod dataset;
 mod decode;
+mod evaluate;
 mod folder;
 mod idx;
+mod keep;
 mod report;
 
 pub use batch::{ImageBatch, ImageBatcher, check_labels, classification_output, ends_in_softmax};
 pub use classes::{classes_path, load_classes};
 pub use dataset::{FitError, ImageDataset, ImageItem};
 pub use decode::{ImageError, read_image};
+pub use evaluate::{Evaluation, Prediction, evaluate, evaluate_with, predict};
 pub use folder::{FolderReport, ImageFolder};
 pub use idx::IdxError;
+pub use keep::{CheckpointError, keep_best_and_last, load_checkpoint};
 pub use report::{EpochRecord, EpochReport, History};
 
-/// What [`ImageDataset::check_for`] needs to know of a network that
-/// classifies images; [`classifier!`](crate::classifier) implements it.
+/// What [`ImageDataset::check_for`], [`evaluate`] and [`predict`] need to
+/// know of a network that classifies images; [`classifier!`](crate::classifier)
+/// implements it.
 pub trait Classifier {
     /// The network's name.
     const NAME: &'static str;
     /// Its outputs, one per class: `OUTPUT_SHAPE[0]`.
     const CLASSES: usize;
+    /// Its declared input, `[C, H, W]`.
+    const INPUT_SHAPE: [usize; 3];
+
+    /// Its logits `[N, classes]` for a batch of images.
+    fn logits(&self, images: burn::tensor::Tensor<4>) -> burn::tensor::Tensor<2>;
+
+    /// The device its weights are on.
+    fn device(&self) -> burn::tensor::Device;
 
     /// Its layer table for the input `[C, H, W]`, or why its layers cannot
     /// take that size.
@@ -125,6 +139,21 @@ macro_rules! classifier {
         impl $crate::train::Classifier for $network {
             const NAME: &'static str = ::core::stringify!($network);
             const CLASSES: usize = <$network>::OUTPUT_SHAPE[0];
+            const INPUT_SHAPE: [usize; 3] = <$network>::INPUT_SHAPE;
+
+            fn logits(
+                &self,
+                images: $crate::burn::tensor::Tensor<4>,
+            ) -> $crate::burn::tensor::Tensor<2> {
+                self.forward(images)
+            }
+
+            fn device(&self) -> $crate::burn::tensor::Device {
+                $crate::burn::module::Module::devices(self)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default()
+            }
 
             fn summary_for(
                 input: [usize; 3],
