@@ -252,9 +252,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     let evaluation = evaluate(&model, &valid);
     println!(
-        "held-out images after {} epochs in {seconds:.1} s: {evaluation}",
-        options.epochs
+        "held-out accuracy: {:.2}% ({}/{}) after {} epochs in {seconds:.1} s; top-2 {:.2}%",
+        100.0 * evaluation.accuracy(),
+        evaluation.correct(),
+        evaluation.total(),
+        options.epochs,
+        100.0 * evaluation.top_k(2).unwrap_or(1.0)
     );
+    println!("{}", evaluation.table());
 
     // 5. The model, its class names and its curves; then the model read
     // back names the classes of a few images, from their files.

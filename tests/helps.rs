@@ -179,3 +179,29 @@ fn every_help_shown_is_compiled_here() {
         assert!(this.contains(help), "`{help}` is not compiled here");
     }
 }
+
+#[test]
+fn the_trial_networks_summary_fits_in_100_columns_and_elides_defaults() {
+    let table = AtTheCall::summary().to_string();
+    let widest = table.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest <= cnn::SUMMARY_WIDTH, "{widest} columns:\n{table}");
+    // `stride = 1` (the block's `stride = stride`) is PyTorch's default and
+    // left out of the row; `LAYERS` keeps the call as written.
+    assert!(
+        table.contains("conv(120, 120, 5, padding = 2, groups = 120"),
+        "{table}"
+    );
+    assert!(!table.contains("stride = 1"), "{table}");
+    assert!(
+        AtTheCall::LAYERS
+            .iter()
+            .any(|l| l.dsl
+                == "conv(120, 120, 5, stride = 1, padding = 2, groups = 120, bias = false)")
+    );
+    // `{:#}` prints everything, the jump and the kernel too.
+    let wide = format!("{:#}", AtTheCall::summary());
+    assert!(
+        wide.contains("Receptive field") && wide.contains("Kernel"),
+        "{wide}"
+    );
+}

@@ -19,8 +19,10 @@ use cnn::{classifier, cnn};
 use cnn_examples::digits;
 
 cnn! {
-    /// Small enough to train in seconds in a debug build.
+    /// Small enough to train in seconds in a debug build; it normalises
+    /// its 0–1 pixels with MNIST's statistics, as the digits' LeNet does.
     struct Small: [1, 28, 28] {
+        normalize(mean = 0.1307, std = 0.3081)
         conv(1, 8, 4, stride = 2, padding = 1) relu maxpool(2) flatten linear(392, 10)
     }
 }
@@ -92,6 +94,49 @@ fn a_few_adam_steps_on_real_digits_lower_the_loss() {
         last < 0.6 * first,
         "the loss fell only from {first} to {last}: {losses:?}"
     );
+}
+
+#[test]
+fn the_best_epochs_checkpoint_is_kept_and_loads_back_to_the_accuracy_it_had() {
+    use cnn::train::{evaluate, keep_best_and_last, load_checkpoint};
+    let (train, valid, _) = digits::open(Path::new(digits::DEFAULT_DATA)).expect("data");
+    let (train, valid) = (train.take(512), valid.take(256));
+    let batcher = digits::batcher();
+    let train_loader = DataLoaderBuilder::new(batcher.clone())
+        .batch_size(32)
+        .shuffle(1)
+        .build(train);
+    let valid_loader = DataLoaderBuilder::new(batcher)
+        .batch_size(128)
+        .build(valid.clone());
+    let (report, history) = EpochReport::new();
+    let learner = Learner::new(
+        Small::init(&cnn::cpu().autodiff()),
+        AdamConfig::new().init(),
+        3e-3,
+    );
+    let dir = scratch("keep-best");
+    let result = SupervisedTraining::new(&dir, train_loader, valid_loader)
+        .metrics((AccuracyMetric::new(), LossMetric::new()))
+        .renderer(Box::new(report))
+        .with_application_logger(None)
+        .with_default_checkpointers()
+        .with_checkpointing_strategy(keep_best_and_last())
+        .num_epochs(3)
+        .launch(learner);
+    let history = history.lock().expect("history").clone();
+    let best = history.best_epoch("Accuracy").expect("three epochs");
+    for epoch in [best, 3] {
+        let model = load_checkpoint(result.model.clone(), &dir, epoch).expect("kept");
+        let measured = 100.0 * evaluate(&model, &valid).accuracy();
+        let recorded = history.epochs[epoch - 1].valid["Accuracy"];
+        assert!(
+            (measured - recorded).abs() < 1e-6,
+            "epoch {epoch}: {measured} now, {recorded} then"
+        );
+    }
+    let error = load_checkpoint(result.model, &dir, 99).expect_err("never saved");
+    assert!(error.to_string().contains("model-99.bpk"), "{error}");
 }
 
 fn learner_run(name: &str, strategy: Option<ExecutionStrategy>) -> History {

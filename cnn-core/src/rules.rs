@@ -51,7 +51,7 @@ pub enum Help {
 /// `trace` is what each layer yielded, from "the input" on.
 pub fn help(failure: &Failure, trace: &[(String, Shape)]) -> Help {
     let write = |arg: &'static str, value: u64| Help::Edit { arg, value, or: "" };
-    let help = match *failure {
+    match *failure {
         // `normalize(mean = …, std = …)`: its channels are the statistics' count.
         Failure::Channels {
             arg: "mean",
@@ -120,8 +120,7 @@ pub fn help(failure: &Failure, trace: &[(String, Shape)]) -> Help {
         | Failure::Multiply { .. }
         | Failure::Add { .. }
         | Failure::Split { .. } => Help::None,
-    };
-    help
+    }
 }
 
 /// A window sliding over both axes, for the warnings.

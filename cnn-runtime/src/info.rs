@@ -154,7 +154,7 @@ pub(crate) fn dims(d: &[usize]) -> String {
 }
 
 /// `44426` → `44,426`.
-fn grouped(n: u64) -> String {
+pub(crate) fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
@@ -166,163 +166,21 @@ fn grouped(n: u64) -> String {
     out
 }
 
-/// `118013952` → `118M`, `51380224` → `51.4M`: three significant digits.
-fn rounded(n: u64) -> String {
-    if n < 1000 {
-        return n.to_string();
-    }
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 999.5 && unit < 4 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    let suffix = ["", "k", "M", "G", "T"][unit];
-    match value {
-        v if v >= 99.95 => format!("{v:.0}{suffix}"),
-        v if v >= 9.995 => format!("{v:.1}{suffix}"),
-        v => format!("{v:.2}{suffix}"),
-    }
-}
-
-/// `text` in at most `width` characters: cut at the end with `…`, or at
-/// the start (`keep_end`, for keys).
-fn cut(text: &str, width: usize, keep_end: bool) -> String {
-    let count = text.chars().count();
-    if count <= width {
-        return text.to_string();
-    }
-    let keep = width.saturating_sub(1);
-    if keep_end {
-        let tail: String = text.chars().skip(count - keep).collect();
-        format!("…{tail}")
-    } else {
-        let head: String = text.chars().take(keep).collect();
-        format!("{head}…")
-    }
-}
-
 /// `2`, `0.5`, `0.667`: at most three decimals, trailing zeros dropped.
-fn jump_text(j: f64) -> String {
+pub(crate) fn jump_text(j: f64) -> String {
     let text = format!("{j:.3}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// The widest line of a summary printed with `{}`.
-pub const SUMMARY_WIDTH: usize = 100;
-/// The widest layer text in such a summary (indentation included).
-const LAYER_WIDTH: usize = 36;
-
 impl fmt::Display for Summary {
-    /// The table in at most [`SUMMARY_WIDTH`] columns: arguments left at
-    /// PyTorch's defaults are left out, long calls end in `…` (the full
-    /// text is `LAYERS[i].dsl`), MACs are rounded (`118M`; the total is
-    /// exact), the jump is left out, and the last column (each row's
-    /// state_dict key in a network with blocks, else the kernel that runs
-    /// it) is cut to fit. `{:#}` prints every column in full.
+    /// The table in at most [`SUMMARY_WIDTH`] columns (see
+    /// `summary_table.rs` for what gives way first); `{:#}` prints every
+    /// column in full.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let wide = f.alternate();
-        // A network with blocks indents each block's rows and shows their
-        // state_dict keys in a last column.
-        let tree = self.rows.iter().any(|r| r.layer.depth > 0);
-        let rows: Vec<Vec<String>> = self
-            .rows
-            .iter()
-            .map(|l| {
-                let (rf, jump) = match (l.receptive_field, l.jump) {
-                    (Some([h, w]), Some([jh, jw])) => (
-                        if h == w {
-                            format!("{h}")
-                        } else {
-                            format!("{h}×{w}")
-                        },
-                        if jh == jw {
-                            jump_text(jh)
-                        } else {
-                            format!("{}×{}", jump_text(jh), jump_text(jw))
-                        },
-                    ),
-                    _ => ("-".to_string(), "-".to_string()),
-                };
-                let indent = "  ".repeat(l.layer.depth);
-                let layer = if wide {
-                    format!("{indent}{}", l.layer.dsl)
-                } else {
-                    cut(&format!("{indent}{}", l.layer.short), LAYER_WIDTH, false)
-                };
-                let macs = if wide {
-                    grouped(l.macs)
-                } else {
-                    rounded(l.macs)
-                };
-                let mut row = vec![
-                    layer,
-                    dims(&l.output_shape),
-                    grouped(l.params as u64),
-                    macs,
-                    rf,
-                ];
-                if wide {
-                    row.push(jump);
-                }
-                if tree {
-                    row.push(l.layer.path.to_string());
-                }
-                if wide || !tree {
-                    row.push(l.layer.kernel.to_string());
-                }
-                row
-            })
-            .collect();
-        let rf = if wide { "Receptive field" } else { "RF" };
-        let mut header: Vec<String> = ["Layer", "Output shape", "Params", "MACs", rf]
-            .map(String::from)
-            .to_vec();
-        if wide {
-            header.push("Jump".to_string());
-        }
-        if tree {
-            header.push("Key".to_string());
-        }
-        if wide || !tree {
-            header.push("Kernel".to_string());
-        }
-        let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-        for row in &rows {
-            for (w, cell) in width.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
-            }
-        }
-        // Text columns align left, numbers right; the last column is not
-        // padded, and cut to fit (a key keeps its end).
-        let last = width.len() - 1;
-        if !wide {
-            let others: usize = width[..last].iter().map(|w| w + 2).sum();
-            width[last] =
-                width[last].min(SUMMARY_WIDTH.saturating_sub(others).max(header[last].len()));
-        }
-        let rule = "─".repeat(width.iter().sum::<usize>() + 2 * (width.len() - 1));
-        let line = |f: &mut fmt::Formatter<'_>, cells: &[String]| -> fmt::Result {
-            let mut text = String::new();
-            for (i, (cell, w)) in cells.iter().zip(&width).enumerate() {
-                if i == last {
-                    text.push_str(&cut(cell, *w, tree));
-                    continue;
-                }
-                let pad = " ".repeat(w.saturating_sub(cell.chars().count()));
-                match i {
-                    2 | 3 => text.push_str(&format!("{pad}{cell}  ")),
-                    _ => text.push_str(&format!("{cell}{pad}  ")),
-                }
-            }
-            writeln!(f, "{}", text.trim_end())
-        };
+        let (lines, rule) = crate::summary_table::lines(self, f.alternate());
         writeln!(f, "{}: input {} per sample", self.name, dims(&self.input))?;
-        writeln!(f, "{rule}")?;
-        line(f, &header)?;
-        writeln!(f, "{rule}")?;
-        for row in &rows {
-            line(f, row)?;
+        for line in lines {
+            writeln!(f, "{line}")?;
         }
         writeln!(f, "{rule}")?;
         let params = self.params();
@@ -350,23 +208,6 @@ mod tests {
         assert_eq!(grouped(999), "999");
         assert_eq!(grouped(44_426), "44,426");
         assert_eq!(grouped(714_188_480), "714,188,480");
-    }
-
-    #[test]
-    fn macs_round_to_three_significant_digits() {
-        assert_eq!(rounded(0), "0");
-        assert_eq!(rounded(999), "999");
-        assert_eq!(rounded(118_013_952), "118M");
-        assert_eq!(rounded(51_380_224), "51.4M");
-        assert_eq!(rounded(4_089_184_256), "4.09G");
-        assert_eq!(rounded(999_999), "1.00M");
-    }
-
-    #[test]
-    fn long_text_is_cut_at_its_end_and_keys_at_their_start() {
-        assert_eq!(cut("conv(64, 64, 3)", 10, false), "conv(64, …");
-        assert_eq!(cut("layer1.0.downsample.0", 12, true), "…ownsample.0");
-        assert_eq!(cut("relu", 10, true), "relu");
     }
 
     #[test]

@@ -71,6 +71,7 @@ mod ops;
 mod resample;
 mod save_error;
 mod sizes;
+mod summary_table;
 #[cfg(feature = "train")]
 pub mod train;
 
@@ -83,6 +84,7 @@ pub use device::ndarray;
 pub use device::{cpu, device};
 pub use info::{LayerInfo, LayerKind, Row, Summary};
 pub use sizes::ShapeError;
+pub use summary_table::SUMMARY_WIDTH;
 
 /// The shape rules the macro checks with and the runtime runs on other input
 /// sizes: the `cnn-shape` crate.

@@ -58,6 +58,7 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(1, 6, 5)",
+                short: "conv(1, 6, 5)",
                 depth: 0,
                 path: "0",
                 field: Some("conv1"),
@@ -72,6 +73,7 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
+                short: "relu",
                 depth: 0,
                 path: "1",
                 field: None,
@@ -86,6 +88,7 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Maxpool,
                 dsl: "maxpool(2)",
+                short: "maxpool(2)",
                 depth: 0,
                 path: "2",
                 field: None,
@@ -100,6 +103,7 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(6, 16, 5)",
+                short: "conv(6, 16, 5)",
                 depth: 0,
                 path: "3",
                 field: Some("conv2"),
@@ -114,6 +118,7 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
+                short: "relu",
                 depth: 0,
                 path: "4",
                 field: None,
@@ -128,6 +133,7 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Maxpool,
                 dsl: "maxpool(2)",
+                short: "maxpool(2)",
                 depth: 0,
                 path: "5",
                 field: None,
@@ -142,6 +148,7 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Flatten,
                 dsl: "flatten",
+                short: "flatten",
                 depth: 0,
                 path: "6",
                 field: None,
@@ -156,6 +163,7 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Linear,
                 dsl: "linear(256, 120)",
+                short: "linear(256, 120)",
                 depth: 0,
                 path: "7",
                 field: Some("linear1"),
@@ -170,6 +178,7 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
+                short: "relu",
                 depth: 0,
                 path: "8",
                 field: None,
@@ -184,6 +193,7 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Linear,
                 dsl: "linear(120, 84)",
+                short: "linear(120, 84)",
                 depth: 0,
                 path: "9",
                 field: Some("linear2"),
@@ -198,6 +208,7 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
+                short: "relu",
                 depth: 0,
                 path: "10",
                 field: None,
@@ -212,6 +223,7 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Linear,
                 dsl: "linear(84, 10)",
+                short: "linear(84, 10)",
                 depth: 0,
                 path: "11",
                 field: Some("linear3"),
@@ -226,6 +238,7 @@ mod __cnn_LeNet {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Softmax,
                 dsl: "softmax",
+                short: "softmax",
                 depth: 0,
                 path: "12",
                 field: None,
@@ -580,7 +593,7 @@ mod __cnn_LeNet {
         pub fn save_burnpack(
             &self,
             path: impl ::core::convert::AsRef<::std::path::Path>,
-        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+        ) -> ::core::result::Result<(), ::cnn_runtime::SaveError> {
             self.save_as(::cnn_runtime::__private::Format::Burnpack, path.as_ref())
         }
         /// Saves the weights as `.safetensors` with [`Self::PYTORCH`]'s keys and
@@ -591,7 +604,7 @@ mod __cnn_LeNet {
         pub fn save_safetensors(
             &self,
             path: impl ::core::convert::AsRef<::std::path::Path>,
-        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+        ) -> ::core::result::Result<(), ::cnn_runtime::SaveError> {
             self.save_as(::cnn_runtime::__private::Format::Safetensors, path.as_ref())
         }
         #[inline]
@@ -599,7 +612,7 @@ mod __cnn_LeNet {
             &self,
             format: ::cnn_runtime::__private::Format,
             path: &::std::path::Path,
-        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+        ) -> ::core::result::Result<(), ::cnn_runtime::SaveError> {
             ::cnn_runtime::__private::save(self, "LeNet", Self::LAYERS, format, path)
         }
         #[inline]

@@ -199,6 +199,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Block,
                 dsl: "layer1: { … }",
+                short: "layer1: { … }",
                 depth: 0,
                 path: "layer1",
                 field: Some("layer1"),
@@ -213,6 +214,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Block,
                 dsl: "basic(8)",
+                short: "basic(8)",
                 depth: 1,
                 path: "layer1.0",
                 field: Some("layer1.basic1"),
@@ -227,6 +229,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Residual,
                 dsl: "residual",
+                short: "residual",
                 depth: 2,
                 path: "",
                 field: None,
@@ -241,6 +244,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(8, 8, 3, padding = 1, bias = false)",
+                short: "conv(8, 8, 3, padding = 1, bias = false)",
                 depth: 3,
                 path: "layer1.0.conv1",
                 field: Some("layer1.basic1.conv1"),
@@ -255,6 +259,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Batchnorm,
                 dsl: "batchnorm(8)",
+                short: "batchnorm(8)",
                 depth: 3,
                 path: "layer1.0.bn1",
                 field: Some("layer1.basic1.bn1"),
@@ -269,6 +274,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
+                short: "relu",
                 depth: 3,
                 path: "layer1.0.2",
                 field: None,
@@ -283,6 +289,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(8, 8, 3, padding = 1, bias = false)",
+                short: "conv(8, 8, 3, padding = 1, bias = false)",
                 depth: 3,
                 path: "layer1.0.conv2",
                 field: Some("layer1.basic1.conv2"),
@@ -297,6 +304,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Batchnorm,
                 dsl: "batchnorm(8)",
+                short: "batchnorm(8)",
                 depth: 3,
                 path: "layer1.0.bn2",
                 field: Some("layer1.basic1.bn2"),
@@ -311,6 +319,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
+                short: "relu",
                 depth: 2,
                 path: "layer1.0.5",
                 field: None,
@@ -325,6 +334,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Block,
                 dsl: "basic(8)",
+                short: "basic(8)",
                 depth: 1,
                 path: "layer1.1",
                 field: Some("layer1.basic2"),
@@ -339,6 +349,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Residual,
                 dsl: "residual",
+                short: "residual",
                 depth: 2,
                 path: "",
                 field: None,
@@ -353,6 +364,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(8, 8, 3, padding = 1, bias = false)",
+                short: "conv(8, 8, 3, padding = 1, bias = false)",
                 depth: 3,
                 path: "layer1.1.conv1",
                 field: Some("layer1.basic2.conv1"),
@@ -367,6 +379,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Batchnorm,
                 dsl: "batchnorm(8)",
+                short: "batchnorm(8)",
                 depth: 3,
                 path: "layer1.1.bn1",
                 field: Some("layer1.basic2.bn1"),
@@ -381,6 +394,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
+                short: "relu",
                 depth: 3,
                 path: "layer1.1.2",
                 field: None,
@@ -395,6 +409,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(8, 8, 3, padding = 1, bias = false)",
+                short: "conv(8, 8, 3, padding = 1, bias = false)",
                 depth: 3,
                 path: "layer1.1.conv2",
                 field: Some("layer1.basic2.conv2"),
@@ -409,6 +424,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Batchnorm,
                 dsl: "batchnorm(8)",
+                short: "batchnorm(8)",
                 depth: 3,
                 path: "layer1.1.bn2",
                 field: Some("layer1.basic2.bn2"),
@@ -423,6 +439,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
+                short: "relu",
                 depth: 2,
                 path: "layer1.1.5",
                 field: None,
@@ -437,6 +454,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Concat,
                 dsl: "concat",
+                short: "concat",
                 depth: 0,
                 path: "",
                 field: None,
@@ -451,6 +469,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Branch,
                 dsl: "branch 1: identity",
+                short: "branch 1: identity",
                 depth: 1,
                 path: "",
                 field: None,
@@ -465,6 +484,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Branch,
                 dsl: "branch 2",
+                short: "branch 2",
                 depth: 1,
                 path: "",
                 field: None,
@@ -479,6 +499,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(8, 8, 1)",
+                short: "conv(8, 8, 1)",
                 depth: 2,
                 path: "1",
                 field: Some("conv1"),
@@ -493,6 +514,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::AdaptiveAvgpool,
                 dsl: "adaptive_avgpool(1)",
+                short: "adaptive_avgpool(1)",
                 depth: 0,
                 path: "2",
                 field: Some("adaptive_avgpool1"),
@@ -507,6 +529,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Flatten,
                 dsl: "flatten",
+                short: "flatten",
                 depth: 0,
                 path: "3",
                 field: None,
@@ -521,6 +544,7 @@ mod __cnn_Tiny {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Linear,
                 dsl: "linear(16, 2)",
+                short: "linear(16, 2)",
                 depth: 0,
                 path: "fc",
                 field: Some("fc"),
@@ -889,7 +913,7 @@ mod __cnn_Tiny {
         pub fn save_burnpack(
             &self,
             path: impl ::core::convert::AsRef<::std::path::Path>,
-        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+        ) -> ::core::result::Result<(), ::cnn_runtime::SaveError> {
             self.save_as(::cnn_runtime::__private::Format::Burnpack, path.as_ref())
         }
         /// Saves the weights as `.safetensors` with [`Self::PYTORCH`]'s keys and
@@ -900,7 +924,7 @@ mod __cnn_Tiny {
         pub fn save_safetensors(
             &self,
             path: impl ::core::convert::AsRef<::std::path::Path>,
-        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+        ) -> ::core::result::Result<(), ::cnn_runtime::SaveError> {
             self.save_as(::cnn_runtime::__private::Format::Safetensors, path.as_ref())
         }
         #[inline]
@@ -908,7 +932,7 @@ mod __cnn_Tiny {
             &self,
             format: ::cnn_runtime::__private::Format,
             path: &::std::path::Path,
-        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+        ) -> ::core::result::Result<(), ::cnn_runtime::SaveError> {
             ::cnn_runtime::__private::save(self, "Tiny", Self::LAYERS, format, path)
         }
         #[inline]

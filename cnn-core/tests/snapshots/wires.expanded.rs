@@ -114,6 +114,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Block,
                 dsl: "backbone: { … } as c2",
+                short: "backbone: { … } as c2",
                 depth: 0,
                 path: "backbone",
                 field: Some("backbone"),
@@ -128,6 +129,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(3, 8, 3, padding = 1)",
+                short: "conv(3, 8, 3, padding = 1)",
                 depth: 1,
                 path: "backbone.conv1",
                 field: Some("backbone.conv1"),
@@ -142,6 +144,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Relu,
                 dsl: "relu",
+                short: "relu",
                 depth: 1,
                 path: "backbone.1",
                 field: None,
@@ -156,6 +159,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(8, 8, 3, stride = 2, padding = 1) as c1",
+                short: "conv(8, 8, 3, stride = 2, padding = 1)",
                 depth: 1,
                 path: "backbone.layer1",
                 field: Some("backbone.layer1"),
@@ -170,6 +174,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(8, 16, 3, stride = 2, padding = 1)",
+                short: "conv(8, 16, 3, stride = 2, padding = 1)",
                 depth: 1,
                 path: "backbone.layer2",
                 field: Some("backbone.layer2"),
@@ -184,6 +189,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::From,
                 dsl: "from(c1)",
+                short: "from(c1)",
                 depth: 0,
                 path: "",
                 field: None,
@@ -198,6 +204,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(8, 4, 1)",
+                short: "conv(8, 4, 1)",
                 depth: 0,
                 path: "aux",
                 field: Some("aux"),
@@ -212,6 +219,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Upsample,
                 dsl: "upsample(like = input, mode = bilinear)",
+                short: "upsample(size = (16, 16), mode = bilinear)",
                 depth: 0,
                 path: "2",
                 field: None,
@@ -226,6 +234,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Output,
                 dsl: "output(aux)",
+                short: "output(aux)",
                 depth: 0,
                 path: "",
                 field: None,
@@ -240,6 +249,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Add,
                 dsl: "add",
+                short: "add",
                 depth: 0,
                 path: "",
                 field: None,
@@ -254,6 +264,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Branch,
                 dsl: "branch 1",
+                short: "branch 1",
                 depth: 1,
                 path: "",
                 field: None,
@@ -268,6 +279,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::From,
                 dsl: "from(c2)",
+                short: "from(c2)",
                 depth: 2,
                 path: "",
                 field: None,
@@ -282,6 +294,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(16, 4, 1)",
+                short: "conv(16, 4, 1)",
                 depth: 2,
                 path: "3",
                 field: Some("conv1"),
@@ -296,6 +309,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Branch,
                 dsl: "branch 2",
+                short: "branch 2",
                 depth: 1,
                 path: "",
                 field: None,
@@ -310,6 +324,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::From,
                 dsl: "from(c1)",
+                short: "from(c1)",
                 depth: 2,
                 path: "",
                 field: None,
@@ -324,6 +339,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(8, 4, 3, stride = 2, padding = 1)",
+                short: "conv(8, 4, 3, stride = 2, padding = 1)",
                 depth: 2,
                 path: "4",
                 field: Some("conv2"),
@@ -338,6 +354,7 @@ mod __cnn_Seg {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Upsample,
                 dsl: "upsample(like = input, mode = bilinear)",
+                short: "upsample(size = (16, 16), mode = bilinear)",
                 depth: 0,
                 path: "5",
                 field: None,
@@ -949,7 +966,7 @@ mod __cnn_Seg {
         pub fn save_burnpack(
             &self,
             path: impl ::core::convert::AsRef<::std::path::Path>,
-        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+        ) -> ::core::result::Result<(), ::cnn_runtime::SaveError> {
             self.save_as(::cnn_runtime::__private::Format::Burnpack, path.as_ref())
         }
         /// Saves the weights as `.safetensors` with [`Self::PYTORCH`]'s keys and
@@ -960,7 +977,7 @@ mod __cnn_Seg {
         pub fn save_safetensors(
             &self,
             path: impl ::core::convert::AsRef<::std::path::Path>,
-        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+        ) -> ::core::result::Result<(), ::cnn_runtime::SaveError> {
             self.save_as(::cnn_runtime::__private::Format::Safetensors, path.as_ref())
         }
         #[inline]
@@ -968,7 +985,7 @@ mod __cnn_Seg {
             &self,
             format: ::cnn_runtime::__private::Format,
             path: &::std::path::Path,
-        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+        ) -> ::core::result::Result<(), ::cnn_runtime::SaveError> {
             ::cnn_runtime::__private::save(self, "Seg", Self::LAYERS, format, path)
         }
         #[inline]

@@ -72,6 +72,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(3, 8, 3, stride = 1, padding = same, dilation = 2, groups = 1, bias = false)",
+                short: "conv(3, 8, 3, padding = same, dilation = 2, bias = false)",
                 depth: 0,
                 path: "0",
                 field: Some("conv1"),
@@ -86,6 +87,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Batchnorm,
                 dsl: "batchnorm(8, eps = 0.001, momentum = 0.01)",
+                short: "batchnorm(8, eps = 0.001, momentum = 0.01)",
                 depth: 0,
                 path: "1",
                 field: Some("batchnorm1"),
@@ -100,6 +102,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::LeakyRelu,
                 dsl: "leaky_relu(0.2)",
+                short: "leaky_relu(0.2)",
                 depth: 0,
                 path: "2",
                 field: None,
@@ -114,6 +117,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Conv,
                 dsl: "conv(8, 8, 4, padding = same, groups = 8)",
+                short: "conv(8, 8, 4, padding = same, groups = 8)",
                 depth: 0,
                 path: "3",
                 field: Some("conv2"),
@@ -128,6 +132,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Gelu,
                 dsl: "gelu",
+                short: "gelu",
                 depth: 0,
                 path: "4",
                 field: None,
@@ -142,6 +147,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Maxpool,
                 dsl: "maxpool(3, stride = 2, padding = 1, dilation = 1, ceil_mode = true)",
+                short: "maxpool(3, stride = 2, padding = 1, ceil_mode = true)",
                 depth: 0,
                 path: "5",
                 field: Some("maxpool1"),
@@ -156,6 +162,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Silu,
                 dsl: "silu",
+                short: "silu",
                 depth: 0,
                 path: "6",
                 field: None,
@@ -170,6 +177,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::ConvTranspose,
                 dsl: "conv_transpose(8, 4, 3, stride = 2, padding = 1, output_padding = 1, bias = false)",
+                short: "conv_transpose(8, 4, 3, stride = 2, padding = 1, output_padding = 1, bias = false)",
                 depth: 0,
                 path: "7",
                 field: Some("conv_transpose1"),
@@ -184,6 +192,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Tanh,
                 dsl: "tanh",
+                short: "tanh",
                 depth: 0,
                 path: "8",
                 field: None,
@@ -198,6 +207,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Avgpool,
                 dsl: "avgpool(2, padding = 1, count_include_pad = false)",
+                short: "avgpool(2, padding = 1, count_include_pad = false)",
                 depth: 0,
                 path: "9",
                 field: Some("avgpool1"),
@@ -212,6 +222,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Sigmoid,
                 dsl: "sigmoid",
+                short: "sigmoid",
                 depth: 0,
                 path: "10",
                 field: None,
@@ -226,6 +237,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Upsample,
                 dsl: "upsample(scale_factor = 2, mode = bilinear)",
+                short: "upsample(scale_factor = 2, mode = bilinear)",
                 depth: 0,
                 path: "11",
                 field: None,
@@ -240,6 +252,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Upsample,
                 dsl: "upsample(size = (10, 12))",
+                short: "upsample(size = (10, 12))",
                 depth: 0,
                 path: "12",
                 field: Some("upsample2"),
@@ -254,6 +267,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::AdaptiveAvgpool,
                 dsl: "adaptive_avgpool((2, 3))",
+                short: "adaptive_avgpool((2, 3))",
                 depth: 0,
                 path: "13",
                 field: Some("adaptive_avgpool1"),
@@ -268,6 +282,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Dropout,
                 dsl: "dropout(0.25)",
+                short: "dropout(0.25)",
                 depth: 0,
                 path: "14",
                 field: Some("dropout1"),
@@ -282,6 +297,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Flatten,
                 dsl: "flatten",
+                short: "flatten",
                 depth: 0,
                 path: "15",
                 field: None,
@@ -296,6 +312,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::Linear,
                 dsl: "linear(24, 5, bias = false)",
+                short: "linear(24, 5, bias = false)",
                 depth: 0,
                 path: "16",
                 field: Some("linear1"),
@@ -310,6 +327,7 @@ mod __cnn_Zoo {
             ::cnn_runtime::LayerInfo {
                 kind: ::cnn_runtime::LayerKind::LogSoftmax,
                 dsl: "log_softmax",
+                short: "log_softmax",
                 depth: 0,
                 path: "17",
                 field: None,
@@ -788,7 +806,7 @@ mod __cnn_Zoo {
         pub fn save_burnpack(
             &self,
             path: impl ::core::convert::AsRef<::std::path::Path>,
-        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+        ) -> ::core::result::Result<(), ::cnn_runtime::SaveError> {
             self.save_as(::cnn_runtime::__private::Format::Burnpack, path.as_ref())
         }
         /// Saves the weights as `.safetensors` with [`Self::PYTORCH`]'s keys and
@@ -799,7 +817,7 @@ mod __cnn_Zoo {
         pub fn save_safetensors(
             &self,
             path: impl ::core::convert::AsRef<::std::path::Path>,
-        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+        ) -> ::core::result::Result<(), ::cnn_runtime::SaveError> {
             self.save_as(::cnn_runtime::__private::Format::Safetensors, path.as_ref())
         }
         #[inline]
@@ -807,7 +825,7 @@ mod __cnn_Zoo {
             &self,
             format: ::cnn_runtime::__private::Format,
             path: &::std::path::Path,
-        ) -> ::core::result::Result<(), ::cnn_runtime::LoadError> {
+        ) -> ::core::result::Result<(), ::cnn_runtime::SaveError> {
             ::cnn_runtime::__private::save(self, "Zoo", Self::LAYERS, format, path)
         }
         #[inline]

@@ -74,7 +74,7 @@ fn long_table(e: &Evaluation) -> String {
             }
         }
     }
-    confusions.sort_by(|a, b| b.0.cmp(&a.0));
+    confusions.sort_by_key(|c| std::cmp::Reverse(c.0));
     let _ = writeln!(out, "most frequent confusions:");
     for (count, label, predicted) in confusions.iter().take(10) {
         let _ = writeln!(
