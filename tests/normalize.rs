@@ -41,6 +41,18 @@ fn pixels(device: &cnn::burn::tensor::Device) -> Tensor<4> {
     Tensor::<4>::random([2, 3, 8, 8], Distribution::Uniform(0.0, 1.0), device)
 }
 
+/// Both networks (the measured one with ImageNet's statistics set) and a
+/// batch of pixels, on flex.
+fn both_and_pixels() -> (Written, Measured, Tensor<4>) {
+    let device = cnn::flex();
+    let mut measured = Measured::init(&device);
+    measured.norm = measured
+        .norm
+        .with_stats(&MEAN, &STD)
+        .expect("three channels");
+    (Written::init(&device), measured, pixels(&device))
+}
+
 #[test]
 fn normalize_is_x_minus_mean_over_std_and_counts_no_parameter() {
     let device = cnn::flex();
@@ -130,14 +142,7 @@ fn onnx_runtime_normalizes_as_burn_does() {
         eprintln!("SKIPPED: python3 cannot import onnxruntime and numpy (pip install onnxruntime)");
         return;
     }
-    let device = cnn::flex();
-    let mut measured = Measured::init(&device);
-    measured.norm = measured
-        .norm
-        .with_stats(&MEAN, &STD)
-        .expect("three channels");
-    let written = Written::init(&device);
-    let x = pixels(&device);
+    let (written, measured, x) = both_and_pixels();
     let mut models = Vec::new();
     for (name, path, output) in [
         (
@@ -175,14 +180,7 @@ fn the_pytorch_twin_loads_the_statistics_strictly_and_normalizes_as_burn_does() 
         eprintln!("SKIPPED: python3 cannot import torch and safetensors");
         return;
     }
-    let device = cnn::flex();
-    let mut measured = Measured::init(&device);
-    measured.norm = measured
-        .norm
-        .with_stats(&MEAN, &STD)
-        .expect("three channels");
-    let written = Written::init(&device);
-    let x = pixels(&device);
+    let (written, measured, x) = both_and_pixels();
     let input: Vec<f32> = x.clone().into_data().try_to_vec().expect("f32");
     let floats = |v: &[f32]| v.iter().flat_map(|f| f.to_le_bytes()).collect::<Vec<u8>>();
     std::fs::write(scratch("twin.input.f32"), floats(&input)).expect("write");

@@ -173,7 +173,7 @@ pub(crate) fn jump_text(j: f64) -> String {
 }
 
 impl fmt::Display for Summary {
-    /// The table in at most [`SUMMARY_WIDTH`] columns (see
+    /// The table in at most [`SUMMARY_WIDTH`](crate::SUMMARY_WIDTH) columns (see
     /// `summary_table.rs` for what gives way first); `{:#}` prints every
     /// column in full.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

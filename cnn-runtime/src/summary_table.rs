@@ -1,8 +1,8 @@
 //! The table of a [`Summary`]: one row per entry of `LAYERS`, in at most
 //! [`SUMMARY_WIDTH`] columns. Rows show the call without the arguments
 //! written at PyTorch's default (`LayerInfo::short`). Where the full table
-//! is wider, what gives way, in order: MACs are rounded (`118M`; the total
-//! stays exact), "Receptive field" becomes "RF", the jump is left out, the
+//! is wider, what gives way, in order: "Receptive field" becomes "RF", MACs
+//! are rounded (`118M`; the total stays exact), the jump is left out, the
 //! layer text ends in `…` past 36 characters (the full text is
 //! `LAYERS[i].dsl`), and the last column (each row's state_dict key in a
 //! network with blocks, else the kernel that runs it) is cut, a key at its
@@ -36,7 +36,7 @@ pub(crate) fn lines(summary: &Summary, wide: bool) -> (Vec<String>, String) {
     let layouts = [
         full,
         Layout {
-            rounded: true,
+            short_rf: true,
             ..full
         },
         Layout {
