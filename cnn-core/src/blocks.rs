@@ -105,8 +105,10 @@ impl Checker<'_, '_> {
                     );
                 } else {
                     self.walk.blames = self.blames(written);
+                    self.walk.written = self.written_with_parameters(written);
                     out.extend(self.layer(&call, name, scope).map(Node::Layer));
                     self.walk.blames.clear();
+                    self.walk.written.clear();
                     self.mark_read(written);
                 }
                 if hint.is_some() {

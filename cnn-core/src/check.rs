@@ -121,6 +121,7 @@ fn walk(
         receptive: Some([Receptive::INPUT; 2]),
         merges: Vec::new(),
         blames: Vec::new(),
+        written: Vec::new(),
         blamed: None,
     };
     if let Some(input) = input {

@@ -23,6 +23,9 @@ pub struct Walk<'a> {
     /// The current layer's arguments that a block call's argument carries
     /// (set by the walker before a layer in a block body is checked).
     pub blames: Vec<Blame>,
+    /// The current layer's arguments as written in a block's body, by
+    /// position: `Some` where one reads the block's parameters.
+    pub written: Vec<Option<String>>,
     /// The block call (its depth) whose argument an error was reported at:
     /// the rest of that use's body is silent until it closes.
     pub blamed: Option<usize>,
@@ -154,10 +157,20 @@ impl Walk<'_> {
             self.blamed = Some(blame.depth);
             return;
         }
-        let text = format!(
-            "{message}\n= help: write `{}`{or}",
-            b.render_with(Some((arg, value)))
-        );
+        // A value written with the block's parameters that no argument of
+        // the call explains: an edit of the body, not a literal.
+        let position = b.args.iter().position(|a| a.name == arg);
+        let written = position.and_then(|i| self.written.get(i).cloned().flatten());
+        let text = match (written, b.get(arg)) {
+            (Some(written), Some(now)) => format!(
+                "{message}\n= help: in the block's body `{arg}` is written `{written}`, {} in this use, and must be {value} here: change the body (no argument of the call fixes it)",
+                now.text
+            ),
+            _ => format!(
+                "{message}\n= help: write `{}`{or}",
+                b.render_with(Some((arg, value)))
+            ),
+        };
         match at {
             Some(span) => self.error_at(span, text),
             None => self.error(b, text),

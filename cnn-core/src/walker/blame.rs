@@ -104,6 +104,21 @@ impl Checker<'_, '_> {
 }
 
 impl Checker<'_, '_> {
+    /// The layer's arguments as written, by position, where they read the
+    /// innermost block's parameters (for the help of an error no argument
+    /// of the call explains).
+    pub(crate) fn written_with_parameters(&self, written: &ast::Layer) -> Vec<Option<String>> {
+        let Some(frame) = self.frames.last() else {
+            return Vec::new();
+        };
+        written
+            .args
+            .iter()
+            .flat_map(|a| a.list.iter())
+            .map(|arg| mentions(&arg.value, &frame.params).then(|| arg.value.render()))
+            .collect()
+    }
+
     /// Marks the parameters that `written` (a layer or a call, now
     /// checked) reads as read in the innermost block use.
     pub(crate) fn mark_read(&mut self, written: &ast::Layer) {
