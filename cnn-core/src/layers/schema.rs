@@ -124,23 +124,13 @@ impl Bound {
     /// what the summary prints.
     pub fn render_short(&self) -> String {
         let args = self.args();
-        let parts: Vec<String> = self
+        let parts = self
             .args
             .iter()
             .filter(|a| !a.keyed || args.changed(a.name))
-            .map(|a| {
-                if a.keyed {
-                    format!("{} = {}", a.name, a.text)
-                } else {
-                    a.text.clone()
-                }
-            })
+            .map(|a| a.render(&a.text))
             .collect();
-        if parts.is_empty() {
-            self.spec.name.to_string()
-        } else {
-            format!("{}({})", self.spec.name, parts.join(", "))
-        }
+        self.call(parts)
     }
 
     /// The DSL text with argument `name` set to `value` (replaced where it was
@@ -149,16 +139,9 @@ impl Bound {
         let mut parts: Vec<String> = self
             .args
             .iter()
-            .map(|a| {
-                let text = match replace {
-                    Some((name, value)) if name == a.name => value,
-                    _ => &a.text,
-                };
-                if a.keyed {
-                    format!("{} = {text}", a.name)
-                } else {
-                    text.to_string()
-                }
+            .map(|a| match replace {
+                Some((name, value)) if name == a.name => a.render(value),
+                _ => a.render(&a.text),
             })
             .collect();
         if let Some((name, value)) = replace
@@ -166,10 +149,26 @@ impl Bound {
         {
             parts.push(format!("{name} = {value}"));
         }
+        self.call(parts)
+    }
+
+    /// `name(parts…)`, or the bare name without arguments.
+    fn call(&self, parts: Vec<String>) -> String {
         if parts.is_empty() {
             self.spec.name.to_string()
         } else {
             format!("{}({})", self.spec.name, parts.join(", "))
+        }
+    }
+}
+
+impl BoundArg {
+    /// The argument with `text` as its value, keyed as written.
+    fn render(&self, text: &str) -> String {
+        if self.keyed {
+            format!("{} = {text}", self.name)
+        } else {
+            text.to_string()
         }
     }
 }
