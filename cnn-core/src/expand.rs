@@ -26,6 +26,7 @@ use steps::{step, steps};
 mod plan;
 mod structs;
 mod stub;
+mod trainable;
 use structs::Structs;
 pub use stub::stub;
 
@@ -74,6 +75,7 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
     let plan = plan::tokens(net);
     let plan_import = plan::import(net);
     let save_onnx = if onnx { onnx::method(net) } else { quote!() };
+    let trainable = trainable::methods(krate, &name_str);
     let reexport = match &outputs.name {
         Some(outputs_name) => quote!(#[allow(unused_imports)] #vis use #module::#outputs_name;),
         None => quote!(),
@@ -223,6 +225,40 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
                     Self::load_from(#krate::__private::Format::Burnpack, path.as_ref(), device)
                 }
 
+                /// [`Self::load_pytorch`] as `load` says: layers skipped by PyTorch key
+                /// (a new head), tensors the file lacks left fresh under `Load::partial()`;
+                /// with the report of what came from the file.
+                #[inline]
+                pub fn load_pytorch_with(
+                    path: impl ::core::convert::AsRef<::std::path::Path>,
+                    device: &burn::tensor::Device,
+                    load: #krate::Load,
+                ) -> ::core::result::Result<(Self, #krate::LoadReport), #krate::LoadError> {
+                    Self::load_from_with(#krate::__private::Format::Pytorch, path.as_ref(), device, &load)
+                }
+
+                /// [`Self::load_safetensors`] as `load` says, with the report of what came from the file.
+                #[inline]
+                pub fn load_safetensors_with(
+                    path: impl ::core::convert::AsRef<::std::path::Path>,
+                    device: &burn::tensor::Device,
+                    load: #krate::Load,
+                ) -> ::core::result::Result<(Self, #krate::LoadReport), #krate::LoadError> {
+                    Self::load_from_with(#krate::__private::Format::Safetensors, path.as_ref(), device, &load)
+                }
+
+                /// [`Self::load_burnpack`] as `load` says, with the report of what came from the file.
+                #[inline]
+                pub fn load_burnpack_with(
+                    path: impl ::core::convert::AsRef<::std::path::Path>,
+                    device: &burn::tensor::Device,
+                    load: #krate::Load,
+                ) -> ::core::result::Result<(Self, #krate::LoadReport), #krate::LoadError> {
+                    Self::load_from_with(#krate::__private::Format::Burnpack, path.as_ref(), device, &load)
+                }
+
+                #trainable
+
                 /// Saves the weights in burn's burnpack format.
                 #[inline]
                 pub fn save_burnpack(
@@ -263,6 +299,16 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
                 ) -> ::core::result::Result<Self, #krate::LoadError> {
                     // Into a fresh network, returned only if every tensor fitted.
                     #krate::__private::load(Self::init(device), #name_str, Self::LAYERS, format, path)
+                }
+
+                #[inline]
+                fn load_from_with(
+                    format: #krate::__private::Format,
+                    path: &::std::path::Path,
+                    device: &burn::tensor::Device,
+                    load: &#krate::Load,
+                ) -> ::core::result::Result<(Self, #krate::LoadReport), #krate::LoadError> {
+                    #krate::__private::load_with(Self::init(device), #name_str, Self::LAYERS, format, path, load)
                 }
             }
         }

@@ -92,6 +92,9 @@ pub struct Row {
     pub receptive_field: Option<[usize; 2]>,
     /// Distance in input pixels between neighbouring outputs; `None` after `flatten`.
     pub jump: Option<[f64; 2]>,
+    /// Of its parameters, how many are frozen (not requiring gradients), where
+    /// known: in `net.summary_trainable()`.
+    pub frozen: Option<usize>,
 }
 
 impl Summary {
@@ -106,6 +109,7 @@ impl Summary {
                 macs: l.macs,
                 receptive_field: l.receptive_field,
                 jump: l.jump,
+                frozen: None,
             })
             .collect();
         Summary {
@@ -123,9 +127,28 @@ impl Summary {
         self
     }
 
-    /// Total trainable parameters.
+    /// The summary, saying how many of each row's parameters are frozen
+    /// (one count per row, in order; see `net.summary_trainable()`).
+    pub fn with_frozen(mut self, frozen: &[usize]) -> Summary {
+        for (row, &n) in self.rows.iter_mut().zip(frozen) {
+            row.frozen = Some(n);
+        }
+        self
+    }
+
+    /// Total parameters, counted as PyTorch counts them (trainable or frozen).
     pub fn params(&self) -> usize {
         self.leaves().map(|r| r.params).sum()
+    }
+
+    /// Frozen parameters (PyTorch's `requires_grad = False`), where known.
+    pub fn frozen_params(&self) -> Option<usize> {
+        self.leaves().map(|r| r.frozen).sum()
+    }
+
+    /// Parameters that train: all of them, less the frozen where known.
+    pub fn trainable_params(&self) -> usize {
+        self.params() - self.frozen_params().unwrap_or(0)
     }
 
     /// Total multiply-accumulates per sample.
@@ -185,6 +208,18 @@ impl fmt::Display for Summary {
         writeln!(f, "{rule}")?;
         let params = self.params();
         writeln!(f, "Total params: {}", grouped(params as u64))?;
+        if let Some(frozen) = self.frozen_params() {
+            writeln!(
+                f,
+                "Trainable params: {}",
+                grouped(self.trainable_params() as u64)
+            )?;
+            writeln!(
+                f,
+                "Non-trainable params: {} (frozen)",
+                grouped(frozen as u64)
+            )?;
+        }
         writeln!(f, "Total MACs per sample: {}", grouped(self.macs()))?;
         if let Some(values) = self.peak_activations {
             writeln!(

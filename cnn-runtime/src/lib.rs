@@ -74,6 +74,7 @@ mod sizes;
 mod summary_table;
 #[cfg(feature = "train")]
 pub mod train;
+mod trainable;
 
 #[cfg(feature = "flex")]
 pub use device::flex;
@@ -89,7 +90,7 @@ pub use summary_table::SUMMARY_WIDTH;
 /// The shape rules the macro checks with and the runtime runs on other input
 /// sizes: the `cnn-shape` crate.
 pub use cnn_shape as shape;
-pub use load::{LoadError, Mismatch};
+pub use load::{Entry, KeyError, Load, LoadError, LoadReport, Mismatch};
 pub use normalize::{Normalize, StatsError};
 pub use save_error::SaveError;
 
@@ -143,7 +144,7 @@ pub mod __private {
     pub use crate::fast;
     pub use crate::fast::spatial;
     pub use crate::fold::conv_batchnorm;
-    pub use crate::load::{Format, load};
+    pub use crate::load::{Format, load, load_with};
     pub use crate::modern::{
         frozen_batchnorm, layer_norm_2d, layer_norm_2d_plain, layer_norm_plain, scale,
         stochastic_depth,
@@ -153,6 +154,7 @@ pub mod __private {
     pub use crate::onnx;
     pub use crate::ops::{adaptive_max_pool2d, channel_shuffle, dropout2d, separable, tiled_pool};
     pub use crate::resample::resample;
+    pub use crate::trainable::{Change, frozen_params, param_group, set_trainable};
     pub use ::burn;
     pub use cnn_macros::cnn_impl;
     #[cfg(feature = "onnx")]

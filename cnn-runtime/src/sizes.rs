@@ -138,6 +138,7 @@ impl Summary {
                 jump: size
                     .receptive
                     .map(|[h, w]| [h.jump.to_f64(), w.jump.to_f64()]),
+                frozen: None,
             })
             .collect();
         Ok(Summary {

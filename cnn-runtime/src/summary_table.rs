@@ -61,6 +61,7 @@ pub(crate) fn lines(summary: &Summary, wide: bool) -> (Vec<String>, String) {
         }
     }
     let (cells, mut width) = built;
+    let macs_column = cells[0].iter().position(|c| c == "MACs").unwrap_or(3);
     let last = width.len() - 1;
     if !wide {
         let over = total(&width).saturating_sub(SUMMARY_WIDTH);
@@ -75,7 +76,7 @@ pub(crate) fn lines(summary: &Summary, wide: bool) -> (Vec<String>, String) {
     let rule = "─".repeat(total(&width));
     let mut out = vec![rule.clone()];
     for (i, row) in cells.iter().enumerate() {
-        out.push(line(row, &width, tree));
+        out.push(line(row, &width, tree, macs_column));
         if i == 0 {
             out.push(rule.clone());
         }
@@ -90,7 +91,12 @@ fn table(summary: &Summary, tree: bool, layout: Layout) -> (Vec<Vec<String>>, Ve
     } else {
         "Receptive field"
     };
-    let mut header = vec!["Layer", "Output shape", "Params", "MACs", rf];
+    let trains = summary.frozen_params().is_some();
+    let mut header = vec!["Layer", "Output shape", "Params"];
+    if trains {
+        header.push("Trains");
+    }
+    header.extend(["MACs", rf]);
     if layout.jump {
         header.push("Jump");
     }
@@ -101,7 +107,7 @@ fn table(summary: &Summary, tree: bool, layout: Layout) -> (Vec<Vec<String>>, Ve
         header.push("Kernel");
     }
     let mut cells = vec![header.into_iter().map(String::from).collect::<Vec<_>>()];
-    cells.extend(summary.rows.iter().map(|r| row(r, tree, layout)));
+    cells.extend(summary.rows.iter().map(|r| row(r, tree, trains, layout)));
     let mut width = vec![0; cells[0].len()];
     for row in &cells {
         for (w, cell) in width.iter_mut().zip(row) {
@@ -111,7 +117,7 @@ fn table(summary: &Summary, tree: bool, layout: Layout) -> (Vec<Vec<String>>, Ve
     (cells, width)
 }
 
-fn row(l: &Row, tree: bool, layout: Layout) -> Vec<String> {
+fn row(l: &Row, tree: bool, trains: bool, layout: Layout) -> Vec<String> {
     let (rf, jump) = match (l.receptive_field, l.jump) {
         (Some([h, w]), Some([jh, jw])) => (
             if h == w {
@@ -141,9 +147,11 @@ fn row(l: &Row, tree: bool, layout: Layout) -> Vec<String> {
         format!("{}{text}", "  ".repeat(l.layer.depth)),
         dims(&l.output_shape),
         grouped(l.params as u64),
-        macs,
-        rf,
     ];
+    if trains {
+        row.push(trains_text(l));
+    }
+    row.extend([macs, rf]);
     if layout.jump {
         row.push(jump);
     }
@@ -156,9 +164,22 @@ fn row(l: &Row, tree: bool, layout: Layout) -> Vec<String> {
     row
 }
 
+/// Whether a row's parameters train: `yes`, `no` (frozen), `part`, or `-`
+/// for a row without parameters.
+fn trains_text(l: &Row) -> String {
+    match l.frozen {
+        _ if l.params == 0 => "-",
+        Some(0) => "yes",
+        Some(n) if n >= l.params => "no",
+        Some(_) => "part",
+        None => "",
+    }
+    .to_string()
+}
+
 /// A line of cells: text left, numbers (params, MACs) right, the layer
 /// text and the last column cut to their widths.
-fn line(cells: &[String], width: &[usize], tree: bool) -> String {
+fn line(cells: &[String], width: &[usize], tree: bool, macs_column: usize) -> String {
     let last = width.len() - 1;
     let mut text = String::new();
     for (i, (cell, &w)) in cells.iter().zip(width).enumerate() {
@@ -170,7 +191,7 @@ fn line(cells: &[String], width: &[usize], tree: bool) -> String {
         let pad = " ".repeat(w.saturating_sub(cell.chars().count()));
         match i {
             i if i == last => text.push_str(&cell),
-            2 | 3 => text.push_str(&format!("{pad}{cell}  ")),
+            i if i == 2 || i == macs_column => text.push_str(&format!("{pad}{cell}  ")),
             _ => text.push_str(&format!("{cell}{pad}  ")),
         }
     }

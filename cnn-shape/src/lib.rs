@@ -20,6 +20,7 @@ pub mod plan;
 pub mod receptive;
 pub mod rule;
 pub mod taps;
+pub mod words;
 
 pub use arith::*;
 pub use failure::{Failure, Window, hw, shape_trace, spatial_trace};
