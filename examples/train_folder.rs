@@ -150,7 +150,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // 1. The images: the user's folder, or the committed digits as PNG files.
     let dir = match &options.dir {
         Some(dir) => dir.clone(),
-        None => digits_as_png(Path::new(concat!(
+        None => digits::as_png(Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/target/digits_png"
         )))?,
@@ -381,39 +381,4 @@ fn load(dir: &Path, options: &Options) -> Result<(ImageDataset, ImageDataset), B
     let (all, report) = folder(dir).load_report()?;
     println!("loaded {report}");
     Ok(all.split_per_class(0.2, digits::SEED))
-}
-
-/// Writes the committed digits as `dir/<digit>/<n>.png` (once), and returns
-/// `dir`.
-fn digits_as_png(dir: &Path) -> Result<PathBuf, Box<dyn Error>> {
-    let data = ImageDataset::from_idx(
-        Path::new(digits::DEFAULT_DATA).join("train-images-idx3-ubyte.gz"),
-        Path::new(digits::DEFAULT_DATA).join("train-labels-idx1-ubyte.gz"),
-    )?;
-    let done = dir.join(".complete");
-    if done.exists() {
-        println!(
-            "data: the committed digits as PNG files in {} (written before)",
-            digits::shown(dir).display()
-        );
-        return Ok(digits::shown(dir));
-    }
-    let started = Instant::now();
-    let [_, h, w] = data.shape();
-    for index in 0..data.len() {
-        let Some(item) = data.item(index) else { break };
-        let class = dir.join(&data.classes()[item.label]);
-        std::fs::create_dir_all(&class)?;
-        image::GrayImage::from_raw(w as u32, h as u32, item.pixels)
-            .ok_or("a digit of another size")?
-            .save(class.join(format!("{index:05}.png")))?;
-    }
-    std::fs::write(&done, "")?;
-    println!(
-        "data: wrote the {} committed digits as PNG files to {} in {:.1} s",
-        data.len(),
-        digits::shown(dir).display(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(digits::shown(dir))
 }

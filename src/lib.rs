@@ -88,6 +88,42 @@ pub mod digits {
             .map_or_else(|| path.to_owned(), Path::to_owned)
     }
 
+    /// Writes the committed digits as `dir/<digit>/<n>.png` (once), and
+    /// returns `dir` as [`shown`] prints it; the examples that train on a
+    /// folder of images use it when given none.
+    pub fn as_png(dir: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
+        let done = dir.join(".complete");
+        if done.exists() {
+            println!(
+                "data: the committed digits as PNG files in {} (written before)",
+                shown(dir).display()
+            );
+            return Ok(shown(dir));
+        }
+        let data = ImageDataset::from_idx(
+            Path::new(DEFAULT_DATA).join("train-images-idx3-ubyte.gz"),
+            Path::new(DEFAULT_DATA).join("train-labels-idx1-ubyte.gz"),
+        )?;
+        let started = std::time::Instant::now();
+        let [_, h, w] = data.shape();
+        for index in 0..data.len() {
+            let Some(item) = data.item(index) else { break };
+            let class = dir.join(&data.classes()[item.label]);
+            std::fs::create_dir_all(&class)?;
+            image::GrayImage::from_raw(w as u32, h as u32, item.pixels)
+                .ok_or("a digit of another size")?
+                .save(class.join(format!("{index:05}.png")))?;
+        }
+        std::fs::write(&done, "")?;
+        println!(
+            "data: wrote the {} committed digits as PNG files to {} in {:.1} s",
+            data.len(),
+            shown(dir).display(),
+            started.elapsed().as_secs_f64()
+        );
+        Ok(shown(dir))
+    }
+
     /// `dir/name.gz` if it exists, else `dir/name`.
     fn find(dir: &Path, name: &str) -> PathBuf {
         let gz = dir.join(format!("{name}.gz"));

@@ -407,3 +407,121 @@ fn a_parameter_group_from_keys_selects_exactly_those_parameters() {
         assert_eq!(*a != b, in_group, "{path}");
     }
 }
+
+#[allow(dead_code)]
+#[path = "../examples/finetune.rs"]
+mod finetune;
+
+fn fixture() -> serde_json::Value {
+    let text = std::fs::read_to_string("tests/fixtures/finetune.json").expect("finetune.json");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+/// `scripts/pretrained.py --fixtures` froze torchvision's ResNet-18 (ten
+/// classes) the same ways and counted `requires_grad`.
+#[test]
+fn resnet18_counts_what_pytorch_counts_for_each_way_of_freezing() {
+    use finetune::ResNet18Digits as Net;
+    let pytorch = &fixture()["resnet18_10_classes"];
+    let fresh = || Net::init(&autodiff());
+    let ways: [(&str, Net); 3] = [
+        ("train_only fc", fresh().train_only(&["fc"]).expect("keys")),
+        (
+            "freeze conv1 bn1 layer1 layer2",
+            fresh()
+                .freeze_keys(&["conv1", "bn1", "layer1", "layer2"])
+                .expect("keys"),
+        ),
+        (
+            "train_only layer4 fc, unfreeze layer3.1.bn2.weight",
+            fresh()
+                .train_only(&["layer4", "fc"])
+                .and_then(|n| n.unfreeze_keys(&["layer3.1.bn2.weight"]))
+                .expect("keys"),
+        ),
+    ];
+    for (way, net) in ways {
+        let summary = net.summary_trainable();
+        let counted = (
+            summary.trainable_params() as u64,
+            summary.frozen_params().map(|n| n as u64),
+        );
+        let expected = (
+            pytorch[way]["trainable"].as_u64().expect("count"),
+            pytorch[way]["frozen"].as_u64(),
+        );
+        assert_eq!(counted, expected, "{way}");
+    }
+}
+
+#[test]
+fn the_imagenet_constants_are_torchvisions() {
+    let imagenet = &fixture()["imagenet"];
+    for (ours, theirs) in [
+        (cnn::IMAGENET_MEAN, &imagenet["mean"]),
+        (cnn::IMAGENET_STD, &imagenet["std"]),
+    ] {
+        let theirs: Vec<f32> = theirs
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|v| v.as_f64().expect("number") as f32)
+            .collect();
+        assert_eq!(ours.to_vec(), theirs);
+    }
+}
+
+/// The example's recipe in small (no training): a 1000-class checkpoint
+/// with torchvision's keys, the head skipped, saved, and loaded strictly by
+/// `torchvision.models.resnet18(num_classes=10)`, which computes Rust's
+/// logits (`scripts/finetune_check.py`).
+#[test]
+fn a_fine_tuned_resnet18_loads_strictly_into_torchvision_with_the_new_head() {
+    use finetune::{ResNet18, ResNet18Digits};
+    let device = Device::default();
+    let checkpoint = scratch("resnet18-1000.safetensors");
+    ResNet18::init(&device)
+        .save_safetensors(&checkpoint)
+        .expect("saved");
+    let (net, report) =
+        ResNet18Digits::load_safetensors_with(&checkpoint, &device, Load::strict().skip("fc"))
+            .expect("all but the head fit");
+    // torchvision's state_dict: 102 tensors (62 parameters, 40 running
+    // statistics) and 20 `num_batches_tracked` counters, which burn has no
+    // use for; every tensor but the head's two is applied.
+    assert_eq!(
+        (report.applied.len(), report.skipped.len()),
+        (100, 2),
+        "{report:#}"
+    );
+    let saved = scratch("resnet18-10.safetensors");
+    net.save_safetensors(&saved).expect("saved");
+    let probe = scratch("resnet18-probe.safetensors");
+    let images = Tensor::<4>::random(
+        [2, 3, 32, 32],
+        cnn::burn::tensor::Distribution::Default,
+        &device,
+    );
+    finetune::write_probe(&net, images, &probe).expect("probe");
+
+    let here = std::process::Command::new("python3")
+        .args(["-c", "import torch, torchvision, safetensors"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !here {
+        eprintln!("SKIPPED: python3 cannot import torch, torchvision and safetensors");
+        return;
+    }
+    let out = std::process::Command::new("python3")
+        .arg("scripts/finetune_check.py")
+        .args([&saved, &probe])
+        .output()
+        .expect("python3 runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("<All keys matched successfully>"), "{text}");
+}

@@ -156,6 +156,12 @@ impl Summary {
         self.leaves().map(|r| r.macs).sum()
     }
 
+    /// The lines under the table: total, trainable and frozen parameters
+    /// (where known), MACs, peak activations and the weights' size.
+    pub fn totals(&self) -> Totals<'_> {
+        Totals(self)
+    }
+
     /// Per-sample output shape of the network.
     pub fn output_shape(&self) -> &[usize] {
         self.rows
@@ -206,13 +212,23 @@ impl fmt::Display for Summary {
             writeln!(f, "{line}")?;
         }
         writeln!(f, "{rule}")?;
-        let params = self.params();
+        write!(f, "{}", self.totals())
+    }
+}
+
+/// The lines under a [`Summary`]'s table, printed alone: `summary.totals()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Totals<'a>(&'a Summary);
+
+impl fmt::Display for Totals<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let params = self.0.params();
         writeln!(f, "Total params: {}", grouped(params as u64))?;
-        if let Some(frozen) = self.frozen_params() {
+        if let Some(frozen) = self.0.frozen_params() {
             writeln!(
                 f,
                 "Trainable params: {}",
-                grouped(self.trainable_params() as u64)
+                grouped(self.0.trainable_params() as u64)
             )?;
             writeln!(
                 f,
@@ -220,8 +236,8 @@ impl fmt::Display for Summary {
                 grouped(frozen as u64)
             )?;
         }
-        writeln!(f, "Total MACs per sample: {}", grouped(self.macs()))?;
-        if let Some(values) = self.peak_activations {
+        writeln!(f, "Total MACs per sample: {}", grouped(self.0.macs()))?;
+        if let Some(values) = self.0.peak_activations {
             writeln!(
                 f,
                 "Peak live activations per sample: {} values ({:.1} MB as f32)",

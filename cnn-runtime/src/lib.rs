@@ -83,7 +83,7 @@ pub use device::gpu;
 #[cfg(feature = "ndarray")]
 pub use device::ndarray;
 pub use device::{cpu, device};
-pub use info::{LayerInfo, LayerKind, Row, Summary};
+pub use info::{LayerInfo, LayerKind, Row, Summary, Totals};
 pub use sizes::ShapeError;
 pub use summary_table::SUMMARY_WIDTH;
 
@@ -91,7 +91,7 @@ pub use summary_table::SUMMARY_WIDTH;
 /// sizes: the `cnn-shape` crate.
 pub use cnn_shape as shape;
 pub use load::{Entry, KeyError, Load, LoadError, LoadReport, Mismatch};
-pub use normalize::{Normalize, StatsError};
+pub use normalize::{IMAGENET_MEAN, IMAGENET_STD, Normalize, StatsError};
 pub use save_error::SaveError;
 
 /// Re-export of the burn version the generated code is written against.

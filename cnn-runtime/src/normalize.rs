@@ -5,6 +5,15 @@
 use burn::module::{Module, RunningState};
 use burn::tensor::{Device, Tensor, TensorData};
 
+/// ImageNet's per-channel mean (RGB, 0–1 pixels), as torchvision's
+/// pretrained weights expect it (`ResNet18_Weights.IMAGENET1K_V1.transforms()`):
+/// for [`Normalize::with_stats`] or `ImageBatcher::normalize`. In the DSL,
+/// `normalize(mean = (0.485, 0.456, 0.406), std = (0.229, 0.224, 0.225))`.
+pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
+
+/// ImageNet's per-channel standard deviation, with [`IMAGENET_MEAN`].
+pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
+
 /// The statistics of `normalize(C)`: buffers saved with the weights (keys
 /// `….mean` and `….std`), 0 trainable parameters. A new one is the identity
 /// (mean 0, std 1); [`Normalize::with_stats`] sets what
