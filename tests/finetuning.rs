@@ -13,7 +13,7 @@ use cnn::burn::optim::AdamConfig;
 use cnn::burn::optim::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use cnn::burn::tensor::{Device, Tensor};
 use cnn::burn::train::metric::{AccuracyMetric, LossMetric};
-use cnn::burn::train::{Learner, SupervisedTraining};
+use cnn::burn::train::{Learner, LearningResult, SupervisedTraining};
 use cnn::train::{EpochReport, ImageDataset};
 use cnn::{Load, LoadError, classifier, cnn};
 use cnn_examples::digits;
@@ -336,25 +336,29 @@ fn loaders(
     (train, valid)
 }
 
+/// One phase of burn-train: an epoch on 256 digits, checked on 128.
+fn phase(net: Digits, rates: ModuleLrScheduler, name: &str) -> LearningResult<Digits> {
+    let (train, valid, _) = digits::open(Path::new(digits::DEFAULT_DATA)).expect("data");
+    let (train_loader, valid_loader) = loaders(train.take(256), valid.take(128));
+    let result = SupervisedTraining::new(scratch(name), train_loader, valid_loader)
+        .metrics((AccuracyMetric::new(), LossMetric::new()))
+        .renderer(Box::new(EpochReport::new().0))
+        .with_application_logger(None)
+        .num_epochs(1)
+        .launch(Learner::new(net, AdamConfig::new().init(), rates));
+    assert!(result.error.is_none(), "{name}: {:?}", result.error);
+    result
+}
+
 #[test]
 fn two_phases_train_the_head_then_everything_without_a_crash() {
-    let (train, valid, _) = digits::open(Path::new(digits::DEFAULT_DATA)).expect("data");
-    let (train, valid) = (train.take(256), valid.take(128));
     let path = pretrained_file("phases.safetensors");
     let (net, _) = Digits::load_safetensors_with(&path, &autodiff(), Load::strict().skip("fc"))
         .expect("loads");
     let before = values(&net);
 
     // Phase 1: the head alone.
-    let net = net.train_only(&["fc"]).expect("key");
-    let (train_loader, valid_loader) = loaders(train.clone(), valid.clone());
-    let phase1 = SupervisedTraining::new(scratch("phase1"), train_loader, valid_loader)
-        .metrics((AccuracyMetric::new(), LossMetric::new()))
-        .renderer(Box::new(EpochReport::new().0))
-        .with_application_logger(None)
-        .num_epochs(1)
-        .launch(Learner::new(net, AdamConfig::new().init(), 1e-2));
-    assert!(phase1.error.is_none(), "{:?}", phase1.error);
+    let phase1 = phase(net.train_only(&["fc"]).expect("key"), 1e-2.into(), "phase1");
     let after1 = values(&phase1.model);
     for ((path, a), (_, b)) in before.iter().zip(&after1) {
         if path.starts_with("fc.") {
@@ -367,20 +371,35 @@ fn two_phases_train_the_head_then_everything_without_a_crash() {
     // Phase 2: everything, the body at a tenth of the head's rate. burn-train
     // hands the model back in validation mode; `unfreeze_all` returns it
     // ready to train.
-    let net = phase1.model.unfreeze_all();
     let rates =
         ModuleLrScheduler::new(1e-3).with_group(Digits::param_group(&["fc"]).expect("key"), 1e-2);
-    let (train_loader, valid_loader) = loaders(train, valid);
-    let phase2 = SupervisedTraining::new(scratch("phase2"), train_loader, valid_loader)
-        .metrics((AccuracyMetric::new(), LossMetric::new()))
-        .renderer(Box::new(EpochReport::new().0))
-        .with_application_logger(None)
-        .num_epochs(1)
-        .launch(Learner::new(net, AdamConfig::new().init(), rates));
-    assert!(phase2.error.is_none(), "{:?}", phase2.error);
+    let phase2 = phase(phase1.model.unfreeze_all(), rates, "phase2");
     for ((path, a), (_, b)) in after1.iter().zip(values(&phase2.model)) {
         assert_ne!(*a, b, "phase 2 must train {path}");
     }
+}
+
+#[test]
+fn burns_own_unfreeze_of_the_model_burn_train_returns_cannot_train_again() {
+    // The crash `unfreeze_all` avoids: burn-train returns the model in
+    // validation mode, and burn's `unfreeze` leaves it there. When this test
+    // fails, burn has changed and the README's warning can go.
+    let net = Digits::init(&autodiff()).train_only(&["fc"]).expect("key");
+    let phase1 = phase(net, 1e-2.into(), "burn-phase1");
+    let unfrozen = phase1.model.unfreeze();
+    let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        phase(unfrozen, 1e-3.into(), "burn-phase2")
+    }));
+    let payload = crashed.err().expect("burn-train refused to train");
+    let message = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    assert!(
+        message.contains("requires a tracked autodiff tensor"),
+        "{message:?}"
+    );
 }
 
 #[test]
