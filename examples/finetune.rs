@@ -80,20 +80,14 @@ cnn! {
         adaptive_avgpool(1) flatten
         fc: linear(512, 10)
     }
-
-    /// The same with ImageNet's 1000 classes: the stand-in checkpoint.
-    pub struct ResNet18: [3, 32, 32] {
-        conv1: conv(3, 64, 7, stride = 2, padding = 3, bias = false) bn1: batchnorm(64) relu
-        maxpool(3, stride = 2, padding = 1)
-        layer1: { repeat(2) { basic(64) } }
-        layer2: { basic_down(64, 128) basic(128) }
-        layer3: { basic_down(128, 256) basic(256) }
-        layer4: { basic_down(256, 512) basic(512) }
-        adaptive_avgpool(1) flatten
-        fc: linear(512, 1000)
-    }
 }
 classifier!(ResNet18Digits);
+
+/// `ResNet18` with ImageNet's 1000 classes (examples/resnet18.rs), for the stand-in checkpoint.
+#[allow(dead_code)]
+#[path = "resnet18.rs"]
+mod resnet18;
+pub use resnet18::ResNet18;
 
 const USAGE: &str = "usage: finetune [DIR] [--weights FILE] [--head-epochs N] [--epochs N] [--lr X] [--batch N] [--out DIR]
   DIR              DIR/<class>/*.png|jpg (20 % held out) or DIR/train and DIR/valid;
@@ -172,10 +166,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // 1. The images.
     let dir = match &options.dir {
         Some(dir) => dir.clone(),
-        None => digits::as_png(Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/target/digits_png"
-        )))?,
+        None => digits::as_png(Path::new(digits::PNG_DIR))?,
     };
     let (train, valid) = images(&dir)?;
     train.check_for::<ResNet18Digits>()?;

@@ -150,10 +150,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // 1. The images: the user's folder, or the committed digits as PNG files.
     let dir = match &options.dir {
         Some(dir) => dir.clone(),
-        None => digits::as_png(Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/target/digits_png"
-        )))?,
+        None => digits::as_png(Path::new(digits::PNG_DIR))?,
     };
     let (train, valid) = load(&dir, &options)?;
     println!(

@@ -88,6 +88,10 @@ pub mod digits {
             .map_or_else(|| path.to_owned(), Path::to_owned)
     }
 
+    /// Where the examples that train on a folder write the committed digits
+    /// as PNG files when given no folder.
+    pub const PNG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/target/digits_png");
+
     /// Writes the committed digits as `dir/<digit>/<n>.png` (once), and
     /// returns `dir` as [`shown`] prints it; the examples that train on a
     /// folder of images use it when given none.

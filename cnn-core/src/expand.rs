@@ -23,6 +23,7 @@ mod onnx;
 mod outputs;
 mod steps;
 use steps::{step, steps};
+mod loads;
 mod plan;
 mod structs;
 mod stub;
@@ -76,6 +77,7 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
     let plan_import = plan::import(net);
     let save_onnx = if onnx { onnx::method(net) } else { quote!() };
     let trainable = trainable::methods(krate, &name_str);
+    let loads = loads::methods(krate, &name_str);
     let reexport = match &outputs.name {
         Some(outputs_name) => quote!(#[allow(unused_imports)] #vis use #module::#outputs_name;),
         None => quote!(),
@@ -196,66 +198,7 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
                     })
                 }
 
-                /// Builds the network from a PyTorch `.pt` state_dict saved from [`Self::PYTORCH`]
-                /// (keys `"0.weight"`, `"3.bias"`, … by position, or by the names written
-                /// in the DSL: `"layer1.0.conv1.weight"`).
-                #[inline]
-                pub fn load_pytorch(
-                    path: impl ::core::convert::AsRef<::std::path::Path>,
-                    device: &burn::tensor::Device,
-                ) -> ::core::result::Result<Self, #krate::LoadError> {
-                    Self::load_from(#krate::__private::Format::Pytorch, path.as_ref(), device)
-                }
-
-                /// Builds the network from a `.safetensors` file with [`Self::PYTORCH`]'s keys.
-                #[inline]
-                pub fn load_safetensors(
-                    path: impl ::core::convert::AsRef<::std::path::Path>,
-                    device: &burn::tensor::Device,
-                ) -> ::core::result::Result<Self, #krate::LoadError> {
-                    Self::load_from(#krate::__private::Format::Safetensors, path.as_ref(), device)
-                }
-
-                /// Builds the network from a file written by [`Self::save_burnpack`].
-                #[inline]
-                pub fn load_burnpack(
-                    path: impl ::core::convert::AsRef<::std::path::Path>,
-                    device: &burn::tensor::Device,
-                ) -> ::core::result::Result<Self, #krate::LoadError> {
-                    Self::load_from(#krate::__private::Format::Burnpack, path.as_ref(), device)
-                }
-
-                /// [`Self::load_pytorch`] as `load` says: layers skipped by PyTorch key
-                /// (a new head), tensors the file lacks left fresh under `Load::partial()`;
-                /// with the report of what came from the file.
-                #[inline]
-                pub fn load_pytorch_with(
-                    path: impl ::core::convert::AsRef<::std::path::Path>,
-                    device: &burn::tensor::Device,
-                    load: #krate::Load,
-                ) -> ::core::result::Result<(Self, #krate::LoadReport), #krate::LoadError> {
-                    Self::load_from_with(#krate::__private::Format::Pytorch, path.as_ref(), device, &load)
-                }
-
-                /// [`Self::load_safetensors`] as `load` says, with the report of what came from the file.
-                #[inline]
-                pub fn load_safetensors_with(
-                    path: impl ::core::convert::AsRef<::std::path::Path>,
-                    device: &burn::tensor::Device,
-                    load: #krate::Load,
-                ) -> ::core::result::Result<(Self, #krate::LoadReport), #krate::LoadError> {
-                    Self::load_from_with(#krate::__private::Format::Safetensors, path.as_ref(), device, &load)
-                }
-
-                /// [`Self::load_burnpack`] as `load` says, with the report of what came from the file.
-                #[inline]
-                pub fn load_burnpack_with(
-                    path: impl ::core::convert::AsRef<::std::path::Path>,
-                    device: &burn::tensor::Device,
-                    load: #krate::Load,
-                ) -> ::core::result::Result<(Self, #krate::LoadReport), #krate::LoadError> {
-                    Self::load_from_with(#krate::__private::Format::Burnpack, path.as_ref(), device, &load)
-                }
+                #loads
 
                 #trainable
 
@@ -289,26 +232,6 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
                     path: &::std::path::Path,
                 ) -> ::core::result::Result<(), #krate::SaveError> {
                     #krate::__private::save(self, #name_str, Self::LAYERS, format, path)
-                }
-
-                #[inline]
-                fn load_from(
-                    format: #krate::__private::Format,
-                    path: &::std::path::Path,
-                    device: &burn::tensor::Device,
-                ) -> ::core::result::Result<Self, #krate::LoadError> {
-                    // Into a fresh network, returned only if every tensor fitted.
-                    #krate::__private::load(Self::init(device), #name_str, Self::LAYERS, format, path)
-                }
-
-                #[inline]
-                fn load_from_with(
-                    format: #krate::__private::Format,
-                    path: &::std::path::Path,
-                    device: &burn::tensor::Device,
-                    load: &#krate::Load,
-                ) -> ::core::result::Result<(Self, #krate::LoadReport), #krate::LoadError> {
-                    #krate::__private::load_with(Self::init(device), #name_str, Self::LAYERS, format, path, load)
                 }
             }
         }

@@ -763,43 +763,190 @@ mod __cnn_Zoo {
                 },
             )
         }
-        /// Builds the network from a PyTorch `.pt` state_dict saved from [`Self::PYTORCH`]
-        /// (keys `"0.weight"`, `"3.bias"`, … by position, or by the names written
-        /// in the DSL: `"layer1.0.conv1.weight"`).
+        ///Builds the network from a PyTorch `.pt` state_dict saved from [`Self::PYTORCH`] (keys `"0.weight"`, `"3.bias"`, … by position, or by the names written in the DSL: `"layer1.0.conv1.weight"`).
         #[inline]
         pub fn load_pytorch(
             path: impl ::core::convert::AsRef<::std::path::Path>,
             device: &burn::tensor::Device,
         ) -> ::core::result::Result<Self, ::cnn_runtime::LoadError> {
-            Self::load_from(
+            ::cnn_runtime::__private::load(
+                Self::init(device),
+                "Zoo",
+                Self::LAYERS,
                 ::cnn_runtime::__private::Format::Pytorch,
                 path.as_ref(),
-                device,
             )
         }
-        /// Builds the network from a `.safetensors` file with [`Self::PYTORCH`]'s keys.
+        ///[`Self::load_pytorch`] as `load` says: layers skipped by PyTorch key (a new head), tensors the file lacks or no layer takes allowed under `Load::partial()`; with the report of what came from the file.
+        #[inline]
+        pub fn load_pytorch_with(
+            path: impl ::core::convert::AsRef<::std::path::Path>,
+            device: &burn::tensor::Device,
+            load: ::cnn_runtime::Load,
+        ) -> ::core::result::Result<
+            (Self, ::cnn_runtime::LoadReport),
+            ::cnn_runtime::LoadError,
+        > {
+            ::cnn_runtime::__private::load_with(
+                Self::init(device),
+                "Zoo",
+                Self::LAYERS,
+                ::cnn_runtime::__private::Format::Pytorch,
+                path.as_ref(),
+                &load,
+            )
+        }
+        ///Builds the network from a `.safetensors` file with [`Self::PYTORCH`]'s keys.
         #[inline]
         pub fn load_safetensors(
             path: impl ::core::convert::AsRef<::std::path::Path>,
             device: &burn::tensor::Device,
         ) -> ::core::result::Result<Self, ::cnn_runtime::LoadError> {
-            Self::load_from(
+            ::cnn_runtime::__private::load(
+                Self::init(device),
+                "Zoo",
+                Self::LAYERS,
                 ::cnn_runtime::__private::Format::Safetensors,
                 path.as_ref(),
-                device,
             )
         }
-        /// Builds the network from a file written by [`Self::save_burnpack`].
+        ///[`Self::load_safetensors`] as `load` says: layers skipped by PyTorch key (a new head), tensors the file lacks or no layer takes allowed under `Load::partial()`; with the report of what came from the file.
+        #[inline]
+        pub fn load_safetensors_with(
+            path: impl ::core::convert::AsRef<::std::path::Path>,
+            device: &burn::tensor::Device,
+            load: ::cnn_runtime::Load,
+        ) -> ::core::result::Result<
+            (Self, ::cnn_runtime::LoadReport),
+            ::cnn_runtime::LoadError,
+        > {
+            ::cnn_runtime::__private::load_with(
+                Self::init(device),
+                "Zoo",
+                Self::LAYERS,
+                ::cnn_runtime::__private::Format::Safetensors,
+                path.as_ref(),
+                &load,
+            )
+        }
+        ///Builds the network from a file written by [`Self::save_burnpack`].
         #[inline]
         pub fn load_burnpack(
             path: impl ::core::convert::AsRef<::std::path::Path>,
             device: &burn::tensor::Device,
         ) -> ::core::result::Result<Self, ::cnn_runtime::LoadError> {
-            Self::load_from(
+            ::cnn_runtime::__private::load(
+                Self::init(device),
+                "Zoo",
+                Self::LAYERS,
                 ::cnn_runtime::__private::Format::Burnpack,
                 path.as_ref(),
-                device,
             )
+        }
+        ///[`Self::load_burnpack`] as `load` says: layers skipped by PyTorch key (a new head), tensors the file lacks or no layer takes allowed under `Load::partial()`; with the report of what came from the file.
+        #[inline]
+        pub fn load_burnpack_with(
+            path: impl ::core::convert::AsRef<::std::path::Path>,
+            device: &burn::tensor::Device,
+            load: ::cnn_runtime::Load,
+        ) -> ::core::result::Result<
+            (Self, ::cnn_runtime::LoadReport),
+            ::cnn_runtime::LoadError,
+        > {
+            ::cnn_runtime::__private::load_with(
+                Self::init(device),
+                "Zoo",
+                Self::LAYERS,
+                ::cnn_runtime::__private::Format::Burnpack,
+                path.as_ref(),
+                &load,
+            )
+        }
+        /// Freezes the parameters under each PyTorch key or prefix (the summary's
+        /// Key column: `"conv1"`, `"layer1"`, `"layer4.1.bn2"`): they stop requiring
+        /// gradients and their layers' training flags turn off (a frozen batchnorm
+        /// keeps its running statistics). Returns the network in training mode.
+        ///
+        /// # Errors
+        /// A key that is not one of the network's, with the nearest keys; the keys
+        /// are checked before the network is changed.
+        pub fn freeze_keys(
+            self,
+            keys: &[&str],
+        ) -> ::core::result::Result<Self, ::cnn_runtime::KeyError> {
+            ::cnn_runtime::__private::set_trainable(
+                self,
+                "Zoo",
+                Self::LAYERS,
+                ::cnn_runtime::__private::Change::Freeze(keys),
+            )
+        }
+        /// Unfreezes the parameters under each key (see [`Self::freeze_keys`]).
+        ///
+        /// # Errors
+        /// A key that is not one of the network's, with the nearest keys.
+        pub fn unfreeze_keys(
+            self,
+            keys: &[&str],
+        ) -> ::core::result::Result<Self, ::cnn_runtime::KeyError> {
+            ::cnn_runtime::__private::set_trainable(
+                self,
+                "Zoo",
+                Self::LAYERS,
+                ::cnn_runtime::__private::Change::Unfreeze(keys),
+            )
+        }
+        /// Trains only the parameters under the keys (a new head: `&["fc"]`) and
+        /// freezes every other one.
+        ///
+        /// # Errors
+        /// A key that is not one of the network's, with the nearest keys.
+        pub fn train_only(
+            self,
+            keys: &[&str],
+        ) -> ::core::result::Result<Self, ::cnn_runtime::KeyError> {
+            ::cnn_runtime::__private::set_trainable(
+                self,
+                "Zoo",
+                Self::LAYERS,
+                ::cnn_runtime::__private::Change::Only(keys),
+            )
+        }
+        /// Unfreezes every parameter and training flag; returns the network in
+        /// training mode.
+        pub fn unfreeze_all(self) -> Self {
+            match ::cnn_runtime::__private::set_trainable(
+                self,
+                "Zoo",
+                Self::LAYERS,
+                ::cnn_runtime::__private::Change::All,
+            ) {
+                ::core::result::Result::Ok(net) => net,
+                ::core::result::Result::Err(error) => {
+                    ::core::unreachable!("no keys to check: {}", error)
+                }
+            }
+        }
+        /// burn's [`ParamGroup`](burn::module::ParamGroup) of the parameters under
+        /// the keys, for a learning rate of their own
+        /// (`ModuleLrScheduler::new(1e-4).with_group(Net::param_group(&["fc"])?, 1e-3)`).
+        ///
+        /// # Errors
+        /// A key that is not one of the network's, with the nearest keys.
+        pub fn param_group(
+            keys: &[&str],
+        ) -> ::core::result::Result<burn::module::ParamGroup, ::cnn_runtime::KeyError> {
+            ::cnn_runtime::__private::param_group("Zoo", Self::LAYERS, keys)
+        }
+        /// [`Self::summary`] with a column saying which layers train and the
+        /// totals of trainable and frozen parameters (PyTorch's `requires_grad`
+        /// counts).
+        pub fn summary_trainable(&self) -> ::cnn_runtime::Summary {
+            let summary = Self::summary();
+            match ::cnn_runtime::__private::frozen_params(self, Self::LAYERS) {
+                ::core::option::Option::Some(frozen) => summary.with_frozen(&frozen),
+                ::core::option::Option::None => summary,
+            }
         }
         /// Saves the weights in burn's burnpack format.
         #[inline]
@@ -827,20 +974,6 @@ mod __cnn_Zoo {
             path: &::std::path::Path,
         ) -> ::core::result::Result<(), ::cnn_runtime::SaveError> {
             ::cnn_runtime::__private::save(self, "Zoo", Self::LAYERS, format, path)
-        }
-        #[inline]
-        fn load_from(
-            format: ::cnn_runtime::__private::Format,
-            path: &::std::path::Path,
-            device: &burn::tensor::Device,
-        ) -> ::core::result::Result<Self, ::cnn_runtime::LoadError> {
-            ::cnn_runtime::__private::load(
-                Self::init(device),
-                "Zoo",
-                Self::LAYERS,
-                format,
-                path,
-            )
         }
     }
 }
