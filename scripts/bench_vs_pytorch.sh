@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The speed table of README's Performance section: cnn! on the fast path and
+# The speed table of BENCHMARKS.md: cnn! on the fast path and
 # on burn's path (benches/vs_pytorch.rs), PyTorch eager and ONNX Runtime
 # (scripts/bench_vs_pytorch.py), two threads each, alternated network by
 # network over three rounds in one run; then every distinct ResNet-18 and MobileNetV2

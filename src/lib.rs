@@ -134,3 +134,34 @@ pub mod digits {
         if gz.exists() { gz } else { dir.join(name) }
     }
 }
+
+/// The guide's chapters (`book/src`) and the front page: their Rust code
+/// blocks run as this crate's doc tests, so the guide cannot rot. A block
+/// that is a fragment of a network is marked `rust,ignore`.
+#[cfg(doctest)]
+mod guide {
+    macro_rules! chapters {
+        ($($name:ident: $path:literal),* $(,)?) => {$(
+            #[doc = include_str!($path)]
+            struct $name;
+        )*};
+    }
+    chapters! {
+        Readme: "../README.md",
+        Introduction: "../book/src/introduction.md",
+        GettingStarted: "../book/src/getting-started.md",
+        Language: "../book/src/language.md",
+        Layers: "../book/src/layers.md",
+        Blocks: "../book/src/blocks.md",
+        Computes: "../book/src/computes.md",
+        Checks: "../book/src/checks.md",
+        InputSizes: "../book/src/input-sizes.md",
+        Training: "../book/src/training.md",
+        FineTuning: "../book/src/fine-tuning.md",
+        Weights: "../book/src/weights.md",
+        Backends: "../book/src/backends.md",
+        Performance: "../book/src/performance.md",
+        Robustness: "../book/src/robustness.md",
+        Contributing: "../book/src/contributing.md",
+    }
+}

@@ -383,7 +383,7 @@ fn two_phases_train_the_head_then_everything_without_a_crash() {
 fn burns_own_unfreeze_of_the_model_burn_train_returns_cannot_train_again() {
     // The crash `unfreeze_all` avoids: burn-train returns the model in
     // validation mode, and burn's `unfreeze` leaves it there. When this test
-    // fails, burn has changed and the README's warning can go.
+    // fails, burn has changed and the guide's warning (book/src/fine-tuning.md) can go.
     let net = Digits::init(&autodiff()).train_only(&["fc"]).expect("key");
     let phase1 = phase(net, 1e-2.into(), "burn-phase1");
     let unfrozen = phase1.model.unfreeze();

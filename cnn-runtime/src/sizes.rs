@@ -37,7 +37,7 @@ impl ShapeError {
     /// Checks a batch's dimensions: the declared size passes at once; any
     /// other runs the plan once per thread (2.6 µs for the U-Net, 3.0 µs for
     /// ResNet-18) and is then remembered, so that a stream of batches of one
-    /// size pays it once (see the README's benchmarks).
+    /// size pays it once (see BENCHMARKS.md).
     #[doc(hidden)]
     pub fn check(
         network: &'static str,
