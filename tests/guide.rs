@@ -153,7 +153,11 @@ fn every_link_in_the_readme_and_the_guide_points_at_something_that_exists() {
                 dir.join(file)
             };
             if !target.exists() {
-                broken.push(format!("{}: {link} (no {})", doc.display(), target.display()));
+                broken.push(format!(
+                    "{}: {link} (no {})",
+                    doc.display(),
+                    target.display()
+                ));
                 continue;
             }
             if !anchor.is_empty() {
@@ -185,5 +189,8 @@ fn every_chapter_is_in_the_books_summary() {
 fn the_readme_is_a_front_page() {
     let readme = std::fs::read_to_string("README.md").expect("README.md");
     let lines = readme.lines().count();
-    assert!(lines < 250, "README.md has {lines} lines: move detail to the guide");
+    assert!(
+        lines < 250,
+        "README.md has {lines} lines: move detail to the guide"
+    );
 }

@@ -53,8 +53,43 @@
 //! }
 //! ```
 //!
-//! The full DSL reference (grammar, layer table, error gallery) is in the
-//! repository's README.md.
+//! ## The language
+//!
+//! ```text
+//! cnn! {
+//!     /// a reusable block
+//!     block name(param, param) { layers }
+//!     VISIBILITY struct Name: [C, H, W] also [C, H, W], [C, H, W] {
+//!         layer  layer(arg, arg, key = value)  key: layer  block_call(arg)
+//!         residual { layers } shortcut { layers }  concat { layers } { layers }
+//!         multiply { layers } { layers }  split { layers } { layers }
+//!         repeat(n) { layers }  { layers }  "string-key": node  conv(c, 4 * c, 1)
+//!     }
+//!     ...more networks...
+//! }
+//! ```
+//!
+//! Arguments follow the PyTorch constructor's order and names; an integer
+//! argument may be arithmetic on block parameters (`4 * d`, `c / 2`). Each
+//! network is a burn [`Module`](burn::module::Module) with `init`, `forward`,
+//! `try_forward`, `summary()` ([`Summary`]), the constants `INPUT_SHAPE`,
+//! `OUTPUT_SHAPE`, `PARAMS`, `MACS`, `LAYERS` ([`LayerInfo`]) and `PYTORCH`, the
+//! loaders `load_pytorch`, `load_safetensors`, `load_burnpack` ([`LoadError`])
+//! and their `_with` forms for fine-tuning ([`Load`], [`LoadReport`]), the
+//! savers `save_safetensors`, `save_burnpack` and (feature `onnx`)
+//! `save_onnx`, and freezing by PyTorch key (`freeze_keys`, `train_only`,
+//! `param_group`, [`KeyError`]).
+//!
+//! ## Features
+//!
+//! `flex` (default: burn's CPU backend, with the fused fast path), `ndarray`,
+//! `wgpu` (GPUs), `train` (burn-train, image datasets, [`classifier!`], the
+//! [`train`] module) and `onnx`.
+//!
+//! The guide (`book/` in the repository: the language, every error, training,
+//! weights in and out, performance) and BENCHMARKS.md go further.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod device;
 mod export;
