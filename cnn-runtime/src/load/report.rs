@@ -8,11 +8,24 @@ use std::path::PathBuf;
 
 /// How `load_*_with` treats a file that does not fit the network exactly.
 ///
-/// ```text
-/// // torchvision's 1000-class checkpoint into a 10-class network: every
-/// // tensor but the head's must load; the head keeps its fresh weights.
-/// let (net, report) = Net::load_pytorch_with("resnet18.pth", &device, Load::strict().skip("fc"))?;
+/// ```
+/// use cnn_runtime::{Load, cnn};
+/// # let dir = std::env::temp_dir().join(format!("cnn-load-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let path = dir.join("pretrained.safetensors");
+///
+/// cnn! {
+///     struct Pretrained: [1, 8, 8] { conv1: conv(1, 4, 3) relu flatten fc: linear(144, 100) }
+///     struct Tuned: [1, 8, 8] { conv1: conv(1, 4, 3) relu flatten fc: linear(144, 10) }
+/// }
+///
+/// let device = cnn_runtime::burn::tensor::Device::default();
+/// Pretrained::init(&device).save_safetensors(&path)?;
+/// // A new head: every tensor but the head's must come from the file.
+/// let (net, report) = Tuned::load_safetensors_with(&path, &device, Load::strict().skip("fc"))?;
+/// assert_eq!((report.applied.len(), report.skipped.len()), (2, 2));
 /// println!("{report}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// Names are PyTorch's state_dict keys or prefixes of them, as in the Key
