@@ -253,11 +253,14 @@ fn a_name_that_is_not_a_key_is_an_error_listing_the_nearest_keys() {
     assert_eq!(error.nearest[0], "layer1", "{error}");
     let error = Digits::param_group(&["conv"]).expect_err("no conv");
     assert_eq!(error.nearest[0], "conv1", "{error}");
-    // `relu` has no key, and a tensor the layer lacks selects nothing.
-    assert!(
-        Digits::init(&autodiff())
-            .freeze_keys(&["conv1.bias"])
-            .is_err()
+    // A tensor the layer lacks selects nothing: the nearest tensors are named.
+    let error = Digits::init(&autodiff())
+        .freeze_keys(&["conv1.bias"])
+        .expect_err("no bias");
+    assert_eq!(
+        error.nearest,
+        ["bn1.bias", "conv1.weight", "fc.bias"],
+        "{error}"
     );
 }
 

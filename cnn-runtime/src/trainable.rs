@@ -13,7 +13,7 @@
 //! burn-train handed back after its validation pass trains again.
 
 use crate::LayerInfo;
-use crate::load::{KeyError, regex_escape, select, under};
+use crate::load::{KeyError, nearest_of, pytorch_key, regex_escape, select, under};
 use burn::module::{Flag, Module, ModuleMapper, ModuleVisitor, Param, ParamGroup};
 use burn::tensor::Tensor;
 
@@ -70,11 +70,16 @@ fn checked<M: Module>(
     for key in keys {
         let fields = select(network, layers, &[key])?;
         if !params.iter().any(|p| under(&fields, &p.path)) {
-            // A layer without parameters (`relu` has no key) or a tensor the layer lacks.
+            // A tensor the layer lacks (`conv1.bias` of a conv without bias):
+            // the nearest of the tensors the network has, by their keys.
+            let keys: Vec<String> = params
+                .iter()
+                .map(|p| pytorch_key(layers, &p.path).1)
+                .collect();
             return Err(KeyError {
                 network,
                 key: key.to_string(),
-                nearest: fields.iter().take(3).cloned().collect(),
+                nearest: nearest_of(&keys, key),
             });
         }
     }

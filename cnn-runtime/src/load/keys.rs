@@ -185,10 +185,15 @@ fn nearest(layers: &'static [LayerInfo], name: &str) -> Vec<String> {
             }
         }
     }
+    nearest_of(&names, name)
+}
+
+/// The three of `names` nearest to `name`, nearest first (ties in order).
+pub(crate) fn nearest_of<S: AsRef<str>>(names: &[S], name: &str) -> Vec<String> {
     let mut ranked: Vec<(usize, usize, &str)> = names
         .iter()
         .enumerate()
-        .map(|(order, n)| (edit_distance(name, n), order, *n))
+        .map(|(order, n)| (edit_distance(name, n.as_ref()), order, n.as_ref()))
         .collect();
     ranked.sort();
     ranked

@@ -18,7 +18,7 @@ mod report;
 
 pub use error::{LoadError, Mismatch};
 pub use keys::KeyError;
-pub(crate) use keys::{positions, pytorch_key, regex_escape, select, under};
+pub(crate) use keys::{nearest_of, positions, pytorch_key, regex_escape, select, under};
 pub use report::{Entry, Load, LoadReport};
 
 use crate::LayerInfo;
