@@ -174,6 +174,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // 2. The pretrained weights, the 1000-way head skipped: it stays freshly
     // initialised, and every other tensor must come from the file.
     let device = cnn::device();
+    device.seed(digits::SEED); // the new head's initialisation
     let weights = match &options.weights {
         Some(path) => path.clone(),
         None => stand_in(&options.out)?,
