@@ -25,7 +25,8 @@
 //! Layers are separated by whitespace. The parser knows nothing of layer names,
 //! block names or argument schemas: `layers/` and `blocks.rs` interpret what is
 //! parsed here, so that an unknown layer is an accumulated semantic error
-//! rather than a parse failure. Bodies nest at most [`MAX_NESTING`] deep, so
+//! rather than a parse failure. Identifiers are read as the names they spell
+//! (`r#fn` is `fn`; the rules are in `names.rs`). Bodies nest at most [`MAX_NESTING`] deep, so
 //! that no input can overflow the compiler's stack.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -318,6 +319,7 @@ fn parse_network(input: ParseStream, attrs: Vec<Attribute>) -> syn::Result<Netwo
             ));
     }
     input.parse::<Token![struct]>()?;
+    // The network's name stays as written (`r#fn` too): it names the struct.
     let name: Ident = input.parse()?;
     if input.peek(Token![<]) {
         return Err(
@@ -376,12 +378,21 @@ impl Parse for InputShape {
 
 impl Parse for Layer {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let name = input.call(Ident::parse_any).map_err(|e| {
+        let written = input.call(Ident::parse_any).map_err(|e| {
             syn::Error::new(
                 e.span(),
                 "expected a layer name such as `conv`, `relu` or `linear`",
             )
         })?;
+        let name = crate::names::word(&written);
+        if crate::names::is_raw(&written) && crate::names::STRUCTURE.iter().any(|w| name == w) {
+            return Err(syn::Error::new(
+                written.span(),
+                format!(
+                    "`{written}` is a raw identifier, which is never the word `{name}` of `cnn!`, as a raw identifier is never a Rust keyword\n= help: write `{name}`"
+                ),
+            ));
+        }
         let args = if input.peek(Paren) {
             let content;
             let paren = parenthesized!(content in input);
@@ -401,7 +412,7 @@ impl Parse for Arg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let key =
             if input.peek(Ident::peek_any) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
-                let key: Ident = input.call(Ident::parse_any)?;
+                let key = input.call(crate::names::read)?;
                 input.parse::<Token![=]>()?;
                 Some(key)
             } else {

@@ -36,7 +36,7 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
     let Network {
         krate, vis, name, ..
     } = net;
-    let module = format_ident!("__cnn_{}", name);
+    let module = crate::names::field(&format!("__cnn_{}", crate::names::text(name)));
     // Lint attributes govern the macro's warnings (see `diag.rs`), not the struct.
     let attrs = net.attrs.iter().filter(|a| a.path().is_ident("doc"));
     let table = doc_table(net).join("\n");
@@ -66,7 +66,7 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
     let params = usize_lit(net.params);
     let macs = Literal::u64_unsuffixed(net.macs);
     let infos = net.rows.iter().map(|r| row_info(krate, net, r));
-    let name_str = name.to_string();
+    let name_str = crate::names::text(name);
     let pytorch = crate::pytorch::source(net);
     // A network with blocks is a module already: one string, not two.
     let pytorch_module = match crate::pytorch::module(net) {

@@ -13,6 +13,7 @@
 //! | [`blocks`] | blocks, `residual`, `concat`, `multiply`, `split`, `repeat`, groups: the walk through them (their rules in `blocks/rules.rs`) |
 //! | [`rules`] | the rules several layer kinds share (channels, collapse, warnings) |
 //! | [`model`] | the validated network |
+//! | [`names`] | raw identifiers, and the one place user text becomes a Rust identifier |
 //! | [`pytorch`] | model → the equivalent `nn.Sequential` source |
 //! | [`onnx`] | model → the network as an ONNX graph, for `save_onnx` |
 //! | [`expand`](mod@expand) | model → tokens |
@@ -26,6 +27,7 @@ pub mod expand;
 pub mod fast;
 pub mod layers;
 pub mod model;
+pub mod names;
 pub mod onnx;
 pub mod pytorch;
 pub mod rules;

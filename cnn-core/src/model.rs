@@ -76,7 +76,7 @@ pub struct Wire {
 impl Wire {
     /// The local variable that holds it in the generated code: `layer3_4`.
     pub fn var(&self) -> Ident {
-        quote::format_ident!("{}_{}", self.name.trim_start_matches("r#"), self.id)
+        crate::names::field(&format!("{}_{}", self.name, self.id))
     }
 }
 

@@ -255,10 +255,7 @@ fn py_wire(w: &crate::model::Wire) -> String {
 
 /// The local variable of output `n`: `aux_out`.
 fn output_var(net: &Network, n: usize) -> String {
-    format!(
-        "{}_out",
-        net.outputs[n].field.to_string().trim_start_matches("r#")
-    )
+    crate::names::field(&format!("{}_out", net.outputs[n].field)).to_string()
 }
 
 /// The statements of `forward` that run `nodes` on `x`; `owner` holds

@@ -6,9 +6,6 @@ use crate::diag::Ctxt;
 use crate::layers;
 use std::collections::HashMap;
 
-/// Words that open a structure, which no block may take as its name.
-const KEYWORDS: [&str; 5] = ["block", "residual", "shortcut", "concat", "repeat"];
-
 /// The blocks of one invocation, by name.
 #[derive(Default)]
 pub struct Blocks<'a> {
@@ -23,7 +20,7 @@ impl<'a> Blocks<'a> {
         let mut table = HashMap::new();
         for def in defs {
             let name = def.name.to_string();
-            if layers::spec(&name).is_some() || KEYWORDS.contains(&name.as_str()) {
+            if layers::spec(&name).is_some() || crate::names::STRUCTURE.contains(&name.as_str()) {
                 cx.error(
                     def.name.span(),
                     format!(

@@ -128,6 +128,37 @@ impl Walk<'_> {
         }
     }
 
+    /// An error on an argument's value as written (its type, its word): at
+    /// the call that writes it when a block's argument carries it into the
+    /// layer, else at the value.
+    pub fn error_on_value(&mut self, span: Span, message: &str) {
+        match self.blame_at(span) {
+            Some(blame) => self.report_at_call(&blame, message, ""),
+            None => self.cx.error(span, message),
+        }
+    }
+
+    /// The blame of the argument whose value stands at `span`, if a block's
+    /// argument carries it.
+    fn blame_at(&self, span: Span) -> Option<Blame> {
+        let key = format!("{span:?}");
+        self.blames.iter().find(|blame| blame.key == key).cloned()
+    }
+
+    /// Reports `message` at the blamed call's argument, with the notes of
+    /// its way into the body and `help`; the rest of that use is silent.
+    fn report_at_call(&mut self, blame: &Blame, message: &str, help: &str) {
+        let mut text = message.to_string();
+        for note in &blame.notes {
+            text.push_str("\n= note: ");
+            text.push_str(note);
+        }
+        text.push_str(help);
+        self.cx.error_in_context(blame.at, text, blame.context);
+        self.cx.silence(true);
+        self.blamed = Some(blame.depth);
+    }
+
     /// An error whose help sets argument `arg` of the layer to `value`
     /// (`or`: an alternative after it). At `at` (the whole layer if
     /// `None`), unless a block's argument carries `arg` into the layer: then
@@ -141,20 +172,9 @@ impl Walk<'_> {
         value: &str,
         or: &str,
     ) {
-        let blame = b.get(arg).and_then(|a| {
-            let key = format!("{:?}", a.span);
-            self.blames.iter().find(|blame| blame.key == key).cloned()
-        });
-        if let Some(blame) = blame {
-            let mut text = message.to_string();
-            for note in &blame.notes {
-                text.push_str("\n= note: ");
-                text.push_str(note);
-            }
-            text.push_str(&format!("\n= help: write `{}`", blame.call_with(value)));
-            self.cx.error_in_context(blame.at, text, blame.context);
-            self.cx.silence(true);
-            self.blamed = Some(blame.depth);
+        if let Some(blame) = b.get(arg).and_then(|a| self.blame_at(a.span)) {
+            let help = format!("\n= help: write `{}`", blame.call_with(value));
+            self.report_at_call(&blame, message, &help);
             return;
         }
         // A value written with the block's parameters that no argument of

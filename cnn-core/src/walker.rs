@@ -85,7 +85,7 @@ impl Checker<'_, '_> {
         let krate = self.krate;
         let walk = &mut self.walk;
         let built =
-            layers::bind(ast_layer, &self.block_names, walk.cx).and_then(|b| build(b, walk.cx));
+            layers::bind(ast_layer, &self.block_names, walk).and_then(|b| build(b, walk.cx));
         let Some((bound, kind)) = built else {
             if ast_layer.name == "flatten" {
                 self.flat = Some(true);

@@ -342,13 +342,19 @@ fn nodes(rng: &mut Rng, depth: usize, params: &[&str], blocks: &[&str]) -> Strin
                     "\"a.b\"",
                     "\"3\"",
                     "\"conv1\"",
+                    "r#fn",
+                    "r#conv1",
+                    "r#type",
                 ])
             )
         } else {
             String::new()
         };
         let inner = |rng: &mut Rng| nodes(rng, depth.saturating_sub(1), params, blocks);
-        let wire = |rng: &mut Rng| rng.pick(&["a", "b", "c", "input", "x", "fn"]).to_string();
+        let wire = |rng: &mut Rng| {
+            rng.pick(&["a", "b", "c", "input", "x", "fn", "r#fn", "r#a", "r#input"])
+                .to_string()
+        };
         let node = match rng.below(if depth == 0 { 3 } else { 15 }) {
             0 | 1 => {
                 let mut text = layer(rng, None);
@@ -406,7 +412,7 @@ fn nodes(rng: &mut Rng, depth: usize, params: &[&str], blocks: &[&str]) -> Strin
             ),
             14 => format!(
                 "output({}) {}",
-                rng.pick(&["aux", "out", "0", "a", "aux"]),
+                rng.pick(&["aux", "out", "0", "a", "aux", "fn", "r#aux", "r#fn"]),
                 rng.pick(&["", "frozen_batchnorm(4)", "frozen_batchnorm(3, eps = 0.1)"])
             ),
             6 => format!(
@@ -418,7 +424,10 @@ fn nodes(rng: &mut Rng, depth: usize, params: &[&str], blocks: &[&str]) -> Strin
         };
         // `as w` after any node, a name bound twice or never read on purpose.
         let bind = if rng.chance(20) {
-            format!(" as {}", rng.pick(&["a", "b", "c", "input", "fn", "a"]))
+            format!(
+                " as {}",
+                rng.pick(&["a", "b", "c", "input", "fn", "a", "r#fn", "r#a"])
+            )
         } else {
             String::new()
         };
@@ -432,11 +441,27 @@ fn blocky(rng: &mut Rng) -> String {
     let mut text = String::new();
     for (i, name) in names.iter().enumerate().take(rng.below(4)) {
         let params: Vec<&str> = ["c", "s", "n"][..rng.below(4)].to_vec();
+        // Raw identifiers in the definition: the names they spell.
+        let written: Vec<String> = params
+            .iter()
+            .map(|p| {
+                if rng.chance(20) {
+                    format!("r#{p}")
+                } else {
+                    p.to_string()
+                }
+            })
+            .collect();
+        let name = if rng.chance(20) {
+            format!("r#{name}")
+        } else {
+            name.to_string()
+        };
         // Blocks may call any block, themselves included.
         let body = nodes(rng, 3, &params, &names[..=i]);
         text.push_str(&format!(
             "block {name}({}) {{ {body} }} ",
-            params.join(", ")
+            written.join(", ")
         ));
     }
     let body = nodes(rng, 4, &[], &names);
@@ -479,6 +504,14 @@ const ATOMS: &[&str] = &[
     "fn",
     "self",
     "r#struct",
+    "r#fn",
+    "r#conv",
+    "r#residual",
+    "r#in",
+    "r#c",
+    "r#input",
+    "r#block",
+    "r#self",
     "'a",
     "\"text\"",
     "b'x'",
@@ -548,7 +581,7 @@ fn mutated(rng: &mut Rng) -> String {
     let mut tokens = atoms(text);
     for _ in 0..1 + rng.below(4) {
         let at = rng.below(tokens.len());
-        match rng.below(5) {
+        match rng.below(6) {
             0 if tokens.len() > 1 => {
                 tokens.remove(at);
             }
@@ -561,6 +594,11 @@ fn mutated(rng: &mut Rng) -> String {
                 tokens.swap(at, other);
             }
             3 => tokens[at] = int(rng),
+            // The same word as a raw identifier, wherever it stands: a
+            // layer, block, parameter, node, wire, key, value or network name.
+            4 if tokens[at].starts_with(|c: char| c.is_alphabetic() || c == '_') => {
+                tokens[at] = format!("r#{}", tokens[at]);
+            }
             _ => tokens[at] = rng.pick(ATOMS).to_string(),
         }
     }

@@ -2,6 +2,7 @@
 //! `add`, `repeat`, groups, wires (`as w`), and block definitions (see the grammar in `ast.rs`).
 
 use super::{BlockDef, Body, Item, MAX_NESTING, Name, Node, Value};
+use crate::names;
 use crate::shape::merge::Merge;
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
@@ -11,12 +12,24 @@ use syn::{Attribute, Ident, Token, braced, parenthesized};
 
 pub(super) fn parse_block(input: ParseStream, attrs: Vec<Attribute>) -> syn::Result<BlockDef> {
     input.call(Ident::parse_any)?;
-    let name: Ident = input.parse().map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            "expected the block's name: `block basic(c) { … }`",
-        )
-    })?;
+    let keyword = input.fork().call(Ident::parse_any).ok();
+    if let Some(keyword) = keyword.filter(|k| !input.peek(Ident) && names::can_be_raw(k)) {
+        return Err(syn::Error::new(
+            keyword.span(),
+            format!(
+                "expected the block's name, found the Rust keyword `{keyword}`\n= help: write `r#{keyword}` to name a block `{keyword}`, as Rust names an item so; calls may write either"
+            ),
+        ));
+    }
+    let name = input
+        .parse::<Ident>()
+        .map(|w| names::word(&w))
+        .map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected the block's name: `block basic(c) { … }`",
+            )
+        })?;
     if !input.peek(Paren) {
         return Err(input.error(format!(
             "expected `(` and the parameters after `block {name}`\n= help: write `block {name}(c) {{ … }}`, or `block {name}() {{ … }}` for none"
@@ -28,7 +41,7 @@ pub(super) fn parse_block(input: ParseStream, attrs: Vec<Attribute>) -> syn::Res
     Ok(BlockDef {
         attrs,
         name,
-        params: params.into_iter().collect(),
+        params: params.iter().map(names::word).collect(),
         body: parse_body(input, 0)?,
     })
 }
@@ -65,7 +78,7 @@ fn parse_node(input: ParseStream, depth: usize) -> syn::Result<Node> {
     let mut node = parse_unbound(input, depth)?;
     if input.peek(Token![as]) {
         input.parse::<Token![as]>()?;
-        let wire = input.call(Ident::parse_any).map_err(|e| {
+        let wire = input.call(names::read).map_err(|e| {
             syn::Error::new(
                 e.span(),
                 "expected the wire's name after `as`: `conv(3, 64, 3) as stem`",
@@ -79,11 +92,10 @@ fn parse_node(input: ParseStream, depth: usize) -> syn::Result<Node> {
 fn parse_unbound(input: ParseStream, depth: usize) -> syn::Result<Node> {
     let name = if input.peek(Ident::peek_any) && input.peek2(Token![:]) && !input.peek2(Token![::])
     {
-        let name: Ident = input.call(Ident::parse_any)?;
+        let name = input.call(names::read)?;
         input.parse::<Token![:]>()?;
-        let key = name.to_string();
         Some(Name {
-            key: key.strip_prefix("r#").unwrap_or(&key).to_string(),
+            key: name.to_string(),
             span: name.span(),
             quoted: false,
         })
@@ -105,11 +117,12 @@ fn parse_unbound(input: ParseStream, depth: usize) -> syn::Result<Node> {
             bind: None,
         });
     }
-    let keyword = input.fork().call(Ident::parse_any).ok().filter(|w| {
-        ["residual", "concat", "multiply", "split", "add", "repeat"]
-            .iter()
-            .any(|k| w == k)
-    });
+    // A raw identifier is never one of these words (`names.rs`).
+    let keyword = input
+        .fork()
+        .call(Ident::parse_any)
+        .ok()
+        .filter(|w| names::NODE_WORDS.iter().any(|k| w == k));
     let Some(keyword) = keyword else {
         return Ok(Node {
             name,

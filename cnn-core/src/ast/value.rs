@@ -74,7 +74,7 @@ fn parse_unary(input: ParseStream) -> syn::Result<Value> {
             _ => Ok(Value::Tuple(paren, items.into_iter().collect())),
         }
     } else if input.peek(Ident::peek_any) {
-        input.call(Ident::parse_any).map(Value::Word)
+        input.call(crate::names::read).map(Value::Word)
     } else {
         Err(lookahead.error())
     }

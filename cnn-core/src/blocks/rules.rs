@@ -239,7 +239,7 @@ pub(super) fn respan(value: &Value, span: Span) -> Value {
             Value::Float(l)
         }
         Value::Bool(l) => Value::Bool(syn::LitBool::new(l.value, span)),
-        Value::Word(w) => Value::Word(Ident::new(&w.to_string(), span)),
+        Value::Word(w) => Value::Word(crate::names::ident(&w.to_string(), span)),
         Value::Neg(_, v) => Value::Neg(syn::Token![-](span), Box::new(respan(v, span))),
         Value::Tuple(_, items) => Value::Tuple(
             syn::token::Paren(span),

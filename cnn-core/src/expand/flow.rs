@@ -16,7 +16,7 @@
 
 use crate::model::{Merge, Network, Node, Scope, Shape};
 use proc_macro2::{Group, Ident, TokenStream, TokenTree};
-use quote::{format_ident, quote};
+use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which code the statements run.
@@ -224,10 +224,7 @@ pub(super) fn body(
 
 /// The local variable of output `n`.
 pub(super) fn output_var(net: &Network, n: usize) -> Ident {
-    format_ident!(
-        "{}_out",
-        net.outputs[n].field.to_string().trim_start_matches("r#")
-    )
+    crate::names::field(&format!("{}_out", net.outputs[n].field))
 }
 
 fn flatten(

@@ -4,8 +4,8 @@
 
 use super::flow::{self, Path, output_var};
 use crate::model::{Network, Shape};
-use proc_macro2::{Ident, Literal, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::quote;
 
 /// The outputs struct and the methods that fill it.
 pub(super) struct Members {
@@ -26,8 +26,11 @@ pub(super) fn members(net: &Network) -> Members {
     let krate = &net.krate;
     let fast = quote!(#krate::__private::fast);
     let name = &net.name;
-    let name_str = name.to_string();
-    let outputs = format_ident!("{}Outputs", name);
+    let name_str = crate::names::text(name);
+    let outputs = crate::names::ident(
+        &format!("{}Outputs", crate::names::text(name)),
+        Span::call_site(),
+    );
     let rank = |shape: crate::model::Shape| Literal::usize_unsuffixed(shape.batched_rank());
     let main_rank = rank(net.output);
     let fields = net.outputs.iter().map(|o| &o.field).collect::<Vec<_>>();

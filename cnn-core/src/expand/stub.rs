@@ -21,7 +21,7 @@ pub fn stub(stub: &Stub, onnx: bool) -> TokenStream {
     } else {
         quote!()
     };
-    let name_str = name.to_string();
+    let name_str = crate::names::text(name);
     let save_onnx = if onnx { onnx::stub(krate) } else { quote!() };
     quote! {
         #vis struct #name;

@@ -11,6 +11,7 @@ pub use super::values::{Ty, Val};
 use super::{REGISTRY, Spec};
 use crate::ast;
 use crate::diag::{Ctxt, did_you_mean};
+use crate::walk::Walk;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 
@@ -310,7 +311,25 @@ pub fn spec(name: &str) -> Option<&'static Spec> {
 /// did-you-mean also considers). Reports every independent mistake in
 /// the call (unknown name, unknown or duplicate argument, bad value, missing
 /// argument) and returns `None` if there was any.
-pub fn bind(layer: &ast::Layer, blocks: &[&str], cx: &mut Ctxt) -> Option<Bound> {
+pub fn bind(layer: &ast::Layer, blocks: &[&str], walk: &mut Walk) -> Option<Bound> {
+    let before = walk.cx.errors_found();
+    let mut mismatches = Vec::new();
+    let bound = bind_reporting(layer, blocks, walk.cx, &mut mismatches);
+    // A value of the wrong type is the mistake of the call that wrote it.
+    for (span, message) in mismatches {
+        walk.error_on_value(span, &message);
+    }
+    bound.filter(|_| walk.cx.errors_found() == before)
+}
+
+/// [`bind`]'s work: reports what no block argument can cause to `cx`, and
+/// collects the values of the wrong type.
+fn bind_reporting(
+    layer: &ast::Layer,
+    blocks: &[&str],
+    cx: &mut Ctxt,
+    mismatches: &mut Vec<(Span, String)>,
+) -> Option<Bound> {
     let name = layer.name.to_string();
     let Some(spec) = spec(&name) else {
         let names: Vec<&str> = REGISTRY.iter().map(|s| s.name).collect();
@@ -370,18 +389,18 @@ pub fn bind(layer: &ast::Layer, blocks: &[&str], cx: &mut Ctxt) -> Option<Bound>
                     keyed: arg.key.is_some(),
                     span: arg.value.span(),
                 }),
-                Err(Mismatch { span, found, note }) => cx.error(
+                Err(Mismatch { span, found, note }) => mismatches.push((
                     span,
                     format!(
                         "`{}` expects {}, found `{found}`{note}",
                         param.name,
                         param.ty.expected()
                     ),
-                ),
+                )),
             }
         }
     }
-    if cx.errors_found() > errors_before {
+    if cx.errors_found() > errors_before || !mismatches.is_empty() {
         return None;
     }
     let missing: Vec<&str> = spec

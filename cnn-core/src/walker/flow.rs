@@ -8,7 +8,6 @@ use crate::ast;
 use crate::model::{Binds, Node, Output, Row, RowKind, Shape, Step};
 use crate::walker::ScopeState;
 use proc_macro2::{Ident, Span};
-use quote::format_ident;
 
 impl Checker<'_, '_> {
     /// What the flow holds now, for a wire.
@@ -104,8 +103,7 @@ impl Checker<'_, '_> {
             return None;
         }
         let shape = self.current?;
-        let field =
-            syn::parse_str::<Ident>(&out_name).unwrap_or_else(|_| format_ident!("_{}", out_name));
+        let field = crate::names::field(&out_name);
         self.outputs.push(Output {
             name: out_name.clone(),
             field,

@@ -3,8 +3,8 @@
 
 use crate::ast::Name;
 use crate::diag::Ctxt;
+use crate::names::{self, field_for};
 use proc_macro2::Ident;
-use quote::format_ident;
 use std::collections::{HashMap, HashSet};
 
 /// A module being filled: the network, a block use or a group. Its
@@ -55,7 +55,7 @@ impl ScopeState {
             *n += 1;
             let field = format!("{stem}{n}");
             if self.taken.insert(field.clone()) {
-                return (index.to_string(), format_ident!("{}", field));
+                return (index.to_string(), names::field(&field));
             }
         }
     }
@@ -63,7 +63,7 @@ impl ScopeState {
     /// The field of a node named `name`. Rules: a name is not empty, holds
     /// no `.` and is not an integer (PyTorch's `add_module` refuses the
     /// first two, and the third is a position); it names one module per
-    /// scope, and the field it becomes (see [`field_for`]) is taken by no
+    /// scope, and the field it becomes (see [`names::field_for`]) is taken by no
     /// other name.
     fn named_field(&mut self, name: &Name, cx: &mut Ctxt) -> Ident {
         let key = &name.key;
@@ -112,39 +112,6 @@ impl ScopeState {
             };
             cx.error(name.span(), message);
         }
-        format_ident!("{}", field)
+        names::field(&field)
     }
 }
-
-/// The burn field of a key: every character that cannot be in an ASCII
-/// Rust identifier becomes `_`, a leading digit gains a `_` before it, and
-/// a Rust keyword (strict, reserved or `_`) gains a `_` after it (`fn` →
-/// `fn_`, `block1-0` → `block1_0`). The key itself stays as written.
-pub(crate) fn field_for(key: &str) -> String {
-    let mut field: String = key
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if field.is_empty() || field.starts_with(|c: char| c.is_ascii_digit()) {
-        field.insert(0, '_');
-    }
-    if KEYWORDS.contains(&field.as_str()) {
-        field.push('_');
-    }
-    field
-}
-
-/// Rust's strict and reserved keywords (2024 edition), and `_`: none can be a field.
-const KEYWORDS: &[&str] = &[
-    "_", "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
-    "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
-    "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true",
-    "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen",
-    "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
-];
