@@ -105,8 +105,8 @@ pub fn copy_channels(
     dst_ch: Channels,
     rows: usize,
 ) {
-    assert!(src_ch.offset + channels <= src_ch.stride && dst_ch.offset + channels <= dst_ch.stride);
-    assert!(src.len() >= rows * src_ch.stride && dst.len() >= rows * dst_ch.stride);
+    assert!(src_ch.holds(channels) && dst_ch.holds(channels));
+    assert!(src.len() >= src_ch.len(rows) && dst.len() >= dst_ch.len(rows));
     let shares = shares(rows * channels);
     par::rows_mut(dst, dst_ch.stride, rows, shares, |first, chunk| {
         for (r, row) in chunk.chunks_exact_mut(dst_ch.stride).enumerate() {

@@ -10,6 +10,7 @@
 //! blocks.
 
 use crate::act::Act;
+use crate::geom::product;
 use crate::isa::Isa;
 use crate::micro::{self, Tile};
 use crate::pack::PackedGemm;
@@ -43,46 +44,40 @@ pub fn conv(
     act: Act,
 ) {
     let dims = w.dims();
-    let channels_out = dims.cout * dims.groups;
+    let channels_out = product("output channels", &[dims.cout, dims.groups]);
     assert!(
         isa.supported(),
         "{isa:?} is not supported by this processor"
     );
     assert_eq!(
-        g.kernel[0] * g.kernel[1],
+        product("taps", &g.kernel),
         dims.taps,
         "kernel {:?} for {dims:?}",
         g.kernel
     );
     assert!(
-        in_ch.offset + dims.cin * dims.groups <= in_ch.stride,
+        in_ch.holds(product("input channels", &[dims.cin, dims.groups])),
         "{in_ch:?} for {dims:?}"
     );
-    assert!(
-        out_ch.offset + channels_out <= out_ch.stride,
-        "{out_ch:?} for {dims:?}"
-    );
+    assert!(out_ch.holds(channels_out), "{out_ch:?} for {dims:?}");
     let rows = g.rows();
     if rows == 0 {
         return;
     }
     assert!(
-        input.len() >= g.batch * g.input[0] * g.input[1] * in_ch.stride,
+        input.len() >= g.input_len(in_ch),
         "input of {} floats for {g:?} × {in_ch:?}",
         input.len()
     );
     assert!(
-        out.len() >= rows * out_ch.stride,
+        out.len() >= out_ch.len(rows),
         "output of {} floats for {rows} rows × {out_ch:?}",
         out.len()
     );
     if let Some((r, r_ch)) = residual {
+        assert!(r_ch.holds(channels_out), "residual {r_ch:?} for {dims:?}");
         assert!(
-            r_ch.offset + channels_out <= r_ch.stride,
-            "residual {r_ch:?} for {dims:?}"
-        );
-        assert!(
-            r.len() >= rows * r_ch.stride,
+            r.len() >= r_ch.len(rows),
             "residual of {} floats for {rows} rows",
             r.len()
         );
@@ -93,7 +88,7 @@ pub fn conv(
     let blocks = tiles.div_ceil(tiles_per_block);
     let panels = dims.groups * w.panels;
     let items = blocks * panels;
-    let macs = (rows * channels_out * dims.taps * dims.cin) as u64;
+    let macs = crate::geom::macs(&[rows, channels_out, dims.taps, dims.cin]);
     let shares = par::threads_for(items, macs);
     let out_ptr = SharedMut(out.as_mut_ptr());
     let job = Job {
@@ -164,7 +159,12 @@ pub(crate) fn dense_serial(
     if rows == 0 {
         return;
     }
-    assert!(a.len() >= (rows - 1) * lda + dims.cin && c.len() >= (rows - 1) * ldc + dims.cout);
+    let span = |ld: usize, used: usize| {
+        product("rows' floats", &[rows - 1, ld])
+            .checked_add(used)
+            .unwrap_or(usize::MAX)
+    };
+    assert!(a.len() >= span(lda, dims.cin) && c.len() >= span(ldc, dims.cout));
     let mr = micro::rows_per_tile(isa, w.nv);
     let nr = 16 * w.nv;
     let k = dims.cin;

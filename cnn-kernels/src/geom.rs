@@ -34,9 +34,45 @@ impl ConvGeom {
     }
 
     /// Output pixels over the batch: the GEMM's rows.
+    ///
+    /// # Panics
+    /// If the count overflows `usize`.
     pub fn rows(&self) -> usize {
-        self.batch * self.output[0] * self.output[1]
+        product(
+            "output pixels",
+            &[self.batch, self.output[0], self.output[1]],
+        )
     }
+
+    /// Floats an NHWC input of rows of `ch.stride` floats holds.
+    ///
+    /// # Panics
+    /// If the count overflows `usize`.
+    pub(crate) fn input_len(&self, ch: Channels) -> usize {
+        product(
+            "input floats",
+            &[self.batch, self.input[0], self.input[1], ch.stride],
+        )
+    }
+}
+
+/// `a · b · …`, or a panic that names `what` where the product overflows
+/// `usize`. Every size a kernel checks a slice's length against is computed
+/// so: a product that wrapped in a release build would pass the check, and
+/// the kernel would then read or write past the slice.
+pub(crate) fn product(what: &str, factors: &[usize]) -> usize {
+    factors
+        .iter()
+        .try_fold(1usize, |total, &f| total.checked_mul(f))
+        .unwrap_or_else(|| panic!("{what}: the product of {factors:?} overflows usize"))
+}
+
+/// `a · b · …` as a count of multiply-adds, saturating (it only sizes the
+/// thread count).
+pub(crate) fn macs(factors: &[usize]) -> u64 {
+    factors
+        .iter()
+        .fold(1u64, |total, &f| total.saturating_mul(f as u64))
 }
 
 /// A buffer of rows (pixels) of `stride` floats, of which a layer reads or
@@ -57,5 +93,21 @@ impl Channels {
             stride: n,
             offset: 0,
         }
+    }
+
+    /// Whether `width` channels from `offset` lie inside a row, computed
+    /// without overflow.
+    pub(crate) fn holds(self, width: usize) -> bool {
+        self.offset
+            .checked_add(width)
+            .is_some_and(|end| end <= self.stride)
+    }
+
+    /// Floats that `rows` rows take.
+    ///
+    /// # Panics
+    /// If the count overflows `usize`.
+    pub(crate) fn len(self, rows: usize) -> usize {
+        product("rows' floats", &[rows, self.stride])
     }
 }

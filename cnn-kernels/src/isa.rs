@@ -48,20 +48,22 @@ impl Isa {
             .collect()
     }
 
-    /// Whether this processor runs it.
-    pub fn supported(self) -> bool {
+    /// The target features its code is compiled with, as every
+    /// `target_feature` attribute of this crate lists them: the one list
+    /// that [`Isa::supported`] checks, so that no kernel runs an instruction
+    /// detection did not find (`tests/soundness.rs` reads the sources to
+    /// keep each attribute's list equal to a set's).
+    pub fn features(self) -> &'static [&'static str] {
         match self {
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => {
-                std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            Isa::Avx512 | Isa::Avx2 => false,
-            Isa::Portable => true,
+            Isa::Avx512 => &["avx512f", "avx512vl", "fma"],
+            Isa::Avx2 => &["avx2", "fma"],
+            Isa::Portable => &[],
         }
+    }
+
+    /// Whether this processor runs it: it has every one of [`Isa::features`].
+    pub fn supported(self) -> bool {
+        self.features().iter().all(|feature| detected(feature))
     }
 
     /// `avx512`, `avx2` or `portable`.
@@ -75,5 +77,26 @@ impl Isa {
 
     fn parse(text: &str) -> Option<Isa> {
         Isa::all().into_iter().find(|isa| isa.name() == text.trim())
+    }
+}
+
+/// Whether the processor has `feature` (a name of [`Isa::features`]; any
+/// other name is not detected).
+fn detected(feature: &str) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        match feature {
+            "avx512f" => has!("avx512f"),
+            "avx512vl" => has!("avx512vl"),
+            "avx2" => has!("avx2"),
+            "fma" => has!("fma"),
+            _ => false,
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = feature;
+        false
     }
 }

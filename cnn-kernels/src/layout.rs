@@ -2,6 +2,7 @@
 //! of the fast path: transposes of each image's `[C, H·W]` matrix in tiles
 //! that stay in cache, split over threads by the rows they write.
 
+use crate::geom::product;
 use crate::par;
 
 /// Side of a transpose tile.
@@ -23,11 +24,9 @@ fn shares(len: usize, rows: usize) -> usize {
 /// # Panics
 /// If a buffer is shorter than the dimensions.
 pub fn nchw_to_nhwc(src: &[f32], [n, c, h, w]: [usize; 4], dst: &mut [f32]) {
-    let pixels = h * w;
-    assert!(
-        src.len() >= n * c * pixels && dst.len() >= n * c * pixels,
-        "NCHW → NHWC"
-    );
+    let pixels = product("pixels", &[h, w]);
+    let len = product("NCHW → NHWC", &[n, c, pixels]);
+    assert!(src.len() >= len && dst.len() >= len, "NCHW → NHWC");
     // Rows of the destination: pixels of all images.
     par::rows_mut(
         dst,
@@ -45,11 +44,9 @@ pub fn nchw_to_nhwc(src: &[f32], [n, c, h, w]: [usize; 4], dst: &mut [f32]) {
 /// # Panics
 /// If a buffer is shorter than the dimensions.
 pub fn nhwc_to_nchw(src: &[f32], [n, h, w, c]: [usize; 4], dst: &mut [f32]) {
-    let pixels = h * w;
-    assert!(
-        src.len() >= n * c * pixels && dst.len() >= n * c * pixels,
-        "NHWC → NCHW"
-    );
+    let pixels = product("pixels", &[h, w]);
+    let len = product("NHWC → NCHW", &[n, c, pixels]);
+    assert!(src.len() >= len && dst.len() >= len, "NHWC → NCHW");
     // Rows of the destination: channel planes of all images.
     par::rows_mut(
         dst,
@@ -102,7 +99,7 @@ pub fn blocks_to_pixels(
     c: usize,
     dst: &mut [f32],
 ) {
-    let len = n * h * w * kh * kw * c;
+    let len = product("blocks to pixels", &[n, h, w, kh, kw, c]);
     assert!(src.len() >= len && dst.len() >= len, "blocks to pixels");
     let row_len = w * kw * c;
     let rows = n * h * kh;

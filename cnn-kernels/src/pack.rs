@@ -3,9 +3,12 @@
 //! in the order the kernel reads them, so that a kernel walks its panel
 //! front to back with one aligned load per 16 columns.
 
+use crate::geom::product;
+
 /// A `Vec<f32>` whose data starts on a 64-byte boundary (a cache line, one
-/// AVX-512 register).
-#[derive(Clone, Default)]
+/// AVX-512 register). The kernels' aligned loads rely on it, so a clone is
+/// a new aligned buffer, not a copy of the offset into another allocation.
+#[derive(Default)]
 pub struct Aligned {
     buf: Vec<f32>,
     start: usize,
@@ -15,7 +18,11 @@ pub struct Aligned {
 impl Aligned {
     /// `len` zeros.
     pub fn zeros(len: usize) -> Aligned {
-        let buf = vec![0.0f32; len + 16];
+        let buf = vec![
+            0.0f32;
+            len.checked_add(16)
+                .expect("an aligned buffer's length overflows usize")
+        ];
         let misalignment = (buf.as_ptr() as usize % 64) / 4;
         let start = (16 - misalignment) % 16;
         Aligned { buf, start, len }
@@ -34,6 +41,14 @@ impl Aligned {
     /// Bytes held, alignment slack included.
     pub fn bytes(&self) -> usize {
         self.buf.capacity() * 4
+    }
+}
+
+impl Clone for Aligned {
+    fn clone(&self) -> Aligned {
+        let mut copy = Aligned::zeros(self.len);
+        copy.as_mut_slice().copy_from_slice(self.as_slice());
+        copy
     }
 }
 
@@ -112,7 +127,7 @@ impl PackedGemm {
         };
         if let Some([c, h, w]) = chw {
             assert_eq!(
-                c * h * w,
+                product("flattened map", &[c, h, w]),
                 inputs,
                 "flattened map [{c}, {h}, {w}] ≠ {inputs} inputs"
             );
@@ -140,8 +155,12 @@ impl PackedGemm {
             cout,
             groups,
         } = dims;
-        let total_out = cout * groups;
-        assert_eq!(weight.len(), total_out * cin * taps, "weights for {dims:?}");
+        let total_out = product("output channels", &[cout, groups]);
+        assert_eq!(
+            weight.len(),
+            product("weights", &[total_out, cin, taps]),
+            "weights for {dims:?}"
+        );
         if let Some(s) = scale {
             assert_eq!(s.len(), total_out, "one scale per output channel");
         }
@@ -152,8 +171,8 @@ impl PackedGemm {
         let nr = 16 * nv;
         let panels = cout.div_ceil(nr);
         let k = taps * cin;
-        let mut data = Aligned::zeros(groups * panels * k * nr);
-        let mut packed_bias = Aligned::zeros(groups * panels * nr);
+        let mut data = Aligned::zeros(product("packed weights", &[groups, panels, k, nr]));
+        let mut packed_bias = Aligned::zeros(product("packed bias", &[groups, panels, nr]));
         let out = data.as_mut_slice();
         let b_out = packed_bias.as_mut_slice();
         for g in 0..groups {

@@ -5,6 +5,7 @@
 //! `adaptive_avgpool(1)`.
 
 use crate::gemm::{Channels, ConvGeom};
+use crate::geom::product;
 use crate::par;
 use crate::simd::per_isa;
 
@@ -36,15 +37,15 @@ pub fn pool(
     out: &mut [f32],
     out_ch: Channels,
 ) {
-    assert!(in_ch.offset + channels <= in_ch.stride && out_ch.offset + channels <= out_ch.stride);
+    assert!(in_ch.holds(channels) && out_ch.holds(channels));
+    assert!(input.len() >= g.input_len(in_ch), "pool input");
+    let rows = product("output rows", &[g.batch, g.output[0]]);
+    let row_len = product("an output row", &[g.output[1], out_ch.stride]);
     assert!(
-        input.len() >= g.batch * g.input[0] * g.input[1] * in_ch.stride,
-        "pool input"
+        out.len() >= product("output", &[rows, row_len]),
+        "pool output"
     );
-    let rows = g.batch * g.output[0];
-    let row_len = g.output[1] * out_ch.stride;
-    assert!(out.len() >= rows * row_len, "pool output");
-    let work = (rows * row_len * g.kernel[0] * g.kernel[1]) as u64;
+    let work = crate::geom::macs(&[rows, row_len, g.kernel[0], g.kernel[1]]);
     let shares = par::threads_for(rows, work);
     par::rows_mut(out, row_len, rows, shares, |first, chunk| {
         rows_isa(isa, kind, g, channels, input, in_ch, chunk, out_ch, first)
@@ -183,8 +184,11 @@ pub fn global_average(
     input: &[f32],
     out: &mut [f32],
 ) {
-    assert!(input.len() >= batch * pixels * channels && out.len() >= batch * channels);
-    let work = (batch * pixels * channels) as u64;
+    assert!(
+        input.len() >= product("input", &[batch, pixels, channels])
+            && out.len() >= product("output", &[batch, channels])
+    );
+    let work = crate::geom::macs(&[batch, pixels, channels]);
     let shares = par::threads_for(batch, work);
     par::rows_mut(out, channels, batch, shares, |first, chunk| {
         global_isa(isa, pixels, channels, input, chunk, first)

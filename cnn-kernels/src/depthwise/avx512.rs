@@ -41,7 +41,7 @@ pub(super) struct Run {
 /// `(x0 + (pixels − 1) · sx + (kw − 1) · dx) · in_stride + 15` is inside the
 /// input; `w` has `kh · kw` taps of 16 floats `wstride` apart, `bias` 16
 /// floats; `out` has `pixels` pixels of 16 writable floats `out_stride` apart.
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512vl,fma")]
 pub(super) unsafe fn run(r: &Run) {
     // SAFETY: 16 floats of the bias (the contract).
     let bias = unsafe { _mm512_loadu_ps(r.bias) };

@@ -5,6 +5,7 @@
 
 use crate::act::Act;
 use crate::gemm::{Channels, ConvGeom};
+use crate::geom::product;
 use crate::pack::Aligned;
 use crate::par;
 use crate::simd::{LANES, Lanes, MulAdd, load, per_isa};
@@ -34,10 +35,10 @@ impl PackedDepthwise {
         scale: Option<&[f32]>,
         bias: Option<&[f32]>,
     ) -> PackedDepthwise {
-        let taps = kernel[0] * kernel[1];
+        let taps = product("taps", &kernel);
         assert_eq!(
             weight.len(),
-            channels * taps,
+            product("depthwise weights", &[channels, taps]),
             "depthwise weights for {channels} × {kernel:?}"
         );
         let mut weights = Aligned::zeros(taps * channels);
@@ -83,17 +84,15 @@ pub fn depthwise(
         g.kernel, w.kernel,
         "kernel of the geometry and of the packing"
     );
+    assert!(in_ch.holds(w.channels) && out_ch.holds(w.channels));
+    assert!(input.len() >= g.input_len(in_ch), "depthwise input");
+    let rows = product("output rows", &[g.batch, g.output[0]]);
+    let row_len = product("an output row", &[g.output[1], out_ch.stride]);
     assert!(
-        in_ch.offset + w.channels <= in_ch.stride && out_ch.offset + w.channels <= out_ch.stride
+        out.len() >= product("output", &[rows, row_len]),
+        "depthwise output"
     );
-    assert!(
-        input.len() >= g.batch * g.input[0] * g.input[1] * in_ch.stride,
-        "depthwise input"
-    );
-    let rows = g.batch * g.output[0];
-    let row_len = g.output[1] * out_ch.stride;
-    assert!(out.len() >= rows * row_len, "depthwise output");
-    let macs = (rows * row_len * w.kernel[0] * w.kernel[1]) as u64;
+    let macs = crate::geom::macs(&[rows, row_len, w.kernel[0], w.kernel[1]]);
     let shares = par::threads_for(rows, macs);
     par::rows_mut(out, row_len, rows, shares, |first, chunk| {
         #[cfg(target_arch = "x86_64")]
@@ -174,7 +173,7 @@ fn rows_avx512(
                 out_stride: out_ch.stride,
                 act,
             };
-            // SAFETY: AVX-512F is supported (asserted). Each non-null row
+            // SAFETY: AVX-512 is supported (asserted: every feature of `Isa::Avx512.features()`, which the called function is compiled with). Each non-null row
             // pointer is input pixel (n, iy, 0) at channel `in_ch.offset + c0`
             // of an `iy` inside the input; columns `[x_lo, x_hi)` have every
             // tap inside the row (`inside_columns`), so the last pixel's last

@@ -34,7 +34,7 @@ pub(super) unsafe fn run(nv: usize, rows: usize, t: &Tile) {
 /// As [`super::run`]: `t.a` holds `taps · MR` row pointers, the panel has
 /// `taps · cin` rows of `t.nr ≥ 16 · NV` floats, the output and residual
 /// `MR` rows of `t.cols` floats.
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512vl,fma")]
 unsafe fn tile<const MR: usize, const NV: usize>(t: &Tile) {
     let mut acc = [[_mm512_setzero_ps(); NV]; MR];
     let mut b = t.b;
@@ -96,7 +96,7 @@ unsafe fn tile<const MR: usize, const NV: usize>(t: &Tile) {
 /// The activations computed in registers; the others are left to
 /// [`super::scalar_activation`].
 #[inline]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512vl,fma")]
 pub(crate) fn activation(act: Act, y: __m512) -> __m512 {
     let zero = _mm512_setzero_ps();
     let six = _mm512_set1_ps(6.0);

@@ -11,7 +11,7 @@ use std::arch::x86_64::*;
 /// # Safety
 /// AVX-512F is available; each non-null `d[i·4 + j]` has the lanes of `mask`
 /// readable; `v` plus `(i·4 + j) · step` has them writable for every position.
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512vl,fma")]
 pub(super) unsafe fn input(d: &[*const f32; 16], mask: __mmask16, v: *mut f32, step: usize) {
     let mut x = [_mm512_setzero_ps(); 16];
     for (k, x) in x.iter_mut().enumerate() {
@@ -51,7 +51,7 @@ pub(super) unsafe fn input(d: &[*const f32; 16], mask: __mmask16, v: *mut f32, s
 /// AVX-512F is available; `m` plus `p · step` has the lanes of `mask`
 /// readable for the 16 positions, `bias` too; each non-null `out[k]` has
 /// them writable and, if `res[k]` is non-null, it has them readable.
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512vl,fma")]
 pub(super) unsafe fn output(
     m: *const f32,
     step: usize,

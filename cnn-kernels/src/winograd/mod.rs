@@ -12,6 +12,7 @@
 
 use crate::act::Act;
 use crate::gemm::{self, Channels, ConvGeom};
+use crate::geom::product;
 use crate::pack::{GemmDims, PackedGemm};
 use crate::par;
 use crate::simd::{LANES, load, per_isa, store};
@@ -48,7 +49,7 @@ impl PackedWinograd {
     ) -> PackedWinograd {
         assert_eq!(
             weight.len(),
-            cout * cin * 9,
+            product("3×3 weights", &[cout, cin, 9]),
             "3×3 weights for {cin} → {cout}"
         );
         // U = G g Gᵀ per (co, ci), in double precision; G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
@@ -132,14 +133,11 @@ pub fn conv3x3(
         g.kernel == [3, 3] && g.stride == [1, 1] && g.dilation == [1, 1],
         "{g:?}"
     );
-    assert!(in_ch.offset + w.cin <= in_ch.stride && out_ch.offset + w.cout <= out_ch.stride);
-    assert!(
-        input.len() >= g.batch * g.input[0] * g.input[1] * in_ch.stride,
-        "Winograd input"
-    );
-    assert!(out.len() >= g.rows() * out_ch.stride, "Winograd output");
+    assert!(in_ch.holds(w.cin) && out_ch.holds(w.cout));
+    assert!(input.len() >= g.input_len(in_ch), "Winograd input");
+    assert!(out.len() >= out_ch.len(g.rows()), "Winograd output");
     if let Some((r, r_ch)) = residual {
-        assert!(r_ch.offset + w.cout <= r_ch.stride && r.len() >= g.rows() * r_ch.stride);
+        assert!(r_ch.holds(w.cout) && r.len() >= r_ch.len(g.rows()));
     }
     let [th, tw] = g.output.map(|o| o.div_ceil(2));
     let tiles = g.batch * th * tw;
@@ -247,7 +245,7 @@ fn input_avx512(
                 }
             }
             let out = v[t * cin + c0..].as_mut_ptr();
-            // SAFETY: AVX-512F is supported (asserted). Each non-null `d`
+            // SAFETY: AVX-512 is supported (asserted: every feature of `Isa::Avx512.features()`, which the called function is compiled with). Each non-null `d`
             // points at `len` floats of `input` (sliced above), the lanes of
             // the mask. Position p's values go to `v[(p · count + t) · cin +
             // c0..][..len]`, inside `v` (asserted: 16 · count · cin floats,
@@ -299,7 +297,7 @@ fn output_avx512(
                 }
             }
             let from = m[t * cout + c0..].as_ptr();
-            // SAFETY: AVX-512F is supported (asserted). Position p's products
+            // SAFETY: AVX-512 is supported (asserted: every feature of `Isa::Avx512.features()`, which the called function is compiled with). Position p's products
             // are `m[(p · count + t) · cout + c0..][..len]`, inside `m`
             // (asserted) and the bias's `len` from `c0` inside it; each
             // non-null output pointer is `len` floats inside the output
