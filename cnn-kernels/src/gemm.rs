@@ -160,9 +160,8 @@ pub(crate) fn dense_serial(
         return;
     }
     let span = |ld: usize, used: usize| {
-        product("rows' floats", &[rows - 1, ld])
-            .checked_add(used)
-            .unwrap_or(usize::MAX)
+        // Saturated, a length no slice has: the check below then fails.
+        product("rows' floats", &[rows - 1, ld]).saturating_add(used)
     };
     assert!(a.len() >= span(lda, dims.cin) && c.len() >= span(ldc, dims.cout));
     let mr = micro::rows_per_tile(isa, w.nv);
