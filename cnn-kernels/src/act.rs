@@ -1,7 +1,8 @@
 //! The activations a kernel applies to its results while they are still in
 //! registers (the fused epilogue), each as PyTorch defines it.
 
-/// An activation applied in a kernel's epilogue.
+/// An activation applied in a kernel's epilogue. Each propagates NaN as
+/// burn and PyTorch do (`relu(NaN)` is NaN, not 0), on every instruction set.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Act {
     /// The identity.
@@ -36,7 +37,7 @@ impl Act {
     pub fn scalar(self, x: f32) -> f32 {
         match self {
             Act::None => x,
-            Act::Relu => x.max(0.0),
+            Act::Relu => relu(x),
             Act::Relu6 => x.clamp(0.0, 6.0),
             Act::LeakyRelu(slope) => {
                 if x >= 0.0 {
@@ -59,7 +60,7 @@ impl Act {
     pub fn apply(self, values: &mut [f32]) {
         match self {
             Act::None => {}
-            Act::Relu => values.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Act::Relu => values.iter_mut().for_each(|v| *v = relu(*v)),
             Act::Relu6 => values.iter_mut().for_each(|v| *v = v.clamp(0.0, 6.0)),
             Act::Hardswish => values
                 .iter_mut()
@@ -77,13 +78,23 @@ impl Act {
     }
 }
 
+/// `max(x, 0)` as burn computes it (a value `≤ 0` becomes 0, anything else
+/// stays, NaN included); `f32::max` would turn NaN into 0.
+#[inline(always)]
+fn relu(x: f32) -> f32 {
+    if x <= 0.0 { 0.0 } else { x }
+}
+
 /// `e^x` for `x ≤ 0`, branch-free: Cody–Waite reduction to `r` in
 /// `[−ln 2/2, ln 2/2]`, Cephes' degree-6 polynomial, and `2^n` built in the
 /// exponent bits. Within 2 ulp of libm's `exp` down to −87.3, where results
-/// stop being normal numbers; below that it returns `e^−87.3` (1.2e−38).
+/// stop being normal numbers; below that (and at −∞) it returns 0, so that
+/// `silu(−1e38)` is −0 and `silu(−∞)` NaN, as burn computes them. NaN stays NaN.
 #[inline(always)]
 fn exp_nonpositive(x: f32) -> f32 {
-    let x = x.clamp(-87.336_55, 0.0);
+    const LOWEST: f32 = -87.336_55;
+    let underflows = x < LOWEST;
+    let x = x.clamp(LOWEST, 0.0);
     // Round to nearest without a branch or a call: 1.5·2²³ pushes the
     // fraction out of the mantissa.
     const ROUND: f32 = 12_582_912.0;
@@ -96,7 +107,8 @@ fn exp_nonpositive(x: f32) -> f32 {
     p = p * r + 0.166_666_65;
     p = p * r + 0.5;
     let e = p * r * r + r + 1.0;
-    e * f32::from_bits(((n as i32 + 127) << 23) as u32)
+    let e = e * f32::from_bits(((n as i32 + 127) << 23) as u32);
+    if underflows { 0.0 } else { e }
 }
 
 /// The logistic function from [`exp_nonpositive`] of `−|x|`, branch-free.
@@ -134,7 +146,9 @@ mod tests {
             x += 0.000_37;
         }
         assert_eq!(exp_nonpositive(0.0), 1.0);
-        assert!(exp_nonpositive(-1e30) > 0.0 && exp_nonpositive(-1e30) < 1.2e-38);
+        assert_eq!(exp_nonpositive(-1e30), 0.0);
+        assert_eq!(exp_nonpositive(f32::NEG_INFINITY), 0.0);
+        assert!(exp_nonpositive(f32::NAN).is_nan());
     }
 
     #[test]
@@ -168,5 +182,34 @@ mod tests {
         assert!((Act::Sigmoid.scalar(-100.0)).abs() < 1e-30);
         assert_eq!(Act::Sigmoid.scalar(100.0), 1.0);
         assert!((Act::Silu.scalar(1.0) - 0.731_058_6).abs() < 1e-6);
+    }
+
+    #[test]
+    fn nan_stays_nan_and_infinities_follow_burn_in_scalars_and_slices() {
+        let all = [
+            Act::None,
+            Act::Relu,
+            Act::Relu6,
+            Act::LeakyRelu(0.1),
+            Act::Hardswish,
+            Act::Hardsigmoid,
+            Act::Sigmoid,
+            Act::Silu,
+            Act::Tanh,
+        ];
+        for act in all {
+            let mut values = [f32::NAN; 17];
+            act.apply(&mut values);
+            assert!(act.scalar(f32::NAN).is_nan(), "{act:?}");
+            assert!(values.iter().all(|v| v.is_nan()), "{act:?}");
+        }
+        // burn: silu(x) = x · sigmoid(x), sigmoid(−1e38) = 0 and sigmoid(−∞) = 0.
+        let mut silu = [-1e38f32, f32::NEG_INFINITY, f32::INFINITY];
+        Act::Silu.apply(&mut silu);
+        assert_eq!(silu[0], 0.0);
+        assert!(silu[1].is_nan());
+        assert_eq!(silu[2], f32::INFINITY);
+        assert_eq!(Act::Relu.scalar(f32::NEG_INFINITY), 0.0);
+        assert_eq!(Act::Relu6.scalar(f32::INFINITY), 6.0);
     }
 }

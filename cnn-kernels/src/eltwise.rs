@@ -38,6 +38,35 @@ fn act_generic(data: &mut [f32], act: Act) {
     act.apply(data);
 }
 
+/// Whether every value is finite (no NaN, no ±∞): one pass that the
+/// compiler vectorises, for kernels whose arithmetic differs from a direct
+/// convolution's on non-finite inputs (Winograd's transforms turn one ∞
+/// into NaN through ∞ − ∞).
+pub fn all_finite(isa: crate::Isa, values: &[f32]) -> bool {
+    let mut finite = true;
+    finite_isa(isa, values, &mut finite);
+    finite
+}
+
+per_isa! {
+    fn finite_isa(values: &[f32], finite: &mut bool) = finite_generic;
+}
+
+#[inline(always)]
+fn finite_generic(values: &[f32], finite: &mut bool) {
+    // `v · 0` is ±0 for a finite `v` and NaN for NaN or ±∞; sixteen
+    // independent sums keep the loop vectorised.
+    let mut sums = [0.0f32; 16];
+    let chunks = values.chunks_exact(16);
+    let tail: f32 = chunks.remainder().iter().map(|v| v * 0.0).sum();
+    for chunk in chunks {
+        for (s, v) in sums.iter_mut().zip(chunk) {
+            *s += v * 0.0;
+        }
+    }
+    *finite = !(sums.iter().sum::<f32>() + tail).is_nan();
+}
+
 /// `a = act(a + b)`.
 ///
 /// # Panics

@@ -95,7 +95,7 @@ fn rows_generic(
                     for iy in y.taps(g, 0) {
                         for ix in x.taps(g, 1) {
                             for (o, &v) in o.iter_mut().zip(pixel(iy, ix)) {
-                                *o = o.max(v);
+                                *o = max_with_nan(*o, v);
                             }
                         }
                     }
@@ -120,6 +120,13 @@ fn rows_generic(
             }
         }
     }
+}
+
+/// `max(a, b)` where a NaN wins, as burn's max pool propagates it
+/// (`f32::max` would drop it).
+#[inline(always)]
+fn max_with_nan(a: f32, b: f32) -> f32 {
+    if b > a || b.is_nan() { b } else { a }
 }
 
 /// One axis of one window: its taps inside the input, and PyTorch's

@@ -12,7 +12,7 @@ use cnn_kernels::{Act, Channels, ConvGeom, GemmDims, Isa, PackedGemm, gemm};
 use std::path::{Path, PathBuf};
 
 fn aligned(values: &[f32]) -> bool {
-    values.as_ptr() as usize % 64 == 0
+    (values.as_ptr() as usize).is_multiple_of(64)
 }
 
 #[test]

@@ -101,19 +101,21 @@ pub(crate) fn activation(act: Act, y: __m512) -> __m512 {
     let zero = _mm512_setzero_ps();
     let six = _mm512_set1_ps(6.0);
     let three = _mm512_set1_ps(3.0);
+    // `max_ps(a, b)` and `min_ps(a, b)` return `b` where either is NaN:
+    // with `y` second, NaN passes through as in burn.
     match act {
-        Act::Relu => _mm512_max_ps(y, zero),
-        Act::Relu6 => _mm512_min_ps(_mm512_max_ps(y, zero), six),
+        Act::Relu => _mm512_max_ps(zero, y),
+        Act::Relu6 => _mm512_min_ps(six, _mm512_max_ps(zero, y)),
         Act::LeakyRelu(slope) => {
             let negative = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(y, zero);
             _mm512_mask_mul_ps(y, negative, y, _mm512_set1_ps(slope))
         }
         Act::Hardswish => {
-            let gate = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(y, three), zero), six);
+            let gate = _mm512_min_ps(six, _mm512_max_ps(zero, _mm512_add_ps(y, three)));
             _mm512_div_ps(_mm512_mul_ps(y, gate), six)
         }
         Act::Hardsigmoid => {
-            let gate = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(y, three), zero), six);
+            let gate = _mm512_min_ps(six, _mm512_max_ps(zero, _mm512_add_ps(y, three)));
             _mm512_div_ps(gate, six)
         }
         Act::None | Act::Sigmoid | Act::Silu | Act::Tanh => y,

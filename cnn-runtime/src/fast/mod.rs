@@ -31,6 +31,9 @@ mod rows;
 pub use cache::{Kernels, Slot};
 #[doc(hidden)]
 pub use cnn_kernels::Act;
+/// The instruction set the kernels run on (`CNN_KERNELS_ISA` chooses another).
+#[doc(hidden)]
+pub use cnn_kernels::Isa;
 #[cfg(feature = "flex")]
 #[doc(hidden)]
 pub use map::Map;

@@ -171,6 +171,11 @@ pub fn conv(
         padding: [padding[0], padding[1]],
         dilation: conv.dilation,
     };
+    // Winograd's transforms turn one ∞ into NaN (∞ − ∞) where a direct
+    // convolution gives ∞: an input that is not all finite runs burn's.
+    if matches!(entry.packed, Packed::Winograd(_)) && !eltwise::all_finite(isa(), x.data()) {
+        return conv_on_burn(conv, bn, act, residual, x);
+    }
     let mut y = Map::uninit(Shape::Nhwc([n, out[0], out[1], c_out]));
     if let Some(r) = &residual {
         assert_eq!(
