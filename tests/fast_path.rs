@@ -363,3 +363,74 @@ fn concatenations_and_transposed_convolutions_on_the_fast_path_equal_burns() {
         ]
     );
 }
+
+#[test]
+fn a_clone_keeps_its_numbers_when_the_original_changes_its_weights() {
+    let device = cnn::flex();
+    let mut original = Mixed::init(&device);
+    let x = Tensor::<4>::random([2, 3, 17, 15], Distribution::Normal(0.0, 1.0), &device);
+    let _ = original.forward(x.clone());
+    // The clone starts with the original's packed weights.
+    let clone = original.clone();
+    assert_eq!(clone.packed_bytes(), original.packed_bytes());
+    // An update of every convolution of the original, as an optimizer's
+    // step writes it.
+    original.conv1.weight = original
+        .conv1
+        .weight
+        .map(|w| w.mul_scalar(0.5).add_scalar(0.01));
+    original.batchnorm1.gamma = original.batchnorm1.gamma.map(|g| g.add_scalar(0.3));
+    let expected = with_path(Path::Burn, || original.forward(x.clone()));
+    assert_close(
+        original.forward(x.clone()),
+        expected.clone(),
+        "the original",
+    );
+    let clone_expected = with_path(Path::Burn, || clone.forward(x.clone()));
+    assert_close(
+        clone.forward(x.clone()),
+        clone_expected.clone(),
+        "the clone",
+    );
+    assert!((expected - clone_expected).abs().max().into_scalar::<f32>() > 1e-3);
+}
+
+#[test]
+fn four_threads_on_one_network_each_get_burns_numbers() {
+    let device = cnn::flex();
+    let net = Mixed::init(&device);
+    std::thread::scope(|scope| {
+        for thread in 0..4 {
+            let net = &net;
+            scope.spawn(move || {
+                for round in 0..3 {
+                    let batch = 1 + (thread + round) % 3;
+                    let x = Tensor::<4>::random(
+                        [batch, 3, 17, 15],
+                        Distribution::Normal(0.0, 1.0),
+                        &cnn::flex(),
+                    );
+                    let expected = with_path(Path::Burn, || net.forward(x.clone()));
+                    let what = format!("thread {thread}, round {round}");
+                    assert_close(net.forward(x), expected, &what);
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn a_changed_batchnorm_epsilon_repacks_its_layer() {
+    let device = cnn::flex();
+    let mut net = Mixed::init(&device);
+    net.batchnorm1 = trained_batchnorm(16, &device);
+    net.batchnorm2 = trained_batchnorm(24, &device);
+    let x = Tensor::<4>::random([2, 3, 17, 15], Distribution::Normal(0.0, 1.0), &device);
+    let before = net.forward(x.clone());
+    // ε is no tensor: a folded batchnorm (batchnorm1) and a lone one (batchnorm2).
+    net.batchnorm1.epsilon = 2.0;
+    net.batchnorm2.epsilon = 3.0;
+    let expected = with_path(Path::Burn, || net.forward(x.clone()));
+    assert_close(net.forward(x), expected.clone(), "after ε changed");
+    assert!((before - expected).abs().max().into_scalar::<f32>() > 1e-3);
+}

@@ -109,3 +109,40 @@ fn after_a_gate_broadcast_from_a_global_pool_the_receptive_field_is_the_whole_in
     let last = net.layers.last().expect("layers");
     assert!(last.receptive.is_some());
 }
+
+#[test]
+fn a_residual_shrunk_by_a_block_argument_is_that_arguments_mistake_at_the_call() {
+    let errors = errors(
+        "block ir_hs(i, o, hidden, k, s, p) {
+            conv(i, hidden, 1, bias = false) batchnorm(hidden) hardswish
+            conv(hidden, hidden, k, stride = s, padding = p, groups = hidden, bias = false)
+            batchnorm(hidden) hardswish
+            conv(hidden, o, 1, bias = false) batchnorm(o)
+        }
+        block ir_hs_res(c, hidden, k, p) { residual { ir_hs(c, c, hidden, k, 1, p) } }
+        struct Net: [40, 4, 4] { ir_hs_res(40, 120, 5, 2) ir_hs_res(40, 120, 5, 1) relu }",
+    );
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let error = &errors[0];
+    assert!(
+        error.contains("help: write `ir_hs_res(40, 120, 5, 2)`: `padding = 2` keeps 4×4"),
+        "{error}"
+    );
+    assert!(
+        error.contains("as `p` of block `ir_hs_res`, it reaches `ir_hs(c, c, hidden, k, 1, p)`"),
+        "{error}"
+    );
+    // A padding written in the body stays the body's mistake.
+    let errors = errors_of_body();
+    assert!(
+        errors[0].contains("help: write `conv(120, 120, 5, padding = 2"),
+        "{errors:#?}"
+    );
+}
+
+fn errors_of_body() -> Vec<String> {
+    errors(
+        "block res(c) { residual { conv(c, c, 5, padding = 1) } }
+        struct Net: [120, 4, 4] { res(120) }",
+    )
+}

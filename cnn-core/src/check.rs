@@ -144,6 +144,7 @@ fn walk(
         calls: Vec::new(),
         subst: HashMap::new(),
         frames: Vec::new(),
+        layer_blames: Default::default(),
         depth: 0,
         expanded: 0,
         wires: Default::default(),

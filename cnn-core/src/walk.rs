@@ -140,14 +140,14 @@ impl Walk<'_> {
 
     /// The blame of the argument whose value stands at `span`, if a block's
     /// argument carries it.
-    fn blame_at(&self, span: Span) -> Option<Blame> {
+    pub(crate) fn blame_at(&self, span: Span) -> Option<Blame> {
         let key = format!("{span:?}");
         self.blames.iter().find(|blame| blame.key == key).cloned()
     }
 
     /// Reports `message` at the blamed call's argument, with the notes of
     /// its way into the body and `help`; the rest of that use is silent.
-    fn report_at_call(&mut self, blame: &Blame, message: &str, help: &str) {
+    pub(crate) fn report_at_call(&mut self, blame: &Blame, message: &str, help: &str) {
         let mut text = message.to_string();
         for note in &blame.notes {
             text.push_str("\n= note: ");

@@ -50,6 +50,10 @@ pub(crate) struct Checker<'a, 'c> {
     pub(crate) subst: HashMap<String, ast::Value>,
     /// The block calls being checked, outermost first.
     pub(crate) frames: Vec<Frame>,
+    /// The blames in force when each layer of a block body was checked, by
+    /// layer index: a rule checked after the layer (a `residual`'s sides)
+    /// reports a mistake its argument carries at the call.
+    pub(crate) layer_blames: HashMap<usize, Vec<crate::walk::Blame>>,
     /// Nesting depth of the current row.
     pub(crate) depth: usize,
     /// Layers checked so far (bounded by [`crate::blocks::MAX_LAYERS`]).
@@ -189,6 +193,9 @@ impl Checker<'_, '_> {
             channels_last: self.last && layout != layers::Layout::ToLast,
             like: None,
         });
+        if !self.walk.blames.is_empty() {
+            self.layer_blames.insert(index, self.walk.blames.clone());
+        }
         Some(index)
     }
 

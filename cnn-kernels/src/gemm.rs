@@ -201,6 +201,7 @@ pub(crate) fn dense_serial(
                 unsafe { micro::run(isa, w.nv, tile_rows, &t) };
             }
         }
+        par::trim(pointers);
     });
 }
 
@@ -236,6 +237,12 @@ thread_local! {
     static PATCHES: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Bytes of the calling thread's GEMM scratch.
+pub(crate) fn scratch_bytes() -> usize {
+    POINTERS.with_borrow(|p| p.capacity() * std::mem::size_of::<*const f32>())
+        + PATCHES.with_borrow(|p| p.capacity() * 4)
+}
+
 impl Job<'_> {
     /// The items (block-major (block, panel) pairs) of one share.
     fn run(&self, items: std::ops::Range<usize>) {
@@ -254,7 +261,9 @@ impl Job<'_> {
                     }
                     self.panel(block, panel, pointers);
                 }
-            })
+                par::trim(patches);
+            });
+            par::trim(pointers);
         });
     }
 

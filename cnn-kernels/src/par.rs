@@ -41,6 +41,24 @@ pub fn share(items: usize, shares: usize, share: usize) -> std::ops::Range<usize
     items * share / shares..items * (share + 1) / shares
 }
 
+/// Bytes of one scratch buffer that a thread keeps between calls: one that
+/// a rare, huge layer grew past this is freed after that call, so that no
+/// thread of the pool holds its largest layer's scratch for good.
+pub const SCRATCH_KEPT: usize = 4 << 20;
+
+/// Frees `v` if it holds more than [`SCRATCH_KEPT`] bytes.
+pub(crate) fn trim<T>(v: &mut Vec<T>) {
+    if v.capacity() * std::mem::size_of::<T>() > SCRATCH_KEPT {
+        *v = Vec::new();
+    }
+}
+
+/// Bytes of scratch the calling thread holds between calls (the GEMM's
+/// pointers and patches, Winograd's transformed tiles).
+pub fn scratch_bytes() -> usize {
+    crate::gemm::scratch_bytes() + crate::winograd::scratch_bytes()
+}
+
 /// A pointer that threads writing disjoint parts of one buffer share.
 #[derive(Clone, Copy)]
 pub(crate) struct SharedMut(pub *mut f32);

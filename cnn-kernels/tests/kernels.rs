@@ -23,9 +23,42 @@ impl Rng {
     }
 
     fn values(&mut self, n: usize) -> Vec<f32> {
+        self.spread(n, 1.0)
+    }
+
+    /// In `[-scale, scale]`, in steps of `scale / 1000`.
+    fn spread(&mut self, n: usize, scale: f32) -> Vec<f32> {
         (0..n)
-            .map(|_| (self.next() % 2001) as f32 / 1000.0 - 1.0)
+            .map(|_| ((self.next() % 2001) as f32 / 1000.0 - 1.0) * scale)
             .collect()
+    }
+}
+
+/// Each activation from PyTorch's definition, in f64: the reference shares
+/// no code with the kernels' epilogues.
+fn act_f64(act: Act, x: f64) -> f64 {
+    match act {
+        Act::None => x,
+        Act::Relu => {
+            if x > 0.0 {
+                x
+            } else {
+                0.0
+            }
+        }
+        Act::Relu6 => x.clamp(0.0, 6.0),
+        Act::LeakyRelu(slope) => {
+            if x >= 0.0 {
+                x
+            } else {
+                f64::from(slope) * x
+            }
+        }
+        Act::Hardswish => x * (x + 3.0).clamp(0.0, 6.0) / 6.0,
+        Act::Hardsigmoid => (x + 3.0).clamp(0.0, 6.0) / 6.0,
+        Act::Sigmoid => 1.0 / (1.0 + (-x).exp()),
+        Act::Silu => x / (1.0 + (-x).exp()),
+        Act::Tanh => x.tanh(),
     }
 }
 
@@ -129,7 +162,7 @@ fn reference(
                         sum += r[row * case.c_out + co] as f64;
                         abs += r[row * case.c_out + co].abs() as f64;
                     }
-                    out[row * case.c_out + co] = act.scalar(sum as f32);
+                    out[row * case.c_out + co] = act_f64(act, sum) as f32;
                     mag[row * case.c_out + co] = abs;
                 }
             }
@@ -210,6 +243,65 @@ fn random_convolutions_equal_the_reference_on_every_instruction_set() {
                 &format!("case {i} {case:?} {act:?} on {isa:?}"),
             );
         }
+    }
+}
+
+#[test]
+fn random_dense_convolutions_on_the_indirection_path_equal_the_reference() {
+    // One group, a kernel of more than one tap and 16 or more input
+    // channels: the GEMM reads the input through its pointer table, not
+    // copied patches. Values up to ±8, every activation.
+    let mut rng = Rng(20261206);
+    let acts = [
+        Act::None,
+        Act::Relu,
+        Act::Relu6,
+        Act::LeakyRelu(0.1),
+        Act::Hardswish,
+        Act::Hardsigmoid,
+        Act::Sigmoid,
+        Act::Silu,
+        Act::Tanh,
+    ];
+    let mut ran = 0;
+    while ran < 60 {
+        let mut case = random_case(&mut rng);
+        if case.geom.kernel == [1, 1] {
+            continue;
+        }
+        case.groups = 1;
+        case.c_in = rng.int(16, 70);
+        case.c_out = rng.int(1, 80);
+        case.geom.batch = rng.int(1, 2);
+        let g = case.geom;
+        let x = rng.spread(g.batch * g.input[0] * g.input[1] * case.c_in, 8.0);
+        let w = rng.spread(case.c_out * case.c_in * g.kernel[0] * g.kernel[1], 0.5);
+        let bias = rng.spread(case.c_out, 4.0);
+        let residual = (ran % 3 == 0).then(|| rng.spread(g.rows() * case.c_out, 8.0));
+        let act = acts[ran % acts.len()];
+        let in_ch = Channels::all(case.c_in);
+        let (expected, magnitude) =
+            reference(&case, &x, in_ch, &w, &bias, residual.as_deref(), act);
+        let dims = GemmDims {
+            taps: g.kernel[0] * g.kernel[1],
+            cin: case.c_in,
+            cout: case.c_out,
+            groups: 1,
+        };
+        let packed = PackedGemm::conv(&w, dims, None, Some(&bias));
+        for isa in Isa::supported_sets() {
+            let mut out = vec![f32::NAN; g.rows() * case.c_out];
+            let res = residual.as_deref().map(|r| (r, Channels::all(case.c_out)));
+            let out_ch = Channels::all(case.c_out);
+            gemm::conv(isa, &packed, &g, &x, in_ch, &mut out, out_ch, res, act);
+            assert_close(
+                &out,
+                &expected,
+                &magnitude,
+                &format!("dense case {ran} {case:?} {act:?} on {isa:?}"),
+            );
+        }
+        ran += 1;
     }
 }
 
@@ -490,7 +582,7 @@ fn pool_reference(kind: Pool, g: &ConvGeom, c: usize, x: &[f32]) -> Vec<f32> {
         for oy in 0..g.output[0] {
             for ox in 0..g.output[1] {
                 for ch in 0..c {
-                    let (mut max, mut sum, mut inside) = (f32::NEG_INFINITY, 0.0f64, 0);
+                    let (mut max, mut sum, mut inside) = (f64::NEG_INFINITY, 0.0f64, 0);
                     let y0 = (oy * g.stride[0]) as isize - g.padding[0] as isize;
                     let x0 = (ox * g.stride[1]) as isize - g.padding[1] as isize;
                     for ky in 0..g.kernel[0] {
@@ -506,14 +598,18 @@ fn pool_reference(kind: Pool, g: &ConvGeom, c: usize, x: &[f32]) -> Vec<f32> {
                                     + ix as usize)
                                     * c
                                     + ch];
-                                max = max.max(v);
-                                sum += v as f64;
+                                let v = f64::from(v);
+                                // A comparison, not `f64::max`: NaN wins, as in PyTorch.
+                                if v > max || v.is_nan() {
+                                    max = v;
+                                }
+                                sum += v;
                                 inside += 1;
                             }
                         }
                     }
                     out.push(match kind {
-                        Pool::Max => max,
+                        Pool::Max => max as f32,
                         Pool::Avg { count_include_pad } => {
                             let divisor = if count_include_pad {
                                 let h = ((y0 + g.kernel[0] as isize)

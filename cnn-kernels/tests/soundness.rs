@@ -274,3 +274,51 @@ fn a_pool_whose_pixel_count_overflows_panics() {
         Channels::all(1),
     );
 }
+
+#[test]
+fn a_huge_layers_scratch_is_freed_after_the_call() {
+    // 27×27 taps of 15 channels: the copied patches of one block of about
+    // 96 rows take 4.2 MB, past what a thread keeps.
+    let (cin, taps) = (15, 27 * 27);
+    let dims = GemmDims {
+        taps,
+        cin,
+        cout: 1,
+        groups: 1,
+    };
+    let packed = PackedGemm::conv(&vec![0.5; taps * cin], dims, None, None);
+    let g = ConvGeom {
+        batch: 1,
+        input: [40, 40],
+        output: [40, 40],
+        kernel: [27, 27],
+        stride: [1, 1],
+        padding: [13, 13],
+        dilation: [1, 1],
+    };
+    let x = vec![1.0; 40 * 40 * cin];
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a pool of one thread");
+    let (kept, centre) = pool.install(|| {
+        let mut out = vec![0.0; 40 * 40];
+        gemm::conv(
+            Isa::best(),
+            &packed,
+            &g,
+            &x,
+            Channels::all(cin),
+            &mut out,
+            Channels::all(1),
+            None,
+            Act::None,
+        );
+        (cnn_kernels::par::scratch_bytes(), out[20 * 40 + 20])
+    });
+    assert_eq!(centre, 0.5 * (taps * cin) as f32);
+    assert!(
+        kept <= cnn_kernels::par::SCRATCH_KEPT && kept < 96 * taps * cin * 4,
+        "{kept} bytes of scratch kept"
+    );
+}

@@ -8,9 +8,38 @@
 use crate::model::{Layer, Shape};
 use crate::shape;
 
+/// A padding that keeps the size: what a block's argument that carries it
+/// into the body must become.
+pub(super) struct PaddingEdit {
+    /// The layer's index in the body.
+    pub layer: usize,
+    /// The padding that keeps the size.
+    pub value: String,
+    /// The note with the layer's arithmetic.
+    pub note: String,
+    /// The size kept (`4×4`).
+    pub keeps: String,
+}
+
 /// The note and help lines for a body that yields `output` from `input`
-/// (both maps); `body` is the body's layers, in order.
-pub(super) fn map_help(body: &[Layer], input: [u64; 3], output: [u64; 3]) -> String {
+/// (both maps); `body` is the body's layers, in order. With the padding
+/// edit, when one layer padded too little.
+pub(super) fn map_help(
+    body: &[Layer],
+    input: [u64; 3],
+    output: [u64; 3],
+) -> (String, Option<PaddingEdit>) {
+    let mut edit = None;
+    let text = map_help_text(body, input, output, &mut edit);
+    (text, edit)
+}
+
+fn map_help_text(
+    body: &[Layer],
+    input: [u64; 3],
+    output: [u64; 3],
+    edit: &mut Option<PaddingEdit>,
+) -> String {
     let ([ci, hi, wi], [co, ho, wo]) = (input, output);
     let b = Shape::Map(output);
     if [ho, wo] == [1, 1] && [hi, wi] != [1, 1] {
@@ -23,13 +52,24 @@ pub(super) fn map_help(body: &[Layer], input: [u64; 3], output: [u64; 3]) -> Str
         } else {
             format!(", and `shortcut {{ conv({ci}, {co}, 1) }}` after the body for the channels")
         };
-        let culprit = body.iter().find(|l| match (l.input, l.output) {
+        let culprit = body.iter().position(|l| match (l.input, l.output) {
             (Shape::Map([_, h, w]), Shape::Map([_, oh, ow])) => [h, w] != [oh, ow],
             _ => false,
         });
-        if let Some(layer) = culprit {
-            return shrink_help(layer, &project)
-                .unwrap_or_else(|| keep_help(Some(layer), [hi, wi], [ho, wo], &project));
+        if let Some(index) = culprit {
+            let layer = &body[index];
+            return match shrink_help(layer, &project) {
+                Some((text, padding)) => {
+                    *edit = padding.map(|(value, note, keeps)| PaddingEdit {
+                        layer: index,
+                        value,
+                        note,
+                        keeps,
+                    });
+                    text
+                }
+                None => keep_help(Some(layer), [hi, wi], [ho, wo], &project),
+            };
         }
         return keep_help(None, [hi, wi], [ho, wo], &project);
     }
@@ -49,8 +89,10 @@ pub(super) fn map_help(body: &[Layer], input: [u64; 3], output: [u64; 3]) -> Str
 }
 
 /// A window layer that shrinks the map with stride 1: its arithmetic, and
-/// the padding that keeps the size (`None` if it has no such padding).
-fn shrink_help(layer: &Layer, project: &str) -> Option<String> {
+/// the padding that keeps the size (`None` if it has no such padding);
+/// with the padding (one value for both axes), its note and the size kept.
+#[allow(clippy::type_complexity)]
+fn shrink_help(layer: &Layer, project: &str) -> Option<(String, Option<(String, String, String)>)> {
     let a = layer.bound.args();
     let (Shape::Map([_, h, w]), Shape::Map([_, oh, ow])) = (layer.input, layer.output) else {
         return None;
@@ -69,8 +111,11 @@ fn shrink_help(layer: &Layer, project: &str) -> Option<String> {
         hw(h, w)
     );
     if eff.iter().any(|e| e % 2 == 0) {
-        return Some(format!(
-            "{note}\n= help: a window of even size cannot keep the size with equal padding on both sides; use an odd kernel{project}"
+        return Some((
+            format!(
+                "{note}\n= help: a window of even size cannot keep the size with equal padding on both sides; use an odd kernel{project}"
+            ),
+            None,
         ));
     }
     let keep = eff.map(|e| (e - 1) / 2);
@@ -79,11 +124,13 @@ fn shrink_help(layer: &Layer, project: &str) -> Option<String> {
     } else {
         format!("({}, {})", keep[0], keep[1])
     };
-    Some(format!(
+    let text = format!(
         "{note}\n= help: write `{}`: `padding = {value}` keeps {}{project}",
         layer.bound.render_with(Some(("padding", &value))),
         hw(h, w)
-    ))
+    );
+    let edit = (keep[0] == keep[1] && project.is_empty()).then(|| (value, note, hw(h, w)));
+    Some((text, edit))
 }
 
 /// The help when no padding fixes it: name the layer that resizes.

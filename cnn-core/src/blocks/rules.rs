@@ -121,12 +121,38 @@ pub(super) fn check_residual_sides(
         Ok(shape) => return Some(shape),
         Err(failure) => failure,
     };
+    let message = failure.describe("residual", &checker.walk.trace, &[]);
     let help = if has_shortcut {
         format!("\n= help: make the shortcut end in {b}")
     } else {
         match (start.current?, b) {
             (Shape::Map(input), Shape::Map(output)) => {
-                super::residual::map_help(&checker.layers[start.layers..body.layers], input, output)
+                let body_layers = &checker.layers[start.layers..body.layers];
+                let (help, edit) = super::residual::map_help(body_layers, input, output);
+                // A padding that a block's argument carries is the call's mistake.
+                if let Some((edit, blame)) = edit.and_then(|edit| {
+                    let index = start.layers + edit.layer;
+                    let padding = checker.layers[index].bound.get("padding")?;
+                    let key = format!("{:?}", padding.span);
+                    let blame = checker
+                        .layer_blames
+                        .get(&index)?
+                        .iter()
+                        .find(|b| b.key == key)?;
+                    Some((edit, blame.clone()))
+                }) {
+                    let help = format!(
+                        "\n= help: write `{}`: `padding = {}` keeps {}",
+                        blame.call_with(&edit.value),
+                        edit.value,
+                        edit.keeps
+                    );
+                    checker
+                        .walk
+                        .report_at_call(&blame, &format!("{message}{}", edit.note), &help);
+                    return None;
+                }
+                help
             }
             (Shape::Flat(fi), Shape::Flat(fo)) => format!(
                 "\n= help: add `shortcut {{ linear({fi}, {fo}) }}` after the body to project the input to {b}"
@@ -134,7 +160,6 @@ pub(super) fn check_residual_sides(
             _ => String::new(),
         }
     };
-    let message = failure.describe("residual", &checker.walk.trace, &[]);
     checker
         .walk
         .cx

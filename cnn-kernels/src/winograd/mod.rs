@@ -181,8 +181,15 @@ pub fn conv3x3(
                     output_isa(isa, g, w, m, first, count, target, residual, act);
                 }
             }
+            par::trim(v);
+            par::trim(m);
         })
     });
+}
+
+/// Bytes of the calling thread's Winograd scratch.
+pub(crate) fn scratch_bytes() -> usize {
+    SCRATCH.with_borrow(|(v, m)| (v.capacity() + m.capacity()) * 4)
 }
 
 /// Where the output transform writes: the output buffer, which several

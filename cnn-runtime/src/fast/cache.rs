@@ -54,6 +54,8 @@ pub(crate) struct Key {
     tensors: [Option<FlexTensor>; KEY_TENSORS],
     /// A linear layer's input order (the flattened map's `[c, h, w]`).
     chw: Option<[usize; 3]>,
+    /// The bits of a folded batchnorm's `ε`, which is no tensor.
+    epsilon: Option<u64>,
 }
 
 impl Key {
@@ -65,6 +67,7 @@ impl Key {
         let mut key = Key {
             tensors: Default::default(),
             chw,
+            epsilon: None,
         };
         for (place, tensor) in key.tensors.iter_mut().zip(tensors) {
             *place = Some(tensor);
@@ -72,8 +75,15 @@ impl Key {
         key
     }
 
+    /// The key of a layer that folds a batchnorm of this `ε`.
+    pub(crate) fn with_epsilon(mut self, epsilon: f64) -> Key {
+        self.epsilon = Some(epsilon.to_bits());
+        self
+    }
+
     fn same(&self, other: &Key) -> bool {
         self.chw == other.chw
+            && self.epsilon == other.epsilon
             && self
                 .tensors
                 .iter()

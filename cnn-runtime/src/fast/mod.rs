@@ -198,33 +198,39 @@ pub fn spatial(x: &impl Spatial) -> [usize; 2] {
 }
 
 /// Whether `module`'s forward pass on `x` takes the fast path: [`path`] is
-/// `Fast`, `x` is an `f32` tensor on flex without autodiff, and no
-/// parameter of the module is tracked for gradients (a module on an
-/// autodiff device fed a plain tensor still trains its weights, as in burn).
+/// `Fast`, `x` is an `f32` tensor on flex without autodiff, and every
+/// parameter of the module is an `f32` tensor on flex that records no
+/// gradients (a module on an autodiff device fed a plain tensor still
+/// trains its weights, as in burn; one whose weights are another dtype or
+/// on another device runs burn's path, which converts or refuses them).
 #[doc(hidden)]
 pub fn runs_on<M: Module, const D: usize>(x: &Tensor<D>, module: &M) -> bool {
     cfg!(feature = "flex")
         && path() == Path::Fast
         && x.dtype() == burn::tensor::DType::F32
         && is_flex(&x.device())
-        && !tracked(module)
+        && !off_the_path(module)
 }
 
 /// Whether a parameter of `module` is (or, still lazy, will be) a tensor
-/// that records gradients.
-fn tracked<M: Module>(module: &M) -> bool {
-    struct Tracked(bool);
-    impl ModuleVisitor for Tracked {
+/// that records gradients, or is not an `f32` tensor on flex.
+fn off_the_path<M: Module>(module: &M) -> bool {
+    struct Off(bool);
+    impl ModuleVisitor for Off {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
             self.0 = self.0
                 || if param.is_initialized() {
-                    param.val().is_require_grad()
+                    let value = param.val();
+                    value.is_require_grad()
+                        || value.dtype() != burn::tensor::DType::F32
+                        || !is_flex(&value.device())
                 } else {
-                    param.lazy_device().is_autodiff()
+                    let device = param.lazy_device();
+                    device.is_autodiff() || !is_flex(&device)
                 };
         }
     }
-    let mut visitor = Tracked(false);
+    let mut visitor = Off(false);
     module.visit(&mut visitor);
     visitor.0
 }

@@ -110,7 +110,7 @@ pub fn conv(
         .flatten()
         .cloned();
     let eps = bn.map_or(0.0, |bn| bn.epsilon);
-    let entry = slot.get(Key::new(tensors, None), || {
+    let entry = slot.get(Key::new(tensors, None).with_epsilon(eps), || {
         let bias = bias.as_ref().map(contiguous);
         let (scale, shift) = fold(
             bn_tensors.as_ref().map(|t| (t, eps)),
@@ -376,10 +376,13 @@ pub fn batchnorm(slot: &Slot, bn: &BatchNorm, act: Act, mut x: Map) -> Map {
         return finish(y, act, None);
     };
     let (_, channels) = x.shape().rows_and_channels();
-    let entry = slot.get(Key::new(tensors.iter().cloned(), None), || {
-        let (scale, shift) = fold(Some((&tensors, bn.epsilon)), None, channels);
-        Packed::Affine { scale, shift }
-    });
+    let entry = slot.get(
+        Key::new(tensors.iter().cloned(), None).with_epsilon(bn.epsilon),
+        || {
+            let (scale, shift) = fold(Some((&tensors, bn.epsilon)), None, channels);
+            Packed::Affine { scale, shift }
+        },
+    );
     let Packed::Affine { scale, shift } = &entry.packed else {
         unreachable!("a batchnorm's slot holds another packing")
     };

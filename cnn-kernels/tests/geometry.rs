@@ -1,0 +1,210 @@
+//! A shrinking property test: any convolution geometry, through the GEMM on
+//! every instruction set this processor runs, equals a direct f64
+//! convolution. A failure is reported as the smallest geometry that fails.
+
+use cnn_kernels::{Act, Channels, ConvGeom, GemmDims, Isa, PackedGemm, gemm};
+use proptest::prelude::*;
+
+/// One convolution's sizes; the values are drawn from `seed`.
+#[derive(Debug, Clone)]
+struct Case {
+    batch: usize,
+    input: [usize; 2],
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+    dilation: [usize; 2],
+    groups: usize,
+    cin_g: usize,
+    cout_g: usize,
+    offset: usize,
+    seed: u64,
+}
+
+impl Case {
+    fn output(&self) -> Option<[usize; 2]> {
+        let out = |a: usize| {
+            let span = (self.kernel[a] - 1) * self.dilation[a] + 1;
+            let padded = self.input[a] + 2 * self.padding[a];
+            (padded >= span).then(|| (padded - span) / self.stride[a] + 1)
+        };
+        Some([out(0)?, out(1)?])
+    }
+}
+
+fn pair(lo: usize, hi: usize) -> impl Strategy<Value = [usize; 2]> {
+    [lo..=hi, lo..=hi]
+}
+
+fn cases() -> impl Strategy<Value = Case> {
+    (
+        1usize..=2,
+        pair(1, 12),
+        pair(1, 5),
+        pair(1, 3),
+        pair(0, 2),
+        pair(1, 2),
+        1usize..=3,
+        1usize..=40,
+        1usize..=40,
+        0usize..=3,
+        any::<u64>(),
+    )
+        .prop_map(
+            |(
+                batch,
+                input,
+                kernel,
+                stride,
+                padding,
+                dilation,
+                groups,
+                cin_g,
+                cout_g,
+                offset,
+                seed,
+            )| {
+                Case {
+                    batch,
+                    input,
+                    kernel,
+                    stride,
+                    padding,
+                    dilation,
+                    groups,
+                    cin_g,
+                    cout_g,
+                    offset,
+                    seed,
+                }
+            },
+        )
+        .prop_filter("a window that fits the padded input", |c| {
+            c.output().is_some()
+        })
+}
+
+/// Values in [-4, 4] from a SplitMix64 stream.
+fn values(seed: &mut u64, n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|_| {
+            *seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = *seed;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            ((z ^ (z >> 31)) % 8001) as f32 / 1000.0 - 4.0
+        })
+        .collect()
+}
+
+fn check(case: &Case) -> Result<(), TestCaseError> {
+    let output = case.output().expect("filtered");
+    let (cin, cout) = (case.cin_g * case.groups, case.cout_g * case.groups);
+    let in_ch = Channels {
+        stride: cin + case.offset,
+        offset: case.offset,
+    };
+    let g = ConvGeom {
+        batch: case.batch,
+        input: case.input,
+        output,
+        kernel: case.kernel,
+        stride: case.stride,
+        padding: case.padding,
+        dilation: case.dilation,
+    };
+    let mut seed = case.seed;
+    let x = values(&mut seed, g.batch * g.input[0] * g.input[1] * in_ch.stride);
+    let taps = g.kernel[0] * g.kernel[1];
+    let w = values(&mut seed, cout * case.cin_g * taps);
+    let bias = values(&mut seed, cout);
+    // The direct convolution in f64, and Σ|w·x| for the tolerance.
+    let rows = g.rows();
+    let mut expected = vec![0.0f64; rows * cout];
+    let mut magnitude = vec![0.0f64; rows * cout];
+    for n in 0..g.batch {
+        for oy in 0..output[0] {
+            for ox in 0..output[1] {
+                let row = (n * output[0] + oy) * output[1] + ox;
+                for co in 0..cout {
+                    let group = co / case.cout_g;
+                    let mut sum = f64::from(bias[co]);
+                    let mut abs = sum.abs();
+                    for ci in 0..case.cin_g {
+                        for ky in 0..g.kernel[0] {
+                            for kx in 0..g.kernel[1] {
+                                let iy = (oy * g.stride[0] + ky * g.dilation[0]) as isize
+                                    - g.padding[0] as isize;
+                                let ix = (ox * g.stride[1] + kx * g.dilation[1]) as isize
+                                    - g.padding[1] as isize;
+                                if iy < 0
+                                    || ix < 0
+                                    || iy as usize >= g.input[0]
+                                    || ix as usize >= g.input[1]
+                                {
+                                    continue;
+                                }
+                                let pixel =
+                                    (n * g.input[0] + iy as usize) * g.input[1] + ix as usize;
+                                let xv = f64::from(
+                                    x[pixel * in_ch.stride
+                                        + in_ch.offset
+                                        + group * case.cin_g
+                                        + ci],
+                                );
+                                let wv = f64::from(
+                                    w[((co * case.cin_g + ci) * g.kernel[0] + ky) * g.kernel[1]
+                                        + kx],
+                                );
+                                sum += xv * wv;
+                                abs += (xv * wv).abs();
+                            }
+                        }
+                    }
+                    expected[row * cout + co] = sum;
+                    magnitude[row * cout + co] = abs;
+                }
+            }
+        }
+    }
+    let dims = GemmDims {
+        taps,
+        cin: case.cin_g,
+        cout: case.cout_g,
+        groups: case.groups,
+    };
+    let packed = PackedGemm::conv(&w, dims, None, Some(&bias));
+    for isa in Isa::supported_sets() {
+        let mut out = vec![f32::NAN; rows * cout];
+        let out_ch = Channels::all(cout);
+        gemm::conv(
+            isa,
+            &packed,
+            &g,
+            &x,
+            in_ch,
+            &mut out,
+            out_ch,
+            None,
+            Act::None,
+        );
+        for (i, (&found, (&want, &m))) in
+            out.iter().zip(expected.iter().zip(&magnitude)).enumerate()
+        {
+            prop_assert!(
+                (f64::from(found) - want).abs() <= 1e-5 * (1.0 + m),
+                "{isa:?}: output {i} is {found}, the direct convolution {want}"
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_geometry_through_the_gemm_equals_the_direct_convolution(case in cases()) {
+        check(&case)?;
+    }
+}
