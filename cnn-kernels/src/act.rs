@@ -135,6 +135,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg_attr(miri, ignore = "a million values: too slow to interpret")]
     fn the_branch_free_exp_is_within_two_ulp_of_libms() {
         let mut x = -87.3f32;
         while x <= 0.0 {
@@ -152,6 +153,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "80,000 values: too slow to interpret")]
     fn sigmoid_and_silu_over_slices_equal_the_scalar_ones_within_four_ulp() {
         let values: Vec<f32> = (-40_000..40_000).map(|i| i as f32 * 0.0025).collect();
         for act in [Act::Sigmoid, Act::Silu] {

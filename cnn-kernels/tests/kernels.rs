@@ -34,6 +34,13 @@ impl Rng {
     }
 }
 
+/// `n` random cases, or 2 under Miri, which interprets every instruction
+/// (`cargo +nightly miri test -p cnn-kernels`: the portable kernels' unsafe
+/// code checked for undefined behaviour on a few cases).
+fn cases(n: usize) -> usize {
+    if cfg!(miri) { 2 } else { n }
+}
+
 /// Each activation from PyTorch's definition, in f64: the reference shares
 /// no code with the kernels' epilogues.
 fn act_f64(act: Act, x: f64) -> f64 {
@@ -195,7 +202,7 @@ const ACTS: [Act; 6] = [
 #[test]
 fn random_convolutions_equal_the_reference_on_every_instruction_set() {
     let mut rng = Rng(20261203);
-    for i in 0..300 {
+    for i in 0..cases(300) {
         let case = random_case(&mut rng);
         let g = case.geom;
         let cin_g = case.c_in / case.groups;
@@ -264,7 +271,7 @@ fn random_dense_convolutions_on_the_indirection_path_equal_the_reference() {
         Act::Tanh,
     ];
     let mut ran = 0;
-    while ran < 60 {
+    while ran < cases(60) {
         let mut case = random_case(&mut rng);
         if case.geom.kernel == [1, 1] {
             continue;
@@ -309,7 +316,7 @@ fn random_dense_convolutions_on_the_indirection_path_equal_the_reference() {
 fn random_3x3_convolutions_by_winograd_equal_the_reference() {
     use cnn_kernels::winograd::{PackedWinograd, conv3x3};
     let mut rng = Rng(3_3);
-    for i in 0..120 {
+    for i in 0..cases(120) {
         let pad = rng.int(0, 2);
         let input = [rng.int(1, 17), rng.int(1, 17)];
         let output = input.map(|s| (s + 2 * pad).saturating_sub(2));
@@ -540,7 +547,7 @@ fn linear_layers_of_any_batch_equal_the_reference() {
 #[test]
 fn random_depthwise_convolutions_equal_the_reference() {
     let mut rng = Rng(99);
-    for i in 0..150 {
+    for i in 0..cases(150) {
         let mut case = random_case(&mut rng);
         let c = rng.int(1, 40);
         case.c_in = c;
@@ -635,7 +642,7 @@ fn pool_reference(kind: Pool, g: &ConvGeom, c: usize, x: &[f32]) -> Vec<f32> {
 #[test]
 fn random_poolings_equal_pytorchs_definitions() {
     let mut rng = Rng(5);
-    for i in 0..200 {
+    for i in 0..cases(200) {
         let k = [rng.int(1, 4), rng.int(1, 4)];
         let s = [rng.int(1, 3), rng.int(1, 3)];
         let p = [rng.int(0, k[0] / 2), rng.int(0, k[1] / 2)];

@@ -22,7 +22,7 @@ fn a_hundred_clones_keep_their_data_on_a_64_byte_boundary() {
         *v = i as f32;
     }
     let mut clones = Vec::new();
-    for n in 0..100 {
+    for n in 0..if cfg!(miri) { 3 } else { 100 } {
         // Allocations of other sizes in between move the allocator's next address.
         clones.push(vec![0u8; 1 + n * 7]);
         let clone = original.clone();
@@ -69,7 +69,7 @@ fn cloned_packings_run_on_every_instruction_set_and_compute_the_original() {
         out
     };
     let mut keep = Vec::new();
-    for n in 0..100 {
+    for n in 0..if cfg!(miri) { 2 } else { 100 } {
         keep.push(vec![0u8; 3 + 13 * n]);
         let clone = original.clone();
         for isa in Isa::supported_sets() {
@@ -98,6 +98,7 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "reads the sources, which Miri's isolation forbids")]
 fn every_target_feature_list_is_one_sets_list_which_detection_checks() {
     let mut files = Vec::new();
     sources(
@@ -276,6 +277,7 @@ fn a_pool_whose_pixel_count_overflows_panics() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "17 M multiply-adds: too slow to interpret")]
 fn a_huge_layers_scratch_is_freed_after_the_call() {
     // 27×27 taps of 15 channels: the copied patches of one block of about
     // 96 rows take 4.2 MB, past what a thread keeps.
