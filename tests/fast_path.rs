@@ -424,12 +424,12 @@ fn a_changed_batchnorm_epsilon_repacks_its_layer() {
     let device = cnn::flex();
     let mut net = Mixed::init(&device);
     net.batchnorm1 = trained_batchnorm(16, &device);
-    net.batchnorm2 = trained_batchnorm(24, &device);
+    net.batchnorm4 = trained_batchnorm(24, &device);
     let x = Tensor::<4>::random([2, 3, 17, 15], Distribution::Normal(0.0, 1.0), &device);
     let before = net.forward(x.clone());
-    // ε is no tensor: a folded batchnorm (batchnorm1) and a lone one (batchnorm2).
+    // ε is no tensor: a folded batchnorm (batchnorm1) and a lone one (batchnorm4).
     net.batchnorm1.epsilon = 2.0;
-    net.batchnorm2.epsilon = 3.0;
+    net.batchnorm4.epsilon = 3.0;
     let expected = with_path(Path::Burn, || net.forward(x.clone()));
     assert_close(net.forward(x), expected.clone(), "after ε changed");
     assert!((before - expected).abs().max().into_scalar::<f32>() > 1e-3);
