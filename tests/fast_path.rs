@@ -273,9 +273,12 @@ fn packed_weights_are_rebuilt_when_the_weights_change() {
         "after a weight was replaced",
     );
     assert!((before.clone() - expected).abs().max().into_scalar::<f32>() > 1e-3);
-    // Weights loaded from another network's record.
+    // Weights loaded from another network's record: the packings of the old
+    // weights (which hold them alive) are dropped at once.
     let other = Mixed::init(&device);
+    assert!(net.packed_bytes() > 0);
     let net = net.load_record(other.clone().into_record());
+    assert_eq!(net.packed_bytes(), 0, "packings kept after load_record");
     assert_close(
         net.forward(x.clone()),
         other.forward(x.clone()),

@@ -41,6 +41,11 @@ fn cases(n: usize) -> usize {
     if cfg!(miri) { 2 } else { n }
 }
 
+/// `hi`, or `small` under Miri: the largest size a random case draws.
+fn most(hi: usize, small: usize) -> usize {
+    if cfg!(miri) { small } else { hi }
+}
+
 /// Each activation from PyTorch's definition, in f64: the reference shares
 /// no code with the kernels' epilogues.
 fn act_f64(act: Act, x: f64) -> f64 {
@@ -90,10 +95,10 @@ fn random_case(rng: &mut Rng) -> Case {
         let stride = [rng.int(1, 3), rng.int(1, 3)];
         let dilation = [rng.int(1, 2), rng.int(1, 2)];
         let padding = [rng.int(0, 3), rng.int(0, 3)];
-        let input = [rng.int(1, 19), rng.int(1, 19)];
+        let input = [rng.int(1, most(19, 6)), rng.int(1, most(19, 6))];
         let groups = [1, 1, 1, 2, 3, 4][rng.int(0, 5)];
-        let c_in = groups * rng.int(1, 12);
-        let c_out = groups * rng.int(1, 40);
+        let c_in = groups * rng.int(1, most(12, 3));
+        let c_out = groups * rng.int(1, most(40, 5));
         let output =
             [0, 1].map(|a| out_size(input[a], kernel[a], stride[a], padding[a], dilation[a]));
         if let [Some(oh), Some(ow)] = output {
@@ -277,8 +282,8 @@ fn random_dense_convolutions_on_the_indirection_path_equal_the_reference() {
             continue;
         }
         case.groups = 1;
-        case.c_in = rng.int(16, 70);
-        case.c_out = rng.int(1, 80);
+        case.c_in = rng.int(16, most(70, 17));
+        case.c_out = rng.int(1, most(80, 17));
         case.geom.batch = rng.int(1, 2);
         let g = case.geom;
         let x = rng.spread(g.batch * g.input[0] * g.input[1] * case.c_in, 8.0);
@@ -318,7 +323,7 @@ fn random_3x3_convolutions_by_winograd_equal_the_reference() {
     let mut rng = Rng(3_3);
     for i in 0..cases(120) {
         let pad = rng.int(0, 2);
-        let input = [rng.int(1, 17), rng.int(1, 17)];
+        let input = [rng.int(1, most(17, 5)), rng.int(1, most(17, 5))];
         let output = input.map(|s| (s + 2 * pad).saturating_sub(2));
         if output.contains(&0) {
             continue;
@@ -334,8 +339,8 @@ fn random_3x3_convolutions_by_winograd_equal_the_reference() {
         };
         let case = Case {
             geom,
-            c_in: rng.int(1, 40),
-            c_out: rng.int(1, 70),
+            c_in: rng.int(1, most(40, 5)),
+            c_out: rng.int(1, most(70, 5)),
             groups: 1,
         };
         let in_ch = if i % 4 == 3 {
@@ -549,7 +554,7 @@ fn random_depthwise_convolutions_equal_the_reference() {
     let mut rng = Rng(99);
     for i in 0..cases(150) {
         let mut case = random_case(&mut rng);
-        let c = rng.int(1, 40);
+        let c = rng.int(1, most(40, 5));
         case.c_in = c;
         case.c_out = c;
         case.groups = c;
@@ -660,7 +665,7 @@ fn random_poolings_equal_pytorchs_definitions() {
         } else {
             [1, 1]
         };
-        let input = [rng.int(1, 12), rng.int(1, 12)];
+        let input = [rng.int(1, most(12, 6)), rng.int(1, most(12, 6))];
         let ceil = i % 2 == 0;
         // PyTorch's output size, with ceil mode's rule that the last window starts inside.
         let size = |a: usize| -> Option<usize> {

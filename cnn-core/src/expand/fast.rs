@@ -190,7 +190,6 @@ pub(super) fn members(net: &Network, nodes: &[Node], input: Shape, runs: bool) -
     Members {
         field: quote! {
             /// The fast path's packed weights (rebuilt when the weights change; not saved).
-            #[module(skip)]
             #[doc(hidden)]
             pub __kernels: #fast::Kernels,
         },

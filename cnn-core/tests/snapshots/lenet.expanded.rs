@@ -38,7 +38,6 @@ mod __cnn_LeNet {
         /// `linear(84, 10)`: [N, 84] → [N, 10]
         pub linear3: burn::nn::Linear,
         /// The fast path's packed weights (rebuilt when the weights change; not saved).
-        #[module(skip)]
         #[doc(hidden)]
         pub __kernels: ::cnn_runtime::__private::fast::Kernels,
     }

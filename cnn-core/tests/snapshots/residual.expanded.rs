@@ -17,7 +17,6 @@ mod __cnn_Tiny {
         /// `batchnorm(8)`: [N, 8, 8, 8] → [N, 8, 8, 8]
         pub bn2: burn::nn::BatchNorm,
         /// The fast path's packed weights (rebuilt when the weights change; not saved).
-        #[module(skip)]
         #[doc(hidden)]
         pub __kernels: ::cnn_runtime::__private::fast::Kernels,
     }
@@ -102,7 +101,6 @@ mod __cnn_Tiny {
         /// `basic(8)`: [N, 8, 8, 8] → [N, 8, 8, 8]
         pub basic2: Basic,
         /// The fast path's packed weights (rebuilt when the weights change; not saved).
-        #[module(skip)]
         #[doc(hidden)]
         pub __kernels: ::cnn_runtime::__private::fast::Kernels,
     }
@@ -179,7 +177,6 @@ mod __cnn_Tiny {
         /// `linear(16, 2)`: [N, 16] → [N, 2]
         pub fc: burn::nn::Linear,
         /// The fast path's packed weights (rebuilt when the weights change; not saved).
-        #[module(skip)]
         #[doc(hidden)]
         pub __kernels: ::cnn_runtime::__private::fast::Kernels,
     }

@@ -15,7 +15,6 @@ mod __cnn_Seg {
         /// `conv(8, 16, 3, stride = 2, padding = 1)`: [N, 8, 8, 8] → [N, 16, 4, 4]
         pub layer2: burn::nn::conv::Conv2d,
         /// The fast path's packed weights (rebuilt when the weights change; not saved).
-        #[module(skip)]
         #[doc(hidden)]
         pub __kernels: ::cnn_runtime::__private::fast::Kernels,
     }
@@ -94,7 +93,6 @@ mod __cnn_Seg {
         /// `conv(8, 4, 3, stride = 2, padding = 1)`: [N, 8, 8, 8] → [N, 4, 4, 4]
         pub conv2: burn::nn::conv::Conv2d,
         /// The fast path's packed weights (rebuilt when the weights change; not saved).
-        #[module(skip)]
         #[doc(hidden)]
         pub __kernels: ::cnn_runtime::__private::fast::Kernels,
     }

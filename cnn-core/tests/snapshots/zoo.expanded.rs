@@ -52,7 +52,6 @@ mod __cnn_Zoo {
         /// `linear(24, 5, bias = false)`: [N, 24] → [N, 5]
         pub linear1: burn::nn::Linear,
         /// The fast path's packed weights (rebuilt when the weights change; not saved).
-        #[module(skip)]
         #[doc(hidden)]
         pub __kernels: ::cnn_runtime::__private::fast::Kernels,
     }
