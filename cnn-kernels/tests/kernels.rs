@@ -521,7 +521,12 @@ fn folded_scales_multiply_each_output_channel() {
 #[test]
 fn linear_layers_of_any_batch_equal_the_reference() {
     let mut rng = Rng(3);
-    for &(batch, inputs, outputs) in &[(1, 512, 1000), (3, 256, 120), (17, 84, 10), (64, 5, 33)] {
+    let shapes: &[(usize, usize, usize)] = if cfg!(miri) {
+        &[(3, 20, 17), (5, 5, 33)]
+    } else {
+        &[(1, 512, 1000), (3, 256, 120), (17, 84, 10), (64, 5, 33)]
+    };
+    for &(batch, inputs, outputs) in shapes {
         let x = rng.values(batch * inputs);
         let w = rng.values(inputs * outputs); // burn's [inputs, outputs]
         let bias = rng.values(outputs);
