@@ -452,17 +452,19 @@ fn a_convolution_writes_only_its_channels_of_a_concatenation() {
 #[test]
 fn a_misaligned_input_gives_the_same_numbers() {
     let mut rng = Rng(11);
+    let side = most(9, 4);
+    let pixels = side * side;
     let g = ConvGeom {
         batch: 1,
-        input: [9, 9],
-        output: [9, 9],
+        input: [side, side],
+        output: [side, side],
         kernel: [3, 3],
         stride: [1, 1],
         padding: [1, 1],
         dilation: [1, 1],
     };
-    let storage = rng.values(81 * 16 + 1);
-    let (aligned, shifted) = (&storage[..81 * 16], &storage[1..]);
+    let storage = rng.values(pixels * 16 + 1);
+    let (aligned, shifted) = (&storage[..pixels * 16], &storage[1..]);
     let w = rng.values(32 * 16 * 9);
     let packed = PackedGemm::conv(
         &w,
@@ -477,7 +479,7 @@ fn a_misaligned_input_gives_the_same_numbers() {
     );
     for isa in Isa::supported_sets() {
         let run = |x: &[f32]| {
-            let mut out = vec![0.0; 81 * 32];
+            let mut out = vec![0.0; pixels * 32];
             gemm::conv(
                 isa,
                 &packed,
