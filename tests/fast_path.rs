@@ -6,7 +6,7 @@ use cnn::burn::module::{Module, Param};
 use cnn::burn::nn::conv::Conv2dConfig;
 use cnn::burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use cnn::burn::optim::{AdamConfig, GradientsParams};
-use cnn::burn::tensor::{Device, Distribution, Tensor, activation};
+use cnn::burn::tensor::{DType, Device, Distribution, Tensor, activation};
 use cnn::cnn;
 use cnn::fast::{Act, Conv, Kernels, Map, Path, with_path};
 
@@ -436,4 +436,29 @@ fn a_changed_batchnorm_epsilon_repacks_its_layer() {
     let expected = with_path(Path::Burn, || net.forward(x.clone()));
     assert_close(net.forward(x), expected.clone(), "after ε changed");
     assert!((before - expected).abs().max().into_scalar::<f32>() > 1e-3);
+}
+
+cnn! {
+    /// Layer scale and a layer norm, whose fast kernels read `f32` weights.
+    struct Scaled: [4, 3, 3] { layer_scale: scale(4, init = 0.5) layernorm2d(4) }
+}
+
+#[test]
+fn weights_of_another_dtype_take_burns_path_and_get_its_error() {
+    let device = cnn::flex();
+    let mut net = Scaled::init(&device);
+    net.layer_scale = Param::from_tensor(net.layer_scale.val().cast(DType::F64));
+    let x = Tensor::<4>::random([1, 4, 3, 3], Distribution::Normal(0.0, 1.0), &device);
+    let message = |path: Path| {
+        let run = std::panic::AssertUnwindSafe(|| with_path(path, || net.forward(x.clone())));
+        let panic = std::panic::catch_unwind(run).expect_err("burn refuses f32 times f64");
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(ToString::to_string))
+            .unwrap_or_default()
+    };
+    // The fast path once reached `unreachable!`; it now leaves the layer to burn.
+    assert_eq!(message(Path::Fast), message(Path::Burn));
+    assert!(message(Path::Fast).contains("dtype mismatch"));
 }
