@@ -6,9 +6,12 @@ use cnn::burn::module::{Module, Param};
 use cnn::burn::nn::conv::Conv2dConfig;
 use cnn::burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use cnn::burn::optim::{AdamConfig, GradientsParams};
-use cnn::burn::tensor::{DType, Device, Distribution, Tensor, activation};
+use cnn::burn::tensor::{DType, Device, Distribution, Tensor};
 use cnn::cnn;
 use cnn::fast::{Act, Conv, Kernels, Map, Path, with_path};
+
+mod common;
+use common::burn_act;
 
 /// SplitMix64, for reproducible random cases.
 struct Rng(u64);
@@ -60,20 +63,6 @@ fn trained_batchnorm(channels: usize, device: &Device) -> BatchNorm {
     bn.running_mean = cnn::burn::module::RunningState::new(uniform(-2.0, 2.0));
     bn.running_var = cnn::burn::module::RunningState::new(uniform(0.1, 3.0));
     bn
-}
-
-fn burn_act(act: Act, x: Tensor<4>) -> Tensor<4> {
-    match act {
-        Act::None => x,
-        Act::Relu => activation::relu(x),
-        Act::Relu6 => activation::relu6(x),
-        Act::LeakyRelu(s) => activation::leaky_relu(x, s as f64),
-        Act::Hardswish => activation::hard_swish(x),
-        Act::Hardsigmoid => activation::hard_sigmoid(x, 1.0 / 6.0, 0.5),
-        Act::Sigmoid => activation::sigmoid(x),
-        Act::Silu => activation::silu(x),
-        Act::Tanh => activation::tanh(x),
-    }
 }
 
 #[test]

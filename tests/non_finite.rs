@@ -6,9 +6,12 @@
 
 use cnn::burn::nn::conv::Conv2dConfig;
 use cnn::burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
-use cnn::burn::tensor::{Distribution, Tensor, TensorData, activation};
+use cnn::burn::tensor::{Distribution, Tensor, TensorData};
 use cnn::cnn;
 use cnn::fast::{Act, Conv, Isa, Kernels, Map, Path, with_path};
+
+mod common;
+use common::burn_act;
 
 const ACTS: [Act; 9] = [
     Act::None,
@@ -21,20 +24,6 @@ const ACTS: [Act; 9] = [
     Act::Silu,
     Act::Tanh,
 ];
-
-fn burn_act(act: Act, x: Tensor<4>) -> Tensor<4> {
-    match act {
-        Act::None => x,
-        Act::Relu => activation::relu(x),
-        Act::Relu6 => activation::relu6(x),
-        Act::LeakyRelu(s) => activation::leaky_relu(x, s as f64),
-        Act::Hardswish => activation::hard_swish(x),
-        Act::Hardsigmoid => activation::hard_sigmoid(x, 1.0 / 6.0, 0.5),
-        Act::Sigmoid => activation::sigmoid(x),
-        Act::Silu => activation::silu(x),
-        Act::Tanh => activation::tanh(x),
-    }
-}
 
 /// Each value NaN where burn's is, the same infinity where burn's is
 /// infinite, and within `1e-5 · (1 + max |finite|)` elsewhere.

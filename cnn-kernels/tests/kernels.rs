@@ -5,6 +5,9 @@ use cnn_kernels::depthwise::{PackedDepthwise, depthwise};
 use cnn_kernels::pool::{Pool, global_average, pool};
 use cnn_kernels::{Act, Channels, ConvGeom, GemmDims, Isa, PackedGemm, eltwise, gemm};
 
+mod common;
+use common::{Case, assert_close, reference};
+
 /// SplitMix64: reproducible draws without a dependency.
 struct Rng(u64);
 
@@ -46,44 +49,6 @@ fn most(hi: usize, small: usize) -> usize {
     if cfg!(miri) { small } else { hi }
 }
 
-/// Each activation from PyTorch's definition, in f64: the reference shares
-/// no code with the kernels' epilogues.
-fn act_f64(act: Act, x: f64) -> f64 {
-    match act {
-        Act::None => x,
-        Act::Relu => {
-            if x > 0.0 {
-                x
-            } else {
-                0.0
-            }
-        }
-        Act::Relu6 => x.clamp(0.0, 6.0),
-        Act::LeakyRelu(slope) => {
-            if x >= 0.0 {
-                x
-            } else {
-                f64::from(slope) * x
-            }
-        }
-        Act::Hardswish => x * (x + 3.0).clamp(0.0, 6.0) / 6.0,
-        Act::Hardsigmoid => (x + 3.0).clamp(0.0, 6.0) / 6.0,
-        Act::Sigmoid => 1.0 / (1.0 + (-x).exp()),
-        Act::Silu => x / (1.0 + (-x).exp()),
-        Act::Tanh => x.tanh(),
-    }
-}
-
-/// A convolution case: NHWC input of `c_in` channels inside rows of
-/// `in_stride` floats from `in_offset`.
-#[derive(Debug, Clone, Copy)]
-struct Case {
-    geom: ConvGeom,
-    c_in: usize,
-    c_out: usize,
-    groups: usize,
-}
-
 fn out_size(input: usize, k: usize, s: usize, p: usize, d: usize) -> Option<usize> {
     let span = (k - 1) * d + 1;
     (input + 2 * p >= span).then(|| (input + 2 * p - span) / s + 1)
@@ -117,81 +82,6 @@ fn random_case(rng: &mut Rng) -> Case {
                 groups,
             };
         }
-    }
-}
-
-/// PyTorch's convolution, in f64, NHWC in and out, with bias, residual and
-/// activation; also returns Σ|w·x| per output for the tolerance.
-#[allow(clippy::too_many_arguments)]
-fn reference(
-    case: &Case,
-    x: &[f32],
-    in_ch: Channels,
-    w: &[f32],
-    bias: &[f32],
-    residual: Option<&[f32]>,
-    act: Act,
-) -> (Vec<f32>, Vec<f64>) {
-    let g = case.geom;
-    let (cin_g, cout_g) = (case.c_in / case.groups, case.c_out / case.groups);
-    let rows = g.rows();
-    let mut out = vec![0.0; rows * case.c_out];
-    let mut mag = vec![0.0; rows * case.c_out];
-    for n in 0..g.batch {
-        for oy in 0..g.output[0] {
-            for ox in 0..g.output[1] {
-                let row = (n * g.output[0] + oy) * g.output[1] + ox;
-                for co in 0..case.c_out {
-                    let group = co / cout_g;
-                    let (mut sum, mut abs) = (bias[co] as f64, bias[co].abs() as f64);
-                    for ci in 0..cin_g {
-                        for ky in 0..g.kernel[0] {
-                            for kx in 0..g.kernel[1] {
-                                let iy = (oy * g.stride[0] + ky * g.dilation[0]) as isize
-                                    - g.padding[0] as isize;
-                                let ix = (ox * g.stride[1] + kx * g.dilation[1]) as isize
-                                    - g.padding[1] as isize;
-                                if iy < 0
-                                    || ix < 0
-                                    || iy >= g.input[0] as isize
-                                    || ix >= g.input[1] as isize
-                                {
-                                    continue;
-                                }
-                                let pixel =
-                                    (n * g.input[0] + iy as usize) * g.input[1] + ix as usize;
-                                let xv = x[pixel * in_ch.stride + in_ch.offset + group * cin_g + ci]
-                                    as f64;
-                                let wv = w
-                                    [((co * cin_g + ci) * g.kernel[0] + ky) * g.kernel[1] + kx]
-                                    as f64;
-                                sum += xv * wv;
-                                abs += (xv * wv).abs();
-                            }
-                        }
-                    }
-                    if let Some(r) = residual {
-                        sum += r[row * case.c_out + co] as f64;
-                        abs += r[row * case.c_out + co].abs() as f64;
-                    }
-                    out[row * case.c_out + co] = act_f64(act, sum) as f32;
-                    mag[row * case.c_out + co] = abs;
-                }
-            }
-        }
-    }
-    (out, mag)
-}
-
-#[track_caller]
-fn assert_close(found: &[f32], expected: &[f32], magnitude: &[f64], what: &str) {
-    assert_eq!(found.len(), expected.len(), "{what}");
-    for (i, ((&f, &e), &m)) in found.iter().zip(expected).zip(magnitude).enumerate() {
-        let tolerance = 1e-5 * (1.0 + m);
-        assert!(
-            ((f - e) as f64).abs() <= tolerance,
-            "{what}: element {i}: found {f}, expected {e} (tolerance {tolerance:e})"
-        );
     }
 }
 

@@ -4,8 +4,9 @@
 
 #![allow(dead_code)]
 
+use cnn::burn::tensor::activation;
 use cnn::burn::tensor::{Device, Tensor, TensorData};
-use cnn::fast::Path;
+use cnn::fast::{Act, Path};
 use std::path::PathBuf;
 
 cnn::cnn! {
@@ -271,4 +272,20 @@ pub fn onnx_runtime_errors(models: &[(&str, PathBuf)]) -> Vec<(f64, f64)> {
         .collect();
     assert_eq!(errors.len(), models.len(), "{stdout}");
     errors
+}
+
+/// The activation `act` as burn computes it: the reference of the fast
+/// path's fused epilogues.
+pub fn burn_act(act: Act, x: Tensor<4>) -> Tensor<4> {
+    match act {
+        Act::None => x,
+        Act::Relu => activation::relu(x),
+        Act::Relu6 => activation::relu6(x),
+        Act::LeakyRelu(s) => activation::leaky_relu(x, s as f64),
+        Act::Hardswish => activation::hard_swish(x),
+        Act::Hardsigmoid => activation::hard_sigmoid(x, 1.0 / 6.0, 0.5),
+        Act::Sigmoid => activation::sigmoid(x),
+        Act::Silu => activation::silu(x),
+        Act::Tanh => activation::tanh(x),
+    }
 }

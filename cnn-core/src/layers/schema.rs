@@ -312,24 +312,6 @@ pub fn spec(name: &str) -> Option<&'static Spec> {
 /// the call (unknown name, unknown or duplicate argument, bad value, missing
 /// argument) and returns `None` if there was any.
 pub fn bind(layer: &ast::Layer, blocks: &[&str], walk: &mut Walk) -> Option<Bound> {
-    let before = walk.cx.errors_found();
-    let mut mismatches = Vec::new();
-    let bound = bind_reporting(layer, blocks, walk.cx, &mut mismatches);
-    // A value of the wrong type is the mistake of the call that wrote it.
-    for (span, message) in mismatches {
-        walk.error_on_value(span, &message);
-    }
-    bound.filter(|_| walk.cx.errors_found() == before)
-}
-
-/// [`bind`]'s work: reports what no block argument can cause to `cx`, and
-/// collects the values of the wrong type.
-fn bind_reporting(
-    layer: &ast::Layer,
-    blocks: &[&str],
-    cx: &mut Ctxt,
-    mismatches: &mut Vec<(Span, String)>,
-) -> Option<Bound> {
     let name = layer.name.to_string();
     let Some(spec) = spec(&name) else {
         let names: Vec<&str> = REGISTRY.iter().map(|s| s.name).collect();
@@ -353,14 +335,14 @@ fn bind_reporting(
                 }
             }
         }
-        cx.error(layer.name.span(), msg);
+        walk.cx.error(layer.name.span(), msg);
         return None;
     };
-    let errors_before = cx.errors_found();
+    let errors_before = walk.cx.errors_found();
     let mut args: Vec<BoundArg> = Vec::new();
     if let Some(list) = &layer.args {
         if spec.params.is_empty() {
-            cx.error(
+            walk.cx.error(
                 list.paren.span.join(),
                 format!("`{name}` takes no arguments\n= help: write `{name}`"),
             );
@@ -369,7 +351,8 @@ fn bind_reporting(
         let mut positional = 0;
         let mut seen_keyword = false;
         for arg in &list.list {
-            let Some(param) = param_of(spec, arg, &mut positional, &mut seen_keyword, list, cx)
+            let Some(param) =
+                param_of(spec, arg, &mut positional, &mut seen_keyword, list, walk.cx)
             else {
                 continue;
             };
@@ -378,7 +361,8 @@ fn bind_reporting(
                     .key
                     .as_ref()
                     .map_or_else(|| arg.value.span(), |k| k.span());
-                cx.error(at, format!("`{}` is given twice", param.name));
+                walk.cx
+                    .error(at, format!("`{}` is given twice", param.name));
                 continue;
             }
             match convert(&arg.value, param.ty) {
@@ -389,18 +373,19 @@ fn bind_reporting(
                     keyed: arg.key.is_some(),
                     span: arg.value.span(),
                 }),
-                Err(Mismatch { span, found, note }) => mismatches.push((
+                // A value of the wrong type is the mistake of the call that wrote it.
+                Err(Mismatch { span, found, note }) => walk.error_on_value(
                     span,
-                    format!(
+                    &format!(
                         "`{}` expects {}, found `{found}`{note}",
                         param.name,
                         param.ty.expected()
                     ),
-                )),
+                ),
             }
         }
     }
-    if cx.errors_found() > errors_before || !mismatches.is_empty() {
+    if walk.cx.errors_found() > errors_before {
         return None;
     }
     let missing: Vec<&str> = spec
@@ -420,7 +405,7 @@ fn bind_reporting(
         } else {
             ("arguments", "them")
         };
-        cx.error_spanned(
+        walk.cx.error_spanned(
             layer,
             format!(
                 "`{name}` is missing its {list} {noun}\n= help: `{name}` takes {}; give {them} in this order",

@@ -185,59 +185,13 @@ impl Kernels {
 
 impl Kernels {
     /// The same slots, empty; the activation buffers kept.
-    fn emptied(self) -> Kernels {
+    pub(crate) fn emptied(self) -> Kernels {
         Kernels {
             slots: (0..self.slots.len()).map(|_| Slot::default()).collect(),
             pool: self.pool,
         }
     }
 }
-
-/// A module with no parameters to visit and nothing to record. A mapper
-/// (loading a record, an optimizer's step, `no_grad`, freezing) may
-/// replace any weight, and a move puts them on another device: each drops
-/// the packings at once, since each holds the weights it was packed from
-/// alive until the next forward pass would have replaced it.
-impl burn::module::Module for Kernels {
-    fn visit<V: burn::module::ModuleVisitor>(&self, _visitor: &mut V) {}
-
-    fn map<M: burn::module::ModuleMapper>(self, _mapper: &mut M) -> Self {
-        self.emptied()
-    }
-
-    fn to_device(self, _device: &burn::tensor::Device) -> Self {
-        self.emptied()
-    }
-
-    fn fork(self, _device: &burn::tensor::Device) -> Self {
-        self.emptied()
-    }
-
-    fn collect_devices(&self, devices: burn::module::Devices) -> burn::module::Devices {
-        devices
-    }
-
-    fn materialize(self) -> Self {
-        self
-    }
-
-    fn valid(&self) -> Self {
-        self.clone()
-    }
-
-    fn train(self) -> Self {
-        self
-    }
-}
-
-/// Shown as its `Debug` text, as burn shows a skipped field.
-impl burn::module::ModuleDisplayDefault for Kernels {
-    fn content(&self, content: burn::module::Content) -> Option<burn::module::Content> {
-        content.add_formatted(&format!("{self:?}")).optional()
-    }
-}
-
-impl burn::module::ModuleDisplay for Kernels {}
 
 impl Clone for Kernels {
     fn clone(&self) -> Self {

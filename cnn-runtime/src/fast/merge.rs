@@ -1,9 +1,36 @@
-//! The gates and channel splits of the fast path (`multiply`, `split`), on
-//! NHWC maps: a split branch copies its share of each pixel's channels, a
-//! gate multiplies in place, broadcasting a 1×1 branch over the pixels.
+//! The merges of the fast path (`concat`, `multiply`, `split`), on NHWC
+//! maps: a concatenation copies each part into its channels of each pixel,
+//! a split branch copies its share of them, a gate multiplies in place,
+//! broadcasting a 1×1 branch over the pixels.
 
 use super::map::{Map, Shape};
 use cnn_kernels::{Channels, eltwise};
+
+/// `concat`: the parts' channels side by side.
+pub fn concat(parts: Vec<Map>) -> Map {
+    let [n, h, w, _] = parts[0].nhwc();
+    let channels: usize = parts.iter().map(|p| p.nhwc()[3]).sum();
+    let mut y = Map::uninit(Shape::Nhwc([n, h, w, channels]));
+    let mut offset = 0;
+    for part in &parts {
+        let [pn, ph, pw, c] = part.nhwc();
+        assert_eq!([pn, ph, pw], [n, h, w], "concatenated maps of other sizes");
+        let dst = Channels {
+            stride: channels,
+            offset,
+        };
+        eltwise::copy_channels(
+            part.data(),
+            Channels::all(c),
+            c,
+            y.data_mut(),
+            dst,
+            n * h * w,
+        );
+        offset += c;
+    }
+    y
+}
 
 /// Branch `i`'s input of a `split` into `k`: channels `i·C/k ..
 /// (i+1)·C/k` of every pixel (the macro checked that `k` divides `C`).

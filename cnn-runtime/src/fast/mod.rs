@@ -39,7 +39,7 @@ pub use cnn_kernels::Isa;
 pub use map::Map;
 #[cfg(feature = "flex")]
 #[doc(hidden)]
-pub use merge::{multiply, split_part};
+pub use merge::{concat, multiply, split_part};
 #[cfg(not(feature = "flex"))]
 #[doc(hidden)]
 pub use off::{
@@ -52,8 +52,8 @@ pub use off::{Kernels, Slot};
 #[cfg(feature = "flex")]
 #[doc(hidden)]
 pub use ops::{
-    Conv, activation, add, batchnorm, concat, conv, conv_transpose, elementwise, flatten,
-    global_average, linear, pool,
+    Conv, activation, add, batchnorm, conv, conv_transpose, elementwise, flatten, global_average,
+    linear, pool,
 };
 #[cfg(feature = "flex")]
 #[doc(hidden)]
@@ -196,6 +196,52 @@ impl Spatial for Map {
 pub fn spatial(x: &impl Spatial) -> [usize; 2] {
     x.spatial()
 }
+
+/// A module with no parameters to visit and nothing to record. A mapper
+/// (loading a record, an optimizer's step, `no_grad`, freezing) may
+/// replace any weight, and a move puts them on another device: each drops
+/// the packings at once, since each holds the weights it was packed from
+/// alive until the next forward pass would have replaced it.
+impl burn::module::Module for Kernels {
+    fn visit<V: burn::module::ModuleVisitor>(&self, _visitor: &mut V) {}
+
+    fn map<M: burn::module::ModuleMapper>(self, _mapper: &mut M) -> Self {
+        self.emptied()
+    }
+
+    fn to_device(self, _device: &burn::tensor::Device) -> Self {
+        self.emptied()
+    }
+
+    fn fork(self, _device: &burn::tensor::Device) -> Self {
+        self.emptied()
+    }
+
+    fn collect_devices(&self, devices: burn::module::Devices) -> burn::module::Devices {
+        devices
+    }
+
+    fn materialize(self) -> Self {
+        self
+    }
+
+    fn valid(&self) -> Self {
+        self.clone()
+    }
+
+    fn train(self) -> Self {
+        self
+    }
+}
+
+/// Shown as its `Debug` text, as burn shows a skipped field.
+impl burn::module::ModuleDisplayDefault for Kernels {
+    fn content(&self, content: burn::module::Content) -> Option<burn::module::Content> {
+        content.add_formatted(&format!("{self:?}")).optional()
+    }
+}
+
+impl burn::module::ModuleDisplay for Kernels {}
 
 /// Whether `module`'s forward pass on `x` takes the fast path: [`path`] is
 /// `Fast`, `x` is an `f32` tensor on flex without autodiff, and every

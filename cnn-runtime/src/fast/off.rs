@@ -33,49 +33,6 @@ impl super::Spatial for Map {
 #[derive(Debug, Clone, Default)]
 pub struct Kernels;
 
-/// A module with no parameters to visit and nothing to record (as the
-/// flex build's, which drops its packings when a mapper runs).
-impl burn::module::Module for Kernels {
-    fn visit<V: burn::module::ModuleVisitor>(&self, _visitor: &mut V) {}
-
-    fn map<M: burn::module::ModuleMapper>(self, _mapper: &mut M) -> Self {
-        self
-    }
-
-    fn to_device(self, _device: &burn::tensor::Device) -> Self {
-        self
-    }
-
-    fn fork(self, _device: &burn::tensor::Device) -> Self {
-        self
-    }
-
-    fn collect_devices(&self, devices: burn::module::Devices) -> burn::module::Devices {
-        devices
-    }
-
-    fn materialize(self) -> Self {
-        self
-    }
-
-    fn valid(&self) -> Self {
-        self.clone()
-    }
-
-    fn train(self) -> Self {
-        self
-    }
-}
-
-/// Shown as its `Debug` text, as burn shows a skipped field.
-impl burn::module::ModuleDisplayDefault for Kernels {
-    fn content(&self, content: burn::module::Content) -> Option<burn::module::Content> {
-        content.add_formatted(&format!("{self:?}")).optional()
-    }
-}
-
-impl burn::module::ModuleDisplay for Kernels {}
-
 /// One packed layer's place.
 #[derive(Debug, Default)]
 pub struct Slot;
@@ -84,6 +41,11 @@ impl Kernels {
     /// Nothing to hold.
     pub fn new(_n: usize) -> Kernels {
         Kernels
+    }
+
+    /// Nothing to drop.
+    pub(crate) fn emptied(self) -> Kernels {
+        self
     }
 
     /// The one empty slot.

@@ -466,32 +466,6 @@ pub fn flatten(x: Map) -> Map {
     }
 }
 
-/// `concat`: the parts' channels side by side.
-pub fn concat(parts: Vec<Map>) -> Map {
-    let [n, h, w, _] = parts[0].nhwc();
-    let channels: usize = parts.iter().map(|p| p.nhwc()[3]).sum();
-    let mut y = Map::uninit(Shape::Nhwc([n, h, w, channels]));
-    let mut offset = 0;
-    for part in &parts {
-        let [pn, ph, pw, c] = part.nhwc();
-        assert_eq!([pn, ph, pw], [n, h, w], "concatenated maps of other sizes");
-        let dst = Channels {
-            stride: channels,
-            offset,
-        };
-        eltwise::copy_channels(
-            part.data(),
-            Channels::all(c),
-            c,
-            y.data_mut(),
-            dst,
-            n * h * w,
-        );
-        offset += c;
-    }
-    y
-}
-
 /// An element-wise layer the kernels do not compute: burn's function on the
 /// map's values as one flat tensor (the layout does not matter to it).
 pub fn elementwise(x: Map, f: impl FnOnce(Tensor<1>) -> Tensor<1>) -> Map {
