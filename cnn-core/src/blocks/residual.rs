@@ -60,11 +60,9 @@ fn map_help_text(
             let layer = &body[index];
             return match shrink_help(layer, &project) {
                 Some((text, padding)) => {
-                    *edit = padding.map(|(value, note, keeps)| PaddingEdit {
+                    *edit = padding.map(|padding| PaddingEdit {
                         layer: index,
-                        value,
-                        note,
-                        keeps,
+                        ..padding
                     });
                     text
                 }
@@ -90,9 +88,9 @@ fn map_help_text(
 
 /// A window layer that shrinks the map with stride 1: its arithmetic, and
 /// the padding that keeps the size (`None` if it has no such padding);
-/// with the padding (one value for both axes), its note and the size kept.
-#[allow(clippy::type_complexity)]
-fn shrink_help(layer: &Layer, project: &str) -> Option<(String, Option<(String, String, String)>)> {
+/// with the edit when one padding value serves both axes (its `layer` is
+/// the caller's to set).
+fn shrink_help(layer: &Layer, project: &str) -> Option<(String, Option<PaddingEdit>)> {
     let a = layer.bound.args();
     let (Shape::Map([_, h, w]), Shape::Map([_, oh, ow])) = (layer.input, layer.output) else {
         return None;
@@ -129,7 +127,12 @@ fn shrink_help(layer: &Layer, project: &str) -> Option<(String, Option<(String, 
         layer.bound.render_with(Some(("padding", &value))),
         hw(h, w)
     );
-    let edit = (keep[0] == keep[1] && project.is_empty()).then(|| (value, note, hw(h, w)));
+    let edit = (keep[0] == keep[1] && project.is_empty()).then(|| PaddingEdit {
+        layer: 0,
+        value,
+        note,
+        keeps: hw(h, w),
+    });
     Some((text, edit))
 }
 
