@@ -59,10 +59,22 @@ fn check(c: &mut Criterion) {
     });
     // The first batch of a size runs the plan: what it costs, uncached.
     group.bench_function("unet/96x128 (the plan's walk)", |b| {
-        b.iter(|| cnn::shape::run(UNet::PLAN, black_box([3, 96, 128]), false))
+        b.iter(|| {
+            cnn::shape::run(
+                UNet::PLAN,
+                black_box(cnn::shape::Shape::chw(3, 96, 128)),
+                false,
+            )
+        })
     });
     group.bench_function("resnet18/320x320 (the plan's walk)", |b| {
-        b.iter(|| cnn::shape::run(ResNet18::PLAN, black_box([3, 320, 320]), false))
+        b.iter(|| {
+            cnn::shape::run(
+                ResNet18::PLAN,
+                black_box(cnn::shape::Shape::chw(3, 320, 320)),
+                false,
+            )
+        })
     });
     group.bench_function("resnet18/summary_for 320x320", |b| {
         b.iter(|| ResNet18::summary_for(black_box([3, 320, 320])))

@@ -47,7 +47,7 @@ struct End {
     current: Option<Shape>,
     flat: Option<bool>,
     last: bool,
-    receptive: Option<[Receptive; 2]>,
+    receptive: Option<[Receptive; 3]>,
     trace_len: usize,
     suffix: Vec<(String, Shape)>,
     /// How many layers were built (a branch's layers are those between
@@ -364,7 +364,7 @@ impl Checker<'_, '_> {
             self.resume(&start);
             if let Merge::Split(_) = merge {
                 let share = match (input, entry) {
-                    (Some(Shape::Map([all, ..])), Some(part @ Shape::Map([c, ..]))) => {
+                    (Some(Shape::Map(all, _)), Some(part @ Shape::Map(c, _))) => {
                         self.walk.trace.push(("split".to_string(), part));
                         format!("{c} of the {all} channels")
                     }
@@ -457,7 +457,7 @@ impl Checker<'_, '_> {
 }
 
 /// The widest receptive field of the branches (`None` if any lost it).
-fn widest(ends: &[&End]) -> Option<[Receptive; 2]> {
+fn widest(ends: &[&End]) -> Option<[Receptive; 3]> {
     Receptive::widest_of(ends.iter().map(|e| e.receptive))
 }
 

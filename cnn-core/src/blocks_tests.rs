@@ -15,8 +15,8 @@ fn the_receptive_field_after_a_merge_is_its_widest_branch() {
         .iter()
         .find(|r| r.kind == RowKind::Merge(crate::model::Merge::Concat))
         .expect("a concat row");
-    assert_eq!(concat.receptive.map(|[h, _]| h.size.ceil()), Some(5));
-    assert_eq!(concat.output, Shape::Map([8, 32, 32]));
+    assert_eq!(concat.receptive.map(|[_, h, _]| h.size.ceil()), Some(5));
+    assert_eq!(concat.output, Shape::chw(8, 32, 32));
 }
 
 #[test]
@@ -65,7 +65,7 @@ fn a_parameter_stands_for_a_keyword_value_and_a_repeat_count() {
         "block stack(c, s, n) { repeat(n) { conv(c, c, 3, stride = s, padding = 1) } }
         struct Net: [2, 16, 16] { stack(2, 2, 3) }",
     );
-    assert_eq!(net.output, Shape::Map([2, 2, 2]));
+    assert_eq!(net.output, Shape::chw(2, 2, 2));
 }
 
 #[test]

@@ -118,15 +118,14 @@ fn walk(
     let mut walk = Walk {
         cx,
         trace: Vec::new(),
-        receptive: Some([Receptive::INPUT; 2]),
+        receptive: Some([Receptive::INPUT; 3]),
         merges: Vec::new(),
         blames: Vec::new(),
         written: Vec::new(),
         blamed: None,
     };
     if let Some(input) = input {
-        walk.trace
-            .push(("the input".to_string(), Shape::Map(input)));
+        walk.trace.push(("the input".to_string(), chw(input)));
     }
     let mut checker = Checker {
         walk,
@@ -136,7 +135,7 @@ fn walk(
         net: &net.name,
         layers: Vec::new(),
         rows: Vec::new(),
-        current: input.map(Shape::Map),
+        current: input.map(chw),
         // `None` while the input shape is unknown: then no rank rule applies.
         flat: input.map(|_| false),
         last: false,
@@ -179,10 +178,7 @@ fn check_also(krate: &TokenStream, blocks: &Blocks, net: &ast::Network, cx: &mut
         let Some(input) = check_input_shape(shape, cx) else {
             continue;
         };
-        cx.push_context(format!(
-            "for the input {} written after `also`",
-            Shape::Map(input)
-        ));
+        cx.push_context(format!("for the input {} written after `also`", chw(input)));
         cx.mute_warnings(true);
         let walked = walk(krate, blocks, net, Some(input), cx);
         check_totals(net, &walked.layers, cx);
@@ -212,6 +208,10 @@ fn check_attributes(net: &ast::Network, cx: &mut Ctxt) {
         }
     }
     cx.set_lint_attrs(lints);
+}
+
+fn chw([c, h, w]: [u64; 3]) -> Shape {
+    Shape::chw(c, h, w)
 }
 
 /// Rule: the input is `[C, H, W]`, three positive integers.

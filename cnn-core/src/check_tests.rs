@@ -186,9 +186,9 @@ fn evenly_dividing_strides_do_not_warn() {
 #[test]
 fn seed_001_pooling_halves_a_4x4_map() {
     let net = network("struct Pool: [1, 4, 4] { maxpool(kernel_size = 2, stride = 2) }");
-    assert_eq!(net.output(), Shape::Map([1, 2, 2]));
+    assert_eq!(net.output(), Shape::chw(1, 2, 2));
     let net = network("struct Pool: [1, 4, 4] { avgpool(2, 2) }");
-    assert_eq!(net.output(), Shape::Map([1, 2, 2]));
+    assert_eq!(net.output(), Shape::chw(1, 2, 2));
 }
 
 #[test]
@@ -196,7 +196,7 @@ fn seed_000_conv_and_linear_counts_on_a_cifar_image() {
     let conv = network("struct Conv: [3, 32, 32] { conv(3, 6, 3) }");
     assert_eq!(
         (conv.params, conv.macs, conv.output()),
-        (168, 145_800, Shape::Map([6, 30, 30]))
+        (168, 145_800, Shape::chw(6, 30, 30))
     );
     let linear = network("struct Linear: [3, 32, 32] { flatten linear(3072, 6) }");
     assert_eq!((linear.params, linear.macs), (18_438, 18_432));
@@ -205,17 +205,17 @@ fn seed_000_conv_and_linear_counts_on_a_cifar_image() {
 #[test]
 fn seed_004_group_separable_and_transposed_convolutions() {
     let plain = network("struct P: [64, 128, 128] { conv(64, 32, 3) }");
-    assert_eq!(plain.output(), Shape::Map([32, 126, 126]));
+    assert_eq!(plain.output(), Shape::chw(32, 126, 126));
     assert_eq!(plain.params, 32 * 64 * 9 + 32);
     let group = network("struct G: [64, 128, 128] { conv(64, 32, 3, groups = 8) }");
-    assert_eq!(group.output(), Shape::Map([32, 126, 126]));
+    assert_eq!(group.output(), Shape::chw(32, 126, 126));
     assert_eq!(group.params, 32 * 8 * 9 + 32);
     let separable =
         network("struct S: [64, 128, 128] { conv(64, 64, 3, groups = 64) conv(64, 32, 1) }");
-    assert_eq!(separable.output(), Shape::Map([32, 126, 126]));
+    assert_eq!(separable.output(), Shape::chw(32, 126, 126));
     assert_eq!(separable.params, (64 * 9 + 64) + (32 * 64 + 32));
     let transposed = network("struct T: [32, 126, 126] { conv_transpose(32, 64, 3) }");
-    assert_eq!(transposed.output(), Shape::Map([64, 128, 128]));
+    assert_eq!(transposed.output(), Shape::chw(64, 128, 128));
     assert_eq!(transposed.params, 32 * 64 * 9 + 64);
 }
 
@@ -223,15 +223,15 @@ fn seed_004_group_separable_and_transposed_convolutions() {
 fn seed_004_upsampling_doubles_a_2x2_map() {
     assert_eq!(
         network("struct N: [1, 2, 2] { upsample(scale_factor = 2, mode = nearest) }").output(),
-        Shape::Map([1, 4, 4])
+        Shape::chw(1, 4, 4)
     );
     let bilinear = network(
         "struct B: [1, 2, 2] { upsample(scale_factor = 2, mode = bilinear, align_corners = true) }",
     );
-    assert_eq!(bilinear.output(), Shape::Map([1, 4, 4]));
+    assert_eq!(bilinear.output(), Shape::chw(1, 4, 4));
     assert_eq!(
         network("struct S: [1, 2, 2] { upsample(size = (3, 5)) }").output(),
-        Shape::Map([1, 3, 5])
+        Shape::chw(1, 3, 5)
     );
 }
 
@@ -241,7 +241,7 @@ fn the_receptive_field_of_lenet_grows_5_6_14_16() {
     let rf: Vec<Option<u64>> = net
         .layers
         .iter()
-        .map(|l| l.receptive.map(|r| r[0].size.ceil()))
+        .map(|l| l.receptive.map(|r| r[1].size.ceil()))
         .collect();
     assert_eq!(
         &rf[..7],
@@ -381,13 +381,13 @@ fn same_padding_with_an_even_kernel_keeps_the_size() {
     let net = network(
         "struct Net: [1, 9, 9] { conv(1, 2, 4, padding = same) conv(2, 2, 3, padding = same, dilation = 2) }",
     );
-    assert_eq!(net.output(), Shape::Map([2, 9, 9]));
+    assert_eq!(net.output(), Shape::chw(2, 9, 9));
     let pads = |i: usize| net.layers[i].kind_as::<Conv>().and_then(Conv::pads);
     assert_eq!(pads(0), Some([(1, 2), (1, 2)]));
     assert_eq!(pads(1), Some([(2, 2), (2, 2)]));
     assert_eq!(
         network("struct V: [1, 9, 9] { conv(1, 2, 4, padding = valid) }").output(),
-        Shape::Map([2, 6, 6])
+        Shape::chw(2, 6, 6)
     );
 }
 
@@ -631,7 +631,7 @@ fn extreme_but_legal_networks_compile() {
         "conv(1, 1, 1, stride = 2) ".repeat(200)
     );
     let net = network(&strided);
-    assert_eq!(net.output(), Shape::Map([1, 1, 1]));
+    assert_eq!(net.output(), Shape::chw(1, 1, 1));
     assert!(net.layers.last().is_some_and(|l| l.receptive.is_none()));
 }
 

@@ -291,8 +291,8 @@ fn alone(layer: &Layer) -> FastStep {
         Fast::Conv(kernel) => {
             let winograd = kernel == ConvKernel::Winograd;
             let pays = match (layer.input, layer.output) {
-                (Shape::Map([c_in, ..]), Shape::Map([c_out, h, w])) => {
-                    winograd_pays([c_in, c_out], [h, w])
+                (Shape::Map(c_in, _), Shape::Map(c_out, out)) => {
+                    winograd_pays([c_in, c_out], out.last_two())
                 }
                 _ => false,
             };

@@ -146,7 +146,7 @@ pub struct Layer {
     pub macs: u64,
     /// Receptive field per axis after this layer (`None` after `flatten`, or
     /// if it stopped being representable in 64-bit fractions).
-    pub receptive: Option<[Receptive; 2]>,
+    pub receptive: Option<[Receptive; 3]>,
     /// The span of the layer's name, for generated code.
     pub span: Span,
     /// Its key in its scope of the PyTorch twin: its name (`conv1`) or its
@@ -274,7 +274,7 @@ pub struct Row {
     /// MACs per sample (subtotal for a block).
     pub macs: u64,
     /// Receptive field after it.
-    pub receptive: Option<[Receptive; 2]>,
+    pub receptive: Option<[Receptive; 3]>,
     /// The wires bound to its output (`as w`), after it (after the end of
     /// a structure); on a block's row, also the wire of its `input` first.
     pub binds: Binds,
@@ -336,6 +336,12 @@ pub struct Network {
 }
 
 impl Network {
+    /// The declared per-sample input.
+    pub fn input_shape(&self) -> Shape {
+        let [c, h, w] = self.input;
+        Shape::chw(c, h, w)
+    }
+
     /// The network's shape rules as data, for the runtime: one entry per
     /// row of the layer table (in its order), and an `End` after the rows
     /// of each block, residual, shortcut, concat and branch.

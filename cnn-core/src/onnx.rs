@@ -237,7 +237,10 @@ impl Lower<'_> {
 
 fn map(shape: Shape) -> [u64; 3] {
     match shape {
-        Shape::Map(dims) => dims,
+        Shape::Map(c, size) => {
+            let [h, w] = size.last_two();
+            [c, h, w]
+        }
         Shape::Flat(f) => [f, 1, 1],
     }
 }

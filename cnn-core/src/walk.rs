@@ -16,7 +16,7 @@ pub struct Walk<'a> {
     /// `(DSL text, output)` of every layer that can change the shape, from
     /// "the input" on: the source of "flatten yields …" and "28 → 12 → 6".
     pub trace: Vec<(String, Shape)>,
-    pub(crate) receptive: Option<[Receptive; 2]>,
+    pub(crate) receptive: Option<[Receptive; 3]>,
     /// `(trace index, "128 = 64 + 64")`: how a `concat` in the trace summed
     /// its channels, for the note of the layer after it.
     pub merges: Vec<(usize, String)>,
@@ -101,10 +101,11 @@ impl Walk<'_> {
                 return None;
             }
         };
-        self.receptive = self.receptive.and_then(|[h, w]| {
+        self.receptive = self.receptive.and_then(|[d, h, w]| {
             Some([
-                op.receptive(h, 0, input, applied.shape)?,
-                op.receptive(w, 1, input, applied.shape)?,
+                op.receptive(d, 0, input, applied.shape)?,
+                op.receptive(h, 1, input, applied.shape)?,
+                op.receptive(w, 2, input, applied.shape)?,
             ])
         });
         Some(Inferred {

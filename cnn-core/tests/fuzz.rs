@@ -188,7 +188,7 @@ fn layer(rng: &mut Rng, current: Option<Shape>) -> String {
     }
     let spec = rng.pick(REGISTRY);
     let (channels, features) = match current {
-        Some(Shape::Map([c, _, _])) => (c.to_string(), String::new()),
+        Some(Shape::Map(c, _)) => (c.to_string(), String::new()),
         Some(Shape::Flat(f)) => (String::new(), f.to_string()),
         None => (String::new(), String::new()),
     };
@@ -273,7 +273,7 @@ fn structured(rng: &mut Rng) -> String {
         // alone, which keeps growing a 200-layer chain linear in its length.
         let body = match current {
             None => format!("{header} {{ {candidate} }}"),
-            Some(Shape::Map([c, h, w])) => format!("struct T: [{c}, {h}, {w}] {{ {candidate} }}"),
+            Some(map @ Shape::Map(..)) => format!("struct T: {map} {{ {candidate} }}"),
             Some(Shape::Flat(f)) => format!("struct T: [{f}, 1, 1] {{ flatten {candidate} }}"),
         };
         // A probe that panics keeps its layer, so that the whole network,
@@ -747,8 +747,8 @@ fn walk(
                 merge, branches, ..
             } => {
                 let input = match (merge, shape) {
-                    (cnn_core::model::Merge::Split(k), Shape::Map([c, h, w])) => {
-                        Shape::Map([c / k, h, w])
+                    (cnn_core::model::Merge::Split(k), Shape::Map(c, size)) => {
+                        Shape::Map(c / k, size)
                     }
                     _ => shape,
                 };
@@ -759,7 +759,7 @@ fn walk(
                     channels += last.dims()[0];
                 }
                 match last {
-                    Shape::Map([_, h, w]) => Shape::Map([channels, h, w]),
+                    Shape::Map(_, size) => Shape::Map(channels, size),
                     Shape::Flat(_) => Shape::Flat(channels),
                 }
             }
@@ -782,7 +782,7 @@ fn inconsistent(network: &Network) -> Option<String> {
     match walk(
         network,
         &network.body,
-        Shape::Map(network.input),
+        network.input_shape(),
         &mut HashMap::new(),
     ) {
         Err(broken) => return Some(broken),

@@ -88,7 +88,11 @@ fn every_random_network_on_other_sizes_gets_pytorchs_verdict_and_shapes_from_its
         for size in case["sizes"].as_array().expect("sizes") {
             sizes += 1;
             let at = dims(&size["input"]);
-            let ours = cnn_core::shape::run(&plan, [at[0], at[1], at[2]], true);
+            let ours = cnn_core::shape::run(
+                &plan,
+                cnn_core::shape::Shape::chw(at[0], at[1], at[2]),
+                true,
+            );
             match (size.get("error"), ours) {
                 (Some(_), Err(_)) => refused += 1,
                 (Some(error), Ok(_)) => mismatches.push(format!(
@@ -160,8 +164,8 @@ fn on_the_declared_input_the_plan_reproduces_every_row_the_macro_computed() {
         let (networks, _) =
             cnn_core::analyze(src.parse().expect("tokens")).expect("the network parses");
         let net = networks.first().expect("PyTorch accepted it, so does cnn!");
-        let run =
-            cnn_core::shape::run(&net.plan(), net.input, true).expect("the declared size runs");
+        let run = cnn_core::shape::run(&net.plan(), net.input_shape(), true)
+            .expect("the declared size runs");
         assert_eq!(run.output, net.output, "{src}");
         assert_eq!(run.rows.len(), net.rows.len(), "{src}");
         for (ours, row) in run.rows.iter().zip(&net.rows) {

@@ -182,13 +182,14 @@ fn chain(rng: &mut Rng, index: usize) -> String {
     let input = [rng.range(1, 4), rng.range(3, 20), rng.range(3, 20)];
     let name = format!("Chain{index:02}");
     let mut layers = Vec::new();
-    let mut shape = Shape::Map(input);
+    let mut shape = Shape::chw(input[0], input[1], input[2]);
     let length = rng.range(2, 10);
     let mut attempts = 0;
     while layers.len() < length as usize && attempts < 200 {
         attempts += 1;
         let (candidate, probe) = match shape {
-            Shape::Map([c, h, w]) => {
+            Shape::Map(c, size) => {
+                let [h, w] = size.last_two();
                 let layer = map_layer(rng, c);
                 let probe = format!("struct T: [{c}, {h}, {w}] {{ {layer} }}");
                 (layer, probe)
@@ -238,9 +239,11 @@ fn run_of_layers(rng: &mut Rng, mut shape: [u64; 3], length: u64) -> (Vec<String
         let Some(probed) = analyze(&format!("struct T: [{c}, {h}, {w}] {{ {layer} }}")) else {
             continue;
         };
-        let Shape::Map(out) = probed.output() else {
+        let Shape::Map(c, size) = probed.output() else {
             continue;
         };
+        let [h, w] = size.last_two();
+        let out = [c, h, w];
         if out.iter().product::<u64>() > 4096 || out.iter().any(|&d| d > 64) {
             continue;
         }

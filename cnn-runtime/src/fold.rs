@@ -78,7 +78,7 @@ fn folds(
     let [Ok(oh), Ok(ow)] = out else {
         return None;
     };
-    let from = cnn_shape::fold_from_batch(per_group * groups, groups, [kh, kw], [oh, ow]);
+    let from = cnn_shape::fold_from_batch(per_group * groups, groups, [1, kh, kw], [1, oh, ow]);
     (input[0] as u64 >= from).then_some(padding)
 }
 

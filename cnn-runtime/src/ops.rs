@@ -57,8 +57,11 @@ pub fn tiled_pool(x: Tensor<4>, kernel: [usize; 2], max: bool) -> Tensor<4> {
     });
     let [oh, ow] = out;
     // Floor mode drops the rows and columns no window reads.
-    let [th, tw] = cnn_shape::tiled_extent(out.map(|o| o as u64), kernel.map(|k| k as u64))
-        .map(|t| t as usize);
+    let [_, th, tw] = cnn_shape::tiled_extent(
+        [1, out[0] as u64, out[1] as u64],
+        [1, kernel[0] as u64, kernel[1] as u64],
+    )
+    .map(|t| t as usize);
     let x = if [th, tw] == [h, w] {
         x
     } else {

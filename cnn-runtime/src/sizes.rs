@@ -110,7 +110,8 @@ fn per_sample(
             ),
         ));
     }
-    run(plan, input.map(|d| d as u64), rows).map_err(|s| error(Some(s.row), s.message))
+    let [c, h, w] = input.map(|d| d as u64);
+    run(plan, cnn_shape::Shape::chw(c, h, w), rows).map_err(|s| error(Some(s.row), s.message))
 }
 
 impl Summary {
@@ -134,10 +135,10 @@ impl Summary {
                 macs: size.macs,
                 receptive_field: size
                     .receptive
-                    .map(|[h, w]| [h.size.ceil() as usize, w.size.ceil() as usize]),
+                    .map(|[_, h, w]| [h.size.ceil() as usize, w.size.ceil() as usize]),
                 jump: size
                     .receptive
-                    .map(|[h, w]| [h.jump.to_f64(), w.jump.to_f64()]),
+                    .map(|[_, h, w]| [h.jump.to_f64(), w.jump.to_f64()]),
                 frozen: None,
             })
             .collect();

@@ -9,6 +9,7 @@
 //!
 //! Every function returns a [`SizeError`] instead of overflowing or panicking.
 
+use crate::Axes;
 use std::fmt;
 
 /// Why a size could not be computed.
@@ -70,11 +71,11 @@ pub fn effective_kernel(kernel: u64, dilation: u64) -> Result<u64, SizeError> {
         .ok_or(SizeError::Overflow)
 }
 
-/// The effective kernel of both axes, for windows that only describe (the
+/// The effective kernel of every axis, for windows that only describe (the
 /// warnings, the receptive field): an overflowing axis reads as `u64::MAX`,
 /// since the output size, computed from the same numbers, reports it.
-pub fn effective_kernels(kernel: [u64; 2], dilation: [u64; 2]) -> [u64; 2] {
-    [0, 1].map(|a| effective_kernel(kernel[a], dilation[a]).unwrap_or(u64::MAX))
+pub fn effective_kernels(kernel: Axes, dilation: Axes) -> Axes {
+    [0, 1, 2].map(|a| effective_kernel(kernel[a], dilation[a]).unwrap_or(u64::MAX))
 }
 
 /// Output size of `nn.Conv2d` along one axis, with possibly asymmetric padding
@@ -103,9 +104,10 @@ pub fn conv_out(
 
 /// The stride of a 1×1 convolution that takes `input` to `output` along
 /// every axis (a residual's projection shortcut), if one exists.
-pub fn projection_stride(input: [u64; 2], output: [u64; 2]) -> Option<u64> {
-    let stride = input[0].div_ceil(output[0].max(1)).max(1);
-    (0..2)
+pub fn projection_stride(input: Axes, output: Axes) -> Option<u64> {
+    // The last axis is one that every rank has.
+    let stride = input[2].div_ceil(output[2].max(1)).max(1);
+    (0..3)
         .all(|a| conv_out(input[a], 1, stride, (0, 0), 1) == Ok(output[a]))
         .then_some(stride)
 }
@@ -200,13 +202,16 @@ pub fn channel_shuffle_groups(channels: u64, groups: u64) -> Result<u64, SizeErr
     exact_div(channels, groups)
 }
 
-/// Padding by `(left, right, top, bottom)` (`nn.ZeroPad2d`, `nn.ReflectionPad2d`):
-/// `[H + top + bottom, W + left + right]`.
-pub fn pad_out(
-    [h, w]: [u64; 2],
-    [left, right, top, bottom]: [u64; 4],
-) -> Result<[u64; 2], SizeError> {
-    Ok([sum(&[h, top, bottom])?, sum(&[w, left, right])?])
+/// Padding by `(left, right, top, bottom, front, back)`, PyTorch's order,
+/// the last axis first (`nn.ZeroPad2d`, `nn.ReflectionPad3d`, …):
+/// `[D + front + back, H + top + bottom, W + left + right]`.
+pub fn pad_out([d, h, w]: Axes, sides: [u64; 6]) -> Result<Axes, SizeError> {
+    let [left, right, top, bottom, front, back] = sides;
+    Ok([
+        sum(&[d, front, back])?,
+        sum(&[h, top, bottom])?,
+        sum(&[w, left, right])?,
+    ])
 }
 
 /// Number of trailing input rows (or columns) a strided window never reads:
@@ -304,8 +309,8 @@ pub fn largest_square_divisor_root_up_to(value: u64, limit: u64) -> u64 {
 /// The rows and columns that windows tiling an axis cover (`out · kernel`);
 /// floor mode leaves the rest of the input unread. Only for pools whose
 /// kernel equals their stride, where `out · kernel ≤ input`.
-pub fn tiled_extent(out: [u64; 2], kernel: [u64; 2]) -> [u64; 2] {
-    [out[0] * kernel[0], out[1] * kernel[1]]
+pub fn tiled_extent(out: Axes, kernel: Axes) -> Axes {
+    [0, 1, 2].map(|a| out[a] * kernel[a])
 }
 
 /// How far a window's start travels along a padded axis,
@@ -320,14 +325,14 @@ pub fn window_travel(input: u64, pad: u64, effective_kernel: u64) -> u128 {
 /// convolution's `(in/groups)·kh·kw` weights per output channel once; the
 /// normalization makes four passes over the `N·oh·ow` outputs per channel. The
 /// rule, fold once the outputs are at least the weights
-/// (`N ≥ ⌈(in/groups)·kh·kw / (oh·ow)⌉`), is a rule of thumb: folding every
-/// layer of the VGG-style benchmark made batch 1 slower and batch 64 faster;
-/// the exact crossover was not measured.
-pub fn fold_from_batch(in_c: u64, groups: u64, kernel: [u64; 2], out: [u64; 2]) -> u64 {
-    let weights = (in_c / groups.max(1))
-        .saturating_mul(kernel[0])
-        .saturating_mul(kernel[1]);
-    let outputs = out[0].saturating_mul(out[1]).max(1);
+/// (`N ≥ ⌈(in/groups)·kh·kw / (oh·ow)⌉`, with `kd` and `od` on 3-D maps), is
+/// a rule of thumb: folding every layer of the VGG-style benchmark made
+/// batch 1 slower and batch 64 faster; the exact crossover was not measured.
+pub fn fold_from_batch(in_c: u64, groups: u64, kernel: Axes, out: Axes) -> u64 {
+    let weights = kernel
+        .iter()
+        .fold(in_c / groups.max(1), |w, &k| w.saturating_mul(k));
+    let outputs = out.iter().fold(1u64, |o, &s| o.saturating_mul(s)).max(1);
     weights.div_ceil(outputs).max(1)
 }
 
@@ -347,16 +352,17 @@ pub fn sum(terms: &[u64]) -> Result<u64, SizeError> {
         .ok_or(SizeError::Overflow)
 }
 
-/// Parameters of `nn.Conv2d(in, out, (kh, kw), groups, bias)`:
-/// `out * (in / groups) * kh * kw (+ out)`.
+/// Parameters of `nn.Conv2d(in, out, (kh, kw), groups, bias)` (and of
+/// `Conv1d`/`Conv3d`, a factor per axis): `out * (in / groups) * kh * kw (+ out)`.
 pub fn conv_params(
     in_c: u64,
     out_c: u64,
-    kernel: [u64; 2],
+    kernel: Axes,
     groups: u64,
     bias: bool,
 ) -> Result<u64, SizeError> {
-    let weights = product(&[out_c, in_c / groups, kernel[0], kernel[1]])?;
+    let [kd, kh, kw] = kernel;
+    let weights = product(&[out_c, in_c / groups, kd, kh, kw])?;
     sum(&[weights, if bias { out_c } else { 0 }])
 }
 
@@ -364,11 +370,12 @@ pub fn conv_params(
 pub fn conv_transpose_params(
     in_c: u64,
     out_c: u64,
-    kernel: [u64; 2],
+    kernel: Axes,
     groups: u64,
     bias: bool,
 ) -> Result<u64, SizeError> {
-    let weights = product(&[in_c, out_c / groups, kernel[0], kernel[1]])?;
+    let [kd, kh, kw] = kernel;
+    let weights = product(&[in_c, out_c / groups, kd, kh, kw])?;
     sum(&[weights, if bias { out_c } else { 0 }])
 }
 
@@ -398,11 +405,12 @@ pub fn affine_params(channels: u64, affine: bool) -> Result<u64, SizeError> {
 pub fn conv_macs(
     in_c: u64,
     out_c: u64,
-    kernel: [u64; 2],
+    kernel: Axes,
     groups: u64,
-    out: [u64; 2],
+    out: Axes,
 ) -> Result<u64, SizeError> {
-    product(&[out_c, in_c / groups, kernel[0], kernel[1], out[0], out[1]])
+    let ([kd, kh, kw], [od, oh, ow]) = (kernel, out);
+    product(&[out_c, in_c / groups, kd, kh, kw, od, oh, ow])
 }
 
 /// Multiply-accumulates of a transposed convolution per sample: every input
@@ -410,18 +418,12 @@ pub fn conv_macs(
 pub fn conv_transpose_macs(
     in_c: u64,
     out_c: u64,
-    kernel: [u64; 2],
+    kernel: Axes,
     groups: u64,
-    input: [u64; 2],
+    input: Axes,
 ) -> Result<u64, SizeError> {
-    product(&[
-        in_c,
-        out_c / groups,
-        kernel[0],
-        kernel[1],
-        input[0],
-        input[1],
-    ])
+    let ([kd, kh, kw], [d, h, w]) = (kernel, input);
+    product(&[in_c, out_c / groups, kd, kh, kw, d, h, w])
 }
 
 /// Multiply-accumulates of `nn.Linear(in, out)` per sample: `in * out`.

@@ -145,8 +145,8 @@ fn upsampling_floors_the_scaled_size() {
 #[test]
 fn seed_000_conv_and_linear_counts() {
     // 6 filters 3×3 on a CIFAR image: 168 parameters, 162 · 30 · 30 multiplications.
-    assert_eq!(conv_params(3, 6, [3, 3], 1, true), Ok(168));
-    assert_eq!(conv_macs(3, 6, [3, 3], 1, [30, 30]), Ok(145_800));
+    assert_eq!(conv_params(3, 6, [1, 3, 3], 1, true), Ok(168));
+    assert_eq!(conv_macs(3, 6, [1, 3, 3], 1, [1, 30, 30]), Ok(145_800));
     // A linear layer to 6 outputs: 18,438 parameters, 18,432 multiplications.
     assert_eq!(linear_params(3 * 32 * 32, 6, true), Ok(18_438));
     assert_eq!(linear_macs(3 * 32 * 32, 6), Ok(18_432));
@@ -154,10 +154,10 @@ fn seed_000_conv_and_linear_counts() {
 
 #[test]
 fn seed_003_lenet_parameters_per_layer() {
-    assert_eq!(conv_params(1, 6, [5, 5], 1, true), Ok(156));
+    assert_eq!(conv_params(1, 6, [1, 5, 5], 1, true), Ok(156));
     // Seed 003 counts (5·5 + 1)·16 = 416, one kernel shared across input
     // channels; PyTorch's kernel has a slice per input channel: 16·6·25 + 16.
-    assert_eq!(conv_params(6, 16, [5, 5], 1, true), Ok(2_416));
+    assert_eq!(conv_params(6, 16, [1, 5, 5], 1, true), Ok(2_416));
     assert_eq!(linear_params(256, 120, true), Ok(30_840));
     assert_eq!(linear_params(120, 84, true), Ok(10_164));
     assert_eq!(linear_params(84, 10, true), Ok(850));
@@ -173,18 +173,18 @@ fn seed_003_lenet_parameters_per_layer() {
 
 #[test]
 fn seed_004_group_separable_and_transposed_counts() {
-    assert_eq!(conv_params(64, 32, [3, 3], 1, false), Ok(32 * 64 * 9)); // weight [32, 64, 3, 3]
-    assert_eq!(conv_params(64, 32, [3, 3], 8, false), Ok(32 * 8 * 9)); // weight [32, 8, 3, 3]
-    assert_eq!(conv_params(64, 64, [3, 3], 64, false), Ok(64 * 9)); // depthwise [64, 1, 3, 3]
-    assert_eq!(conv_params(64, 32, [1, 1], 1, false), Ok(32 * 64)); // pointwise [32, 64, 1, 1]
+    assert_eq!(conv_params(64, 32, [1, 3, 3], 1, false), Ok(32 * 64 * 9)); // weight [32, 64, 3, 3]
+    assert_eq!(conv_params(64, 32, [1, 3, 3], 8, false), Ok(32 * 8 * 9)); // weight [32, 8, 3, 3]
+    assert_eq!(conv_params(64, 64, [1, 3, 3], 64, false), Ok(64 * 9)); // depthwise [64, 1, 3, 3]
+    assert_eq!(conv_params(64, 32, [1, 1, 1], 1, false), Ok(32 * 64)); // pointwise [32, 64, 1, 1]
     // Seed 004: separable = m·k·k + n·m against m·n·k·k.
     assert_eq!(64 * 9 + 32 * 64, 2_624);
     assert_eq!(
-        conv_transpose_params(32, 64, [3, 3], 1, false),
+        conv_transpose_params(32, 64, [1, 3, 3], 1, false),
         Ok(32 * 64 * 9)
     ); // [32, 64, 3, 3]
     assert_eq!(
-        conv_transpose_params(32, 64, [3, 3], 1, true),
+        conv_transpose_params(32, 64, [1, 3, 3], 1, true),
         Ok(32 * 64 * 9 + 64)
     );
 }
@@ -192,11 +192,11 @@ fn seed_004_group_separable_and_transposed_counts() {
 #[test]
 fn grouped_convolution_divides_the_work_by_the_groups() {
     assert_eq!(
-        conv_macs(64, 32, [3, 3], 8, [126, 126]),
+        conv_macs(64, 32, [1, 3, 3], 8, [1, 126, 126]),
         Ok(32 * 8 * 9 * 126 * 126)
     );
     assert_eq!(
-        conv_transpose_macs(32, 64, [3, 3], 2, [4, 4]),
+        conv_transpose_macs(32, 64, [1, 3, 3], 2, [1, 4, 4]),
         Ok(32 * 32 * 9 * 16)
     );
 }
@@ -211,7 +211,7 @@ fn counts_that_overflow_are_errors_not_wraps() {
     assert_eq!(product(&[u64::MAX, 2]), Err(SizeError::Overflow));
     assert_eq!(sum(&[u64::MAX, 1]), Err(SizeError::Overflow));
     assert_eq!(
-        conv_params(1 << 32, 1 << 32, [1, 1], 1, true),
+        conv_params(1 << 32, 1 << 32, [1, 1, 1], 1, true),
         Err(SizeError::Overflow)
     );
     assert_eq!(
@@ -323,13 +323,13 @@ fn the_travel_of_a_window_over_a_huge_padded_axis_does_not_overflow() {
 #[test]
 fn a_batchnorm_folds_from_the_batch_whose_outputs_outnumber_the_weights() {
     // The VGG-style network's first and last convolutions.
-    assert_eq!(fold_from_batch(3, 1, [3, 3], [32, 32]), 1);
-    assert_eq!(fold_from_batch(128, 1, [3, 3], [8, 8]), 18);
+    assert_eq!(fold_from_batch(3, 1, [1, 3, 3], [1, 32, 32]), 1);
+    assert_eq!(fold_from_batch(128, 1, [1, 3, 3], [1, 8, 8]), 18);
     // A 1×1 output of a 7×7 kernel over 512 channels, and in 4 groups.
-    assert_eq!(fold_from_batch(512, 1, [7, 7], [1, 1]), 25_088);
-    assert_eq!(fold_from_batch(512, 4, [7, 7], [1, 1]), 6_272);
+    assert_eq!(fold_from_batch(512, 1, [1, 7, 7], [1, 1, 1]), 25_088);
+    assert_eq!(fold_from_batch(512, 4, [1, 7, 7], [1, 1, 1]), 6_272);
     assert_eq!(
-        fold_from_batch(u64::MAX, 1, [u64::MAX, 2], [1, 1]),
+        fold_from_batch(u64::MAX, 1, [1, u64::MAX, 2], [1, 1, 1]),
         u64::MAX
     );
 }

@@ -3,7 +3,7 @@
 //! the layer list ("write `linear(400, 120)`"), the runtime one about the
 //! input size. Every message reads one way: "`LAYER` takes N …, but M arrive".
 
-use crate::{Shape, SizeError};
+use crate::{Shape, Size, SizeError};
 
 /// What a window that does not fit its input is, for the collapse message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,8 +43,8 @@ pub enum Failure {
     Collapse {
         /// What kind of window.
         window: Window,
-        /// The input `[h, w]`.
-        input: [u64; 2],
+        /// The input's spatial size.
+        input: Size,
         /// The arithmetic's reason.
         error: SizeError,
     },
@@ -61,8 +61,8 @@ pub enum Failure {
     UnshuffleSize {
         /// `r`.
         factor: u64,
-        /// The input `[h, w]`.
-        input: [u64; 2],
+        /// The input's spatial size.
+        input: Size,
     },
     /// `channel_shuffle(g)` on channels that are not a multiple of `g`.
     ShuffleGroups {
@@ -77,7 +77,7 @@ pub enum Failure {
         pad: u64,
         /// The input's size on the axis.
         size: u64,
-        /// `"height"` or `"width"`.
+        /// `"length"`, `"depth"`, `"height"` or `"width"`.
         axis: &'static str,
     },
     /// `instancenorm` on a 1×1 map.
@@ -173,11 +173,18 @@ impl Failure {
             Failure::Features { declared, arriving } => {
                 let n = trace.len();
                 let origin = match (trace.get(n.wrapping_sub(2)), trace.last()) {
-                    (Some((_, Shape::Map([c, h, w]))), Some((from, _)))
+                    (Some((_, Shape::Map(c, size))), Some((from, _)))
                         if from.as_ref() == "flatten" =>
                     {
                         let before = shape_trace(&trace[..n - 1]);
-                        format!("`flatten` yields {arriving} = {c}·{h}·{w} ({before})")
+                        let factors: Vec<String> = std::iter::once(c)
+                            .chain(size.axes())
+                            .map(ToString::to_string)
+                            .collect();
+                        format!(
+                            "`flatten` yields {arriving} = {} ({before})",
+                            factors.join("·")
+                        )
                     }
                     (_, Some((from, _))) => {
                         format!("`{}` yields {arriving} features", from.as_ref())
@@ -191,7 +198,7 @@ impl Failure {
             }
             Failure::Collapse {
                 window,
-                input: [h, w],
+                input,
                 error,
             } => {
                 let trace = spatial_trace(trace);
@@ -219,7 +226,7 @@ impl Failure {
                 } else {
                     String::new()
                 };
-                format!("`{dsl}` {what}: its input is {h}×{w} and {why}{note}")
+                format!("`{dsl}` {what}: its input is {} and {why}{note}", extent(*input))
             }
             Failure::Overflow => "this layer's sizes or counts overflow 64 bits\n= note: every shape, parameter and multiply-accumulate count must fit in a `u64`".to_string(),
             Failure::ShuffleChannels { factor: r, channels } => {
@@ -230,7 +237,7 @@ impl Failure {
             }
             Failure::UnshuffleSize {
                 factor: r,
-                input: [h, w],
+                input,
             } => {
                 let trace = spatial_trace(trace);
                 let note = if trace.contains('→') {
@@ -239,7 +246,8 @@ impl Failure {
                     String::new()
                 };
                 format!(
-                    "`{dsl}` needs a height and width divisible by {r}, but its input is {h}×{w}{note}"
+                    "`{dsl}` needs a height and width divisible by {r}, but its input is {}{note}",
+                    extent(*input)
                 )
             }
             Failure::ShuffleGroups { groups, channels } => format!(
@@ -275,7 +283,7 @@ impl Failure {
                     .enumerate()
                     .map(|(i, s)| {
                         let size = match s {
-                            Shape::Map([_, h, w]) => hw(*h, *w),
+                            Shape::Map(_, size) => size.to_string(),
                             Shape::Flat(f) => format!("{f} flat features"),
                         };
                         format!("branch {} yields {size}", i + 1)
@@ -319,18 +327,17 @@ fn plural(n: u64) -> &'static str {
 /// "28 → 12 (`conv(1, 6, 5, stride = 2)`) → 6 (`maxpool(2)`)".
 pub fn spatial_trace<S: AsRef<str>>(trace: &[(S, Shape)]) -> String {
     let mut parts: Vec<String> = Vec::new();
-    let mut last: Option<[u64; 2]> = None;
+    let mut last: Option<Size> = None;
     for (dsl, shape) in trace {
-        if let Shape::Map([_, h, w]) = *shape
-            && last != Some([h, w])
+        if let Shape::Map(_, size) = *shape
+            && last != Some(size)
         {
-            let size = hw(h, w);
             parts.push(if last.is_none() {
-                size
+                size.to_string()
             } else {
                 format!("{size} (`{}`)", dsl.as_ref())
             });
-            last = Some([h, w]);
+            last = Some(size);
         }
     }
     parts.join(" → ")
@@ -352,6 +359,16 @@ pub fn shape_trace<S: AsRef<str>>(trace: &[(S, Shape)]) -> String {
         .collect();
     let prefix = if skip > 0 { "… → " } else { "" };
     format!("{prefix}{}", parts.join(" → "))
+}
+
+/// A spatial size in a sentence, every axis written: `28×28`,
+/// `16×112×112`, or on a 1-D map `500 long`.
+pub fn extent(size: Size) -> String {
+    if size.rank() == 1 {
+        return format!("{} long", size.axes()[0]);
+    }
+    let axes: Vec<String> = size.axes().iter().map(u64::to_string).collect();
+    axes.join("×")
 }
 
 /// `28` for a square size, `28×20` otherwise.

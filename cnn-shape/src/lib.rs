@@ -5,6 +5,7 @@
 //!
 //! | file | job |
 //! |---|---|
+//! | [`size`] | a map's spatial size, of rank 1 to 3, computed on three axes |
 //! | [`arith`] | the formulas: output sizes, parameters, MACs, PyTorch's rounding |
 //! | [`receptive`] | receptive fields and jumps, as exact fractions |
 //! | [`rule`] | each layer kind's shape rule ([`Op`]) |
@@ -19,48 +20,73 @@ pub mod merge;
 pub mod plan;
 pub mod receptive;
 pub mod rule;
+pub mod size;
 pub mod taps;
 pub mod words;
 
 pub use arith::*;
-pub use failure::{Failure, Window, hw, shape_trace, spatial_trace};
+pub use failure::{Failure, Window, extent, hw, shape_trace, spatial_trace};
 pub use plan::{Entry, RowSize, Run, run};
 pub use receptive::{Ratio, Receptive};
 pub use rule::{Applied, Conv, Op};
+pub use size::{Axes, Size, hw_axes};
 
 use std::fmt;
 
 /// A per-sample tensor shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Shape {
-    /// `[C, H, W]` feature maps.
-    Map([u64; 3]),
+    /// `[C, L]`, `[C, H, W]` or `[C, D, H, W]` feature maps: the channels
+    /// and the spatial size.
+    Map(u64, Size),
     /// `[F]` features, after `flatten`.
     Flat(u64),
 }
 
 impl Shape {
+    /// `[C, H, W]` feature maps.
+    pub const fn chw(c: u64, h: u64, w: u64) -> Shape {
+        Shape::Map(c, Size::hw(h, w))
+    }
+
+    /// The shape of the per-sample dimensions `dims` (`[C, …]` with one to
+    /// three spatial axes), if they are one.
+    pub fn from_dims(dims: &[u64]) -> Option<Shape> {
+        let (&c, spatial) = dims.split_first()?;
+        Some(Shape::Map(c, Size::new(spatial)?))
+    }
+
     /// The dimensions, per sample.
     pub fn dims(&self) -> Vec<u64> {
         match *self {
-            Shape::Map(d) => d.to_vec(),
+            Shape::Map(c, size) => std::iter::once(c)
+                .chain(size.axes().iter().copied())
+                .collect(),
             Shape::Flat(f) => vec![f],
         }
     }
 
-    /// The rank of the batched tensor (`4` or `2`).
+    /// The rank of the batched tensor (3 to 5 for maps, 2 for features).
     pub fn batched_rank(&self) -> usize {
         match self {
-            Shape::Map(_) => 4,
+            Shape::Map(_, size) => size.rank() + 2,
             Shape::Flat(_) => 2,
         }
     }
 
-    /// `[H, W]` of feature maps.
-    pub fn spatial(&self) -> Option<[u64; 2]> {
+    /// The spatial size of feature maps.
+    pub fn spatial(&self) -> Option<Size> {
         match *self {
-            Shape::Map([_, h, w]) => Some([h, w]),
+            Shape::Map(_, size) => Some(size),
             Shape::Flat(_) => None,
+        }
+    }
+
+    /// The channels of feature maps, or the features.
+    pub fn channels(&self) -> u64 {
+        match *self {
+            Shape::Map(c, _) => c,
+            Shape::Flat(f) => f,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! hands each branch its share of the channels. The macro and the plan's
 //! walk both call them.
 
-use crate::{Failure, Shape};
+use crate::{Failure, Shape, Size};
 
 /// Rule: both sides of a residual yield the same shape (`x + body(x)`).
 pub fn residual(shortcut: bool, body: Shape, skip: Shape) -> Result<Shape, Failure> {
@@ -33,32 +33,20 @@ pub fn concat(shapes: &[Shape], trace_of: impl Fn(usize) -> String) -> Result<Sh
     }
     let mut total = 0u64;
     for s in shapes {
-        let part = match s {
-            Shape::Map([c, _, _]) => *c,
-            Shape::Flat(f) => *f,
-        };
-        total = total.checked_add(part).ok_or(Failure::ConcatOverflow)?;
+        total = total
+            .checked_add(s.channels())
+            .ok_or(Failure::ConcatOverflow)?;
     }
     Ok(match first {
-        Shape::Map([_, h, w]) => Shape::Map([total, h, w]),
+        Shape::Map(_, size) => Shape::Map(total, size),
         Shape::Flat(_) => Shape::Flat(total),
     })
 }
 
 /// How a concat's channels sum, for the notes: "128 = 64 + 64".
 pub fn concat_sum(shapes: &[Shape], total: Shape) -> String {
-    let parts: Vec<String> = shapes
-        .iter()
-        .map(|s| match s {
-            Shape::Map([c, _, _]) => c.to_string(),
-            Shape::Flat(f) => f.to_string(),
-        })
-        .collect();
-    let total = match total {
-        Shape::Map([c, _, _]) => c,
-        Shape::Flat(f) => f,
-    };
-    format!("{total} = {}", parts.join(" + "))
+    let parts: Vec<String> = shapes.iter().map(|s| s.channels().to_string()).collect();
+    format!("{} = {}", total.channels(), parts.join(" + "))
 }
 
 /// A merge of branches.
@@ -104,10 +92,13 @@ impl Merge {
 /// after a global pool): every output then depends on the whole input, and
 /// the receptive field after it is not a window (`None`).
 pub fn broadcasts(shapes: &[Shape], out: Shape) -> bool {
-    let Shape::Map([_, h, w]) = out else {
+    let Shape::Map(_, size) = out else {
         return false;
     };
-    [h, w] != [1, 1] && shapes.iter().any(|s| s.spatial() == Some([1, 1]))
+    !size.is_single()
+        && shapes
+            .iter()
+            .any(|s| s.spatial().is_some_and(|s| s.is_single()))
 }
 
 /// Rule: `split` cuts `[C, H, W]` into `k` chunks of `C / k` channels
@@ -115,8 +106,8 @@ pub fn broadcasts(shapes: &[Shape], out: Shape) -> bool {
 pub fn split(input: Shape, k: u64) -> Result<Shape, Failure> {
     match input {
         Shape::Flat(_) => Err(Failure::Rank { maps: true }),
-        Shape::Map([c, h, w]) if k > 0 && c % k == 0 => Ok(Shape::Map([c / k, h, w])),
-        Shape::Map([c, _, _]) => Err(Failure::Split {
+        Shape::Map(c, size) if k > 0 && c % k == 0 => Ok(Shape::Map(c / k, size)),
+        Shape::Map(c, _) => Err(Failure::Split {
             channels: c,
             parts: k,
         }),
@@ -148,27 +139,28 @@ pub fn multiply(shapes: &[Shape], trace_of: impl Fn(usize) -> String) -> Result<
         shapes: shapes.to_vec(),
         traces: (0..shapes.len()).map(&trace_of).collect(),
     };
-    let mut out: Option<[u64; 3]> = None;
+    let mut out: Option<(u64, Size)> = None;
     for shape in shapes {
-        let Shape::Map([c, h, w]) = *shape else {
+        let Shape::Map(c, size) = *shape else {
             return Err(Failure::Rank { maps: true });
         };
         out = Some(match out {
-            None => [c, h, w],
-            Some([c0, ..]) if c0 != c => return Err(mismatch()),
-            Some([_, 1, 1]) => [c, h, w],
-            Some(o) if [h, w] == [1, 1] || [h, w] == [o[1], o[2]] => o,
+            None => (c, size),
+            Some((c0, _)) if c0 != c => return Err(mismatch()),
+            Some((_, o)) if o.is_single() && o.rank() == size.rank() => (c, size),
+            Some(o) if size == o.1 || (size.is_single() && size.rank() == o.1.rank()) => o,
             Some(_) => return Err(mismatch()),
         });
     }
-    out.map(Shape::Map).ok_or(Failure::ConcatOverflow)
+    out.map(|(c, size)| Shape::Map(c, size))
+        .ok_or(Failure::ConcatOverflow)
 }
 
 /// Rule: `upsample(like = w)` resizes a map to the H×W of the map `w`
 /// (`F.interpolate(x, size = w.shape[-2:])`); both are maps.
 pub fn like(input: Shape, like: Shape) -> Result<Shape, Failure> {
     match (input, like) {
-        (Shape::Map([c, _, _]), Shape::Map([_, h, w])) => Ok(Shape::Map([c, h, w])),
+        (Shape::Map(c, _), Shape::Map(_, size)) => Ok(Shape::Map(c, size)),
         _ => Err(Failure::Rank { maps: true }),
     }
 }

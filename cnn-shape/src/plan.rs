@@ -68,8 +68,9 @@ pub struct RowSize {
     pub params: u64,
     /// MACs per sample (subtotal for structures).
     pub macs: u64,
-    /// Receptive field after the row; `None` after `flatten`.
-    pub receptive: Option<[Receptive; 2]>,
+    /// Receptive field after the row along `[D, H, W]` (1 on the axes the
+    /// map lacks); `None` after `flatten`.
+    pub receptive: Option<[Receptive; 3]>,
 }
 
 /// A successful run: the output shape and, if asked for, every row.
@@ -87,15 +88,16 @@ pub struct Stopped {
     /// The row of the layer (or merge) that cannot take what arrives.
     pub row: usize,
     /// Why.
-    pub failure: Failure,
+    pub failure: Box<Failure>,
     /// The compile error's text for it, up to the help.
     pub message: String,
 }
 
-/// Runs `plan` on a per-sample input `[C, H, W]`. With `rows`, every row's
+/// Runs `plan` on a per-sample input (`[C, H, W]` feature maps, or of
+/// the rank the network declares). With `rows`, every row's
 /// numbers are returned (the `LAYERS` table for that size); without, only the
 /// output shape, which costs no allocation beyond the walk's stack.
-pub fn run(plan: &[Entry<'_>], input: [u64; 3], rows: bool) -> Result<Run, Stopped> {
+pub fn run(plan: &[Entry<'_>], input: Shape, rows: bool) -> Result<Run, Stopped> {
     match Walk::new(input, rows, false).run(plan) {
         Ok(run) => Ok(run),
         // Run again with the trace that the message's notes need.
@@ -111,7 +113,7 @@ pub fn run(plan: &[Entry<'_>], input: [u64; 3], rows: bool) -> Result<Run, Stopp
 fn disagreement() -> Stopped {
     Stopped {
         row: 0,
-        failure: Failure::Overflow,
+        failure: Box::new(Failure::Overflow),
         message: "internal error: the shape walk disagreed with itself; please report it"
             .to_string(),
     }
@@ -120,7 +122,7 @@ fn disagreement() -> Stopped {
 #[derive(Debug, Clone)]
 struct End<'a> {
     current: Shape,
-    receptive: Option<[Receptive; 2]>,
+    receptive: Option<[Receptive; 3]>,
     trace_len: usize,
     suffix: Vec<(&'a str, Shape)>,
 }
@@ -144,7 +146,7 @@ enum Frame<'a> {
 
 struct Walk<'a> {
     current: Shape,
-    receptive: Option<[Receptive; 2]>,
+    receptive: Option<[Receptive; 3]>,
     record_rows: bool,
     record_trace: bool,
     rows: Vec<RowSize>,
@@ -154,15 +156,14 @@ struct Walk<'a> {
     stack: Vec<Frame<'a>>,
     row: usize,
     /// Each wire's shape and receptive field, once bound.
-    wires: Vec<Option<(Shape, Option<[Receptive; 2]>)>>,
+    wires: Vec<Option<(Shape, Option<[Receptive; 3]>)>>,
 }
 
 impl<'a> Walk<'a> {
-    fn new(input: [u64; 3], record_rows: bool, record_trace: bool) -> Walk<'a> {
-        let current = Shape::Map(input);
+    fn new(current: Shape, record_rows: bool, record_trace: bool) -> Walk<'a> {
         Walk {
             current,
-            receptive: Some([Receptive::INPUT; 2]),
+            receptive: Some([Receptive::INPUT; 3]),
             record_rows,
             record_trace,
             rows: Vec::new(),
@@ -197,7 +198,7 @@ impl<'a> Walk<'a> {
         };
         Stopped {
             row,
-            failure,
+            failure: Box::new(failure),
             message,
         }
     }
@@ -212,10 +213,11 @@ impl<'a> Walk<'a> {
                 let input = self.current;
                 let applied = op.apply(input).map_err(|f| self.stop(row, dsl, f))?;
                 self.current = applied.shape;
-                self.receptive = self.receptive.and_then(|[h, w]| {
+                self.receptive = self.receptive.and_then(|[d, h, w]| {
                     Some([
-                        op.receptive(h, 0, input, applied.shape)?,
-                        op.receptive(w, 1, input, applied.shape)?,
+                        op.receptive(d, 0, input, applied.shape)?,
+                        op.receptive(h, 1, input, applied.shape)?,
+                        op.receptive(w, 2, input, applied.shape)?,
                     ])
                 });
                 if notes && self.record_trace {
@@ -310,7 +312,7 @@ impl<'a> Walk<'a> {
 
     /// Wire `n`'s shape and receptive field (the input's if the plan, which
     /// the macro wrote, read it before binding it).
-    fn wire(&self, n: usize) -> (Shape, Option<[Receptive; 2]>) {
+    fn wire(&self, n: usize) -> (Shape, Option<[Receptive; 3]>) {
         self.wires
             .get(n)
             .copied()
@@ -446,7 +448,7 @@ impl<'a> Walk<'a> {
     }
 }
 
-fn widest(ends: &[&End<'_>]) -> Option<[Receptive; 2]> {
+fn widest(ends: &[&End<'_>]) -> Option<[Receptive; 3]> {
     Receptive::widest_of(ends.iter().map(|e| e.receptive))
 }
 

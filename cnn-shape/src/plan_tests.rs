@@ -8,10 +8,10 @@ fn conv(i: u64, o: u64, k: u64) -> Op {
     Op::Conv(Conv {
         in_channels: i,
         out_channels: o,
-        kernel: [k, k],
-        stride: [1, 1],
-        pads: Some([(0, 0); 2]),
-        dilation: [1, 1],
+        kernel: [1, k, k],
+        stride: [1, 1, 1],
+        pads: Some([(0, 0); 3]),
+        dilation: [1, 1, 1],
         groups: 1,
         bias: true,
         padding: 0,
@@ -21,10 +21,10 @@ fn conv(i: u64, o: u64, k: u64) -> Op {
 fn pool(k: u64) -> Op {
     Op::Pool {
         max: true,
-        kernel: [k, k],
-        stride: [k, k],
-        padding: [0, 0],
-        dilation: [1, 1],
+        kernel: [1, k, k],
+        stride: [1, k, k],
+        padding: [0, 0, 0],
+        dilation: [1, 1, 1],
         ceil_mode: false,
     }
 }
@@ -61,22 +61,23 @@ fn lenet() -> Vec<Entry<'static>> {
 
 #[test]
 fn lenet_runs_on_its_declared_size_with_pytorchs_counts() {
-    let run = run(&lenet(), [1, 28, 28], true).unwrap();
+    let run = run(&lenet(), Shape::chw(1, 28, 28), true).unwrap();
     assert_eq!(run.output, Shape::Flat(10));
     assert_eq!(run.rows.len(), 8);
-    assert_eq!(run.rows[2].output, Shape::Map([6, 12, 12]));
+    assert_eq!(run.rows[2].output, Shape::chw(6, 12, 12));
     assert_eq!(run.rows[0].params, 156);
     assert_eq!(run.rows[0].macs, 6 * 25 * 24 * 24);
     let rf = run.rows[2].receptive.unwrap();
-    assert_eq!(rf[0].size.ceil(), 6);
+    assert_eq!(rf[1].size.ceil(), 6);
+    assert_eq!(rf[0].size.ceil(), 1, "a 2-D map has no depth to see");
 }
 
 #[test]
 fn lenet_on_a_larger_digit_names_its_first_linear_and_the_features_that_arrive() {
-    let stopped = run(&lenet(), [1, 32, 32], false).unwrap_err();
+    let stopped = run(&lenet(), Shape::chw(1, 32, 32), false).unwrap_err();
     assert_eq!(stopped.row, 6);
     assert_eq!(
-        stopped.failure,
+        *stopped.failure,
         Failure::Features {
             declared: 256,
             arriving: 400
@@ -90,7 +91,7 @@ fn lenet_on_a_larger_digit_names_its_first_linear_and_the_features_that_arrive()
 
 #[test]
 fn a_pool_with_nothing_left_traces_the_spatial_size() {
-    let stopped = run(&lenet(), [1, 8, 8], false).unwrap_err();
+    let stopped = run(&lenet(), Shape::chw(1, 8, 8), false).unwrap_err();
     assert_eq!(stopped.row, 3);
     assert_eq!(
         stopped.message,
@@ -105,7 +106,7 @@ fn unet() -> Vec<Entry<'static>> {
             let Op::Conv(mut c) = conv(3, 8, 3) else {
                 unreachable!()
             };
-            c.pads = Some([(1, 1); 2]);
+            c.pads = Some([(0, 0), (1, 1), (1, 1)]);
             Op::Conv(c)
         }),
         Entry::Merge(crate::merge::Merge::Concat),
@@ -117,7 +118,7 @@ fn unet() -> Vec<Entry<'static>> {
             "upsample(scale_factor = 2)",
             Op::Upsample {
                 size: None,
-                scale: Some([2.0, 2.0]),
+                scale: Some([1.0, 2.0, 2.0]),
                 bilinear: false,
             },
         ),
@@ -128,17 +129,17 @@ fn unet() -> Vec<Entry<'static>> {
 
 #[test]
 fn a_concat_sums_channels_and_carries_the_subtotals_of_its_branches() {
-    let run = run(&unet(), [3, 64, 48], true).unwrap();
-    assert_eq!(run.output, Shape::Map([16, 64, 48]));
+    let run = run(&unet(), Shape::chw(3, 64, 48), true).unwrap();
+    assert_eq!(run.output, Shape::chw(16, 64, 48));
     // conv, concat, branch 1, branch 2, maxpool, upsample.
     assert_eq!(run.rows.len(), 6);
-    assert_eq!(run.rows[1].output, Shape::Map([16, 64, 48]));
-    assert_eq!(run.rows[3].output, Shape::Map([8, 64, 48]));
+    assert_eq!(run.rows[1].output, Shape::chw(16, 64, 48));
+    assert_eq!(run.rows[3].output, Shape::chw(8, 64, 48));
 }
 
 #[test]
 fn a_concat_whose_branches_disagree_names_both_sizes_and_traces() {
-    let stopped = run(&unet(), [3, 63, 63], false).unwrap_err();
+    let stopped = run(&unet(), Shape::chw(3, 63, 63), false).unwrap_err();
     assert_eq!(stopped.row, 1);
     assert_eq!(
         stopped.message,
@@ -153,7 +154,7 @@ fn a_residual_whose_body_changes_the_shape_is_refused() {
         layer("conv(3, 3, 3)", conv(3, 3, 3)),
         Entry::End,
     ];
-    let stopped = run(&plan, [3, 8, 8], false).unwrap_err();
+    let stopped = run(&plan, Shape::chw(3, 8, 8), false).unwrap_err();
     assert_eq!(stopped.row, 0);
     assert!(stopped.message.starts_with(
         "`residual` adds its body's output to its input, but the body yields [3, 6, 6] and the input is [3, 8, 8]"
@@ -166,7 +167,7 @@ fn a_residual_whose_body_changes_the_shape_is_refused() {
         Entry::End,
         Entry::End,
     ];
-    let stopped = run(&plan, [3, 8, 8], false).unwrap_err();
+    let stopped = run(&plan, Shape::chw(3, 8, 8), false).unwrap_err();
     assert_eq!(
         stopped.message,
         "the two sides of `residual` must yield the same shape, but its body yields [3, 6, 6] and its shortcut yields [3, 4, 4]"
@@ -182,8 +183,8 @@ fn a_block_row_carries_its_layers_subtotals_and_its_output() {
         Entry::End,
         layer("flatten", Op::Flatten),
     ];
-    let run = run(&plan, [1, 10, 10], true).unwrap();
-    assert_eq!(run.rows[0].output, Shape::Map([4, 6, 6]));
+    let run = run(&plan, Shape::chw(1, 10, 10), true).unwrap();
+    assert_eq!(run.rows[0].output, Shape::chw(4, 6, 6));
     assert_eq!(run.rows[0].params, run.rows[1].params + run.rows[2].params);
     assert_eq!(run.rows[0].macs, run.rows[1].macs + run.rows[2].macs);
     assert_eq!(run.output, Shape::Flat(144));

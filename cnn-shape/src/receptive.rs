@@ -86,14 +86,14 @@ impl Receptive {
     /// The receptive field after a merge of branches whose fields are
     /// `fields`: the widest per axis (`None` if any branch lost it).
     pub fn widest_of(
-        fields: impl IntoIterator<Item = Option<[Receptive; 2]>>,
-    ) -> Option<[Receptive; 2]> {
-        let mut out: Option<[Receptive; 2]> = None;
+        fields: impl IntoIterator<Item = Option<[Receptive; 3]>>,
+    ) -> Option<[Receptive; 3]> {
+        let mut out: Option<[Receptive; 3]> = None;
         for field in fields {
-            let [h, w] = field?;
+            let field = field?;
             out = Some(match out {
-                None => [h, w],
-                Some([a, b]) => [a.widest(h), b.widest(w)],
+                None => field,
+                Some(o) => [0, 1, 2].map(|a| o[a].widest(field[a])),
             });
         }
         out

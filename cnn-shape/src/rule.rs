@@ -6,7 +6,7 @@
 //! `residual` and `concat` are in `merge.rs`.
 
 use crate::failure::{Failure, Window};
-use crate::{Receptive, Shape, SizeError, arith};
+use crate::{Axes, Receptive, Shape, Size, SizeError, arith};
 
 /// A layer's result on one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,17 +19,19 @@ pub struct Applied {
     pub macs: u64,
 }
 
-/// `nn.Conv2d`'s numbers (also the two halves of `separable`).
+/// `nn.Conv2d`'s numbers (also the two halves of `separable`), over the
+/// three axes of [`Axes`] (`Conv1d` and `Conv2d` have kernel 1, stride 1,
+/// dilation 1 and padding 0 on the axes their maps lack).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub struct Conv {
     pub in_channels: u64,
     pub out_channels: u64,
-    pub kernel: [u64; 2],
-    pub stride: [u64; 2],
-    /// `[(top, bottom), (left, right)]`, `same` resolved; `None` if it overflowed.
-    pub pads: Option<[(u64, u64); 2]>,
-    pub dilation: [u64; 2],
+    pub kernel: Axes,
+    pub stride: Axes,
+    /// `(before, after)` per axis, `same` resolved; `None` if it overflowed.
+    pub pads: Option<[(u64, u64); 3]>,
+    pub dilation: Axes,
     pub groups: u64,
     pub bias: bool,
     /// The padding as written (the larger axis; 0 for `same`), for the help.
@@ -39,15 +41,15 @@ pub struct Conv {
 impl Conv {
     /// A convolution from its numbers in `nn.Conv2d`'s order, for the
     /// generated plans: `[in, out]` channels, kernel, stride, padding
-    /// `[top, bottom, left, right]` (resolved), dilation, groups, bias, and
-    /// the padding as written (the larger axis, for the help).
+    /// `[front, back, top, bottom, left, right]` (resolved), dilation,
+    /// groups, bias, and the padding as written (the larger axis, for the help).
     #[allow(clippy::too_many_arguments)]
     pub const fn new(
         [in_channels, out_channels]: [u64; 2],
-        kernel: [u64; 2],
-        stride: [u64; 2],
-        [top, bottom, left, right]: [u64; 4],
-        dilation: [u64; 2],
+        kernel: Axes,
+        stride: Axes,
+        [front, back, top, bottom, left, right]: [u64; 6],
+        dilation: Axes,
         groups: u64,
         bias: bool,
         padding: u64,
@@ -57,7 +59,7 @@ impl Conv {
             out_channels,
             kernel,
             stride,
-            pads: Some([(top, bottom), (left, right)]),
+            pads: Some([(front, back), (top, bottom), (left, right)]),
             dilation,
             groups,
             bias,
@@ -78,27 +80,27 @@ pub enum Op {
         /// Its numbers, as for a convolution.
         conv: Conv,
         /// `output_padding`.
-        output_padding: [u64; 2],
+        output_padding: Axes,
     },
     /// `maxpool`, `avgpool`.
     Pool {
         /// Max, else average.
         max: bool,
         /// Kernel.
-        kernel: [u64; 2],
+        kernel: Axes,
         /// Stride.
-        stride: [u64; 2],
+        stride: Axes,
         /// Padding.
-        padding: [u64; 2],
+        padding: Axes,
         /// Dilation.
-        dilation: [u64; 2],
+        dilation: Axes,
         /// `ceil_mode`.
         ceil_mode: bool,
     },
     /// `adaptive_avgpool`, `adaptive_maxpool`: any input to `output`.
     AdaptivePool {
-        /// Output `[h, w]`.
-        output: [u64; 2],
+        /// Output `[d, h, w]` (1 on the axes the map lacks).
+        output: Axes,
     },
     /// `batchnorm`, `groupnorm`, `instancenorm`: channels declared by `arg`.
     Norm {
@@ -133,10 +135,10 @@ pub enum Op {
     },
     /// `upsample`.
     Upsample {
-        /// `size`, if given.
-        size: Option<[u64; 2]>,
-        /// `scale_factor`, if given.
-        scale: Option<[f64; 2]>,
+        /// `size`, if given (1 on the axes the map lacks).
+        size: Option<Axes>,
+        /// `scale_factor`, if given (1 on the axes the map lacks).
+        scale: Option<[f64; 3]>,
         /// Bilinear, else nearest.
         bilinear: bool,
     },
@@ -155,10 +157,10 @@ pub enum Op {
         /// `g`.
         groups: u64,
     },
-    /// `zeropad`, `reflectionpad`: `(left, right, top, bottom)`.
+    /// `zeropad`, `reflectionpad`: `(left, right, top, bottom, front, back)`.
     Pad {
-        /// The sides.
-        sides: [u64; 4],
+        /// The sides, PyTorch's order (0 on the axes the map lacks).
+        sides: [u64; 6],
         /// A reflection pads by less than the input is long.
         reflect: bool,
     },
@@ -197,7 +199,7 @@ impl Op {
         };
         let takes_flat = matches!(*self, Op::Linear { .. } | Op::PerChannel { flat: true, .. });
         match input {
-            Shape::Map([c, _, _]) if c != declared => Err(Failure::Channels {
+            Shape::Map(c, _) if c != declared => Err(Failure::Channels {
                 arg,
                 declared,
                 arriving: c,
@@ -219,7 +221,7 @@ impl Op {
             macs: 0,
         };
         let (maps, flat) = match input {
-            Shape::Map(m) => (Some(m), None),
+            Shape::Map(c, size) => (Some((c, size)), None),
             Shape::Flat(f) => (None, Some(f)),
         };
         let needs_maps = || Failure::Rank { maps: true };
@@ -227,10 +229,10 @@ impl Op {
             Op::Conv(c) => conv(c, maps.ok_or_else(needs_maps)?),
             Op::Separable([dw, pw]) => {
                 let first = conv(dw, maps.ok_or_else(needs_maps)?)?;
-                let Shape::Map(mid) = first.shape else {
+                let Shape::Map(c, size) = first.shape else {
                     return Err(Failure::Overflow);
                 };
-                let second = conv(pw, mid)?;
+                let second = conv(pw, (c, size))?;
                 Ok(Applied {
                     params: count(arith::sum(&[first.params, second.params]))?,
                     macs: count(arith::sum(&[first.macs, second.macs]))?,
@@ -241,11 +243,12 @@ impl Op {
                 conv: c,
                 output_padding,
             } => {
-                let [_, h, w] = maps.ok_or_else(needs_maps)?;
+                let (_, size) = maps.ok_or_else(needs_maps)?;
                 let pads = c.pads.ok_or(Failure::Overflow)?;
-                let out = axes(Window::Other, [h, w], |a| {
+                let input = size.all();
+                let out = axes(Window::Other, size, |a| {
                     arith::conv_transpose_out(
-                        [h, w][a],
+                        input[a],
                         c.kernel[a],
                         c.stride[a],
                         pads[a].0,
@@ -255,9 +258,9 @@ impl Op {
                 })?;
                 let (i, o, k, g) = (c.in_channels, c.out_channels, c.kernel, c.groups);
                 Ok(Applied {
-                    shape: Shape::Map([o, out[0], out[1]]),
+                    shape: Shape::Map(o, out),
                     params: count(arith::conv_transpose_params(i, o, k, g, c.bias))?,
-                    macs: count(arith::conv_transpose_macs(i, o, k, g, [h, w]))?,
+                    macs: count(arith::conv_transpose_macs(i, o, k, g, input))?,
                 })
             }
             Op::Pool {
@@ -268,10 +271,11 @@ impl Op {
                 ceil_mode,
                 ..
             } => {
-                let [c, h, w] = maps.ok_or_else(needs_maps)?;
-                let out = axes(Window::Pool, [h, w], |a| {
+                let (c, size) = maps.ok_or_else(needs_maps)?;
+                let input = size.all();
+                let out = axes(Window::Pool, size, |a| {
                     arith::pool_out(
-                        [h, w][a],
+                        input[a],
                         kernel[a],
                         stride[a],
                         padding[a],
@@ -279,11 +283,11 @@ impl Op {
                         ceil_mode,
                     )
                 })?;
-                Ok(same(0).with(Shape::Map([c, out[0], out[1]])))
+                Ok(same(0).with(Shape::Map(c, out)))
             }
-            Op::AdaptivePool { output: [oh, ow] } => {
-                let [c, _, _] = maps.ok_or_else(needs_maps)?;
-                Ok(same(0).with(Shape::Map([c, oh, ow])))
+            Op::AdaptivePool { output } => {
+                let (c, size) = maps.ok_or_else(needs_maps)?;
+                Ok(same(0).with(Shape::Map(c, size.with(output))))
             }
             Op::Norm {
                 channels,
@@ -291,15 +295,15 @@ impl Op {
                 per_map,
                 ..
             } => {
-                let [_, h, w] = maps.ok_or_else(needs_maps)?;
-                if per_map && h == 1 && w == 1 {
+                let (_, size) = maps.ok_or_else(needs_maps)?;
+                if per_map && size.is_single() {
                     return Err(Failure::SinglePixel);
                 }
                 Ok(same(count(arith::affine_params(channels, affine))?))
             }
             Op::Slopes { count: n } => {
                 let (arriving, what) = match input {
-                    Shape::Map([c, _, _]) => (c, "channels"),
+                    Shape::Map(c, _) => (c, "channels"),
                     Shape::Flat(f) => (f, "features"),
                 };
                 if n != 1 && n != arriving {
@@ -319,40 +323,42 @@ impl Op {
                 Ok(same(params))
             }
             Op::Upsample { size, scale, .. } => {
-                let [c, h, w] = maps.ok_or_else(needs_maps)?;
+                let (c, input) = maps.ok_or_else(needs_maps)?;
                 let out = match (size, scale) {
-                    (Some(size), _) => size,
-                    (None, Some(s)) => axes(Window::Other, [h, w], |a| {
-                        arith::upsample_out([h, w][a], s[a])
+                    (Some(size), _) => input.with(size),
+                    (None, Some(s)) => axes(Window::Other, input, |a| {
+                        arith::upsample_out(input.all()[a], s[a])
                     })?,
-                    (None, None) => [h, w],
+                    (None, None) => input,
                 };
-                Ok(same(0).with(Shape::Map([c, out[0], out[1]])))
+                Ok(same(0).with(Shape::Map(c, out)))
             }
             Op::PixelShuffle { factor } => {
-                let m = maps.ok_or_else(needs_maps)?;
-                match arith::pixel_shuffle_out(m, factor) {
-                    Ok(out) => Ok(same(0).with(Shape::Map(out))),
+                let (c, size) = maps.ok_or_else(needs_maps)?;
+                let [_, h, w] = size.all();
+                match arith::pixel_shuffle_out([c, h, w], factor) {
+                    Ok([c, h, w]) => Ok(same(0).with(Shape::Map(c, size.with([1, h, w])))),
                     Err(SizeError::Indivisible { .. }) => Err(Failure::ShuffleChannels {
                         factor,
-                        channels: m[0],
+                        channels: c,
                     }),
                     Err(_) => Err(Failure::Overflow),
                 }
             }
             Op::PixelUnshuffle { factor } => {
-                let m @ [_, h, w] = maps.ok_or_else(needs_maps)?;
-                match arith::pixel_unshuffle_out(m, factor) {
-                    Ok(out) => Ok(same(0).with(Shape::Map(out))),
+                let (c, size) = maps.ok_or_else(needs_maps)?;
+                let [_, h, w] = size.all();
+                match arith::pixel_unshuffle_out([c, h, w], factor) {
+                    Ok([c, h, w]) => Ok(same(0).with(Shape::Map(c, size.with([1, h, w])))),
                     Err(SizeError::Indivisible { .. }) => Err(Failure::UnshuffleSize {
                         factor,
-                        input: [h, w],
+                        input: size,
                     }),
                     Err(_) => Err(Failure::Overflow),
                 }
             }
             Op::ChannelShuffle { groups } => {
-                let [c, _, _] = maps.ok_or_else(needs_maps)?;
+                let (c, _) = maps.ok_or_else(needs_maps)?;
                 arith::channel_shuffle_groups(c, groups).map_err(|_| Failure::ShuffleGroups {
                     groups,
                     channels: c,
@@ -360,24 +366,31 @@ impl Op {
                 Ok(same(0))
             }
             Op::Pad { sides, reflect } => {
-                let [c, h, w] = maps.ok_or_else(needs_maps)?;
-                let [left, right, top, bottom] = sides;
+                let (c, size) = maps.ok_or_else(needs_maps)?;
+                let input = size.all();
+                // The last axis first, as the sides are written.
                 if reflect
-                    && let Some((pad, size, axis)) = [
-                        (left.max(right), w, "width"),
-                        (top.max(bottom), h, "height"),
-                    ]
-                    .into_iter()
-                    .find(|&(pad, size, _)| pad >= size)
+                    && let Some(a) = (size.first()..3).rev().find(|&a| {
+                        let side = 2 * (2 - a);
+                        sides[side].max(sides[side + 1]) >= input[a]
+                    })
                 {
-                    return Err(Failure::ReflectionTooWide { pad, size, axis });
+                    let side = 2 * (2 - a);
+                    return Err(Failure::ReflectionTooWide {
+                        pad: sides[side].max(sides[side + 1]),
+                        size: input[a],
+                        axis: size.axis_word(a),
+                    });
                 }
-                let [oh, ow] = count(arith::pad_out([h, w], sides))?;
-                Ok(same(0).with(Shape::Map([c, oh, ow])))
+                let out = count(arith::pad_out(input, sides))?;
+                Ok(same(0).with(Shape::Map(c, size.with(out))))
             }
             Op::Flatten => {
                 let features = match input {
-                    Shape::Map(m) => count(arith::product(&m))?,
+                    Shape::Map(c, size) => {
+                        let [d, h, w] = size.all();
+                        count(arith::product(&[c, d, h, w]))?
+                    }
                     Shape::Flat(f) => f,
                 };
                 Ok(same(0).with(Shape::Flat(features)))
@@ -391,11 +404,14 @@ impl Op {
                 let macs = count(arith::linear_macs(i, o))?;
                 match (maps, flat) {
                     // At every position of a channels-last map.
-                    (Some([_, h, w]), _) => Ok(Applied {
-                        shape: Shape::Map([o, h, w]),
-                        params,
-                        macs: count(arith::product(&[macs, h, w]))?,
-                    }),
+                    (Some((_, size)), _) => {
+                        let [d, h, w] = size.all();
+                        Ok(Applied {
+                            shape: Shape::Map(o, size),
+                            params,
+                            macs: count(arith::product(&[macs, d, h, w]))?,
+                        })
+                    }
                     _ => Ok(Applied {
                         shape: Shape::Flat(o),
                         params,
@@ -406,8 +422,8 @@ impl Op {
         }
     }
 
-    /// The receptive field after the layer along `axis`, from the one
-    /// before it (`None` ends it: `flatten`, `linear`, an overflow).
+    /// The receptive field after the layer along `axis` of [`Axes`], from
+    /// the one before it (`None` ends it: `flatten`, `linear`, an overflow).
     pub fn receptive(
         &self,
         r: Receptive,
@@ -415,7 +431,7 @@ impl Op {
         input: Shape,
         output: Shape,
     ) -> Option<Receptive> {
-        let sizes = |s: Shape| s.spatial().map(|hw| hw[axis]);
+        let sizes = |s: Shape| s.spatial().map(|size| size.all()[axis]);
         match *self {
             Op::Conv(c) => r.window(eff(c.kernel, c.dilation)[axis], c.stride[axis]),
             Op::Separable([dw, pw]) => r
@@ -459,39 +475,45 @@ impl Applied {
     }
 }
 
-fn eff(kernel: [u64; 2], dilation: [u64; 2]) -> [u64; 2] {
+fn eff(kernel: Axes, dilation: Axes) -> Axes {
     arith::effective_kernels(kernel, dilation)
 }
 
-fn conv(c: Conv, [_, h, w]: [u64; 3]) -> Result<Applied, Failure> {
+fn conv(c: Conv, (_, size): (u64, Size)) -> Result<Applied, Failure> {
     let pads = c.pads.ok_or(Failure::Overflow)?;
     let window = Window::Conv { padding: c.padding };
-    let out = axes(window, [h, w], |a| {
-        arith::conv_out([h, w][a], c.kernel[a], c.stride[a], pads[a], c.dilation[a])
+    let input = size.all();
+    let out = axes(window, size, |a| {
+        arith::conv_out(input[a], c.kernel[a], c.stride[a], pads[a], c.dilation[a])
     })?;
     let (i, o, k, g) = (c.in_channels, c.out_channels, c.kernel, c.groups);
     Ok(Applied {
-        shape: Shape::Map([o, out[0], out[1]]),
+        shape: Shape::Map(o, out),
         params: count(arith::conv_params(i, o, k, g, c.bias))?,
-        macs: count(arith::conv_macs(i, o, k, g, out))?,
+        macs: count(arith::conv_macs(i, o, k, g, out.all()))?,
     })
 }
 
-/// Both spatial output sizes; a size below 1 is the collapse.
+/// Every spatial output size, from `size(a)` on axis `a` of [`Axes`]; a
+/// size below 1 is the collapse (an overflow on any axis comes first).
 fn axes(
     window: Window,
-    input: [u64; 2],
+    input: Size,
     size: impl Fn(usize) -> Result<u64, SizeError>,
-) -> Result<[u64; 2], Failure> {
-    match (size(0), size(1)) {
-        (Ok(oh), Ok(ow)) => Ok([oh, ow]),
-        (Err(SizeError::Overflow), _) | (_, Err(SizeError::Overflow)) => Err(Failure::Overflow),
-        (Err(error), _) | (_, Err(error)) => Err(Failure::Collapse {
+) -> Result<Size, Failure> {
+    let sizes = [0, 1, 2].map(|a| if a < input.first() { Ok(1) } else { size(a) });
+    if sizes.contains(&Err(SizeError::Overflow)) {
+        return Err(Failure::Overflow);
+    }
+    let mut out = [1; 3];
+    for (a, s) in sizes.into_iter().enumerate() {
+        out[a] = s.map_err(|error| Failure::Collapse {
             window,
             input,
             error,
-        }),
+        })?;
     }
+    Ok(input.with(out))
 }
 
 fn count<T>(value: Result<T, SizeError>) -> Result<T, Failure> {

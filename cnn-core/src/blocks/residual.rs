@@ -41,7 +41,7 @@ fn map_help_text(
     edit: &mut Option<PaddingEdit>,
 ) -> String {
     let ([ci, hi, wi], [co, ho, wo]) = (input, output);
-    let b = Shape::Map(output);
+    let b = Shape::chw(co, ho, wo);
     if [ho, wo] == [1, 1] && [hi, wi] != [1, 1] {
         return "\n= note: a body that ends 1×1 computes a gate, and `residual` adds it to the input\n= help: to scale the input by it, write `multiply {} { … }` with this body (`{}` is the input)".to_string();
     }
@@ -53,7 +53,7 @@ fn map_help_text(
             format!(", and `shortcut {{ conv({ci}, {co}, 1) }}` after the body for the channels")
         };
         let culprit = body.iter().position(|l| match (l.input, l.output) {
-            (Shape::Map([_, h, w]), Shape::Map([_, oh, ow])) => [h, w] != [oh, ow],
+            (Shape::Map(_, size), Shape::Map(_, out)) => size != out,
             _ => false,
         });
         if let Some(index) = culprit {
@@ -71,7 +71,7 @@ fn map_help_text(
         }
         return keep_help(None, [hi, wi], [ho, wo], &project);
     }
-    match shape::projection_stride([hi, wi], [ho, wo]) {
+    match shape::projection_stride([1, hi, wi], [1, ho, wo]) {
         Some(1) => format!(
             "\n= help: add `shortcut {{ conv({ci}, {co}, 1) }}` after the body to project the input to {b}"
         ),
@@ -92,9 +92,10 @@ fn map_help_text(
 /// the caller's to set).
 fn shrink_help(layer: &Layer, project: &str) -> Option<(String, Option<PaddingEdit>)> {
     let a = layer.bound.args();
-    let (Shape::Map([_, h, w]), Shape::Map([_, oh, ow])) = (layer.input, layer.output) else {
+    let (Shape::Map(_, size), Shape::Map(_, out)) = (layer.input, layer.output) else {
         return None;
     };
+    let ([h, w], [oh, ow]) = (size.last_two(), out.last_two());
     let kernel = a.pair("kernel_size")?;
     let padding = a.pair("padding")?;
     let dilation = a.pair("dilation").unwrap_or([1, 1]);
@@ -139,7 +140,8 @@ fn shrink_help(layer: &Layer, project: &str) -> Option<(String, Option<PaddingEd
 /// The help when no padding fixes it: name the layer that resizes.
 fn keep_help(layer: Option<&Layer>, input: [u64; 2], output: [u64; 2], project: &str) -> String {
     let at = layer.map_or_else(String::new, |l| match (l.input, l.output) {
-        (Shape::Map([_, h, w]), Shape::Map([_, oh, ow])) => {
+        (Shape::Map(_, size), Shape::Map(_, out)) => {
+            let ([h, w], [oh, ow]) = (size.last_two(), out.last_two());
             format!(
                 "\n= note: `{}` yields {} from {}",
                 l.dsl,

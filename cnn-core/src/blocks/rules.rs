@@ -126,9 +126,11 @@ pub(super) fn check_residual_sides(
         format!("\n= help: make the shortcut end in {b}")
     } else {
         match (start.current?, b) {
-            (Shape::Map(input), Shape::Map(output)) => {
+            (Shape::Map(ci, si), Shape::Map(co, so)) => {
+                let ([hi, wi], [ho, wo]) = (si.last_two(), so.last_two());
                 let body_layers = &checker.layers[start.layers..body.layers];
-                let (help, edit) = super::residual::map_help(body_layers, input, output);
+                let (help, edit) =
+                    super::residual::map_help(body_layers, [ci, hi, wi], [co, ho, wo]);
                 // A padding that a block's argument carries is the call's mistake.
                 if let Some((edit, blame)) = edit.and_then(|edit| {
                     let index = start.layers + edit.layer;

@@ -95,7 +95,7 @@ fn live(net: &Network, nodes: &[Node], input: Shape, path: Path, outputs: bool) 
 /// The multiply-accumulates per sample of what `forward` runs: the
 /// network's, less the branches that feed only named outputs.
 pub(super) fn forward_macs(net: &Network) -> u64 {
-    let (kept, _) = live(net, &net.body, Shape::Map(net.input), Path::Burn, false);
+    let (kept, _) = live(net, &net.body, net.input_shape(), Path::Burn, false);
     kept.iter()
         .map(|(s, _)| s.macs)
         .fold(0, u64::saturating_add)
@@ -106,7 +106,7 @@ pub(super) fn forward_macs(net: &Network) -> u64 {
 /// wire and output still to be read (a merge's branches count as their
 /// results).
 pub(super) fn peak_activations(net: &Network) -> u64 {
-    let (kept, _) = live(net, &net.body, Shape::Map(net.input), Path::Burn, true);
+    let (kept, _) = live(net, &net.body, net.input_shape(), Path::Burn, true);
     let mut wires = BTreeMap::new();
     let mut peak = 0;
     for (stmt, after) in &kept {

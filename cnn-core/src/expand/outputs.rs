@@ -3,7 +3,7 @@
 //! every branch that `forward` skips.
 
 use super::flow::{self, Path, output_var};
-use crate::model::{Network, Shape};
+use crate::model::Network;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
@@ -62,8 +62,8 @@ pub(super) fn members(net: &Network) -> Members {
             let dims = shape.dims().into_iter().map(super::usize_lit);
             quote!((#n, &[#(#dims),*]))
         });
-    let burn_body = flow::body(net, &net.body, Shape::Map(net.input), Path::Burn, true);
-    let fast_body = flow::body(net, &net.body, Shape::Map(net.input), Path::Fast, true);
+    let burn_body = flow::body(net, &net.body, net.input_shape(), Path::Burn, true);
+    let fast_body = flow::body(net, &net.body, net.input_shape(), Path::Fast, true);
     let lints = flow::lints(net, &net.body);
     let maps = vars.iter().map(|_| quote!(#fast::Map));
     let names = net.outputs.iter().map(|o| o.name.as_str());

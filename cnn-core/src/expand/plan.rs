@@ -67,16 +67,22 @@ fn option<T>(value: Option<T>, some: impl Fn(T) -> TokenStream) -> TokenStream {
     }
 }
 
-/// `Conv::new([in, out], kernel, stride, [t, b, l, r], dilation, groups, bias, padding)`:
+/// `Conv::new([in, out], kernel, stride, [f, bk, t, b, l, r], dilation, groups, bias, padding)`:
 /// positional, fewer tokens than the struct (a plan is emitted only for a
 /// network that passed its checks, whose padding did not overflow).
 fn conv(shape: &TokenStream, c: &Conv) -> TokenStream {
     let (g, p, bias) = (n(c.groups), n(c.padding), c.bias);
     let channels = pair([c.in_channels, c.out_channels]);
-    let (k, s, d) = (pair(c.kernel), pair(c.stride), pair(c.dilation));
-    let [(t, b), (l, r)] = c.pads.unwrap_or([(0, 0); 2]);
-    let [t, b, l, r] = [t, b, l, r].map(n);
-    quote!(#shape::Conv::new(#channels, #k, #s, [#t, #b, #l, #r], #d, #g, #bias, #p))
+    let (k, s, d) = (axes(c.kernel), axes(c.stride), axes(c.dilation));
+    let [(f, bk), (t, b), (l, r)] = c.pads.unwrap_or([(0, 0); 3]);
+    let pads = [f, bk, t, b, l, r].map(n);
+    quote!(#shape::Conv::new(#channels, #k, #s, [#(#pads),*], #d, #g, #bias, #p))
+}
+
+/// Per-axis numbers, `[d, h, w]`.
+fn axes(values: [u64; 3]) -> TokenStream {
+    let values = values.map(n);
+    quote!([#(#values),*])
 }
 
 fn op_tokens(shape: &TokenStream, op: &Op) -> TokenStream {
@@ -93,7 +99,7 @@ fn op_tokens(shape: &TokenStream, op: &Op) -> TokenStream {
             conv: c,
             output_padding,
         } => {
-            let (c, op) = (conv(shape, c), pair(*output_padding));
+            let (c, op) = (conv(shape, c), axes(*output_padding));
             quote!(#shape::Op::ConvTranspose { conv: #c, output_padding: #op })
         }
         Op::Pool {
@@ -104,7 +110,7 @@ fn op_tokens(shape: &TokenStream, op: &Op) -> TokenStream {
             dilation,
             ceil_mode,
         } => {
-            let [k, s, p, d] = [kernel, stride, padding, dilation].map(|v| pair(*v));
+            let [k, s, p, d] = [kernel, stride, padding, dilation].map(|v| axes(*v));
             quote! {
                 #shape::Op::Pool {
                     max: #max, kernel: #k, stride: #s, padding: #p, dilation: #d, ceil_mode: #ceil_mode,
@@ -112,7 +118,7 @@ fn op_tokens(shape: &TokenStream, op: &Op) -> TokenStream {
             }
         }
         Op::AdaptivePool { output } => {
-            let output = pair(*output);
+            let output = axes(*output);
             quote!(#shape::Op::AdaptivePool { output: #output })
         }
         Op::Norm {
@@ -145,10 +151,10 @@ fn op_tokens(shape: &TokenStream, op: &Op) -> TokenStream {
             scale,
             bilinear,
         } => {
-            let size = option(*size, pair);
-            let scale = option(*scale, |[a, b]| {
-                let (a, b) = (Literal::f64_unsuffixed(a), Literal::f64_unsuffixed(b));
-                quote!([#a, #b])
+            let size = option(*size, axes);
+            let scale = option(*scale, |scale| {
+                let scale = scale.map(Literal::f64_unsuffixed);
+                quote!([#(#scale),*])
             });
             quote!(#shape::Op::Upsample { size: #size, scale: #scale, bilinear: #bilinear })
         }
@@ -165,8 +171,8 @@ fn op_tokens(shape: &TokenStream, op: &Op) -> TokenStream {
             quote!(#shape::Op::ChannelShuffle { groups: #groups })
         }
         Op::Pad { sides, reflect } => {
-            let [l, r, t, b] = sides.map(n);
-            quote!(#shape::Op::Pad { sides: [#l, #r, #t, #b], reflect: #reflect })
+            let sides = sides.map(n);
+            quote!(#shape::Op::Pad { sides: [#(#sides),*], reflect: #reflect })
         }
         Op::Flatten => quote!(#shape::Op::Flatten),
         Op::Linear {

@@ -2,7 +2,7 @@
 //! `nn.AdaptiveMaxPool2d`. Output `i` reads input `[⌊i·in/out⌋, ⌈(i+1)·in/out⌉)`.
 
 use crate::onnx::{Attr, Lower, ints};
-use crate::shape::Op;
+use crate::shape::{self, Op};
 use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, pair, req};
 use quote::quote;
 
@@ -43,7 +43,7 @@ impl AdaptivePool {
 impl Layer for AdaptivePool {
     fn op(&self) -> Op {
         Op::AdaptivePool {
-            output: self.output_size,
+            output: shape::hw_axes(self.output_size, 1),
         }
     }
 

@@ -111,10 +111,10 @@ impl Conv {
         shape::Conv {
             in_channels: self.in_channels,
             out_channels: self.out_channels,
-            kernel: self.kernel,
-            stride: self.stride,
-            pads: self.pads(),
-            dilation: self.dilation,
+            kernel: shape::hw_axes(self.kernel, 1),
+            stride: shape::hw_axes(self.stride, 1),
+            pads: self.pads().map(|[h, w]| [(0, 0), h, w]),
+            dilation: shape::hw_axes(self.dilation, 1),
             groups: self.groups,
             bias: self.bias,
             padding: self.padding.map_or(0, |p| p[0].max(p[1])),
@@ -142,12 +142,16 @@ impl Conv {
         else {
             return;
         };
+        let eff = shape::effective_kernels(
+            shape::hw_axes(self.kernel, 1),
+            shape::hw_axes(self.dilation, 1),
+        );
         let slide = Slide {
-            input: hw,
-            eff: shape::effective_kernels(self.kernel, self.dilation),
+            input: hw.last_two(),
+            eff: [eff[1], eff[2]],
             stride: self.stride,
             pad_before: [pads[0].0, pads[1].0],
-            out,
+            out: out.last_two(),
         };
         rules::warn_unread(walk, b, slide, false);
     }

@@ -89,15 +89,15 @@ impl Layer for ConvTranspose {
             conv: shape::Conv {
                 in_channels: self.in_channels,
                 out_channels: self.out_channels,
-                kernel: self.kernel,
-                stride: self.stride,
-                pads: Some([(ph, ph), (pw, pw)]),
-                dilation: self.dilation,
+                kernel: shape::hw_axes(self.kernel, 1),
+                stride: shape::hw_axes(self.stride, 1),
+                pads: Some([(0, 0), (ph, ph), (pw, pw)]),
+                dilation: shape::hw_axes(self.dilation, 1),
                 groups: self.groups,
                 bias: self.bias,
                 padding: ph.max(pw),
             },
-            output_padding: self.output_padding,
+            output_padding: shape::hw_axes(self.output_padding, 0),
         }
     }
 

@@ -33,7 +33,7 @@ impl Layer for Flatten {
 
     fn emit(&self, io: &Io) -> Emit {
         match io.input {
-            Shape::Map(_) => Emit::function(quote!(x.flatten::<2>(1, 3))),
+            Shape::Map(..) => Emit::function(quote!(x.flatten::<2>(1, 3))),
             Shape::Flat(_) => Emit::identity(),
         }
     }
@@ -43,7 +43,7 @@ impl Layer for Flatten {
     }
 
     fn onnx(&self, o: &mut Lower) {
-        if let Shape::Map(_) = o.input {
+        if let Shape::Map(..) = o.input {
             o.apply("Flatten", &[], vec![("axis", Attr::Int(1))]);
         }
     }

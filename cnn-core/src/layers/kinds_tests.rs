@@ -162,7 +162,7 @@ fn pixel_shuffle_trades_channels_for_resolution_and_back() {
     assert_eq!(last("[8, 3, 3]", "pixel_shuffle(2)").0, [2, 6, 6]);
     assert_eq!(last("[3, 4, 6]", "pixel_unshuffle(2)").0, [12, 2, 3]);
     let net = network("[8, 3, 3]", "pixel_shuffle(2)");
-    let jump = net.layers[0].receptive.map(|[h, _]| h.jump.to_f64());
+    let jump = net.layers[0].receptive.map(|[_, h, _]| h.jump.to_f64());
     assert_eq!(jump, Some(0.5));
 }
 

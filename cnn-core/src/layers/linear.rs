@@ -80,7 +80,7 @@ impl Layer for Linear {
     /// transposed weight at every position, then the bias.
     fn onnx(&self, o: &mut Lower) {
         let weights = o.weights("", self.bias);
-        if !matches!(o.input, Shape::Map(_)) {
+        if !matches!(o.input, Shape::Map(..)) {
             o.apply("Gemm", &refs(&weights), vec![("transB", Attr::Int(1))]);
             return;
         }

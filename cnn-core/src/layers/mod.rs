@@ -103,7 +103,7 @@ pub struct Inferred {
     /// Multiply-accumulates per sample.
     pub macs: u64,
     /// Receptive field after the layer, if still defined.
-    pub receptive: Option<[Receptive; 2]>,
+    pub receptive: Option<[Receptive; 3]>,
 }
 
 /// What a layer's code is emitted for.

@@ -77,6 +77,17 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// `dilation·(kernel − 1) + 1` per axis, `[H, W]`.
+    fn effective_kernels(&self) -> [u64; 2] {
+        let [_, h, w] = shape::effective_kernels(
+            shape::hw_axes(self.kernel, 1),
+            shape::hw_axes(self.dilation, 1),
+        );
+        [h, w]
+    }
+}
+
 impl Layer for Pool {
     /// Rule: pooling pads each side by at most half the kernel (PyTorch: "pad
     /// should be smaller than or equal to half of kernel size").
@@ -103,10 +114,10 @@ impl Layer for Pool {
     fn op(&self) -> Op {
         Op::Pool {
             max: self.max,
-            kernel: self.kernel,
-            stride: self.stride,
-            padding: self.padding,
-            dilation: self.dilation,
+            kernel: shape::hw_axes(self.kernel, 1),
+            stride: shape::hw_axes(self.stride, 1),
+            padding: shape::hw_axes(self.padding, 0),
+            dilation: shape::hw_axes(self.dilation, 1),
             ceil_mode: self.ceil_mode,
         }
     }
@@ -131,7 +142,7 @@ impl Layer for Pool {
 
     fn onnx(&self, o: &mut Lower) {
         let ([_, ih, iw], [_, oh, ow]) = (o.input_map(), o.output_map());
-        let eff = shape::effective_kernels(self.kernel, self.dilation);
+        let eff = self.effective_kernels();
         let over = [(ih, oh), (iw, ow)].into_iter().enumerate().map(|(a, (i, out))| {
             ((out - 1) * self.stride[a] + eff[a]).saturating_sub(i + 2 * self.padding[a])
         });
@@ -172,16 +183,15 @@ impl Layer for Pool {
     }
 
     fn warn(&self, walk: &mut Walk, b: &Bound, input: Shape, output: Shape) {
-        let (Some([h, w]), Some(out)) = (input.spatial(), output.spatial()) else {
+        let (Some(size), Some(out)) = (input.spatial(), output.spatial()) else {
             return;
         };
-        let eff = shape::effective_kernels(self.kernel, self.dilation);
         let slide = Slide {
-            input: [h, w],
-            eff,
+            input: size.last_two(),
+            eff: self.effective_kernels(),
             stride: self.stride,
             pad_before: self.padding,
-            out,
+            out: out.last_two(),
         };
         if !self.ceil_mode {
             rules::warn_unread(walk, b, slide, true);

@@ -57,7 +57,7 @@ impl Layer for PRelu {
     /// One slope per channel broadcasts as `[C, 1, 1]` over feature maps.
     fn onnx(&self, o: &mut Lower) {
         let mut slope = o.param("weight");
-        if self.count > 1 && matches!(o.input, Shape::Map(_)) {
+        if self.count > 1 && matches!(o.input, Shape::Map(..)) {
             slope = o.per_channel(&slope);
         }
         o.apply("PRelu", &[&slope], vec![]);

@@ -31,7 +31,7 @@ impl Layer for ReflectionPad {
     /// less than the corresponding input dimension").
     fn op(&self) -> Op {
         Op::Pad {
-            sides: self.sides,
+            sides: super::zeropad::pad_sides(self.sides),
             reflect: true,
         }
     }

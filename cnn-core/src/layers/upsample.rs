@@ -2,7 +2,7 @@
 
 use crate::onnx::{Attr, Lower};
 use crate::shape::taps::taps;
-use crate::shape::Op;
+use crate::shape::{self, Op};
 use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, absent, float_lit, opt, pair};
 use crate::walk::Walk;
 use super::Plan;
@@ -80,8 +80,8 @@ impl Layer for Upsample {
 
     fn op(&self) -> Op {
         Op::Upsample {
-            size: self.size,
-            scale: self.scale,
+            size: self.size.map(|s| shape::hw_axes(s, 1)),
+            scale: self.scale.map(|[h, w]| [1.0, h, w]),
             bilinear: self.bilinear,
         }
     }

@@ -27,7 +27,7 @@ pub struct ZeroPad {
 impl Layer for ZeroPad {
     fn op(&self) -> Op {
         Op::Pad {
-            sides: self.sides,
+            sides: pad_sides(self.sides),
             reflect: false,
         }
     }
@@ -46,4 +46,9 @@ impl Layer for ZeroPad {
     fn pytorch(&self, b: &Bound) -> String {
         Twin::new(b).positional(&["padding"]).finish()
     }
+}
+
+/// `(left, right, top, bottom)` as the shape rule's six sides, none in depth.
+pub fn pad_sides([left, right, top, bottom]: [u64; 4]) -> [u64; 6] {
+    [left, right, top, bottom, 0, 0]
 }

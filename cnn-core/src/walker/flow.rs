@@ -158,7 +158,7 @@ impl Checker<'_, '_> {
             return None;
         };
         let [h, w] = match held.shape {
-            Some(Shape::Map([_, h, w])) if !held.last => [h, w],
+            Some(Shape::Map(_, size)) if !held.last => size.last_two(),
             Some(shape) => {
                 self.walk.cx.error(
                     wire_name.span(),

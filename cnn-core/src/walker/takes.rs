@@ -33,7 +33,8 @@ pub(super) fn check_rank(
     if takes == Takes::Features && flat == Some(false) && !last {
         let name = b.spec.name;
         let msg = match current {
-            Some(Shape::Map([c, h, w])) => {
+            Some(Shape::Map(c, size)) => {
+                let [h, w] = size.last_two();
                 let f = c.saturating_mul(h).saturating_mul(w);
                 format!(
                     "`{name}` expects flat features, found the feature map [{c}, {h}, {w}]\n= note: PyTorch would apply it to the last axis alone (width {w}), which is almost always a missing `flatten`\n= help: insert `flatten` before `{}`: it yields {f} = {c}·{h}·{w} features",
@@ -71,7 +72,8 @@ pub(super) fn check_layout(
         (Layout::ToFirst, false, _) => format!(
             "`{dsl}` takes a channels-last map, but a channels-first one arrives\n= help: write `permute(0, 2, 3, 1)` before the layers that work on channels last, or remove this one"
         ),
-        (Layout::LastAxis, false, Some(Shape::Map([c, _, w]))) if b.spec.name != "linear" => {
+        (Layout::LastAxis, false, Some(Shape::Map(c, size))) if b.spec.name != "linear" => {
+            let w = size.last_two()[1];
             format!(
                 "`{dsl}` normalizes the last axis, which on the channels-first map [{c}, …, {w}] is the width ({w})\n= help: write `layernorm2d({c})` for the channels at each position, or `permute(0, 2, 3, 1)` before it"
             )

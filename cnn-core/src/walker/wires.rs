@@ -22,7 +22,7 @@ pub(crate) struct Held {
     pub(crate) shape: Option<Shape>,
     pub(crate) flat: Option<bool>,
     pub(crate) last: bool,
-    pub(crate) receptive: Option<[Receptive; 2]>,
+    pub(crate) receptive: Option<[Receptive; 3]>,
 }
 
 struct Slot {

@@ -348,10 +348,10 @@ mod __cnn_Zoo {
                 op: __shape::Op::Conv(
                     __shape::Conv::new(
                         [3, 8],
-                        [3, 3],
-                        [1, 1],
-                        [2, 2, 2, 2],
-                        [2, 2],
+                        [1, 3, 3],
+                        [1, 1, 1],
+                        [0, 0, 2, 2, 2, 2],
+                        [1, 2, 2],
                         1,
                         false,
                         0,
@@ -379,10 +379,10 @@ mod __cnn_Zoo {
                 op: __shape::Op::Conv(
                     __shape::Conv::new(
                         [8, 8],
-                        [4, 4],
-                        [1, 1],
-                        [1, 2, 1, 2],
-                        [1, 1],
+                        [1, 4, 4],
+                        [1, 1, 1],
+                        [0, 0, 1, 2, 1, 2],
+                        [1, 1, 1],
                         8,
                         true,
                         0,
@@ -399,10 +399,10 @@ mod __cnn_Zoo {
                 dsl: "maxpool(3, stride = 2, padding = 1, dilation = 1, ceil_mode = true)",
                 op: __shape::Op::Pool {
                     max: true,
-                    kernel: [3, 3],
-                    stride: [2, 2],
-                    padding: [1, 1],
-                    dilation: [1, 1],
+                    kernel: [1, 3, 3],
+                    stride: [1, 2, 2],
+                    padding: [0, 1, 1],
+                    dilation: [1, 1, 1],
                     ceil_mode: true,
                 },
                 notes: true,
@@ -417,15 +417,15 @@ mod __cnn_Zoo {
                 op: __shape::Op::ConvTranspose {
                     conv: __shape::Conv::new(
                         [8, 4],
-                        [3, 3],
-                        [2, 2],
-                        [1, 1, 1, 1],
-                        [1, 1],
+                        [1, 3, 3],
+                        [1, 2, 2],
+                        [0, 0, 1, 1, 1, 1],
+                        [1, 1, 1],
                         1,
                         false,
                         1,
                     ),
-                    output_padding: [1, 1],
+                    output_padding: [0, 1, 1],
                 },
                 notes: true,
             },
@@ -438,10 +438,10 @@ mod __cnn_Zoo {
                 dsl: "avgpool(2, padding = 1, count_include_pad = false)",
                 op: __shape::Op::Pool {
                     max: false,
-                    kernel: [2, 2],
-                    stride: [2, 2],
-                    padding: [1, 1],
-                    dilation: [1, 1],
+                    kernel: [1, 2, 2],
+                    stride: [1, 2, 2],
+                    padding: [0, 1, 1],
+                    dilation: [1, 1, 1],
                     ceil_mode: false,
                 },
                 notes: true,
@@ -455,7 +455,7 @@ mod __cnn_Zoo {
                 dsl: "upsample(scale_factor = 2, mode = bilinear)",
                 op: __shape::Op::Upsample {
                     size: None,
-                    scale: Some([2.0, 2.0]),
+                    scale: Some([1.0, 2.0, 2.0]),
                     bilinear: true,
                 },
                 notes: true,
@@ -463,7 +463,7 @@ mod __cnn_Zoo {
             __shape::Entry::Layer {
                 dsl: "upsample(size = (10, 12))",
                 op: __shape::Op::Upsample {
-                    size: Some([10, 12]),
+                    size: Some([1, 10, 12]),
                     scale: None,
                     bilinear: false,
                 },
@@ -472,7 +472,7 @@ mod __cnn_Zoo {
             __shape::Entry::Layer {
                 dsl: "adaptive_avgpool((2, 3))",
                 op: __shape::Op::AdaptivePool {
-                    output: [2, 3],
+                    output: [1, 2, 3],
                 },
                 notes: true,
             },
