@@ -47,8 +47,10 @@ fn table(name: &str, input: [usize; 3], layers: &[LayerInfo]) {
     for layer in layers {
         let field = layer
             .receptive_field
-            .map_or("-".to_owned(), |[h, w]| format!("{h}×{w}"));
-        let jump = layer.jump.map_or("-".to_owned(), |[h, _]| format!("{h}"));
+            .map_or("-".to_owned(), |rf| format!("{}×{}", rf[0], rf[1]));
+        let jump = layer
+            .jump
+            .map_or("-".to_owned(), |jump| format!("{}", jump[0]));
         println!(
             "  {:<40} {:>12} {field:>10} {jump:>6}",
             layer.dsl,
@@ -65,10 +67,19 @@ fn main() {
     table("with 2×2 max pooling", Pooled::INPUT_SHAPE, Pooled::LAYERS);
     table("stride 3 on 7×7", Leftover::INPUT_SHAPE, Leftover::LAYERS);
 
-    let last = |layers: &[LayerInfo]| layers.iter().rev().find_map(|l| l.receptive_field);
-    let [plain, _] = last(Plain::LAYERS).unwrap_or_default();
-    let [strided, _] = last(Strided::LAYERS).unwrap_or_default();
-    let [pooled, _] = last(Pooled::LAYERS).unwrap_or_default();
+    // The height's field; these networks' fields are square.
+    let last = |layers: &[LayerInfo]| {
+        layers
+            .iter()
+            .rev()
+            .find_map(|l| l.receptive_field)
+            .map_or(0, |rf| rf[0])
+    };
+    let (plain, strided, pooled) = (
+        last(Plain::LAYERS),
+        last(Strided::LAYERS),
+        last(Pooled::LAYERS),
+    );
     println!(
         "after five layers a neuron sees {plain}×{plain} pixels plainly, {pooled}×{pooled} with pooling, {strided}×{strided} with stride 2."
     );

@@ -7,12 +7,16 @@ both sides describe the same network. Batchnorm runs in eval mode with random
 running statistics; dropout is inert in eval mode.
 
     pip install torch safetensors numpy
-    python3 scripts/pytorch_fixtures.py
+    python3 scripts/pytorch_fixtures.py [NAME ...]
+
+With names, only those networks are written (each from the same seed, in
+the order of NETWORKS) and networks.json keeps the others' entries.
 
 Writes tests/fixtures/NAME.pt (state_dict via torch.save), NAME.safetensors
 (the same state_dict), NAME.io.safetensors (input and output) and networks.json.
 """
 import json
+import sys
 
 import torch
 from safetensors.torch import save_file
@@ -107,22 +111,68 @@ NETWORKS = {
     nn.Flatten(),
     nn.Linear(80, 6),
 )"""),
+    "signals": ([2, 40], 3, """nn.Sequential(
+    nn.Conv1d(2, 6, kernel_size=5, stride=2, padding=2, bias=False),
+    nn.BatchNorm1d(6),
+    nn.ReLU(),
+    nn.MaxPool1d(kernel_size=3, stride=2, padding=1, dilation=2),
+    nn.Conv1d(6, 6, kernel_size=3, padding='same', dilation=2, groups=3),
+    nn.GroupNorm(3, 6),
+    nn.GELU(),
+    nn.AvgPool1d(kernel_size=2, ceil_mode=True, count_include_pad=False),
+    nn.Sequential(nn.Conv1d(6, 6, kernel_size=3, padding=1, groups=6), nn.Conv1d(6, 8, kernel_size=1)),
+    nn.InstanceNorm1d(8, affine=True),
+    nn.Hardswish(),
+    nn.ConvTranspose1d(8, 4, kernel_size=3, stride=2, padding=1, output_padding=1),
+    nn.ZeroPad1d((1, 2)),
+    nn.ReflectionPad1d((2, 1)),
+    nn.ChannelShuffle(2),
+    nn.Dropout1d(p=0.1),
+    nn.AvgPool1d(kernel_size=3, stride=1, padding=1),
+    nn.AdaptiveMaxPool1d(7),
+    nn.AdaptiveAvgPool1d(3),
+    nn.Flatten(),
+    nn.Linear(12, 5),
+)"""),
+    "volumes": ([2, 6, 10, 9], 2, """nn.Sequential(
+    nn.Conv3d(2, 4, kernel_size=3, stride=(1, 2, 2), padding=1, bias=False),
+    nn.BatchNorm3d(4),
+    nn.ReLU(),
+    nn.MaxPool3d(kernel_size=3, stride=2, padding=1),
+    nn.Conv3d(4, 6, kernel_size=(1, 3, 3), padding=(0, 1, 1), groups=2),
+    nn.GroupNorm(2, 6),
+    nn.SiLU(),
+    nn.AvgPool3d(kernel_size=2, ceil_mode=True),
+    nn.ConvTranspose3d(6, 4, kernel_size=(2, 3, 3), stride=2, padding=(0, 1, 1)),
+    nn.AvgPool3d(kernel_size=3, stride=1, padding=1, count_include_pad=False),
+    nn.MaxPool3d(kernel_size=(1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1), dilation=(1, 2, 1)),
+    nn.ZeroPad3d((1, 0, 0, 1, 1, 0)),
+    nn.ReflectionPad3d(1),
+    nn.InstanceNorm3d(4),
+    nn.AdaptiveAvgPool3d((2, 3, 2)),
+    nn.AdaptiveMaxPool3d((1, 2, 1)),
+    nn.Flatten(),
+    nn.Linear(8, 3),
+)"""),
 }
 
 
-def main():
+def main(names):
     torch.manual_seed(20261123)
-    index = {}
+    with open("tests/fixtures/networks.json") as f:
+        index = json.load(f)["networks"] if names else {}
     for name, (shape, batch, source) in NETWORKS.items():
+        if names and name not in names:
+            continue
         model = eval(source, {"nn": nn})
         with torch.no_grad():
             for m in model.modules():
-                if isinstance(m, nn.BatchNorm2d):
+                if isinstance(m, nn.modules.batchnorm._BatchNorm):
                     m.weight.uniform_(0.5, 1.5)
                     m.bias.normal_(0.0, 0.2)
                     m.running_mean.normal_(0.0, 0.3)
                     m.running_var.uniform_(0.5, 2.0)
-                if isinstance(m, (nn.GroupNorm, nn.InstanceNorm2d)) and m.weight is not None:
+                if isinstance(m, (nn.GroupNorm, nn.modules.instancenorm._InstanceNorm)) and m.weight is not None:
                     m.weight.uniform_(0.5, 1.5)
                     m.bias.normal_(0.0, 0.2)
                 if isinstance(m, nn.PReLU):
@@ -142,4 +192,4 @@ def main():
         f.write("\n")
 
 
-main()
+main(sys.argv[1:])

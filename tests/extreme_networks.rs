@@ -89,7 +89,7 @@ fn a_4096_by_4096_input_runs() {
 fn a_200_layer_chain_runs() {
     assert_eq!(Deep::LAYERS.len(), 200);
     assert_eq!(Deep::PARAMS, 100 * (2 * 2 * 9 + 2));
-    assert_eq!(Deep::LAYERS[199].receptive_field, Some([201, 201]));
+    assert_eq!(Deep::LAYERS[199].receptive_field, Some(&[201, 201][..]));
     let device = cnn::cpu();
     let net = Deep::init(&device);
     assert_eq!(net.num_params(), Deep::PARAMS);
@@ -116,7 +116,7 @@ fn sixty_five_thousand_channels_run() {
 #[test]
 fn a_kernel_as_large_as_the_padded_input_sees_all_of_it() {
     assert_eq!(KernelIsInput::OUTPUT_SHAPE, [3, 1, 1]);
-    assert_eq!(KernelIsInput::LAYERS[0].receptive_field, Some([7, 7]));
+    assert_eq!(KernelIsInput::LAYERS[0].receptive_field, Some(&[7, 7][..]));
     let device = cnn::cpu();
     let net = KernelIsInput::init(&device);
     let x = Tensor::<4>::random([1, 2, 5, 5], Distribution::Normal(0.0, 1.0), &device);

@@ -9,7 +9,8 @@
 mod common;
 
 use common::{
-    LeNet, Modern, Pools, Separable, Upsampling, Zoo, devices, fixture, io, max_abs_error,
+    LeNet, Modern, Pools, Separable, Signals, Upsampling, Volumes, Zoo, devices, fixture, io,
+    max_abs_error,
 };
 
 fn networks() -> serde_json::Value {
@@ -84,4 +85,14 @@ agrees_with_pytorch!(
     the_layers_of_the_last_decade_match_pytorch,
     Modern,
     "modern"
+);
+agrees_with_pytorch!(
+    every_layer_of_a_1d_network_matches_pytorch,
+    Signals,
+    "signals"
+);
+agrees_with_pytorch!(
+    every_layer_of_a_3d_network_matches_pytorch,
+    Volumes,
+    "volumes"
 );

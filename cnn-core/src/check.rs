@@ -41,7 +41,7 @@ pub fn check(
         flat: blocks.flattens(&net.body.nodes),
     };
     check_attributes(net, cx);
-    let input = check_input_shape(&net.input, cx);
+    let input = check_input_shape(&net.input, None, cx);
     if net.body.nodes.is_empty() {
         cx.error(
             net.body.span,
@@ -59,7 +59,10 @@ pub fn check(
         input_wire,
     } = walked;
     check_conv_batchnorm_folding(&body, &mut layers);
-    crate::fast::plan(&body, &mut layers);
+    // The fast path's kernels run 2-D maps; other ranks take burn's path.
+    if input.is_none_or(|shape| shape.spatial().is_some_and(|s| s.rank() == 2)) {
+        crate::fast::plan(&body, &mut layers);
+    }
     let totals = check_totals(net, &layers, cx);
     let (Some(input), Some((params, macs)), Some(output)) = (input, totals, current) else {
         return Err(stub());
@@ -112,7 +115,7 @@ fn walk(
     krate: &TokenStream,
     blocks: &Blocks,
     net: &ast::Network,
-    input: Option<[u64; 3]>,
+    input: Option<Shape>,
     cx: &mut Ctxt,
 ) -> Walked {
     let mut walk = Walk {
@@ -125,7 +128,7 @@ fn walk(
         blamed: None,
     };
     if let Some(input) = input {
-        walk.trace.push(("the input".to_string(), chw(input)));
+        walk.trace.push(("the input".to_string(), input));
     }
     let mut checker = Checker {
         walk,
@@ -135,7 +138,8 @@ fn walk(
         net: &net.name,
         layers: Vec::new(),
         rows: Vec::new(),
-        current: input.map(chw),
+        current: input,
+        rank: rank_of(&net.input),
         // `None` while the input shape is unknown: then no rank rule applies.
         flat: input.map(|_| false),
         last: false,
@@ -175,10 +179,10 @@ fn walk(
 /// the declared size's alone. Checked once the declared size passes.
 fn check_also(krate: &TokenStream, blocks: &Blocks, net: &ast::Network, cx: &mut Ctxt) {
     for shape in &net.also {
-        let Some(input) = check_input_shape(shape, cx) else {
+        let Some(input) = check_input_shape(shape, Some(&net.input), cx) else {
             continue;
         };
-        cx.push_context(format!("for the input {} written after `also`", chw(input)));
+        cx.push_context(format!("for the input {input} written after `also`"));
         cx.mute_warnings(true);
         let walked = walk(krate, blocks, net, Some(input), cx);
         check_totals(net, &walked.layers, cx);
@@ -210,24 +214,49 @@ fn check_attributes(net: &ast::Network, cx: &mut Ctxt) {
     cx.set_lint_attrs(lints);
 }
 
-fn chw([c, h, w]: [u64; 3]) -> Shape {
-    Shape::chw(c, h, w)
+/// The spatial rank the declared input sets (2 where it has no valid rank,
+/// so that the layers are still checked).
+fn rank_of(shape: &ast::InputShape) -> usize {
+    match shape.dims.len() {
+        n @ 2..=4 => n - 1,
+        _ => 2,
+    }
 }
 
-/// Rule: the input is `[C, H, W]`, three positive integers.
-fn check_input_shape(shape: &ast::InputShape, cx: &mut Ctxt) -> Option<[u64; 3]> {
-    if shape.dims.len() != 3 {
+/// Rule: the input is `[C, L]`, `[C, H, W]` or `[C, D, H, W]`, positive
+/// integers; its rank sets every map's. A size after `also` has the rank of
+/// the `declared` one.
+fn check_input_shape(
+    shape: &ast::InputShape,
+    declared: Option<&ast::InputShape>,
+    cx: &mut Ctxt,
+) -> Option<Shape> {
+    let n = shape.dims.len();
+    if let Some(declared) = declared
+        && n != declared.dims.len()
+        && (2..=4).contains(&declared.dims.len())
+    {
+        let spelled = ["[C, L]", "[C, H, W]", "[C, D, H, W]"][declared.dims.len() - 2];
         cx.error_spanned(
             shape,
             format!(
-                "the input shape is `[C, H, W]`, found {} dimension{}\n= help: for a grayscale 28×28 image write `[1, 28, 28]`",
-                shape.dims.len(),
-                if shape.dims.len() == 1 { "" } else { "s" }
+                "a size after `also` has the rank of the declared input, `{spelled}`, but this one has {n} dimension{}\n= note: one network takes maps of one rank: a 1-D, 2-D or 3-D network",
+                if n == 1 { "" } else { "s" }
             ),
         );
         return None;
     }
-    let mut dims = [0u64; 3];
+    if !(2..=4).contains(&n) {
+        cx.error_spanned(
+            shape,
+            format!(
+                "the input shape is `[C, H, W]` (or `[C, L]` for signals, `[C, D, H, W]` for video and volumes), found {n} dimension{}\n= help: for a grayscale 28×28 image write `[1, 28, 28]`",
+                if n == 1 { "" } else { "s" }
+            ),
+        );
+        return None;
+    }
+    let mut dims = vec![0u64; n];
     let mut ok = true;
     for (d, lit) in dims.iter_mut().zip(&shape.dims) {
         match lit.base10_parse::<u64>() {
@@ -248,7 +277,7 @@ fn check_input_shape(shape: &ast::InputShape, cx: &mut Ctxt) -> Option<[u64; 3]>
             }
         }
     }
-    ok.then_some(dims)
+    if ok { Shape::from_dims(&dims) } else { None }
 }
 
 /// Rule: a `conv` directly followed by a `batchnorm` in one layer list is one
@@ -284,6 +313,10 @@ fn fold_pair(layers: &mut [Layer], c: usize, b: usize) {
     let (before, after) = layers.split_at_mut(b);
     let (conv, bn) = (&mut before[c], &mut after[0]);
     if (conv.kind.fold(), bn.kind.fold()) != (Fold::Absorbs, Fold::IntoPrevious) {
+        return;
+    }
+    // The runtime folds 2-D convolutions (`fold.rs`).
+    if conv.input.spatial().map(|s| s.rank()) != Some(2) {
         return;
     }
     let (Step::Forward(conv_field), Step::Forward(bn_field)) = (&conv.step, &bn.step) else {
@@ -322,3 +355,6 @@ pub(crate) mod tests;
 #[cfg(test)]
 #[path = "check/also_tests.rs"]
 mod also_tests;
+#[cfg(test)]
+#[path = "check/ranks_tests.rs"]
+mod ranks_tests;

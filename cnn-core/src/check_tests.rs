@@ -383,8 +383,8 @@ fn same_padding_with_an_even_kernel_keeps_the_size() {
     );
     assert_eq!(net.output(), Shape::chw(2, 9, 9));
     let pads = |i: usize| net.layers[i].kind_as::<Conv>().and_then(Conv::pads);
-    assert_eq!(pads(0), Some([(1, 2), (1, 2)]));
-    assert_eq!(pads(1), Some([(2, 2), (2, 2)]));
+    assert_eq!(pads(0), Some([(0, 0), (1, 2), (1, 2)]));
+    assert_eq!(pads(1), Some([(0, 0), (2, 2), (2, 2)]));
     assert_eq!(
         network("struct V: [1, 9, 9] { conv(1, 2, 4, padding = valid) }").output(),
         Shape::chw(2, 6, 6)
@@ -509,7 +509,9 @@ fn duplicate_missing_extra_and_mistyped_arguments_are_refused() {
     );
     assert!(
         the_error("struct Net: [1, 8, 8] { upsample(scale_factor = 2, mode = bicubic) }")
-            .starts_with("`mode` expects `nearest` or `bilinear`, found `bicubic`")
+            .starts_with(
+                "`mode` expects `nearest`, `linear`, `bilinear` or `trilinear`, found `bicubic`"
+            )
     );
     assert!(
         the_error("struct Net: [1, 8, 8] { conv(1, 2, 3, stride = 1, 2) }")
@@ -544,11 +546,17 @@ fn zero_sizes_are_refused_at_the_literal() {
 }
 
 #[test]
-fn an_input_shape_needs_three_dimensions() {
-    assert!(
-        the_error("struct Net: [784] { linear(784, 10) }")
-            .starts_with("the input shape is `[C, H, W]`, found 1 dimension")
-    );
+fn an_input_shape_has_channels_and_one_to_three_spatial_axes() {
+    for (written, n) in [
+        ("[784]", "1 dimension"),
+        ("[1, 2, 3, 4, 5]", "5 dimensions"),
+    ] {
+        let error = the_error(&format!("struct Net: {written} {{ flatten }}"));
+        assert!(
+            error.starts_with(&format!("the input shape is `[C, H, W]` (or `[C, L]` for signals, `[C, D, H, W]` for video and volumes), found {n}")),
+            "{error}"
+        );
+    }
 }
 
 #[test]

@@ -45,7 +45,19 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
     structs.names.extend(["None", "Some"].map(String::from));
     let (fields, inits) = structs.members(net, &net.body);
     let steps = flow::body(net, &net.body, net.input_shape(), flow::Path::Burn, false);
-    let fast = fast::members(net, &net.body, net.input_shape(), true);
+    // The fast path's kernels work on 2-D maps: other ranks run on burn's path.
+    let runs_fast = net.rank() == 2;
+    let fast = fast::members(net, &net.body, net.input_shape(), runs_fast);
+    let fast_forward = if runs_fast {
+        quote! {
+            if #krate::__private::fast::runs_on(&x, self) {
+                let x = #krate::__private::fast::forward(&self.__kernels, Self::MACS, x, |x| self.__forward_fast(x));
+                return ::core::result::Result::Ok(x);
+            }
+        }
+    } else {
+        quote!()
+    };
     let outputs = outputs::members(net);
     let (outputs_struct, outputs_methods) = (&outputs.structure, &outputs.methods);
     let lints = flow::lints(net, &net.body);
@@ -56,7 +68,11 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
     let out_dims = net.output().dims();
     let out_len = Literal::usize_unsuffixed(out_dims.len());
     let out_dims = out_dims.iter().map(|d| usize_lit(*d));
-    let [c, h, w] = net.input.map(usize_lit);
+    let in_dims = net.input.dims();
+    let in_len = Literal::usize_unsuffixed(in_dims.len());
+    let in_dims: Vec<_> = in_dims.iter().map(|d| usize_lit(*d)).collect();
+    let in_rank = Literal::usize_unsuffixed(net.input.batched_rank());
+    let (batch, sample) = batch_words(net.rank());
     let params = usize_lit(net.params);
     let macs = Literal::u64_unsuffixed(net.macs);
     let infos = net.rows.iter().map(|r| row_info(krate, net, r));
@@ -69,7 +85,12 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
     };
     let plan = plan::tokens(net);
     let plan_import = plan::import(net);
-    let save_onnx = if onnx { onnx::method(net) } else { quote!() };
+    // ONNX export lowers 2-D maps so far (see the guide's "Signals, video and volumes").
+    let save_onnx = if onnx && net.rank() == 2 {
+        onnx::method(net)
+    } else {
+        quote!()
+    };
     let trainable = trainable::methods(krate, &name_str);
     let loads = loads::methods(krate, &name_str);
     let reexport = match &outputs.name {
@@ -99,8 +120,8 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
 
             #[allow(dead_code)]
             impl #name {
-                /// Per-sample input shape `[C, H, W]`.
-                pub const INPUT_SHAPE: [usize; 3] = [#c, #h, #w];
+                #[doc = #sample]
+                pub const INPUT_SHAPE: [usize; #in_len] = [#(#in_dims),*];
                 /// Per-sample output shape.
                 pub const OUTPUT_SHAPE: [usize; #out_len] = [#(#out_dims),*];
                 /// Trainable parameters, counted as PyTorch counts them.
@@ -132,7 +153,7 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
                     }
                 }
 
-                /// Runs the network on a batch `[N, C, H, W]`: the declared `C, H, W`,
+                #[doc = #batch]
                 /// or any other size its layers take (see [`Self::summary_for`]).
                 ///
                 /// # Panics
@@ -140,25 +161,22 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
                 /// compiler would have given for that size, and the caller's line.
                 /// [`Self::try_forward`] returns it instead.
                 #[track_caller]
-                pub fn forward(&self, input: burn::tensor::Tensor<4>) -> burn::tensor::Tensor<#rank> {
+                pub fn forward(&self, input: burn::tensor::Tensor<#in_rank>) -> burn::tensor::Tensor<#rank> {
                     match self.try_forward(input) {
                         ::core::result::Result::Ok(output) => output,
                         ::core::result::Result::Err(error) => ::core::panic!("{}", error),
                     }
                 }
 
-                /// Runs the network on a batch `[N, C, H, W]`, or says why its layers
-                /// cannot take it before burn sees the tensor.
+                /// Runs the network on a batch, as [`Self::forward`], or says why its
+                /// layers cannot take it before burn sees the tensor.
                 #lints
                 pub fn try_forward(
                     &self,
-                    x: burn::tensor::Tensor<4>,
+                    x: burn::tensor::Tensor<#in_rank>,
                 ) -> ::core::result::Result<burn::tensor::Tensor<#rank>, #krate::ShapeError> {
                     #krate::ShapeError::check(#name_str, &Self::INPUT_SHAPE, Self::PLAN, &x.dims())?;
-                    if #krate::__private::fast::runs_on(&x, self) {
-                        let x = #krate::__private::fast::forward(&self.__kernels, Self::MACS, x, |x| self.__forward_fast(x));
-                        return ::core::result::Result::Ok(x);
-                    }
+                    #fast_forward
                     #steps
                     ::core::result::Result::Ok(x)
                 }
@@ -178,12 +196,13 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
                         .with_peak_activations(Self::PEAK_ACTIVATIONS)
                 }
 
-                /// The layer table for another per-sample input `[C, H, W]`, or the
-                /// error the compiler would have given for that size.
+                /// The layer table for another per-sample input (of the rank of
+                /// [`Self::INPUT_SHAPE`]), or the error the compiler would have given
+                /// for that size.
                 pub fn summary_for(
-                    input: [usize; 3],
+                    input: [usize; #in_len],
                 ) -> ::core::result::Result<#krate::Summary, #krate::ShapeError> {
-                    let summary = #krate::Summary::for_input(#name_str, &Self::INPUT_SHAPE, Self::LAYERS, Self::PLAN, input)?;
+                    let summary = #krate::Summary::for_input(#name_str, &Self::INPUT_SHAPE, Self::LAYERS, Self::PLAN, &input)?;
                     // The peak is known for the declared input: there it is `summary()`.
                     ::core::result::Result::Ok(if input == Self::INPUT_SHAPE {
                         summary.with_peak_activations(Self::PEAK_ACTIVATIONS)
@@ -253,6 +272,20 @@ fn batched(shape: &Shape) -> String {
 }
 
 /// The struct's doc: a Markdown table of the layers.
+/// The doc lines of the input constant and of `forward` for a network of
+/// `rank` spatial axes.
+fn batch_words(rank: usize) -> (String, String) {
+    let (batch, sample) = match rank {
+        1 => ("[N, C, L]", "C, L"),
+        3 => ("[N, C, D, H, W]", "C, D, H, W"),
+        _ => ("[N, C, H, W]", "C, H, W"),
+    };
+    (
+        format!(" Runs the network on a batch `{batch}`: the declared `{sample}`,"),
+        format!(" Per-sample input shape `[{sample}]`."),
+    )
+}
+
 fn doc_table(net: &Network) -> Vec<String> {
     let mut lines = vec![
         String::new(),
@@ -320,10 +353,13 @@ fn row_info(krate: &TokenStream, net: &Network, r: &Row) -> TokenStream {
     let params = usize_lit(r.params);
     let macs = Literal::u64_unsuffixed(r.macs);
     let (rf, jump) = match r.receptive {
-        Some([_, h, w]) => {
-            let [rh, rw] = [h.size.ceil(), w.size.ceil()].map(usize_lit);
-            let [jh, jw] = [h.jump.to_f64(), w.jump.to_f64()].map(Literal::f64_unsuffixed);
-            (quote!(Some([#rh, #rw])), quote!(Some([#jh, #jw])))
+        Some(field) => {
+            let axes = &field[3 - net.rank()..];
+            let rf = axes.iter().map(|a| usize_lit(a.size.ceil()));
+            let jump = axes
+                .iter()
+                .map(|a| Literal::f64_unsuffixed(a.jump.to_f64()));
+            (quote!(Some(&[#(#rf),*])), quote!(Some(&[#(#jump),*])))
         }
         None => (quote!(None), quote!(None)),
     };

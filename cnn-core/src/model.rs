@@ -315,8 +315,8 @@ pub struct Network {
     pub vis: Visibility,
     /// The struct's name.
     pub name: Ident,
-    /// `[C, H, W]`.
-    pub input: [u64; 3],
+    /// The declared per-sample input: `[C, L]`, `[C, H, W]` or `[C, D, H, W]`.
+    pub input: Shape,
     /// Every layer, in order (inside blocks too).
     pub layers: Vec<Layer>,
     /// The structure, over `layers`.
@@ -338,8 +338,12 @@ pub struct Network {
 impl Network {
     /// The declared per-sample input.
     pub fn input_shape(&self) -> Shape {
-        let [c, h, w] = self.input;
-        Shape::chw(c, h, w)
+        self.input
+    }
+
+    /// The spatial rank of its maps: 1, 2 or 3.
+    pub fn rank(&self) -> usize {
+        self.input.spatial().map_or(2, |size| size.rank())
     }
 
     /// The network's shape rules as data, for the runtime: one entry per

@@ -269,7 +269,7 @@ pub fn graph(net: &Network) -> Graph {
         net,
         paths,
         graph: Graph {
-            input: net.input.to_vec(),
+            input: net.input.dims(),
             output: net.output.dims(),
             ..Graph::default()
         },

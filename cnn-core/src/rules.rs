@@ -5,7 +5,7 @@
 
 use crate::layers::Bound;
 use crate::model::Shape;
-use crate::shape::{self, Failure, SizeError, Window};
+use crate::shape::{self, Axes, Failure, Size, SizeError, Window};
 use crate::walk::Walk;
 
 /// Rule: `groups` divides both `in_channels` and `out_channels` (PyTorch:
@@ -104,6 +104,9 @@ pub fn help(failure: &Failure, trace: &[(String, Shape)]) -> Help {
             shape::largest_common_divisor_up_to(channels, channels, groups),
         ),
         Failure::ReflectionTooWide { .. } => Help::Text("pad less, or use `zeropad`".to_string()),
+        Failure::SmallerThanKernel { .. } => {
+            Help::Text("use a smaller kernel, or pad the map before it (`zeropad`)".to_string())
+        }
         Failure::SinglePixel => {
             Help::Text("remove the layer, or normalize before the map shrinks to 1×1".to_string())
         }
@@ -123,19 +126,39 @@ pub fn help(failure: &Failure, trace: &[(String, Shape)]) -> Help {
     }
 }
 
-/// A window sliding over both axes, for the warnings.
+/// A window sliding over every axis, for the warnings (per axis over
+/// `[D, H, W]`).
 #[derive(Debug, Clone, Copy)]
 pub struct Slide {
-    /// Input `[h, w]`.
-    pub input: [u64; 2],
+    /// The input's spatial size.
+    pub input: Size,
     /// Effective kernel per axis.
-    pub eff: [u64; 2],
+    pub eff: Axes,
     /// Stride per axis.
-    pub stride: [u64; 2],
+    pub stride: Axes,
     /// Padding before, per axis.
-    pub pad_before: [u64; 2],
-    /// Output `[h, w]`.
-    pub out: [u64; 2],
+    pub pad_before: Axes,
+    /// The output's spatial size.
+    pub out: Size,
+}
+
+/// What the last elements along axis `a` of `size` are called: rows,
+/// columns, slices of a volume, positions of a signal.
+fn elements(size: Size, a: usize) -> (&'static str, &'static str) {
+    match (size.rank(), a) {
+        (1, _) => ("position", "positions"),
+        (_, 0) => ("slice", "slices"),
+        (_, 1) => ("row", "rows"),
+        _ => ("column", "columns"),
+    }
+}
+
+/// "its 7×7 input", "its input of length 500".
+fn its_input(size: Size) -> String {
+    match size.axes() {
+        [l] => format!("its input of length {l}"),
+        _ => format!("its {} input", shape::extent(size)),
+    }
 }
 
 /// Warning: a strided window that never reads the last rows or columns of
@@ -144,44 +167,42 @@ pub struct Slide {
 /// stride skips pixels everywhere by design (ResNet's 1×1, stride-2
 /// projection subsamples): no warning on that axis.
 pub fn warn_unread(walk: &mut Walk, b: &Bound, s: Slide, pooling: bool) {
-    let unread: Vec<u64> = (0..2)
+    let (input, out) = (s.input.all(), s.out.all());
+    let unread: Vec<(usize, u64)> = (s.input.first()..3)
         .map(|a| {
-            if s.stride[a] > 1 && s.eff[a] >= s.stride[a] {
-                shape::unread_trailing(s.input[a], s.eff[a], s.stride[a], s.pad_before[a], s.out[a])
+            let n = if s.stride[a] > 1 && s.eff[a] >= s.stride[a] {
+                shape::unread_trailing(input[a], s.eff[a], s.stride[a], s.pad_before[a], out[a])
             } else {
                 0
+            };
+            (a, n)
+        })
+        .filter(|&(_, n)| n > 0)
+        .collect();
+    let Some(&(axis, _)) = unread.first() else {
+        return;
+    };
+    let parts: Vec<String> = unread
+        .iter()
+        .map(|&(a, n)| {
+            let (one, many) = elements(s.input, a);
+            if n == 1 {
+                format!("the last {one}")
+            } else {
+                format!("the last {n} {many}")
             }
         })
         .collect();
-    let Some(axis) = (0..2).find(|&a| unread[a] > 0) else {
-        return;
-    };
-    let plural = |n: u64, one: &str, many: &str| {
-        if n == 1 {
-            format!("the last {one}")
-        } else {
-            format!("the last {n} {many}")
-        }
-    };
-    let what = match (unread[0], unread[1]) {
-        (0, c) => plural(c, "column", "columns"),
-        (r, 0) => plural(r, "row", "rows"),
-        (r, c) => format!(
-            "{} and {}",
-            plural(r, "row", "rows"),
-            plural(c, "column", "columns")
-        ),
-    };
-    let travel = shape::window_travel(s.input[axis], s.pad_before[axis], s.eff[axis]);
+    let what = parts.join(" and ");
+    let travel = shape::window_travel(input[axis], s.pad_before[axis], s.eff[axis]);
     walk.cx.warn(
         b.name_span,
         "stride_leaves_input_unread",
         format!(
-            "`{}` never reads {what} of its {}×{} input: {} + 2·{} - {} = {travel} is not a multiple of stride {}; add padding{}, or change the kernel or the stride",
+            "`{}` never reads {what} of {}: {} + 2·{} - {} = {travel} is not a multiple of stride {}; add padding{}, or change the kernel or the stride",
             b.render(),
-            s.input[0],
-            s.input[1],
-            s.input[axis],
+            its_input(s.input),
+            input[axis],
             s.pad_before[axis],
             s.eff[axis],
             s.stride[axis],
@@ -193,37 +214,29 @@ pub fn warn_unread(walk: &mut Walk, b: &Bound, s: Slide, pooling: bool) {
 /// Warning: a max-pooling window that reads only padding outputs −∞ there,
 /// as PyTorch's does (it pads max pooling with −∞). Average pooling cannot
 /// get there: it has no dilation and its padding is at most half the kernel.
-pub fn warn_padding_only(
-    walk: &mut Walk,
-    b: &Bound,
-    kernel: [u64; 2],
-    s: Slide,
-    dilation: [u64; 2],
-) {
-    for (axis, what) in [(0, "row"), (1, "column")] {
+pub fn warn_padding_only(walk: &mut Walk, b: &Bound, kernel: Axes, s: Slide, dilation: Axes) {
+    let (input, out) = (s.input.all(), s.out.all());
+    for axis in s.input.first()..3 {
         let found = shape::padding_only_window(
-            s.input[axis],
+            input[axis],
             kernel[axis],
             s.stride[axis],
             s.pad_before[axis],
             dilation[axis],
-            s.out[axis],
+            out[axis],
         );
         if let Some(index) = found {
+            let what = elements(s.input, axis).0;
             walk.cx.warn(
                 b.name_span,
                 "pool_window_reads_only_padding",
                 format!(
-                    "the window of `{}` for output {what} {index} covers only padding, never the {} input, so that {what} is −∞ (as in PyTorch); use less padding or dilation",
+                    "the window of `{}` for output {what} {index} covers only padding, never {}, so that {what} is −∞ (as in PyTorch); use less padding or dilation",
                     b.render(),
-                    dims(s.input),
+                    its_input(s.input).replacen("its", "the", 1),
                 ),
             );
             return;
         }
     }
-}
-
-fn dims([h, w]: [u64; 2]) -> String {
-    format!("{h}×{w}")
 }

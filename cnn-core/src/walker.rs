@@ -38,6 +38,8 @@ pub(crate) struct Checker<'a, 'c> {
     pub(crate) rows: Vec<Row>,
     /// The shape arriving at the next node; `None` after a mistake.
     pub(crate) current: Option<Shape>,
+    /// The spatial rank of the network's maps (1, 2 or 3).
+    pub(crate) rank: usize,
     /// Whether `flatten` came before (`None`: unknown).
     pub(crate) flat: Option<bool>,
     /// Whether the map is channels-last (after `permute(0, 2, 3, 1)`).
@@ -88,8 +90,8 @@ impl Checker<'_, '_> {
         }
         let krate = self.krate;
         let walk = &mut self.walk;
-        let built =
-            layers::bind(ast_layer, &self.block_names, walk).and_then(|b| build(b, walk.cx));
+        let built = layers::bind(ast_layer, &self.block_names, self.rank, walk)
+            .and_then(|b| build(b, walk.cx));
         let Some((bound, kind)) = built else {
             if ast_layer.name == "flatten" {
                 self.flat = Some(true);
@@ -97,6 +99,10 @@ impl Checker<'_, '_> {
             self.current = None;
             return None;
         };
+        if !takes::check_map_rank(&bound, bound.name_span, walk.cx) {
+            self.current = None;
+            return None;
+        }
         let before = walk.cx.errors_found();
         kind.check_arguments(&bound, walk);
         let args_ok = walk.cx.errors_found() == before;

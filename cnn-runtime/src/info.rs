@@ -42,12 +42,15 @@ pub struct LayerInfo {
     /// Multiply-accumulates per sample (conv, conv_transpose and linear weights;
     /// bias adds excluded).
     pub macs: u64,
-    /// Receptive field `[height, width]` of one output element, in input
-    /// pixels (standard recurrence, no padding clipping); `None` after `flatten`.
-    pub receptive_field: Option<[usize; 2]>,
-    /// Distance in input pixels between neighbouring output elements
-    /// (fractional after upsampling); `None` after `flatten`.
-    pub jump: Option<[f64; 2]>,
+    /// Receptive field of one output element per spatial axis (`[height,
+    /// width]`; `[length]` on a 1-D network, `[depth, height, width]` on a
+    /// 3-D one), in input elements (standard recurrence, no padding
+    /// clipping); `None` after `flatten`.
+    pub receptive_field: Option<&'static [usize]>,
+    /// Distance in input elements between neighbouring output elements, per
+    /// axis as [`Self::receptive_field`] (fractional after upsampling);
+    /// `None` after `flatten`.
+    pub jump: Option<&'static [f64]>,
     /// What runs it on flex at inference (the macro's plan for the fast
     /// path): `gemm+bn+relu` (a convolution with the batchnorm folded in and
     /// the activation fused), `fused` (run by the step before), `burn`
@@ -67,8 +70,8 @@ pub struct LayerInfo {
 pub struct Summary {
     /// The network's name.
     pub name: &'static str,
-    /// Per-sample input shape.
-    pub input: [usize; 3],
+    /// Per-sample input shape: `[C, H, W]`, `[C, L]` or `[C, D, H, W]`.
+    pub input: Vec<usize>,
     /// One per entry of the network's `LAYERS`, in its order.
     pub rows: Vec<Row>,
     /// The most values per sample a forward pass holds at once (the
@@ -88,10 +91,12 @@ pub struct Row {
     pub params: usize,
     /// Multiply-accumulates per sample (a block's subtotal).
     pub macs: u64,
-    /// Receptive field `[height, width]` in input pixels; `None` after `flatten`.
-    pub receptive_field: Option<[usize; 2]>,
-    /// Distance in input pixels between neighbouring outputs; `None` after `flatten`.
-    pub jump: Option<[f64; 2]>,
+    /// Receptive field per spatial axis in input elements (see
+    /// [`LayerInfo::receptive_field`]); `None` after `flatten`.
+    pub receptive_field: Option<Vec<usize>>,
+    /// Distance in input elements between neighbouring outputs, per axis;
+    /// `None` after `flatten`.
+    pub jump: Option<Vec<f64>>,
     /// Of its parameters, how many are frozen (not requiring gradients), where
     /// known: in `net.summary_trainable()`.
     pub frozen: Option<usize>,
@@ -99,7 +104,7 @@ pub struct Row {
 
 impl Summary {
     /// The summary of `layers` on the declared input (what `Net::summary()` returns).
-    pub fn new(name: &'static str, input: &[usize; 3], layers: &'static [LayerInfo]) -> Summary {
+    pub fn new(name: &'static str, input: &[usize], layers: &'static [LayerInfo]) -> Summary {
         let rows = layers
             .iter()
             .map(|l| Row {
@@ -107,14 +112,14 @@ impl Summary {
                 output_shape: l.output_shape.to_vec(),
                 params: l.params,
                 macs: l.macs,
-                receptive_field: l.receptive_field,
-                jump: l.jump,
+                receptive_field: l.receptive_field.map(<[usize]>::to_vec),
+                jump: l.jump.map(<[f64]>::to_vec),
                 frozen: None,
             })
             .collect();
         Summary {
             name,
-            input: *input,
+            input: input.to_vec(),
             rows,
             peak_activations: None,
         }

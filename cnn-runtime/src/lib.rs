@@ -20,7 +20,7 @@
 //! assert_eq!(LeNet::PARAMS, 44_426);
 //! assert_eq!(LeNet::MACS, 281_640);
 //! assert_eq!(LeNet::LAYERS[2].output_shape, &[6, 12, 12]);
-//! assert_eq!(LeNet::LAYERS[2].receptive_field, Some([6, 6]));
+//! assert_eq!(LeNet::LAYERS[2].receptive_field, Some(&[6, 6][..]));
 //!
 //! // A burn module that runs on any device.
 //! let device = cnn_runtime::burn::tensor::Device::default();
@@ -103,6 +103,7 @@ mod normalize;
 #[doc(hidden)]
 pub mod onnx;
 mod ops;
+mod pool_nd;
 mod resample;
 mod save_error;
 mod sizes;
@@ -187,7 +188,11 @@ pub mod __private {
     pub use crate::normalize::{normalize, normalize_with};
     #[cfg(feature = "onnx")]
     pub use crate::onnx;
-    pub use crate::ops::{adaptive_max_pool2d, channel_shuffle, dropout2d, separable, tiled_pool};
+    pub use crate::ops::{
+        adaptive_max_pool2d, channel_shuffle, dropout2d, separable, separable1d, separable3d,
+        tiled_pool,
+    };
+    pub use crate::pool_nd::{Pool3d, adaptive_pool, pool3d};
     pub use crate::resample::resample;
     pub use crate::trainable::{Change, frozen_params, param_group, set_trainable};
     pub use ::burn;

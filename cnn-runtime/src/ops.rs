@@ -4,7 +4,7 @@
 //! through `__private`.
 
 use burn::nn::Dropout;
-use burn::nn::conv::Conv2d;
+use burn::nn::conv::{Conv1d, Conv2d, Conv3d};
 use burn::nn::pool::{AvgPool2dConfig, MaxPool2dConfig};
 use burn::tensor::Tensor;
 
@@ -77,32 +77,49 @@ pub fn tiled_pool(x: Tensor<4>, kernel: [usize; 2], max: bool) -> Tensor<4> {
 }
 
 /// `nn.ChannelShuffle(groups)`: the channels, read as `[groups, C / groups]`,
-/// are written as `[C / groups, groups]`.
+/// are written as `[C / groups, groups]` (on maps of any rank).
 #[doc(hidden)]
-pub fn channel_shuffle(x: Tensor<4>, groups: usize) -> Tensor<4> {
-    let [n, c, h, w] = x.dims();
-    x.reshape([n, groups, c / groups, h * w])
+pub fn channel_shuffle<const D: usize>(x: Tensor<D>, groups: usize) -> Tensor<D> {
+    let dims = x.dims();
+    let (n, c) = (dims[0], dims[1]);
+    let positions = dims[2..].iter().product::<usize>();
+    x.reshape([n, groups, c / groups, positions])
         .swap_dims(1, 2)
-        .reshape([n, c, h, w])
+        .reshape(dims)
 }
 
-/// `nn.Dropout2d(p)`: while training (an autodiff device, the module in
-/// training mode), each channel of each sample is zeroed with probability
-/// `p` and the rest scaled by `1 / (1 − p)`; the identity otherwise. The mask
-/// is burn's own dropout applied to one value per channel.
+/// `nn.Dropout2d(p)` (`Dropout1d`, `Dropout3d` on maps of other ranks):
+/// while training (an autodiff device, the module in training mode), each
+/// channel of each sample is zeroed with probability `p` and the rest
+/// scaled by `1 / (1 − p)`; the identity otherwise. The mask is burn's own
+/// dropout applied to one value per channel.
 #[doc(hidden)]
-pub fn dropout2d(dropout: &Dropout, x: Tensor<4>) -> Tensor<4> {
+pub fn dropout2d<const D: usize>(dropout: &Dropout, x: Tensor<D>) -> Tensor<D> {
     if !x.device().is_autodiff() {
         return x;
     }
-    let [n, c, _, _] = x.dims();
-    let keep = dropout.forward(Tensor::<4>::ones([n, c, 1, 1], &x.device()));
+    let dims = x.dims();
+    let mut mask = [1; D];
+    mask[..2].copy_from_slice(&dims[..2]);
+    let keep = dropout.forward(Tensor::<D>::ones(mask, &x.device()));
     x * keep
 }
 
 /// `separable`: the depthwise convolution, then the pointwise one.
 #[doc(hidden)]
 pub fn separable(convs: &[Conv2d; 2], x: Tensor<4>) -> Tensor<4> {
+    convs[1].forward(convs[0].forward(x))
+}
+
+/// `separable` on a 1-D map.
+#[doc(hidden)]
+pub fn separable1d(convs: &[Conv1d; 2], x: Tensor<3>) -> Tensor<3> {
+    convs[1].forward(convs[0].forward(x))
+}
+
+/// `separable` on a 3-D map.
+#[doc(hidden)]
+pub fn separable3d(convs: &[Conv3d; 2], x: Tensor<5>) -> Tensor<5> {
     convs[1].forward(convs[0].forward(x))
 }
 

@@ -22,8 +22,9 @@ use std::fmt;
 pub struct ShapeError {
     /// The network's name.
     pub network: &'static str,
-    /// The declared per-sample shape `[C, H, W]`.
-    pub declared: [usize; 3],
+    /// The declared per-sample shape: `[C, H, W]` (`[C, L]` for a 1-D
+    /// network, `[C, D, H, W]` for a 3-D one).
+    pub declared: Vec<usize>,
     /// The input as given: a batch `[N, C, H, W]`, or a per-sample `[C, H, W]`.
     pub found: Vec<usize>,
     /// The index in `LAYERS` of the layer (or `residual`, `concat`) that
@@ -41,20 +42,22 @@ impl ShapeError {
     #[doc(hidden)]
     pub fn check(
         network: &'static str,
-        declared: &[usize; 3],
+        declared: &[usize],
         plan: &[Entry<'_>],
         found: &[usize],
     ) -> Result<(), ShapeError> {
-        match *found {
-            [n, c, h, w] if n > 0 => {
-                if [c, h, w] == *declared {
+        match found.split_first() {
+            Some((&n, sample)) if n > 0 && sample.len() == declared.len() => {
+                if sample == declared {
                     return Ok(());
                 }
-                let key = (plan.as_ptr() as usize, [c, h, w]);
+                let mut size = [0; 4];
+                size[..sample.len()].copy_from_slice(sample);
+                let key = (plan.as_ptr() as usize, size);
                 if RAN.with(|ran| ran.borrow().contains(&key)) {
                     return Ok(());
                 }
-                per_sample(network, declared, plan, [c, h, w], found, false)?;
+                per_sample(network, declared, plan, sample, found, false)?;
                 RAN.with(|ran| {
                     let mut ran = ran.borrow_mut();
                     if ran.len() == RAN_CAPACITY {
@@ -66,11 +69,12 @@ impl ShapeError {
             }
             _ => Err(ShapeError {
                 network,
-                declared: *declared,
+                declared: declared.to_vec(),
                 found: found.to_vec(),
                 layer: None,
                 message: format!(
-                    "`{network}` takes a batch [N, C, H, W] with N > 0, found {}",
+                    "`{network}` takes a batch {} with N > 0, found {}",
+                    batch_of(declared.len()),
                     dims(found)
                 ),
             }),
@@ -82,21 +86,30 @@ impl ShapeError {
 const RAN_CAPACITY: usize = 16;
 
 thread_local! {
-    static RAN: RefCell<Vec<(usize, [usize; 3])>> = const { RefCell::new(Vec::new()) };
+    static RAN: RefCell<Vec<(usize, [usize; 4])>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `plan` on `[c, h, w]`; errors name `found` as the input.
+/// The batch a network of `n` per-sample dimensions takes: `[N, C, H, W]`.
+fn batch_of(n: usize) -> &'static str {
+    match n {
+        2 => "[N, C, L]",
+        4 => "[N, C, D, H, W]",
+        _ => "[N, C, H, W]",
+    }
+}
+
+/// Runs `plan` on the per-sample `input`; errors name `found` as the input.
 fn per_sample(
     network: &'static str,
-    declared: &[usize; 3],
+    declared: &[usize],
     plan: &[Entry<'_>],
-    input: [usize; 3],
+    input: &[usize],
     found: &[usize],
     rows: bool,
 ) -> Result<Run, ShapeError> {
     let error = |layer, message| ShapeError {
         network,
-        declared: *declared,
+        declared: declared.to_vec(),
         found: found.to_vec(),
         layer,
         message,
@@ -106,12 +119,25 @@ fn per_sample(
             None,
             format!(
                 "an input dimension must be at least 1, found {}",
-                dims(&input)
+                dims(input)
             ),
         ));
     }
-    let [c, h, w] = input.map(|d| d as u64);
-    run(plan, cnn_shape::Shape::chw(c, h, w), rows).map_err(|s| error(Some(s.row), s.message))
+    let sample: Vec<u64> = input.iter().map(|&d| d as u64).collect();
+    let shape = match cnn_shape::Shape::from_dims(&sample) {
+        Some(shape) if input.len() == declared.len() => shape,
+        _ => {
+            return Err(error(
+                None,
+                format!(
+                    "`{network}` takes a per-sample input of {} dimensions, found {}",
+                    declared.len(),
+                    dims(input)
+                ),
+            ));
+        }
+    };
+    run(plan, shape, rows).map_err(|s| error(Some(s.row), s.message))
 }
 
 impl Summary {
@@ -119,12 +145,14 @@ impl Summary {
     /// (what `Net::summary_for` returns), or why its layers cannot take it.
     pub fn for_input(
         name: &'static str,
-        declared: &[usize; 3],
+        declared: &[usize],
         layers: &'static [LayerInfo],
         plan: &[Entry<'_>],
-        input: [usize; 3],
+        input: &[usize],
     ) -> Result<Summary, ShapeError> {
-        let run = per_sample(name, declared, plan, input, &input, true)?;
+        let run = per_sample(name, declared, plan, input, input, true)?;
+        // The receptive fields of the axes the input has, of `[D, H, W]`.
+        let first = 4usize.saturating_sub(input.len()).min(2);
         let rows = layers
             .iter()
             .zip(run.rows)
@@ -135,16 +163,16 @@ impl Summary {
                 macs: size.macs,
                 receptive_field: size
                     .receptive
-                    .map(|[_, h, w]| [h.size.ceil() as usize, w.size.ceil() as usize]),
+                    .map(|r| r[first..].iter().map(|a| a.size.ceil() as usize).collect()),
                 jump: size
                     .receptive
-                    .map(|[_, h, w]| [h.jump.to_f64(), w.jump.to_f64()]),
+                    .map(|r| r[first..].iter().map(|a| a.jump.to_f64()).collect()),
                 frozen: None,
             })
             .collect();
         Ok(Summary {
             name,
-            input,
+            input: input.to_vec(),
             rows,
             peak_activations: None,
         })
@@ -154,7 +182,7 @@ impl Summary {
 impl fmt::Display for ShapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let declared = match self.found.len() {
-            3 => dims(&self.declared),
+            n if n == self.declared.len() => dims(&self.declared),
             _ => format!("[N, {}]", dims(&self.declared).trim_matches(['[', ']'])),
         };
         let at = self

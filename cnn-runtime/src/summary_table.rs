@@ -117,19 +117,19 @@ fn table(summary: &Summary, tree: bool, layout: Layout) -> (Vec<Vec<String>>, Ve
     (cells, width)
 }
 
+/// One number where every axis agrees (`5`), else each (`3×5`, `1×7×7`).
+fn per_axis<T: PartialEq>(values: &[T], text: impl Fn(&T) -> String) -> String {
+    match values {
+        [first, rest @ ..] if rest.iter().all(|v| v == first) => text(first),
+        _ => values.iter().map(text).collect::<Vec<_>>().join("×"),
+    }
+}
+
 fn row(l: &Row, tree: bool, trains: bool, layout: Layout) -> Vec<String> {
-    let (rf, jump) = match (l.receptive_field, l.jump) {
-        (Some([h, w]), Some([jh, jw])) => (
-            if h == w {
-                format!("{h}")
-            } else {
-                format!("{h}×{w}")
-            },
-            if jh == jw {
-                jump_text(jh)
-            } else {
-                format!("{}×{}", jump_text(jh), jump_text(jw))
-            },
+    let (rf, jump) = match (&l.receptive_field, &l.jump) {
+        (Some(rf), Some(jump)) => (
+            per_axis(rf, |r| r.to_string()),
+            per_axis(jump, |&j| jump_text(j)),
         ),
         _ => ("-".to_string(), "-".to_string()),
     };

@@ -50,6 +50,15 @@ pub enum Failure {
     },
     /// A size or count that overflows 64 bits.
     Overflow,
+    /// `avgpool` on a 3-D map smaller than its kernel on some axis, before
+    /// padding (PyTorch's `avg_pool3d` refuses it; the 1-D and 2-D pools
+    /// and every max pool count the padding).
+    SmallerThanKernel {
+        /// The input's spatial size.
+        input: Size,
+        /// The kernel over `[D, H, W]`.
+        kernel: crate::Axes,
+    },
     /// `pixel_shuffle(r)` on channels that are not a multiple of `r²`.
     ShuffleChannels {
         /// `r`.
@@ -228,6 +237,11 @@ impl Failure {
                 };
                 format!("`{dsl}` {what}: its input is {} and {why}{note}", extent(*input))
             }
+            Failure::SmallerThanKernel { input, kernel } => format!(
+                "`{dsl}` needs an input at least as large as its kernel on every axis, but its input is {} and its kernel {}\n= note: PyTorch's avg_pool3d checks the input before padding (\"input image smaller than kernel size\")",
+                extent(*input),
+                kernel.map(|k| k.to_string()).join("×")
+            ),
             Failure::Overflow => "this layer's sizes or counts overflow 64 bits\n= note: every shape, parameter and multiply-accumulate count must fit in a `u64`".to_string(),
             Failure::ShuffleChannels { factor: r, channels } => {
                 let square = u128::from(*r) * u128::from(*r);
@@ -290,8 +304,12 @@ impl Failure {
                     })
                     .collect();
                 let notes = branch_notes(traces);
+                let axes = shapes
+                    .iter()
+                    .find_map(Shape::spatial)
+                    .map_or_else(|| "H×W".to_string(), |s| s.axis_names());
                 format!(
-                    "the branches of `{dsl}` must agree on H×W, but {}{notes}",
+                    "the branches of `{dsl}` must agree on {axes}, but {}{notes}",
                     yields.join(", ")
                 )
             }

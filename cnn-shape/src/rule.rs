@@ -264,15 +264,22 @@ impl Op {
                 })
             }
             Op::Pool {
+                max,
                 kernel,
                 stride,
                 padding,
                 dilation,
                 ceil_mode,
-                ..
             } => {
                 let (c, size) = maps.ok_or_else(needs_maps)?;
                 let input = size.all();
+                // PyTorch's avg_pool3d alone also wants the unpadded input.
+                if !max && size.rank() == 3 && (0..3).any(|a| input[a] < kernel[a]) {
+                    return Err(Failure::SmallerThanKernel {
+                        input: size,
+                        kernel,
+                    });
+                }
                 let out = axes(Window::Pool, size, |a| {
                     arith::pool_out(
                         input[a],

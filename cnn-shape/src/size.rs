@@ -114,11 +114,12 @@ impl Size {
     }
 }
 
-/// `28` where every axis is equal, else `28×20`, `16×112×112`.
+/// `28` for a square 2-D map, else every axis: `28×20`, `8×8×8`, and a
+/// 1-D map's length.
 impl fmt::Display for Size {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let axes = self.axes();
-        if axes.iter().all(|&s| s == axes[0]) {
+        if self.rank() < 3 && axes.iter().all(|&s| s == axes[0]) {
             return write!(f, "{}", axes[0]);
         }
         let parts: Vec<String> = axes.iter().map(u64::to_string).collect();
@@ -150,7 +151,7 @@ mod tests {
     }
 
     #[test]
-    fn a_size_prints_one_number_when_its_axes_agree() {
+    fn a_square_map_prints_one_number_and_a_volume_every_axis() {
         assert_eq!(Size::hw(28, 28).to_string(), "28");
         assert_eq!(Size::hw(28, 20).to_string(), "28×20");
         assert_eq!(
@@ -158,6 +159,7 @@ mod tests {
             "16×112×112"
         );
         assert_eq!(Size::new(&[500]).unwrap().to_string(), "500");
+        assert_eq!(Size::new(&[8, 8, 8]).unwrap().to_string(), "8×8×8");
     }
 
     #[test]

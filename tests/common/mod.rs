@@ -51,6 +51,33 @@ cnn::cnn! {
         flatten linear(80, 6)
     }
 
+    /// A 1-D network of every layer that takes signals.
+    pub struct Signals: [2, 40] {
+        conv(2, 6, 5, stride = 2, padding = 2, bias = false) batchnorm(6) relu
+        maxpool(3, stride = 2, padding = 1, dilation = 2)
+        conv(6, 6, 3, padding = same, dilation = 2, groups = 3) groupnorm(3, 6) gelu
+        avgpool(2, ceil_mode = true, count_include_pad = false)
+        separable(6, 8, 3, padding = 1) instancenorm(8, affine = true) hardswish
+        conv_transpose(8, 4, 3, stride = 2, padding = 1, output_padding = 1)
+        zeropad((1, 2)) reflectionpad((2, 1)) channel_shuffle(2) dropout2d(0.1)
+        avgpool(3, stride = 1, padding = 1) adaptive_maxpool(7) adaptive_avgpool(3)
+        flatten linear(12, 5)
+    }
+
+    /// A 3-D network of every layer that takes volumes.
+    pub struct Volumes: [2, 6, 10, 9] {
+        conv(2, 4, 3, stride = (1, 2, 2), padding = 1, bias = false) batchnorm(4) relu
+        maxpool(3, stride = 2, padding = 1)
+        conv(4, 6, (1, 3, 3), padding = (0, 1, 1), groups = 2) groupnorm(2, 6) silu
+        avgpool(2, ceil_mode = true)
+        conv_transpose(6, 4, (2, 3, 3), stride = 2, padding = (0, 1, 1))
+        avgpool(3, stride = 1, padding = 1, count_include_pad = false)
+        maxpool((1, 3, 3), stride = (1, 2, 2), padding = (0, 1, 1), dilation = (1, 2, 1))
+        zeropad((1, 0, 0, 1, 1, 0)) reflectionpad(1) instancenorm(4)
+        adaptive_avgpool((2, 3, 2)) adaptive_maxpool((1, 2, 1))
+        flatten linear(8, 3)
+    }
+
     #[allow(deprecated)]
     pub struct Separable: [4, 9, 9] {
         conv(4, 4, 3, groups = 4) conv(4, 8, 1) batchnorm(8) relu
@@ -114,13 +141,13 @@ pub fn devices() -> Vec<(&'static str, Device, Path)> {
 }
 
 /// A fixture's input batch (on `device`) and PyTorch's output.
-pub struct Io {
-    pub input: Tensor<4>,
+pub struct Io<const D: usize = 4> {
+    pub input: Tensor<D>,
     pub output: Vec<f32>,
     pub output_shape: Vec<usize>,
 }
 
-pub fn io(name: &str, device: &Device) -> Io {
+pub fn io<const D: usize>(name: &str, device: &Device) -> Io<D> {
     let bytes = std::fs::read(fixture(&format!("{name}.io.safetensors"))).expect("io fixture");
     let file = safetensors::SafeTensors::deserialize(&bytes).expect("safetensors");
     let read = |key: &str| {

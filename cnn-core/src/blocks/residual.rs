@@ -46,7 +46,7 @@ fn map_help_text(
         return "\n= note: a body that ends 1×1 computes a gate, and `residual` adds it to the input\n= help: to scale the input by it, write `multiply {} { … }` with this body (`{}` is the input)".to_string();
     }
     let resized = [hi, wi] != [ho, wo];
-    if resized && !body.iter().any(|l| stride(l) != [1, 1]) {
+    if resized && !body.iter().any(|l| stride(l) != [1, 1, 1]) {
         let project = if ci == co {
             String::new()
         } else {
@@ -96,9 +96,12 @@ fn shrink_help(layer: &Layer, project: &str) -> Option<(String, Option<PaddingEd
         return None;
     };
     let ([h, w], [oh, ow]) = (size.last_two(), out.last_two());
-    let kernel = a.pair("kernel_size")?;
-    let padding = a.pair("padding")?;
-    let dilation = a.pair("dilation").unwrap_or([1, 1]);
+    if layer.bound.rank != 2 {
+        return None;
+    }
+    let [_, kernel @ ..] = a.axes("kernel_size", 1)?;
+    let [_, padding @ ..] = a.axes("padding", 0)?;
+    let [_, dilation @ ..] = a.axes("dilation", 1).unwrap_or([1; 3]);
     let eff = [0, 1].map(|i| dilation[i].saturating_mul(kernel[i] - 1).saturating_add(1));
     let axis = if h == oh { 1 } else { 0 };
     let (i, o) = ([h, w][axis], [oh, ow][axis]);
@@ -163,12 +166,13 @@ fn hw(h: u64, w: u64) -> String {
     format!("{h}×{w}")
 }
 
-/// The layer's stride; PyTorch's pools stride by their kernel by default.
-fn stride(layer: &Layer) -> [u64; 2] {
+/// The layer's stride on every axis; PyTorch's pools stride by their
+/// kernel by default.
+fn stride(layer: &Layer) -> [u64; 3] {
     let a = layer.bound.args();
-    match a.opt_pair("stride") {
+    match a.opt_axes("stride", 1) {
         Some(Some(s)) => s,
-        Some(None) => a.pair("kernel_size").unwrap_or([1, 1]),
-        None => [1, 1],
+        Some(None) => a.axes("kernel_size", 1).unwrap_or([1; 3]),
+        None => [1; 3],
     }
 }

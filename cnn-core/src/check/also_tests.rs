@@ -20,7 +20,7 @@ fn unet(sizes: &str) -> String {
 fn sizes_after_also_that_the_layers_take_compile() {
     let net = network(&unet("[3, 96, 128], [3, 1024, 768]"));
     // The declared size is the one the tables describe.
-    assert_eq!(net.input, [3, 64, 64]);
+    assert_eq!(net.input, crate::shape::Shape::chw(3, 64, 64));
     assert_eq!(net.output.dims(), [2, 64, 64]);
 }
 
@@ -63,7 +63,11 @@ fn a_size_after_also_is_checked_like_the_declared_one() {
     let zero = errors(&unet("[3, 0, 64]"));
     assert_eq!(zero, ["an input dimension must be at least 1, found `0`"]);
     let two = errors(&unet("[3, 64]"));
-    assert!(two[0].starts_with("the input shape is `[C, H, W]`, found 2 dimensions"));
+    assert!(
+        two[0].starts_with("a size after `also` has the rank of the declared input, `[C, H, W]`, but this one has 2 dimensions"),
+        "{}",
+        two[0]
+    );
 }
 
 #[test]

@@ -63,9 +63,35 @@ pub(super) fn members(net: &Network) -> Members {
             quote!((#n, &[#(#dims),*]))
         });
     let burn_body = flow::body(net, &net.body, net.input_shape(), Path::Burn, true);
-    let fast_body = flow::body(net, &net.body, net.input_shape(), Path::Fast, true);
+    let in_rank = Literal::usize_unsuffixed(net.input.batched_rank());
     let lints = flow::lints(net, &net.body);
-    let maps = vars.iter().map(|_| quote!(#fast::Map));
+    // The fast path's kernels work on 2-D maps: other ranks run on burn's path.
+    let (fast_forward, fast_outputs) = if net.rank() == 2 {
+        let fast_body = flow::body(net, &net.body, net.input_shape(), Path::Fast, true);
+        let maps: Vec<_> = vars.iter().map(|_| quote!(#fast::Map)).collect();
+        let forward = quote! {
+            if #fast::runs_on(&x, self) {
+                return ::core::result::Result::Ok(#fast::run(&self.__kernels, Self::MACS, x, |x| {
+                    let (x, #(#vars),*) = self.__forward_fast_outputs(x);
+                    #outputs {
+                        out: x.into_burn::<#main_rank>(),
+                        #(#fields: #vars.into_burn::<#ranks>(),)*
+                    }
+                }));
+            }
+        };
+        let method = quote! {
+            #[doc(hidden)]
+            #lints
+            pub fn __forward_fast_outputs(&self, x: #fast::Map) -> (#fast::Map, #(#maps),*) {
+                #fast_body
+                (x, #(#vars),*)
+            }
+        };
+        (forward, method)
+    } else {
+        (quote!(), quote!())
+    };
     let names = net.outputs.iter().map(|o| o.name.as_str());
     let structure = quote! {
         #[doc = #struct_doc]
@@ -95,13 +121,13 @@ pub(super) fn members(net: &Network) -> Members {
         /// `out` (the main output) first, then each `output(…)` in order.
         pub const OUTPUTS: &'static [(&'static str, &'static [usize])] = &[#(#table),*];
 
-        /// Runs the network on a batch `[N, C, H, W]` and returns every
+        /// Runs the network on a batch, as [`Self::forward`], and returns every
         /// output, the branches that feed only named outputs included.
         ///
         /// # Panics
         /// As [`Self::forward`] does.
         #[track_caller]
-        pub fn forward_outputs(&self, input: burn::tensor::Tensor<4>) -> #outputs {
+        pub fn forward_outputs(&self, input: burn::tensor::Tensor<#in_rank>) -> #outputs {
             match self.try_forward_outputs(input) {
                 ::core::result::Result::Ok(outputs) => outputs,
                 ::core::result::Result::Err(error) => ::core::panic!("{}", error),
@@ -112,28 +138,15 @@ pub(super) fn members(net: &Network) -> Members {
         #lints
         pub fn try_forward_outputs(
             &self,
-            x: burn::tensor::Tensor<4>,
+            x: burn::tensor::Tensor<#in_rank>,
         ) -> ::core::result::Result<#outputs, #krate::ShapeError> {
             #krate::ShapeError::check(#name_str, &Self::INPUT_SHAPE, Self::PLAN, &x.dims())?;
-            if #fast::runs_on(&x, self) {
-                return ::core::result::Result::Ok(#fast::run(&self.__kernels, Self::MACS, x, |x| {
-                    let (x, #(#vars),*) = self.__forward_fast_outputs(x);
-                    #outputs {
-                        out: x.into_burn::<#main_rank>(),
-                        #(#fields: #vars.into_burn::<#ranks>(),)*
-                    }
-                }));
-            }
+            #fast_forward
             #burn_body
             ::core::result::Result::Ok(#outputs { out: x, #(#fields: #vars,)* })
         }
 
-        #[doc(hidden)]
-        #lints
-        pub fn __forward_fast_outputs(&self, x: #fast::Map) -> (#fast::Map, #(#maps),*) {
-            #fast_body
-            (x, #(#vars),*)
-        }
+        #fast_outputs
     };
     Members {
         name: Some(outputs),

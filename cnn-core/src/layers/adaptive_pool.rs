@@ -2,8 +2,8 @@
 //! `nn.AdaptiveMaxPool2d`. Output `i` reads input `[⌊i·in/out⌋, ⌈(i+1)·in/out⌉)`.
 
 use crate::onnx::{Attr, Lower, ints};
-use crate::shape::{self, Op};
-use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, pair, req};
+use crate::shape::{Axes, Op};
+use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, lit, pair, req};
 use quote::quote;
 
 /// `adaptive_avgpool`.
@@ -27,23 +27,31 @@ pub static ADAPTIVE_MAXPOOL: Spec = Spec {
 pub struct AdaptivePool {
     /// Max (else average).
     pub max: bool,
-    /// Output `(h, w)`.
-    pub output_size: [u64; 2],
+    /// Output size per axis over `[D, H, W]` (1 on the axes the map lacks).
+    pub output_size: Axes,
+    /// The map's spatial rank.
+    pub rank: usize,
 }
 
 impl AdaptivePool {
     fn new(a: Args, max: bool) -> Option<AdaptivePool> {
         Some(AdaptivePool {
             max,
-            output_size: a.pair("output_size")?,
+            output_size: a.axes("output_size", 1)?,
+            rank: a.rank(),
         })
+    }
+
+    /// `(h, w)`, the whole output of a 2-D pool.
+    fn hw(&self) -> [u64; 2] {
+        [self.output_size[1], self.output_size[2]]
     }
 }
 
 impl Layer for AdaptivePool {
     fn op(&self) -> Op {
         Op::AdaptivePool {
-            output: shape::hw_axes(self.output_size, 1),
+            output: self.output_size,
         }
     }
 
@@ -53,7 +61,7 @@ impl Layer for AdaptivePool {
     /// of its rows' results, each axis in turn: one slice and reduction per
     /// output row (then column), concatenated.
     fn fast(&self) -> Fast {
-        if !self.max && self.output_size == [1, 1] {
+        if !self.max && self.output_size == [1; 3] && self.rank == 2 {
             Fast::GlobalAverage
         } else {
             Fast::Burn
@@ -62,7 +70,7 @@ impl Layer for AdaptivePool {
 
     fn onnx(&self, o: &mut Lower) {
         let [_, ih, iw] = o.input_map();
-        let [oh, ow] = self.output_size;
+        let [oh, ow] = self.hw();
         if [oh, ow] == [1, 1] {
             let op = if self.max { "GlobalMaxPool" } else { "GlobalAveragePool" };
             o.apply(op, &[], vec![]);
@@ -95,7 +103,14 @@ impl Layer for AdaptivePool {
     }
 
     fn emit(&self, io: &Io) -> Emit {
-        let size = pair(self.output_size);
+        if self.rank != 2 {
+            // burn's 3-D adaptive pool is `todo!()` on wgpu and it has no max one.
+            let krate = io.krate;
+            let (max, sizes) = (self.max, &self.output_size[3 - self.rank..]);
+            let sizes = sizes.iter().map(|&s| lit(s));
+            return Emit::function(quote!(#krate::__private::adaptive_pool(x, &[#(#sizes),*], #max)));
+        }
+        let size = pair(self.hw());
         if self.max {
             // burn has no adaptive max pooling module.
             let krate = io.krate;

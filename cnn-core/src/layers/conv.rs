@@ -1,7 +1,8 @@
 //! `conv`: `nn.Conv2d`.
 
 use crate::shape::Op;
-use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, req};
+use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, Val, lit, opt, per_axis, per_axis_text, req};
+use crate::shape::Axes;
 use crate::fast::ConvKernel;
 use crate::walk::Walk;
 use crate::onnx::{Attr, Lower, ints, refs};
@@ -28,19 +29,22 @@ pub static SPEC: Spec = Spec {
     build: |a| Some(Box::new(Conv::new(a)?)),
 };
 
-/// `nn.Conv2d`'s arguments.
+/// `nn.Conv2d`'s arguments (`nn.Conv1d`'s, `nn.Conv3d`'s): per axis over
+/// `[D, H, W]`, the axes the map lacks at kernel 1, stride 1, padding 0.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub struct Conv {
     pub in_channels: u64,
     pub out_channels: u64,
-    pub kernel: [u64; 2],
-    pub stride: [u64; 2],
+    pub kernel: Axes,
+    pub stride: Axes,
     /// `None` for `padding = same`.
-    pub padding: Option<[u64; 2]>,
-    pub dilation: [u64; 2],
+    pub padding: Option<Axes>,
+    pub dilation: Axes,
     pub groups: u64,
     pub bias: bool,
+    /// The map's spatial rank.
+    pub rank: usize,
 }
 
 impl Conv {
@@ -49,51 +53,72 @@ impl Conv {
         Some(Conv {
             in_channels: a.int("in_channels")?,
             out_channels: a.int("out_channels")?,
-            kernel: a.pair("kernel_size")?,
-            stride: a.pair("stride")?,
+            kernel: a.axes("kernel_size", 1)?,
+            stride: a.axes("stride", 1)?,
             padding: Conv::padding(a)?,
-            dilation: a.pair("dilation")?,
+            dilation: a.axes("dilation", 1)?,
             groups: a.int("groups")?,
             bias: a.bool("bias")?,
+            rank: a.rank(),
         })
     }
 
     /// The `padding` argument: `None` for `same`, else per axis (also `separable`'s).
-    pub fn padding(a: Args) -> Option<Option<[u64; 2]>> {
+    pub fn padding(a: Args) -> Option<Option<Axes>> {
         Some(match a.word("padding") {
             Some(_) => None,
-            None => Some(a.pair("padding")?),
+            None => Some(a.axes("padding", 0)?),
         })
     }
 
-    /// Padding `[(top, bottom), (left, right)]`, resolved: `same` is
-    /// PyTorch's split, the odd element after. `None` on overflow.
-    pub fn pads(&self) -> Option<[(u64, u64); 2]> {
+    /// Padding `(before, after)` per axis, resolved: `same` is PyTorch's
+    /// split, the odd element after. `None` on overflow.
+    pub fn pads(&self) -> Option<[(u64, u64); 3]> {
         Some(match self.padding {
-            Some([h, w]) => [(h, h), (w, w)],
+            Some(p) => p.map(|p| (p, p)),
             None => [
                 shape::same_padding(self.kernel[0], self.dilation[0]).ok()?,
                 shape::same_padding(self.kernel[1], self.dilation[1]).ok()?,
+                shape::same_padding(self.kernel[2], self.dilation[2]).ok()?,
             ],
         })
     }
 
+    /// The burn module's type: `Conv1d`, `Conv2d` or `Conv3d`.
+    pub fn module(&self) -> TokenStream {
+        match self.rank {
+            1 => quote!(burn::nn::conv::Conv1d),
+            3 => quote!(burn::nn::conv::Conv3d),
+            _ => quote!(burn::nn::conv::Conv2d),
+        }
+    }
+
     /// The burn module's initialiser, also used by `separable`.
     pub fn init(&self) -> TokenStream {
-        let (ch, k) = (pair([self.in_channels, self.out_channels]), pair(self.kernel));
-        let mut e = quote!(burn::nn::conv::Conv2dConfig::new(#ch, #k));
-        if self.stride != [1, 1] {
-            let s = pair(self.stride);
+        let (i, o) = (lit(self.in_channels), lit(self.out_channels));
+        let k = per_axis(self.kernel, self.rank);
+        let mut e = match self.rank {
+            1 => quote!(burn::nn::conv::Conv1dConfig::new(#i, #o, #k)),
+            3 => quote!(burn::nn::conv::Conv3dConfig::new([#i, #o], #k)),
+            _ => quote!(burn::nn::conv::Conv2dConfig::new([#i, #o], #k)),
+        };
+        if self.stride != [1; 3] {
+            let s = per_axis(self.stride, self.rank);
             e.extend(quote!(.with_stride(#s)));
         }
-        let pads = self.pads().unwrap_or([(0, 0); 2]);
+        let pads = self.pads().unwrap_or([(0, 0); 3]);
         // burn's `Same` ignores dilation: PyTorch's padding is always explicit.
-        if pads != [(0, 0); 2] || self.padding.is_none() {
-            let [(top, bottom), (left, right)] = pads.map(|(a, b)| (lit(a), lit(b)));
-            e.extend(quote!(.with_padding(burn::nn::PaddingConfig2d::Explicit(#top, #left, #bottom, #right))));
+        if pads != [(0, 0); 3] || self.padding.is_none() {
+            let [(front, _), (top, bottom), (left, right)] = pads.map(|(a, b)| (lit(a), lit(b)));
+            e.extend(match self.rank {
+                1 => quote!(.with_padding(burn::nn::PaddingConfig1d::Explicit(#left, #right))),
+                // Symmetric: the check refuses an asymmetric `same` on 3-D maps.
+                3 => quote!(.with_padding(burn::nn::PaddingConfig3d::Explicit(#front, #top, #left))),
+                _ => quote!(.with_padding(burn::nn::PaddingConfig2d::Explicit(#top, #left, #bottom, #right))),
+            });
         }
-        if self.dilation != [1, 1] {
-            let d = pair(self.dilation);
+        if self.dilation != [1; 3] {
+            let d = per_axis(self.dilation, self.rank);
             e.extend(quote!(.with_dilation(#d)));
         }
         if self.groups != 1 {
@@ -111,13 +136,13 @@ impl Conv {
         shape::Conv {
             in_channels: self.in_channels,
             out_channels: self.out_channels,
-            kernel: shape::hw_axes(self.kernel, 1),
-            stride: shape::hw_axes(self.stride, 1),
-            pads: self.pads().map(|[h, w]| [(0, 0), h, w]),
-            dilation: shape::hw_axes(self.dilation, 1),
+            kernel: self.kernel,
+            stride: self.stride,
+            pads: self.pads(),
+            dilation: self.dilation,
             groups: self.groups,
             bias: self.bias,
-            padding: self.padding.map_or(0, |p| p[0].max(p[1])),
+            padding: self.padding.map_or(0, |p| p.into_iter().max().unwrap_or(0)),
         }
     }
 
@@ -125,12 +150,16 @@ impl Conv {
     /// also used by `separable`.
     pub fn lower(&self, o: &mut Lower, prefix: &str) {
         let weights = o.weights(prefix, self.bias);
-        let [(top, bottom), (left, right)] = self.pads().unwrap_or([(0, 0); 2]);
+        let first = 3 - self.rank;
+        let pads = self.pads().unwrap_or([(0, 0); 3]);
+        // ONNX: every axis's start, then every axis's end.
+        let starts = pads[first..].iter().map(|p| p.0);
+        let ends = pads[first..].iter().map(|p| p.1);
         let attributes = vec![
-            ("kernel_shape", ints(self.kernel)),
-            ("strides", ints(self.stride)),
-            ("pads", ints([top, left, bottom, right])),
-            ("dilations", ints(self.dilation)),
+            ("kernel_shape", ints(self.kernel[first..].iter().copied())),
+            ("strides", ints(self.stride[first..].iter().copied())),
+            ("pads", ints(starts.chain(ends))),
+            ("dilations", ints(self.dilation[first..].iter().copied())),
             ("group", Attr::Int(self.groups as i64)),
         ];
         o.apply("Conv", &refs(&weights), attributes);
@@ -138,20 +167,16 @@ impl Conv {
 
     /// The warning about rows or columns it never reads, also used by `separable`.
     pub fn warn_conv(&self, walk: &mut Walk, b: &Bound, input: Shape, output: Shape) {
-        let (Some(hw), Some(out), Some(pads)) = (input.spatial(), output.spatial(), self.pads())
+        let (Some(size), Some(out), Some(pads)) = (input.spatial(), output.spatial(), self.pads())
         else {
             return;
         };
-        let eff = shape::effective_kernels(
-            shape::hw_axes(self.kernel, 1),
-            shape::hw_axes(self.dilation, 1),
-        );
         let slide = Slide {
-            input: hw.last_two(),
-            eff: [eff[1], eff[2]],
+            input: size,
+            eff: shape::effective_kernels(self.kernel, self.dilation),
             stride: self.stride,
-            pad_before: [pads[0].0, pads[1].0],
-            out: out.last_two(),
+            pad_before: pads.map(|p| p.0),
+            out,
         };
         rules::warn_unread(walk, b, slide, false);
     }
@@ -167,15 +192,11 @@ impl Layer for Conv {
     /// stride 1 (PyTorch: "padding='same' is not supported for strided convolutions").
     fn check_arguments(&self, b: &Bound, walk: &mut Walk) {
         rules::check_groups(walk, b, self.in_channels, self.out_channels, self.groups);
-        if self.padding.is_none() && self.stride != [1, 1] {
-            let explicit = [0, 1].map(|a| {
-                (self.kernel[a] - 1).saturating_mul(self.dilation[a]) / 2
-            });
-            let value = if explicit[0] == explicit[1] {
-                explicit[0].to_string()
-            } else {
-                format!("({}, {})", explicit[0], explicit[1])
-            };
+        if self.padding.is_none() && self.stride != [1; 3] {
+            let explicit: Vec<u64> = (3 - self.rank..3)
+                .map(|a| (self.kernel[a] - 1).saturating_mul(self.dilation[a]) / 2)
+                .collect();
+            let value = per_axis_text(&explicit);
             walk.error_at(
                 b.span_of("padding"),
                 format!(
@@ -196,15 +217,15 @@ impl Layer for Conv {
     }
 
     fn emit(&self, _io: &Io) -> Emit {
-        Emit::module(quote!(burn::nn::conv::Conv2d), self.init())
+        Emit::module(self.module(), self.init())
     }
 
     fn fast(&self) -> Fast {
         Fast::Conv(if self.groups > 1 && self.groups == self.in_channels && self.groups == self.out_channels {
             ConvKernel::Depthwise
-        } else if self.kernel == [1, 1] && self.stride == [1, 1] && self.pads() == Some([(0, 0); 2]) && self.groups == 1 {
+        } else if self.kernel == [1; 3] && self.stride == [1; 3] && self.pads() == Some([(0, 0); 3]) && self.groups == 1 {
             ConvKernel::Pointwise
-        } else if self.kernel == [3, 3] && self.stride == [1, 1] && self.dilation == [1, 1] && self.groups == 1 {
+        } else if self.kernel == [1, 3, 3] && self.stride == [1; 3] && self.dilation == [1; 3] && self.groups == 1 {
             // Where Winograd pays depends on the sizes: `fast.rs` decides.
             ConvKernel::Winograd
         } else {

@@ -2,7 +2,8 @@
 
 use crate::onnx::{Attr, Lower, ints, refs};
 use crate::shape::Op;
-use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, req};
+use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, Val, lit, opt, pair, per_axis, req};
+use crate::shape::Axes;
 use crate::walk::Walk;
 use crate::rules;
 use crate::shape;
@@ -32,13 +33,15 @@ pub static SPEC: Spec = Spec {
 pub struct ConvTranspose {
     pub in_channels: u64,
     pub out_channels: u64,
-    pub kernel: [u64; 2],
-    pub stride: [u64; 2],
-    pub padding: [u64; 2],
-    pub output_padding: [u64; 2],
+    pub kernel: Axes,
+    pub stride: Axes,
+    pub padding: Axes,
+    pub output_padding: Axes,
     pub groups: u64,
     pub bias: bool,
-    pub dilation: [u64; 2],
+    pub dilation: Axes,
+    /// The map's spatial rank.
+    pub rank: usize,
 }
 
 impl ConvTranspose {
@@ -46,13 +49,14 @@ impl ConvTranspose {
         Some(ConvTranspose {
             in_channels: a.int("in_channels")?,
             out_channels: a.int("out_channels")?,
-            kernel: a.pair("kernel_size")?,
-            stride: a.pair("stride")?,
-            padding: a.pair("padding")?,
-            output_padding: a.pair("output_padding")?,
+            kernel: a.axes("kernel_size", 1)?,
+            stride: a.axes("stride", 1)?,
+            padding: a.axes("padding", 0)?,
+            output_padding: a.axes("output_padding", 0)?,
             groups: a.int("groups")?,
             bias: a.bool("bias")?,
-            dilation: a.pair("dilation")?,
+            dilation: a.axes("dilation", 1)?,
+            rank: a.rank(),
         })
     }
 }
@@ -63,7 +67,7 @@ impl Layer for ConvTranspose {
     /// padding must be smaller than either stride or dilation").
     fn check_arguments(&self, b: &Bound, walk: &mut Walk) {
         rules::check_groups(walk, b, self.in_channels, self.out_channels, self.groups);
-        for axis in 0..2 {
+        for axis in 0..3 {
             let (op, s, d) = (
                 self.output_padding[axis],
                 self.stride[axis],
@@ -84,36 +88,41 @@ impl Layer for ConvTranspose {
     }
 
     fn op(&self) -> Op {
-        let [ph, pw] = self.padding;
         Op::ConvTranspose {
             conv: shape::Conv {
                 in_channels: self.in_channels,
                 out_channels: self.out_channels,
-                kernel: shape::hw_axes(self.kernel, 1),
-                stride: shape::hw_axes(self.stride, 1),
-                pads: Some([(0, 0), (ph, ph), (pw, pw)]),
-                dilation: shape::hw_axes(self.dilation, 1),
+                kernel: self.kernel,
+                stride: self.stride,
+                pads: Some(self.padding.map(|p| (p, p))),
+                dilation: self.dilation,
                 groups: self.groups,
                 bias: self.bias,
-                padding: ph.max(pw),
+                padding: self.padding.into_iter().max().unwrap_or(0),
             },
-            output_padding: shape::hw_axes(self.output_padding, 0),
+            output_padding: self.output_padding,
         }
     }
 
     fn emit(&self, _io: &Io) -> Emit {
-        let (ch, k) = (pair([self.in_channels, self.out_channels]), pair(self.kernel));
-        let mut e = quote!(burn::nn::conv::ConvTranspose2dConfig::new(#ch, #k));
+        let ch = pair([self.in_channels, self.out_channels]);
+        let k = per_axis(self.kernel, self.rank);
+        let (config, module) = match self.rank {
+            1 => (quote!(ConvTranspose1dConfig), quote!(ConvTranspose1d)),
+            3 => (quote!(ConvTranspose3dConfig), quote!(ConvTranspose3d)),
+            _ => (quote!(ConvTranspose2dConfig), quote!(ConvTranspose2d)),
+        };
+        let mut e = quote!(burn::nn::conv::#config::new(#ch, #k));
         for (method, value, unchanged) in [
-            ("with_stride", self.stride, [1, 1]),
-            ("with_padding", self.padding, [0, 0]),
-            ("with_padding_out", self.output_padding, [0, 0]),
-            ("with_dilation", self.dilation, [1, 1]),
+            ("with_stride", self.stride, [1; 3]),
+            ("with_padding", self.padding, [0; 3]),
+            ("with_padding_out", self.output_padding, [0; 3]),
+            ("with_dilation", self.dilation, [1; 3]),
         ] {
             // burn's own defaults are PyTorch's; only what differs is written.
             if value != unchanged {
                 let m = format_ident!("{}", method);
-                let v = pair(value);
+                let v = per_axis(value, self.rank);
                 e.extend(quote!(.#m(#v)));
             }
         }
@@ -124,33 +133,31 @@ impl Layer for ConvTranspose {
         if !self.bias {
             e.extend(quote!(.with_bias(false)));
         }
-        Emit::module(
-            quote!(burn::nn::conv::ConvTranspose2d),
-            quote!(#e.init(device)),
-        )
+        Emit::module(quote!(burn::nn::conv::#module), quote!(#e.init(device)))
     }
 
     fn fast(&self) -> Fast {
         let tiles = self.kernel == self.stride
-            && self.padding == [0, 0]
-            && self.output_padding == [0, 0]
-            && self.dilation == [1, 1]
+            && self.padding == [0; 3]
+            && self.output_padding == [0; 3]
+            && self.dilation == [1; 3]
             && self.groups == 1;
         if tiles { Fast::Upconv } else { Fast::Burn }
     }
 
     fn onnx(&self, o: &mut Lower) {
         let weights = o.weights("", self.bias);
-        let [ph, pw] = self.padding;
+        let axes = |values: Axes| ints(values[3 - self.rank..].iter().copied());
+        let pads = self.padding[3 - self.rank..].iter().copied();
         o.apply(
             "ConvTranspose",
             &refs(&weights),
             vec![
-                ("kernel_shape", ints(self.kernel)),
-                ("strides", ints(self.stride)),
-                ("pads", ints([ph, pw, ph, pw])),
-                ("output_padding", ints(self.output_padding)),
-                ("dilations", ints(self.dilation)),
+                ("kernel_shape", axes(self.kernel)),
+                ("strides", axes(self.stride)),
+                ("pads", ints(pads.clone().chain(pads))),
+                ("output_padding", axes(self.output_padding)),
+                ("dilations", axes(self.dilation)),
                 ("group", Attr::Int(self.groups as i64)),
             ],
         );

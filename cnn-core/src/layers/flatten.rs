@@ -33,7 +33,10 @@ impl Layer for Flatten {
 
     fn emit(&self, io: &Io) -> Emit {
         match io.input {
-            Shape::Map(..) => Emit::function(quote!(x.flatten::<2>(1, 3))),
+            Shape::Map(_, size) => {
+                let last = super::lit(size.rank() as u64 + 1);
+                Emit::function(quote!(x.flatten::<2>(1, #last)))
+            }
             Shape::Flat(_) => Emit::identity(),
         }
     }

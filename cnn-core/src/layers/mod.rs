@@ -266,16 +266,21 @@ pub trait Layer: Debug + Any {
 /// Builds the PyTorch twin's text from the bound arguments, so that no kind
 /// restates a default: `.changed(..)` prints only what differs from the schema.
 pub struct Twin<'a> {
-    module: &'static str,
+    module: String,
     args: Args<'a>,
     parts: Vec<String>,
 }
 
 impl<'a> Twin<'a> {
-    /// `nn.Module()` of the layer's kind.
+    /// `nn.Module()` of the layer's kind, PyTorch's module for the map's
+    /// rank (`nn.Conv2d` on a 1-D map is `nn.Conv1d`).
     pub fn new(b: &'a Bound) -> Twin<'a> {
+        let module = match b.spec.pytorch.strip_suffix("2d") {
+            Some(stem) if b.rank != 2 => format!("{stem}{}d", b.rank),
+            _ => b.spec.pytorch.to_string(),
+        };
         Twin {
-            module: b.spec.pytorch,
+            module,
             args: b.args(),
             parts: Vec::new(),
         }
@@ -329,14 +334,21 @@ impl<'a> Twin<'a> {
 pub fn python(v: Val) -> String {
     match v {
         Val::Int(n) => n.to_string(),
-        Val::Pair([a, b]) if a == b => a.to_string(),
-        Val::Pair([a, b]) => format!("({a}, {b})"),
-        Val::Quad([l, r, t, b]) => format!("({l}, {r}, {t}, {b})"),
+        Val::Ints(t) => match t.get() {
+            [one] => format!("({one},)"),
+            all => per_axis_text(all),
+        },
         Val::Bool(true) => "True".into(),
         Val::Bool(false) => "False".into(),
         Val::Num(x) => float(x),
-        Val::NumPair([a, b]) if a == b => float(a),
-        Val::NumPair([a, b]) => format!("({}, {})", float(a), float(b)),
+        Val::Nums(t) => match t.get() {
+            [one] => format!("({},)", float(*one)),
+            [first, rest @ ..] if rest.iter().all(|x| x == first) => float(*first),
+            all => format!(
+                "({})",
+                all.iter().map(|&x| float(x)).collect::<Vec<_>>().join(", ")
+            ),
+        },
         Val::Word(w) => format!("'{w}'"),
         Val::Numbers(xs) => format!(
             "[{}]",
@@ -420,6 +432,19 @@ kinds! {
     softmax: SOFTMAX, LOG_SOFTMAX;
 }
 
+/// The layer kinds PyTorch defines for 2-D maps only (`nn.PixelShuffle`,
+/// a channels-last `LayerNorm2d` and the permutes between the layouts).
+pub const PLANAR: &[&str] = &["pixel_shuffle", "pixel_unshuffle", "layernorm2d", "permute"];
+
+/// The layer kinds `cnn!` writes for 2-D maps only so far.
+pub const PLANAR_FOR_NOW: &[&str] = &[
+    "upsample",
+    "frozen_batchnorm",
+    "normalize",
+    "scale",
+    "prelu",
+];
+
 /// The `usize` literal of a size, for generated code.
 pub fn lit(n: u64) -> proc_macro2::Literal {
     proc_macro2::Literal::u64_unsuffixed(n)
@@ -429,6 +454,35 @@ pub fn lit(n: u64) -> proc_macro2::Literal {
 pub fn pair(p: [u64; 2]) -> TokenStream {
     let [a, b] = p.map(lit);
     quote::quote!([#a, #b])
+}
+
+/// Per-axis numbers for a burn config of a `rank`-D map: `k` for 1-D,
+/// `[h, w]` for 2-D, `[d, h, w]` for 3-D (`values` over `[D, H, W]`).
+pub fn per_axis(values: crate::shape::Axes, rank: usize) -> TokenStream {
+    let values: Vec<_> = values[3 - rank.clamp(1, 3)..]
+        .iter()
+        .map(|&v| lit(v))
+        .collect();
+    match values.as_slice() {
+        [one] => quote::quote!(#one),
+        _ => quote::quote!([#(#values),*]),
+    }
+}
+
+/// Per-axis numbers as written in the layer list: `3` when every axis
+/// agrees, else `(1, 3, 3)`.
+pub fn per_axis_text(values: &[u64]) -> String {
+    match values {
+        [first, rest @ ..] if rest.iter().all(|v| v == first) => first.to_string(),
+        _ => format!(
+            "({})",
+            values
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 /// An `f64` literal for generated code.

@@ -2,7 +2,9 @@
 
 use crate::onnx::{Attr, Lower, ints};
 use crate::shape::Op;
-use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, Val, absent, opt, pair, req};
+use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, Val, absent, opt, pair, per_axis, req};
+use crate::shape::Axes;
+use proc_macro2::TokenStream;
 use crate::walk::Walk;
 use super::Plan;
 use crate::model::{Shape, Tiled};
@@ -45,46 +47,89 @@ pub static AVGPOOL: Spec = Spec {
 #[allow(missing_docs)]
 pub struct Pool {
     pub max: bool,
-    pub kernel: [u64; 2],
-    pub stride: [u64; 2],
-    pub padding: [u64; 2],
-    pub dilation: [u64; 2],
+    pub kernel: Axes,
+    pub stride: Axes,
+    pub padding: Axes,
+    pub dilation: Axes,
     pub ceil_mode: bool,
     pub count_include_pad: bool,
+    /// The map's spatial rank.
+    pub rank: usize,
 }
 
 impl Pool {
     fn new(a: Args, max: bool) -> Option<Pool> {
-        let kernel = a.pair("kernel_size")?;
+        let kernel = a.axes("kernel_size", 1)?;
         Some(Pool {
             max,
             kernel,
-            stride: a.opt_pair("stride")?.unwrap_or(kernel),
-            padding: a.pair("padding")?,
-            dilation: if max { a.pair("dilation")? } else { [1, 1] },
+            stride: a.opt_axes("stride", 1)?.unwrap_or(kernel),
+            padding: a.axes("padding", 0)?,
+            dilation: if max { a.axes("dilation", 1)? } else { [1; 3] },
             ceil_mode: a.bool("ceil_mode")?,
             count_include_pad: max || a.bool("count_include_pad")?,
+            rank: a.rank(),
         })
     }
 
-    /// Whether the windows tile the input: kernel = stride, no padding, no
-    /// dilation, floor mode (see [`Tiled`]).
+    /// Whether the windows of a 2-D pool tile the input: kernel = stride,
+    /// no padding, no dilation, floor mode (see [`Tiled`]).
     pub fn tiles(&self) -> bool {
-        self.kernel == self.stride
-            && self.padding == [0, 0]
-            && self.dilation == [1, 1]
+        self.rank == 2
+            && self.kernel == self.stride
+            && self.padding == [0; 3]
+            && self.dilation == [1; 3]
             && !self.ceil_mode
     }
-}
 
-impl Pool {
     /// `dilation·(kernel − 1) + 1` per axis, `[H, W]`.
     fn effective_kernels(&self) -> [u64; 2] {
-        let [_, h, w] = shape::effective_kernels(
-            shape::hw_axes(self.kernel, 1),
-            shape::hw_axes(self.dilation, 1),
-        );
+        let [_, h, w] = shape::effective_kernels(self.kernel, self.dilation);
         [h, w]
+    }
+
+    /// The last two axes of per-axis numbers (the whole of a 2-D pool's).
+    fn hw(values: Axes) -> [u64; 2] {
+        [values[1], values[2]]
+    }
+
+    /// `MaxPool1d`/`AvgPool1d` for a 1-D map, PyTorch's `max_pool3d`/
+    /// `avg_pool3d` written on burn's ops for a 3-D one (burn has neither).
+    fn emit_other_rank(&self, krate: &TokenStream) -> Emit {
+        if self.rank == 3 {
+            let [k, s, p, d] = [self.kernel, self.stride, self.padding, self.dilation].map(|v| per_axis(v, 3));
+            let (max, ceil, include) = (self.max, self.ceil_mode, self.count_include_pad);
+            return Emit::function(quote!(#krate::__private::pool3d(x, #krate::__private::Pool3d {
+                max: #max, kernel: #k, stride: #s, padding: #p, dilation: #d, ceil_mode: #ceil, count_include_pad: #include,
+            })));
+        }
+        let [k, s, p, d] = [self.kernel, self.stride, self.padding, self.dilation].map(|v| per_axis(v, 1));
+        let mut e = if self.max {
+            quote!(burn::nn::pool::MaxPool1dConfig::new(#k))
+        } else {
+            quote!(burn::nn::pool::AvgPool1dConfig::new(#k))
+        };
+        if self.stride != self.kernel {
+            e.extend(quote!(.with_stride(#s)));
+        }
+        if self.padding != [0; 3] {
+            e.extend(quote!(.with_padding(burn::nn::PaddingConfig1d::Explicit(#p, #p))));
+        }
+        if self.max && self.dilation != [1; 3] {
+            e.extend(quote!(.with_dilation(#d)));
+        }
+        if self.ceil_mode {
+            e.extend(quote!(.with_ceil_mode(true)));
+        }
+        if !self.count_include_pad {
+            e.extend(quote!(.with_count_include_pad(false)));
+        }
+        let ty = if self.max {
+            quote!(burn::nn::pool::MaxPool1d)
+        } else {
+            quote!(burn::nn::pool::AvgPool1d)
+        };
+        Emit::module(ty, quote!(#e.init()))
     }
 }
 
@@ -92,7 +137,7 @@ impl Layer for Pool {
     /// Rule: pooling pads each side by at most half the kernel (PyTorch: "pad
     /// should be smaller than or equal to half of kernel size").
     fn check_arguments(&self, b: &Bound, walk: &mut Walk) {
-        for axis in 0..2 {
+        for axis in 3 - self.rank..3 {
             let limit = self.kernel[axis] / 2;
             if self.padding[axis] > limit {
                 walk.error_with_edit(
@@ -114,10 +159,10 @@ impl Layer for Pool {
     fn op(&self) -> Op {
         Op::Pool {
             max: self.max,
-            kernel: shape::hw_axes(self.kernel, 1),
-            stride: shape::hw_axes(self.stride, 1),
-            padding: shape::hw_axes(self.padding, 0),
-            dilation: shape::hw_axes(self.dilation, 1),
+            kernel: self.kernel,
+            stride: self.stride,
+            padding: self.padding,
+            dilation: self.dilation,
             ceil_mode: self.ceil_mode,
         }
     }
@@ -131,10 +176,10 @@ impl Layer for Pool {
     fn fast(&self) -> Fast {
         Fast::Pool(crate::fast::PoolSpec {
             max: self.max,
-            kernel: self.kernel,
-            stride: self.stride,
-            padding: self.padding,
-            dilation: self.dilation,
+            kernel: Pool::hw(self.kernel),
+            stride: Pool::hw(self.stride),
+            padding: Pool::hw(self.padding),
+            dilation: Pool::hw(self.dilation),
             ceil_mode: self.ceil_mode,
             count_include_pad: self.count_include_pad,
         })
@@ -143,18 +188,20 @@ impl Layer for Pool {
     fn onnx(&self, o: &mut Lower) {
         let ([_, ih, iw], [_, oh, ow]) = (o.input_map(), o.output_map());
         let eff = self.effective_kernels();
+        let [kernel, stride, padding, dilation] =
+            [self.kernel, self.stride, self.padding, self.dilation].map(Pool::hw);
         let over = [(ih, oh), (iw, ow)].into_iter().enumerate().map(|(a, (i, out))| {
-            ((out - 1) * self.stride[a] + eff[a]).saturating_sub(i + 2 * self.padding[a])
+            ((out - 1) * stride[a] + eff[a]).saturating_sub(i + 2 * padding[a])
         });
         let over: Vec<u64> = over.collect();
-        let [ph, pw] = self.padding;
+        let [ph, pw] = padding;
         let mut attributes = vec![
-            ("kernel_shape", ints(self.kernel)),
-            ("strides", ints(self.stride)),
+            ("kernel_shape", ints(kernel)),
+            ("strides", ints(stride)),
             ("pads", ints([ph, pw, ph + over[0], pw + over[1]])),
         ];
         if self.max {
-            attributes.push(("dilations", ints(self.dilation)));
+            attributes.push(("dilations", ints(dilation)));
             o.apply("MaxPool", &[], attributes);
             return;
         }
@@ -165,14 +212,14 @@ impl Layer for Pool {
             let counts = |axis: usize, size: u64, out: u64| -> Vec<u64> {
                 (0..out)
                     .map(|i| {
-                        let start = i * self.stride[axis];
-                        let end = (start + self.kernel[axis]).min(size + 2 * self.padding[axis]);
+                        let start = i * stride[axis];
+                        let end = (start + kernel[axis]).min(size + 2 * padding[axis]);
                         end - start
                     })
                     .collect()
             };
             let (rows, cols) = (counts(0, ih, oh), counts(1, iw, ow));
-            let window = (self.kernel[0] * self.kernel[1]) as f64;
+            let window = (kernel[0] * kernel[1]) as f64;
             let scale = rows
                 .iter()
                 .flat_map(|r| cols.iter().map(move |c| window / (r * c) as f64))
@@ -187,11 +234,11 @@ impl Layer for Pool {
             return;
         };
         let slide = Slide {
-            input: size.last_two(),
-            eff: self.effective_kernels(),
+            input: size,
+            eff: shape::effective_kernels(self.kernel, self.dilation),
             stride: self.stride,
             pad_before: self.padding,
-            out: out.last_two(),
+            out,
         };
         if !self.ceil_mode {
             rules::warn_unread(walk, b, slide, true);
@@ -201,32 +248,35 @@ impl Layer for Pool {
         }
     }
 
-    fn emit(&self, _io: &Io) -> Emit {
+    fn emit(&self, io: &Io) -> Emit {
+        if self.rank != 2 {
+            return self.emit_other_rank(io.krate);
+        }
         if self.tiles() {
             return Emit {
                 field: None,
                 plan: Plan::TiledPool(Tiled {
                     max: self.max,
-                    kernel: self.kernel,
+                    kernel: Pool::hw(self.kernel),
                 }),
             };
         }
-        let k = pair(self.kernel);
+        let k = pair(Pool::hw(self.kernel));
         let mut e = if self.max {
             quote!(burn::nn::pool::MaxPool2dConfig::new(#k))
         } else {
             quote!(burn::nn::pool::AvgPool2dConfig::new(#k))
         };
         if self.stride != self.kernel {
-            let s = pair(self.stride);
+            let s = pair(Pool::hw(self.stride));
             e.extend(quote!(.with_strides(#s)));
         }
-        if self.padding != [0, 0] {
-            let [ph, pw] = self.padding.map(super::lit);
+        if self.padding != [0; 3] {
+            let [ph, pw] = Pool::hw(self.padding).map(super::lit);
             e.extend(quote!(.with_padding(burn::nn::PaddingConfig2d::Explicit(#ph, #pw, #ph, #pw))));
         }
-        if self.max && self.dilation != [1, 1] {
-            let d = pair(self.dilation);
+        if self.max && self.dilation != [1; 3] {
+            let d = pair(Pool::hw(self.dilation));
             e.extend(quote!(.with_dilation(#d)));
         }
         if self.ceil_mode {

@@ -3,7 +3,7 @@
 
 use crate::onnx::{Attr, Lower};
 use crate::shape::Op;
-use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, lit, req};
+use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, req};
 use quote::quote;
 
 /// The kind.
@@ -14,6 +14,7 @@ pub static SPEC: Spec = Spec {
     build: |a| {
         Some(Box::new(ReflectionPad {
             sides: a.sides("padding")?,
+            rank: a.rank(),
         }))
     },
 };
@@ -21,8 +22,10 @@ pub static SPEC: Spec = Spec {
 /// `nn.ReflectionPad2d`'s padding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReflectionPad {
-    /// `[left, right, top, bottom]`.
-    pub sides: [u64; 4],
+    /// `[left, right, top, bottom, front, back]`, 0 on the axes the map lacks.
+    pub sides: [u64; 6],
+    /// The map's spatial rank.
+    pub rank: usize,
 }
 
 impl Layer for ReflectionPad {
@@ -31,19 +34,19 @@ impl Layer for ReflectionPad {
     /// less than the corresponding input dimension").
     fn op(&self) -> Op {
         Op::Pad {
-            sides: super::zeropad::pad_sides(self.sides),
+            sides: self.sides,
             reflect: true,
         }
     }
 
     fn emit(&self, _io: &Io) -> Emit {
-        let [l, r, t, bt] = self.sides.map(lit);
-        Emit::function(quote!(x.pad((#l, #r, #t, #bt), burn::tensor::ops::PadMode::Reflect)))
+        let pairs = super::zeropad::pad_pairs(self.sides, self.rank);
+        Emit::function(quote!(x.pad([#pairs], burn::tensor::ops::PadMode::Reflect)))
     }
 
     fn onnx(&self, o: &mut Lower) {
-        let [l, r, t, b] = self.sides.map(|s| s as i64);
-        let pads = o.ints(&[8], vec![0, 0, t, l, 0, 0, b, r]);
+        let pads = super::zeropad::onnx_pads(self.sides, self.rank);
+        let pads = o.ints(&[pads.len() as i64], pads);
         o.apply("Pad", &[&pads], vec![("mode", Attr::Text("reflect"))]);
     }
 

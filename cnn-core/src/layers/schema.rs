@@ -11,6 +11,7 @@ pub use super::values::{Ty, Val};
 use super::{REGISTRY, Spec};
 use crate::ast;
 use crate::diag::{Ctxt, did_you_mean};
+use crate::shape::Axes;
 use crate::walk::Walk;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
@@ -97,6 +98,9 @@ pub struct Bound {
     pub tokens: TokenStream,
     /// The span of the layer's name.
     pub name_span: Span,
+    /// The spatial rank of the network's maps (1, 2 or 3), which sets how
+    /// many values a per-axis argument holds.
+    pub rank: usize,
 }
 
 impl Bound {
@@ -218,19 +222,31 @@ impl Args<'_> {
         }
     }
 
-    /// An integer or a pair, as a pair.
-    pub fn pair(&self, name: &str) -> Option<[u64; 2]> {
-        self.opt_pair(name)?
+    /// The spatial rank of the network's maps.
+    pub fn rank(&self) -> usize {
+        self.bound.rank
     }
 
-    /// An optional pair: `Some(None)` when absent.
-    pub fn opt_pair(&self, name: &str) -> Option<Option<[u64; 2]>> {
-        Some(match self.val(name)? {
-            None => None,
-            Some(Val::Int(n)) => Some([n, n]),
-            Some(Val::Pair(p)) => Some(p),
+    /// An integer (for every axis) or one per axis, over the three axes
+    /// `[D, H, W]`; the axes the map lacks hold `neutral` (1 for a kernel,
+    /// a stride or a dilation, 0 for a padding).
+    pub fn axes(&self, name: &str, neutral: u64) -> Option<Axes> {
+        self.opt_axes(name, neutral)?
+    }
+
+    /// An optional [`Args::axes`]: `Some(None)` when absent.
+    pub fn opt_axes(&self, name: &str, neutral: u64) -> Option<Option<Axes>> {
+        let first = 3 - self.rank();
+        let mut axes = [neutral; 3];
+        match self.val(name)? {
+            None => return Some(None),
+            Some(Val::Int(n)) => axes[first..].fill(n),
+            Some(Val::Ints(t)) if t.get().len() == self.rank() => {
+                axes[first..].copy_from_slice(t.get())
+            }
             Some(_) => return None,
-        })
+        }
+        Some(Some(axes))
     }
 
     /// One number per channel; `Some(None)` when absent.
@@ -242,13 +258,17 @@ impl Args<'_> {
         })
     }
 
-    /// An integer or a quadruple, as `[left, right, top, bottom]`.
-    pub fn sides(&self, name: &str) -> Option<[u64; 4]> {
+    /// An integer (every side) or two sides per axis, as
+    /// `[left, right, top, bottom, front, back]`, 0 on the axes the map lacks.
+    pub fn sides(&self, name: &str) -> Option<[u64; 6]> {
+        let mut sides = [0; 6];
+        let count = 2 * self.rank();
         match self.val(name)?? {
-            Val::Int(n) => Some([n; 4]),
-            Val::Quad(q) => Some(q),
-            _ => None,
+            Val::Int(n) => sides[..count].fill(n),
+            Val::Ints(t) if t.get().len() == count => sides[..count].copy_from_slice(t.get()),
+            _ => return None,
         }
+        Some(sides)
     }
 
     /// A boolean.
@@ -273,14 +293,20 @@ impl Args<'_> {
         }
     }
 
-    /// An optional number or pair of numbers, as a pair: `Some(None)` when absent.
-    pub fn opt_num_pair(&self, name: &str) -> Option<Option<[f64; 2]>> {
-        Some(match self.val(name)? {
-            None => None,
-            Some(Val::Num(x)) => Some([x, x]),
-            Some(Val::NumPair(p)) => Some(p),
+    /// An optional number (for every axis) or one per axis, over `[D, H,
+    /// W]` with 1 on the axes the map lacks: `Some(None)` when absent.
+    pub fn opt_scales(&self, name: &str) -> Option<Option<[f64; 3]>> {
+        let first = 3 - self.rank();
+        let mut scales = [1.0; 3];
+        match self.val(name)? {
+            None => return Some(None),
+            Some(Val::Num(x)) => scales[first..].fill(x),
+            Some(Val::Nums(t)) if t.get().len() == self.rank() => {
+                scales[first..].copy_from_slice(t.get())
+            }
             Some(_) => return None,
-        })
+        }
+        Some(Some(scales))
     }
 
     /// A word (`same`, `bilinear`, …), or `None` if the value is not one.
@@ -292,12 +318,15 @@ impl Args<'_> {
     }
 }
 
-/// Value equality where an integer `n` and the pair `(n, n)` are the same size.
+/// Value equality where an integer `n` and the tuple `(n, n)` are the same size.
 fn same(a: Val, b: Val) -> bool {
     match (a, b) {
-        (Val::Int(n), Val::Pair(p)) | (Val::Pair(p), Val::Int(n)) => p == [n, n],
-        (Val::Int(n), Val::Quad(q)) | (Val::Quad(q), Val::Int(n)) => q == [n; 4],
-        (Val::Num(x), Val::NumPair(p)) | (Val::NumPair(p), Val::Num(x)) => p == [x, x],
+        (Val::Int(n), Val::Ints(t)) | (Val::Ints(t), Val::Int(n)) => {
+            t.get().iter().all(|&v| v == n)
+        }
+        (Val::Num(x), Val::Nums(t)) | (Val::Nums(t), Val::Num(x)) => {
+            t.get().iter().all(|&v| v == x)
+        }
         _ => a == b,
     }
 }
@@ -311,7 +340,7 @@ pub fn spec(name: &str) -> Option<&'static Spec> {
 /// did-you-mean also considers). Reports every independent mistake in
 /// the call (unknown name, unknown or duplicate argument, bad value, missing
 /// argument) and returns `None` if there was any.
-pub fn bind(layer: &ast::Layer, blocks: &[&str], walk: &mut Walk) -> Option<Bound> {
+pub fn bind(layer: &ast::Layer, blocks: &[&str], rank: usize, walk: &mut Walk) -> Option<Bound> {
     let name = layer.name.to_string();
     let Some(spec) = spec(&name) else {
         let names: Vec<&str> = REGISTRY.iter().map(|s| s.name).collect();
@@ -366,6 +395,19 @@ pub fn bind(layer: &ast::Layer, blocks: &[&str], walk: &mut Walk) -> Option<Boun
                 continue;
             }
             match convert(&arg.value, param.ty) {
+                Ok(val) if per_axis_count(param.ty, val, rank).is_some() => {
+                    let (count, each) = per_axis_count(param.ty, val, rank).unwrap_or_default();
+                    walk.error_on_value(
+                        arg.value.span(),
+                        &format!(
+                            "`{}` takes {each} of the {rank}-D map ({}), found {count} in `{}`\n= help: write one integer for every axis, or {}",
+                            param.name,
+                            axis_names(rank),
+                            arg.value.render(),
+                            param.ty.expected(rank).trim_start_matches("an integer or ").trim_start_matches("a positive integer or ").trim_start_matches("a positive number or ")
+                        ),
+                    );
+                }
                 Ok(val) => args.push(BoundArg {
                     name: param.name,
                     val,
@@ -379,7 +421,7 @@ pub fn bind(layer: &ast::Layer, blocks: &[&str], walk: &mut Walk) -> Option<Boun
                     &format!(
                         "`{}` expects {}, found `{found}`{note}",
                         param.name,
-                        param.ty.expected()
+                        param.ty.expected(rank)
                     ),
                 ),
             }
@@ -419,7 +461,29 @@ pub fn bind(layer: &ast::Layer, blocks: &[&str], walk: &mut Walk) -> Option<Boun
         args,
         tokens: layer.to_token_stream(),
         name_span: layer.name.span(),
+        rank,
     })
+}
+
+/// Rule: a per-axis tuple holds one value per spatial axis of the map (two
+/// per axis for a pad's sides). `Some((found, what it takes))` if it does not.
+fn per_axis_count(ty: Ty, val: Val, rank: usize) -> Option<(usize, &'static str)> {
+    let (found, wanted, each) = match (ty, val) {
+        (Ty::Sides, Val::Ints(t)) => (t.get().len(), 2 * rank, "two sides per axis"),
+        (_, Val::Ints(t)) => (t.get().len(), rank, "one value per axis"),
+        (_, Val::Nums(t)) => (t.get().len(), rank, "one value per axis"),
+        _ => return None,
+    };
+    (found != wanted).then_some((found, each))
+}
+
+/// The axes of a map of `rank` spatial axes: `L`, `H, W`, `D, H, W`.
+pub fn axis_names(rank: usize) -> &'static str {
+    match rank {
+        1 => "L",
+        3 => "D, H, W",
+        _ => "H, W",
+    }
 }
 
 /// The schema entry an argument fills: the next position, or its keyword.

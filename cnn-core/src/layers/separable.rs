@@ -43,22 +43,24 @@ impl Separable {
         let depthwise = Conv {
             in_channels: in_c,
             out_channels: in_c,
-            kernel: a.pair("kernel_size")?,
-            stride: a.pair("stride")?,
+            kernel: a.axes("kernel_size", 1)?,
+            stride: a.axes("stride", 1)?,
             padding: Conv::padding(a)?,
-            dilation: a.pair("dilation")?,
+            dilation: a.axes("dilation", 1)?,
             groups: in_c,
             bias,
+            rank: a.rank(),
         };
         let pointwise = Conv {
             in_channels: in_c,
             out_channels: a.int("out_channels")?,
-            kernel: [1, 1],
-            stride: [1, 1],
-            padding: Some([0, 0]),
-            dilation: [1, 1],
+            kernel: [1; 3],
+            stride: [1; 3],
+            padding: Some([0; 3]),
+            dilation: [1; 3],
             groups: 1,
             bias,
+            rank: a.rank(),
         };
         Some(Separable {
             depthwise,
@@ -84,13 +86,18 @@ impl Layer for Separable {
 
     fn emit(&self, io: &Io) -> Emit {
         let (dw, pw) = (self.depthwise.init(), self.pointwise.init());
-        let krate = io.krate;
+        let (krate, module) = (io.krate, self.depthwise.module());
+        let run = match self.depthwise.rank {
+            1 => quote!(separable1d),
+            3 => quote!(separable3d),
+            _ => quote!(separable),
+        };
         Emit {
             field: Some(Field {
-                ty: quote!([burn::nn::conv::Conv2d; 2]),
+                ty: quote!([#module; 2]),
                 init: quote!([#dw, #pw]),
             }),
-            plan: Plan::WithModule(quote!(#krate::__private::separable)),
+            plan: Plan::WithModule(quote!(#krate::__private::#run)),
         }
     }
 
@@ -105,7 +112,10 @@ impl Layer for Separable {
             let mut parts = vec![
                 c.in_channels.to_string(),
                 c.out_channels.to_string(),
-                format!("kernel_size={}", super::python(Val::Pair(c.kernel))),
+                format!(
+                    "kernel_size={}",
+                    super::per_axis_text(&c.kernel[3 - c.rank..])
+                ),
             ];
             let args = b.args();
             if depthwise {
@@ -121,7 +131,7 @@ impl Layer for Separable {
             if !c.bias {
                 parts.push("bias=False".into());
             }
-            format!("nn.Conv2d({})", parts.join(", "))
+            format!("nn.Conv{}d({})", c.rank, parts.join(", "))
         };
         format!(
             "nn.Sequential({}, {})",

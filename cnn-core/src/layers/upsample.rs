@@ -28,18 +28,35 @@ pub static SPEC: Spec = Spec {
 pub struct Upsample {
     pub size: Option<[u64; 2]>,
     pub scale: Option<[f64; 2]>,
+    /// Linear interpolation (`linear`, `bilinear`, `trilinear`), else nearest.
     pub bilinear: bool,
     pub align_corners: Option<bool>,
+    /// The mode as written.
+    pub mode: &'static str,
+    /// The map's spatial rank.
+    pub rank: usize,
 }
 
 impl Upsample {
     fn new(a: Args) -> Option<Upsample> {
+        let mode = a.word("mode")?;
         Some(Upsample {
-            size: a.opt_pair("size")?,
-            scale: a.opt_num_pair("scale_factor")?,
-            bilinear: a.word("mode")? == "bilinear",
+            size: a.opt_axes("size", 1)?.map(|[_, h, w]| [h, w]),
+            scale: a.opt_scales("scale_factor")?.map(|[_, h, w]| [h, w]),
+            bilinear: mode != "nearest",
             align_corners: a.opt_bool("align_corners")?,
+            mode,
+            rank: a.rank(),
         })
+    }
+
+    /// PyTorch's name of linear interpolation on maps of `rank` axes.
+    fn linear_mode(rank: usize) -> &'static str {
+        match rank {
+            1 => "linear",
+            3 => "trilinear",
+            _ => "bilinear",
+        }
     }
 
     /// Whether the layer runs PyTorch's formula (the runtime's `resample`)
@@ -59,6 +76,20 @@ impl Layer for Upsample {
     /// Rule: `upsample` takes exactly one of `size` and `scale_factor`, and
     /// `align_corners` only with `mode = bilinear` (PyTorch raises otherwise).
     fn check_arguments(&self, b: &Bound, walk: &mut Walk) {
+        let linear = Upsample::linear_mode(self.rank);
+        if self.bilinear && self.mode != linear {
+            let takes = ["linear", "bilinear", "trilinear"]
+                .iter()
+                .position(|&m| m == self.mode)
+                .map_or(0, |i| i + 1);
+            walk.error_at(
+                b.span_of("mode"),
+                format!(
+                    "`mode = {}` interpolates {takes}-D maps, but this network's maps are {}-D\n= help: write `mode = {linear}`",
+                    self.mode, self.rank
+                ),
+            );
+        }
         match (self.size, self.scale) {
             (None, None) => walk.error(
                 b,

@@ -9,13 +9,14 @@ use proc_macro2::Span;
 pub enum Ty {
     /// An integer of at least 1.
     Positive,
-    /// A positive integer or a positive `(h, w)` pair.
+    /// A positive integer, or one per spatial axis: `(h, w)`.
     Size,
-    /// A non-negative integer or pair.
+    /// A non-negative integer, or one per spatial axis.
     Padding,
     /// [`Ty::Padding`], or `same` / `valid` (`valid` is padding 0).
     ConvPadding,
-    /// A non-negative integer or a `(left, right, top, bottom)` quadruple.
+    /// A non-negative integer, or two per spatial axis, the last axis
+    /// first: `(left, right, top, bottom)`.
     Sides,
     /// `true` / `false`.
     Bool,
@@ -25,11 +26,11 @@ pub enum Ty {
     Number,
     /// A number above 0.
     PositiveNumber,
-    /// `nearest` / `bilinear`.
+    /// `nearest` / `linear` / `bilinear` / `trilinear`.
     Mode,
     /// `none` / `tanh` (`nn.GELU`'s `approximate`).
     Approximate,
-    /// A positive number or a pair of them.
+    /// A positive number, or one per spatial axis.
     Scale,
     /// `row` / `batch` (`StochasticDepth`'s `mode`).
     DepthMode,
@@ -42,21 +43,34 @@ pub enum Ty {
 }
 
 impl Ty {
-    /// What it accepts, for messages: "a positive integer".
-    pub fn expected(self) -> &'static str {
+    /// What it accepts on maps of `rank` spatial axes, for messages: "a
+    /// positive integer or a `(height, width)` pair".
+    pub fn expected(self, rank: usize) -> String {
+        let per_axis = match rank {
+            1 => "a `(length,)` tuple",
+            3 => "a `(depth, height, width)` triple",
+            _ => "a `(height, width)` pair",
+        };
+        match self {
+            Ty::Size => format!("a positive integer or {per_axis}"),
+            Ty::Padding => format!("an integer or {per_axis}"),
+            Ty::ConvPadding => format!("an integer, {per_axis}, `same` or `valid`"),
+            Ty::Sides => format!("an integer or {}", sides_tuple(rank)),
+            Ty::Scale => format!("a positive number or {per_axis} of them"),
+            other => other.expected_word().to_string(),
+        }
+    }
+
+    fn expected_word(self) -> &'static str {
         match self {
             Ty::Positive => "a positive integer",
-            Ty::Size => "a positive integer or a `(height, width)` pair",
-            Ty::Padding => "an integer or a `(height, width)` pair",
-            Ty::ConvPadding => "an integer, a `(height, width)` pair, `same` or `valid`",
-            Ty::Sides => "an integer or a `(left, right, top, bottom)` quadruple",
+            Ty::Size | Ty::Padding | Ty::ConvPadding | Ty::Sides | Ty::Scale => "a size",
             Ty::Bool => "`true` or `false`",
             Ty::Probability => "a probability between 0 and 1",
             Ty::Number => "a number",
             Ty::PositiveNumber => "a positive number",
-            Ty::Mode => "`nearest` or `bilinear`",
+            Ty::Mode => "`nearest`, `linear`, `bilinear` or `trilinear`",
             Ty::Approximate => "`none` or `tanh`",
-            Ty::Scale => "a positive number or a `(height, width)` pair of them",
             Ty::DepthMode => "`row` or `batch`",
             Ty::Axis => "an axis (0, 1, 2 or 3)",
             Ty::PerChannel => "a number per channel: `(0.485, 0.456, 0.406)`",
@@ -65,21 +79,79 @@ impl Ty {
     }
 }
 
+/// The sides a pad takes on maps of `rank` axes, PyTorch's order (the last
+/// axis first): "a `(left, right, top, bottom)` quadruple".
+pub fn sides_tuple(rank: usize) -> &'static str {
+    match rank {
+        1 => "a `(left, right)` pair",
+        3 => "a `(left, right, top, bottom, front, back)` tuple",
+        _ => "a `(left, right, top, bottom)` quadruple",
+    }
+}
+
+/// A tuple of up to six non-negative integers: one per spatial axis
+/// (`(3, 7, 7)`), or two sides per axis (`zeropad`'s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ints {
+    len: u8,
+    values: [u64; 6],
+}
+
+impl Ints {
+    /// The tuple of `values`, if there are at most six.
+    pub fn new(values: &[u64]) -> Option<Ints> {
+        let mut all = [0; 6];
+        all.get_mut(..values.len())?.copy_from_slice(values);
+        Some(Ints {
+            len: values.len() as u8,
+            values: all,
+        })
+    }
+
+    /// The integers, in order.
+    pub fn get(&self) -> &[u64] {
+        &self.values[..usize::from(self.len)]
+    }
+}
+
+/// A tuple of up to three numbers, one per spatial axis (`scale_factor`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Nums {
+    len: u8,
+    values: [f64; 3],
+}
+
+impl Nums {
+    /// The tuple of `values`, if there are at most three.
+    pub fn new(values: &[f64]) -> Option<Nums> {
+        let mut all = [0.0; 3];
+        all.get_mut(..values.len())?.copy_from_slice(values);
+        Some(Nums {
+            len: values.len() as u8,
+            values: all,
+        })
+    }
+
+    /// The numbers, in order.
+    pub fn get(&self) -> &[f64] {
+        &self.values[..usize::from(self.len)]
+    }
+}
+
 /// A value after its type was checked.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Val {
     /// A non-negative integer.
     Int(u64),
-    /// A `(h, w)` pair of non-negative integers.
-    Pair([u64; 2]),
-    /// Four non-negative integers.
-    Quad([u64; 4]),
+    /// A tuple of non-negative integers: one per axis, or a pad's sides
+    /// (its length against the map's rank is checked when binding).
+    Ints(Ints),
     /// A boolean.
     Bool(bool),
     /// A number (also from an integer literal where a number is expected).
     Num(f64),
-    /// A pair of numbers.
-    NumPair([f64; 2]),
+    /// A tuple of numbers, one per axis.
+    Nums(Nums),
     /// `same`, `nearest`, `bilinear`, `none` or `tanh`.
     Word(&'static str),
     /// One number per channel. Leaked: a macro expansion is a short-lived
@@ -122,29 +194,41 @@ pub fn convert(value: &Value, ty: Ty) -> Result<Val, Mismatch> {
         (Ty::Padding | Ty::ConvPadding | Ty::Sides | Ty::Axis, Value::Int(_)) => {
             Ok(Val::Int(int(value)?))
         }
-        (Ty::Size | Ty::Padding | Ty::ConvPadding, Value::Tuple(_, items)) if items.len() == 2 => {
+        (Ty::Size | Ty::Padding | Ty::ConvPadding, Value::Tuple(_, items))
+            if (1..=3).contains(&items.len()) =>
+        {
             let inner = if ty == Ty::Size {
                 Ty::Positive
             } else {
                 Ty::Padding
             };
-            match (convert(&items[0], inner)?, convert(&items[1], inner)?) {
-                (Val::Int(a), Val::Int(b)) => Ok(Val::Pair([a, b])),
-                _ => plain(""),
+            let mut values = Vec::with_capacity(items.len());
+            for item in items {
+                match convert(item, inner)? {
+                    Val::Int(n) => values.push(n),
+                    _ => return plain(""),
+                }
             }
+            Ints::new(&values)
+                .map(Val::Ints)
+                .ok_or_else(|| Mismatch::at(value, ""))
         }
-        (Ty::Sides, Value::Tuple(_, items)) if items.len() == 4 => {
-            let mut sides = [0; 4];
-            for (side, item) in sides.iter_mut().zip(items) {
-                *side = int(item)?;
+        (Ty::Sides, Value::Tuple(_, items)) if [2, 4, 6].contains(&items.len()) => {
+            let mut sides = Vec::with_capacity(items.len());
+            for item in items {
+                sides.push(int(item)?);
             }
-            Ok(Val::Quad(sides))
+            Ints::new(&sides)
+                .map(Val::Ints)
+                .ok_or_else(|| Mismatch::at(value, ""))
         }
         (Ty::ConvPadding, Value::Word(w)) if w == "same" => Ok(Val::Word("same")),
         // `valid` is no padding; the DSL text keeps the word.
         (Ty::ConvPadding, Value::Word(w)) if w == "valid" => Ok(Val::Int(0)),
         (Ty::Mode, Value::Word(w)) if w == "nearest" => Ok(Val::Word("nearest")),
         (Ty::Mode, Value::Word(w)) if w == "bilinear" => Ok(Val::Word("bilinear")),
+        (Ty::Mode, Value::Word(w)) if w == "linear" => Ok(Val::Word("linear")),
+        (Ty::Mode, Value::Word(w)) if w == "trilinear" => Ok(Val::Word("trilinear")),
         (Ty::Approximate, Value::Word(w)) if w == "none" => Ok(Val::Word("none")),
         (Ty::Approximate, Value::Word(w)) if w == "tanh" => Ok(Val::Word("tanh")),
         (Ty::DepthMode, Value::Word(w)) if w == "row" => Ok(Val::Word("row")),
@@ -173,14 +257,17 @@ pub fn convert(value: &Value, ty: Ty) -> Result<Val, Mismatch> {
             p if (0.0..=1.0).contains(&p) => Ok(Val::Num(p)),
             _ => plain("\n= note: PyTorch requires 0 <= p <= 1"),
         },
-        (Ty::Scale, Value::Tuple(_, items)) if items.len() == 2 => {
-            match (
-                convert(&items[0], Ty::Scale)?,
-                convert(&items[1], Ty::Scale)?,
-            ) {
-                (Val::Num(a), Val::Num(b)) => Ok(Val::NumPair([a, b])),
-                _ => plain(""),
+        (Ty::Scale, Value::Tuple(_, items)) if (1..=3).contains(&items.len()) => {
+            let mut scales = Vec::with_capacity(items.len());
+            for item in items {
+                match convert(item, Ty::PositiveNumber)? {
+                    Val::Num(x) => scales.push(x),
+                    _ => return plain(""),
+                }
             }
+            Nums::new(&scales)
+                .map(Val::Nums)
+                .ok_or_else(|| Mismatch::at(value, ""))
         }
         (Ty::PositiveNumber | Ty::Scale, _) => match number(value)? {
             x if x > 0.0 => Ok(Val::Num(x)),

@@ -140,6 +140,14 @@ impl Checker<'_, '_> {
         name: Option<&ast::Name>,
         scope: &mut ScopeState,
     ) -> Option<usize> {
+        if self.rank != 2 {
+            self.walk.cx.error(
+                call.name.span(),
+                format!("`cnn!` writes `upsample` for 2-D maps ([C, H, W]) only so far, and this network's maps are {}-D", self.rank),
+            );
+            self.current = None;
+            return None;
+        }
         let args = call.args.as_ref()?;
         let like = args
             .list

@@ -542,8 +542,8 @@ mod __cnn_Seg {
                 ::core::result::Result::Err(error) => ::core::panic!("{}", error),
             }
         }
-        /// Runs the network on a batch `[N, C, H, W]`, or says why its layers
-        /// cannot take it before burn sees the tensor.
+        /// Runs the network on a batch, as [`Self::forward`], or says why its
+        /// layers cannot take it before burn sees the tensor.
         #[allow(unused_variables, unused_assignments)]
         pub fn try_forward(
             &self,
@@ -698,7 +698,7 @@ mod __cnn_Seg {
             ("out", &[4, 16, 16]),
             ("aux", &[4, 16, 16]),
         ];
-        /// Runs the network on a batch `[N, C, H, W]` and returns every
+        /// Runs the network on a batch, as [`Self::forward`], and returns every
         /// output, the branches that feed only named outputs included.
         ///
         /// # Panics
@@ -901,8 +901,9 @@ mod __cnn_Seg {
             ::cnn_runtime::Summary::new("Seg", &Self::INPUT_SHAPE, Self::LAYERS)
                 .with_peak_activations(Self::PEAK_ACTIVATIONS)
         }
-        /// The layer table for another per-sample input `[C, H, W]`, or the
-        /// error the compiler would have given for that size.
+        /// The layer table for another per-sample input (of the rank of
+        /// [`Self::INPUT_SHAPE`]), or the error the compiler would have given
+        /// for that size.
         pub fn summary_for(
             input: [usize; 3],
         ) -> ::core::result::Result<::cnn_runtime::Summary, ::cnn_runtime::ShapeError> {
@@ -911,7 +912,7 @@ mod __cnn_Seg {
                 &Self::INPUT_SHAPE,
                 Self::LAYERS,
                 Self::PLAN,
-                input,
+                &input,
             )?;
             ::core::result::Result::Ok(
                 if input == Self::INPUT_SHAPE {

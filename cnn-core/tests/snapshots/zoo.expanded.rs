@@ -574,8 +574,8 @@ mod __cnn_Zoo {
                 ::core::result::Result::Err(error) => ::core::panic!("{}", error),
             }
         }
-        /// Runs the network on a batch `[N, C, H, W]`, or says why its layers
-        /// cannot take it before burn sees the tensor.
+        /// Runs the network on a batch, as [`Self::forward`], or says why its
+        /// layers cannot take it before burn sees the tensor.
         pub fn try_forward(
             &self,
             x: burn::tensor::Tensor<4>,
@@ -742,8 +742,9 @@ mod __cnn_Zoo {
             ::cnn_runtime::Summary::new("Zoo", &Self::INPUT_SHAPE, Self::LAYERS)
                 .with_peak_activations(Self::PEAK_ACTIVATIONS)
         }
-        /// The layer table for another per-sample input `[C, H, W]`, or the
-        /// error the compiler would have given for that size.
+        /// The layer table for another per-sample input (of the rank of
+        /// [`Self::INPUT_SHAPE`]), or the error the compiler would have given
+        /// for that size.
         pub fn summary_for(
             input: [usize; 3],
         ) -> ::core::result::Result<::cnn_runtime::Summary, ::cnn_runtime::ShapeError> {
@@ -752,7 +753,7 @@ mod __cnn_Zoo {
                 &Self::INPUT_SHAPE,
                 Self::LAYERS,
                 Self::PLAN,
-                input,
+                &input,
             )?;
             ::core::result::Result::Ok(
                 if input == Self::INPUT_SHAPE {

@@ -1,0 +1,254 @@
+//! 1-D and 3-D networks: the declared input's rank sets every map's, and the
+//! networks of the issue's table count what PyTorch counts (torchvision's
+//! video ResNets, the speech-commands tutorial's M5, torchaudio's
+//! Wav2Letter; their figures were computed with PyTorch and torchvision).
+
+use super::tests::{errors, network};
+use crate::model::Network;
+
+/// PyTorch's speech-commands tutorial M5, 35 words, on 8 kHz clips.
+pub(crate) const M5: &str = "struct M5: [1, 8000] {
+    conv1: conv(1, 32, 80, stride = 16) bn1: batchnorm(32) relu maxpool(4)
+    conv2: conv(32, 32, 3) bn2: batchnorm(32) relu maxpool(4)
+    conv3: conv(32, 64, 3) bn3: batchnorm(64) relu maxpool(4)
+    conv4: conv(64, 64, 3) bn4: batchnorm(64) relu maxpool(4)
+    adaptive_avgpool(1) flatten fc1: linear(64, 35) log_softmax
+}";
+
+/// torchaudio's `Wav2Letter(num_classes = 40, input_type = \"waveform\")`
+/// without its log-softmax.
+const WAV2LETTER: &str = "struct Wav2Letter: [1, 16000] {
+    conv(1, 250, 250, stride = 160, padding = 45) relu
+    conv(250, 250, 48, stride = 2, padding = 23) relu
+    repeat(7) { conv(250, 250, 7, padding = 3) relu }
+    conv(250, 2000, 32, padding = 16) relu
+    conv(2000, 2000, 1) relu
+    conv(2000, 40, 1) relu
+}";
+
+/// torchvision's video ResNets: `BLOCKS` writes their basic blocks.
+fn video_resnet(name: &str, stem: &str, blocks: &str, layers: [&str; 4]) -> String {
+    format!(
+        "{blocks}
+        struct {name}: [3, 16, 112, 112] {{
+            stem: {{ {stem} }}
+            layer1: {{ {} }} layer2: {{ {} }} layer3: {{ {} }} layer4: {{ {} }}
+            avgpool: adaptive_avgpool(1) flatten fc: linear(512, 400)
+        }}",
+        layers[0], layers[1], layers[2], layers[3]
+    )
+}
+
+const R3D_BLOCKS: &str = "
+block basic(c) {
+    residual { conv1: { conv(c, c, 3, padding = 1, bias = false) batchnorm(c) relu }
+               conv2: { conv(c, c, 3, padding = 1, bias = false) batchnorm(c) } }
+    relu
+}
+block basic_down(i, o) {
+    residual { conv1: { conv(i, o, 3, stride = 2, padding = 1, bias = false) batchnorm(o) relu }
+               conv2: { conv(o, o, 3, padding = 1, bias = false) batchnorm(o) } }
+    shortcut { downsample: { conv(i, o, 1, stride = 2, bias = false) batchnorm(o) } }
+    relu
+}";
+
+const MC3_BLOCKS: &str = "
+block basic(c) {
+    residual { conv1: { conv(c, c, 3, padding = 1, bias = false) batchnorm(c) relu }
+               conv2: { conv(c, c, 3, padding = 1, bias = false) batchnorm(c) } }
+    relu
+}
+block flat(c) {
+    residual { conv1: { conv(c, c, (1, 3, 3), padding = (0, 1, 1), bias = false) batchnorm(c) relu }
+               conv2: { conv(c, c, (1, 3, 3), padding = (0, 1, 1), bias = false) batchnorm(c) } }
+    relu
+}
+block flat_down(i, o) {
+    residual { conv1: { conv(i, o, (1, 3, 3), stride = (1, 2, 2), padding = (0, 1, 1), bias = false) batchnorm(o) relu }
+               conv2: { conv(o, o, (1, 3, 3), padding = (0, 1, 1), bias = false) batchnorm(o) } }
+    shortcut { downsample: { conv(i, o, 1, stride = (1, 2, 2), bias = false) batchnorm(o) } }
+    relu
+}";
+
+/// `Conv2Plus1D`: a spatial convolution to torchvision's `midplanes`, then a
+/// temporal one; both halves of a block use the first half's midplanes.
+const R2PLUS1D_BLOCKS: &str = "
+block basic(i, o, s) {
+    residual {
+        conv1: {
+            { conv(i, (i * o * 27) / (i * 9 + 3 * o), (1, 3, 3), stride = (1, s, s), padding = (0, 1, 1), bias = false)
+                 batchnorm((i * o * 27) / (i * 9 + 3 * o)) relu
+                 conv((i * o * 27) / (i * 9 + 3 * o), o, (3, 1, 1), stride = (s, 1, 1), padding = (1, 0, 0), bias = false) }
+            batchnorm(o) relu
+        }
+        conv2: {
+            { conv(o, (i * o * 27) / (i * 9 + 3 * o), (1, 3, 3), padding = (0, 1, 1), bias = false)
+                 batchnorm((i * o * 27) / (i * 9 + 3 * o)) relu
+                 conv((i * o * 27) / (i * 9 + 3 * o), o, (3, 1, 1), padding = (1, 0, 0), bias = false) }
+            batchnorm(o)
+        }
+    }
+    relu
+}
+block basic_down(i, o) {
+    residual {
+        conv1: {
+            { conv(i, (i * o * 27) / (i * 9 + 3 * o), (1, 3, 3), stride = (1, 2, 2), padding = (0, 1, 1), bias = false)
+                 batchnorm((i * o * 27) / (i * 9 + 3 * o)) relu
+                 conv((i * o * 27) / (i * 9 + 3 * o), o, (3, 1, 1), stride = (2, 1, 1), padding = (1, 0, 0), bias = false) }
+            batchnorm(o) relu
+        }
+        conv2: {
+            { conv(o, (i * o * 27) / (i * 9 + 3 * o), (1, 3, 3), padding = (0, 1, 1), bias = false)
+                 batchnorm((i * o * 27) / (i * 9 + 3 * o)) relu
+                 conv((i * o * 27) / (i * 9 + 3 * o), o, (3, 1, 1), padding = (1, 0, 0), bias = false) }
+            batchnorm(o)
+        }
+    }
+    shortcut { downsample: { conv(i, o, 1, stride = 2, bias = false) batchnorm(o) } }
+    relu
+}";
+
+const R3D_STEM: &str = "conv(3, 64, (3, 7, 7), stride = (1, 2, 2), padding = (1, 3, 3), bias = false) batchnorm(64) relu";
+
+/// `(params, MACs)` and the output, for the table's comparison.
+fn counts(net: &Network) -> (u64, u64) {
+    (net.params, net.macs)
+}
+
+#[test]
+fn m5_on_a_second_of_8_khz_audio_counts_what_pytorch_counts() {
+    let net = network(M5);
+    assert_eq!(counts(&net), (26_915, 1_880_256));
+    assert_eq!(net.output.dims(), [35]);
+    assert_eq!(net.input.dims(), [1, 8000]);
+    // conv1 → [32, 496]; the last pool leaves one position: ⌊5 / 4⌋.
+    assert_eq!(net.layers[0].output.dims(), [32, 496]);
+    assert_eq!(net.layers[15].output.dims(), [64, 1]);
+}
+
+#[test]
+fn wav2letter_on_a_waveform_counts_what_torchaudio_counts() {
+    let net = network(WAV2LETTER);
+    assert_eq!(counts(&net), (26_211_290, 1_333_455_000));
+    assert_eq!(net.output.dims(), [40, 51]);
+}
+
+#[test]
+fn r3d_18_counts_what_torchvision_counts() {
+    let layers = [
+        "basic(64) basic(64)",
+        "basic_down(64, 128) basic(128)",
+        "basic_down(128, 256) basic(256)",
+        "basic_down(256, 512) basic(512)",
+    ];
+    let net = network(&video_resnet("R3d18", R3D_STEM, R3D_BLOCKS, layers));
+    assert_eq!(counts(&net), (33_371_472, 40_696_553_472));
+    assert_eq!(net.output.dims(), [400]);
+    assert_eq!(net.layers[0].output.dims(), [64, 16, 56, 56]);
+}
+
+#[test]
+fn mc3_18_counts_what_torchvision_counts() {
+    let layers = [
+        "basic(64) basic(64)",
+        "flat_down(64, 128) flat(128)",
+        "flat_down(128, 256) flat(256)",
+        "flat_down(256, 512) flat(512)",
+    ];
+    let net = network(&video_resnet("Mc318", R3D_STEM, MC3_BLOCKS, layers));
+    assert_eq!(counts(&net), (11_695_440, 43_342_635_008));
+}
+
+#[test]
+fn r2plus1d_18_with_its_midplanes_as_arithmetic_counts_what_torchvision_counts() {
+    let stem = "conv(3, 45, (1, 7, 7), stride = (1, 2, 2), padding = (0, 3, 3), bias = false)
+                batchnorm(45) relu
+                conv(45, 64, (3, 1, 1), padding = (1, 0, 0), bias = false)
+                batchnorm(64) relu";
+    let layers = [
+        "basic(64, 64, 1) basic(64, 64, 1)",
+        "basic_down(64, 128) basic(128, 128, 1)",
+        "basic_down(128, 256) basic(256, 256, 1)",
+        "basic_down(256, 512) basic(512, 512, 1)",
+    ];
+    let net = network(&video_resnet("R2Plus1d18", stem, R2PLUS1D_BLOCKS, layers));
+    assert_eq!(counts(&net), (31_505_325, 40_519_080_960));
+}
+
+#[test]
+fn a_kernel_tuple_of_another_length_names_the_maps_axes() {
+    let e = errors("struct Net: [1, 100] { conv(1, 4, (3, 3)) }");
+    assert_eq!(
+        e[0],
+        "`kernel_size` takes one value per axis of the 1-D map (L), found 2 in `(3, 3)`\n= help: write one integer for every axis, or a `(length,)` tuple"
+    );
+    let e = errors("struct Net: [3, 8, 32, 32] { conv(3, 4, (3, 3)) }");
+    assert!(
+        e[0].contains("one value per axis of the 3-D map (D, H, W), found 2"),
+        "{}",
+        e[0]
+    );
+    let e = errors("struct Net: [1, 100] { zeropad((1, 2, 3, 4)) }");
+    assert!(
+        e[0].starts_with(
+            "`padding` takes two sides per axis of the 1-D map (L), found 4 in `(1, 2, 3, 4)`"
+        ),
+        "{}",
+        e[0]
+    );
+}
+
+#[test]
+fn a_temporal_axis_that_shrinks_to_nothing_is_refused_at_the_layer() {
+    let e = errors("struct Net: [3, 4, 32, 32] { maxpool(2) maxpool(2) maxpool(2) }");
+    assert!(
+        e[0].starts_with("`maxpool(2)` has nothing to pool: its input is 1×8×8"),
+        "{}",
+        e[0]
+    );
+    assert!(
+        e[0].contains("4×32×32 → 2×16×16 (`maxpool(2)`) → 1×8×8 (`maxpool(2)`)"),
+        "{}",
+        e[0]
+    );
+    let e = errors("struct Net: [1, 5] { conv(1, 2, 7) }");
+    assert!(
+        e[0].starts_with("`conv(1, 2, 7)` cannot run: its input is 5 long"),
+        "{}",
+        e[0]
+    );
+}
+
+#[test]
+fn a_flatten_linear_mismatch_on_a_signal_gives_the_product() {
+    let e = errors("struct Net: [64, 48] { flatten linear(3000, 10) }");
+    assert!(e[0].contains("`flatten` yields 3072 = 64·48"), "{}", e[0]);
+}
+
+#[test]
+fn the_layers_pytorch_defines_for_2d_maps_only_are_refused_on_other_ranks() {
+    let e = errors("struct Net: [4, 100] { pixel_shuffle(2) }");
+    assert!(e[0].starts_with("`pixel_shuffle` works on 2-D maps ([C, H, W]), as PyTorch's `nn.PixelShuffle` does, but this network's maps are 1-D ([C, L])"), "{}", e[0]);
+    let e = errors("struct Net: [4, 2, 8, 8] { upsample(scale_factor = 2, mode = bilinear) }");
+    assert!(
+        e[0].starts_with("`cnn!` writes `upsample` for 2-D maps"),
+        "{}",
+        e[0]
+    );
+}
+
+#[test]
+fn a_linear_mode_of_another_rank_names_the_right_one() {
+    let e = errors("struct Net: [4, 8, 8] { upsample(scale_factor = 2, mode = trilinear) }");
+    assert_eq!(
+        e[0],
+        "`mode = trilinear` interpolates 3-D maps, but this network's maps are 2-D\n= help: write `mode = bilinear`"
+    );
+}
+
+#[test]
+fn merges_of_volumes_name_the_axes_that_differ() {
+    let e = errors("struct Net: [4, 8, 16, 16] { concat { maxpool((1, 2, 2)) } { maxpool(2) } }");
+    assert!(e[0].contains("branch 1 yields 8×8×8"), "{}", e[0]);
+}
