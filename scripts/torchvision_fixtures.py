@@ -19,6 +19,7 @@ Writes (not committed, 60 MB): target/torchvision/{resnet18,mobilenet_v2}.pt and
   reads them when they are there and says it skipped otherwise.
 """
 import json
+import math
 import os
 
 import torch
@@ -28,16 +29,18 @@ from torch import nn
 
 
 def macs(model, shape):
+    """Multiply-accumulates per sample of the convolutions (of any rank) and
+    linear layers, as `cnn!` counts them."""
     total = 0
 
     def hook(module, inputs, output):
         nonlocal total
-        if isinstance(module, nn.Conv2d):
-            k = module.kernel_size[0] * module.kernel_size[1]
-            total += output[0].numel() * (module.in_channels // module.groups) * k
-        elif isinstance(module, nn.ConvTranspose2d):
-            k = module.kernel_size[0] * module.kernel_size[1]
+        if isinstance(module, nn.modules.conv._ConvTransposeNd):
+            k = math.prod(module.kernel_size)
             total += inputs[0][0].numel() * (module.out_channels // module.groups) * k
+        elif isinstance(module, nn.modules.conv._ConvNd):
+            k = math.prod(module.kernel_size)
+            total += output[0].numel() * (module.in_channels // module.groups) * k
         elif isinstance(module, nn.Linear):
             # Per position: a linear layer on a channels-last map runs at each one.
             positions = output[0].numel() // module.out_features
@@ -53,7 +56,7 @@ def macs(model, shape):
 
 def randomize_batchnorm(model, generator):
     for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
             m.running_mean.copy_(torch.randn(m.num_features, generator=generator) * 0.1)
             m.running_var.copy_(torch.rand(m.num_features, generator=generator) + 0.5)
 

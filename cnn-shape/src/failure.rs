@@ -45,6 +45,8 @@ pub enum Failure {
         window: Window,
         /// The input's spatial size.
         input: Size,
+        /// The axis of `[D, H, W]` whose output would be empty (the first).
+        axis: usize,
         /// The arithmetic's reason.
         error: SizeError,
     },
@@ -208,6 +210,7 @@ impl Failure {
             Failure::Collapse {
                 window,
                 input,
+                axis,
                 error,
             } => {
                 let trace = spatial_trace(trace);
@@ -235,7 +238,14 @@ impl Failure {
                 } else {
                     String::new()
                 };
-                format!("`{dsl}` {what}: its input is {} and {why}{note}", extent(*input))
+                // A 2-D map's messages name no axis; a signal has one, a
+                // volume's depth is where windows run out first.
+                let along = if input.rank() == 3 {
+                    format!(", along {} ({}),", input.axis_name(*axis), input.axis_word(*axis))
+                } else {
+                    String::new()
+                };
+                format!("`{dsl}` {what}: its input is {} and{along} {why}{note}", extent(*input))
             }
             Failure::SmallerThanKernel { input, kernel } => format!(
                 "`{dsl}` needs an input at least as large as its kernel on every axis, but its input is {} and its kernel {}\n= note: PyTorch's avg_pool3d checks the input before padding (\"input image smaller than kernel size\")",

@@ -517,6 +517,7 @@ fn axes(
         out[a] = s.map_err(|error| Failure::Collapse {
             window,
             input,
+            axis: a,
             error,
         })?;
     }

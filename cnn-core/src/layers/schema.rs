@@ -400,11 +400,12 @@ pub fn bind(layer: &ast::Layer, blocks: &[&str], rank: usize, walk: &mut Walk) -
                     walk.error_on_value(
                         arg.value.span(),
                         &format!(
-                            "`{}` takes {each} of the {rank}-D map ({}), found {count} in `{}`\n= help: write one integer for every axis, or {}",
+                            "`{}` takes {each} of the {rank}-D map ({}), found {count} in `{}`\n= help: write one integer for every {}, or {}",
                             param.name,
                             axis_names(rank),
                             arg.value.render(),
-                            param.ty.expected(rank).trim_start_matches("an integer or ").trim_start_matches("a positive integer or ").trim_start_matches("a positive number or ")
+                            if param.ty == Ty::Sides { "side" } else { "axis" },
+                            param.ty.tuple(rank)
                         ),
                     );
                 }

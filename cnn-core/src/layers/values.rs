@@ -46,18 +46,24 @@ impl Ty {
     /// What it accepts on maps of `rank` spatial axes, for messages: "a
     /// positive integer or a `(height, width)` pair".
     pub fn expected(self, rank: usize) -> String {
-        let per_axis = match rank {
-            1 => "a `(length,)` tuple",
-            3 => "a `(depth, height, width)` triple",
-            _ => "a `(height, width)` pair",
-        };
+        let per_axis = self.tuple(rank);
         match self {
             Ty::Size => format!("a positive integer or {per_axis}"),
             Ty::Padding => format!("an integer or {per_axis}"),
             Ty::ConvPadding => format!("an integer, {per_axis}, `same` or `valid`"),
-            Ty::Sides => format!("an integer or {}", sides_tuple(rank)),
+            Ty::Sides => format!("an integer or {per_axis}"),
             Ty::Scale => format!("a positive number or {per_axis} of them"),
             other => other.expected_word().to_string(),
+        }
+    }
+
+    /// The tuple it takes on maps of `rank` axes: "a `(height, width)` pair".
+    pub fn tuple(self, rank: usize) -> &'static str {
+        match (self, rank) {
+            (Ty::Sides, _) => sides_tuple(rank),
+            (_, 1) => "a `(length,)` tuple",
+            (_, 3) => "a `(depth, height, width)` triple",
+            _ => "a `(height, width)` pair",
         }
     }
 
