@@ -105,7 +105,8 @@ fn write_clips(dir: &Path, per_class: usize) -> Result<(), Box<dyn Error>> {
     for (class, name) in SOUNDS.iter().enumerate() {
         std::fs::create_dir_all(dir.join(name))?;
         for i in 0..per_class {
-            let mut wav = hound::WavWriter::create(dir.join(name).join(format!("{i:03}.wav")), spec)?;
+            let mut wav =
+                hound::WavWriter::create(dir.join(name).join(format!("{i:03}.wav")), spec)?;
             for sample in synthesize(class, &mut random) {
                 wav.write_sample((sample.clamp(-1.0, 1.0) * i16::MAX as f32) as i16)?;
             }
@@ -157,7 +158,12 @@ fn read_folder(dir: &Path) -> Result<(Vec<String>, [Vec<(Vec<f32>, usize)>; 2]),
         .collect();
     classes.sort();
     if classes.is_empty() || classes.len() > 35 {
-        return Err(format!("{} holds {} class folders; M5 takes 1 to 35", dir.display(), classes.len()).into());
+        return Err(format!(
+            "{} holds {} class folders; M5 takes 1 to 35",
+            dir.display(),
+            classes.len()
+        )
+        .into());
     }
     let (mut train, mut held) = (Vec::new(), Vec::new());
     for (label, class) in classes.iter().enumerate() {
@@ -174,7 +180,10 @@ fn read_folder(dir: &Path) -> Result<(Vec<String>, [Vec<(Vec<f32>, usize)>; 2]),
     }
     let names = classes
         .iter()
-        .map(|c| c.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()))
+        .map(|c| {
+            c.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        })
         .collect();
     Ok((names, [train, held]))
 }
@@ -183,14 +192,19 @@ fn batch(clips: &[(Vec<f32>, usize)], device: &Device) -> (Tensor<3>, Tensor<1, 
     let samples: Vec<f32> = clips.iter().flat_map(|(c, _)| c.iter().copied()).collect();
     let labels: Vec<i64> = clips.iter().map(|(_, l)| *l as i64).collect();
     (
-        Tensor::from_data(TensorData::new(samples, [clips.len(), 1, RATE as usize]), device),
+        Tensor::from_data(
+            TensorData::new(samples, [clips.len(), 1, RATE as usize]),
+            device,
+        ),
         Tensor::from_data(TensorData::new(labels, [clips.len()]), device),
     )
 }
 
 fn option(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -202,7 +216,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         None => {
             let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/speech/data"));
             write_clips(&dir, 100)?;
-            println!("wrote 100 clips of each of {} sounds to {}", SOUNDS.len(), dir.display());
+            println!(
+                "wrote 100 clips of each of {} sounds to {}",
+                SOUNDS.len(),
+                dir.display()
+            );
             dir
         }
     };
@@ -214,7 +232,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         train.len(),
         held.len()
     );
-    let steps: usize = option("--steps").and_then(|s| s.parse().ok()).unwrap_or(150);
+    let steps: usize = option("--steps")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(150);
     let size = 32;
     let device = cnn::flex().autodiff();
     let mut model = M5::init(&device);
@@ -243,7 +263,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (x, y) = batch(&held, &cnn::flex());
     let predicted = model.forward(x).argmax(1).flatten::<1>(0, 1);
     let correct: i64 = predicted.equal(y).int().sum().into_scalar();
-    println!("trained {steps} steps of {size} clips in {:.1} s", start.elapsed().as_secs_f64());
+    println!(
+        "trained {steps} steps of {size} clips in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
     println!(
         "held-out accuracy: {:.2} % of {} clips",
         correct as f64 / held.len() as f64 * 100.0,

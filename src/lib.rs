@@ -156,6 +156,7 @@ mod guide {
         Computes: "../book/src/computes.md",
         Checks: "../book/src/checks.md",
         InputSizes: "../book/src/input-sizes.md",
+        Signals: "../book/src/signals.md",
         Training: "../book/src/training.md",
         FineTuning: "../book/src/fine-tuning.md",
         Weights: "../book/src/weights.md",

@@ -252,3 +252,36 @@ fn merges_of_volumes_name_the_axes_that_differ() {
     let e = errors("struct Net: [4, 8, 16, 16] { concat { maxpool((1, 2, 2)) } { maxpool(2) } }");
     assert!(e[0].contains("branch 1 yields 8×8×8"), "{}", e[0]);
 }
+
+/// The issue's causal TCN block: each convolution padded on the left by
+/// `(k − 1)·d`, so that the output at `t` sees no input after `t`.
+pub(crate) const TCN: &str = "
+block tcn(i, o, k, d) {
+    residual {
+        zeropad((k - 1) * d, 0) conv1: conv(i, o, k, dilation = d) relu dropout(0.05)
+        zeropad((k - 1) * d, 0) conv2: conv(o, o, k, dilation = d) relu dropout(0.05)
+    } shortcut { downsample: conv(i, o, 1) }
+    relu
+}
+struct Tcn: [8, 100] {
+    tcn(8, 32, 3, 1) tcn(32, 32, 3, 2) tcn(32, 32, 3, 4)
+    adaptive_avgpool(1) flatten linear(32, 5)
+}";
+
+#[test]
+fn a_causal_tcn_keeps_its_length_and_counts_its_dilated_convolutions() {
+    let net = network(TCN);
+    // tcn(8, 32): 8·32·3 + 32, 32·32·3 + 32, 8·32 + 32; tcn(32, 32) twice:
+    // 2 × (3,104 + 3,104 + 1,056); linear: 32·5 + 5.
+    assert_eq!(net.params, 4_192 + 2 * 7_264 + 165);
+    // Every convolution keeps the 100 steps: 100 + (k − 1)·d − d·(k − 1) = 100.
+    assert_eq!(net.macs, 409_600 + 2 * 716_800 + 160);
+    assert!(
+        net.layers
+            .iter()
+            .filter(|l| l.dsl.starts_with("conv"))
+            .all(|l| l.output.dims()[1] == 100)
+    );
+    // The pad's sides written apart read as PyTorch's tuple.
+    assert_eq!(net.layers[0].dsl, "zeropad((2, 0))");
+}

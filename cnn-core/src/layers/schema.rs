@@ -379,7 +379,11 @@ pub fn bind(layer: &ast::Layer, blocks: &[&str], rank: usize, walk: &mut Walk) -
         }
         let mut positional = 0;
         let mut seen_keyword = false;
-        for arg in &list.list {
+        let sides = sides_written_apart(spec, list);
+        for arg in sides
+            .as_ref()
+            .map_or(list.list.iter().collect::<Vec<_>>(), |a| vec![a])
+        {
             let Some(param) =
                 param_of(spec, arg, &mut positional, &mut seen_keyword, list, walk.cx)
             else {
@@ -463,6 +467,22 @@ pub fn bind(layer: &ast::Layer, blocks: &[&str], rank: usize, walk: &mut Walk) -
         tokens: layer.to_token_stream(),
         name_span: layer.name.span(),
         rank,
+    })
+}
+
+/// A pad's sides written as its arguments, `zeropad(left, right)` (as
+/// `nn.ConstantPad1d`'s tuple), read as the one tuple `zeropad((left, right))`.
+fn sides_written_apart(spec: &Spec, list: &ast::Args) -> Option<ast::Arg> {
+    let [param] = spec.params else {
+        return None;
+    };
+    if param.ty != Ty::Sides || list.list.len() < 2 || list.list.iter().any(|a| a.key.is_some()) {
+        return None;
+    }
+    let values = list.list.iter().map(|a| a.value.clone()).collect();
+    Some(ast::Arg {
+        key: None,
+        value: ast::Value::Tuple(list.paren, values),
     })
 }
 
