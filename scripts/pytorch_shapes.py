@@ -750,4 +750,5 @@ def main():
     write("cnn-core/tests/fixtures/pytorch_shapes_wires.json", [w_case() for _ in range(count // 3)])
 
 
-main()
+if __name__ == "__main__":
+    main()

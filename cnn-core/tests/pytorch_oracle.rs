@@ -11,7 +11,10 @@
 //! `add`, `upsample(like = w)`, `output`) around those layers;
 //! `pytorch_shapes_sizes.json` 500 such networks, each also run by PyTorch on
 //! three other input sizes, which the network's plan (the rules the runtime's
-//! `summary_for` and `try_forward` run) must predict.
+//! `summary_for` and `try_forward` run) must predict;
+//! `pytorch_shapes_ranks.json` (`scripts/pytorch_shapes_ranks.py`) 1,200
+//! networks on 1-D maps and 1,200 on 3-D maps, with blocks, each accepted one
+//! also run on three other sizes.
 
 use serde_json::Value;
 
@@ -42,11 +45,51 @@ fn every_random_network_with_wires_gets_pytorchs_verdict_shapes_and_parameter_co
 
 #[test]
 fn every_random_network_on_other_sizes_gets_pytorchs_verdict_and_shapes_from_its_plan() {
-    let fixture: Value = serde_json::from_str(include_str!("fixtures/pytorch_shapes_sizes.json"))
-        .expect("the fixture is valid JSON");
-    let cases = fixture["cases"].as_array().expect("cases");
+    replay_sizes(
+        include_str!("fixtures/pytorch_shapes_sizes.json"),
+        500,
+        1500,
+    );
+}
+
+#[test]
+fn every_random_1d_and_3d_network_gets_pytorchs_verdict_shapes_and_parameter_count() {
+    let text = include_str!("fixtures/pytorch_shapes_ranks.json");
+    replay(text, 2400);
+    let fixture: Value = serde_json::from_str(text).expect("the fixture is valid JSON");
+    let ranks: Vec<usize> = fixture["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| c["input"].as_array().map_or(0, Vec::len))
+        .collect();
+    for rank_dims in [2, 4] {
+        let n = ranks.iter().filter(|&&n| n == rank_dims).count();
+        assert!(n >= 1000, "{n} cases of {rank_dims} dimensions");
+    }
+}
+
+#[test]
+fn every_random_1d_and_3d_network_on_other_sizes_gets_pytorchs_verdict_and_shapes_from_its_plan() {
+    replay_sizes(
+        include_str!("fixtures/pytorch_shapes_ranks.json"),
+        800,
+        2400,
+    );
+}
+
+/// The accepted cases of `text` that carry other sizes: the plan of the
+/// network gives PyTorch's verdict and shapes on each.
+fn replay_sizes(text: &str, at_least: usize, at_least_sizes: usize) {
+    let fixture: Value = serde_json::from_str(text).expect("the fixture is valid JSON");
+    let cases: Vec<&Value> = fixture["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .filter(|c| c.get("sizes").is_some())
+        .collect();
     assert!(
-        cases.len() >= 500,
+        cases.len() >= at_least,
         "the fixture holds {} cases",
         cases.len()
     );
@@ -88,11 +131,8 @@ fn every_random_network_on_other_sizes_gets_pytorchs_verdict_and_shapes_from_its
         for size in case["sizes"].as_array().expect("sizes") {
             sizes += 1;
             let at = dims(&size["input"]);
-            let ours = cnn_core::shape::run(
-                &plan,
-                cnn_core::shape::Shape::chw(at[0], at[1], at[2]),
-                true,
-            );
+            let input = cnn_core::shape::Shape::from_dims(&at).expect("a map of rank 1 to 3");
+            let ours = cnn_core::shape::run(&plan, input, true);
             match (size.get("error"), ours) {
                 (Some(_), Err(_)) => refused += 1,
                 (Some(error), Ok(_)) => mismatches.push(format!(
@@ -126,7 +166,7 @@ fn every_random_network_on_other_sizes_gets_pytorchs_verdict_and_shapes_from_its
         }
     }
     assert!(
-        sizes >= 1500 && refused > 100,
+        sizes >= at_least_sizes && refused > 100,
         "{sizes} sizes, {refused} refused"
     );
     assert!(
@@ -195,11 +235,10 @@ fn source(case: &Value) -> String {
         .iter()
         .map(|v| v.as_str().expect("as scripts/pytorch_shapes.py writes it"))
         .collect();
+    let dims: Vec<String> = input.iter().map(u64::to_string).collect();
     format!(
-        "krate, struct Net: [{}, {}, {}] {{ {} }}",
-        input[0],
-        input[1],
-        input[2],
+        "krate, struct Net: [{}] {{ {} }}",
+        dims.join(", "),
         layers.join(" ")
     )
 }
@@ -264,6 +303,14 @@ fn replay(text: &str, at_least: usize) {
                     mismatches.push(format!(
                         "{src}\n    params: PyTorch {params}, cnn! {}",
                         net.params
+                    ));
+                }
+                if let Some(macs) = case.get("macs").and_then(Value::as_u64)
+                    && net.macs != macs
+                {
+                    mismatches.push(format!(
+                        "{src}\n    MACs: PyTorch {macs}, cnn! {}",
+                        net.macs
                     ));
                 }
             }
