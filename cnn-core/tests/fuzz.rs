@@ -118,7 +118,7 @@ fn value(rng: &mut Rng, ty: Ty) -> String {
         Ty::Positive => int(rng),
         Ty::Size => {
             if rng.chance(30) {
-                format!("({}, {})", int(rng), int(rng))
+                tuple(rng, int)
             } else {
                 int(rng)
             }
@@ -126,7 +126,7 @@ fn value(rng: &mut Rng, ty: Ty) -> String {
         Ty::Padding | Ty::ConvPadding => match rng.below(10) {
             0 if ty == Ty::ConvPadding => "same".into(),
             1 if ty == Ty::ConvPadding => "valid".into(),
-            2 => format!("({}, {})", small(rng), small(rng)),
+            2 => tuple(rng, small),
             3 => int(rng),
             _ => small(rng),
         },
@@ -140,22 +140,25 @@ fn value(rng: &mut Rng, ty: Ty) -> String {
         Ty::PositiveNumber => rng
             .pick(&["1e-5", "0.001", "1e-320", "1.0", "2"])
             .to_string(),
-        Ty::Mode => rng.pick(&["nearest", "bilinear", "bicubic"]).to_string(),
+        Ty::Mode => rng
+            .pick(&["nearest", "bilinear", "bicubic", "linear", "trilinear"])
+            .to_string(),
         Ty::Approximate => rng.pick(&["none", "tanh", "sigmoid"]).to_string(),
         Ty::DepthMode => rng.pick(&["row", "batch", "sample"]).to_string(),
         Ty::Axis => rng.pick(&["0", "1", "2", "3", "4"]).to_string(),
+        // Two sides per axis of one rank or another, sometimes an odd count.
         Ty::Sides => match rng.below(4) {
-            0 => format!(
-                "({}, {}, {}, {})",
-                small(rng),
-                small(rng),
-                small(rng),
-                int(rng)
-            ),
+            0 => {
+                let count = *rng.pick(&[2, 2, 4, 4, 6, 6, 3, 5, 8]);
+                let sides: Vec<String> = (0..count)
+                    .map(|i| if i + 1 == count { int(rng) } else { small(rng) })
+                    .collect();
+                format!("({})", sides.join(", "))
+            }
             _ => small(rng),
         },
         Ty::Scale => match rng.below(6) {
-            0 => format!("({}, {})", rng.pick(NUMBERS), rng.pick(NUMBERS)),
+            0 => tuple(rng, |rng| rng.pick(NUMBERS).to_string()),
             1 => rng.pick(NUMBERS).to_string(),
             _ => (1 + rng.below(3)).to_string(),
         },
@@ -177,6 +180,18 @@ fn value(rng: &mut Rng, ty: Ty) -> String {
     }
 }
 
+/// A per-axis tuple: usually of one, two or three entries (the ranks of
+/// maps), sometimes four.
+fn tuple(rng: &mut Rng, entry: impl Fn(&mut Rng) -> String) -> String {
+    match *rng.pick(&[1, 2, 2, 3, 3, 4]) {
+        1 => format!("({},)", entry(rng)),
+        n => {
+            let entries: Vec<String> = (0..n).map(|_| entry(rng)).collect();
+            format!("({})", entries.join(", "))
+        }
+    }
+}
+
 /// One layer call, usually fitting `current` (the shape so far).
 fn layer(rng: &mut Rng, current: Option<Shape>) -> String {
     if rng.chance(3) {
@@ -187,6 +202,13 @@ fn layer(rng: &mut Rng, current: Option<Shape>) -> String {
             .to_string();
     }
     let spec = rng.pick(REGISTRY);
+    // A pad's sides written apart, as many as some rank takes or not.
+    if matches!(spec.name, "zeropad" | "reflectionpad") && rng.chance(30) {
+        let sides: Vec<String> = (0..2 + rng.below(6))
+            .map(|_| rng.below(4).to_string())
+            .collect();
+        return format!("{}({})", spec.name, sides.join(", "));
+    }
     let (channels, features) = match current {
         Some(Shape::Map(c, _)) => (c.to_string(), String::new()),
         Some(Shape::Flat(f)) => (String::new(), f.to_string()),
@@ -242,12 +264,18 @@ fn input_dims(rng: &mut Rng) -> String {
         _ if spatial => (4 + rng.below(60)).to_string(),
         _ => (1 + rng.below(8)).to_string(),
     };
-    let dims = [dim(rng, false), dim(rng, true), dim(rng, true)];
-    match rng.below(30) {
-        0 => format!("[{}, {}]", dims[0], dims[1]),
-        1 => format!("[{}, {}, {}, 1]", dims[0], dims[1], dims[2]),
-        _ => format!("[{}]", dims.join(", ")),
-    }
+    // A signal, an image or a volume, now and then no rank at all.
+    let rank = match rng.below(40) {
+        0 => 0,
+        1 => 4,
+        2..=13 => 1,
+        14..=23 => 3,
+        _ => 2,
+    };
+    let dims: Vec<String> = std::iter::once(dim(rng, false))
+        .chain((0..rank).map(|_| dim(rng, true)))
+        .collect();
+    format!("[{}]", dims.join(", "))
 }
 
 /// Analyses `body` (one or more networks) as the macro would.
