@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use cnn::burn::tensor::{Distribution, Tensor};
-use common::{LeNet, Modern, Pools, Separable, Upsampling, Zoo, fixture, io};
+use common::{LeNet, Modern, Pools, Separable, Signals, Upsampling, Volumes, Zoo, fixture, io};
 use onnx_ir::{Message, ModelProto};
 
 #[path = "../examples/unet.rs"]
@@ -172,7 +172,7 @@ fn onnx_runtime_computes_what_burn_computes() {
     macro_rules! export {
         ($net:ident, $built:expr, $input:expr) => {{
             let net = $built;
-            let input: Tensor<4> = $input;
+            let input = $input;
             let path = scratch(concat!(stringify!($net), ".ort.onnx"));
             net.save_onnx(&path).expect("saves");
             let output = net.forward(input.clone()).into_data().convert::<f32>();
@@ -190,6 +190,9 @@ fn onnx_runtime_computes_what_burn_computes() {
         };
     }
     common::with_fixture_networks!(from_fixture);
+    // A 1-D and a 3-D network of every layer that takes those ranks.
+    from_fixture!(Signals, load_pytorch(fixture("signals.pt")), "signals");
+    from_fixture!(Volumes, load_pytorch(fixture("volumes.pt")), "volumes");
     // torchvision's weights where `scripts/torchvision_fixtures.py` wrote them
     // (not committed), else random ones on a random image.
     let torchvision = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/torchvision");

@@ -85,12 +85,7 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
     };
     let plan = plan::tokens(net);
     let plan_import = plan::import(net);
-    // ONNX export lowers 2-D maps so far (see the guide's "Signals, video and volumes").
-    let save_onnx = if onnx && net.rank() == 2 {
-        onnx::method(net)
-    } else {
-        quote!()
-    };
+    let save_onnx = if onnx { onnx::method(net) } else { quote!() };
     let trainable = trainable::methods(krate, &name_str);
     let loads = loads::methods(krate, &name_str);
     let reexport = match &outputs.name {

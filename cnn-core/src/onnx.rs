@@ -228,9 +228,12 @@ impl Lower<'_> {
         self.apply("Reshape", &[&shape], vec![]);
     }
 
-    /// A per-channel tensor `[C]` as `[C, 1, 1]`, to broadcast over `[N, C, H, W]`.
+    /// A per-channel tensor `[C]` as `[C, 1, 1]`, to broadcast over `[N, C,
+    /// H, W]` (`[C, 1]` over a signal, `[C, 1, 1, 1]` over a volume).
     pub fn per_channel(&mut self, value: &str) -> String {
-        let axes = self.ints(&[2], vec![1, 2]);
+        let rank = self.input.spatial().map_or(2, |s| s.rank());
+        let axes: Vec<i64> = (1..=rank as i64).collect();
+        let axes = self.ints(&[rank as i64], axes);
         self.node("Unsqueeze", &[value, &axes], vec![])
     }
 }

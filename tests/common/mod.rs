@@ -245,7 +245,7 @@ pub fn onnxruntime_here() -> bool {
 }
 
 /// Writes `input` and burn's output on it beside `model`, for the script.
-pub fn write_io(model: &std::path::Path, input: &Tensor<4>, output: Vec<f32>) {
+pub fn write_io<const D: usize>(model: &std::path::Path, input: &Tensor<D>, output: Vec<f32>) {
     let floats = |t: &[f32]| t.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
     let input_values: Vec<f32> = input
         .clone()

@@ -14,7 +14,7 @@ pub(super) fn method(net: &Network) -> TokenStream {
     let name = net.name.to_string();
     let doc = format!(
         " Saves the network as an ONNX model (operator set {}) with its weights:\n \
-         input `input` `[N, C, H, W]` with any batch `N` and the declared `C, H, W`,\n \
+         input `input` `[N, …]` with any batch `N` and the declared per-sample shape,\n \
          output `output` (and one graph output per `output(name)`, so named).\n Dropout is the identity and batchnorm uses its running\n \
          statistics, as in PyTorch's export in eval mode. Replaces the file.",
         onnx::OPSET

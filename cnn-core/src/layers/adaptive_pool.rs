@@ -69,21 +69,29 @@ impl Layer for AdaptivePool {
     }
 
     fn onnx(&self, o: &mut Lower) {
-        let [_, ih, iw] = o.input_map();
-        let [oh, ow] = self.hw();
-        if [oh, ow] == [1, 1] {
+        let Some(input) = o.input.spatial() else {
+            return;
+        };
+        let first = 3 - self.rank;
+        let (input, output) = (&input.all()[first..], &self.output_size[first..]);
+        if output.iter().all(|&s| s == 1) {
             let op = if self.max { "GlobalMaxPool" } else { "GlobalAveragePool" };
             o.apply(op, &[], vec![]);
-        } else if ih % oh == 0 && iw % ow == 0 {
+        } else if input.iter().zip(output).all(|(i, o)| i % o == 0) {
             let op = if self.max { "MaxPool" } else { "AveragePool" };
-            let kernel = [ih / oh, iw / ow];
-            o.apply(op, &[], vec![("kernel_shape", ints(kernel)), ("strides", ints(kernel))]);
+            let kernel: Vec<u64> = input.iter().zip(output).map(|(i, o)| i / o).collect();
+            let attributes = vec![
+                ("kernel_shape", ints(kernel.iter().copied())),
+                ("strides", ints(kernel.iter().copied())),
+            ];
+            o.apply(op, &[], attributes);
         } else {
             let reduce = if self.max { "ReduceMax" } else { "ReduceMean" };
-            for (axis, size, out) in [(2, ih, oh), (3, iw, ow)] {
+            for (a, (&size, &out)) in input.iter().zip(output).enumerate() {
                 if size == out {
                     continue;
                 }
+                let axis = a as i64 + 2;
                 let x = o.x.clone();
                 let axes = o.ints(&[1], vec![axis]);
                 let parts: Vec<String> = (0..out)

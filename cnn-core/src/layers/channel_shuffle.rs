@@ -41,10 +41,11 @@ impl Layer for ChannelShuffle {
 
     /// As PyTorch writes it: `[N, g, C/g, H, W]`, the two group axes swapped.
     fn onnx(&self, o: &mut Lower) {
-        let [c, h, w] = o.input_map();
-        o.reshape(&[self.groups, c / self.groups, h, w]);
-        o.apply("Transpose", &[], vec![("perm", Attr::Ints(vec![0, 2, 1, 3, 4]))]);
-        o.reshape(&[c, h, w]);
+        let dims = o.input.dims();
+        let (c, positions) = (dims[0], dims[1..].iter().product::<u64>());
+        o.reshape(&[self.groups, c / self.groups, positions]);
+        o.apply("Transpose", &[], vec![("perm", Attr::Ints(vec![0, 2, 1, 3]))]);
+        o.reshape(&dims);
     }
 
     fn pytorch(&self, b: &Bound) -> String {

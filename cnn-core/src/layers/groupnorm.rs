@@ -85,12 +85,13 @@ impl Layer for GroupNorm {
     /// instances (`[N, G, C/G·H·W]`), normalised, reshaped back, then the
     /// per-channel scale and shift.
     fn onnx(&self, o: &mut Lower) {
-        let [c, h, w] = o.input_map();
+        let dims = o.input.dims();
+        let (c, positions) = (dims[0], dims[1..].iter().product::<u64>());
         let g = self.groups as i64;
-        o.reshape(&[self.groups, c / self.groups * h * w]);
+        o.reshape(&[self.groups, c / self.groups * positions]);
         let (ones, zeros) = (o.floats(&[g], vec![1.0; g as usize]), o.floats(&[g], vec![0.0; g as usize]));
         o.apply("InstanceNormalization", &[&ones, &zeros], vec![("epsilon", Attr::Float(self.eps))]);
-        o.reshape(&[c, h, w]);
+        o.reshape(&dims);
         if self.affine {
             let [weight, bias] = ["weight", "bias"].map(|k| o.param(k));
             let (weight, bias) = (o.per_channel(&weight), o.per_channel(&bias));

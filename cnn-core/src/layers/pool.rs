@@ -82,12 +82,6 @@ impl Pool {
             && !self.ceil_mode
     }
 
-    /// `dilation·(kernel − 1) + 1` per axis, `[H, W]`.
-    fn effective_kernels(&self) -> [u64; 2] {
-        let [_, h, w] = shape::effective_kernels(self.kernel, self.dilation);
-        [h, w]
-    }
-
     /// The last two axes of per-axis numbers (the whole of a 2-D pool's).
     fn hw(values: Axes) -> [u64; 2] {
         [values[1], values[2]]
@@ -186,45 +180,52 @@ impl Layer for Pool {
     }
 
     fn onnx(&self, o: &mut Lower) {
-        let ([_, ih, iw], [_, oh, ow]) = (o.input_map(), o.output_map());
-        let eff = self.effective_kernels();
-        let [kernel, stride, padding, dilation] =
-            [self.kernel, self.stride, self.padding, self.dilation].map(Pool::hw);
-        let over = [(ih, oh), (iw, ow)].into_iter().enumerate().map(|(a, (i, out))| {
-            ((out - 1) * stride[a] + eff[a]).saturating_sub(i + 2 * padding[a])
-        });
-        let over: Vec<u64> = over.collect();
-        let [ph, pw] = padding;
+        // Per axis of the map: its input and output sizes and the numbers.
+        let first = 3 - self.rank;
+        let (input, output) = (o.input.spatial(), o.output.spatial());
+        let (Some(input), Some(output)) = (input, output) else {
+            return;
+        };
+        let (input, output) = (&input.all()[first..], &output.all()[first..]);
+        let eff = shape::effective_kernels(self.kernel, self.dilation);
+        let [kernel, stride, padding, dilation, eff] =
+            [self.kernel, self.stride, self.padding, self.dilation, eff].map(|v| v[first..].to_vec());
+        let over: Vec<u64> = (0..self.rank)
+            .map(|a| ((output[a] - 1) * stride[a] + eff[a]).saturating_sub(input[a] + 2 * padding[a]))
+            .collect();
+        let ends = padding.iter().zip(&over).map(|(p, o)| p + o);
         let mut attributes = vec![
-            ("kernel_shape", ints(kernel)),
-            ("strides", ints(stride)),
-            ("pads", ints([ph, pw, ph + over[0], pw + over[1]])),
+            ("kernel_shape", ints(kernel.iter().copied())),
+            ("strides", ints(stride.iter().copied())),
+            ("pads", ints(padding.iter().copied().chain(ends))),
         ];
         if self.max {
-            attributes.push(("dilations", ints(dilation)));
+            attributes.push(("dilations", ints(dilation.iter().copied())));
             o.apply("MaxPool", &[], attributes);
             return;
         }
         attributes.push(("count_include_pad", Attr::Int(self.count_include_pad as i64)));
         o.apply("AveragePool", &[], attributes);
-        if self.count_include_pad && over != [0, 0] {
-            // PyTorch's divisor: the window clipped to the padded input.
-            let counts = |axis: usize, size: u64, out: u64| -> Vec<u64> {
-                (0..out)
-                    .map(|i| {
-                        let start = i * stride[axis];
-                        let end = (start + kernel[axis]).min(size + 2 * padding[axis]);
-                        end - start
-                    })
-                    .collect()
-            };
-            let (rows, cols) = (counts(0, ih, oh), counts(1, iw, ow));
-            let window = (kernel[0] * kernel[1]) as f64;
-            let scale = rows
-                .iter()
-                .flat_map(|r| cols.iter().map(move |c| window / (r * c) as f64))
+        if self.count_include_pad && over.iter().any(|&o| o > 0) {
+            // PyTorch's divisor: the window clipped to the padded input, the
+            // product of one count per axis; a constant map rescales ONNX's.
+            let counts: Vec<Vec<u64>> = (0..self.rank)
+                .map(|a| {
+                    (0..output[a])
+                        .map(|i| {
+                            let start = i * stride[a];
+                            (start + kernel[a]).min(input[a] + 2 * padding[a]) - start
+                        })
+                        .collect()
+                })
                 .collect();
-            let scale = o.floats(&[1, 1, oh as i64, ow as i64], scale);
+            let window = kernel.iter().product::<u64>() as f64;
+            let mut scale = vec![window];
+            for axis in &counts {
+                scale = scale.iter().flat_map(|s| axis.iter().map(move |c| s / *c as f64)).collect();
+            }
+            let dims: Vec<i64> = [1, 1].into_iter().chain(output.iter().map(|&d| d as i64)).collect();
+            let scale = o.floats(&dims, scale);
             o.apply("Mul", &[&scale], vec![]);
         }
     }
