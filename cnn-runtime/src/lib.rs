@@ -193,7 +193,7 @@ pub mod __private {
         tiled_pool,
     };
     pub use crate::pool_nd::{Pool3d, adaptive_pool, pool3d};
-    pub use crate::resample::resample;
+    pub use crate::resample::{resample, resample_nd};
     pub use crate::trainable::{Change, frozen_params, param_group, set_trainable};
     pub use ::burn;
     pub use cnn_macros::cnn_impl;

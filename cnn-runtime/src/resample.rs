@@ -64,12 +64,60 @@ pub fn resample(
     x.reshape([n, c, oh, ow])
 }
 
+/// [`resample`] on a map of any rank: `[N, C, L]` or `[N, C, D, H, W]`,
+/// `size` and `scale_factor` one per spatial axis (`linear`: PyTorch's
+/// `linear`/`trilinear` modes, else nearest). A linear resampling of a box is
+/// one axis after another, each a gather in a `[before, axis, after]` view.
+#[doc(hidden)]
+pub fn resample_nd<const D: usize>(
+    x: Tensor<D>,
+    size: Option<&[usize]>,
+    scale_factor: Option<&[f64]>,
+    linear: bool,
+    align_corners: bool,
+) -> Tensor<D> {
+    let mut dims = x.dims();
+    let mut x = x;
+    for a in 2..D {
+        let axis = a - 2;
+        let input = dims[a];
+        let scale = scale_factor.map(|s| s[axis]);
+        let output = match size {
+            Some(size) => size[axis],
+            None => cnn_shape::upsample_out(input as u64, scale.unwrap_or(1.0))
+                .map_or(input, |out| out as usize),
+        };
+        if output == input && scale.is_none_or(|s| s == 1.0) {
+            continue;
+        }
+        let before: usize = dims[..a].iter().product();
+        let after: usize = dims[a + 1..].iter().product();
+        let view = x.reshape([before, input, after]);
+        let taps = taps(input, output, scale, linear, align_corners);
+        dims[a] = output;
+        x = along(view, taps, linear, [1, output, 1]).reshape(dims);
+    }
+    x
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn close(a: &[f32], b: &[f32]) -> bool {
         a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-6)
+    }
+
+    #[test]
+    fn a_linear_upsample_of_a_1d_ramp_interpolates_it_as_pytorch_does() {
+        // PyTorch: F.interpolate(arange(3.).view(1, 1, 3), size=6, mode='linear').
+        let device = burn::tensor::Device::default();
+        let x = Tensor::<3>::from_data(TensorData::new(vec![0.0f32, 1.0, 2.0], [1, 1, 3]), &device);
+        let y: Vec<f32> = resample_nd(x, Some(&[6]), None, true, false)
+            .into_data()
+            .try_to_vec::<f32>()
+            .expect("f32");
+        assert!(close(&y, &[0.0, 0.25, 0.75, 1.25, 1.75, 2.0]), "{y:?}");
     }
 
     #[test]

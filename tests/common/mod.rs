@@ -60,8 +60,9 @@ cnn::cnn! {
         separable(6, 8, 3, padding = 1) instancenorm(8, affine = true) hardswish
         conv_transpose(8, 4, 3, stride = 2, padding = 1, output_padding = 1)
         zeropad((1, 2)) reflectionpad((2, 1)) channel_shuffle(2) dropout2d(0.1)
-        avgpool(3, stride = 1, padding = 1) adaptive_maxpool(7) adaptive_avgpool(3)
-        flatten linear(12, 5)
+        avgpool(3, stride = 1, padding = 1) upsample(scale_factor = 1.5, mode = linear)
+        upsample(size = (30,)) upsample(scale_factor = 2, mode = linear, align_corners = true)
+        adaptive_maxpool(7) adaptive_avgpool(3) flatten linear(12, 5)
     }
 
     /// A 3-D network of every layer that takes volumes.
@@ -74,6 +75,7 @@ cnn::cnn! {
         avgpool(3, stride = 1, padding = 1, count_include_pad = false)
         maxpool((1, 3, 3), stride = (1, 2, 2), padding = (0, 1, 1), dilation = (1, 2, 1))
         zeropad((1, 0, 0, 1, 1, 0)) reflectionpad(1) instancenorm(4)
+        upsample(scale_factor = (1, 2, 1.5), mode = trilinear) upsample(size = (3, 4, 5))
         adaptive_avgpool((2, 3, 2)) adaptive_maxpool((1, 2, 1))
         flatten linear(8, 3)
     }

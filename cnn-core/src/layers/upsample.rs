@@ -2,8 +2,9 @@
 
 use crate::onnx::{Attr, Lower};
 use crate::shape::taps::taps;
-use crate::shape::{self, Op};
-use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, absent, float_lit, opt, pair};
+use crate::shape::{Axes, Op};
+use super::{Args, Bound, Emit, Io, Layer, Spec, Twin, Ty, Val, absent, float_lit, lit, opt, pair};
+use proc_macro2::TokenStream;
 use crate::walk::Walk;
 use super::Plan;
 use crate::model::Resample;
@@ -26,8 +27,10 @@ pub static SPEC: Spec = Spec {
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub struct Upsample {
-    pub size: Option<[u64; 2]>,
-    pub scale: Option<[f64; 2]>,
+    /// Per axis over `[D, H, W]`, 1 on the axes the map lacks.
+    pub size: Option<Axes>,
+    /// Per axis over `[D, H, W]`, 1 on the axes the map lacks.
+    pub scale: Option<[f64; 3]>,
     /// Linear interpolation (`linear`, `bilinear`, `trilinear`), else nearest.
     pub bilinear: bool,
     pub align_corners: Option<bool>,
@@ -41,13 +44,43 @@ impl Upsample {
     fn new(a: Args) -> Option<Upsample> {
         let mode = a.word("mode")?;
         Some(Upsample {
-            size: a.opt_axes("size", 1)?.map(|[_, h, w]| [h, w]),
-            scale: a.opt_scales("scale_factor")?.map(|[_, h, w]| [h, w]),
+            size: a.opt_axes("size", 1)?,
+            scale: a.opt_scales("scale_factor")?,
             bilinear: mode != "nearest",
             align_corners: a.opt_bool("align_corners")?,
             mode,
             rank: a.rank(),
         })
+    }
+
+    /// `[h, w]` of a 2-D layer's size and scale.
+    fn hw(&self) -> (Option<[u64; 2]>, Option<[f64; 2]>) {
+        (
+            self.size.map(|[_, h, w]| [h, w]),
+            self.scale.map(|[_, h, w]| [h, w]),
+        )
+    }
+
+    /// PyTorch's `nn.Upsample` on a 1-D or 3-D map (the runtime's
+    /// `resample_nd`, one axis after another).
+    fn emit_other_rank(&self, krate: &TokenStream) -> Emit {
+        let axes = 3 - self.rank..3;
+        let size = match self.size {
+            Some(size) => {
+                let size = size[axes.clone()].iter().map(|&s| lit(s));
+                quote!(::core::option::Option::Some(&[#(#size),*]))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let scale = match self.scale {
+            Some(scale) => {
+                let scale = scale[axes].iter().map(|&s| float_lit(s));
+                quote!(::core::option::Option::Some(&[#(#scale),*]))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let (linear, corners) = (self.bilinear, self.align_corners == Some(true));
+        Emit::function(quote!(#krate::__private::resample_nd(x, #size, #scale, #linear, #corners)))
     }
 
     /// PyTorch's name of linear interpolation on maps of `rank` axes.
@@ -111,19 +144,23 @@ impl Layer for Upsample {
 
     fn op(&self) -> Op {
         Op::Upsample {
-            size: self.size.map(|s| shape::hw_axes(s, 1)),
-            scale: self.scale.map(|[h, w]| [1.0, h, w]),
+            size: self.size,
+            scale: self.scale,
             bilinear: self.bilinear,
         }
     }
 
-    fn emit(&self, _io: &Io) -> Emit {
+    fn emit(&self, io: &Io) -> Emit {
+        if self.rank != 2 {
+            return self.emit_other_rank(io.krate);
+        }
+        let (size, scale) = self.hw();
         if self.resampled() {
             return Emit {
                 field: None,
                 plan: Plan::Resample(Resample {
-                    size: self.size,
-                    scale: self.scale,
+                    size,
+                    scale,
                     bilinear: self.bilinear,
                     align_corners: self.align_corners == Some(true),
                 }),
@@ -131,7 +168,7 @@ impl Layer for Upsample {
         }
         // burn's nearest mode is PyTorch's floor mapping; an integer scale is
         // exact in burn's `f32` and gives `in · scale` on any input.
-        let output = match (self.size, self.scale) {
+        let output = match (size, scale) {
             (Some(size), _) => {
                 let size = pair(size);
                 quote!(.with_output_size(::core::option::Option::Some(#size)))
@@ -161,14 +198,19 @@ impl Layer for Upsample {
     /// PyTorch's coordinate mapping and the scale factor as written (PyTorch
     /// maps coordinates with it, not with the sizes' ratio), or the size.
     fn onnx(&self, o: &mut Lower) {
-        let ([_, ih, iw], [c, h, w]) = (o.input_map(), o.output_map());
+        let (Some(input), Some(out)) = (o.input.spatial(), o.output.spatial()) else {
+            return;
+        };
+        let first = input.first();
         if !self.bilinear {
-            for (axis, input, output) in [(0, ih, h), (1, iw, w)] {
-                if input != output {
-                    let scale = self.scale.map(|s| s[axis]);
-                    let rows = taps(input as usize, output as usize, scale, false, false);
-                    let rows = o.ints(&[output as i64], rows.first);
-                    o.apply("Gather", &[&rows], vec![("axis", Attr::Int(axis as i64 + 2))]);
+            for a in first..3 {
+                let (from, to) = (input.all()[a], out.all()[a]);
+                if from != to {
+                    let scale = self.scale.map(|s| s[a]);
+                    let rows = taps(from as usize, to as usize, scale, false, false);
+                    let rows = o.ints(&[to as i64], rows.first);
+                    let axis = (a - first) as i64 + 2;
+                    o.apply("Gather", &[&rows], vec![("axis", Attr::Int(axis))]);
                 }
             }
             return;
@@ -183,15 +225,17 @@ impl Layer for Upsample {
             ("coordinate_transformation_mode", Attr::Text(mapping)),
         ];
         match self.scale {
-            Some([sh, sw]) => {
-                let scales = o.floats(&[4], vec![1.0, 1.0, sh, sw]);
+            Some(scale) => {
+                let scales: Vec<f64> = [1.0, 1.0].into_iter().chain(scale[first..].iter().copied()).collect();
+                let scales = o.floats(&[scales.len() as i64], scales);
                 o.apply("Resize", &["", &scales], attributes);
             }
             None => {
-                // `sizes` needs the batch: `[N, C]` from the input, `[H, W]` written.
+                // `sizes` needs the batch: `[N]` from the input, `[C, …]` written.
                 let x = o.x.clone();
                 let shape = o.node("Shape", &[&x], vec![("end", Attr::Int(1))]);
-                let rest = o.ints(&[3], vec![c as i64, h as i64, w as i64]);
+                let dims: Vec<i64> = o.output.dims().iter().map(|&d| d as i64).collect();
+                let rest = o.ints(&[dims.len() as i64], dims);
                 let sizes = o.node("Concat", &[&shape, &rest], vec![("axis", Attr::Int(0))]);
                 o.x = x;
                 o.apply("Resize", &["", "", &sizes], attributes);
@@ -203,7 +247,13 @@ impl Layer for Upsample {
         let twin = Twin::new(b);
         // PyTorch prints `size` as a tuple whatever was given.
         let twin = match self.size {
-            Some([h, w]) => twin.text(format!("size=({h}, {w})")),
+            Some(size) => {
+                let sizes: Vec<String> = size[3 - self.rank..].iter().map(u64::to_string).collect();
+                match sizes.as_slice() {
+                    [one] => twin.text(format!("size=({one},)")),
+                    _ => twin.text(format!("size=({})", sizes.join(", "))),
+                }
+            }
             None => twin.keyword(&["scale_factor"]),
         };
         twin.keyword(&["mode", "align_corners"]).finish()

@@ -143,7 +143,7 @@ impl Checker<'_, '_> {
         if self.rank != 2 {
             self.walk.cx.error(
                 call.name.span(),
-                format!("`cnn!` writes `upsample` for 2-D maps ([C, H, W]) only so far, and this network's maps are {}-D", self.rank),
+                format!("`cnn!` writes `upsample(like = …)` for 2-D maps ([C, H, W]) only so far, and this network's maps are {}-D\n= help: write the size: `upsample(size = …)`", self.rank),
             );
             self.current = None;
             return None;
