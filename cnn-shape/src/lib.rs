@@ -7,7 +7,7 @@
 //! |---|---|
 //! | [`size`] | a map's spatial size, of rank 1 to 3, computed on three axes |
 //! | [`arith`] | the formulas: output sizes, parameters, MACs, PyTorch's rounding |
-//! | [`receptive`] | receptive fields and jumps, as exact fractions |
+//! | [`receptive`] | receptive fields and jumps, as exact fractions, and each layer kind's rule for them |
 //! | [`rule`] | each layer kind's shape rule ([`Op`]) |
 //! | [`merge`] | the merge rules of `residual` and `concat` |
 //! | [`failure`] | why a layer cannot take its input, in the words of the compile error |

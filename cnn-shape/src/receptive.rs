@@ -1,7 +1,8 @@
 //! Receptive fields: how many input pixels one output element sees, and how
 //! far apart neighbouring outputs are, as exact fractions.
 
-use crate::arith::gcd;
+use crate::arith::{self, gcd};
+use crate::{Op, Shape};
 
 /// A non-negative rational number, for jumps that become fractions after
 /// upsampling (a 2× upsample makes neighbouring outputs half an input pixel apart).
@@ -118,5 +119,59 @@ impl Receptive {
             size: self.size.add(self.jump.mul(window.checked_sub(1)?, 1)?)?,
             jump: self.jump.mul(step_num, step_den)?,
         })
+    }
+}
+
+/// Each layer kind's receptive-field rule.
+impl Op {
+    /// The receptive field after the layer along `axis` of [`Axes`], from
+    /// the one before it (`None` ends it: `flatten`, `linear`, an overflow).
+    pub fn receptive(
+        &self,
+        r: Receptive,
+        axis: usize,
+        input: Shape,
+        output: Shape,
+    ) -> Option<Receptive> {
+        // An axis the map lacks stays as the input left it.
+        if axis < input.spatial().map_or(0, |s| s.first()) {
+            return Some(r);
+        }
+        let sizes = |s: Shape| s.spatial().map(|size| size.all()[axis]);
+        let eff = arith::effective_kernels;
+        match *self {
+            Op::Conv(c) => r.window(eff(c.kernel, c.dilation)[axis], c.stride[axis]),
+            Op::Separable([dw, pw]) => r
+                .window(eff(dw.kernel, dw.dilation)[axis], dw.stride[axis])?
+                .window(eff(pw.kernel, pw.dilation)[axis], pw.stride[axis]),
+            Op::ConvTranspose { conv: c, .. } => {
+                let e = arith::effective_kernel(c.kernel[axis], c.dilation[axis]).ok()?;
+                r.resample(e.div_ceil(c.stride[axis]), 1, c.stride[axis])
+            }
+            Op::Pool {
+                kernel,
+                stride,
+                dilation,
+                ..
+            } => r.window(eff(kernel, dilation)[axis], stride[axis]),
+            Op::AdaptivePool { .. } => {
+                let (i, o) = (sizes(input)?, sizes(output)?);
+                r.resample(arith::adaptive_window(i, o), i, o)
+            }
+            Op::Upsample { bilinear, .. } => {
+                let window = if bilinear { 2 } else { 1 };
+                r.resample(window, sizes(input)?, sizes(output)?)
+            }
+            Op::PixelShuffle { factor } => r.resample(1, 1, factor),
+            Op::PixelUnshuffle { factor } => r.window(factor, factor),
+            Op::Linear { .. } if input.spatial().is_some() => Some(r),
+            Op::Flatten | Op::Linear { .. } => None,
+            Op::PerChannel { .. }
+            | Op::Norm { .. }
+            | Op::Slopes { .. }
+            | Op::Same
+            | Op::ChannelShuffle { .. }
+            | Op::Pad { .. } => Some(r),
+        }
     }
 }

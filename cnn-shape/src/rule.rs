@@ -6,7 +6,7 @@
 //! `residual` and `concat` are in `merge.rs`.
 
 use crate::failure::{Failure, Window};
-use crate::{Axes, Receptive, Shape, Size, SizeError, arith};
+use crate::{Axes, Shape, Size, SizeError, arith};
 
 /// A layer's result on one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -428,62 +428,12 @@ impl Op {
             }
         }
     }
-
-    /// The receptive field after the layer along `axis` of [`Axes`], from
-    /// the one before it (`None` ends it: `flatten`, `linear`, an overflow).
-    pub fn receptive(
-        &self,
-        r: Receptive,
-        axis: usize,
-        input: Shape,
-        output: Shape,
-    ) -> Option<Receptive> {
-        let sizes = |s: Shape| s.spatial().map(|size| size.all()[axis]);
-        match *self {
-            Op::Conv(c) => r.window(eff(c.kernel, c.dilation)[axis], c.stride[axis]),
-            Op::Separable([dw, pw]) => r
-                .window(eff(dw.kernel, dw.dilation)[axis], dw.stride[axis])?
-                .window(eff(pw.kernel, pw.dilation)[axis], pw.stride[axis]),
-            Op::ConvTranspose { conv: c, .. } => {
-                let e = arith::effective_kernel(c.kernel[axis], c.dilation[axis]).ok()?;
-                r.resample(e.div_ceil(c.stride[axis]), 1, c.stride[axis])
-            }
-            Op::Pool {
-                kernel,
-                stride,
-                dilation,
-                ..
-            } => r.window(eff(kernel, dilation)[axis], stride[axis]),
-            Op::AdaptivePool { .. } => {
-                let (i, o) = (sizes(input)?, sizes(output)?);
-                r.resample(arith::adaptive_window(i, o), i, o)
-            }
-            Op::Upsample { bilinear, .. } => {
-                let window = if bilinear { 2 } else { 1 };
-                r.resample(window, sizes(input)?, sizes(output)?)
-            }
-            Op::PixelShuffle { factor } => r.resample(1, 1, factor),
-            Op::PixelUnshuffle { factor } => r.window(factor, factor),
-            Op::Linear { .. } if input.spatial().is_some() => Some(r),
-            Op::Flatten | Op::Linear { .. } => None,
-            Op::PerChannel { .. }
-            | Op::Norm { .. }
-            | Op::Slopes { .. }
-            | Op::Same
-            | Op::ChannelShuffle { .. }
-            | Op::Pad { .. } => Some(r),
-        }
-    }
 }
 
 impl Applied {
     fn with(self, shape: Shape) -> Applied {
         Applied { shape, ..self }
     }
-}
-
-fn eff(kernel: Axes, dilation: Axes) -> Axes {
-    arith::effective_kernels(kernel, dilation)
 }
 
 fn conv(c: Conv, (_, size): (u64, Size)) -> Result<Applied, Failure> {

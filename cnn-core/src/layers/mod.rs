@@ -10,6 +10,7 @@
 //! `cnn-shape/src/rule.rs` (the macro and the runtime both run it). Nothing
 //! else changes: the runtime's `LayerKind` enum is generated from this registry.
 
+pub mod args;
 pub mod schema;
 pub mod values;
 
@@ -18,10 +19,9 @@ use crate::model::{Field, Resample, Shape, Tiled};
 use crate::onnx::Lower;
 use crate::shape::{Op, Receptive};
 use crate::walk::Walk;
+pub use args::Args;
 use proc_macro2::TokenStream;
-pub use schema::{
-    Args, Bound, DefaultValue, Param, Ty, Val, absent, bind, opt, req, signature, spec,
-};
+pub use schema::{Bound, DefaultValue, Param, Ty, Val, absent, bind, opt, req, signature, spec};
 use std::any::Any;
 use std::fmt::Debug;
 
