@@ -124,7 +124,7 @@ impl Receptive {
 
 /// Each layer kind's receptive-field rule.
 impl Op {
-    /// The receptive field after the layer along `axis` of [`Axes`], from
+    /// The receptive field after the layer along `axis` of [`Axes`](crate::Axes), from
     /// the one before it (`None` ends it: `flatten`, `linear`, an overflow).
     pub fn receptive(
         &self,
