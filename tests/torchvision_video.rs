@@ -131,6 +131,11 @@ fn every_video_resnet_counts_what_torchvision_counts() {
         (R2Plus1d18::PARAMS, R2Plus1d18::MACS),
         (31_505_325, 40_519_080_960)
     );
+    // The stem's convolution: 16 frames kept, 112×112 halved.
+    let stem = R3d18::LAYERS
+        .iter()
+        .find(|l| l.dsl.starts_with("conv(3, 64"));
+    assert_eq!(stem.map(|l| l.output_shape), Some(&[64, 16, 56, 56][..]));
 }
 
 /// Every key of torchvision's state_dict has a layer and every layer its

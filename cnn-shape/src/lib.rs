@@ -29,7 +29,7 @@ pub use failure::{Failure, Window, extent, hw, shape_trace, spatial_trace};
 pub use plan::{Entry, RowSize, Run, run};
 pub use receptive::{Ratio, Receptive};
 pub use rule::{Applied, Conv, Op};
-pub use size::{Axes, Size, hw_axes};
+pub use size::{Axes, Size};
 
 use std::fmt;
 

@@ -73,12 +73,6 @@ impl Size {
         &self.all[self.first()..]
     }
 
-    /// The positions in the map: the product of the sizes (saturating,
-    /// for descriptions; the rules use checked arithmetic).
-    pub fn positions(&self) -> u64 {
-        self.all.iter().fold(1u64, |p, &s| p.saturating_mul(s))
-    }
-
     /// `[H, W]`, the last two axes (the whole size of a 2-D map).
     pub fn last_two(&self) -> [u64; 2] {
         [self.all[1], self.all[2]]
@@ -125,11 +119,6 @@ impl fmt::Display for Size {
         let parts: Vec<String> = axes.iter().map(u64::to_string).collect();
         f.write_str(&parts.join("×"))
     }
-}
-
-/// The numbers of a 2-D layer, `[h, w]`, over three axes: `[neutral, h, w]`.
-pub const fn hw_axes([h, w]: [u64; 2], neutral: u64) -> Axes {
-    [neutral, h, w]
 }
 
 #[cfg(test)]

@@ -1,13 +1,13 @@
 //! 1-D and 3-D networks: the declared input's rank sets every map's, and the
-//! networks of the issue's table count what PyTorch counts (torchvision's
-//! video ResNets, the speech-commands tutorial's M5, torchaudio's
-//! Wav2Letter; their figures were computed with PyTorch and torchvision).
+//! signal networks of the issue's table count what PyTorch counts (the
+//! speech-commands tutorial's M5, torchaudio's Wav2Letter; torchvision's
+//! video ResNets are counted in `tests/torchvision_video.rs`).
 
 use super::tests::{errors, network};
 use crate::model::Network;
 
 /// PyTorch's speech-commands tutorial M5, 35 words, on 8 kHz clips.
-pub(crate) const M5: &str = "struct M5: [1, 8000] {
+const M5: &str = "struct M5: [1, 8000] {
     conv1: conv(1, 32, 80, stride = 16) bn1: batchnorm(32) relu maxpool(4)
     conv2: conv(32, 32, 3) bn2: batchnorm(32) relu maxpool(4)
     conv3: conv(32, 64, 3) bn3: batchnorm(64) relu maxpool(4)
@@ -26,92 +26,7 @@ const WAV2LETTER: &str = "struct Wav2Letter: [1, 16000] {
     conv(2000, 40, 1) relu
 }";
 
-/// torchvision's video ResNets: `BLOCKS` writes their basic blocks.
-fn video_resnet(name: &str, stem: &str, blocks: &str, layers: [&str; 4]) -> String {
-    format!(
-        "{blocks}
-        struct {name}: [3, 16, 112, 112] {{
-            stem: {{ {stem} }}
-            layer1: {{ {} }} layer2: {{ {} }} layer3: {{ {} }} layer4: {{ {} }}
-            avgpool: adaptive_avgpool(1) flatten fc: linear(512, 400)
-        }}",
-        layers[0], layers[1], layers[2], layers[3]
-    )
-}
-
-const R3D_BLOCKS: &str = "
-block basic(c) {
-    residual { conv1: { conv(c, c, 3, padding = 1, bias = false) batchnorm(c) relu }
-               conv2: { conv(c, c, 3, padding = 1, bias = false) batchnorm(c) } }
-    relu
-}
-block basic_down(i, o) {
-    residual { conv1: { conv(i, o, 3, stride = 2, padding = 1, bias = false) batchnorm(o) relu }
-               conv2: { conv(o, o, 3, padding = 1, bias = false) batchnorm(o) } }
-    shortcut { downsample: { conv(i, o, 1, stride = 2, bias = false) batchnorm(o) } }
-    relu
-}";
-
-const MC3_BLOCKS: &str = "
-block basic(c) {
-    residual { conv1: { conv(c, c, 3, padding = 1, bias = false) batchnorm(c) relu }
-               conv2: { conv(c, c, 3, padding = 1, bias = false) batchnorm(c) } }
-    relu
-}
-block flat(c) {
-    residual { conv1: { conv(c, c, (1, 3, 3), padding = (0, 1, 1), bias = false) batchnorm(c) relu }
-               conv2: { conv(c, c, (1, 3, 3), padding = (0, 1, 1), bias = false) batchnorm(c) } }
-    relu
-}
-block flat_down(i, o) {
-    residual { conv1: { conv(i, o, (1, 3, 3), stride = (1, 2, 2), padding = (0, 1, 1), bias = false) batchnorm(o) relu }
-               conv2: { conv(o, o, (1, 3, 3), padding = (0, 1, 1), bias = false) batchnorm(o) } }
-    shortcut { downsample: { conv(i, o, 1, stride = (1, 2, 2), bias = false) batchnorm(o) } }
-    relu
-}";
-
-/// `Conv2Plus1D`: a spatial convolution to torchvision's `midplanes`, then a
-/// temporal one; both halves of a block use the first half's midplanes.
-const R2PLUS1D_BLOCKS: &str = "
-block basic(i, o, s) {
-    residual {
-        conv1: {
-            { conv(i, (i * o * 27) / (i * 9 + 3 * o), (1, 3, 3), stride = (1, s, s), padding = (0, 1, 1), bias = false)
-                 batchnorm((i * o * 27) / (i * 9 + 3 * o)) relu
-                 conv((i * o * 27) / (i * 9 + 3 * o), o, (3, 1, 1), stride = (s, 1, 1), padding = (1, 0, 0), bias = false) }
-            batchnorm(o) relu
-        }
-        conv2: {
-            { conv(o, (i * o * 27) / (i * 9 + 3 * o), (1, 3, 3), padding = (0, 1, 1), bias = false)
-                 batchnorm((i * o * 27) / (i * 9 + 3 * o)) relu
-                 conv((i * o * 27) / (i * 9 + 3 * o), o, (3, 1, 1), padding = (1, 0, 0), bias = false) }
-            batchnorm(o)
-        }
-    }
-    relu
-}
-block basic_down(i, o) {
-    residual {
-        conv1: {
-            { conv(i, (i * o * 27) / (i * 9 + 3 * o), (1, 3, 3), stride = (1, 2, 2), padding = (0, 1, 1), bias = false)
-                 batchnorm((i * o * 27) / (i * 9 + 3 * o)) relu
-                 conv((i * o * 27) / (i * 9 + 3 * o), o, (3, 1, 1), stride = (2, 1, 1), padding = (1, 0, 0), bias = false) }
-            batchnorm(o) relu
-        }
-        conv2: {
-            { conv(o, (i * o * 27) / (i * 9 + 3 * o), (1, 3, 3), padding = (0, 1, 1), bias = false)
-                 batchnorm((i * o * 27) / (i * 9 + 3 * o)) relu
-                 conv((i * o * 27) / (i * 9 + 3 * o), o, (3, 1, 1), padding = (1, 0, 0), bias = false) }
-            batchnorm(o)
-        }
-    }
-    shortcut { downsample: { conv(i, o, 1, stride = 2, bias = false) batchnorm(o) } }
-    relu
-}";
-
-const R3D_STEM: &str = "conv(3, 64, (3, 7, 7), stride = (1, 2, 2), padding = (1, 3, 3), bias = false) batchnorm(64) relu";
-
-/// `(params, MACs)` and the output, for the table's comparison.
+/// `(params, MACs)`, for the table's comparison.
 fn counts(net: &Network) -> (u64, u64) {
     (net.params, net.macs)
 }
@@ -132,48 +47,6 @@ fn wav2letter_on_a_waveform_counts_what_torchaudio_counts() {
     let net = network(WAV2LETTER);
     assert_eq!(counts(&net), (26_211_290, 1_333_455_000));
     assert_eq!(net.output.dims(), [40, 51]);
-}
-
-#[test]
-fn r3d_18_counts_what_torchvision_counts() {
-    let layers = [
-        "basic(64) basic(64)",
-        "basic_down(64, 128) basic(128)",
-        "basic_down(128, 256) basic(256)",
-        "basic_down(256, 512) basic(512)",
-    ];
-    let net = network(&video_resnet("R3d18", R3D_STEM, R3D_BLOCKS, layers));
-    assert_eq!(counts(&net), (33_371_472, 40_696_553_472));
-    assert_eq!(net.output.dims(), [400]);
-    assert_eq!(net.layers[0].output.dims(), [64, 16, 56, 56]);
-}
-
-#[test]
-fn mc3_18_counts_what_torchvision_counts() {
-    let layers = [
-        "basic(64) basic(64)",
-        "flat_down(64, 128) flat(128)",
-        "flat_down(128, 256) flat(256)",
-        "flat_down(256, 512) flat(512)",
-    ];
-    let net = network(&video_resnet("Mc318", R3D_STEM, MC3_BLOCKS, layers));
-    assert_eq!(counts(&net), (11_695_440, 43_342_635_008));
-}
-
-#[test]
-fn r2plus1d_18_with_its_midplanes_as_arithmetic_counts_what_torchvision_counts() {
-    let stem = "conv(3, 45, (1, 7, 7), stride = (1, 2, 2), padding = (0, 3, 3), bias = false)
-                batchnorm(45) relu
-                conv(45, 64, (3, 1, 1), padding = (1, 0, 0), bias = false)
-                batchnorm(64) relu";
-    let layers = [
-        "basic(64, 64, 1) basic(64, 64, 1)",
-        "basic_down(64, 128) basic(128, 128, 1)",
-        "basic_down(128, 256) basic(256, 256, 1)",
-        "basic_down(256, 512) basic(512, 512, 1)",
-    ];
-    let net = network(&video_resnet("R2Plus1d18", stem, R2PLUS1D_BLOCKS, layers));
-    assert_eq!(counts(&net), (31_505_325, 40_519_080_960));
 }
 
 #[test]
@@ -260,7 +133,7 @@ fn merges_of_volumes_name_the_axes_that_differ() {
 
 /// The issue's causal TCN block: each convolution padded on the left by
 /// `(k − 1)·d`, so that the output at `t` sees no input after `t`.
-pub(crate) const TCN: &str = "
+const TCN: &str = "
 block tcn(i, o, k, d) {
     residual {
         zeropad((k - 1) * d, 0) conv1: conv(i, o, k, dilation = d) relu dropout(0.05)
