@@ -502,6 +502,11 @@ const CORPUS: &[&str] = &[
     "/// doc\n#[allow(deprecated)] struct A: [1, 7, 7] { conv(1, 1, 3, stride = 3) } struct B: [2, 9, 9] { maxpool((3, 2), stride = (2, 1), padding = 1, dilation = 2, ceil_mode = true) sigmoid silu softmax }",
     "struct W: [3, 16, 16] { backbone: { conv(3, 8, 3, padding = 1) as c1 conv(8, 8, 3, stride = 2, padding = 1) } as c2 from(c1) aux: conv(8, 2, 1) upsample(like = input, mode = bilinear) output(aux) add { from(c2) conv(8, 2, 1) upsample(like = c1) } { from(c1) conv(8, 2, 1) } frozen_batchnorm(2) }",
     "block basic(c) { residual { conv1: conv(c, c, 3, padding = 1) bn1: batchnorm(c) relu } relu } block down(i, o) { residual { conv(i, o, 3, stride = 2, padding = 1) } shortcut { downsample: { conv(i, o, 1, stride = 2) } } } struct R: [8, 16, 16] { layer1: { repeat(2) { basic(8) } } down(8, 16) concat {} { conv(16, 8, 1) } adaptive_avgpool(1) flatten fc: linear(24, 10) }",
+    // 1-D and 3-D: a causal TCN block (pads written apart), M5's stem, a video ResNet block.
+    "block tcn(i, o, k, d) { residual { zeropad((k - 1) * d, 0) conv1: conv(i, o, k, dilation = d) relu dropout(0.05) } shortcut { downsample: conv(i, o, 1) } relu } struct T: [1, 8000] { conv(1, 32, 80, stride = 16) batchnorm(32) relu maxpool(4) tcn(32, 32, 3, 2) upsample(scale_factor = 2, mode = linear) adaptive_avgpool(1) flatten linear(32, 35) }",
+    "block basic3_down(i, o) { residual { conv1: { conv(i, o, 3, stride = 2, padding = 1, bias = false) batchnorm(o) relu } conv2: { conv(o, o, 3, padding = 1, bias = false) batchnorm(o) } } shortcut { downsample: { conv(i, o, 1, stride = 2, bias = false) batchnorm(o) } } relu } struct V: [3, 16, 112, 112] { stem: { conv(3, 64, (3, 7, 7), stride = (1, 2, 2), padding = (1, 3, 3), bias = false) batchnorm(64) relu } basic3_down(64, 128) maxpool((1, 2, 2)) reflectionpad(1, 1, 0, 0, 2, 2) upsample(size = (8, 56, 56), mode = trilinear) adaptive_avgpool(1) flatten fc: linear(128, 400) }",
+    // The zoo's forms: a squeeze-and-excitation gate, a channel split and shuffle, wires to a named output.
+    "struct Z: [16, 32, 32] { conv(16, 64, 1) batchnorm(64) hardswish conv(64, 64, 5, padding = 2, groups = 64) multiply {} { adaptive_avgpool(1) conv(64, 16, 1) relu conv(16, 64, 1) hardsigmoid } split {} { conv(32, 32, 1) relu } channel_shuffle(2) as f residual { conv(64, 64, 3, padding = 1) } output(f) from(f) layernorm2d(64) adaptive_avgpool(1) flatten linear(64, 10) }",
 ];
 
 const ATOMS: &[&str] = &[
@@ -922,6 +927,18 @@ fn structured_random_networks_never_panic_and_every_error_points_into_the_input(
 fn random_blocks_never_panic_hang_or_point_nowhere() {
     let tally = run("blocks", blocky, 1_500);
     assert_clean(tally);
+}
+
+#[test]
+fn every_network_the_token_generator_mutates_is_valid_to_begin_with() {
+    for text in CORPUS {
+        match analyze(text) {
+            Some(Ok((_, cx))) if cx.is_ok() => {}
+            Some(Ok((_, cx))) => panic!("{text}\n  is refused: {:?}", cx.messages()),
+            Some(Err(e)) => panic!("{text}\n  does not parse: {e}"),
+            None => panic!("{text}\n  does not lex"),
+        }
+    }
 }
 
 #[test]
