@@ -59,10 +59,7 @@ pub fn check(
         input_wire,
     } = walked;
     check_conv_batchnorm_folding(&body, &mut layers);
-    // The fast path's kernels run 2-D maps; other ranks take burn's path.
-    if input.is_none_or(|shape| shape.spatial().is_some_and(|s| s.rank() == 2)) {
-        crate::fast::plan(&body, &mut layers);
-    }
+    crate::fast::plan(&body, &mut layers);
     let totals = check_totals(net, &layers, cx);
     let (Some(input), Some((params, macs)), Some(output)) = (input, totals, current) else {
         return Err(stub());

@@ -45,18 +45,12 @@ pub fn network(net: &Network, onnx: bool) -> TokenStream {
     structs.names.extend(["None", "Some"].map(String::from));
     let (fields, inits) = structs.members(net, &net.body);
     let steps = flow::body(net, &net.body, net.input_shape(), flow::Path::Burn, false);
-    // The fast path's kernels work on 2-D maps: other ranks run on burn's path.
-    let runs_fast = net.rank() == 2;
-    let fast = fast::members(net, &net.body, net.input_shape(), runs_fast);
-    let fast_forward = if runs_fast {
-        quote! {
-            if #krate::__private::fast::runs_on(&x, self) {
-                let x = #krate::__private::fast::forward(&self.__kernels, Self::MACS, x, |x| self.__forward_fast(x));
-                return ::core::result::Result::Ok(x);
-            }
+    let fast = fast::members(net, &net.body, net.input_shape(), true);
+    let fast_forward = quote! {
+        if #krate::__private::fast::runs_on(&x, self) {
+            let x = #krate::__private::fast::forward(&self.__kernels, Self::MACS, x, |x| self.__forward_fast(x));
+            return ::core::result::Result::Ok(x);
         }
-    } else {
-        quote!()
     };
     let outputs = outputs::members(net);
     let (outputs_struct, outputs_methods) = (&outputs.structure, &outputs.methods);

@@ -6,7 +6,8 @@
 //! the layer list and written into the model as each layer's [`FastStep`]:
 //!
 //! - a `conv` absorbs the `batchnorm` after it (folded into its packed
-//!   weights) and then the activation after that;
+//!   weights, whether or not burn's step folds it) and then the activation
+//!   after that;
 //! - a `residual` whose body ends in such a convolution has the sum done
 //!   by that convolution, and the activation after the `residual` too;
 //! - a `linear` or a lone `batchnorm` absorbs the activation after it;
@@ -375,6 +376,21 @@ fn fuse(body: &[Node], layers: &mut [Layer]) {
     for node in body {
         match node {
             Node::Layer(i) => {
+                // A batchnorm the burn step did not fold (the burn path folds
+                // 2-D convolutions only) is folded into the packed weights.
+                if let (Some(prev), FastStep::Batchnorm { field, act: None }) =
+                    (last, layers[*i].fast.clone())
+                    && let FastStep::Conv {
+                        batchnorm: slot @ None,
+                        act: None,
+                        residual: false,
+                        ..
+                    } = &mut layers[prev].fast
+                {
+                    *slot = Some(field);
+                    layers[*i].fast = FastStep::Fused;
+                    continue;
+                }
                 if let (Some(prev), FastStep::Act(act)) = (last, layers[*i].fast.clone())
                     && let Some(slot) = free_act(&mut layers[prev].fast)
                 {

@@ -7,7 +7,7 @@
 //! `DEPTHWISE=1` runs the depthwise kernel (cin = cout, one group each).
 
 use cnn_kernels::depthwise::{PackedDepthwise, depthwise};
-use cnn_kernels::{Act, Channels, ConvGeom, GemmDims, Isa, PackedGemm, gemm};
+use cnn_kernels::{Act, Channels, ConvGeom, Depth, GemmDims, Isa, PackedGemm, gemm};
 use std::time::Instant;
 
 /// One layer's run on an output buffer.
@@ -56,6 +56,7 @@ fn main() {
         let out = (size + 2 * p - k) / s + 1;
         let g = ConvGeom {
             batch,
+            depth: Depth::FLAT,
             input: [size, size],
             output: [out, out],
             kernel: [k, k],

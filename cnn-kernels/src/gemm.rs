@@ -1,5 +1,6 @@
 //! Convolutions and linear layers on packed weights: an implicit GEMM whose
-//! rows are output pixels (NHWC) and whose columns are output channels.
+//! rows are output pixels (NHWC, or NDHWC for a 3-D map) and whose columns
+//! are output channels; the taps of a 3-D window are (d, y, x) in order.
 //!
 //! The rows are cut into tiles of the micro-kernel's height, the tiles into
 //! blocks of about [`BLOCK_ROWS`] pixels, and the work into (block, panel)
@@ -17,7 +18,7 @@ use crate::pack::PackedGemm;
 use crate::par::{self, SharedMut};
 use std::cell::RefCell;
 
-pub use crate::geom::{Channels, ConvGeom};
+pub use crate::geom::{Channels, ConvGeom, Depth};
 
 /// Pixels per block.
 pub const BLOCK_ROWS: usize = 96;
@@ -50,9 +51,10 @@ pub fn conv(
         "{isa:?} is not supported by this processor"
     );
     assert_eq!(
-        product("taps", &g.kernel),
+        product("taps", &[g.depth.kernel, g.kernel[0], g.kernel[1]]),
         dims.taps,
-        "kernel {:?} for {dims:?}",
+        "kernel {} × {:?} for {dims:?}",
+        g.depth.kernel,
         g.kernel
     );
     assert!(
@@ -205,6 +207,14 @@ pub(crate) fn dense_serial(
     });
 }
 
+/// Output pixel `pixel` (NDHWC order, over the batch) as its image and
+/// `[d, y, x]`.
+fn position(pixel: usize, out_d: usize, out_h: usize, out_w: usize) -> (usize, [usize; 3]) {
+    let (x, rest) = (pixel % out_w, pixel / out_w);
+    let (y, rest) = (rest % out_h, rest / out_h);
+    (rest / out_d, [rest % out_d, y, x])
+}
+
 /// One call's operands, shared by its threads.
 struct Job<'a> {
     isa: Isa,
@@ -292,52 +302,57 @@ impl Job<'_> {
         patches.resize(rows * k, 0.0);
         let [out_h, out_w] = g.output;
         let [kh, kw] = g.kernel;
+        let d = g.depth;
         // Dense rows without dilation: a kernel row's taps are one run of the input row.
         let runs = g.dilation[1] == 1 && self.in_ch.stride == cin;
         for (m, patch) in patches.chunks_exact_mut(k).enumerate() {
-            let pixel = first_row + m;
-            let (n, oy, ox) = (
-                pixel / (out_h * out_w),
-                pixel / out_w % out_h,
-                pixel % out_w,
-            );
+            let (n, [od, oy, ox]) = position(first_row + m, d.output, out_h, out_w);
             let x0 = (ox * g.stride[1]) as isize - g.padding[1] as isize;
-            for ky in 0..kh {
-                let iy = (oy * g.stride[0] + ky * g.dilation[0]).wrapping_sub(g.padding[0]);
-                if iy >= g.input[0] {
+            for kd in 0..d.kernel {
+                let id = (od * d.stride + kd * d.dilation).wrapping_sub(d.padding);
+                if id >= d.input {
                     continue;
                 }
-                let row = (n * g.input[0] + iy) * g.input[1];
-                if runs {
-                    // Taps kx in [lo, hi) fall inside the row.
-                    let lo = (-x0).clamp(0, kw as isize) as usize;
-                    let hi = (g.input[1] as isize - x0).clamp(lo as isize, kw as isize) as usize;
-                    if lo < hi {
-                        let at = (row + (x0 + lo as isize) as usize) * cin;
-                        let len = (hi - lo) * cin;
-                        let dst = &mut patch[(ky * kw + lo) * cin..][..len];
-                        let src = &self.input[at..at + len];
-                        if len <= 16 {
-                            // A few floats: a loop, not a call to memcpy.
-                            for (d, s) in dst.iter_mut().zip(src) {
-                                *d = *s;
-                            }
-                        } else {
-                            dst.copy_from_slice(src);
-                        }
+                let plane = n * d.input + id;
+                for ky in 0..kh {
+                    let iy = (oy * g.stride[0] + ky * g.dilation[0]).wrapping_sub(g.padding[0]);
+                    if iy >= g.input[0] {
+                        continue;
                     }
-                    continue;
-                }
-                for kx in 0..kw {
-                    let ix = (x0 + (kx * g.dilation[1]) as isize) as usize;
-                    if ix < g.input[1] {
-                        let at = (row + ix) * self.in_ch.stride + self.in_ch.offset;
-                        let tap = ky * kw + kx;
-                        for (dst, &src) in patch[tap * cin..(tap + 1) * cin]
-                            .iter_mut()
-                            .zip(&self.input[at..at + cin])
-                        {
-                            *dst = src;
+                    let row = (plane * g.input[0] + iy) * g.input[1];
+                    let first_tap = (kd * kh + ky) * kw;
+                    if runs {
+                        // Taps kx in [lo, hi) fall inside the row.
+                        let lo = (-x0).clamp(0, kw as isize) as usize;
+                        let hi =
+                            (g.input[1] as isize - x0).clamp(lo as isize, kw as isize) as usize;
+                        if lo < hi {
+                            let at = (row + (x0 + lo as isize) as usize) * cin;
+                            let len = (hi - lo) * cin;
+                            let dst = &mut patch[(first_tap + lo) * cin..][..len];
+                            let src = &self.input[at..at + len];
+                            if len <= 16 {
+                                // A few floats: a loop, not a call to memcpy.
+                                for (d, s) in dst.iter_mut().zip(src) {
+                                    *d = *s;
+                                }
+                            } else {
+                                dst.copy_from_slice(src);
+                            }
+                        }
+                        continue;
+                    }
+                    for kx in 0..kw {
+                        let ix = (x0 + (kx * g.dilation[1]) as isize) as usize;
+                        if ix < g.input[1] {
+                            let at = (row + ix) * self.in_ch.stride + self.in_ch.offset;
+                            let tap = first_tap + kx;
+                            for (dst, &src) in patch[tap * cin..(tap + 1) * cin]
+                                .iter_mut()
+                                .zip(&self.input[at..at + cin])
+                            {
+                                *dst = src;
+                            }
                         }
                     }
                 }
@@ -365,28 +380,34 @@ impl Job<'_> {
         let base = self.input.as_ptr();
         pointers.clear();
         let [out_h, out_w] = g.output;
+        let [kh, kw] = g.kernel;
+        let d = g.depth;
         for tile in self.block_tiles(block) {
             let (first, rows) = self.tile_rows(tile);
             let start = pointers.len();
             pointers.resize(start + taps * rows, zeros);
             for m in 0..rows {
-                let pixel = first + m;
-                let (n, oy, ox) = (
-                    pixel / (out_h * out_w),
-                    pixel / out_w % out_h,
-                    pixel % out_w,
-                );
-                for ky in 0..g.kernel[0] {
-                    let iy = (oy * g.stride[0] + ky * g.dilation[0]).wrapping_sub(g.padding[0]);
-                    for kx in 0..g.kernel[1] {
-                        let ix = (ox * g.stride[1] + kx * g.dilation[1]).wrapping_sub(g.padding[1]);
-                        if iy < g.input[0] && ix < g.input[1] {
-                            let at = ((n * g.input[0] + iy) * g.input[1] + ix) * self.in_ch.stride
-                                + self.in_ch.offset;
-                            // In bounds: `conv` checked that the input holds every
-                            // pixel's `stride` floats. `wrapping_add` keeps this safe code.
-                            pointers[start + (ky * g.kernel[1] + kx) * rows + m] =
-                                base.wrapping_add(at);
+                let (n, [od, oy, ox]) = position(first + m, d.output, out_h, out_w);
+                for kd in 0..d.kernel {
+                    let id = (od * d.stride + kd * d.dilation).wrapping_sub(d.padding);
+                    if id >= d.input {
+                        continue;
+                    }
+                    let plane = n * d.input + id;
+                    for ky in 0..kh {
+                        let iy = (oy * g.stride[0] + ky * g.dilation[0]).wrapping_sub(g.padding[0]);
+                        for kx in 0..kw {
+                            let ix =
+                                (ox * g.stride[1] + kx * g.dilation[1]).wrapping_sub(g.padding[1]);
+                            if iy < g.input[0] && ix < g.input[1] {
+                                let at = ((plane * g.input[0] + iy) * g.input[1] + ix)
+                                    * self.in_ch.stride
+                                    + self.in_ch.offset;
+                                // In bounds: `conv` checked that the input holds every
+                                // pixel's `stride` floats. `wrapping_add` keeps this safe code.
+                                pointers[start + ((kd * kh + ky) * kw + kx) * rows + m] =
+                                    base.wrapping_add(at);
+                            }
                         }
                     }
                 }

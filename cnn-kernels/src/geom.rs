@@ -1,10 +1,13 @@
 //! The sizes every kernel takes: a convolution's geometry and a map's channel slice.
 
-/// A convolution's input and output sizes (NHWC).
+/// A convolution's input and output sizes (NHWC, or NDHWC with [`Depth`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConvGeom {
     /// Images.
     pub batch: usize,
+    /// The depth axis of a 3-D map ([`Depth::FLAT`] for a 2-D or 1-D one:
+    /// a 1-D map is a 2-D map of height 1).
+    pub depth: Depth,
     /// Input height and width.
     pub input: [usize; 2],
     /// Output height and width.
@@ -24,6 +27,7 @@ impl ConvGeom {
     pub fn linear(batch: usize) -> ConvGeom {
         ConvGeom {
             batch,
+            depth: Depth::FLAT,
             input: [1, 1],
             output: [1, 1],
             kernel: [1, 1],
@@ -40,8 +44,32 @@ impl ConvGeom {
     pub fn rows(&self) -> usize {
         product(
             "output pixels",
-            &[self.batch, self.output[0], self.output[1]],
+            &[
+                self.batch,
+                self.depth.output,
+                self.output[0],
+                self.output[1],
+            ],
         )
+    }
+
+    /// The same convolution with a depth window of one plane (kernel 1,
+    /// stride 1, no padding) folded into the batch: each plane is an image.
+    /// The 2-D-only kernels (depthwise, Winograd, pools) take 3-D maps so.
+    ///
+    /// # Panics
+    /// If the depth window spans more than one plane, or the count overflows.
+    pub fn planar(&self) -> ConvGeom {
+        let d = self.depth;
+        assert!(
+            d.kernel == 1 && d.stride == 1 && d.padding == 0 && d.input == d.output,
+            "a kernel of 2-D windows given a window along the depth: {d:?}"
+        );
+        ConvGeom {
+            batch: product("planes", &[self.batch, d.input]),
+            depth: Depth::FLAT,
+            ..*self
+        }
     }
 
     /// Floats an NHWC input of rows of `ch.stride` floats holds.
@@ -51,9 +79,44 @@ impl ConvGeom {
     pub(crate) fn input_len(&self, ch: Channels) -> usize {
         product(
             "input floats",
-            &[self.batch, self.input[0], self.input[1], ch.stride],
+            &[
+                self.batch,
+                self.depth.input,
+                self.input[0],
+                self.input[1],
+                ch.stride,
+            ],
         )
     }
+}
+
+/// A convolution's depth axis: sizes, window and steps along D.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Depth {
+    /// Input planes.
+    pub input: usize,
+    /// Output planes.
+    pub output: usize,
+    /// Kernel planes.
+    pub kernel: usize,
+    /// Stride.
+    pub stride: usize,
+    /// Padding before (and after) the planes; taps past them read zeros.
+    pub padding: usize,
+    /// Dilation.
+    pub dilation: usize,
+}
+
+impl Depth {
+    /// No depth axis: one plane in, one out, a window of one plane.
+    pub const FLAT: Depth = Depth {
+        input: 1,
+        output: 1,
+        kernel: 1,
+        stride: 1,
+        padding: 0,
+        dilation: 1,
+    };
 }
 
 /// `a · b · …`, or a panic that names `what` where the product overflows

@@ -1,6 +1,8 @@
 //! CPU kernels for cnn's inference fast path on burn's flex backend.
 //!
-//! Activations are NHWC (channels last) `f32` buffers. Weights are packed
+//! Activations are NHWC (channels last) `f32` buffers, NDHWC for 3-D maps
+//! (the GEMM runs 3-D windows; the other kernels take a map one plane at a
+//! time, [`ConvGeom::planar`]). Weights are packed
 //! once ([`PackedGemm`]) with a batchnorm folded in; a convolution is an
 //! implicit GEMM over pointers to its input pixels, with the bias, a
 //! residual and the activation applied while the results are in registers
@@ -27,6 +29,6 @@ mod simd;
 pub mod winograd;
 
 pub use act::Act;
-pub use geom::{Channels, ConvGeom};
+pub use geom::{Channels, ConvGeom, Depth};
 pub use isa::Isa;
 pub use pack::{GemmDims, PackedGemm};

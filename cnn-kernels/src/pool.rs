@@ -25,7 +25,8 @@ pub enum Pool {
 /// has no dilation: the geometry's must be 1 for `Avg`).
 ///
 /// # Panics
-/// If a buffer is too short for the geometry.
+/// If a buffer is too short for the geometry, or the window spans more
+/// than one plane of a 3-D map.
 #[allow(clippy::too_many_arguments)]
 pub fn pool(
     isa: crate::Isa,
@@ -37,6 +38,8 @@ pub fn pool(
     out: &mut [f32],
     out_ch: Channels,
 ) {
+    // A 3-D map with a one-plane window along D: each plane is an image.
+    let g = &g.planar();
     assert!(in_ch.holds(channels) && out_ch.holds(channels));
     assert!(input.len() >= g.input_len(in_ch), "pool input");
     let rows = product("output rows", &[g.batch, g.output[0]]);

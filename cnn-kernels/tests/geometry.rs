@@ -1,8 +1,8 @@
-//! A shrinking property test: any convolution geometry, through the GEMM on
-//! every instruction set this processor runs, equals a direct f64
-//! convolution. A failure is reported as the smallest geometry that fails.
+//! A shrinking property test: any convolution geometry, 2-D or 3-D, through
+//! the GEMM on every instruction set this processor runs, equals a direct
+//! f64 convolution. A failure is reported as the smallest geometry that fails.
 
-use cnn_kernels::{Act, Channels, ConvGeom, GemmDims, Isa, PackedGemm, gemm};
+use cnn_kernels::{Act, Channels, ConvGeom, Depth, GemmDims, Isa, PackedGemm, gemm};
 use proptest::prelude::*;
 
 mod common;
@@ -11,6 +11,8 @@ mod common;
 #[derive(Debug, Clone)]
 struct Case {
     batch: usize,
+    /// Depth: input planes, kernel, stride, padding, dilation (input 0: a 2-D map).
+    depth: [usize; 5],
     input: [usize; 2],
     kernel: [usize; 2],
     stride: [usize; 2],
@@ -32,6 +34,33 @@ impl Case {
         };
         Some([out(0)?, out(1)?])
     }
+
+    /// The direct convolution's multiply-adds.
+    fn work(&self) -> usize {
+        let (Some([h, w]), Some(d)) = (self.output(), self.depth()) else {
+            return 0;
+        };
+        let taps = d.kernel * self.kernel[0] * self.kernel[1];
+        let channels = self.cin_g * self.cout_g * self.groups;
+        self.batch * d.output * h * w * taps * channels
+    }
+
+    fn depth(&self) -> Option<Depth> {
+        let [input, kernel, stride, padding, dilation] = self.depth;
+        if input == 0 {
+            return Some(Depth::FLAT);
+        }
+        let span = (kernel - 1) * dilation + 1;
+        let padded = input + 2 * padding;
+        (padded >= span).then(|| Depth {
+            input,
+            output: (padded - span) / stride + 1,
+            kernel,
+            stride,
+            padding,
+            dilation,
+        })
+    }
 }
 
 fn pair(lo: usize, hi: usize) -> impl Strategy<Value = [usize; 2]> {
@@ -41,8 +70,16 @@ fn pair(lo: usize, hi: usize) -> impl Strategy<Value = [usize; 2]> {
 fn cases() -> impl Strategy<Value = Case> {
     // Under Miri, which interprets every instruction, small maps and few channels.
     let (side, channels) = if cfg!(miri) { (5, 4) } else { (12, 40) };
+    let depth = if cfg!(miri) { 3 } else { 5 };
     (
         1usize..=2,
+        [
+            0usize..=depth,
+            1usize..=3,
+            1usize..=2,
+            0usize..=1,
+            1usize..=2,
+        ],
         pair(1, side),
         pair(1, 5),
         pair(1, 3),
@@ -57,6 +94,7 @@ fn cases() -> impl Strategy<Value = Case> {
         .prop_map(
             |(
                 batch,
+                depth,
                 input,
                 kernel,
                 stride,
@@ -70,6 +108,7 @@ fn cases() -> impl Strategy<Value = Case> {
             )| {
                 Case {
                     batch,
+                    depth,
                     input,
                     kernel,
                     stride,
@@ -84,7 +123,10 @@ fn cases() -> impl Strategy<Value = Case> {
             },
         )
         .prop_filter("a window that fits the padded input", |c| {
-            c.output().is_some()
+            c.output().is_some() && c.depth().is_some()
+        })
+        .prop_filter("a reference that runs in moments", |c| {
+            c.work() <= 40_000_000
         })
 }
 
@@ -110,6 +152,7 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
     };
     let g = ConvGeom {
         batch: case.batch,
+        depth: case.depth().expect("filtered"),
         input: case.input,
         output,
         kernel: case.kernel,
@@ -118,8 +161,9 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
         dilation: case.dilation,
     };
     let mut seed = case.seed;
-    let x = values(&mut seed, g.batch * g.input[0] * g.input[1] * in_ch.stride);
-    let taps = g.kernel[0] * g.kernel[1];
+    let planes = g.batch * g.depth.input;
+    let x = values(&mut seed, planes * g.input[0] * g.input[1] * in_ch.stride);
+    let taps = g.depth.kernel * g.kernel[0] * g.kernel[1];
     let w = values(&mut seed, cout * case.cin_g * taps);
     let bias = values(&mut seed, cout);
     // The direct convolution in f64, and Σ|w·x| for the tolerance.

@@ -3,7 +3,7 @@
 
 use cnn_kernels::depthwise::{PackedDepthwise, depthwise};
 use cnn_kernels::pool::{Pool, global_average, pool};
-use cnn_kernels::{Act, Channels, ConvGeom, GemmDims, Isa, PackedGemm, eltwise, gemm};
+use cnn_kernels::{Act, Channels, ConvGeom, Depth, GemmDims, Isa, PackedGemm, eltwise, gemm};
 
 mod common;
 use common::{Case, assert_close, reference};
@@ -70,6 +70,7 @@ fn random_case(rng: &mut Rng) -> Case {
             return Case {
                 geom: ConvGeom {
                     batch: rng.int(1, 5),
+                    depth: Depth::FLAT,
                     input,
                     output: [oh, ow],
                     kernel,
@@ -220,6 +221,7 @@ fn random_3x3_convolutions_by_winograd_equal_the_reference() {
         }
         let geom = ConvGeom {
             batch: rng.int(1, 4),
+            depth: Depth::FLAT,
             input,
             output,
             kernel: [3, 3],
@@ -278,6 +280,7 @@ fn a_convolution_writes_only_its_channels_of_a_concatenation() {
     let mut rng = Rng(7);
     let g = ConvGeom {
         batch: 2,
+        depth: Depth::FLAT,
         input: [5, 6],
         output: [5, 6],
         kernel: [3, 3],
@@ -346,6 +349,7 @@ fn a_misaligned_input_gives_the_same_numbers() {
     let pixels = side * side;
     let g = ConvGeom {
         batch: 1,
+        depth: Depth::FLAT,
         input: [side, side],
         output: [side, side],
         kernel: [3, 3],
@@ -583,6 +587,7 @@ fn random_poolings_equal_pytorchs_definitions() {
         };
         let g = ConvGeom {
             batch: rng.int(1, 3),
+            depth: Depth::FLAT,
             input,
             output: [oh, ow],
             kernel: k,

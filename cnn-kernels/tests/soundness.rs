@@ -8,7 +8,7 @@ use cnn_kernels::depthwise::{PackedDepthwise, depthwise};
 use cnn_kernels::pack::Aligned;
 use cnn_kernels::pool::{Pool, pool};
 use cnn_kernels::winograd::{PackedWinograd, conv3x3};
-use cnn_kernels::{Act, Channels, ConvGeom, GemmDims, Isa, PackedGemm, gemm};
+use cnn_kernels::{Act, Channels, ConvGeom, Depth, GemmDims, Isa, PackedGemm, gemm};
 use std::path::{Path, PathBuf};
 
 fn aligned(values: &[f32]) -> bool {
@@ -45,6 +45,7 @@ fn cloned_packings_run_on_every_instruction_set_and_compute_the_original() {
     let original = PackedGemm::conv(&weights, dims, None, None);
     let g = ConvGeom {
         batch: 1,
+        depth: Depth::FLAT,
         input: [6, 6],
         output: [6, 6],
         kernel: [3, 3],
@@ -153,6 +154,7 @@ const HUGE: usize = 1 << 33;
 fn geometry(batch: usize, side: usize) -> ConvGeom {
     ConvGeom {
         batch,
+        depth: Depth::FLAT,
         input: [side, side],
         output: [side, side],
         kernel: [1, 1],
@@ -291,6 +293,7 @@ fn a_huge_layers_scratch_is_freed_after_the_call() {
     let packed = PackedGemm::conv(&vec![0.5; taps * cin], dims, None, None);
     let g = ConvGeom {
         batch: 1,
+        depth: Depth::FLAT,
         input: [40, 40],
         output: [40, 40],
         kernel: [27, 27],

@@ -305,7 +305,7 @@ pub fn onnx_runtime_errors(models: &[(&str, PathBuf)]) -> Vec<(f64, f64)> {
 
 /// The activation `act` as burn computes it: the reference of the fast
 /// path's fused epilogues.
-pub fn burn_act(act: Act, x: Tensor<4>) -> Tensor<4> {
+pub fn burn_act<const D: usize>(act: Act, x: Tensor<D>) -> Tensor<D> {
     match act {
         Act::None => x,
         Act::Relu => activation::relu(x),

@@ -65,8 +65,7 @@ pub(super) fn members(net: &Network) -> Members {
     let burn_body = flow::body(net, &net.body, net.input_shape(), Path::Burn, true);
     let in_rank = Literal::usize_unsuffixed(net.input.batched_rank());
     let lints = flow::lints(net, &net.body);
-    // The fast path's kernels work on 2-D maps: other ranks run on burn's path.
-    let (fast_forward, fast_outputs) = if net.rank() == 2 {
+    let (fast_forward, fast_outputs) = {
         let fast_body = flow::body(net, &net.body, net.input_shape(), Path::Fast, true);
         let maps: Vec<_> = vars.iter().map(|_| quote!(#fast::Map)).collect();
         let forward = quote! {
@@ -89,8 +88,6 @@ pub(super) fn members(net: &Network) -> Members {
             }
         };
         (forward, method)
-    } else {
-        (quote!(), quote!())
     };
     let names = net.outputs.iter().map(|o| o.name.as_str());
     let structure = quote! {

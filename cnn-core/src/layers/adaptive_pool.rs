@@ -61,7 +61,7 @@ impl Layer for AdaptivePool {
     /// of its rows' results, each axis in turn: one slice and reduction per
     /// output row (then column), concatenated.
     fn fast(&self) -> Fast {
-        if !self.max && self.output_size == [1; 3] && self.rank == 2 {
+        if !self.max && self.output_size == [1; 3] {
             Fast::GlobalAverage
         } else {
             Fast::Burn

@@ -141,7 +141,9 @@ impl Layer for ConvTranspose {
             && self.padding == [0; 3]
             && self.output_padding == [0; 3]
             && self.dilation == [1; 3]
-            && self.groups == 1;
+            && self.groups == 1
+            // The step reads a `ConvTranspose2d`.
+            && self.rank == 2;
         if tiles { Fast::Upconv } else { Fast::Burn }
     }
 

@@ -68,7 +68,7 @@ impl PackedDepthwise {
 ///
 /// # Panics
 /// If a buffer is too short for the geometry or the kernel size differs
-/// from the packing.
+/// from the packing, or the window spans more than one plane of a 3-D map.
 #[allow(clippy::too_many_arguments)]
 pub fn depthwise(
     isa: crate::Isa,
@@ -80,6 +80,8 @@ pub fn depthwise(
     out_ch: Channels,
     act: Act,
 ) {
+    // A 3-D map with a one-plane window along D: each plane is an image.
+    let g = &g.planar();
     assert_eq!(
         g.kernel, w.kernel,
         "kernel of the geometry and of the packing"

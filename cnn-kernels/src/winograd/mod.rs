@@ -115,7 +115,7 @@ thread_local! {
 /// any padding, by F(2×2, 3×3).
 ///
 /// # Panics
-/// If the geometry is not a 3×3 stride-1 undilated one, a buffer is too
+/// If the geometry is not a 3×3 stride-1 undilated one (one plane deep), a buffer is too
 /// short, or the channels disagree with the packing.
 #[allow(clippy::too_many_arguments)]
 pub fn conv3x3(
@@ -129,6 +129,8 @@ pub fn conv3x3(
     residual: Option<(&[f32], Channels)>,
     act: Act,
 ) {
+    // A 3-D map with a one-plane window along D: each plane is an image.
+    let g = &g.planar();
     assert!(
         g.kernel == [3, 3] && g.stride == [1, 1] && g.dilation == [1, 1],
         "{g:?}"

@@ -44,7 +44,7 @@ pub struct Case {
     pub groups: usize,
 }
 
-/// PyTorch's convolution, in f64, NHWC in and out, with bias, residual and
+/// PyTorch's convolution, in f64, NHWC (NDHWC) in and out, with bias, residual and
 /// activation; also returns Σ|w·x| per output for the tolerance.
 #[allow(clippy::too_many_arguments)]
 pub fn reference(
@@ -61,45 +61,72 @@ pub fn reference(
     let rows = g.rows();
     let mut out = vec![0.0; rows * case.c_out];
     let mut mag = vec![0.0; rows * case.c_out];
+    let d = g.depth;
+    // Input position along one axis, or None in the padding.
+    let at = |o: usize, k: usize, stride: usize, dilation: usize, padding: usize, size: usize| {
+        let i = (o * stride + k * dilation) as isize - padding as isize;
+        (i >= 0 && i < size as isize).then_some(i as usize)
+    };
     for n in 0..g.batch {
-        for oy in 0..g.output[0] {
-            for ox in 0..g.output[1] {
-                let row = (n * g.output[0] + oy) * g.output[1] + ox;
-                for co in 0..case.c_out {
-                    let group = co / cout_g;
-                    let (mut sum, mut abs) = (bias[co] as f64, bias[co].abs() as f64);
-                    for ci in 0..cin_g {
-                        for ky in 0..g.kernel[0] {
-                            for kx in 0..g.kernel[1] {
-                                let iy = (oy * g.stride[0] + ky * g.dilation[0]) as isize
-                                    - g.padding[0] as isize;
-                                let ix = (ox * g.stride[1] + kx * g.dilation[1]) as isize
-                                    - g.padding[1] as isize;
-                                if iy < 0
-                                    || ix < 0
-                                    || iy >= g.input[0] as isize
-                                    || ix >= g.input[1] as isize
-                                {
+        for od in 0..d.output {
+            for oy in 0..g.output[0] {
+                for ox in 0..g.output[1] {
+                    let row = ((n * d.output + od) * g.output[0] + oy) * g.output[1] + ox;
+                    for co in 0..case.c_out {
+                        let group = co / cout_g;
+                        let (mut sum, mut abs) = (bias[co] as f64, bias[co].abs() as f64);
+                        for ci in 0..cin_g {
+                            for kd in 0..d.kernel {
+                                let Some(id) = at(od, kd, d.stride, d.dilation, d.padding, d.input)
+                                else {
                                     continue;
+                                };
+                                for ky in 0..g.kernel[0] {
+                                    let Some(iy) = at(
+                                        oy,
+                                        ky,
+                                        g.stride[0],
+                                        g.dilation[0],
+                                        g.padding[0],
+                                        g.input[0],
+                                    ) else {
+                                        continue;
+                                    };
+                                    for kx in 0..g.kernel[1] {
+                                        let Some(ix) = at(
+                                            ox,
+                                            kx,
+                                            g.stride[1],
+                                            g.dilation[1],
+                                            g.padding[1],
+                                            g.input[1],
+                                        ) else {
+                                            continue;
+                                        };
+                                        let pixel = ((n * d.input + id) * g.input[0] + iy)
+                                            * g.input[1]
+                                            + ix;
+                                        let xv = x[pixel * in_ch.stride
+                                            + in_ch.offset
+                                            + group * cin_g
+                                            + ci]
+                                            as f64;
+                                        let tap = (kd * g.kernel[0] + ky) * g.kernel[1] + kx;
+                                        let taps = d.kernel * g.kernel[0] * g.kernel[1];
+                                        let wv = w[(co * cin_g + ci) * taps + tap] as f64;
+                                        sum += xv * wv;
+                                        abs += (xv * wv).abs();
+                                    }
                                 }
-                                let pixel =
-                                    (n * g.input[0] + iy as usize) * g.input[1] + ix as usize;
-                                let xv = x[pixel * in_ch.stride + in_ch.offset + group * cin_g + ci]
-                                    as f64;
-                                let wv = w
-                                    [((co * cin_g + ci) * g.kernel[0] + ky) * g.kernel[1] + kx]
-                                    as f64;
-                                sum += xv * wv;
-                                abs += (xv * wv).abs();
                             }
                         }
+                        if let Some(r) = residual {
+                            sum += r[row * case.c_out + co] as f64;
+                            abs += r[row * case.c_out + co].abs() as f64;
+                        }
+                        out[row * case.c_out + co] = act_f64(act, sum) as f32;
+                        mag[row * case.c_out + co] = abs;
                     }
-                    if let Some(r) = residual {
-                        sum += r[row * case.c_out + co] as f64;
-                        abs += r[row * case.c_out + co].abs() as f64;
-                    }
-                    out[row * case.c_out + co] = act_f64(act, sum) as f32;
-                    mag[row * case.c_out + co] = abs;
                 }
             }
         }

@@ -1,4 +1,5 @@
-//! The fast path's activations: NHWC `f32` buffers from the running
+//! The fast path's activations: channels-last `f32` buffers (NHWC; NDHWC
+//! for 3-D maps, a 1-D map being a 2-D one of height 1) from the running
 //! network's pool, so that a forward pass in the steady state allocates
 //! nothing but its output, and whose memory lives and dies with the
 //! network; and the conversions to and from burn's NCHW tensors at the
@@ -126,11 +127,18 @@ impl Drop for Buffer {
 /// What a [`Map`]'s rows are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
-    /// `[n, h, w, c]`, channels last.
-    Nhwc([usize; 4]),
+    /// `[n, d, h, w, c]`, channels last, of a map of `rank` spatial axes: a
+    /// 2-D map has `d = 1`, a 1-D map `d = h = 1` (its length is `w`).
+    Grid {
+        /// Samples, depth, height, width, channels.
+        dims: [usize; 5],
+        /// Spatial axes: 1, 2 or 3.
+        rank: usize,
+    },
     /// `[n, f]` features; `chw` when they are a flattened `[c, h, w]` map
     /// held in `[h, w, c]` order (PyTorch's order is restored on leaving,
-    /// and a `linear` layer packs its rows in this order).
+    /// and a `linear` layer packs its rows in this order; a 3-D map's
+    /// depth and height are one axis here).
     Flat {
         /// Samples and features.
         dims: [usize; 2],
@@ -140,10 +148,18 @@ pub enum Shape {
 }
 
 impl Shape {
+    /// A 2-D map `[n, h, w, c]`.
+    pub fn nhwc([n, h, w, c]: [usize; 4]) -> Shape {
+        Shape::Grid {
+            dims: [n, 1, h, w, c],
+            rank: 2,
+        }
+    }
+
     /// Floats held.
     pub fn len(&self) -> usize {
         match *self {
-            Shape::Nhwc([n, h, w, c]) => n * h * w * c,
+            Shape::Grid { dims, .. } => dims.iter().product(),
             Shape::Flat { dims: [n, f], .. } => n * f,
         }
     }
@@ -151,8 +167,28 @@ impl Shape {
     /// Rows of channels (pixels over the batch, or samples) and channels per row.
     pub fn rows_and_channels(&self) -> (usize, usize) {
         match *self {
-            Shape::Nhwc([n, h, w, c]) => (n * h * w, c),
+            Shape::Grid {
+                dims: [n, d, h, w, c],
+                ..
+            } => (n * d * h * w, c),
             Shape::Flat { dims: [n, f], .. } => (n, f),
+        }
+    }
+
+    /// The same rows with `c` channels each.
+    pub fn with_channels(self, c: usize) -> Shape {
+        match self {
+            Shape::Grid {
+                dims: [n, d, h, w, _],
+                rank,
+            } => Shape::Grid {
+                dims: [n, d, h, w, c],
+                rank,
+            },
+            Shape::Flat { dims: [n, _], .. } => Shape::Flat {
+                dims: [n, c],
+                chw: None,
+            },
         }
     }
 }
@@ -184,14 +220,28 @@ impl Map {
         self.shape
     }
 
-    /// `[n, h, w, c]`.
+    /// `[n, h, w, c]` of a 2-D map.
+    ///
+    /// # Panics
+    /// If the map is not a 2-D one (the macro asks only of those).
+    pub fn nhwc(&self) -> [usize; 4] {
+        match self.shape {
+            Shape::Grid {
+                dims: [n, 1, h, w, c],
+                rank: 2,
+            } => [n, h, w, c],
+            other => unreachable!("{other:?} where the plan expects a 2-D map"),
+        }
+    }
+
+    /// `[n, d, h, w, c]` and the spatial rank.
     ///
     /// # Panics
     /// If the map was flattened (the macro never asks then).
-    pub fn nhwc(&self) -> [usize; 4] {
+    pub fn grid(&self) -> ([usize; 5], usize) {
         match self.shape {
-            Shape::Nhwc(d) => d,
-            Shape::Flat { .. } => unreachable!("a flat map where the plan expects NHWC"),
+            Shape::Grid { dims, rank } => (dims, rank),
+            Shape::Flat { .. } => unreachable!("a flat map where the plan expects a grid"),
         }
     }
 
@@ -224,8 +274,8 @@ impl Map {
         }
     }
 
-    /// A burn tensor on flex as a map: NCHW transposed to NHWC, or `[n, f]`
-    /// as is.
+    /// A burn tensor on flex as a map: NC(D)(H)W transposed to channels
+    /// last, or `[n, f]` as is.
     ///
     /// # Panics
     /// If the tensor is not an `f32` tensor on flex (check with [`super::runs_on`]).
@@ -233,35 +283,47 @@ impl Map {
         let dims = x.dims();
         let flex = flex_f32(x).unwrap_or_else(|| panic!("a fast-path map from a tensor off flex"));
         let src = contiguous(&flex);
-        match dims[..] {
-            [n, c, h, w] => {
-                let mut map = Map::uninit(Shape::Nhwc([n, h, w, c]));
-                layout::nchw_to_nhwc(src.values(), [n, c, h, w], map.data_mut());
-                map
-            }
+        let (n, c, [d, h, w], rank) = match dims[..] {
             [n, f] => {
                 let mut map = Map::uninit(Shape::Flat {
                     dims: [n, f],
                     chw: None,
                 });
                 map.data_mut().copy_from_slice(src.values());
-                map
+                return map;
             }
-            _ => unreachable!("the fast path holds rank 2 and 4 only"),
-        }
+            [n, c, l] => (n, c, [1, 1, l], 1),
+            [n, c, h, w] => (n, c, [1, h, w], 2),
+            [n, c, d, h, w] => (n, c, [d, h, w], 3),
+            _ => unreachable!("the fast path holds ranks 2 to 5 only"),
+        };
+        let mut map = Map::uninit(Shape::Grid {
+            dims: [n, d, h, w, c],
+            rank,
+        });
+        layout::nchw_to_nhwc(src.values(), [n, c, d * h, w], map.data_mut());
+        map
     }
 
-    /// The map as a burn tensor on flex: NHWC as NCHW, features in PyTorch's
-    /// order.
+    /// The map as a burn tensor on flex: channels first, features in
+    /// PyTorch's order.
     ///
     /// # Panics
     /// If `D` is not the map's rank (the macro knows it).
     pub fn into_burn<const D: usize>(self) -> Tensor<D> {
         let (values, dims): (Vec<f32>, Vec<usize>) = match self.shape {
-            Shape::Nhwc([n, h, w, c]) => {
-                let mut out = vec![0.0; n * c * h * w];
-                layout::nhwc_to_nchw(self.data(), [n, h, w, c], &mut out);
-                (out, vec![n, c, h, w])
+            Shape::Grid {
+                dims: [n, d, h, w, c],
+                rank,
+            } => {
+                let mut out = vec![0.0; n * c * d * h * w];
+                layout::nhwc_to_nchw(self.data(), [n, d * h, w, c], &mut out);
+                let dims = match rank {
+                    1 => vec![n, c, w],
+                    2 => vec![n, c, h, w],
+                    _ => vec![n, c, d, h, w],
+                };
+                (out, dims)
             }
             Shape::Flat {
                 dims: [n, f],

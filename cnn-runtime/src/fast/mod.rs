@@ -2,7 +2,8 @@
 //!
 //! A generated network's `forward` on an `f32` tensor on flex (not an
 //! autodiff device) runs the steps the macro planned at compile time (see
-//! the Kernel column of `summary()`): the input is transposed to NHWC once,
+//! the Kernel column of `summary()`): the input is transposed to channels
+//! last once (NHWC; NDHWC for a 3-D map, a 1-D map as a 2-D one of height 1),
 //! each convolution runs on weights packed once per weight version with
 //! the batchnorm, the activation and a residual's sum folded into it,
 //! pools and element-wise layers stay on NHWC, and the output is
@@ -16,6 +17,8 @@
 
 #[cfg(feature = "flex")]
 mod cache;
+#[cfg(feature = "flex")]
+mod conv;
 #[cfg(feature = "flex")]
 mod map;
 #[cfg(feature = "flex")]
@@ -36,6 +39,9 @@ pub use cnn_kernels::Act;
 pub use cnn_kernels::Isa;
 #[cfg(feature = "flex")]
 #[doc(hidden)]
+pub use conv::{Conv, ConvModule, ConvSpec, conv};
+#[cfg(feature = "flex")]
+#[doc(hidden)]
 pub use map::Map;
 #[cfg(feature = "flex")]
 #[doc(hidden)]
@@ -52,8 +58,7 @@ pub use off::{Kernels, Slot};
 #[cfg(feature = "flex")]
 #[doc(hidden)]
 pub use ops::{
-    Conv, activation, add, batchnorm, conv, conv_transpose, elementwise, flatten, global_average,
-    linear, pool,
+    activation, add, batchnorm, conv_transpose, elementwise, flatten, global_average, linear, pool,
 };
 #[cfg(feature = "flex")]
 #[doc(hidden)]
@@ -138,10 +143,10 @@ const IN_POOL_FROM_MACS: u64 = 1 << 22;
 /// rather than asleep.
 #[cfg(feature = "flex")]
 #[doc(hidden)]
-pub fn forward<const R: usize>(
+pub fn forward<const D: usize, const R: usize>(
     kernels: &Kernels,
     macs: u64,
-    x: Tensor<4>,
+    x: Tensor<D>,
     f: impl FnOnce(Map) -> Map + Send,
 ) -> Tensor<R> {
     run(kernels, macs, x, |x| f(x).into_burn::<R>())
@@ -151,10 +156,10 @@ pub fn forward<const R: usize>(
 /// (a network's outputs, each turned back into a burn tensor inside `f`).
 #[cfg(feature = "flex")]
 #[doc(hidden)]
-pub fn run<T: Send>(
+pub fn run<T: Send, const D: usize>(
     kernels: &Kernels,
     macs: u64,
-    x: Tensor<4>,
+    x: Tensor<D>,
     f: impl FnOnce(Map) -> T + Send,
 ) -> T {
     let batch = x.dims()[0] as u64;

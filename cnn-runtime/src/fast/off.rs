@@ -2,7 +2,6 @@
 //! runs; these stand-ins keep the generated code compiling.
 
 use super::PoolSpec;
-use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, Linear};
 use burn::tensor::Tensor;
 use cnn_kernels::Act;
@@ -65,15 +64,15 @@ impl Kernels {
 }
 
 /// Never called: [`super::runs_on`] is false.
-pub fn run<T>(_: &Kernels, _: u64, _: Tensor<4>, _: impl FnOnce(Map) -> T) -> T {
+pub fn run<T, const D: usize>(_: &Kernels, _: u64, _: Tensor<D>, _: impl FnOnce(Map) -> T) -> T {
     unreachable!("the fast path runs on flex only")
 }
 
 /// Never called: [`super::runs_on`] is false.
-pub fn forward<const R: usize>(
+pub fn forward<const D: usize, const R: usize>(
     _: &Kernels,
     _: u64,
-    _: Tensor<4>,
+    _: Tensor<D>,
     _: impl FnOnce(Map) -> Map,
 ) -> Tensor<R> {
     unreachable!("the fast path runs on flex only")
@@ -88,10 +87,10 @@ pub enum Conv {
 }
 
 /// Never called.
-pub fn conv(
+pub fn conv<C>(
     _: &Slot,
     _: Conv,
-    _: &Conv2d,
+    _: &C,
     _: Option<&BatchNorm>,
     _: Act,
     _: Option<Map>,

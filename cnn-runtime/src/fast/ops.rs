@@ -1,6 +1,6 @@
 //! The fast path's steps, as the generated code calls them: each reads the
 //! burn modules of its layers (packing their weights on first use through
-//! the layer's [`Slot`]) and runs a kernel of `cnn-kernels` on NHWC maps.
+//! the layer's [`Slot`]) and runs a kernel of `cnn-kernels` on channels-last maps.
 //! A layer whose weights are not `f32` tensors on flex, or whose padding is
 //! burn's `Same` (which `cnn!` never writes), runs burn's own module
 //! instead, so the fast path never computes anything burn would not.
@@ -9,22 +9,20 @@ use super::PoolSpec;
 use super::cache::{Key, Packed, Slot};
 use super::map::{Map, Shape, contiguous, weight_f32};
 use burn::backend::flex::FlexTensor;
-use burn::nn::conv::{Conv2d, ConvTranspose2d};
-use burn::nn::{BatchNorm, Linear, PaddingConfig2d};
+use burn::nn::conv::ConvTranspose2d;
+use burn::nn::{BatchNorm, Linear};
 use burn::tensor::{Tensor, TensorData};
-use cnn_kernels::depthwise::PackedDepthwise;
 use cnn_kernels::pool::Pool;
-use cnn_kernels::winograd::{self, PackedWinograd};
 use cnn_kernels::{
-    Act, Channels, ConvGeom, GemmDims, Isa, PackedGemm, depthwise, eltwise, gemm, layout, pool,
+    Act, Channels, ConvGeom, Depth, GemmDims, Isa, PackedGemm, eltwise, gemm, layout, pool,
 };
 
-fn isa() -> Isa {
+pub(super) fn isa() -> Isa {
     Isa::best()
 }
 
 /// A batchnorm's tensors, on flex.
-fn batchnorm_tensors(bn: &BatchNorm) -> Option<[FlexTensor; 4]> {
+pub(super) fn batchnorm_tensors(bn: &BatchNorm) -> Option<[FlexTensor; 4]> {
     Some([
         weight_f32(bn.gamma.val())?,
         weight_f32(bn.beta.val())?,
@@ -35,7 +33,7 @@ fn batchnorm_tensors(bn: &BatchNorm) -> Option<[FlexTensor; 4]> {
 
 /// `γ / √(var + ε)` and `β + (bias − mean) · scale` per channel, in double
 /// precision: the batchnorm folded into what precedes it.
-fn fold(
+pub(super) fn fold(
     bn: Option<(&[FlexTensor; 4], f64)>,
     bias: Option<&[f32]>,
     channels: usize,
@@ -58,191 +56,18 @@ fn fold(
         .unzip()
 }
 
-/// How the plan runs a convolution that is not depthwise.
-#[doc(hidden)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Conv {
-    /// The implicit GEMM.
-    Gemm,
-    /// Winograd's F(2×2, 3×3), for a 3×3 stride-1 undilated convolution of
-    /// one group (another runs the GEMM).
-    Winograd,
-}
-
-/// `act(bn(conv(x)) + residual)`, on packed weights: a GEMM over the
-/// input's pixels, Winograd's F(2×2, 3×3) where the plan chose it, or the
-/// depthwise kernel when every channel is its own group.
-pub fn conv(
-    slot: &Slot,
-    how: Conv,
-    conv: &Conv2d,
-    bn: Option<&BatchNorm>,
-    act: Act,
-    residual: Option<Map>,
-    x: Map,
-) -> Map {
-    let padding = match conv.padding {
-        PaddingConfig2d::Explicit(top, left, bottom, right) => [top, left, bottom, right],
-        PaddingConfig2d::Valid => [0; 4],
-        PaddingConfig2d::Same => return conv_on_burn(conv, bn, act, residual, x),
-    };
-    let weight = conv.weight.val();
-    let [c_out, cin_g, kh, kw] = weight.dims();
-    let bias = conv.bias.as_ref().map(|b| weight_f32(b.val()));
-    let bn_tensors = bn.map(batchnorm_tensors);
-    let (Some(weight), Some(bias), Some(bn_tensors)) = (
-        weight_f32(weight),
-        bias.map_or(Some(None), |b| b.map(Some)),
-        bn_tensors.map_or(Some(None), |t| t.map(Some)),
-    ) else {
-        return conv_on_burn(conv, bn, act, residual, x);
-    };
-    let groups = conv.groups;
-    let depthwise = cin_g == 1 && c_out == groups;
-    let winograd = how == Conv::Winograd
-        && [kh, kw] == [3, 3]
-        && conv.stride == [1, 1]
-        && conv.dilation == [1, 1]
-        && groups == 1;
-    let tensors = [Some(&weight), bias.as_ref()]
-        .into_iter()
-        .chain(bn_tensors.iter().flatten().map(Some))
-        .flatten()
-        .cloned();
-    let eps = bn.map_or(0.0, |bn| bn.epsilon);
-    let entry = slot.get(Key::new(tensors, None).with_epsilon(eps), || {
-        let bias = bias.as_ref().map(contiguous);
-        let (scale, shift) = fold(
-            bn_tensors.as_ref().map(|t| (t, eps)),
-            bias.as_ref().map(|b| b.values()),
-            c_out,
-        );
-        let w = contiguous(&weight);
-        if winograd {
-            Packed::Winograd(PackedWinograd::new(
-                w.values(),
-                cin_g,
-                c_out,
-                Some(&scale),
-                Some(&shift),
-            ))
-        } else if depthwise {
-            Packed::Depthwise(PackedDepthwise::new(
-                w.values(),
-                c_out,
-                [kh, kw],
-                Some(&scale),
-                Some(&shift),
-            ))
-        } else {
-            let dims = GemmDims {
-                taps: kh * kw,
-                cin: cin_g,
-                cout: c_out / groups,
-                groups,
-            };
-            Packed::Gemm(PackedGemm::conv(
-                w.values(),
-                dims,
-                Some(&scale),
-                Some(&shift),
-            ))
-        }
-    });
-    let [n, h, w, c_in] = x.nhwc();
-    let out = [0, 1].map(|a| {
-        let (input, before, after) = ([h, w][a], padding[a], padding[a + 2]);
-        let size = cnn_shape::conv_out(
-            input as u64,
-            [kh, kw][a] as u64,
-            conv.stride[a] as u64,
-            (before as u64, after as u64),
-            conv.dilation[a] as u64,
-        );
-        // The plan checked every layer on this input before the first one ran.
-        size.map_or(0, |s| s as usize)
-    });
-    let geom = ConvGeom {
-        batch: n,
-        input: [h, w],
-        output: out,
-        kernel: [kh, kw],
-        stride: conv.stride,
-        padding: [padding[0], padding[1]],
-        dilation: conv.dilation,
-    };
-    // Winograd's transforms turn one ∞ into NaN (∞ − ∞) where a direct
-    // convolution gives ∞: an input that is not all finite runs burn's.
-    if matches!(entry.packed, Packed::Winograd(_)) && !eltwise::all_finite(isa(), x.data()) {
-        return conv_on_burn(conv, bn, act, residual, x);
+/// burn's batchnorm on a map of any rank.
+pub(super) fn batchnorm_on_burn(bn: &BatchNorm, x: Map) -> Map {
+    match x.shape() {
+        Shape::Grid { rank: 1, .. } => Map::from_burn(bn.forward(x.into_burn::<3>())),
+        Shape::Grid { rank: 2, .. } => Map::from_burn(bn.forward(x.into_burn::<4>())),
+        Shape::Grid { .. } => Map::from_burn(bn.forward(x.into_burn::<5>())),
+        Shape::Flat { .. } => Map::from_burn(bn.forward(x.into_burn::<2>())),
     }
-    let mut y = Map::uninit(Shape::Nhwc([n, out[0], out[1], c_out]));
-    if let Some(r) = &residual {
-        assert_eq!(
-            r.shape(),
-            y.shape(),
-            "a residual of another shape than the convolution's output"
-        );
-    }
-    match &entry.packed {
-        Packed::Gemm(p) => {
-            let res = residual.as_ref().map(|r| (r.data(), Channels::all(c_out)));
-            gemm::conv(
-                isa(),
-                p,
-                &geom,
-                x.data(),
-                Channels::all(c_in),
-                y.data_mut(),
-                Channels::all(c_out),
-                res,
-                act,
-            );
-        }
-        Packed::Winograd(p) => {
-            let res = residual.as_ref().map(|r| (r.data(), Channels::all(c_out)));
-            let (ci, co) = (Channels::all(c_in), Channels::all(c_out));
-            winograd::conv3x3(isa(), p, &geom, x.data(), ci, y.data_mut(), co, res, act);
-        }
-        Packed::Depthwise(p) => {
-            let kernel_act = if residual.is_some() { Act::None } else { act };
-            let channels = Channels::all(c_out);
-            depthwise::depthwise(
-                isa(),
-                p,
-                &geom,
-                x.data(),
-                channels,
-                y.data_mut(),
-                channels,
-                kernel_act,
-            );
-            if let Some(r) = &residual {
-                eltwise::add(isa(), y.data_mut(), r.data(), act);
-            }
-        }
-        Packed::Affine { .. } => unreachable!("a convolution's slot holds an affine map"),
-    }
-    y
-}
-
-fn conv_on_burn(
-    conv: &Conv2d,
-    bn: Option<&BatchNorm>,
-    act: Act,
-    residual: Option<Map>,
-    x: Map,
-) -> Map {
-    let y = conv.forward(x.into_burn::<4>());
-    let y = match bn {
-        Some(bn) => bn.forward(y),
-        None => y,
-    };
-    finish(Map::from_burn(y), act, residual)
 }
 
 /// `act(y + residual)`.
-fn finish(mut y: Map, act: Act, residual: Option<Map>) -> Map {
+pub(super) fn finish(mut y: Map, act: Act, residual: Option<Map>) -> Map {
     match residual {
         Some(r) => eltwise::add(isa(), y.data_mut(), r.data(), act),
         None => eltwise::activation(isa(), y.data_mut(), act),
@@ -294,6 +119,7 @@ pub fn conv_transpose(slot: &Slot, ct: &ConvTranspose2d, act: Act, x: Map) -> Ma
     let [n, h, w, c] = x.nhwc();
     let geom = ConvGeom {
         batch: n,
+        depth: Depth::FLAT,
         input: [h, w],
         output: [h, w],
         kernel: [1, 1],
@@ -301,7 +127,7 @@ pub fn conv_transpose(slot: &Slot, ct: &ConvTranspose2d, act: Act, x: Map) -> Ma
         padding: [0, 0],
         dilation: [1, 1],
     };
-    let mut gathered = Map::uninit(Shape::Nhwc([n, h, w, blocks]));
+    let mut gathered = Map::uninit(Shape::nhwc([n, h, w, blocks]));
     gemm::conv(
         isa(),
         p,
@@ -313,7 +139,7 @@ pub fn conv_transpose(slot: &Slot, ct: &ConvTranspose2d, act: Act, x: Map) -> Ma
         None,
         act,
     );
-    let mut y = Map::uninit(Shape::Nhwc([n, h * kh, w * kw, c_out]));
+    let mut y = Map::uninit(Shape::nhwc([n, h * kh, w * kw, c_out]));
     layout::blocks_to_pixels(gathered.data(), [n, h, w], [kh, kw], c_out, y.data_mut());
     y
 }
@@ -366,14 +192,13 @@ pub fn linear(slot: &Slot, linear: &Linear, act: Act, x: Map) -> Map {
 /// `act(bn(x))` for a batchnorm that no convolution absorbs: a scale and
 /// shift per channel.
 pub fn batchnorm(slot: &Slot, bn: &BatchNorm, act: Act, mut x: Map) -> Map {
-    let channels_last = matches!(x.shape(), Shape::Nhwc(_) | Shape::Flat { chw: None, .. });
+    let channels_last = matches!(
+        x.shape(),
+        Shape::Grid { .. } | Shape::Flat { chw: None, .. }
+    );
     let tensors = batchnorm_tensors(bn);
     let (true, Some(tensors)) = (channels_last, tensors) else {
-        let y = match x.shape() {
-            Shape::Nhwc(_) => Map::from_burn(bn.forward(x.into_burn::<4>())),
-            Shape::Flat { .. } => Map::from_burn(bn.forward(x.into_burn::<2>())),
-        };
-        return finish(y, act, None);
+        return finish(batchnorm_on_burn(bn, x), act, None);
     };
     let (_, channels) = x.shape().rows_and_channels();
     let entry = slot.get(
@@ -407,9 +232,9 @@ pub fn add(x: Map, skip: Map, act: Act) -> Map {
     finish(x, act, Some(skip))
 }
 
-/// A pooling layer.
+/// A pooling layer (a 2-D window: on a 3-D map, each plane is pooled as an image).
 pub fn pool(spec: PoolSpec, x: Map) -> Map {
-    let [n, h, w, c] = x.nhwc();
+    let ([n, d, h, w, c], rank) = x.grid();
     let out = [0, 1].map(|a| {
         let size = cnn_shape::pool_out(
             [h, w][a] as u64,
@@ -422,7 +247,8 @@ pub fn pool(spec: PoolSpec, x: Map) -> Map {
         size.map_or(0, |s| s as usize)
     });
     let geom = ConvGeom {
-        batch: n,
+        batch: n * d,
+        depth: Depth::FLAT,
         input: [h, w],
         output: out,
         kernel: spec.kernel,
@@ -437,17 +263,23 @@ pub fn pool(spec: PoolSpec, x: Map) -> Map {
             count_include_pad: spec.count_include_pad,
         }
     };
-    let mut y = Map::uninit(Shape::Nhwc([n, out[0], out[1], c]));
+    let mut y = Map::uninit(Shape::Grid {
+        dims: [n, d, out[0], out[1], c],
+        rank,
+    });
     let ch = Channels::all(c);
     pool::pool(isa(), kind, &geom, c, x.data(), ch, y.data_mut(), ch);
     y
 }
 
-/// `adaptive_avgpool(1)`: `[n, 1, 1, c]`.
+/// `adaptive_avgpool(1)`: one pixel of each channel's mean.
 pub fn global_average(x: Map) -> Map {
-    let [n, h, w, c] = x.nhwc();
-    let mut y = Map::uninit(Shape::Nhwc([n, 1, 1, c]));
-    pool::global_average(isa(), n, h * w, c, x.data(), y.data_mut());
+    let ([n, d, h, w, c], rank) = x.grid();
+    let mut y = Map::uninit(Shape::Grid {
+        dims: [n, 1, 1, 1, c],
+        rank,
+    });
+    pool::global_average(isa(), n, d * h * w, c, x.data(), y.data_mut());
     y
 }
 
@@ -455,10 +287,14 @@ pub fn global_average(x: Map) -> Map {
 /// map has several pixels, which [`linear`] and leaving the path account for).
 pub fn flatten(x: Map) -> Map {
     match x.shape() {
-        Shape::Nhwc([n, h, w, c]) => {
-            let chw = (h * w > 1).then_some([c, h, w]);
+        Shape::Grid {
+            dims: [n, d, h, w, c],
+            ..
+        } => {
+            let pixels = d * h * w;
+            let chw = (pixels > 1).then_some([c, d * h, w]);
             x.reshaped(Shape::Flat {
-                dims: [n, c * h * w],
+                dims: [n, c * pixels],
                 chw,
             })
         }

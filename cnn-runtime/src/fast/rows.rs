@@ -63,14 +63,15 @@ pub fn layer_norm(norm: Option<&LayerNorm>, eps: f64, mut x: Map) -> Map {
 
 /// `linear` at every position: the map's rows through the packed GEMM.
 pub fn linear_rows(slot: &Slot, linear: &Linear, act: Act, x: Map) -> Map {
-    let [n, h, w, c] = x.nhwc();
+    let shape = x.shape();
+    let (rows, c) = shape.rows_and_channels();
     let flat = x.reshaped(Shape::Flat {
-        dims: [n * h * w, c],
+        dims: [rows, c],
         chw: None,
     });
     let y = super::ops::linear(slot, linear, act, flat);
     let (_, outputs) = y.shape().rows_and_channels();
-    y.reshaped(Shape::Nhwc([n, h, w, outputs]))
+    y.reshaped(shape.with_channels(outputs))
 }
 
 /// Each row times a learned `[C, 1, 1]` (ConvNeXt's layer scale).
