@@ -1,4 +1,5 @@
-//! The speed table: eight networks at two batch sizes each, forward passes on
+//! The speed table: eight image networks at two batch sizes each, and a 1-D
+//! (M5, a TCN) and a 3-D one (r3d_18) at one, forward passes on
 //! flex through the fast path and through burn's path, alternated; and
 //! every distinct convolution of ResNet-18 and MobileNetV2 through the
 //! fast path and through burn's `conv2d`. `scripts/bench_vs_pytorch.sh`
@@ -35,8 +36,14 @@ mod mobilenet_v2;
 #[path = "../examples/resnet18.rs"]
 mod resnet18;
 #[allow(dead_code)]
+#[path = "../examples/speech.rs"]
+mod speech;
+#[allow(dead_code)]
 #[path = "../examples/unet.rs"]
 mod unet;
+#[allow(dead_code)]
+#[path = "../examples/video.rs"]
+mod video;
 
 cnn! {
     /// A basic block at stride 1.
@@ -82,6 +89,22 @@ cnn! {
         conv(1, 6, 5) relu maxpool(2) conv(6, 16, 5) relu maxpool(2)
         flatten linear(256, 120) relu linear(120, 84) relu linear(84, 10)
     }
+
+    /// A causal temporal block (Bai et al. 2018): each dilated convolution
+    /// padded on the left only, so that step t sees no later input.
+    block tcn(i, o, k, d) {
+        residual {
+            zeropad((k - 1) * d, 0) conv1: conv(i, o, k, dilation = d) relu dropout(0.05)
+            zeropad((k - 1) * d, 0) conv2: conv(o, o, k, dilation = d) relu dropout(0.05)
+        } shortcut { downsample: conv(i, o, 1) }
+        relu
+    }
+
+    /// A TCN on 16-channel sequences of 1,000 steps: four blocks, dilations 1 to 8.
+    struct Tcn: [16, 1000] {
+        tcn(16, 64, 3, 1) tcn(64, 64, 3, 2) tcn(64, 64, 3, 4) tcn(64, 64, 3, 8)
+        adaptive_avgpool(1) flatten linear(64, 10)
+    }
 }
 
 /// The median time of `run`, after warming up, over at least `min_runs`
@@ -105,17 +128,18 @@ fn gflops(macs: u64, time: Duration) -> f64 {
     2.0 * macs as f64 / time.as_secs_f64() / 1e9
 }
 
-/// One network at one batch size on both paths, alternated.
-fn network<const R: usize>(
+/// One network at one batch size on both paths, alternated; `input` is a
+/// sample's shape (`[C, L]`, `[C, H, W]` or `[C, D, H, W]`).
+fn network<const D: usize, const R: usize>(
     name: &str,
     batch: usize,
-    input: [usize; 3],
+    input: &[usize],
     macs: u64,
-    forward: impl Fn(Tensor<4>) -> Tensor<R>,
+    forward: impl Fn(Tensor<D>) -> Tensor<R>,
 ) {
     let device = cnn::flex();
-    let [c, h, w] = input;
-    let x = Tensor::<4>::random([batch, c, h, w], Distribution::Normal(0.0, 1.0), &device);
+    let shape: [usize; D] = std::array::from_fn(|i| if i == 0 { batch } else { input[i - 1] });
+    let x = Tensor::<D>::random(shape, Distribution::Normal(0.0, 1.0), &device);
     let budget = Duration::from_millis(1500);
     let paths: &[Path] = match std::env::args()
         .position(|a| a == "--path")
@@ -330,6 +354,7 @@ fn main() {
     if let Some(dir) = value("--twins") {
         std::fs::create_dir_all(&dir).expect("twin directory");
         let mut index = Vec::new();
+        let mut twins = Vec::new();
         for (name, class, source, input, macs) in [
             (
                 "resnet18",
@@ -388,9 +413,37 @@ fn main() {
                 convnext_tiny::ConvNeXtTiny::MACS,
             ),
         ] {
+            twins.push((name, class, source, input.to_vec(), macs));
+        }
+        for (name, class, source, input, macs) in [
+            (
+                "m5",
+                "M5",
+                speech::M5::PYTORCH_MODULE,
+                &speech::M5::INPUT_SHAPE[..],
+                speech::M5::MACS,
+            ),
+            (
+                "tcn",
+                "Tcn",
+                Tcn::PYTORCH_MODULE,
+                &Tcn::INPUT_SHAPE[..],
+                Tcn::MACS,
+            ),
+            (
+                "r3d_18",
+                "R3d18",
+                video::R3d18::PYTORCH_MODULE,
+                &video::R3d18::INPUT_SHAPE[..],
+                video::R3d18::MACS,
+            ),
+        ] {
+            twins.push((name, class, source, input.to_vec(), macs));
+        }
+        for (name, class, source, input, macs) in twins {
             std::fs::write(format!("{dir}/{name}.py"), source).expect("twin written");
-            let [c, h, w] = input;
-            index.push(format!("{name} {class} {c} {h} {w} {macs}"));
+            let dims: Vec<String> = input.iter().map(usize::to_string).collect();
+            index.push(format!("{name} {class} {macs} {}", dims.join(" ")));
         }
         std::fs::write(format!("{dir}/networks.txt"), index.join("\n") + "\n")
             .expect("index written");
@@ -425,7 +478,7 @@ fn main() {
             if wants($name) {
                 let net = <$net>::init(&device);
                 for batch in $batches {
-                    network($name, batch, <$net>::INPUT_SHAPE, <$net>::MACS, |x| {
+                    network($name, batch, &<$net>::INPUT_SHAPE, <$net>::MACS, |x| {
                         net.forward(x)
                     });
                 }
@@ -440,6 +493,9 @@ fn main() {
     bench!("lenet", LeNet, [1, 256]);
     bench!("efficientnet_b0", efficientnet_b0::EfficientNetB0, [1, 16]);
     bench!("convnext_tiny", convnext_tiny::ConvNeXtTiny, [1, 16]);
+    bench!("m5", speech::M5, [32]);
+    bench!("tcn", Tcn, [32]);
+    bench!("r3d_18", video::R3d18, [1]);
 }
 
 /// The threads the kernels and flex share: rayon's global pool, sized by

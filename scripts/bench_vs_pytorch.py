@@ -26,7 +26,8 @@ import time
 
 BATCHES = {"resnet18": (1, 16), "mobilenet_v2": (1, 16), "unet": (1, 16),
            "cifar_resnet": (1, 64), "vgg": (1, 64), "lenet": (1, 256),
-           "efficientnet_b0": (1, 16), "convnext_tiny": (1, 16)}
+           "efficientnet_b0": (1, 16), "convnext_tiny": (1, 16),
+           "m5": (32,), "tcn": (32,), "r3d_18": (1,)}
 
 
 def median_ms(run, budget_s=1.5, min_runs=10):
@@ -58,15 +59,15 @@ def run(args):
     if args.layers:
         return layers(torch, args.dir, args.threads)
     for line in open(os.path.join(args.dir, "networks.txt")):
-        name, cls, c, h, w, macs = line.split()
+        name, cls, macs, *dims = line.split()
         if args.only and name != args.only:
             continue
-        c, h, w, macs = int(c), int(h), int(w), int(macs)
+        macs, dims = int(macs), [int(d) for d in dims]
         model = twin(args.dir, name, cls).eval()
         onnx_path = os.path.join(args.dir, name + ".onnx")
         if not os.path.exists(onnx_path):
             with torch.inference_mode():
-                torch.onnx.export(model, torch.randn(1, c, h, w), onnx_path, input_names=["input"],
+                torch.onnx.export(model, torch.randn(1, *dims), onnx_path, input_names=["input"],
                                   output_names=["output"], dynamic_axes={"input": {0: "N"}, "output": {0: "N"}},
                                   opset_version=17, dynamo=False)
         options = ort.SessionOptions()
@@ -74,7 +75,7 @@ def run(args):
         options.inter_op_num_threads = 1
         session = ort.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])
         for batch in BATCHES[name]:
-            x = torch.randn(batch, c, h, w)
+            x = torch.randn(batch, *dims)
             xn = x.numpy()
             with torch.inference_mode():
                 ms = median_ms(lambda: model(x))
@@ -147,7 +148,8 @@ def table(args):
     peak = max(peak_runs) if peak_runs else None
     med = lambda rows: (statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows))
     inputs = {"resnet18": "3×224²", "mobilenet_v2": "3×224²", "unet": "3×64²", "cifar_resnet": "3×32²",
-              "vgg": "3×32²", "lenet": "1×28²", "efficientnet_b0": "3×224²", "convnext_tiny": "3×224²"}
+              "vgg": "3×32²", "lenet": "1×28²", "efficientnet_b0": "3×224²", "convnext_tiny": "3×224²",
+              "m5": "1×8000", "tcn": "16×1000", "r3d_18": "3×16×112²"}
     if peak:
         print(f"Peak: a 1024×2048×2048 GEMM on the fast path's kernel, best of {len(peak_runs)} runs: {peak:.0f} GFLOP/s.\n")
     print("| network (input), batch | fast ms | burn ms | PyTorch ms | ORT ms | fast/PyTorch | fast/ORT | fast GFLOP/s |")

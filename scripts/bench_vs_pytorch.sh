@@ -21,7 +21,7 @@ results="$out/results.txt"
     echo "# $(date -u +%FT%TZ) $(git rev-parse --short HEAD) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
     for round in 1 2 3; do
         echo "# round $round"
-        for net in ${NETS:-resnet18 mobilenet_v2 unet cifar_resnet vgg lenet efficientnet_b0 convnext_tiny}; do
+        for net in ${NETS:-resnet18 mobilenet_v2 unet cifar_resnet vgg lenet efficientnet_b0 convnext_tiny m5 tcn r3d_18}; do
             cargo bench --bench vs_pytorch -- --only "$net" 2>/dev/null
             "$python" scripts/bench_vs_pytorch.py run "$out/twins" --only "$net"
         done

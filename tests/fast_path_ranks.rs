@@ -204,7 +204,8 @@ fn random_3d_convolutions_on_the_fast_path_equal_burns_conv3d() {
 cnn! {
     /// Every fast kernel on a signal: dense, depthwise and pointwise
     /// convolutions with folded batchnorms, a residual whose last
-    /// convolution adds the shortcut, a gate, a split, pools, a global mean.
+    /// convolution adds the shortcut, a gate, a split, pools, a global mean,
+    /// a causal padding read by the convolution after it and one on its own.
     struct Signal: [3, 61] {
         conv(3, 16, 7, stride = 2, padding = 3, bias = false) batchnorm(16) relu
         residual {
@@ -216,15 +217,16 @@ cnn! {
         split {} { conv(8, 8, 3, padding = 1) silu }
         maxpool(3, stride = 2, padding = 1) batchnorm(16) hardswish
         avgpool(2, ceil_mode = true, count_include_pad = false)
-        conv(16, 8, 3, dilation = 2) tanh
-        flatten linear(32, 10) relu linear(10, 4)
+        zeropad(4, 0) conv(16, 8, 3, dilation = 2) tanh zeropad(1, 2)
+        flatten linear(88, 10) relu linear(10, 4)
     }
 }
 
 cnn! {
     /// Every fast kernel on a clip: a 3-D stem, a video ResNet block with
     /// its downsampling shortcut, (2+1)-D factored convolutions, a
-    /// depthwise plane, a planar pool, a global mean.
+    /// depthwise plane after a padding it reads, a padding on its own, a
+    /// planar pool, a global mean.
     struct Clip: [3, 6, 18, 17] {
         conv(3, 8, (3, 7, 7), stride = (1, 2, 2), padding = (1, 3, 3), bias = false) batchnorm(8) relu
         residual {
@@ -234,8 +236,8 @@ cnn! {
         relu
         conv(16, 16, (1, 3, 3), padding = (0, 1, 1), bias = false) batchnorm(16) relu
         conv(16, 16, (3, 1, 1), padding = (1, 0, 0)) relu
-        conv(16, 16, (1, 3, 3), padding = (0, 1, 1), groups = 16) silu
-        maxpool((1, 3, 3), stride = (1, 2, 2), padding = (0, 1, 1))
+        zeropad(1, 1, 1, 1, 0, 0) conv(16, 16, (1, 3, 3), groups = 16) silu
+        zeropad(0, 1, 0, 1, 1, 0) maxpool((1, 3, 3), stride = (1, 2, 2), padding = (0, 1, 1))
         maxpool(2, ceil_mode = true)
         adaptive_avgpool(1) flatten linear(16, 5)
     }
@@ -260,6 +262,8 @@ fn a_1d_network_runs_every_fast_kernel_as_burn_does() {
             && kernels.contains(&"gemm 1×1+bn+add+relu")
             && kernels.contains(&"maxpool")
             && kernels.contains(&"mean")
+            && kernels.contains(&"pad+gemm+tanh")
+            && kernels.contains(&"pad")
             && !kernels.contains(&"burn"),
         "{kernels:?}"
     );
@@ -302,8 +306,10 @@ fn a_3d_network_runs_every_fast_kernel_as_burn_does() {
             "fused",
             "gemm+relu",
             "fused",
-            "depthwise+silu",
             "fused",
+            "pad+depthwise+silu",
+            "fused",
+            "pad",
             "maxpool",
             "burn",
             "mean",

@@ -101,3 +101,108 @@ fn the_twin_of_a_1d_network_is_built_of_1d_modules() {
     assert!(Volumes::PYTORCH.contains("nn.MaxPool3d(kernel_size=3, stride=2, padding=1)"));
     assert!(!Signals::PYTORCH.contains("2d("));
 }
+
+cnn::cnn! {
+    /// The per-channel layers on a signal: torchvision's frozen batchnorm,
+    /// preprocessing written in the code and held as state, PReLU per
+    /// channel, a layer scale.
+    struct PerChannelSignal: [3, 20] {
+        frozen: frozen_batchnorm(3) normalize(mean = (0.5, -1.0, 2.0), std = (2.0, 0.5, 4.0))
+        held: normalize(3) act: prelu(3, init = 0.2) gamma: scale(3, init = 1.5)
+    }
+
+    /// The same layers on a volume.
+    struct PerChannelVolume: [3, 4, 5, 6] {
+        frozen: frozen_batchnorm(3) normalize(mean = (0.5, -1.0, 2.0), std = (2.0, 0.5, 4.0))
+        held: normalize(3) act: prelu(3, init = 0.2) gamma: scale(3, init = 1.5)
+    }
+}
+
+#[track_caller]
+fn assert_close(found: &[f32], expected: &[f32], what: &str) {
+    assert_eq!(found.len(), expected.len(), "{what}");
+    for (i, (f, e)) in found.iter().zip(expected).enumerate() {
+        assert!(
+            (f - e).abs() <= 1e-5 * (1.0 + e.abs()),
+            "{what}: element {i} is {f}, expected {e}"
+        );
+    }
+}
+
+/// `x` through the four layers' definitions (PyTorch's), per channel `c` of
+/// `channel(i)`, with the statistics the test set.
+fn per_channel_reference(x: &[f32], channel: impl Fn(usize) -> usize) -> Vec<f32> {
+    let (mean, var, weight, bias) = (
+        [0.5f32, -0.5, 1.0],
+        [4.0f32, 0.25, 1.0],
+        [2.0f32, 1.0, -1.0],
+        [0.1f32, 0.2, 0.3],
+    );
+    let (m1, s1) = ([0.5f32, -1.0, 2.0], [2.0f32, 0.5, 4.0]);
+    let (m2, s2) = ([1.0f32, 2.0, 3.0], [3.0f32, 2.0, 1.0]);
+    x.iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let c = channel(i);
+            let v = (v - mean[c]) / (var[c] + 1e-5).sqrt() * weight[c] + bias[c];
+            let v = (v - m1[c]) / s1[c];
+            let v = (v - m2[c]) / s2[c];
+            let v = if v >= 0.0 { v } else { 0.2 * v };
+            v * 1.5
+        })
+        .collect()
+}
+
+macro_rules! set_statistics {
+    ($net:expr, $device:expr) => {{
+        use cnn::burn::module::{Param, RunningState};
+        let t = |v: [f32; 3]| Tensor::<1>::from_floats(v, $device);
+        $net.frozen.running_mean = RunningState::new(t([0.5, -0.5, 1.0]));
+        $net.frozen.running_var = RunningState::new(t([4.0, 0.25, 1.0]));
+        $net.frozen.gamma = Param::from_tensor(t([2.0, 1.0, -1.0]));
+        $net.frozen.beta = Param::from_tensor(t([0.1, 0.2, 0.3]));
+        $net.held = $net
+            .held
+            .clone()
+            .with_stats(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0])
+            .expect("three channels");
+    }};
+}
+
+#[test]
+fn the_per_channel_layers_compute_their_definitions_on_signals_and_volumes() {
+    use cnn::fast::{Path, with_path};
+    for (name, device, _) in common::devices() {
+        let mut signal = PerChannelSignal::init(&device);
+        set_statistics!(signal, &device);
+        let x = Tensor::<3>::random([2, 3, 20], Distribution::Normal(0.0, 3.0), &device);
+        let values: Vec<f32> = x.to_data().try_to_vec::<f32>().expect("f32");
+        let expected = per_channel_reference(&values, |i| i / 20 % 3);
+        for path in [Path::Fast, Path::Burn] {
+            let y: Vec<f32> = with_path(path, || signal.forward(x.clone()))
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("f32");
+            assert_close(&y, &expected, &format!("1-D on {name} {path:?}"));
+        }
+        let mut volume = PerChannelVolume::init(&device);
+        set_statistics!(volume, &device);
+        let x = Tensor::<5>::random([2, 3, 4, 5, 6], Distribution::Normal(0.0, 3.0), &device);
+        let values: Vec<f32> = x.to_data().try_to_vec::<f32>().expect("f32");
+        let expected = per_channel_reference(&values, |i| i / 120 % 3);
+        for path in [Path::Fast, Path::Burn] {
+            let y: Vec<f32> = with_path(path, || volume.forward(x.clone()))
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("f32");
+            assert_close(&y, &expected, &format!("3-D on {name} {path:?}"));
+        }
+    }
+    // The twin's classes shape their per-channel values by the input's rank.
+    for class in ["class FrozenBatchNorm2d", "class Normalize"] {
+        assert!(PerChannelVolume::PYTORCH_MODULE.contains(class), "{class}");
+    }
+    assert!(PerChannelVolume::PYTORCH_MODULE.contains("shape = (1, -1) + (1,) * (x.dim() - 2)"));
+    assert!(PerChannelVolume::PYTORCH_MODULE.contains("torch.full((3, 1, 1, 1), 1.5)"));
+    assert!(PerChannelSignal::PYTORCH_MODULE.contains("torch.full((3, 1), 1.5)"));
+}

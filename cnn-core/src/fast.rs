@@ -11,6 +11,8 @@
 //! - a `residual` whose body ends in such a convolution has the sum done
 //!   by that convolution, and the activation after the `residual` too;
 //! - a `linear` or a lone `batchnorm` absorbs the activation after it;
+//! - a `conv` reads the `zeropad` before it as more padding (a causal
+//!   convolution's left padding, a TF-style asymmetric one);
 //! - everything without a kernel leaves the path for its burn step.
 //!
 //! The kernel each layer runs is shown in the Kernel column of `summary()`
@@ -30,8 +32,9 @@ pub enum Fast {
     Burn,
     /// As nothing (dropout at inference, `identity`).
     Identity,
-    /// A convolution on packed weights.
-    Conv(ConvKernel),
+    /// A convolution on packed weights, and its window's planes along D
+    /// (1 on 1-D and 2-D maps).
+    Conv(ConvKernel, u64),
     /// A transposed convolution whose windows tile its output (kernel =
     /// stride, no padding, dilation or groups): a GEMM to each input pixel's
     /// block of output pixels, scattered into place.
@@ -60,6 +63,9 @@ pub enum Fast {
     Scale,
     /// `permute`: no step; between the two the map's rows are the last axis.
     Permute,
+    /// `zeropad`, its sides `[left, right, top, bottom, front, back]`: the
+    /// convolution after it reads the padding as its own.
+    ZeroPad([u64; 6]),
 }
 
 /// Which convolution kernel.
@@ -81,10 +87,14 @@ pub enum ConvKernel {
 /// at least 64 input and output channels and a 14×14 output at the declared
 /// size (`cnn-kernels/examples/conv_speed.rs`, one thread, batch 1:
 /// 64→64 at 56² 1.25–1.4×, 128→128 at 28² and 256→256 at 14² 1.6–1.9×;
-/// 512→512 at 7² and anything with 32 channels or fewer no faster). Its
-/// transformed weights take 16/9 of the direct packing.
-pub fn winograd_pays(channels: [u64; 2], output: [u64; 2]) -> bool {
-    channels.iter().all(|&c| c >= 64) && output.iter().all(|&s| s >= 14)
+/// 512→512 at 7² and anything with 32 channels or fewer no faster); a
+/// window of several planes (3×3×3), whose products sum over the planes
+/// too, from a 7×7 output (two threads, r3d_18's layers: 64→64 at 16×56²
+/// 2.1×, 128→128 at 8×28² 2.4×, 256→256 at 4×14² 2.2×, 512→512 at 2×7²
+/// 1.3×). Its transformed weights take 16/9 of the direct packing.
+pub fn winograd_pays(channels: [u64; 2], output: [u64; 2], planes: u64) -> bool {
+    let side = if planes > 1 { 7 } else { 14 };
+    channels.iter().all(|&c| c >= 64) && output.iter().all(|&s| s >= side)
 }
 
 /// An activation the kernels apply in their epilogue.
@@ -176,6 +186,8 @@ pub enum FastStep {
         act: Option<FastAct>,
         /// Whether it adds the enclosing `residual`'s shortcut (`skip`).
         residual: bool,
+        /// The sides of a `zeropad` before it, read as more padding.
+        pad: Option<[u64; 6]>,
     },
     /// A transposed convolution whose windows tile its output, and the activation after it.
     Upconv {
@@ -224,6 +236,8 @@ pub enum FastStep {
     },
     /// A learned per-channel scale: its field.
     Scale(Ident),
+    /// Zeros around the map: `[left, right, top, bottom, front, back]`.
+    Pad([u64; 6]),
 }
 
 /// Rule: every layer's [`FastStep`] from its kind's [`Fast`], its burn
@@ -289,11 +303,11 @@ fn alone(layer: &Layer) -> FastStep {
     let step = match layer.kind.fast() {
         Fast::Burn => None,
         Fast::Identity => Some(FastStep::Identity),
-        Fast::Conv(kernel) => {
+        Fast::Conv(kernel, planes) => {
             let winograd = kernel == ConvKernel::Winograd;
             let pays = match (layer.input, layer.output) {
                 (Shape::Map(c_in, _), Shape::Map(c_out, out)) => {
-                    winograd_pays([c_in, c_out], out.last_two())
+                    winograd_pays([c_in, c_out], out.last_two(), planes)
                 }
                 _ => false,
             };
@@ -321,6 +335,7 @@ fn alone(layer: &Layer) -> FastStep {
             _ => None,
         },
         Fast::Permute => Some(FastStep::Identity),
+        Fast::ZeroPad(sides) => Some(FastStep::Pad(sides)),
         Fast::Upconv => field().map(|field| FastStep::Upconv { field, act: None }),
         Fast::Batchnorm => match layer.step {
             Step::FoldedIntoConv => Some(FastStep::Fused),
@@ -351,6 +366,7 @@ fn conv_step(kernel: ConvKernel, step: &Step) -> Option<FastStep> {
         batchnorm,
         act: None,
         residual: false,
+        pad: None,
     })
 }
 
@@ -376,6 +392,18 @@ fn fuse(body: &[Node], layers: &mut [Layer]) {
     for node in body {
         match node {
             Node::Layer(i) => {
+                // A `zeropad` before a convolution is read as its padding
+                // (not along D, which would change the convolution's kernel).
+                if let Some(prev) = last
+                    && let FastStep::Pad(sides) = layers[prev].fast
+                    && sides[4..] == [0, 0]
+                    && let FastStep::Conv {
+                        pad: pad @ None, ..
+                    } = &mut layers[*i].fast
+                {
+                    *pad = Some(sides);
+                    layers[prev].fast = FastStep::Fused;
+                }
                 // A batchnorm the burn step did not fold (the burn path folds
                 // 2-D convolutions only) is folded into the packed weights.
                 if let (Some(prev), FastStep::Batchnorm { field, act: None }) =

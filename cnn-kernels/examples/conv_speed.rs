@@ -4,7 +4,10 @@
 //!
 //! `cargo run --release -p cnn-kernels --example conv_speed -- [BATCH] [avx512|avx2|portable]`;
 //! `SHAPES="cin,cout,k,stride,pad,size;…"` replaces ResNet-18's shapes, and
-//! `DEPTHWISE=1` runs the depthwise kernel (cin = cout, one group each).
+//! `DEPTHWISE=1` runs the depthwise kernel (cin = cout, one group each),
+//! `WINOGRAD=1` Winograd's for 3×3 stride-1 shapes, and `DEPTH=D` makes each
+//! shape a cube: D input planes, the window `k` planes deep (stride and
+//! padding as in-plane).
 
 use cnn_kernels::depthwise::{PackedDepthwise, depthwise};
 use cnn_kernels::{Act, Channels, ConvGeom, Depth, GemmDims, Isa, PackedGemm, gemm};
@@ -54,9 +57,20 @@ fn main() {
     for (cin, cout, k, s, p, size) in shapes {
         let depthwise_here = depthwise_only && cin == cout;
         let out = (size + 2 * p - k) / s + 1;
+        let depth = match std::env::var("DEPTH").ok().and_then(|d| d.parse().ok()) {
+            Some(planes) => Depth {
+                input: planes,
+                output: (planes + 2 * p - k) / s + 1,
+                kernel: k,
+                stride: s,
+                padding: p,
+                dilation: 1,
+            },
+            None => Depth::FLAT,
+        };
         let g = ConvGeom {
             batch,
-            depth: Depth::FLAT,
+            depth,
             input: [size, size],
             output: [out, out],
             kernel: [k, k],
@@ -64,11 +78,11 @@ fn main() {
             padding: [p, p],
             dilation: [1, 1],
         };
-        let x: Vec<f32> = (0..batch * size * size * cin)
+        let x: Vec<f32> = (0..batch * depth.input * size * size * cin)
             .map(|i| (i % 7) as f32 * 0.1)
             .collect();
         let per_output = if depthwise_here { 1 } else { cin };
-        let w: Vec<f32> = (0..cout * per_output * k * k)
+        let w: Vec<f32> = (0..cout * per_output * depth.kernel * k * k)
             .map(|i| (i % 5) as f32 * 0.01)
             .collect();
         let mut y = vec![0.0; g.rows() * cout];
@@ -76,7 +90,14 @@ fn main() {
         let winograd_here =
             std::env::var("WINOGRAD").is_ok() && k == 3 && s == 1 && !depthwise_here;
         let run: Run = if winograd_here {
-            let packed = cnn_kernels::winograd::PackedWinograd::new(&w, cin, cout, None, None);
+            let packed = cnn_kernels::winograd::PackedWinograd::new_3d(
+                &w,
+                cin,
+                cout,
+                depth.kernel,
+                None,
+                None,
+            );
             Box::new(move |y| {
                 cnn_kernels::winograd::conv3x3(isa, &packed, &g, &x, ci, y, co, None, Act::Relu)
             })
@@ -85,7 +106,7 @@ fn main() {
             Box::new(move |y| depthwise(isa, &packed, &g, &x, ci, y, co, Act::Relu))
         } else {
             let dims = GemmDims {
-                taps: k * k,
+                taps: depth.kernel * k * k,
                 cin,
                 cout,
                 groups: 1,
@@ -104,7 +125,7 @@ fn main() {
         }
         times.sort_by(f64::total_cmp);
         let t = times[times.len() / 2];
-        let flops = 2.0 * (g.rows() * cout * per_output * k * k) as f64;
+        let flops = 2.0 * (g.rows() * cout * per_output * depth.kernel * k * k) as f64;
         total += t;
         println!(
             "{cin:>4}→{cout:<4} {k}×{k} s{s} @{size:<3}: {:8.3} ms {:7.1} GFLOP/s",

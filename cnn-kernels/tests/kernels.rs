@@ -219,9 +219,27 @@ fn random_3x3_convolutions_by_winograd_equal_the_reference() {
         if output.contains(&0) {
             continue;
         }
+        // One case in two a 3-D window of 1 to 3 planes.
+        let depth = if i % 2 == 1 {
+            let (kernel, padding) = (rng.int(1, 3), rng.int(0, 1));
+            let planes = rng.int(1, most(4, 2));
+            let Some(output) = (planes + 2 * padding + 1).checked_sub(kernel) else {
+                continue;
+            };
+            Depth {
+                input: planes,
+                output,
+                kernel,
+                stride: 1,
+                padding,
+                dilation: 1,
+            }
+        } else {
+            Depth::FLAT
+        };
         let geom = ConvGeom {
             batch: rng.int(1, 4),
-            depth: Depth::FLAT,
+            depth,
             input,
             output,
             kernel: [3, 3],
@@ -243,14 +261,15 @@ fn random_3x3_convolutions_by_winograd_equal_the_reference() {
         } else {
             Channels::all(case.c_in)
         };
-        let x = rng.values(geom.batch * input[0] * input[1] * in_ch.stride);
-        let w = rng.values(case.c_out * case.c_in * 9);
+        let x = rng.values(geom.batch * depth.input * input[0] * input[1] * in_ch.stride);
+        let w = rng.values(case.c_out * case.c_in * depth.kernel * 9);
         let bias = rng.values(case.c_out);
         let residual = (i % 3 == 0).then(|| rng.values(geom.rows() * case.c_out));
         let act = ACTS[i % ACTS.len()];
         let (expected, magnitude) =
             reference(&case, &x, in_ch, &w, &bias, residual.as_deref(), act);
-        let packed = PackedWinograd::new(&w, case.c_in, case.c_out, None, Some(&bias));
+        let packed =
+            PackedWinograd::new_3d(&w, case.c_in, case.c_out, depth.kernel, None, Some(&bias));
         for isa in Isa::supported_sets() {
             let mut out = vec![f32::NAN; geom.rows() * case.c_out];
             let res = residual.as_deref().map(|r| (r, Channels::all(case.c_out)));

@@ -30,8 +30,8 @@ pub fn layer_norm_plain<const D: usize>(x: Tensor<D>, eps: f64) -> Tensor<D> {
 
 /// `x * scale` for a bare `[C, 1, 1]` parameter (ConvNeXt's layer scale).
 #[doc(hidden)]
-pub fn scale(scale: &Param<Tensor<3>>, x: Tensor<4>) -> Tensor<4> {
-    x * scale.val().unsqueeze::<4>()
+pub fn scale<const P: usize, const D: usize>(scale: &Param<Tensor<P>>, x: Tensor<D>) -> Tensor<D> {
+    x * scale.val().unsqueeze::<D>()
 }
 
 /// `StochasticDepth(p, mode)`: the identity unless training (an autodiff
@@ -54,7 +54,7 @@ pub fn stochastic_depth<const D: usize>(x: Tensor<D>, p: f64, row: bool) -> Tens
 /// torchvision's `FrozenBatchNorm2d` on burn's `BatchNorm` fields: always
 /// the running statistics, and no gradient reaches the scale or shift
 /// (`x · w / √(var + ε) + b − mean · w / √(var + ε)`, as torchvision writes it).
-pub fn frozen_batchnorm(bn: &burn::nn::BatchNorm, x: Tensor<4>) -> Tensor<4> {
+pub fn frozen_batchnorm<const D: usize>(bn: &burn::nn::BatchNorm, x: Tensor<D>) -> Tensor<D> {
     let device = x.device();
     let mean = bn.running_mean.value().to_device(&device);
     let var = bn.running_var.value().to_device(&device);
@@ -64,9 +64,9 @@ pub fn frozen_batchnorm(bn: &burn::nn::BatchNorm, x: Tensor<4>) -> Tensor<4> {
         .detach()
         .div(var.add_scalar(bn.epsilon).sqrt());
     let shift = bn.beta.val().detach().sub(mean.mul(scale.clone()));
-    let [c] = scale.dims();
-    x.mul(scale.reshape([1, c, 1, 1]))
-        .add(shift.reshape([1, c, 1, 1]))
+    let per_channel = crate::normalize::per_channel_shape::<D>(scale.dims()[0]);
+    x.mul(scale.reshape(per_channel))
+        .add(shift.reshape(per_channel))
 }
 
 #[cfg(test)]

@@ -95,22 +95,30 @@ impl Normalize {
 
 /// `normalize(mean = …, std = …)`: the statistics written in the code.
 #[doc(hidden)]
-pub fn normalize(x: Tensor<4>, mean: &[f32], std: &[f32]) -> Tensor<4> {
+pub fn normalize<const D: usize>(x: Tensor<D>, mean: &[f32], std: &[f32]) -> Tensor<D> {
     let device = x.device();
-    let c = mean.len();
+    let shape = per_channel_shape::<D>(mean.len());
     let per_channel =
-        |v: &[f32]| Tensor::<4>::from_data(TensorData::new(v.to_vec(), [1, c, 1, 1]), &device);
+        |v: &[f32]| Tensor::<D>::from_data(TensorData::new(v.to_vec(), shape), &device);
     (x - per_channel(mean)) / per_channel(std)
 }
 
 /// `normalize(C)`: the statistics held by the layer.
 #[doc(hidden)]
-pub fn normalize_with(n: &Normalize, x: Tensor<4>) -> Tensor<4> {
+pub fn normalize_with<const D: usize>(n: &Normalize, x: Tensor<D>) -> Tensor<D> {
     let device = x.device();
     let [c] = n.mean.value().dims();
-    let mean = n.mean.value().to_device(&device).reshape([1, c, 1, 1]);
-    let std = n.std.value().to_device(&device).reshape([1, c, 1, 1]);
+    let shape = per_channel_shape::<D>(c);
+    let mean = n.mean.value().to_device(&device).reshape(shape);
+    let std = n.std.value().to_device(&device).reshape(shape);
     (x - mean) / std
+}
+
+/// `[1, c, 1, …]` of rank `D`: one value per channel of a batch of maps.
+pub(crate) fn per_channel_shape<const D: usize>(c: usize) -> [usize; D] {
+    let mut shape = [1; D];
+    shape[1] = c;
+    shape
 }
 
 #[cfg(test)]

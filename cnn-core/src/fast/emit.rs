@@ -38,6 +38,7 @@ impl FastStep {
                 batchnorm,
                 act,
                 residual,
+                pad,
                 ..
             } => {
                 let base = match kernel {
@@ -46,8 +47,13 @@ impl FastStep {
                     ConvKernel::Depthwise => "depthwise",
                     ConvKernel::Winograd => "winograd",
                 };
+                let base = if pad.is_some() {
+                    format!("pad+{base}")
+                } else {
+                    base.to_string()
+                };
                 with(
-                    base,
+                    &base,
                     &[
                         batchnorm.as_ref().map(|_| "bn"),
                         residual.then_some("add"),
@@ -66,6 +72,7 @@ impl FastStep {
             FastStep::LayerNorm { .. } => "layernorm".into(),
             FastStep::RowLinear { act, .. } => with("gemm", &[act.map(FastAct::name)]),
             FastStep::Scale(_) => "scale".into(),
+            FastStep::Pad(_) => "pad".into(),
         }
     }
 
@@ -87,6 +94,7 @@ impl FastStep {
                 batchnorm,
                 act: a,
                 residual,
+                pad,
             } => {
                 let bn = match batchnorm {
                     Some(bn) => quote!(::core::option::Option::Some(&self.#bn)),
@@ -103,7 +111,15 @@ impl FastStep {
                 } else {
                     quote!(#fast::Conv::Gemm)
                 };
-                quote!(let x = #fast::conv(self.__kernels.slot(#slot), #how, &self.#conv, #bn, #a, #skip, x);)
+                match pad {
+                    None => {
+                        quote!(let x = #fast::conv(self.__kernels.slot(#slot), #how, &self.#conv, #bn, #a, #skip, x);)
+                    }
+                    Some(sides) => {
+                        let sides = sides.map(lit);
+                        quote!(let x = #fast::conv_padded(self.__kernels.slot(#slot), #how, &self.#conv, [#(#sides),*], #bn, #a, #skip, x);)
+                    }
+                }
             }
             FastStep::Upconv { field, act: a } => {
                 let a = act(a);
@@ -163,6 +179,10 @@ impl FastStep {
                 quote!(let x = #fast::linear_rows(self.__kernels.slot(#slot), &self.#field, #a, x);)
             }
             FastStep::Scale(field) => quote!(let x = #fast::scale(&self.#field, x);),
+            FastStep::Pad(sides) => {
+                let sides = sides.map(lit);
+                quote!(let x = #fast::pad([#(#sides),*], x);)
+            }
         }
     }
 }

@@ -221,19 +221,20 @@ impl Layer for Conv {
     }
 
     fn fast(&self) -> Fast {
-        // The depthwise and Winograd kernels take 2-D windows: on a 3-D map,
-        // one plane deep (each plane an image); else the GEMM, which takes any.
+        // The depthwise kernel takes 2-D windows: on a 3-D map, one plane
+        // deep (each plane an image); Winograd's takes 3×3×k windows.
         let planar = self.kernel[0] == 1 && self.stride[0] == 1 && self.pads().is_some_and(|p| p[0] == (0, 0));
-        Fast::Conv(if planar && self.groups > 1 && self.groups == self.in_channels && self.groups == self.out_channels {
+        let kernel = if planar && self.groups > 1 && self.groups == self.in_channels && self.groups == self.out_channels {
             ConvKernel::Depthwise
         } else if self.kernel == [1; 3] && self.stride == [1; 3] && self.pads() == Some([(0, 0); 3]) && self.groups == 1 {
             ConvKernel::Pointwise
-        } else if planar && self.kernel == [1, 3, 3] && self.stride == [1; 3] && self.dilation == [1; 3] && self.groups == 1 {
+        } else if self.kernel[1..] == [3, 3] && self.stride == [1; 3] && self.dilation == [1; 3] && self.groups == 1 {
             // Where Winograd pays depends on the sizes: `fast.rs` decides.
             ConvKernel::Winograd
         } else {
             ConvKernel::Gemm
-        })
+        };
+        Fast::Conv(kernel, self.kernel[0])
     }
 
     fn onnx(&self, o: &mut Lower) {

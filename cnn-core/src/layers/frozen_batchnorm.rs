@@ -85,7 +85,9 @@ impl Layer for FrozenBatchNorm {
 }
 
 /// torchvision's `FrozenBatchNorm2d` (`torchvision/ops/misc.py`), whose
-/// state_dict has no `num_batches_tracked`.
+/// state_dict has no `num_batches_tracked`; its per-channel shape follows
+/// the input's rank, so that it serves 1-D and 3-D maps too (on 2-D ones it
+/// is torchvision's `(1, -1, 1, 1)`).
 const FROZEN_BATCH_NORM_2D: &str = "class FrozenBatchNorm2d(nn.Module):
     \"\"\"torchvision's `FrozenBatchNorm2d`: batchnorm with fixed statistics and affine parameters.\"\"\"
 
@@ -100,5 +102,6 @@ const FROZEN_BATCH_NORM_2D: &str = "class FrozenBatchNorm2d(nn.Module):
     def forward(self, x):
         scale = self.weight * (self.running_var + self.eps).rsqrt()
         bias = self.bias - self.running_mean * scale
-        return x * scale.reshape(1, -1, 1, 1) + bias.reshape(1, -1, 1, 1)
+        shape = (1, -1) + (1,) * (x.dim() - 2)
+        return x * scale.reshape(shape) + bias.reshape(shape)
 ";

@@ -436,9 +436,6 @@ kinds! {
 /// a channels-last `LayerNorm2d` and the permutes between the layouts).
 pub const PLANAR: &[&str] = &["pixel_shuffle", "pixel_unshuffle", "layernorm2d", "permute"];
 
-/// The layer kinds `cnn!` writes for 2-D maps only so far.
-pub const PLANAR_FOR_NOW: &[&str] = &["frozen_batchnorm", "normalize", "scale", "prelu"];
-
 /// The `usize` literal of a size, for generated code.
 pub fn lit(n: u64) -> proc_macro2::Literal {
     proc_macro2::Literal::u64_unsuffixed(n)

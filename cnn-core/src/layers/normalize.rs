@@ -177,5 +177,6 @@ const NORMALIZE: &str = "class Normalize(nn.Module):
         self.register_buffer(\"std\", torch.tensor(std, dtype=torch.float32), persistent=persistent)
 
     def forward(self, x):
-        return (x - self.mean.reshape(1, -1, 1, 1)) / self.std.reshape(1, -1, 1, 1)
+        shape = (1, -1) + (1,) * (x.dim() - 2)
+        return (x - self.mean.reshape(shape)) / self.std.reshape(shape)
 ";

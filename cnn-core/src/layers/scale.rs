@@ -1,4 +1,5 @@
-//! `scale`: a bare learned parameter of shape `[C, 1, 1]` multiplied in
+//! `scale`: a bare learned parameter of shape `[C, 1, 1]` (`[C, 1]` on a
+//! 1-D map, `[C, 1, 1, 1]` on a 3-D one) multiplied in
 //! (ConvNeXt's layer scale). Its key is the node's name itself, with no
 //! `.weight`: `layer_scale: scale(96, init = 1e-6)` is `….layer_scale`.
 
@@ -22,6 +23,7 @@ pub static SPEC: Spec = Spec {
         Some(Box::new(Scale {
             channels: a.int("channels")?,
             init: a.num("init")?,
+            rank: a.rank(),
         }))
     },
 };
@@ -33,6 +35,8 @@ pub struct Scale {
     pub channels: u64,
     /// Every entry's initial value.
     pub init: f64,
+    /// The map's spatial rank: the parameter is `[C]` and as many 1s.
+    pub rank: usize,
 }
 
 impl Layer for Scale {
@@ -52,10 +56,12 @@ impl Layer for Scale {
     fn emit(&self, io: &Io) -> Emit {
         let krate = io.krate;
         let (c, init) = (lit(self.channels), float_lit(self.init));
+        let p = proc_macro2::Literal::usize_unsuffixed(self.rank + 1);
+        let ones = (0..self.rank).map(|_| lit(1));
         let field = Field {
-            ty: quote!(burn::module::Param<burn::tensor::Tensor<3>>),
+            ty: quote!(burn::module::Param<burn::tensor::Tensor<#p>>),
             init: quote!(burn::module::Param::from_tensor(
-                burn::tensor::Tensor::<3>::full([#c, 1, 1], #init, device)
+                burn::tensor::Tensor::<#p>::full([#c, #(#ones),*], #init, device)
             )),
         };
         Emit {
@@ -79,8 +85,9 @@ impl Layer for Scale {
 
     fn pytorch_parameter(&self) -> Option<String> {
         Some(format!(
-            "torch.full(({}, 1, 1), {})",
+            "torch.full(({}{}), {})",
             self.channels,
+            ", 1".repeat(self.rank),
             float(self.init)
         ))
     }

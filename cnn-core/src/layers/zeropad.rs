@@ -3,7 +3,7 @@
 
 use crate::onnx::Lower;
 use crate::shape::Op;
-use super::{Bound, Emit, Io, Layer, Spec, Twin, Ty, lit, req};
+use super::{Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, lit, req};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -40,6 +40,10 @@ impl Layer for ZeroPad {
     fn emit(&self, _io: &Io) -> Emit {
         let pairs = pad_pairs(self.sides, self.rank);
         Emit::function(quote!(x.pad([#pairs], 0.0)))
+    }
+
+    fn fast(&self) -> Fast {
+        Fast::ZeroPad(self.sides)
     }
 
     fn onnx(&self, o: &mut Lower) {

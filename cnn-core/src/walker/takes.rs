@@ -7,7 +7,7 @@ use crate::model::Shape;
 
 /// Rule: a network's maps have one spatial rank, and a layer runs on it:
 /// the layers PyTorch defines for 2-D maps only are refused on 1-D and 3-D
-/// maps, and so are the few `cnn!` does not write for them yet (said so).
+/// maps.
 pub(super) fn check_map_rank(b: &Bound, name_span: proc_macro2::Span, cx: &mut Ctxt) -> bool {
     let name = b.spec.name;
     if b.rank == 2 {
@@ -17,18 +17,13 @@ pub(super) fn check_map_rank(b: &Bound, name_span: proc_macro2::Span, cx: &mut C
         1 => "1-D ([C, L])",
         _ => "3-D ([C, D, H, W])",
     };
-    let why = if crate::layers::PLANAR.contains(&name) {
-        format!(
-            "`{name}` works on 2-D maps ([C, H, W]), as PyTorch's `{}` does, but this network's maps are {maps}",
-            b.spec.pytorch
-        )
-    } else if crate::layers::PLANAR_FOR_NOW.contains(&name) {
-        format!(
-            "`cnn!` writes `{name}` for 2-D maps ([C, H, W]) only so far, and this network's maps are {maps}\n= note: 1-D and 3-D networks take the convolutions, pools, norms, pads, dropouts, activations, merges, `flatten` and `linear`"
-        )
-    } else {
+    if !crate::layers::PLANAR.contains(&name) {
         return true;
-    };
+    }
+    let why = format!(
+        "`{name}` works on 2-D maps ([C, H, W]), as PyTorch's `{}` does, but this network's maps are {maps}",
+        b.spec.pytorch
+    );
     cx.error(name_span, why);
     false
 }

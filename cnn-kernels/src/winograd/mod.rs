@@ -9,6 +9,11 @@
 //! weights (`U = G g Gᵀ`, transformed once), and the products are
 //! transformed back (`Y = Aᵀ M A`) with the bias, a residual and the
 //! activation on the way out. The weights are 16/9 of the direct packing.
+//!
+//! A 3-D window of `k` planes (3×3×k, stride 1, any padding along D) is the
+//! sum of `k` planar ones: each tile's row holds the transformed patches of
+//! the `k` input planes it reads side by side, so that each position's
+//! product sums over the planes too (`k · cin` long).
 
 use crate::act::Act;
 use crate::gemm::{self, Channels, ConvGeom};
@@ -30,6 +35,8 @@ const POSITIONS: usize = 16;
 pub struct PackedWinograd {
     cin: usize,
     cout: usize,
+    /// Planes of the window (1 for a 2-D one).
+    depth: usize,
     positions: Vec<PackedGemm>,
     bias: Vec<f32>,
 }
@@ -47,45 +54,67 @@ impl PackedWinograd {
         scale: Option<&[f32]>,
         bias: Option<&[f32]>,
     ) -> PackedWinograd {
+        PackedWinograd::new_3d(weight, cin, cout, 1, scale, bias)
+    }
+
+    /// [`PackedWinograd::new`] for a window `depth` planes deep, PyTorch's
+    /// `[cout, cin, depth, 3, 3]`.
+    ///
+    /// # Panics
+    /// If the sizes disagree or `depth` is 0.
+    pub fn new_3d(
+        weight: &[f32],
+        cin: usize,
+        cout: usize,
+        depth: usize,
+        scale: Option<&[f32]>,
+        bias: Option<&[f32]>,
+    ) -> PackedWinograd {
+        assert!(depth > 0, "a window of no planes");
         assert_eq!(
             weight.len(),
-            product("3×3 weights", &[cout, cin, 9]),
-            "3×3 weights for {cin} → {cout}"
+            product("3×3 weights", &[cout, cin, depth, 9]),
+            "3×3×{depth} weights for {cin} → {cout}"
         );
-        // U = G g Gᵀ per (co, ci), in double precision; G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
+        // U = G g Gᵀ per (co, ci, plane), in double precision; G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
         const G: [[f64; 3]; 4] = [
             [1.0, 0.0, 0.0],
             [0.5, 0.5, 0.5],
             [0.5, -0.5, 0.5],
             [0.0, 0.0, 1.0],
         ];
-        let mut u = vec![vec![0.0f32; cout * cin]; POSITIONS];
+        // A tile's row: plane k's channels at k · cin.
+        let k_len = depth * cin;
+        let mut u = vec![vec![0.0f32; cout * k_len]; POSITIONS];
         for co in 0..cout {
             let s = scale.map_or(1.0, |s| f64::from(s[co]));
             for ci in 0..cin {
-                let g = &weight[(co * cin + ci) * 9..][..9];
-                for i in 0..4 {
-                    for j in 0..4 {
-                        let mut sum = 0.0;
-                        for a in 0..3 {
-                            for b in 0..3 {
-                                sum += G[i][a] * f64::from(g[a * 3 + b]) * G[j][b];
+                for plane in 0..depth {
+                    let g = &weight[((co * cin + ci) * depth + plane) * 9..][..9];
+                    for i in 0..4 {
+                        for j in 0..4 {
+                            let mut sum = 0.0;
+                            for a in 0..3 {
+                                for b in 0..3 {
+                                    sum += G[i][a] * f64::from(g[a * 3 + b]) * G[j][b];
+                                }
                             }
+                            u[i * 4 + j][co * k_len + plane * cin + ci] = (sum * s) as f32;
                         }
-                        u[i * 4 + j][co * cin + ci] = (sum * s) as f32;
                     }
                 }
             }
         }
         let dims = GemmDims {
             taps: 1,
-            cin,
+            cin: k_len,
             cout,
             groups: 1,
         };
         PackedWinograd {
             cin,
             cout,
+            depth,
             positions: u
                 .iter()
                 .map(|u| PackedGemm::conv(u, dims, None, None))
@@ -106,17 +135,40 @@ fn tiles_per_block(cin: usize, cout: usize) -> usize {
     ((1 << 17) / (POSITIONS * (cin + cout))).clamp(8, 96)
 }
 
+/// How output planes read input planes: a tile of output plane `p` (over
+/// the batch) reads, for each of the window's `taps` planes, one input plane
+/// or the padding.
+#[derive(Debug, Clone, Copy)]
+struct Planes {
+    taps: usize,
+    padding: usize,
+    input: usize,
+    output: usize,
+}
+
+impl Planes {
+    /// The input plane (over the batch) that window plane `k` of output
+    /// plane `p` reads, if it is not padding.
+    #[inline(always)]
+    fn input(&self, p: usize, k: usize) -> Option<usize> {
+        let (n, od) = (p / self.output, p % self.output);
+        let id = (od + k).wrapping_sub(self.padding);
+        (id < self.input).then(|| n * self.input + id)
+    }
+}
+
 thread_local! {
-    /// A block's transformed patches `[16][tiles][cin]` and products `[16][tiles][cout]`.
+    /// A block's transformed patches `[16][tiles][depth · cin]` and products `[16][tiles][cout]`.
     static SCRATCH: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// `out = act(conv3x3(input) + bias + residual)` at stride 1, dilation 1,
-/// any padding, by F(2×2, 3×3).
+/// any padding, by F(2×2, 3×3); on a 3-D map, a window as deep as the
+/// packing's at stride 1, dilation 1 and any padding along D.
 ///
 /// # Panics
-/// If the geometry is not a 3×3 stride-1 undilated one (one plane deep), a buffer is too
-/// short, or the channels disagree with the packing.
+/// If the geometry is not a 3×3 stride-1 undilated one of the packing's
+/// depth, a buffer is too short, or the channels disagree with the packing.
 #[allow(clippy::too_many_arguments)]
 pub fn conv3x3(
     isa: crate::Isa,
@@ -129,8 +181,15 @@ pub fn conv3x3(
     residual: Option<(&[f32], Channels)>,
     act: Act,
 ) {
-    // A 3-D map with a one-plane window along D: each plane is an image.
-    let g = &g.planar();
+    let d = g.depth;
+    assert!(
+        d.kernel == w.depth
+            && d.stride == 1
+            && (d.dilation == 1 || d.kernel == 1)
+            && d.output + d.kernel == d.input + 2 * d.padding + 1,
+        "a window of {} planes for {d:?}",
+        w.depth
+    );
     assert!(
         g.kernel == [3, 3] && g.stride == [1, 1] && g.dilation == [1, 1],
         "{g:?}"
@@ -141,11 +200,24 @@ pub fn conv3x3(
     if let Some((r, r_ch)) = residual {
         assert!(r_ch.holds(w.cout) && r.len() >= r_ch.len(g.rows()));
     }
+    let planes = Planes {
+        taps: d.kernel,
+        padding: d.padding,
+        input: d.input,
+        output: d.output,
+    };
+    // Each output plane as an image (the planes it reads are in `planes`).
+    let g = &ConvGeom {
+        batch: product("planes", &[g.batch, d.output]),
+        depth: crate::geom::Depth::FLAT,
+        ..*g
+    };
+    let k_len = w.depth * w.cin;
     let [th, tw] = g.output.map(|o| o.div_ceil(2));
     let tiles = g.batch * th * tw;
-    let per_block = tiles_per_block(w.cin, w.cout);
+    let per_block = tiles_per_block(k_len, w.cout);
     let blocks = tiles.div_ceil(per_block);
-    let macs = (tiles * POSITIONS * w.cin * w.cout) as u64;
+    let macs = (tiles * POSITIONS * k_len * w.cout) as u64;
     let shares = par::threads_for(blocks, macs);
     let out_ptr = par::SharedMut(out.as_mut_ptr());
     let out_len = out.len();
@@ -154,7 +226,7 @@ pub fn conv3x3(
             for block in par::share(blocks, shares, share) {
                 let first = block * per_block;
                 let count = per_block.min(tiles - first);
-                v.resize(POSITIONS * count * w.cin, 0.0);
+                v.resize(POSITIONS * count * k_len, 0.0);
                 m.resize(POSITIONS * count * w.cout, 0.0);
                 let target = Target {
                     out: out_ptr,
@@ -167,14 +239,14 @@ pub fn conv3x3(
                 let avx512 = false;
                 if avx512 {
                     #[cfg(target_arch = "x86_64")]
-                    input_avx512(g, input, in_ch, w.cin, first, count, v);
+                    input_avx512(g, planes, input, in_ch, w.cin, first, count, v);
                 } else {
-                    input_isa(isa, g, input, in_ch, w.cin, first, count, v);
+                    input_isa(isa, g, planes, input, in_ch, w.cin, first, count, v);
                 }
                 for (p, packed) in w.positions.iter().enumerate() {
-                    let a = &v[p * count * w.cin..(p + 1) * count * w.cin];
+                    let a = &v[p * count * k_len..(p + 1) * count * k_len];
                     let c = &mut m[p * count * w.cout..(p + 1) * count * w.cout];
-                    gemm::dense_serial(isa, packed, count, a, w.cin, c, w.cout);
+                    gemm::dense_serial(isa, packed, count, a, k_len, c, w.cout);
                 }
                 if avx512 {
                     #[cfg(target_arch = "x86_64")]
@@ -222,8 +294,10 @@ fn lane_mask(len: usize) -> u16 {
 
 /// [`input_generic`] on AVX-512.
 #[cfg(target_arch = "x86_64")]
+#[allow(clippy::too_many_arguments)]
 fn input_avx512(
     g: &ConvGeom,
+    planes: Planes,
     input: &[f32],
     in_ch: Channels,
     cin: usize,
@@ -235,32 +309,40 @@ fn input_avx512(
         crate::Isa::Avx512.supported(),
         "AVX-512 is not supported by this processor"
     );
-    assert!(v.len() >= POSITIONS * count * cin && count > 0);
+    let k_len = planes.taps * cin;
+    assert!(v.len() >= POSITIONS * count * k_len && count > 0);
     let [in_h, in_w] = g.input;
     for t in 0..count {
-        let (n, oy, ox) = tile_origin(g, first + t);
-        let mut c0 = 0;
-        while c0 < cin {
-            let len = LANES.min(cin - c0);
-            let mut d = [std::ptr::null::<f32>(); 16];
-            for i in 0..4 {
-                let y = (oy + i).wrapping_sub(g.padding[0]);
-                for j in 0..4 {
-                    let x = (ox + j).wrapping_sub(g.padding[1]);
-                    if y < in_h && x < in_w {
-                        let at = ((n * in_h + y) * in_w + x) * in_ch.stride + in_ch.offset + c0;
-                        d[i * 4 + j] = input[at..at + len].as_ptr();
+        let (p, oy, ox) = tile_origin(g, first + t);
+        for k in 0..planes.taps {
+            let plane = planes.input(p, k);
+            let mut c0 = 0;
+            while c0 < cin {
+                let len = LANES.min(cin - c0);
+                let mut d = [std::ptr::null::<f32>(); 16];
+                for i in 0..4 {
+                    let y = (oy + i).wrapping_sub(g.padding[0]);
+                    for j in 0..4 {
+                        let x = (ox + j).wrapping_sub(g.padding[1]);
+                        if let Some(n) = plane
+                            && y < in_h
+                            && x < in_w
+                        {
+                            let at = ((n * in_h + y) * in_w + x) * in_ch.stride + in_ch.offset + c0;
+                            d[i * 4 + j] = input[at..at + len].as_ptr();
+                        }
                     }
                 }
+                let out = v[t * k_len + k * cin + c0..].as_mut_ptr();
+                // SAFETY: AVX-512 is supported (asserted: every feature of `Isa::Avx512.features()`, which the called function is compiled with). Each non-null `d`
+                // points at `len` floats of `input` (sliced above), the lanes of
+                // the mask; null ones read as zeros. Position p's values go to
+                // `v[(p · count + t) · k_len + k · cin + c0..][..len]`, inside `v`
+                // (asserted: 16 · count · k_len floats, and t < count, k < taps,
+                // c0 + len ≤ cin); `v` is borrowed mutably.
+                unsafe { avx512::input(&d, lane_mask(len), out, count * k_len) };
+                c0 += LANES;
             }
-            let out = v[t * cin + c0..].as_mut_ptr();
-            // SAFETY: AVX-512 is supported (asserted: every feature of `Isa::Avx512.features()`, which the called function is compiled with). Each non-null `d`
-            // points at `len` floats of `input` (sliced above), the lanes of
-            // the mask. Position p's values go to `v[(p · count + t) · cin +
-            // c0..][..len]`, inside `v` (asserted: 16 · count · cin floats,
-            // and t < count, c0 + len ≤ cin); `v` is borrowed mutably.
-            unsafe { avx512::input(&d, lane_mask(len), out, count * cin) };
-            c0 += LANES;
         }
     }
 }
@@ -333,6 +415,7 @@ per_isa! {
     #[allow(clippy::too_many_arguments)]
     fn input_isa(
         g: &ConvGeom,
+        planes: Planes,
         input: &[f32],
         in_ch: Channels,
         cin: usize,
@@ -348,6 +431,7 @@ per_isa! {
 #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 fn input_generic(
     g: &ConvGeom,
+    planes: Planes,
     input: &[f32],
     in_ch: Channels,
     cin: usize,
@@ -356,57 +440,63 @@ fn input_generic(
     v: &mut [f32],
 ) {
     let [in_h, in_w] = g.input;
+    let k_len = planes.taps * cin;
     for t in 0..count {
-        let (n, oy, ox) = tile_origin(g, first + t);
-        // Patch rows and columns: oy − pad + 0..4.
-        let mut rows = [usize::MAX; 4];
-        let mut cols = [usize::MAX; 4];
-        for k in 0..4 {
-            let y = (oy + k).wrapping_sub(g.padding[0]);
-            let x = (ox + k).wrapping_sub(g.padding[1]);
-            if y < in_h {
-                rows[k] = (n * in_h + y) * in_w;
+        let (p, oy, ox) = tile_origin(g, first + t);
+        for k in 0..planes.taps {
+            let plane = planes.input(p, k);
+            // Patch rows and columns: oy − pad + 0..4 (none in a padding plane).
+            let mut rows = [usize::MAX; 4];
+            let mut cols = [usize::MAX; 4];
+            for e in 0..4 {
+                let y = (oy + e).wrapping_sub(g.padding[0]);
+                let x = (ox + e).wrapping_sub(g.padding[1]);
+                if let Some(n) = plane
+                    && y < in_h
+                {
+                    rows[e] = (n * in_h + y) * in_w;
+                }
+                if x < in_w {
+                    cols[e] = x;
+                }
             }
-            if x < in_w {
-                cols[k] = x;
-            }
-        }
-        let mut c0 = 0;
-        while c0 < cin {
-            let len = LANES.min(cin - c0);
-            let mut d = [[[0.0f32; LANES]; 4]; 4];
-            for i in 0..4 {
-                for j in 0..4 {
-                    if rows[i] != usize::MAX && cols[j] != usize::MAX {
-                        let at = (rows[i] + cols[j]) * in_ch.stride + in_ch.offset + c0;
-                        d[i][j] = load(input, at, len);
+            let mut c0 = 0;
+            while c0 < cin {
+                let len = LANES.min(cin - c0);
+                let mut d = [[[0.0f32; LANES]; 4]; 4];
+                for i in 0..4 {
+                    for j in 0..4 {
+                        if rows[i] != usize::MAX && cols[j] != usize::MAX {
+                            let at = (rows[i] + cols[j]) * in_ch.stride + in_ch.offset + c0;
+                            d[i][j] = load(input, at, len);
+                        }
                     }
                 }
-            }
-            // t = Bᵀ d (rows), then V = t B (columns).
-            let mut tr = [[[0.0f32; LANES]; 4]; 4];
-            for j in 0..4 {
-                for l in 0..LANES {
-                    tr[0][j][l] = d[0][j][l] - d[2][j][l];
-                    tr[1][j][l] = d[1][j][l] + d[2][j][l];
-                    tr[2][j][l] = d[2][j][l] - d[1][j][l];
-                    tr[3][j][l] = d[1][j][l] - d[3][j][l];
+                // t = Bᵀ d (rows), then V = t B (columns).
+                let mut tr = [[[0.0f32; LANES]; 4]; 4];
+                for j in 0..4 {
+                    for l in 0..LANES {
+                        tr[0][j][l] = d[0][j][l] - d[2][j][l];
+                        tr[1][j][l] = d[1][j][l] + d[2][j][l];
+                        tr[2][j][l] = d[2][j][l] - d[1][j][l];
+                        tr[3][j][l] = d[1][j][l] - d[3][j][l];
+                    }
                 }
-            }
-            for i in 0..4 {
-                let r = &tr[i];
-                let mut out = [[0.0f32; LANES]; 4];
-                for l in 0..LANES {
-                    out[0][l] = r[0][l] - r[2][l];
-                    out[1][l] = r[1][l] + r[2][l];
-                    out[2][l] = r[2][l] - r[1][l];
-                    out[3][l] = r[1][l] - r[3][l];
+                for i in 0..4 {
+                    let r = &tr[i];
+                    let mut out = [[0.0f32; LANES]; 4];
+                    for l in 0..LANES {
+                        out[0][l] = r[0][l] - r[2][l];
+                        out[1][l] = r[1][l] + r[2][l];
+                        out[2][l] = r[2][l] - r[1][l];
+                        out[3][l] = r[1][l] - r[3][l];
+                    }
+                    for (j, o) in out.iter().enumerate() {
+                        store(v, ((i * 4 + j) * count + t) * k_len + k * cin + c0, o, len);
+                    }
                 }
-                for (j, o) in out.iter().enumerate() {
-                    store(v, ((i * 4 + j) * count + t) * cin + c0, o, len);
-                }
+                c0 += LANES;
             }
-            c0 += LANES;
         }
     }
 }

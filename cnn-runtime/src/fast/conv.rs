@@ -2,8 +2,9 @@
 //! and `Conv3d` read through one trait ([`ConvModule`]) as a window over
 //! `[D, H, W]` (the axes a rank lacks at kernel 1, stride 1, no padding),
 //! packed once with the batchnorm after them folded in, and run by the
-//! implicit GEMM (any window), the depthwise kernel or Winograd's F(2×2,
-//! 3×3) (2-D windows: on a 3-D map, one plane deep).
+//! implicit GEMM (any window), the depthwise kernel (2-D windows: on a
+//! 3-D map, one plane deep) or Winograd's F(2×2, 3×3) (3×3 windows of any
+//! depth at stride 1).
 
 use super::cache::{Key, Packed, Slot};
 use super::map::{Map, Shape, contiguous, weight_f32};
@@ -21,8 +22,8 @@ use cnn_kernels::{Act, Channels, ConvGeom, Depth, GemmDims, PackedGemm, depthwis
 pub enum Conv {
     /// The implicit GEMM.
     Gemm,
-    /// Winograd's F(2×2, 3×3), for a 3×3 stride-1 undilated convolution of
-    /// one group (another runs the GEMM).
+    /// Winograd's F(2×2, 3×3), for a 3×3 (3×3×k) stride-1 undilated
+    /// convolution of one group (another runs the GEMM).
     Winograd,
 }
 
@@ -182,14 +183,35 @@ pub fn conv<C: ConvModule>(
     residual: Option<Map>,
     x: Map,
 ) -> Map {
+    conv_padded(slot, how, conv, [0; 6], bn, act, residual, x)
+}
+
+/// [`conv`] after a `zeropad` of `sides` (`[left, right, top, bottom,
+/// front, back]`), which the convolution reads as more padding.
+#[allow(clippy::too_many_arguments)]
+pub fn conv_padded<C: ConvModule>(
+    slot: &Slot,
+    how: Conv,
+    conv: &C,
+    sides: [usize; 6],
+    bn: Option<&BatchNorm>,
+    act: Act,
+    residual: Option<Map>,
+    x: Map,
+) -> Map {
     let bn_tensors = bn.map(batchnorm_tensors);
-    let (Some(spec), Some((weight, bias)), Some(bn_tensors)) = (
+    let (Some(mut spec), Some((weight, bias)), Some(bn_tensors)) = (
         conv.spec(),
         conv.tensors(),
         bn_tensors.map_or(Some(None), |t| t.map(Some)),
     ) else {
-        return conv_on_burn(conv, bn, act, residual, x);
+        return conv_on_burn(conv, bn, act, residual, super::ops::pad(sides, x));
     };
+    for axis in 0..3 {
+        // Sides run from the last axis (W) to the first (D).
+        spec.before[axis] += sides[4 - 2 * axis];
+        spec.after[axis] += sides[5 - 2 * axis];
+    }
     let ConvSpec {
         c_out,
         cin_g,
@@ -203,10 +225,9 @@ pub fn conv<C: ConvModule>(
     let [kd, kh, kw] = kernel;
     let depthwise = spec.planar() && cin_g == 1 && c_out == groups;
     let winograd = how == Conv::Winograd
-        && spec.planar()
         && [kh, kw] == [3, 3]
         && stride == [1; 3]
-        && dilation[1..] == [1, 1]
+        && (dilation == [1; 3] || (kd == 1 && dilation[1..] == [1, 1]))
         && groups == 1;
     let tensors = [Some(&weight), bias.as_ref()]
         .into_iter()
@@ -223,10 +244,11 @@ pub fn conv<C: ConvModule>(
         );
         let w = contiguous(&weight);
         if winograd {
-            Packed::Winograd(PackedWinograd::new(
+            Packed::Winograd(PackedWinograd::new_3d(
                 w.values(),
                 cin_g,
                 c_out,
+                kd,
                 Some(&scale),
                 Some(&shift),
             ))
@@ -285,7 +307,7 @@ pub fn conv<C: ConvModule>(
     // Winograd's transforms turn one ∞ into NaN (∞ − ∞) where a direct
     // convolution gives ∞: an input that is not all finite runs burn's.
     if matches!(entry.packed, Packed::Winograd(_)) && !eltwise::all_finite(isa(), x.data()) {
-        return conv_on_burn(conv, bn, act, residual, x);
+        return conv_on_burn(conv, bn, act, residual, super::ops::pad(sides, x));
     }
     let mut y = Map::uninit(Shape::Grid {
         dims: [n, out[0], out[1], out[2], c_out],

@@ -39,7 +39,7 @@ pub use cnn_kernels::Act;
 pub use cnn_kernels::Isa;
 #[cfg(feature = "flex")]
 #[doc(hidden)]
-pub use conv::{Conv, ConvModule, ConvSpec, conv};
+pub use conv::{Conv, ConvModule, ConvSpec, conv, conv_padded};
 #[cfg(feature = "flex")]
 #[doc(hidden)]
 pub use map::Map;
@@ -49,16 +49,17 @@ pub use merge::{concat, multiply, split_part};
 #[cfg(not(feature = "flex"))]
 #[doc(hidden)]
 pub use off::{
-    Conv, Map, activation, add, batchnorm, concat, conv, conv_transpose, elementwise, flatten,
-    forward, global_average, layer_norm, linear, linear_rows, multiply, pool, run, scale,
-    split_part,
+    Conv, Map, activation, add, batchnorm, concat, conv, conv_padded, conv_transpose, elementwise,
+    flatten, forward, global_average, layer_norm, linear, linear_rows, multiply, pad, pool, run,
+    scale, split_part,
 };
 #[cfg(not(feature = "flex"))]
 pub use off::{Kernels, Slot};
 #[cfg(feature = "flex")]
 #[doc(hidden)]
 pub use ops::{
-    activation, add, batchnorm, conv_transpose, elementwise, flatten, global_average, linear, pool,
+    activation, add, batchnorm, conv_transpose, elementwise, flatten, global_average, linear, pad,
+    pool,
 };
 #[cfg(feature = "flex")]
 #[doc(hidden)]
@@ -134,6 +135,7 @@ impl Drop for PathGuard {
 /// pool: below, handing it to the pool costs more than it saves (measured:
 /// LeNet at batch 1, 0.28 M MACs, 0.048 ms on the caller's thread, 0.08 ms
 /// in the pool).
+#[cfg(feature = "flex")]
 const IN_POOL_FROM_MACS: u64 = 1 << 22;
 
 /// Runs a network's fast forward pass `f` on `x` (of `macs` multiply-

@@ -99,6 +99,24 @@ pub fn conv<C>(
     match x {}
 }
 /// Never called.
+#[allow(clippy::too_many_arguments)]
+pub fn conv_padded<C>(
+    _: &Slot,
+    _: Conv,
+    _: &C,
+    _: [usize; 6],
+    _: Option<&BatchNorm>,
+    _: Act,
+    _: Option<Map>,
+    x: Map,
+) -> Map {
+    match x {}
+}
+/// Never called.
+pub fn pad(_: [usize; 6], x: Map) -> Map {
+    match x {}
+}
+/// Never called.
 pub fn conv_transpose(_: &Slot, _: &burn::nn::conv::ConvTranspose2d, _: Act, x: Map) -> Map {
     match x {}
 }
@@ -139,7 +157,7 @@ pub fn linear_rows(_: &Slot, _: &Linear, _: Act, x: Map) -> Map {
     match x {}
 }
 /// Never called.
-pub fn scale(_: &burn::module::Param<Tensor<3>>, x: Map) -> Map {
+pub fn scale<const P: usize>(_: &burn::module::Param<Tensor<P>>, x: Map) -> Map {
     match x {}
 }
 /// Never called.

@@ -302,6 +302,33 @@ pub fn flatten(x: Map) -> Map {
     }
 }
 
+/// `zeropad`: the map inside zeros, `sides` = `[left, right, top, bottom,
+/// front, back]` (the map itself if they are all 0).
+pub fn pad(sides: [usize; 6], x: Map) -> Map {
+    if sides == [0; 6] {
+        return x;
+    }
+    let ([n, d, h, w, c], rank) = x.grid();
+    let [left, right, top, bottom, front, back] = sides;
+    let (od, oh, ow) = (front + d + back, top + h + bottom, left + w + right);
+    let mut y = Map::uninit(Shape::Grid {
+        dims: [n, od, oh, ow, c],
+        rank,
+    });
+    let out = y.data_mut();
+    out.fill(0.0);
+    let row = w * c;
+    for (plane, src) in x.data().chunks_exact(h * row).enumerate() {
+        let (image, z) = (plane / d, plane % d);
+        let first = ((image * od + front + z) * oh + top) * ow + left;
+        for (y, src) in src.chunks_exact(row).enumerate() {
+            let at = (first + y * ow) * c;
+            out[at..at + row].copy_from_slice(src);
+        }
+    }
+    y
+}
+
 /// An element-wise layer the kernels do not compute: burn's function on the
 /// map's values as one flat tensor (the layout does not matter to it).
 pub fn elementwise(x: Map, f: impl FnOnce(Tensor<1>) -> Tensor<1>) -> Map {

@@ -74,8 +74,8 @@ pub fn linear_rows(slot: &Slot, linear: &Linear, act: Act, x: Map) -> Map {
     y.reshaped(shape.with_channels(outputs))
 }
 
-/// Each row times a learned `[C, 1, 1]` (ConvNeXt's layer scale).
-pub fn scale(scale: &Param<Tensor<3>>, mut x: Map) -> Map {
+/// Each row times a learned `[C, 1, …]` (ConvNeXt's layer scale).
+pub fn scale<const P: usize>(scale: &Param<Tensor<P>>, mut x: Map) -> Map {
     let (rows, c) = x.shape().rows_and_channels();
     let Some(weights) = weight_f32(scale.val()) else {
         unreachable!("a scale off flex on the fast path")
