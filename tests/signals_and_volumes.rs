@@ -206,3 +206,56 @@ fn the_per_channel_layers_compute_their_definitions_on_signals_and_volumes() {
     assert!(PerChannelVolume::PYTORCH_MODULE.contains("torch.full((3, 1, 1, 1), 1.5)"));
     assert!(PerChannelSignal::PYTORCH_MODULE.contains("torch.full((3, 1), 1.5)"));
 }
+
+cnn::cnn! {
+    /// A 1-D encoder–decoder whose decoder resamples to the skip's length,
+    /// whatever length arrives.
+    struct SignalSkip: [4, 50] also [4, 37] {
+        conv(4, 8, 3, padding = 1) relu as skip
+        maxpool(2) conv(8, 8, 3, padding = 1) relu
+        upsample(like = skip, mode = linear)
+        add { from(skip) } {}
+    }
+
+    /// The same on a volume, nearest.
+    struct VolumeSkip: [2, 6, 9, 10] also [2, 5, 7, 11] {
+        conv(2, 4, 3, padding = 1) relu as skip
+        maxpool(2, ceil_mode = true) conv(4, 4, 3, padding = 1) relu
+        upsample(like = skip)
+        add { from(skip) } {}
+    }
+}
+
+#[test]
+fn upsample_like_a_wire_resamples_signals_and_volumes_to_its_size_at_any_size() {
+    use cnn::fast::{Path, with_path};
+    let device = cnn::flex();
+    for length in [50, 37] {
+        let net = SignalSkip::init(&device);
+        let x = Tensor::<3>::random([2, 4, length], Distribution::Normal(0.0, 1.0), &device);
+        let fast = net.forward(x.clone());
+        assert_eq!(fast.dims(), [2, 4 * 2, length]);
+        let burn = with_path(Path::Burn, || net.forward(x));
+        let (f, b): (Vec<f32>, Vec<f32>) = (
+            fast.into_data().try_to_vec().expect("f32"),
+            burn.into_data().try_to_vec().expect("f32"),
+        );
+        assert_close(&f, &b, &format!("1-D, length {length}"));
+    }
+    for size in [[6, 9, 10], [5, 7, 11]] {
+        let net = VolumeSkip::init(&device);
+        let [d, h, w] = size;
+        let x = Tensor::<5>::random([1, 2, d, h, w], Distribution::Normal(0.0, 1.0), &device);
+        let fast = net.forward(x.clone());
+        assert_eq!(fast.dims(), [1, 4, d, h, w]);
+        let burn = with_path(Path::Burn, || net.forward(x));
+        let (f, b): (Vec<f32>, Vec<f32>) = (
+            fast.into_data().try_to_vec().expect("f32"),
+            burn.into_data().try_to_vec().expect("f32"),
+        );
+        assert_close(&f, &b, &format!("3-D, {size:?}"));
+    }
+    let (signal, volume) = (SignalSkip::PYTORCH_MODULE, VolumeSkip::PYTORCH_MODULE);
+    assert!(signal.contains(".shape[-1:], mode=\"linear\""), "{signal}");
+    assert!(volume.contains(".shape[-3:], mode=\"nearest\""), "{volume}");
+}

@@ -10,7 +10,7 @@ mod common;
 
 use cnn::burn::tensor::{Device, Tensor};
 use cnn::cnn;
-use common::{LeNet, Modern, Upsampling, Zoo, fixture, io, max_abs_error};
+use common::{LeNet, Modern, Signals, Upsampling, Volumes, Zoo, fixture, io, max_abs_error};
 use std::path::PathBuf;
 
 macro_rules! gpu_agrees {
@@ -56,6 +56,10 @@ fn networks_on_the_gpu_match_the_cpu_and_pytorch() {
     gpu_agrees!(Zoo, "zoo", &gpu);
     gpu_agrees!(Upsampling, "upsampling", &gpu);
     gpu_agrees!(Modern, "modern", &gpu);
+    // 1-D and 3-D maps: burn's wgpu kernels for Conv1d/Conv3d and the pools,
+    // resamplings and adaptive pools `cnn!` writes on burn's operations.
+    gpu_agrees!(Signals, "signals", &gpu);
+    gpu_agrees!(Volumes, "volumes", &gpu);
 }
 
 cnn! {

@@ -52,10 +52,12 @@ pub enum Step {
     ResampleLike {
         /// The wire.
         like: Wire,
-        /// Bilinear, else nearest.
+        /// Linear on every axis (`bilinear`, `linear`, `trilinear`), else nearest.
         bilinear: bool,
         /// `align_corners`.
         align_corners: bool,
+        /// The maps' spatial rank.
+        rank: usize,
     },
     /// The input unchanged: no step.
     Identity,

@@ -275,13 +275,19 @@ fn body(net: &Network, nodes: &[Node], out: &mut String, temps: &mut usize, owne
                     Step::ResampleLike {
                         bilinear,
                         align_corners,
+                        rank,
                         ..
                     },
                 ) = (&l.like, &l.step)
                 {
+                    let linear = match rank {
+                        1 => "linear",
+                        3 => "trilinear",
+                        _ => "bilinear",
+                    };
                     let mode = if *bilinear {
                         format!(
-                            "\"bilinear\", align_corners={}",
+                            "\"{linear}\", align_corners={}",
                             if *align_corners { "True" } else { "False" }
                         )
                     } else {
@@ -289,7 +295,7 @@ fn body(net: &Network, nodes: &[Node], out: &mut String, temps: &mut usize, owne
                     };
                     let _ = writeln!(
                         out,
-                        "        x = nn.functional.interpolate(x, size={}.shape[-2:], mode={mode})",
+                        "        x = nn.functional.interpolate(x, size={}.shape[-{rank}:], mode={mode})",
                         py_wire(like)
                     );
                 } else if l.kind.pytorch_parameter().is_some() {

@@ -22,7 +22,11 @@
 //! ```
 //!
 //! (`CNN_FUZZ_SEED` picks another seed.) Each case that fails is printed with
-//! the input that made it fail.
+//! the input that made it fail; to run that one input again, with its time:
+//!
+//! ```text
+//! CNN_FUZZ_INPUT=case.txt cargo test --release -p cnn-core --test fuzz one_input -- --nocapture
+//! ```
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -751,11 +755,12 @@ fn walk(
                 branches,
                 ..
             } => {
-                // The product keeps the largest H×W (a 1×1 gate broadcasts).
+                // The product keeps the largest map (a gate of one pixel,
+                // 1, 1×1 or 1×1×1, broadcasts).
                 let mut out = shape;
                 for (i, branch) in branches.iter().enumerate() {
                     let b = walk(network, branch, shape, wires)?;
-                    if i == 0 || b.dims()[1..] != [1, 1] {
+                    if i == 0 || b.dims()[1..].iter().any(|&d| d != 1) {
                         out = b;
                     }
                 }
@@ -927,6 +932,21 @@ fn structured_random_networks_never_panic_and_every_error_points_into_the_input(
 fn random_blocks_never_panic_hang_or_point_nowhere() {
     let tally = run("blocks", blocky, 1_500);
     assert_clean(tally);
+}
+
+/// One input from the file `CNN_FUZZ_INPUT` names (a failure the long run
+/// printed), checked as the generators' inputs are; without the variable,
+/// nothing.
+#[test]
+fn one_input() {
+    let Ok(path) = std::env::var("CNN_FUZZ_INPUT") else {
+        return;
+    };
+    let body = std::fs::read_to_string(&path).expect("the input file");
+    let started = Instant::now();
+    let failure = violation(body.trim(), true);
+    println!("{:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+    assert!(failure.is_none(), "{failure:?}");
 }
 
 #[test]

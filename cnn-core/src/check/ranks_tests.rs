@@ -103,12 +103,6 @@ fn a_flatten_linear_mismatch_on_a_signal_gives_the_product() {
 fn the_layers_pytorch_defines_for_2d_maps_only_are_refused_on_other_ranks() {
     let e = errors("struct Net: [4, 100] { pixel_shuffle(2) }");
     assert!(e[0].starts_with("`pixel_shuffle` works on 2-D maps ([C, H, W]), as PyTorch's `nn.PixelShuffle` does, but this network's maps are 1-D ([C, L])"), "{}", e[0]);
-    let e = errors("struct Net: [4, 2, 8, 8] { upsample(like = input) }");
-    assert!(
-        e[0].starts_with("`cnn!` writes `upsample(like = …)` for 2-D maps"),
-        "{}",
-        e[0]
-    );
     let e = errors("struct Net: [4, 2, 8, 8] { upsample(scale_factor = 2, mode = bilinear) }");
     assert_eq!(
         e[0],

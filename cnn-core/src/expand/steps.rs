@@ -117,6 +117,24 @@ pub(super) fn step(krate: &TokenStream, step: &Step) -> TokenStream {
             like,
             bilinear,
             align_corners,
+            rank: 1 | 3,
+        } => {
+            let like = like.var();
+            quote! {
+                let x = #krate::__private::resample_nd(
+                    x,
+                    ::core::option::Option::Some(#krate::__private::spatial_nd(&#like).as_slice()),
+                    ::core::option::Option::None,
+                    #bilinear,
+                    #align_corners,
+                );
+            }
+        }
+        Step::ResampleLike {
+            like,
+            bilinear,
+            align_corners,
+            ..
         } => {
             let like = like.var();
             quote! {

@@ -132,7 +132,8 @@ impl Checker<'_, '_> {
     }
 
     /// `upsample(like = w, …)`: checked as `upsample(size = (H, W), …)` with
-    /// `w`'s H×W at the declared input, then run with `w`'s H×W at any other.
+    /// `w`'s H×W (L, D×H×W) at the declared input, then run with `w`'s size at
+    /// any other.
     /// Rule: `w` and the input are maps.
     pub(crate) fn upsample_like(
         &mut self,
@@ -140,14 +141,6 @@ impl Checker<'_, '_> {
         name: Option<&ast::Name>,
         scope: &mut ScopeState,
     ) -> Option<usize> {
-        if self.rank != 2 {
-            self.walk.cx.error(
-                call.name.span(),
-                format!("`cnn!` writes `upsample(like = …)` for 2-D maps ([C, H, W]) only so far, and this network's maps are {}-D\n= help: write the size: `upsample(size = …)`", self.rank),
-            );
-            self.current = None;
-            return None;
-        }
         let args = call.args.as_ref()?;
         let like = args
             .list
@@ -165,12 +158,12 @@ impl Checker<'_, '_> {
             self.current = None;
             return None;
         };
-        let [h, w] = match held.shape {
-            Some(Shape::Map(_, size)) if !held.last => size.last_two(),
+        let sizes: Vec<u64> = match held.shape {
+            Some(Shape::Map(_, size)) if !held.last => size.axes().to_vec(),
             Some(shape) => {
                 self.walk.cx.error(
                     wire_name.span(),
-                    format!("`upsample(like = {0})` takes the H×W of a map, but `{0}` holds {shape}{1}\n= help: bind a `[C, H, W]` map before `flatten`", wire.name, if held.last { " channels-last" } else { "" }),
+                    format!("`upsample(like = {0})` takes the size of a map, but `{0}` holds {shape}{1}\n= help: bind a map before `flatten`", wire.name, if held.last { " channels-last" } else { "" }),
                 );
                 self.current = None;
                 return None;
@@ -180,10 +173,11 @@ impl Checker<'_, '_> {
                 return None;
             }
         };
-        let rewritten = with_size(call, wire_name.span(), [h, w]);
+        let rewritten = with_size(call, wire_name.span(), &sizes);
         let index = self.layer(&rewritten, name, scope)?;
+        let written: Vec<String> = sizes.iter().map(u64::to_string).collect();
         let dsl = self.layers[index].dsl.replace(
-            &format!("size = ({h}, {w})"),
+            &format!("size = ({})", written.join(", ")),
             &format!("like = {}", wire.name),
         );
         let layer = &mut self.layers[index];
@@ -195,6 +189,7 @@ impl Checker<'_, '_> {
             like: wire.clone(),
             bilinear,
             align_corners,
+            rank: self.rank,
         };
         layer.field = None;
         layer.receptive = None;
@@ -215,15 +210,19 @@ impl Checker<'_, '_> {
     }
 }
 
-/// `call` with `like = w` replaced by `size = (h, w)`, spanned on the wire.
-fn with_size(call: &ast::Layer, span: Span, [h, w]: [u64; 2]) -> ast::Layer {
+/// `call` with `like = w` replaced by `size = (…)`, `w`'s size on every
+/// axis, spanned on the wire.
+fn with_size(call: &ast::Layer, span: Span, sizes: &[u64]) -> ast::Layer {
     let mut call = call.clone();
     if let Some(args) = call.args.as_mut() {
         for arg in args.list.iter_mut() {
             if arg.key.as_ref().is_some_and(|k| k == "like") {
                 arg.key = Some(Ident::new("size", span));
                 let int = |n: u64| ast::Value::Int(syn::LitInt::new(&n.to_string(), span));
-                arg.value = ast::Value::Tuple(syn::token::Paren(span), vec![int(h), int(w)]);
+                arg.value = ast::Value::Tuple(
+                    syn::token::Paren(span),
+                    sizes.iter().map(|&n| int(n)).collect(),
+                );
             }
         }
     }

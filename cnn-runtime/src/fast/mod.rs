@@ -176,17 +176,23 @@ pub fn run<T: Send, const D: usize>(
     }
 }
 
-/// The H×W of a burn map or a fast-path map, for `upsample(like = w)`.
+/// The spatial size of a burn map or a fast-path map, for `upsample(like = w)`.
 #[doc(hidden)]
 pub trait Spatial {
-    /// `[H, W]`.
+    /// `[H, W]` of a 2-D map.
     fn spatial(&self) -> [usize; 2];
+    /// Every spatial axis: `[L]`, `[H, W]` or `[D, H, W]`.
+    fn spatial_nd(&self) -> Vec<usize>;
 }
 
-impl Spatial for Tensor<4> {
+impl<const D: usize> Spatial for Tensor<D> {
     fn spatial(&self) -> [usize; 2] {
-        let [_, _, h, w] = self.dims();
-        [h, w]
+        let dims = self.dims();
+        [dims[D - 2], dims[D - 1]]
+    }
+
+    fn spatial_nd(&self) -> Vec<usize> {
+        self.dims()[2..].to_vec()
     }
 }
 
@@ -196,12 +202,23 @@ impl Spatial for Map {
         let [_, h, w, _] = self.nhwc();
         [h, w]
     }
+
+    fn spatial_nd(&self) -> Vec<usize> {
+        let ([_, d, h, w, _], rank) = self.grid();
+        [d, h, w][3 - rank..].to_vec()
+    }
 }
 
 /// [`Spatial::spatial`] as a function, for the generated code.
 #[doc(hidden)]
 pub fn spatial(x: &impl Spatial) -> [usize; 2] {
     x.spatial()
+}
+
+/// [`Spatial::spatial_nd`] as a function, for the generated code.
+#[doc(hidden)]
+pub fn spatial_nd(x: &impl Spatial) -> Vec<usize> {
+    x.spatial_nd()
 }
 
 /// A module with no parameters to visit and nothing to record. A mapper

@@ -26,6 +26,10 @@ impl super::Spatial for Map {
     fn spatial(&self) -> [usize; 2] {
         match *self {}
     }
+
+    fn spatial_nd(&self) -> Vec<usize> {
+        match *self {}
+    }
 }
 
 /// The packed layers of a generated struct: none without flex.
