@@ -226,7 +226,7 @@ cnn! {
     /// Every fast kernel on a clip: a 3-D stem, a video ResNet block with
     /// its downsampling shortcut, (2+1)-D factored convolutions, a
     /// depthwise plane after a padding it reads, a padding on its own, a
-    /// planar pool, a global mean.
+    /// planar pool and a cube one, a global mean.
     struct Clip: [3, 6, 18, 17] {
         conv(3, 8, (3, 7, 7), stride = (1, 2, 2), padding = (1, 3, 3), bias = false) batchnorm(8) relu
         residual {
@@ -311,10 +311,43 @@ fn a_3d_network_runs_every_fast_kernel_as_burn_does() {
             "fused",
             "pad",
             "maxpool",
-            "burn",
+            "maxpool",
             "mean",
             "view",
             "gemm"
         ]
+    );
+}
+
+cnn! {
+    /// Pools whose windows span several planes: each plane pooled as an
+    /// image, the planes then combined (max, or mean with PyTorch's count).
+    struct Cubes: [3, 16, 11, 10] {
+        maxpool(3, stride = 2, padding = 1)
+        maxpool((3, 1, 1), stride = (1, 1, 1), padding = (1, 0, 0), dilation = (2, 1, 1))
+        avgpool(3, stride = 1, padding = 1, count_include_pad = false)
+        avgpool(3, stride = 2, padding = 1)
+        avgpool(2, ceil_mode = true)
+        flatten linear(24, 2)
+    }
+}
+
+#[test]
+fn pools_whose_windows_span_planes_run_on_the_fast_path_as_burn_does() {
+    let device = cnn::flex();
+    let net = Cubes::init(&device);
+    for batch in [1, 3] {
+        let x = Tensor::<5>::random([batch, 3, 16, 11, 10], Distribution::Normal(0.0, 1.0), &device);
+        let expected = with_path(Path::Burn, || net.forward(x.clone()));
+        assert_close(net.forward(x), expected, &format!("batch {batch}"));
+    }
+    let kernels: Vec<&str> = Cubes::LAYERS
+        .iter()
+        .filter(|l| l.kind.is_layer())
+        .map(|l| l.kernel)
+        .collect();
+    assert_eq!(
+        kernels,
+        ["maxpool", "maxpool", "avgpool", "avgpool", "avgpool", "view", "gemm"]
     );
 }

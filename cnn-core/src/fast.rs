@@ -163,6 +163,9 @@ pub struct PoolSpec {
     pub dilation: [u64; 2],
     pub ceil_mode: bool,
     pub count_include_pad: bool,
+    /// Along D: kernel, stride, padding, dilation (`[1, 1, 0, 1]` on 1-D
+    /// and 2-D maps).
+    pub depth: [u64; 4],
 }
 
 /// What one layer is on the fast path.

@@ -1,4 +1,4 @@
-// `upsample(like = w)` takes the H×W of a map; `w` holds flat features.
+// `upsample(like = w)` takes the size of a map; `w` holds flat features.
 cnn::cnn! {
     struct Net: [3, 16, 16] {
         conv(3, 8, 3, padding = 1) as map

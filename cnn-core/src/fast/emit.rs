@@ -149,6 +149,7 @@ impl FastStep {
                     pair(p.dilation),
                 );
                 let (max, ceil, count) = (p.max, p.ceil_mode, p.count_include_pad);
+                let depth = p.depth.map(lit);
                 quote! {
                     let x = #fast::pool(
                         #fast::PoolSpec {
@@ -159,6 +160,7 @@ impl FastStep {
                             dilation: #d,
                             ceil_mode: #ceil,
                             count_include_pad: #count,
+                            depth: [#(#depth),*],
                         },
                         x,
                     );

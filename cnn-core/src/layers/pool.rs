@@ -168,10 +168,6 @@ impl Layer for Pool {
     /// padding then divides the overhanging windows by too much: a constant
     /// map rescales them to PyTorch's divisor.
     fn fast(&self) -> Fast {
-        // The kernels pool 2-D windows: on a 3-D map, one plane deep.
-        if self.kernel[0] != 1 || self.stride[0] != 1 || self.padding[0] != 0 {
-            return Fast::Burn;
-        }
         Fast::Pool(crate::fast::PoolSpec {
             max: self.max,
             kernel: Pool::hw(self.kernel),
@@ -180,6 +176,7 @@ impl Layer for Pool {
             dilation: Pool::hw(self.dilation),
             ceil_mode: self.ceil_mode,
             count_include_pad: self.count_include_pad,
+            depth: [self.kernel[0], self.stride[0], self.padding[0], self.dilation[0]],
         })
     }
 

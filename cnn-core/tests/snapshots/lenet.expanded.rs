@@ -465,6 +465,7 @@ mod __cnn_LeNet {
                     dilation: [1, 1],
                     ceil_mode: false,
                     count_include_pad: true,
+                    depth: [1, 1, 0, 1],
                 },
                 x,
             );
@@ -486,6 +487,7 @@ mod __cnn_LeNet {
                     dilation: [1, 1],
                     ceil_mode: false,
                     count_include_pad: true,
+                    depth: [1, 1, 0, 1],
                 },
                 x,
             );

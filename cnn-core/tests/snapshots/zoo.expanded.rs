@@ -661,6 +661,7 @@ mod __cnn_Zoo {
                     dilation: [1, 1],
                     ceil_mode: true,
                     count_include_pad: true,
+                    depth: [1, 1, 0, 1],
                 },
                 x,
             );
@@ -686,6 +687,7 @@ mod __cnn_Zoo {
                     dilation: [1, 1],
                     ceil_mode: false,
                     count_include_pad: false,
+                    depth: [1, 1, 0, 1],
                 },
                 x,
             );

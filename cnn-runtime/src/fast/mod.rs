@@ -334,4 +334,7 @@ pub struct PoolSpec {
     pub ceil_mode: bool,
     /// Padding counts in an average's divisor.
     pub count_include_pad: bool,
+    /// Along D: kernel, stride, padding, dilation (`[1, 1, 0, 1]` on 1-D
+    /// and 2-D maps).
+    pub depth: [usize; 4],
 }

@@ -232,8 +232,77 @@ pub fn add(x: Map, skip: Map, act: Act) -> Map {
     finish(x, act, Some(skip))
 }
 
-/// A pooling layer (a 2-D window: on a 3-D map, each plane is pooled as an image).
+/// A pooling layer. On a 3-D map each plane is pooled as an image, then a
+/// window along D combines the pooled planes: their max, or their mean with
+/// PyTorch's count along D (the divisor of `avg_pool3d` is the product of
+/// the three axes' counts, so the planes' means combine exactly).
 pub fn pool(spec: PoolSpec, x: Map) -> Map {
+    let y = pool_planes(spec, x);
+    let [kd, sd, pd, dd] = spec.depth;
+    if [kd, sd, pd] == [1, 1, 0] {
+        return y;
+    }
+    let ([n, d, h, w, c], rank) = y.grid();
+    let od = cnn_shape::pool_out(
+        d as u64,
+        kd as u64,
+        sd as u64,
+        pd as u64,
+        dd as u64,
+        spec.ceil_mode,
+    )
+    .map_or(0, |s| s as usize);
+    let mut z = Map::uninit(Shape::Grid {
+        dims: [n, od, h, w, c],
+        rank,
+    });
+    let plane = h * w * c;
+    let src = y.data();
+    let shares = cnn_kernels::par::threads_for(n * od, (n * od * plane * kd) as u64);
+    cnn_kernels::par::rows_mut(z.data_mut(), plane, n * od, shares, |first, chunk| {
+        for (i, out) in chunk.chunks_exact_mut(plane).enumerate() {
+            let (image, o) = ((first + i) / od, (first + i) % od);
+            let start = (o * sd) as isize - pd as isize;
+            let taps = (0..kd)
+                .map(|k| start + (k * dd) as isize)
+                .filter(|&z| z >= 0 && (z as usize) < d)
+                .map(|z| &src[(image * d + z as usize) * plane..][..plane]);
+            if spec.max {
+                out.fill(f32::NEG_INFINITY);
+                for tap in taps {
+                    for (m, &v) in out.iter_mut().zip(tap) {
+                        // NaN wins, as in burn's and PyTorch's max pooling.
+                        if v > *m || v.is_nan() {
+                            *m = v;
+                        }
+                    }
+                }
+            } else {
+                out.fill(0.0);
+                let mut valid = 0;
+                for tap in taps {
+                    valid += 1;
+                    for (a, &v) in out.iter_mut().zip(tap) {
+                        *a += v;
+                    }
+                }
+                let end = (start + kd as isize).min((d + pd) as isize);
+                let count = if spec.count_include_pad {
+                    (end - start) as f32
+                } else {
+                    valid as f32
+                };
+                for a in out.iter_mut() {
+                    *a /= count;
+                }
+            }
+        }
+    });
+    z
+}
+
+/// [`pool`]'s 2-D windows, each plane of a 3-D map as an image.
+fn pool_planes(spec: PoolSpec, x: Map) -> Map {
     let ([n, d, h, w, c], rank) = x.grid();
     let out = [0, 1].map(|a| {
         let size = cnn_shape::pool_out(
