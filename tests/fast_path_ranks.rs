@@ -337,7 +337,11 @@ fn pools_whose_windows_span_planes_run_on_the_fast_path_as_burn_does() {
     let device = cnn::flex();
     let net = Cubes::init(&device);
     for batch in [1, 3] {
-        let x = Tensor::<5>::random([batch, 3, 16, 11, 10], Distribution::Normal(0.0, 1.0), &device);
+        let x = Tensor::<5>::random(
+            [batch, 3, 16, 11, 10],
+            Distribution::Normal(0.0, 1.0),
+            &device,
+        );
         let expected = with_path(Path::Burn, || net.forward(x.clone()));
         assert_close(net.forward(x), expected, &format!("batch {batch}"));
     }
@@ -348,6 +352,8 @@ fn pools_whose_windows_span_planes_run_on_the_fast_path_as_burn_does() {
         .collect();
     assert_eq!(
         kernels,
-        ["maxpool", "maxpool", "avgpool", "avgpool", "avgpool", "view", "gemm"]
+        [
+            "maxpool", "maxpool", "avgpool", "avgpool", "avgpool", "view", "gemm"
+        ]
     );
 }
