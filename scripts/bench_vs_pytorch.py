@@ -84,7 +84,7 @@ def run(args):
             print(f"net {name} {batch} ort {ms:.4f} {2 * macs * batch / ms / 1e6:.1f}", flush=True)
 
 
-# (c_in, c_out, kernel, stride, size, groups), as in `benches/vs_pytorch.rs`.
+# (c_in, c_out, kernel, stride, size, groups), as in `benches/vs_pytorch/layers.rs`.
 LAYERS = [
     (3, 64, 7, 2, 224, 1), (64, 64, 3, 1, 56, 1), (64, 128, 3, 2, 56, 1), (64, 128, 1, 2, 56, 1),
     (128, 128, 3, 1, 28, 1), (128, 256, 3, 2, 28, 1), (128, 256, 1, 2, 28, 1), (256, 256, 3, 1, 14, 1),

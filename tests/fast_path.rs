@@ -3,67 +3,15 @@
 //! weights that follow the module's weights through loading and training.
 
 use cnn::burn::module::{Module, Param};
+use cnn::burn::nn::PaddingConfig2d;
 use cnn::burn::nn::conv::Conv2dConfig;
-use cnn::burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use cnn::burn::optim::{AdamConfig, GradientsParams};
-use cnn::burn::tensor::{DType, Device, Distribution, Tensor};
+use cnn::burn::tensor::{DType, Distribution, Tensor};
 use cnn::cnn;
 use cnn::fast::{Act, Conv, Kernels, Map, Path, with_path};
 
 mod common;
-use common::burn_act;
-
-/// SplitMix64, for reproducible random cases.
-struct Rng(u64);
-
-impl Rng {
-    fn int(&mut self, lo: usize, hi: usize) -> usize {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        lo + ((z ^ (z >> 31)) % (hi - lo + 1) as u64) as usize
-    }
-}
-
-/// `max |a − b| ≤ 1e-5 · (1 + max |b|)`.
-#[track_caller]
-fn assert_close<const D: usize>(a: Tensor<D>, b: Tensor<D>, what: &str) {
-    assert_eq!(a.dims(), b.dims(), "{what}");
-    let a: Vec<f32> = a.into_data().try_to_vec().expect("f32");
-    let b: Vec<f32> = b.into_data().try_to_vec().expect("f32");
-    let scale = b.iter().fold(0f32, |m, v| m.max(v.abs()));
-    let error = a
-        .iter()
-        .zip(&b)
-        .fold(0f32, |m, (x, y)| m.max((x - y).abs()));
-    assert!(
-        error <= 1e-5 * (1.0 + scale),
-        "{what}: max error {error:e} at scale {scale}"
-    );
-}
-
-/// The Kernel column of a network's layers (not its blocks' rows).
-fn kernels(layers: &'static [cnn::LayerInfo]) -> Vec<&'static str> {
-    layers
-        .iter()
-        .filter(|l| l.kind.is_layer())
-        .map(|l| l.kernel)
-        .collect()
-}
-
-/// A batchnorm with statistics far from 0 and 1, as after training.
-fn trained_batchnorm(channels: usize, device: &Device) -> BatchNorm {
-    let mut bn = BatchNormConfig::new(channels)
-        .with_epsilon(1e-3)
-        .init(device);
-    let uniform = |lo, hi| Tensor::<1>::random([channels], Distribution::Uniform(lo, hi), device);
-    bn.gamma = Param::from_tensor(uniform(0.5, 2.0));
-    bn.beta = Param::from_tensor(uniform(-1.0, 1.0));
-    bn.running_mean = cnn::burn::module::RunningState::new(uniform(-2.0, 2.0));
-    bn.running_var = cnn::burn::module::RunningState::new(uniform(0.1, 3.0));
-    bn
-}
+use common::{Rng, assert_close, burn_act, kernels, trained_batchnorm};
 
 #[test]
 fn random_convolutions_on_the_fast_path_equal_burns_conv2d() {

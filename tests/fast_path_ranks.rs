@@ -2,58 +2,14 @@
 //! random `Conv1d`/`Conv3d` layers through the kernels, and a signal and a
 //! video network with every kernel and fusion, checked by their Kernel column.
 
-use cnn::burn::module::Param;
 use cnn::burn::nn::conv::{Conv1dConfig, Conv3dConfig};
-use cnn::burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig1d, PaddingConfig3d};
-use cnn::burn::tensor::{Device, Distribution, Tensor};
+use cnn::burn::nn::{PaddingConfig1d, PaddingConfig3d};
+use cnn::burn::tensor::{Distribution, Tensor};
 use cnn::cnn;
 use cnn::fast::{Act, Conv, Kernels, Map, Path, with_path};
 
 mod common;
-use common::burn_act;
-
-/// SplitMix64, for reproducible random cases.
-struct Rng(u64);
-
-impl Rng {
-    fn int(&mut self, lo: usize, hi: usize) -> usize {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        lo + ((z ^ (z >> 31)) % (hi - lo + 1) as u64) as usize
-    }
-}
-
-/// `max |a − b| ≤ 1e-5 · (1 + max |b|)`.
-#[track_caller]
-fn assert_close<const D: usize>(a: Tensor<D>, b: Tensor<D>, what: &str) {
-    assert_eq!(a.dims(), b.dims(), "{what}");
-    let a: Vec<f32> = a.into_data().try_to_vec().expect("f32");
-    let b: Vec<f32> = b.into_data().try_to_vec().expect("f32");
-    let scale = b.iter().fold(0f32, |m, v| m.max(v.abs()));
-    let error = a
-        .iter()
-        .zip(&b)
-        .fold(0f32, |m, (x, y)| m.max((x - y).abs()));
-    assert!(
-        error <= 1e-5 * (1.0 + scale),
-        "{what}: max error {error:e} at scale {scale}"
-    );
-}
-
-/// A batchnorm with statistics far from 0 and 1, as after training.
-fn trained_batchnorm(channels: usize, device: &Device) -> BatchNorm {
-    let mut bn = BatchNormConfig::new(channels)
-        .with_epsilon(1e-3)
-        .init(device);
-    let uniform = |lo, hi| Tensor::<1>::random([channels], Distribution::Uniform(lo, hi), device);
-    bn.gamma = Param::from_tensor(uniform(0.5, 2.0));
-    bn.beta = Param::from_tensor(uniform(-1.0, 1.0));
-    bn.running_mean = cnn::burn::module::RunningState::new(uniform(-2.0, 2.0));
-    bn.running_var = cnn::burn::module::RunningState::new(uniform(0.1, 3.0));
-    bn
-}
+use common::{Rng, assert_close, burn_act, kernels, trained_batchnorm};
 
 const ACTS: [Act; 5] = [Act::None, Act::Relu, Act::Relu6, Act::Hardswish, Act::Silu];
 
@@ -252,11 +208,7 @@ fn a_1d_network_runs_every_fast_kernel_as_burn_does() {
         let expected = with_path(Path::Burn, || net.forward(x.clone()));
         assert_close(net.forward(x), expected, &format!("batch {batch}"));
     }
-    let kernels: Vec<&str> = Signal::LAYERS
-        .iter()
-        .filter(|l| l.kind.is_layer())
-        .map(|l| l.kernel)
-        .collect();
+    let kernels = kernels(Signal::LAYERS);
     assert!(
         kernels.contains(&"depthwise+bn+relu6")
             && kernels.contains(&"gemm 1×1+bn+add+relu")
@@ -282,11 +234,7 @@ fn a_3d_network_runs_every_fast_kernel_as_burn_does() {
         let expected = with_path(Path::Burn, || net.forward(x.clone()));
         assert_close(net.forward(x), expected, &format!("batch {batch}"));
     }
-    let kernels: Vec<&str> = Clip::LAYERS
-        .iter()
-        .filter(|l| l.kind.is_layer())
-        .map(|l| l.kernel)
-        .collect();
+    let kernels = kernels(Clip::LAYERS);
     assert_eq!(
         kernels,
         [
@@ -345,11 +293,7 @@ fn pools_whose_windows_span_planes_run_on_the_fast_path_as_burn_does() {
         let expected = with_path(Path::Burn, || net.forward(x.clone()));
         assert_close(net.forward(x), expected, &format!("batch {batch}"));
     }
-    let kernels: Vec<&str> = Cubes::LAYERS
-        .iter()
-        .filter(|l| l.kind.is_layer())
-        .map(|l| l.kernel)
-        .collect();
+    let kernels = kernels(Cubes::LAYERS);
     assert_eq!(
         kernels,
         [

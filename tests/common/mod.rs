@@ -318,3 +318,61 @@ pub fn burn_act<const D: usize>(act: Act, x: Tensor<D>) -> Tensor<D> {
         Act::Tanh => activation::tanh(x),
     }
 }
+
+/// SplitMix64, for reproducible random cases.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn int(&mut self, lo: usize, hi: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        lo + ((z ^ (z >> 31)) % (hi - lo + 1) as u64) as usize
+    }
+}
+
+/// `max |a − b| ≤ 1e-5 · (1 + max |b|)`.
+#[track_caller]
+pub fn assert_close<const D: usize>(a: Tensor<D>, b: Tensor<D>, what: &str) {
+    assert_eq!(a.dims(), b.dims(), "{what}");
+    let a: Vec<f32> = a.into_data().try_to_vec().expect("f32");
+    let b: Vec<f32> = b.into_data().try_to_vec().expect("f32");
+    let scale = b.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let error = a
+        .iter()
+        .zip(&b)
+        .fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+    assert!(
+        error <= 1e-5 * (1.0 + scale),
+        "{what}: max error {error:e} at scale {scale}"
+    );
+}
+
+/// The Kernel column of a network's layers (not its blocks' rows).
+pub fn kernels(layers: &'static [cnn::LayerInfo]) -> Vec<&'static str> {
+    layers
+        .iter()
+        .filter(|l| l.kind.is_layer())
+        .map(|l| l.kernel)
+        .collect()
+}
+
+/// A batchnorm with statistics far from 0 and 1, as after training.
+pub fn trained_batchnorm(channels: usize, device: &Device) -> cnn::burn::nn::BatchNorm {
+    let mut bn = cnn::burn::nn::BatchNormConfig::new(channels)
+        .with_epsilon(1e-3)
+        .init(device);
+    let uniform = |lo, hi| {
+        Tensor::<1>::random(
+            [channels],
+            cnn::burn::tensor::Distribution::Uniform(lo, hi),
+            device,
+        )
+    };
+    bn.gamma = cnn::burn::module::Param::from_tensor(uniform(0.5, 2.0));
+    bn.beta = cnn::burn::module::Param::from_tensor(uniform(-1.0, 1.0));
+    bn.running_mean = cnn::burn::module::RunningState::new(uniform(-2.0, 2.0));
+    bn.running_var = cnn::burn::module::RunningState::new(uniform(0.1, 3.0));
+    bn
+}
