@@ -246,7 +246,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let eight = (0..8).filter_map(|i| valid.item(i)).collect();
     let images = ImageBatcher::new(ResNet18Digits::INPUT_SHAPE)
         .batch(eight, &device)
-        .images;
+        .inputs;
     write_probe(&model, images, &probe)?;
     println!(
         "saved {} (torchvision.models.resnet18(num_classes=10) loads it strictly) and {}",

@@ -4,20 +4,26 @@
 //!
 //! ```text
 //! cargo run --release --example video
-//! cargo run --release --example video -- --steps 300 --clips 1024
+//! cargo run --release --example video -- --epochs 8 --clips 1024
 //! ```
 //!
 //! A clip is 8 grey frames of 32×32: a bright 6×6 square on noise that moves
 //! 2 pixels a frame left, right, up or down from a random start. No single
 //! frame tells the direction; the network has to compare frames, which a
-//! 3-D convolution does (its kernel spans 3 frames). Trains with Adam on
-//! burn's autodiff, then prints the accuracy on clips it never saw.
+//! 3-D convolution does (its kernel spans 3 frames). `classifier!(Motion)`
+//! makes it a burn-train model on batches of clips (`Batch<5>`); burn-train's
+//! learner trains it with Adam, then the accuracy on 256 clips it never saw is
+//! printed.
 
-use cnn::burn::module::Module;
-use cnn::burn::nn::loss::CrossEntropyLossConfig;
-use cnn::burn::optim::{AdamConfig, GradientsParams};
-use cnn::burn::tensor::{Device, Int, Tensor, TensorData};
-use cnn::cnn;
+use cnn::burn::data::dataloader::DataLoaderBuilder;
+use cnn::burn::data::dataloader::batcher::Batcher;
+use cnn::burn::data::dataset::InMemDataset;
+use cnn::burn::optim::AdamConfig;
+use cnn::burn::tensor::{Device, Tensor, TensorData};
+use cnn::burn::train::metric::{AccuracyMetric, LossMetric};
+use cnn::burn::train::{Learner, SupervisedTraining};
+use cnn::train::{Batch, EpochReport, evaluate_batches};
+use cnn::{classifier, cnn};
 
 cnn! {
     /// torchvision's `BasicBlock` with `Conv3DSimple`: 3×3×3 convolutions.
@@ -62,7 +68,11 @@ cnn! {
     }
 }
 
+classifier!(Motion);
+
 const DIRECTIONS: [&str; 4] = ["left", "right", "up", "down"];
+/// The seed of the weights, the shuffles and the clips.
+const SEED: u64 = 20261206;
 /// Frames per clip, their side, the square's side and its speed per frame.
 const FRAMES: usize = 8;
 const SIZE: usize = 32;
@@ -90,12 +100,39 @@ impl Random {
     }
 }
 
-/// `count` clips `[N, 1, 8, 32, 32]` and their directions.
-fn clips(count: usize, random: &mut Random, device: &Device) -> (Tensor<5>, Tensor<1, Int>) {
+/// One clip, `[1, 8, 32, 32]` values, and the way its square moves.
+#[derive(Debug, Clone)]
+struct Clip {
+    pixels: Vec<f32>,
+    direction: usize,
+}
+
+/// Clips to a [`Batch<5>`], `[N, 1, 8, 32, 32]`: what `classifier!(Motion)`
+/// trains on.
+#[derive(Debug, Clone)]
+struct ClipBatcher;
+
+impl Batcher<Clip, Batch<5>> for ClipBatcher {
+    fn batch(&self, clips: Vec<Clip>, device: &Device) -> Batch<5> {
+        let pixels: Vec<f32> = clips
+            .iter()
+            .flat_map(|c| c.pixels.iter().copied())
+            .collect();
+        let labels: Vec<usize> = clips.iter().map(|c| c.direction).collect();
+        let shape = [clips.len(), 1, FRAMES, SIZE, SIZE];
+        Batch::new(
+            Tensor::from_data(TensorData::new(pixels, shape), device),
+            &labels,
+        )
+    }
+}
+
+/// `count` clips of squares moving in random directions.
+fn clips(count: usize, random: &mut Random) -> Vec<Clip> {
     let travel = SPEED * (FRAMES - 1);
-    let mut pixels = Vec::with_capacity(count * FRAMES * SIZE * SIZE);
-    let mut labels = Vec::with_capacity(count);
+    let mut clips = Vec::with_capacity(count);
     for _ in 0..count {
+        let mut pixels = Vec::with_capacity(FRAMES * SIZE * SIZE);
         let direction = random.below(4);
         // A start from which the square stays inside every frame.
         let free = SIZE - SQUARE - travel;
@@ -123,14 +160,9 @@ fn clips(count: usize, random: &mut Random, device: &Device) -> (Tensor<5>, Tens
                 }
             }
         }
-        labels.push(direction as i64);
+        clips.push(Clip { pixels, direction });
     }
-    let x = Tensor::from_data(
-        TensorData::new(pixels, [count, 1, FRAMES, SIZE, SIZE]),
-        device,
-    );
-    let y = Tensor::from_data(TensorData::new(labels, [count]), device);
-    (x, y)
+    clips
 }
 
 fn option(name: &str, default: usize) -> usize {
@@ -148,39 +180,43 @@ fn main() {
     println!("{}\n", R3d18::summary());
     println!("{}\n", Motion::summary());
 
-    let (steps, train, batch) = (option("--steps", 120), option("--clips", 512), 16);
-    let device = cnn::flex().autodiff();
-    let mut random = Random(20261206);
-    let (x, y) = clips(train, &mut random, &device);
-    let (held_x, held_y) = clips(256, &mut random, &cnn::flex());
-    let mut model = Motion::init(&device);
-    let mut optimizer = AdamConfig::new().init();
-    let loss = CrossEntropyLossConfig::new().init(&device);
-    let start = std::time::Instant::now();
-    for step in 0..steps {
-        let from = (step * batch) % train;
-        let (bx, by) = (
-            x.clone().narrow(0, from, batch),
-            y.clone().narrow(0, from, batch),
-        );
-        let l = loss.forward(model.forward(bx), by);
-        if step % 20 == 0 || step + 1 == steps {
-            println!("step {step:>4}: loss {:.3}", l.clone().into_scalar::<f32>());
-        }
-        let grads = GradientsParams::from_grads(l.backward(), &model);
-        model = optimizer.step(3e-3, model, grads);
-    }
-    let trained = model.valid();
-    let predicted = trained.forward(held_x).argmax(1).flatten::<1>(0, 1);
-    let correct: i64 = predicted.equal(held_y).int().sum().into_scalar();
-    println!(
-        "trained {steps} steps of {batch} clips in {:.1} s",
-        start.elapsed().as_secs_f64()
+    // burn-train's learner, as for images: `classifier!(Motion)` made the
+    // network a model that trains on `Batch<5>`.
+    let (epochs, count) = (option("--epochs", 4), option("--clips", 512));
+    let mut random = Random(SEED);
+    let (train, held) = (clips(count, &mut random), clips(256, &mut random));
+    let train_loader = DataLoaderBuilder::new(ClipBatcher)
+        .batch_size(16)
+        .shuffle(SEED)
+        .num_workers(1)
+        .build(InMemDataset::new(train));
+    let held_loader = DataLoaderBuilder::new(ClipBatcher)
+        .batch_size(256)
+        .build(InMemDataset::new(held.clone()));
+    let device = cnn::flex();
+    device.seed(SEED);
+    let learner = Learner::new(
+        Motion::init(&device.clone().autodiff()),
+        AdamConfig::new().init(),
+        3e-3,
     );
+    let (report, _) = EpochReport::new();
+    let out = concat!(env!("CARGO_MANIFEST_DIR"), "/target/video");
+    let start = std::time::Instant::now();
+    let result = SupervisedTraining::new(out, train_loader, held_loader)
+        .metrics((AccuracyMetric::new(), LossMetric::new()))
+        .renderer(Box::new(report))
+        .num_epochs(epochs)
+        .launch(learner);
+    let seconds = start.elapsed().as_secs_f64();
+
+    let classes = DIRECTIONS.map(String::from);
+    let evaluation = evaluate_batches(&result.model, [ClipBatcher.batch(held, &device)], &classes);
+    println!("\n{evaluation}");
     println!(
-        "held-out accuracy: {:.2} % of 256 clips ({} directions: {})",
-        correct as f64 / 256.0 * 100.0,
-        DIRECTIONS.len(),
-        DIRECTIONS.join(", ")
+        "held-out accuracy: {:.2} % ({}/{}) after {epochs} epochs of {count} clips in {seconds:.1} s",
+        100.0 * evaluation.accuracy(),
+        evaluation.correct(),
+        evaluation.total()
     );
 }

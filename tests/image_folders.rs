@@ -371,7 +371,7 @@ fn numbered(channels: usize) -> ImageItem {
 fn augmented(batcher: &ImageBatcher, images: usize) -> Vec<Vec<f32>> {
     let device = cnn::burn::tensor::Device::default();
     let batch = batcher.batch(vec![numbered(2); images], &device);
-    let values: Vec<f32> = batch.images.into_data().try_to_vec().expect("floats");
+    let values: Vec<f32> = batch.inputs.into_data().try_to_vec().expect("floats");
     values.chunks(12).map(<[f32]>::to_vec).collect()
 }
 

@@ -375,7 +375,7 @@ fn the_batcher_scales_and_normalises_pixels_in_chw_order() {
         },
     ];
     let batch = batcher.batch(items, &device);
-    assert_eq!(batch.images.dims(), [2, 1, 1, 3]);
+    assert_eq!(batch.inputs.dims(), [2, 1, 1, 3]);
     let targets: Vec<i64> = batch
         .targets
         .into_data()

@@ -12,17 +12,62 @@ use burn::train::ClassificationOutput;
 use super::ImageItem;
 use super::dataset::SplitMix64;
 
-/// A batch of images `[N, C, H, W]` and their classes `[N]`.
+/// A batch of inputs and their classes: what [`classifier!`](crate::classifier)
+/// trains on. `D` is the inputs' rank: images `[N, C, H, W]` (the default),
+/// signals `[N, C, L]`, clips and volumes `[N, C, D, H, W]`.
 #[derive(Debug, Clone)]
-pub struct ImageBatch {
-    /// The images, scaled and normalised.
-    pub images: Tensor<4>,
-    /// The classes.
+pub struct Batch<const D: usize = 4> {
+    /// The inputs, scaled and normalised as the network expects them.
+    pub inputs: Tensor<D>,
+    /// The classes, `[N]`.
     pub targets: Tensor<1, Int>,
     /// The fewest outputs that cover every label of the batch (its largest
     /// label plus one), known without reading `targets` back from the
     /// device: what [`classifier!`](crate::classifier) checks each step.
     pub classes_needed: usize,
+}
+
+/// A batch of images `[N, C, H, W]`, as [`ImageBatcher`] makes them.
+pub type ImageBatch = Batch<4>;
+
+impl<const D: usize> Batch<D> {
+    /// A batch of `inputs` (`[N, C, …]`) with one label per sample, the
+    /// targets on the inputs' device: what a [`Batcher`] of one's own data
+    /// returns (a folder of WAV clips, say).
+    ///
+    /// ```
+    /// use cnn_runtime::burn::tensor::{Tensor, TensorData};
+    /// use cnn_runtime::train::Batch;
+    ///
+    /// let device = cnn_runtime::flex();
+    /// let clips = Tensor::<3>::from_data(TensorData::new(vec![0.0f32; 2 * 800], [2, 1, 800]), &device);
+    /// let batch = Batch::new(clips, &[3, 1]);
+    /// assert_eq!(batch.classes_needed, 4);
+    /// ```
+    ///
+    /// # Panics
+    /// If there is not one label per sample (the message names both
+    /// counts).
+    #[track_caller]
+    pub fn new(inputs: Tensor<D>, labels: &[usize]) -> Batch<D> {
+        let samples = inputs.dims()[0];
+        assert_eq!(
+            samples,
+            labels.len(),
+            "a batch of {samples} samples needs {samples} labels, found {}",
+            labels.len()
+        );
+        let targets: Vec<i64> = labels
+            .iter()
+            .map(|&label| i64::try_from(label).unwrap_or(i64::MAX))
+            .collect();
+        let targets = Tensor::from_data(TensorData::new(targets, [samples]), &inputs.device());
+        Batch {
+            inputs,
+            targets,
+            classes_needed: labels.iter().map(|label| label + 1).max().unwrap_or(0),
+        }
+    }
 }
 
 /// Turns [`ImageItem`]s into an [`ImageBatch`]: pixels are scaled from
@@ -183,7 +228,7 @@ impl Batcher<ImageItem, ImageBatch> for ImageBatcher {
         }
         let n = items.len();
         ImageBatch {
-            images: Tensor::from_data(TensorData::new(pixels, [n, c, h, w]), device),
+            inputs: Tensor::from_data(TensorData::new(pixels, [n, c, h, w]), device),
             targets: Tensor::from_data(TensorData::new(targets, [n]), device),
             classes_needed: items.iter().map(|item| item.label + 1).max().unwrap_or(0),
         }
@@ -260,7 +305,7 @@ impl Augment {
 /// [`ImageDataset::check_for`]: super::ImageDataset::check_for
 #[doc(hidden)]
 #[track_caller]
-pub fn check_labels(network: &str, outputs: usize, batch: &ImageBatch) {
+pub fn check_labels<const D: usize>(network: &str, outputs: usize, batch: &Batch<D>) {
     assert!(
         batch.classes_needed <= outputs,
         "a batch holds label {} but `{network}` has {outputs} outputs (labels 0 to {}): the \

@@ -76,6 +76,9 @@ fn long_table(e: &Evaluation) -> String {
     }
     confusions.sort_by_key(|c| std::cmp::Reverse(c.0));
     let _ = writeln!(out, "most frequent confusions:");
+    if confusions.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
     for (count, label, predicted) in confusions.iter().take(10) {
         let _ = writeln!(
             out,

@@ -204,7 +204,7 @@ impl ImageDataset {
     /// outputs than classes trains until a batch holds a label past its
     /// outputs and then panics inside burn's cross-entropy.
     pub fn check_for<N: Classifier>(&self) -> Result<(), FitError> {
-        N::summary_for(self.shape).map_err(FitError::Shape)?;
+        N::summary_for(&self.shape).map_err(FitError::Shape)?;
         if self.classes.len() > N::CLASSES {
             return Err(FitError::Classes {
                 network: N::NAME,

@@ -7,7 +7,7 @@ use burn::data::dataloader::batcher::Batcher;
 use burn::tensor::Tensor;
 use burn::tensor::activation::softmax;
 
-use super::{Classifier, ImageBatcher, ImageDataset};
+use super::{Batch, Classifier, ImageBatcher, ImageDataset};
 
 /// Images per forward pass.
 const BATCH: usize = 500;
@@ -54,23 +54,43 @@ pub fn evaluate_with<N: Classifier>(
     data: &ImageDataset,
     batcher: &ImageBatcher,
 ) -> Evaluation {
-    let size = data.classes().len().max(N::CLASSES);
-    let mut classes = data.classes().to_vec();
-    classes.extend((classes.len()..size).map(|i| format!("output {i}")));
-    let top_k = TOP.min(N::CLASSES.max(1));
-    let mut evaluation = Evaluation {
-        classes,
-        confusion: vec![vec![0; size]; size],
-        top: vec![0; top_k],
-    };
     let device = net.device();
-    for start in (0..data.len()).step_by(BATCH) {
+    let batches = (0..data.len()).step_by(BATCH).map(|start| {
         let items: Vec<_> = (start..(start + BATCH).min(data.len()))
             .filter_map(|i| data.item(i))
             .collect();
-        let labels: Vec<usize> = items.iter().map(|item| item.label).collect();
-        let logits = net.logits(batcher.batch(items, &device).images);
-        for (label, row) in labels.into_iter().zip(rows(logits)) {
+        batcher.batch(items, &device)
+    });
+    evaluate_batches(net, batches, data.classes())
+}
+
+/// Runs `net` over labelled batches of any rank (signals `Batch<3>`, images,
+/// clips and volumes `Batch<5>`): [`evaluate`] for data one batches oneself.
+/// `classes` names the labels (`output N` past them).
+///
+/// # Panics
+/// If a label is negative.
+pub fn evaluate_batches<N: Classifier<D>, const D: usize>(
+    net: &N,
+    batches: impl IntoIterator<Item = Batch<D>>,
+    classes: &[String],
+) -> Evaluation {
+    let mut evaluation = Evaluation {
+        classes: classes.to_vec(),
+        confusion: Vec::new(),
+        top: vec![0; TOP.min(N::CLASSES.max(1))],
+    };
+    evaluation.grow(N::CLASSES);
+    for batch in batches {
+        evaluation.grow(batch.classes_needed);
+        let labels: Vec<i64> = batch
+            .targets
+            .into_data()
+            .convert::<i64>()
+            .try_to_vec()
+            .unwrap_or_default();
+        for (label, row) in labels.into_iter().zip(rows(net.logits(batch.inputs))) {
+            let label = usize::try_from(label).expect("labels are class indices, 0 or more");
             let ranked = ranked(&row);
             if let Some(&best) = ranked.first() {
                 evaluation.confusion[label][best] += 1;
@@ -83,6 +103,20 @@ pub fn evaluate_with<N: Classifier>(
         }
     }
     evaluation
+}
+
+impl Evaluation {
+    /// Grows the matrix and the names to `size` classes at least.
+    fn grow(&mut self, size: usize) {
+        let size = size.max(self.classes.len()).max(self.confusion.len());
+        let named = self.classes.len();
+        self.classes
+            .extend((named..size).map(|i| format!("output {i}")));
+        for row in &mut self.confusion {
+            row.resize(size, 0);
+        }
+        self.confusion.resize(size, vec![0; size]);
+    }
 }
 
 /// The predictions of `net` for `images`, each `[C, H, W]` pixels of the
@@ -98,7 +132,7 @@ pub fn predict<N: Classifier>(
     images: &[impl AsRef<[u8]>],
     classes: &[String],
 ) -> Vec<Prediction> {
-    let batcher = ImageBatcher::new(N::INPUT_SHAPE);
+    let batcher = ImageBatcher::new(image_shape::<N>());
     let items = images
         .iter()
         .map(|pixels| super::ImageItem {
@@ -109,7 +143,7 @@ pub fn predict<N: Classifier>(
     if images.is_empty() {
         return Vec::new();
     }
-    let logits = net.logits(batcher.batch(items, &net.device()).images);
+    let logits = net.logits(batcher.batch(items, &net.device()).inputs);
     let probabilities = rows(softmax(logits, 1));
     probabilities
         .into_iter()
@@ -126,6 +160,21 @@ pub fn predict<N: Classifier>(
             }
         })
         .collect()
+}
+
+/// The `[C, H, W]` an image classifier declares.
+///
+/// # Panics
+/// If a hand-written [`Classifier`] of rank 4 declares another rank.
+#[track_caller]
+pub(super) fn image_shape<N: Classifier>() -> [usize; 3] {
+    N::INPUT_SHAPE.try_into().unwrap_or_else(|_| {
+        panic!(
+            "`{}` takes images, [C, H, W], but declares {:?}",
+            N::NAME,
+            N::INPUT_SHAPE
+        )
+    })
 }
 
 /// The rows of `[N, classes]` values.

@@ -7,8 +7,11 @@
 //!   takes their size, it has an output per class), before the first step;
 //! - [`ImageBatcher`] and [`ImageBatch`]: items to tensors, normalised per
 //!   channel, augmented (seeded crops and flips) for the training loader;
+//!   [`Batch::new`] makes a batch of any rank from one's own data (signals,
+//!   clips, volumes);
 //! - [`classifier!`](crate::classifier): makes a network whose output is
-//!   `[N, classes]` a burn-train model (cross-entropy loss, accuracy);
+//!   `[N, classes]` a burn-train model (cross-entropy loss, accuracy) on
+//!   batches of its rank;
 //! - [`EpochReport`]: a renderer that prints one line per epoch and keeps
 //!   the [`History`], which [`History::svg`] draws.
 //!
@@ -73,42 +76,48 @@ mod idx;
 mod keep;
 mod report;
 
-pub use batch::{ImageBatch, ImageBatcher, check_labels, classification_output, ends_in_softmax};
+pub use batch::{
+    Batch, ImageBatch, ImageBatcher, check_labels, classification_output, ends_in_softmax,
+};
 pub use classes::{classes_path, load_classes};
 pub use dataset::{FitError, ImageDataset, ImageItem};
 pub use decode::{ImageError, read_image};
-pub use evaluate::{Evaluation, Prediction, evaluate, evaluate_with, predict};
+pub use evaluate::{Evaluation, Prediction, evaluate, evaluate_batches, evaluate_with, predict};
 pub use folder::{FolderReport, ImageFolder};
 pub use idx::IdxError;
 pub use keep::{CheckpointError, keep_best_and_last, load_checkpoint};
 pub use report::{EpochRecord, EpochReport, History};
 
-/// What [`ImageDataset::check_for`], [`evaluate`] and [`predict`] need to
-/// know of a network that classifies images; [`classifier!`](crate::classifier)
-/// implements it.
-pub trait Classifier {
+/// A network that classifies: what [`classifier!`](crate::classifier)
+/// implements, and what [`ImageDataset::check_for`], [`evaluate`],
+/// [`predict`] (images, `D = 4`, the default) and [`evaluate_batches`] (any
+/// rank) need to know of it. `D` is the rank of its input batch: 3 for
+/// signals `[N, C, L]`, 4 for images, 5 for clips and volumes.
+pub trait Classifier<const D: usize = 4> {
     /// The network's name.
     const NAME: &'static str;
     /// Its outputs, one per class: `OUTPUT_SHAPE[0]`.
     const CLASSES: usize;
-    /// Its declared input, `[C, H, W]`.
-    const INPUT_SHAPE: [usize; 3];
+    /// Its declared per-sample input: `[C, H, W]` (`[C, L]`, `[C, D, H, W]`).
+    const INPUT_SHAPE: &'static [usize];
 
-    /// Its logits `[N, classes]` for a batch of images.
-    fn logits(&self, images: burn::tensor::Tensor<4>) -> burn::tensor::Tensor<2>;
+    /// Its logits `[N, classes]` for a batch of inputs.
+    fn logits(&self, inputs: burn::tensor::Tensor<D>) -> burn::tensor::Tensor<2>;
 
     /// The device its weights are on.
     fn device(&self) -> burn::tensor::Device;
 
-    /// Its layer table for the input `[C, H, W]`, or why its layers cannot
-    /// take that size.
-    fn summary_for(input: [usize; 3]) -> Result<crate::Summary, crate::ShapeError>;
+    /// Its layer table for a per-sample input of the declared rank, or why
+    /// its layers cannot take that size (or that rank).
+    fn summary_for(input: &[usize]) -> Result<crate::Summary, crate::ShapeError>;
 }
 
-/// Makes `cnn!` networks image classifiers for burn-train: implements
-/// `TrainStep` and `InferenceStep` with [`ImageBatch`] as input and a
-/// cross-entropy [`ClassificationOutput`](burn::train::ClassificationOutput)
-/// as output.
+/// Makes `cnn!` networks classifiers for burn-train: implements `TrainStep`
+/// and `InferenceStep` with a [`Batch`] of the network's rank as input
+/// ([`ImageBatch`] for images, `Batch<3>` for signals, `Batch<5>` for clips
+/// and volumes) and a cross-entropy
+/// [`ClassificationOutput`](burn::train::ClassificationOutput) as output,
+/// and [`Classifier`].
 ///
 /// The network must end in logits: `[N, classes]` from its last `linear`.
 /// A final `softmax` is rejected at compile time, because cross-entropy
@@ -118,7 +127,12 @@ pub trait Classifier {
 /// use cnn_runtime::{classifier, cnn};
 ///
 /// cnn! { struct Tiny: [1, 8, 8] { conv(1, 4, 3) relu flatten linear(144, 10) } }
-/// classifier!(Tiny);
+/// cnn! { struct Clip: [1, 100] { conv(1, 4, 5, stride = 2) relu adaptive_avgpool(1) flatten linear(4, 3) } }
+/// classifier!(Tiny, Clip);
+///
+/// // Clip trains on `Batch<3>`: signals [N, 1, 100].
+/// fn trains_on<B: cnn_runtime::burn::train::TrainStep<Input = cnn_runtime::train::Batch<3>>>() {}
+/// trains_on::<Clip>();
 /// ```
 ///
 /// ```compile_fail
@@ -136,16 +150,16 @@ macro_rules! classifier {
              end the network with its last `linear` (logits), or use `log_softmax`"
         );
 
-        impl $crate::train::Classifier for $network {
+        impl $crate::train::Classifier<{ <$network>::INPUT_SHAPE.len() + 1 }> for $network {
             const NAME: &'static str = ::core::stringify!($network);
             const CLASSES: usize = <$network>::OUTPUT_SHAPE[0];
-            const INPUT_SHAPE: [usize; 3] = <$network>::INPUT_SHAPE;
+            const INPUT_SHAPE: &'static [usize] = &<$network>::INPUT_SHAPE;
 
             fn logits(
                 &self,
-                images: $crate::burn::tensor::Tensor<4>,
+                inputs: $crate::burn::tensor::Tensor<{ <$network>::INPUT_SHAPE.len() + 1 }>,
             ) -> $crate::burn::tensor::Tensor<2> {
-                self.forward(images)
+                self.forward(inputs)
             }
 
             fn device(&self) -> $crate::burn::tensor::Device {
@@ -156,43 +170,53 @@ macro_rules! classifier {
             }
 
             fn summary_for(
-                input: [usize; 3],
+                input: &[usize],
             ) -> ::core::result::Result<$crate::Summary, $crate::ShapeError> {
-                <$network>::summary_for(input)
+                match ::core::convert::TryInto::try_into(input) {
+                    ::core::result::Result::Ok(input) => <$network>::summary_for(input),
+                    // Another rank: the table's own check names the declared one.
+                    ::core::result::Result::Err(_) => $crate::Summary::for_input(
+                        ::core::stringify!($network),
+                        &<$network>::INPUT_SHAPE,
+                        <$network>::LAYERS,
+                        <$network>::PLAN,
+                        input,
+                    ),
+                }
             }
         }
 
         impl $crate::burn::train::TrainStep for $network {
-            type Input = $crate::train::ImageBatch;
+            type Input = $crate::train::Batch<{ <$network>::INPUT_SHAPE.len() + 1 }>;
             type Output = $crate::burn::train::ClassificationOutput;
 
             fn step(
                 &self,
-                batch: $crate::train::ImageBatch,
+                batch: Self::Input,
             ) -> $crate::burn::train::TrainOutput<$crate::burn::train::ClassificationOutput> {
                 $crate::train::check_labels(
-                    <$network as $crate::train::Classifier>::NAME,
-                    <$network as $crate::train::Classifier>::CLASSES,
+                    ::core::stringify!($network),
+                    <$network>::OUTPUT_SHAPE[0],
                     &batch,
                 );
                 let output =
-                    $crate::train::classification_output(self.forward(batch.images), batch.targets);
+                    $crate::train::classification_output(self.forward(batch.inputs), batch.targets);
                 let gradients = output.loss.backward();
                 $crate::burn::train::TrainOutput::new(self, gradients, output)
             }
         }
 
         impl $crate::burn::train::InferenceStep for $network {
-            type Input = $crate::train::ImageBatch;
+            type Input = $crate::train::Batch<{ <$network>::INPUT_SHAPE.len() + 1 }>;
             type Output = $crate::burn::train::ClassificationOutput;
 
-            fn step(&self, batch: $crate::train::ImageBatch) -> $crate::burn::train::ClassificationOutput {
+            fn step(&self, batch: Self::Input) -> $crate::burn::train::ClassificationOutput {
                 $crate::train::check_labels(
-                    <$network as $crate::train::Classifier>::NAME,
-                    <$network as $crate::train::Classifier>::CLASSES,
+                    ::core::stringify!($network),
+                    <$network>::OUTPUT_SHAPE[0],
                     &batch,
                 );
-                $crate::train::classification_output(self.forward(batch.images), batch.targets)
+                $crate::train::classification_output(self.forward(batch.inputs), batch.targets)
             }
         }
     )+};
