@@ -196,36 +196,56 @@ fn peak() {
 }
 
 /// One Adam step (forward, cross-entropy, backward, update) on autodiff
-/// flex, which the fast path leaves to burn: LeNet at batch 64 and the CIFAR
-/// ResNet at batch 32.
-fn training() {
+/// flex, for the networks and batches of the training table; `only` picks
+/// one. Prints `train <name> <batch> cnn <ms> <GFLOP/s>`, the FLOPs being
+/// three times the forward pass's (forward, data and weight gradients), and
+/// `trainmem <name> <batch> cnn <MB>`, the process's peak resident memory
+/// (`scripts/bench_train.sh` runs one network per process).
+fn training(only: Option<&str>) {
     use cnn::burn::optim::{AdamConfig, GradientsParams};
     use cnn::burn::tensor::Int;
     let device = cnn::flex().autodiff();
     macro_rules! step {
-        ($name:literal, $net:ty, $batch:expr) => {{
-            let mut model = Some(<$net>::init(&device));
-            let mut optimizer = AdamConfig::new().init();
-            let [c, h, w] = <$net>::INPUT_SHAPE;
-            let x = Tensor::<4>::random([$batch, c, h, w], Distribution::Normal(0.0, 1.0), &device);
-            let targets: Vec<i32> = (0..$batch).map(|i| (i % 10) as i32).collect();
-            let targets = Tensor::<1, Int>::from_ints(targets.as_slice(), &device);
-            let loss = cnn::burn::nn::loss::CrossEntropyLossConfig::new().init(&device);
-            let time = median(
-                || {
-                    let net = model.take().expect("model");
-                    let l = loss.forward(net.forward(x.clone()), targets.clone());
-                    let grads = GradientsParams::from_grads(l.backward(), &net);
-                    model = Some(optimizer.step(1e-3, net, grads));
-                },
-                Duration::from_millis(3000),
-                10,
-            );
-            println!("train {} {} {:.4}", $name, $batch, time.as_secs_f64() * 1e3);
-        }};
+        ($name:literal, $net:ty, $batch:expr) => {
+            if only.is_none_or(|o| o == $name) {
+                device.seed(0);
+                let mut model = Some(<$net>::init(&device));
+                let mut optimizer = AdamConfig::new().init();
+                let [c, h, w] = <$net>::INPUT_SHAPE;
+                let x =
+                    Tensor::<4>::random([$batch, c, h, w], Distribution::Normal(0.0, 1.0), &device);
+                let classes = <$net>::OUTPUT_SHAPE[0];
+                let targets: Vec<i32> = (0..$batch).map(|i| (i % classes) as i32).collect();
+                let targets = Tensor::<1, Int>::from_ints(targets.as_slice(), &device);
+                let loss = cnn::burn::nn::loss::CrossEntropyLossConfig::new().init(&device);
+                let time = median(
+                    || {
+                        let net = model.take().expect("model");
+                        let l = loss.forward(net.forward(x.clone()), targets.clone());
+                        let grads = GradientsParams::from_grads(l.backward(), &net);
+                        model = Some(optimizer.step(1e-3, net, grads));
+                    },
+                    Duration::from_millis(3000),
+                    5,
+                );
+                println!(
+                    "train {} {} cnn {:.4} {:.1}",
+                    $name,
+                    $batch,
+                    time.as_secs_f64() * 1e3,
+                    3.0 * gflops(<$net>::MACS * $batch as u64, time)
+                );
+                let peak = memory::rss().1 as f64 / (1 << 20) as f64;
+                println!("trainmem {} {} cnn {peak:.0}", $name, $batch);
+            }
+        };
     }
     step!("lenet", LeNet, 64);
     step!("cifar_resnet", CifarResNet, 32);
+    step!("vgg", Vgg, 32);
+    step!("resnet18", resnet18::ResNet18, 8);
+    step!("mobilenet_v2", mobilenet_v2::MobileNetV2, 8);
+    step!("efficientnet_b0", efficientnet_b0::EfficientNetB0, 8);
 }
 
 fn main() {
@@ -339,7 +359,7 @@ fn main() {
         return;
     }
     if args.iter().any(|a| a == "--train") {
-        training();
+        training(only.as_deref());
         return;
     }
     if args.iter().any(|a| a == "--layers") {

@@ -5,7 +5,7 @@ use cnn::burn::tensor::{Distribution, Tensor};
 use cnn::fast::{Path, with_path};
 
 /// Resident memory in bytes, and its high-water mark since the last reset.
-fn rss() -> (u64, u64) {
+pub fn rss() -> (u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         status

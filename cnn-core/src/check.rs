@@ -316,7 +316,9 @@ fn fold_pair(layers: &mut [Layer], c: usize, b: usize) {
     if conv.input.spatial().map(|s| s.rank()) != Some(2) {
         return;
     }
-    let (Step::Forward(conv_field), Step::Forward(bn_field)) = (&conv.step, &bn.step) else {
+    let (Step::Forward(conv_field) | Step::WithModule(conv_field, _), Step::Forward(bn_field)) =
+        (&conv.step, &bn.step)
+    else {
         return;
     };
     conv.step = Step::ConvBatchnorm {

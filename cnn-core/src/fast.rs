@@ -360,7 +360,7 @@ fn alone(layer: &Layer) -> FastStep {
 fn conv_step(kernel: ConvKernel, step: &Step) -> Option<FastStep> {
     let (conv, batchnorm) = match step {
         Step::ConvBatchnorm { conv, batchnorm } => (conv, Some(batchnorm.clone())),
-        Step::Forward(conv) => (conv, None),
+        Step::Forward(conv) | Step::WithModule(conv, _) => (conv, None),
         _ => return None,
     };
     Some(FastStep::Conv {

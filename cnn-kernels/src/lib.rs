@@ -19,6 +19,7 @@ pub mod depthwise;
 pub mod eltwise;
 pub mod gemm;
 mod geom;
+pub mod grad;
 mod isa;
 pub mod layout;
 mod micro;

@@ -1,7 +1,7 @@
 //! `conv`: `nn.Conv2d`.
 
 use crate::shape::Op;
-use super::{Args, Bound, Emit, Fast, Io, Layer, Spec, Twin, Ty, Val, lit, opt, per_axis, per_axis_text, req};
+use super::{Args, Bound, Emit, Fast, Io, Layer, Plan, Spec, Twin, Ty, Val, lit, opt, per_axis, per_axis_text, req};
 use crate::shape::Axes;
 use crate::fast::ConvKernel;
 use crate::walk::Walk;
@@ -216,8 +216,14 @@ impl Layer for Conv {
         self.warn_conv(walk, b, input, output);
     }
 
-    fn emit(&self, _io: &Io) -> Emit {
-        Emit::module(self.module(), self.init())
+    fn emit(&self, io: &Io) -> Emit {
+        let mut emit = Emit::module(self.module(), self.init());
+        if self.rank == 2 {
+            // Trains with its gradients on the fast kernels (on autodiff flex).
+            let krate = io.krate;
+            emit.plan = Plan::WithModule(quote!(#krate::__private::conv2d));
+        }
+        emit
     }
 
     fn fast(&self) -> Fast {

@@ -426,10 +426,10 @@ mod __cnn_LeNet {
                 );
                 return ::core::result::Result::Ok(x);
             }
-            let x = self.conv1.forward(x);
+            let x = ::cnn_runtime::__private::conv2d(&self.conv1, x);
             let x = burn::tensor::activation::relu(x);
             let x = ::cnn_runtime::__private::tiled_pool(x, [2, 2], true);
-            let x = self.conv2.forward(x);
+            let x = ::cnn_runtime::__private::conv2d(&self.conv2, x);
             let x = burn::tensor::activation::relu(x);
             let x = ::cnn_runtime::__private::tiled_pool(x, [2, 2], true);
             let x = x.flatten::<2>(1, 3);

@@ -797,7 +797,8 @@ mod __cnn_Tiny {
             let x = self.layer1.forward(x);
             let x = burn::tensor::Tensor::cat(
                 ::std::vec![
-                    x.clone(), { let x = x.clone(); let x = self.conv1.forward(x); x }
+                    x.clone(), { let x = x.clone(); let x =
+                    ::cnn_runtime::__private::conv2d(& self.conv1, x); x }
                 ],
                 1,
             );

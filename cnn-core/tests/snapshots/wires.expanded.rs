@@ -565,22 +565,22 @@ mod __cnn_Seg {
                 return ::core::result::Result::Ok(x);
             }
             let input_2 = x.clone();
-            let x = self.backbone.conv1.forward(x);
+            let x = ::cnn_runtime::__private::conv2d(&self.backbone.conv1, x);
             let x = burn::tensor::activation::relu(x);
-            let x = self.backbone.layer1.forward(x);
+            let x = ::cnn_runtime::__private::conv2d(&self.backbone.layer1, x);
             let c1_0 = x.clone();
-            let x = self.backbone.layer2.forward(x);
+            let x = ::cnn_runtime::__private::conv2d(&self.backbone.layer2, x);
             let c2_1 = x.clone();
             let x = {
                 let x = x.clone();
                 let x = c2_1.clone();
-                let x = self.conv1.forward(x);
+                let x = ::cnn_runtime::__private::conv2d(&self.conv1, x);
                 x
             }
                 + {
                     let x = x.clone();
                     let x = c1_0.clone();
-                    let x = self.conv2.forward(x);
+                    let x = ::cnn_runtime::__private::conv2d(&self.conv2, x);
                     x
                 };
             ::core::mem::drop(c1_0);
@@ -739,14 +739,14 @@ mod __cnn_Seg {
                 );
             }
             let input_2 = x.clone();
-            let x = self.backbone.conv1.forward(x);
+            let x = ::cnn_runtime::__private::conv2d(&self.backbone.conv1, x);
             let x = burn::tensor::activation::relu(x);
-            let x = self.backbone.layer1.forward(x);
+            let x = ::cnn_runtime::__private::conv2d(&self.backbone.layer1, x);
             let c1_0 = x.clone();
-            let x = self.backbone.layer2.forward(x);
+            let x = ::cnn_runtime::__private::conv2d(&self.backbone.layer2, x);
             let c2_1 = x.clone();
             let x = c1_0.clone();
-            let x = self.aux.forward(x);
+            let x = ::cnn_runtime::__private::conv2d(&self.aux, x);
             let x = ::cnn_runtime::__private::resample(
                 x,
                 ::core::option::Option::Some(
@@ -760,13 +760,13 @@ mod __cnn_Seg {
             let x = {
                 let x = x.clone();
                 let x = c2_1.clone();
-                let x = self.conv1.forward(x);
+                let x = ::cnn_runtime::__private::conv2d(&self.conv1, x);
                 x
             }
                 + {
                     let x = x.clone();
                     let x = c1_0.clone();
-                    let x = self.conv2.forward(x);
+                    let x = ::cnn_runtime::__private::conv2d(&self.conv2, x);
                     x
                 };
             ::core::mem::drop(c1_0);

@@ -601,7 +601,7 @@ mod __cnn_Zoo {
                 x,
             );
             let x = burn::tensor::activation::leaky_relu(x, 0.2);
-            let x = self.conv2.forward(x);
+            let x = ::cnn_runtime::__private::conv2d(&self.conv2, x);
             let x = burn::tensor::activation::gelu(x);
             let x = self.maxpool1.forward(x);
             let x = burn::tensor::activation::silu(x);

@@ -29,6 +29,8 @@ mod off;
 mod ops;
 #[cfg(feature = "flex")]
 mod rows;
+#[cfg(all(feature = "flex", feature = "train"))]
+mod train;
 
 #[cfg(feature = "flex")]
 pub use cache::{Kernels, Slot};
@@ -64,6 +66,17 @@ pub use ops::{
 #[cfg(feature = "flex")]
 #[doc(hidden)]
 pub use rows::{layer_norm, linear_rows, scale};
+#[cfg(all(feature = "flex", feature = "train"))]
+#[doc(hidden)]
+pub use train::{FastTrainBackend, conv2d as train_conv2d};
+
+/// `conv.forward(x)`: without flex and `train` there are no gradients of
+/// our own.
+#[cfg(not(all(feature = "flex", feature = "train")))]
+#[doc(hidden)]
+pub fn train_conv2d(conv: &burn::nn::conv::Conv2d, x: Tensor<4>) -> Tensor<4> {
+    conv.forward(x)
+}
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::Tensor;

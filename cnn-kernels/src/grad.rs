@@ -1,0 +1,419 @@
+//! The gradients of a 2-D convolution, for training on NCHW `f32` buffers as
+//! burn holds them.
+//!
+//! Both are GEMMs whose three sides are large, over chunks of images:
+//! - the weights' gradient is `dY · colsᵀ`: output channels × (input
+//!   channels · taps), summed over the chunk's output pixels, where `cols`
+//!   is the chunk's input unrolled one row per (input channel, tap);
+//! - the input's gradient is `Wᵀ · dY`, one column per output pixel, whose
+//!   rows are then added back onto the input pixels each tap read (col2im).
+//!
+//! burn's default weight gradient is a convolution of the input by the
+//! output gradient, whose GEMM has one row per tap (9 for a 3×3 kernel):
+//! the narrowest micro-kernel, on one of the three sides. The products run
+//! on the `gemm` crate's blocked kernels (the ones flex runs), on every
+//! thread of rayon's pool.
+
+use crate::geom::product;
+use crate::par;
+use rayon::prelude::*;
+
+/// Floats of one chunk's unrolled input (16 MB): chunks of images are as
+/// large as this allows, and at least one image.
+const CHUNK_FLOATS: usize = 4 << 20;
+/// Output pixels a chunk aims for (the products' depth for the weights).
+const CHUNK_PIXELS: usize = 2048;
+
+/// A 2-D convolution's numbers: `x` is `[batch, cin, size]`, `w` is
+/// `[cout, cin / groups, kernel]`, and `y` is `[batch, cout, output]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conv2d {
+    /// Images.
+    pub batch: usize,
+    /// Input channels.
+    pub cin: usize,
+    /// Input height and width.
+    pub size: [usize; 2],
+    /// Output channels.
+    pub cout: usize,
+    /// Kernel height and width.
+    pub kernel: [usize; 2],
+    /// Stride along height and width.
+    pub stride: [usize; 2],
+    /// Padding before (top, left).
+    pub before: [usize; 2],
+    /// Padding after (bottom, right).
+    pub after: [usize; 2],
+    /// Dilation along height and width.
+    pub dilation: [usize; 2],
+    /// Groups.
+    pub groups: usize,
+}
+
+/// The numbers every loop needs, checked once.
+#[derive(Debug, Clone, Copy)]
+struct Dims {
+    cin_g: usize,
+    cout_g: usize,
+    /// Rows of `cols` per group: `cin_g · kh · kw`.
+    taps: usize,
+    out: [usize; 2],
+    /// Output pixels per image.
+    pixels: usize,
+    /// Input pixels per image.
+    plane: usize,
+}
+
+impl Conv2d {
+    /// The output's height and width.
+    ///
+    /// # Panics
+    /// If a stride, dilation or group count is 0, the groups do not divide
+    /// the channels, or the window does not fit the padded input.
+    pub fn output(&self) -> [usize; 2] {
+        self.dims().out
+    }
+
+    fn dims(&self) -> Dims {
+        assert!(
+            self.groups > 0
+                && self.cin.is_multiple_of(self.groups)
+                && self.cout.is_multiple_of(self.groups),
+            "{} groups for {} → {} channels",
+            self.groups,
+            self.cin,
+            self.cout
+        );
+        let out = std::array::from_fn(|a| {
+            assert!(
+                self.stride[a] > 0 && self.dilation[a] > 0 && self.kernel[a] > 0,
+                "{self:?}"
+            );
+            let padded = self.size[a]
+                .checked_add(self.before[a])
+                .and_then(|p| p.checked_add(self.after[a]))
+                .unwrap_or_else(|| panic!("{self:?}: the padded input overflows usize"));
+            let window = product("window", &[self.dilation[a], self.kernel[a] - 1]) + 1;
+            assert!(
+                window <= padded,
+                "{self:?}: the window exceeds the padded input"
+            );
+            (padded - window) / self.stride[a] + 1
+        });
+        let cin_g = self.cin / self.groups;
+        Dims {
+            cin_g,
+            cout_g: self.cout / self.groups,
+            taps: product("taps", &[cin_g, self.kernel[0], self.kernel[1]]),
+            out,
+            pixels: product("output pixels", &out),
+            plane: product("input pixels", &self.size),
+        }
+    }
+
+    /// Images per chunk: about [`CHUNK_PIXELS`] output pixels, and the
+    /// unrolled input under [`CHUNK_FLOATS`].
+    fn chunk(&self, d: &Dims) -> usize {
+        let by_pixels = CHUNK_PIXELS.div_ceil(d.pixels.max(1));
+        let by_memory = CHUNK_FLOATS / (d.taps * d.pixels).max(1);
+        by_pixels.min(by_memory).clamp(1, self.batch.max(1))
+    }
+}
+
+/// `dw = ∂L/∂w` for `x` and `dy = ∂L/∂y`: `[cout, cin / groups, kh, kw]`,
+/// overwritten.
+///
+/// # Panics
+/// As [`Conv2d::output`], or if a buffer's length is not its shape's.
+pub fn weight_grad(c: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
+    let d = c.dims();
+    check(c, &d, x, dy, dw.len(), "dw");
+    dw.fill(0.0);
+    let images = c.chunk(&d);
+    let mut cols = Vec::new();
+    let mut dyc = Vec::new();
+    for first in (0..c.batch).step_by(images) {
+        let count = images.min(c.batch - first);
+        let width = count * d.pixels;
+        for g in 0..c.groups {
+            unroll(c, &d, x, first, count, g, &mut cols);
+            gather(c, &d, dy, first, count, g, &mut dyc);
+            let dw_g = &mut dw[g * d.cout_g * d.taps..(g + 1) * d.cout_g * d.taps];
+            // dw_g (cout_g × taps) += dyc (cout_g × width) · colsᵀ (width × taps).
+            product_into(
+                Matrix {
+                    rows: d.cout_g,
+                    cols: d.taps,
+                    data: dw_g,
+                    row: d.taps as isize,
+                    col: 1,
+                },
+                (&dyc, width as isize, 1),
+                (&cols, 1, width as isize),
+                width,
+                true,
+            );
+        }
+    }
+}
+
+/// `dx = ∂L/∂x` for the weights `w` and `dy = ∂L/∂y`: `[batch, cin, h, w]`,
+/// overwritten.
+///
+/// # Panics
+/// As [`Conv2d::output`], or if a buffer's length is not its shape's.
+pub fn input_grad(c: &Conv2d, w: &[f32], dy: &[f32], dx: &mut [f32]) {
+    let d = c.dims();
+    let weights = product("weights", &[c.cout, d.taps]);
+    assert_eq!(w.len(), weights, "w of {} floats for {c:?}", w.len());
+    let inputs = product("input", &[c.batch, c.cin, d.plane]);
+    assert_eq!(dx.len(), inputs, "dx of {} floats for {c:?}", dx.len());
+    let outputs = product("output", &[c.batch, c.cout, d.pixels]);
+    assert_eq!(dy.len(), outputs, "dy of {} floats for {c:?}", dy.len());
+    dx.fill(0.0);
+    let images = c.chunk(&d);
+    let mut dcols = Vec::new();
+    let mut dyc = Vec::new();
+    for first in (0..c.batch).step_by(images) {
+        let count = images.min(c.batch - first);
+        let width = count * d.pixels;
+        for g in 0..c.groups {
+            gather(c, &d, dy, first, count, g, &mut dyc);
+            dcols.clear();
+            dcols.resize(d.taps * width, 0.0);
+            let w_g = &w[g * d.cout_g * d.taps..(g + 1) * d.cout_g * d.taps];
+            // dcols (taps × width) = w_gᵀ (taps × cout_g) · dyc (cout_g × width).
+            product_into(
+                Matrix {
+                    rows: d.taps,
+                    cols: width,
+                    data: &mut dcols,
+                    row: width as isize,
+                    col: 1,
+                },
+                (w_g, 1, d.taps as isize),
+                (&dyc, width as isize, 1),
+                d.cout_g,
+                false,
+            );
+            fold(c, &d, &dcols, first, count, g, dx);
+        }
+    }
+}
+
+fn check(c: &Conv2d, d: &Dims, x: &[f32], dy: &[f32], dw: usize, name: &str) {
+    let inputs = product("input", &[c.batch, c.cin, d.plane]);
+    assert_eq!(x.len(), inputs, "x of {} floats for {c:?}", x.len());
+    let outputs = product("output", &[c.batch, c.cout, d.pixels]);
+    assert_eq!(dy.len(), outputs, "dy of {} floats for {c:?}", dy.len());
+    let weights = product("weights", &[c.cout, d.taps]);
+    assert_eq!(dw, weights, "{name} of {dw} floats for {c:?}");
+}
+
+/// The input position a tap reads for an output position along one axis,
+/// or `None` in the padding.
+fn source(c: &Conv2d, axis: usize, out: usize, tap: usize) -> Option<usize> {
+    let at = (out * c.stride[axis] + tap * c.dilation[axis]).checked_sub(c.before[axis])?;
+    (at < c.size[axis]).then_some(at)
+}
+
+/// `cols` (taps × count·pixels): row (ci, ky, kx) holds, for each image of
+/// the chunk and output pixel, the input value that tap reads (0 in the
+/// padding).
+fn unroll(
+    c: &Conv2d,
+    d: &Dims,
+    x: &[f32],
+    first: usize,
+    count: usize,
+    g: usize,
+    cols: &mut Vec<f32>,
+) {
+    let width = count * d.pixels;
+    cols.clear();
+    cols.resize(d.taps * width, 0.0);
+    let [kh, kw] = c.kernel;
+    cols.par_chunks_mut(width)
+        .enumerate()
+        .for_each(|(row, out)| {
+            let (ci, ky, kx) = (row / (kh * kw), row / kw % kh, row % kw);
+            let (columns, first_ix) = reach(c, d, kx);
+            if columns.is_empty() {
+                return;
+            }
+            for (j, out) in out.chunks_mut(d.pixels).enumerate() {
+                let plane = ((first + j) * c.cin + g * d.cin_g + ci) * d.plane;
+                let plane = &x[plane..plane + d.plane];
+                for oy in 0..d.out[0] {
+                    let Some(iy) = source(c, 0, oy, ky) else {
+                        continue;
+                    };
+                    let line = &mut out[oy * d.out[1]..(oy + 1) * d.out[1]][columns.clone()];
+                    let from = &plane[iy * c.size[1] + first_ix..];
+                    if c.stride[1] == 1 {
+                        line.copy_from_slice(&from[..line.len()]);
+                    } else {
+                        for (v, x) in line.iter_mut().zip(from.iter().step_by(c.stride[1])) {
+                            *v = *x;
+                        }
+                    }
+                }
+            }
+        });
+}
+
+/// The output columns whose tap `kx` reads inside the input, and the input
+/// column the first of them reads: `ix = ox · stride + kx · dilation −
+/// before` for `ox` in the range.
+fn reach(c: &Conv2d, d: &Dims, kx: usize) -> (std::ops::Range<usize>, usize) {
+    let offset = kx * c.dilation[1];
+    let (s, before, w) = (c.stride[1], c.before[1], c.size[1]);
+    // The first ox with ox · s + offset ≥ before, and the first past the input.
+    let lo = before.saturating_sub(offset).div_ceil(s).min(d.out[1]);
+    let hi = (w + before)
+        .saturating_sub(offset)
+        .div_ceil(s)
+        .min(d.out[1]);
+    let hi = hi.max(lo);
+    (lo..hi, (lo * s + offset).saturating_sub(before))
+}
+
+/// Adds `dcols` (taps × count·pixels) onto the input planes of the chunk's
+/// images in `dx`: each (image, channel) plane takes only its own rows, so
+/// the planes are summed in parallel.
+fn fold(c: &Conv2d, d: &Dims, dcols: &[f32], first: usize, count: usize, g: usize, dx: &mut [f32]) {
+    let width = count * d.pixels;
+    let [kh, kw] = c.kernel;
+    let images = &mut dx[first * c.cin * d.plane..(first + count) * c.cin * d.plane];
+    images
+        .par_chunks_mut(d.plane)
+        .enumerate()
+        .for_each(|(index, plane)| {
+            let (j, channel) = (index / c.cin, index % c.cin);
+            if channel / d.cin_g != g {
+                return;
+            }
+            let ci = channel % d.cin_g;
+            for ky in 0..kh {
+                for kx in 0..kw {
+                    let row = (ci * kh + ky) * kw + kx;
+                    let from = &dcols[row * width + j * d.pixels..][..d.pixels];
+                    let (columns, first_ix) = reach(c, d, kx);
+                    if columns.is_empty() {
+                        continue;
+                    }
+                    for oy in 0..d.out[0] {
+                        let Some(iy) = source(c, 0, oy, ky) else {
+                            continue;
+                        };
+                        let line = &from[oy * d.out[1]..(oy + 1) * d.out[1]][columns.clone()];
+                        let to = &mut plane[iy * c.size[1] + first_ix..];
+                        for (x, v) in to.iter_mut().step_by(c.stride[1]).zip(line) {
+                            *x += v;
+                        }
+                    }
+                }
+            }
+        });
+}
+
+/// `dyc` (cout_g × count·pixels): the chunk's output gradient of group `g`,
+/// one row per output channel.
+fn gather(
+    c: &Conv2d,
+    d: &Dims,
+    dy: &[f32],
+    first: usize,
+    count: usize,
+    g: usize,
+    dyc: &mut Vec<f32>,
+) {
+    let width = count * d.pixels;
+    dyc.clear();
+    dyc.resize(d.cout_g * width, 0.0);
+    for (co, row) in dyc.chunks_mut(width).enumerate() {
+        for (j, out) in row.chunks_mut(d.pixels).enumerate() {
+            let at = ((first + j) * c.cout + g * d.cout_g + co) * d.pixels;
+            out.copy_from_slice(&dy[at..at + d.pixels]);
+        }
+    }
+}
+
+/// A destination: `rows × cols` floats at `row`/`col` strides.
+struct Matrix<'a> {
+    rows: usize,
+    cols: usize,
+    data: &'a mut [f32],
+    row: isize,
+    col: isize,
+}
+
+/// `dst (+)= lhs · rhs`, `depth` deep; `lhs` and `rhs` are (data, row stride,
+/// column stride) of `dst.rows × depth` and `depth × dst.cols` matrices.
+///
+/// # Panics
+/// If an operand's last element lies outside its slice.
+fn product_into(
+    dst: Matrix<'_>,
+    lhs: (&[f32], isize, isize),
+    rhs: (&[f32], isize, isize),
+    depth: usize,
+    accumulate: bool,
+) {
+    let (m, n, k) = (dst.rows, dst.cols, depth);
+    if m == 0 || n == 0 {
+        return;
+    }
+    // The last element each operand is read or written at: every stride is
+    // positive, so the extents are inside their slices exactly when these are.
+    let last = |rows: usize, cols: usize, row: isize, col: isize| {
+        (rows.saturating_sub(1) as isize * row + cols.saturating_sub(1) as isize * col) as usize
+    };
+    assert!(dst.row > 0 && dst.col > 0 && lhs.1 > 0 && lhs.2 > 0 && rhs.1 > 0 && rhs.2 > 0);
+    assert!(last(m, n, dst.row, dst.col) < dst.data.len(), "dst");
+    if k == 0 {
+        if !accumulate {
+            dst.data.fill(0.0);
+        }
+        return;
+    }
+    assert!(last(m, k, lhs.1, lhs.2) < lhs.0.len(), "lhs");
+    assert!(last(k, n, rhs.1, rhs.2) < rhs.0.len(), "rhs");
+    let threads = par::threads_for(m.max(n), crate::geom::macs(&[m, n, k]));
+    let parallelism = if threads > 1 {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: `gemm` reads `lhs` at `i · lhs.1 + p · lhs.2` for i < m,
+    // p < k, `rhs` at `p · rhs.1 + j · rhs.2` for j < n, and reads (when
+    // `accumulate`) and writes `dst` at `i · dst.row + j · dst.col`; with
+    // positive strides the largest of each is the `last` offset checked
+    // above against its slice's length. `dst` is a `&mut` slice, so it
+    // aliases neither operand. The call computes dst := 1·dst + 1·lhs·rhs
+    // (dst not read unless `accumulate`) and holds no pointer after it
+    // returns; its threads join before it does.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.data.as_mut_ptr(),
+            dst.col,
+            dst.row,
+            accumulate,
+            lhs.0.as_ptr(),
+            lhs.2,
+            lhs.1,
+            rhs.0.as_ptr(),
+            rhs.2,
+            rhs.1,
+            1.0f32,
+            1.0f32,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
