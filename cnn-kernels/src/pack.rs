@@ -142,7 +142,7 @@ impl PackedGemm {
         })
     }
 
-    fn build(
+    pub(crate) fn build(
         dims: GemmDims,
         scale: Option<&[f32]>,
         bias: Option<&[f32]>,

@@ -125,6 +125,61 @@ fn a_batch_of_many_chunks_sums_every_chunk_into_the_weight_gradient() {
 }
 
 #[test]
+fn large_stride_one_inputs_take_the_turned_convolution_and_match_the_definition() {
+    // 1,024 input pixels or more at stride 1: the input's gradient runs as a
+    // convolution of dy by the turned weights (groups, dilation, uneven
+    // padding); a padding past dilation · (k − 1) keeps the transposed product.
+    // (kernel, padding before, padding after, dilation, groups)
+    type Case = ([usize; 2], [usize; 2], [usize; 2], [usize; 2], usize);
+    let cases: &[Case] = &[
+        ([3, 3], [1, 1], [1, 1], [1, 1], 1),
+        ([3, 2], [2, 0], [1, 1], [2, 1], 2),
+        ([5, 5], [2, 2], [2, 2], [1, 1], 3),
+        ([1, 1], [1, 0], [0, 1], [1, 1], 1),
+    ];
+    for (i, &(kernel, before, after, dilation, groups)) in cases.iter().enumerate() {
+        let c = Conv2d {
+            batch: if cfg!(miri) { 1 } else { 4 },
+            cin: 2 * groups,
+            size: if cfg!(miri) { [5, 6] } else { [17, 16] },
+            cout: 3 * groups,
+            kernel,
+            stride: [1, 1],
+            before,
+            after,
+            dilation,
+            groups,
+        };
+        check(c, 40 + i as u64);
+    }
+}
+
+#[test]
+fn an_image_of_more_pixels_than_a_chunk_aims_for_has_the_gradients_of_its_definition() {
+    // 60 × 45 = 2,700 output pixels, past a chunk's 2,048; an empty batch.
+    let c = Conv2d {
+        batch: 1,
+        cin: 2,
+        size: if cfg!(miri) { [6, 5] } else { [60, 45] },
+        cout: 3,
+        kernel: [3, 3],
+        stride: [1, 1],
+        before: [1, 1],
+        after: [1, 1],
+        dilation: [1, 1],
+        groups: 1,
+    };
+    check(c, 77);
+    let empty = Conv2d { batch: 0, ..c };
+    let mut dw = vec![f32::NAN; 2 * 3 * 9];
+    weight_grad(&empty, &[], &[], &mut dw);
+    assert!(
+        dw.iter().all(|&v| v == 0.0),
+        "an empty batch has no gradient: {dw:?}"
+    );
+}
+
+#[test]
 #[should_panic(expected = "dy of 5 floats")]
 fn a_gradient_buffer_of_another_length_is_refused() {
     let c = Conv2d {
