@@ -292,7 +292,6 @@ fn input_grad_as_conv(c: &Conv2d, d: &Dims, isa: Isa, w: &[f32], dy: &[f32], dx:
         cout: d.cin_g,
         groups: c.groups,
     };
-    let packed = PackedGemm::conv(&turned, dims, None, None);
     let geom = ConvGeom {
         batch: c.batch,
         depth: Depth::FLAT,
@@ -303,21 +302,76 @@ fn input_grad_as_conv(c: &Conv2d, d: &Dims, isa: Isa, w: &[f32], dy: &[f32], dx:
         padding: std::array::from_fn(|a| c.dilation[a] * (c.kernel[a] - 1) - c.before[a]),
         dilation: c.dilation,
     };
-    let mut dy_nhwc = vec![0.0; dy.len()];
-    layout::nchw_to_nhwc(dy, [c.batch, c.cout, d.out[0], d.out[1]], &mut dy_nhwc);
-    let mut dx_nhwc = vec![0.0; dx.len()];
+    nchw_conv(
+        isa,
+        &PackedGemm::conv(&turned, dims, None, None),
+        &geom,
+        dy,
+        dx,
+    );
+}
+
+/// `y = conv(x, w)` without a bias: `x` is `[batch, cin, size]`, `w`
+/// `[cout, cin / groups, kernel]`, `y` `[batch, cout, output]`, overwritten;
+/// the implicit GEMM on NHWC maps, the weights packed for this call.
+///
+/// # Panics
+/// As [`Conv2d::output`], or if a buffer's length is not its shape's.
+pub fn forward(c: &Conv2d, x: &[f32], w: &[f32], y: &mut [f32]) {
+    let d = c.dims();
+    let inputs = product("input", &[c.batch, c.cin, d.plane]);
+    assert_eq!(x.len(), inputs, "x of {} floats for {c:?}", x.len());
+    let weights = product("weights", &[c.cout, d.taps]);
+    assert_eq!(w.len(), weights, "w of {} floats for {c:?}", w.len());
+    let outputs = product("output", &[c.batch, c.cout, d.pixels]);
+    assert_eq!(y.len(), outputs, "y of {} floats for {c:?}", y.len());
+    let dims = GemmDims {
+        taps: c.kernel[0] * c.kernel[1],
+        cin: d.cin_g,
+        cout: d.cout_g,
+        groups: c.groups,
+    };
+    let geom = ConvGeom {
+        batch: c.batch,
+        depth: Depth::FLAT,
+        input: c.size,
+        output: d.out,
+        kernel: c.kernel,
+        stride: c.stride,
+        padding: c.before,
+        dilation: c.dilation,
+    };
+    nchw_conv(
+        Isa::best(),
+        &PackedGemm::conv(w, dims, None, None),
+        &geom,
+        x,
+        y,
+    );
+}
+
+/// The implicit GEMM of `packed` over `geom` from an NCHW `input` into an
+/// NCHW `out`, through NHWC copies of both.
+fn nchw_conv(isa: Isa, packed: &PackedGemm, geom: &ConvGeom, input: &[f32], out: &mut [f32]) {
+    let dims = packed.dims();
+    let (cin, cout) = (dims.cin * dims.groups, dims.cout * dims.groups);
+    let mut input_nhwc = vec![0.0; input.len()];
+    let [h, w] = geom.input;
+    layout::nchw_to_nhwc(input, [geom.batch, cin, h, w], &mut input_nhwc);
+    let mut out_nhwc = vec![0.0; out.len()];
     gemm::conv(
         isa,
-        &packed,
-        &geom,
-        &dy_nhwc,
-        Channels::all(c.cout),
-        &mut dx_nhwc,
-        Channels::all(c.cin),
+        packed,
+        geom,
+        &input_nhwc,
+        Channels::all(cin),
+        &mut out_nhwc,
+        Channels::all(cout),
         None,
         Act::None,
     );
-    layout::nhwc_to_nchw(&dx_nhwc, [c.batch, c.size[0], c.size[1], c.cin], dx);
+    let [oh, ow] = geom.output;
+    layout::nhwc_to_nchw(&out_nhwc, [geom.batch, oh, ow, cout], out);
 }
 
 fn check(c: &Conv2d, d: &Dims, x: &[f32], dy: &[f32], dw: usize, name: &str) {

@@ -1,25 +1,27 @@
-//! The convolution gradients (`grad::weight_grad`, `grad::input_grad`)
-//! against their definition, summed in f64 tap by tap: random shapes,
+//! The convolution gradients (`grad::weight_grad`, `grad::input_grad`) and
+//! the forward pass training runs (`grad::forward`) against their definition, summed in f64 tap by tap: random shapes,
 //! strides, paddings (uneven too), dilations and groups, batches that span
 //! several chunks.
 
-use cnn_kernels::grad::{Conv2d, input_grad, weight_grad};
+use cnn_kernels::grad::{Conv2d, forward, input_grad, weight_grad};
 use proptest::prelude::*;
 
-/// `(dw, dx)` by the definition: y[n, co, oy, ox] = Σ w[co, ci, ky, kx] ·
-/// x[n, g·cin_g + ci, oy·s + ky·d − p, …], differentiated.
-fn reference(c: &Conv2d, x: &[f32], w: &[f32], dy: &[f32]) -> (Vec<f64>, Vec<f64>) {
+/// `(dw, dx, y)` by the definition: y[n, co, oy, ox] = Σ w[co, ci, ky, kx] ·
+/// x[n, g·cin_g + ci, oy·s + ky·d − p, …], and its derivatives.
+fn reference(c: &Conv2d, x: &[f32], w: &[f32], dy: &[f32]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let [oh, ow] = c.output();
     let (cin_g, cout_g) = (c.cin / c.groups, c.cout / c.groups);
     let [kh, kw] = c.kernel;
     let mut dw = vec![0.0f64; w.len()];
     let mut dx = vec![0.0f64; x.len()];
+    let mut y = vec![0.0f64; dy.len()];
     for n in 0..c.batch {
         for co in 0..c.cout {
             let g = co / cout_g;
             for oy in 0..oh {
                 for ox in 0..ow {
-                    let grad = f64::from(dy[((n * c.cout + co) * oh + oy) * ow + ox]);
+                    let at = ((n * c.cout + co) * oh + oy) * ow + ox;
+                    let grad = f64::from(dy[at]);
                     for ci in 0..cin_g {
                         for ky in 0..kh {
                             for kx in 0..kw {
@@ -40,6 +42,7 @@ fn reference(c: &Conv2d, x: &[f32], w: &[f32], dy: &[f32]) -> (Vec<f64>, Vec<f64
                                 let wi = ((co * cin_g + ci) * kh + ky) * kw + kx;
                                 dw[wi] += grad * f64::from(x[xi]);
                                 dx[xi] += grad * f64::from(w[wi]);
+                                y[at] += f64::from(w[wi]) * f64::from(x[xi]);
                             }
                         }
                     }
@@ -47,7 +50,7 @@ fn reference(c: &Conv2d, x: &[f32], w: &[f32], dy: &[f32]) -> (Vec<f64>, Vec<f64
             }
         }
     }
-    (dw, dx)
+    (dw, dx, y)
 }
 
 fn values(count: usize, seed: u64) -> Vec<f32> {
@@ -80,7 +83,10 @@ fn check(c: Conv2d, seed: u64) {
         seed + 1,
     );
     let dy = values(c.batch * c.cout * oh * ow, seed + 2);
-    let (dw_ref, dx_ref) = reference(&c, &x, &w, &dy);
+    let (dw_ref, dx_ref, y_ref) = reference(&c, &x, &w, &dy);
+    let mut y = vec![f32::NAN; dy.len()];
+    forward(&c, &x, &w, &mut y);
+    assert_close(&y, &y_ref, "y", &c);
     let mut dw = vec![f32::NAN; w.len()];
     weight_grad(&c, &x, &dy, &mut dw);
     assert_close(&dw, &dw_ref, "dw", &c);

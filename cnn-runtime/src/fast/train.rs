@@ -5,8 +5,9 @@
 //! the input's gradient a transposed one, the weights' a convolution of the
 //! input by the output gradient, whose GEMM has one row per tap (9 for a
 //! 3×3 kernel): its micro-kernel of one row took 21.8 % of a ResNet-18
-//! training step on flex. Here the forward pass is flex's `conv2d` and the backward step
-//! is a node of our own ([`FastTrainBackend`], a burn backend extension
+//! training step on flex. Here the forward pass is the implicit GEMM (on
+//! NHWC copies, the weights packed each step, `cnn_kernels::grad::forward`)
+//! and the backward step is a node of our own ([`FastTrainBackend`], a burn backend extension
 //! implemented for flex and for autodiff flex) whose gradients are GEMMs
 //! with every side large (`cnn_kernels::grad`). The bias, when there is one,
 //! is added by burn's operations, which differentiate it.
@@ -41,7 +42,21 @@ pub trait FastTrainBackend: Backend {
 
 impl FastTrainBackend for Flex {
     fn cnn_conv2d(x: FlexTensor, weight: FlexTensor, options: ConvOptions<2>) -> FlexTensor {
-        <Flex as burn::backend::ops::ModuleOps<Flex>>::conv2d(x, weight, None, options)
+        let c = geometry(&x, &weight, &options);
+        if c.kernel == [1, 1] && c.stride == [1, 1] && c.before == [0, 0] && c.after == [0, 0] {
+            // flex multiplies a pointwise layer's NCHW planes directly, where
+            // ours would copy them to NHWC and back.
+            return <Flex as burn::backend::ops::ModuleOps<Flex>>::conv2d(x, weight, None, options);
+        }
+        let [oh, ow] = c.output();
+        let mut y = vec![0.0; c.batch * c.cout * oh * ow];
+        grad::forward(
+            &c,
+            contiguous(&x).values(),
+            contiguous(&weight).values(),
+            &mut y,
+        );
+        flex(y, Shape::new([c.batch, c.cout, oh, ow]))
     }
 }
 
