@@ -22,6 +22,9 @@ use crate::pack::{GemmDims, PackedGemm};
 use crate::{gemm, layout};
 use rayon::prelude::*;
 
+mod cols;
+use cols::{fold, gather, unroll};
+
 /// Floats of one chunk's unrolled input (16 MB): chunks of images are as
 /// large as this allows, and at least one image.
 const CHUNK_FLOATS: usize = 4 << 20;
@@ -134,7 +137,7 @@ impl Conv2d {
 /// As [`Conv2d::output`], or if a buffer's length is not its shape's.
 pub fn weight_grad(c: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     let d = c.dims();
-    check(c, &d, x, dy, dw.len(), "dw");
+    check(c, &d, [("x", x.len()), ("dw", dw.len()), ("dy", dy.len())]);
     if c.batch == 0 {
         dw.fill(0.0);
         return;
@@ -199,12 +202,7 @@ pub fn weight_grad(c: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
 /// As [`Conv2d::output`], or if a buffer's length is not its shape's.
 pub fn input_grad(c: &Conv2d, w: &[f32], dy: &[f32], dx: &mut [f32]) {
     let d = c.dims();
-    let weights = product("weights", &[c.cout, d.taps]);
-    assert_eq!(w.len(), weights, "w of {} floats for {c:?}", w.len());
-    let inputs = product("input", &[c.batch, c.cin, d.plane]);
-    assert_eq!(dx.len(), inputs, "dx of {} floats for {c:?}", dx.len());
-    let outputs = product("output", &[c.batch, c.cout, d.pixels]);
-    assert_eq!(dy.len(), outputs, "dy of {} floats for {c:?}", dy.len());
+    check(c, &d, [("dx", dx.len()), ("w", w.len()), ("dy", dy.len())]);
     let isa = Isa::best();
     // Turning and packing the weights costs about what the product gains on
     // fewer rows than this (ResNet-18's 7×7 layers at batch 8: 392).
@@ -319,12 +317,7 @@ fn input_grad_as_conv(c: &Conv2d, d: &Dims, isa: Isa, w: &[f32], dy: &[f32], dx:
 /// As [`Conv2d::output`], or if a buffer's length is not its shape's.
 pub fn forward(c: &Conv2d, x: &[f32], w: &[f32], y: &mut [f32]) {
     let d = c.dims();
-    let inputs = product("input", &[c.batch, c.cin, d.plane]);
-    assert_eq!(x.len(), inputs, "x of {} floats for {c:?}", x.len());
-    let weights = product("weights", &[c.cout, d.taps]);
-    assert_eq!(w.len(), weights, "w of {} floats for {c:?}", w.len());
-    let outputs = product("output", &[c.batch, c.cout, d.pixels]);
-    assert_eq!(y.len(), outputs, "y of {} floats for {c:?}", y.len());
+    check(c, &d, [("x", x.len()), ("w", w.len()), ("y", y.len())]);
     let dims = GemmDims {
         taps: c.kernel[0] * c.kernel[1],
         cin: d.cin_g,
@@ -374,140 +367,15 @@ fn nchw_conv(isa: Isa, packed: &PackedGemm, geom: &ConvGeom, input: &[f32], out:
     layout::nhwc_to_nchw(&out_nhwc, [geom.batch, oh, ow, cout], out);
 }
 
-fn check(c: &Conv2d, d: &Dims, x: &[f32], dy: &[f32], dw: usize, name: &str) {
-    let inputs = product("input", &[c.batch, c.cin, d.plane]);
-    assert_eq!(x.len(), inputs, "x of {} floats for {c:?}", x.len());
-    let outputs = product("output", &[c.batch, c.cout, d.pixels]);
-    assert_eq!(dy.len(), outputs, "dy of {} floats for {c:?}", dy.len());
-    let weights = product("weights", &[c.cout, d.taps]);
-    assert_eq!(dw, weights, "{name} of {dw} floats for {c:?}");
-}
-
-/// The input position a tap reads for an output position along one axis,
-/// or `None` in the padding.
-fn source(c: &Conv2d, axis: usize, out: usize, tap: usize) -> Option<usize> {
-    let at = (out * c.stride[axis] + tap * c.dilation[axis]).checked_sub(c.before[axis])?;
-    (at < c.size[axis]).then_some(at)
-}
-
-/// `cols` (taps × count·pixels): row (ci, ky, kx) holds, for each image of
-/// the chunk and output pixel, the input value that tap reads (0 in the
-/// padding).
-fn unroll(
-    c: &Conv2d,
-    d: &Dims,
-    x: &[f32],
-    first: usize,
-    count: usize,
-    g: usize,
-    cols: &mut Vec<f32>,
-) {
-    let width = count * d.pixels;
-    cols.clear();
-    cols.resize(d.taps * width, 0.0);
-    let [kh, kw] = c.kernel;
-    cols.par_chunks_mut(width)
-        .enumerate()
-        .for_each(|(row, out)| {
-            let (ci, ky, kx) = (row / (kh * kw), row / kw % kh, row % kw);
-            let (columns, first_ix) = reach(c, d, kx);
-            if columns.is_empty() {
-                return;
-            }
-            for (j, out) in out.chunks_mut(d.pixels).enumerate() {
-                let plane = ((first + j) * c.cin + g * d.cin_g + ci) * d.plane;
-                let plane = &x[plane..plane + d.plane];
-                for oy in 0..d.out[0] {
-                    let Some(iy) = source(c, 0, oy, ky) else {
-                        continue;
-                    };
-                    let line = &mut out[oy * d.out[1]..(oy + 1) * d.out[1]][columns.clone()];
-                    let from = &plane[iy * c.size[1] + first_ix..];
-                    if c.stride[1] == 1 {
-                        line.copy_from_slice(&from[..line.len()]);
-                    } else {
-                        for (v, x) in line.iter_mut().zip(from.iter().step_by(c.stride[1])) {
-                            *v = *x;
-                        }
-                    }
-                }
-            }
-        });
-}
-
-/// The output columns whose tap `kx` reads inside the input, and the input
-/// column the first of them reads: `ix = ox · stride + kx · dilation −
-/// before` for `ox` in the range.
-fn reach(c: &Conv2d, d: &Dims, kx: usize) -> (std::ops::Range<usize>, usize) {
-    let offset = kx * c.dilation[1];
-    let (s, before, w) = (c.stride[1], c.before[1], c.size[1]);
-    // The first ox with ox · s + offset ≥ before, and the first past the input.
-    let lo = before.saturating_sub(offset).div_ceil(s).min(d.out[1]);
-    let hi = (w + before)
-        .saturating_sub(offset)
-        .div_ceil(s)
-        .min(d.out[1]);
-    let hi = hi.max(lo);
-    (lo..hi, (lo * s + offset).saturating_sub(before))
-}
-
-/// Adds `dcols` (taps × count·pixels) onto the input planes of the chunk's
-/// images in `dx`: each (image, channel) plane takes only its own rows, so
-/// the planes are summed in parallel.
-fn fold(c: &Conv2d, d: &Dims, dcols: &[f32], first: usize, count: usize, g: usize, dx: &mut [f32]) {
-    let width = count * d.pixels;
-    let [kh, kw] = c.kernel;
-    let images = &mut dx[first * c.cin * d.plane..(first + count) * c.cin * d.plane];
-    images
-        .par_chunks_mut(d.plane)
-        .enumerate()
-        .for_each(|(index, plane)| {
-            let (j, channel) = (index / c.cin, index % c.cin);
-            if channel / d.cin_g != g {
-                return;
-            }
-            let ci = channel % d.cin_g;
-            for ky in 0..kh {
-                for kx in 0..kw {
-                    let row = (ci * kh + ky) * kw + kx;
-                    let from = &dcols[row * width + j * d.pixels..][..d.pixels];
-                    let (columns, first_ix) = reach(c, d, kx);
-                    if columns.is_empty() {
-                        continue;
-                    }
-                    for oy in 0..d.out[0] {
-                        let Some(iy) = source(c, 0, oy, ky) else {
-                            continue;
-                        };
-                        let line = &from[oy * d.out[1]..(oy + 1) * d.out[1]][columns.clone()];
-                        let to = &mut plane[iy * c.size[1] + first_ix..];
-                        for (x, v) in to.iter_mut().step_by(c.stride[1]).zip(line) {
-                            *x += v;
-                        }
-                    }
-                }
-            }
-        });
-}
-
-/// `dyc` (cout_g × count·pixels): the chunk's output gradient of group `g`,
-/// one row per output channel.
-fn gather(
-    c: &Conv2d,
-    d: &Dims,
-    dy: &[f32],
-    first: usize,
-    count: usize,
-    g: usize,
-    dyc: &mut Vec<f32>,
-) {
-    let width = count * d.pixels;
-    dyc.clear();
-    dyc.resize(d.cout_g * width, 0.0);
-    for (co, row) in dyc.chunks_mut(width).enumerate() {
-        for (j, out) in row.chunks_mut(d.pixels).enumerate() {
-            let at = ((first + j) * c.cout + g * d.cout_g + co) * d.pixels;
-            out.copy_from_slice(&dy[at..at + d.pixels]);
-        }
+/// Panics unless the input-, weight- and output-shaped buffers (named as
+/// the caller calls them) hold their shapes' floats.
+fn check(c: &Conv2d, d: &Dims, [(x, xs), (w, ws), (y, ys)]: [(&str, usize); 3]) {
+    let shapes = [
+        (x, xs, product("input", &[c.batch, c.cin, d.plane])),
+        (w, ws, product("weights", &[c.cout, d.taps])),
+        (y, ys, product("output", &[c.batch, c.cout, d.pixels])),
+    ];
+    for (name, found, want) in shapes {
+        assert_eq!(found, want, "{name} of {found} floats for {c:?}");
     }
 }
