@@ -24,7 +24,7 @@ args = parser.parse_args()
 x, labels = held_out(args.data)
 session = ort.InferenceSession(str(args.model), providers=["CPUExecutionProvider"])
 start = time.perf_counter()
-(scores,) = session.run(["output"], {"input": x})
+(scores,) = session.run(["out"], {"input": x})
 seconds = time.perf_counter() - start
 right = int((scores.argmax(axis=1) == labels).sum())
 print(f"ONNX Runtime {ort.__version__}: held-out accuracy {100 * right / len(labels):.2f}% "

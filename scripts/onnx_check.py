@@ -35,7 +35,7 @@ for path in sys.argv[1:]:
     names = [o.name for o in session.get_outputs()]
     error, largest = 0.0, 0.0
     for name, y in zip(names, session.run(names, {"input": x})):
-        suffix = ".burn.f32" if name == "output" else f".burn.{name}.f32"
+        suffix = ".burn.f32" if name == "out" else f".burn.{name}.f32"
         burn = np.fromfile(stem(path) + suffix, dtype="<f4")
         if burn.size != y.size:
             sys.exit(f"{path}: ONNX Runtime gave {y.shape} for `{name}`, burn {burn.size} values")

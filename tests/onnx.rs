@@ -65,7 +65,7 @@ fn lenet_becomes_a_model_of_operator_set_17_with_a_symbolic_batch() {
     assert_eq!(dims(&graph.input[0]), ["N", "1", "28", "28"]);
     assert_eq!(graph.input[0].name, "input");
     assert_eq!(dims(&graph.output[0]), ["N", "10"]);
-    assert_eq!(graph.output[0].name, "output");
+    assert_eq!(graph.output[0].name, "out");
     let ops: Vec<&str> = graph.node.iter().map(|n| n.op_type.as_str()).collect();
     assert_eq!(
         ops,

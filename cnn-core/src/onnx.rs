@@ -281,15 +281,16 @@ pub fn graph(net: &Network) -> Graph {
     };
     let x = walk.nodes(&net.body, "input".to_string());
     let mut graph = walk.graph;
-    // The last node's output becomes `output`; a network that computes
-    // nothing (only dropout and identity) gets an `Identity`.
+    // The last node's output becomes `out`, the name `forward_outputs`,
+    // `OUTPUTS` and the twin give it; a network that computes nothing (only
+    // dropout and identity) gets an `Identity`.
     match graph.nodes.last_mut() {
-        Some(last) if last.output == x => last.output = "output".into(),
+        Some(last) if last.output == x => last.output = "out".into(),
         _ => graph.nodes.push(Node {
             op: "Identity",
-            name: "output".into(),
+            name: "out".into(),
             inputs: vec![x],
-            output: "output".into(),
+            output: "out".into(),
             attributes: vec![],
         }),
     }

@@ -29,7 +29,7 @@ fn a_chain_is_one_node_per_layer_from_input_to_output_with_the_twins_keys() {
     assert_eq!(ops(&g), ["Conv", "Relu", "Flatten", "Gemm"]);
     assert_eq!(g.nodes[0].inputs, ["input", "0.weight", "0.bias"]);
     assert_eq!(g.nodes[3].inputs[1..], ["3.weight", "3.bias"]);
-    assert_eq!(g.nodes[3].output, "output");
+    assert_eq!(g.nodes[3].output, "out");
     assert_eq!(g.params, ["0.weight", "0.bias", "3.weight", "3.bias"]);
     assert_eq!(
         (g.input.clone(), g.output.clone()),
@@ -114,6 +114,6 @@ fn a_network_of_dropout_alone_is_an_identity() {
     assert_eq!(ops(&g), ["Identity"]);
     assert_eq!(
         (g.nodes[0].inputs.clone(), g.nodes[0].output.clone()),
-        (vec!["input".to_string()], "output".to_string())
+        (vec!["input".to_string()], "out".to_string())
     );
 }

@@ -116,7 +116,7 @@ fn model_bytes<M: ModuleSnapshot>(
     onnx.name = network.to_string();
     let (input, output) = shapes(graph);
     onnx.input.push(value_info("input", &input));
-    onnx.output.push(value_info("output", &output));
+    onnx.output.push(value_info("out", &output));
     for (name, dims) in graph.outputs {
         onnx.output.push(value_info(name, &batched(dims)));
     }

@@ -187,13 +187,13 @@ impl ImageBatcher {
     }
 
     /// For every channel, the value of each of the 256 pixel values.
-    fn tables(&self) -> Vec<[f32; 256]> {
+    pub(super) fn tables(&self) -> Vec<[f32; 256]> {
         (0..self.shape[0])
             .map(|c| std::array::from_fn(|p| (p as f32 / 255.0 - self.mean[c]) / self.std[c]))
             .collect()
     }
 
-    fn scale_into(&self, pixels: &[u8], tables: &[[f32; 256]], values: &mut Vec<f32>) {
+    pub(super) fn scale_into(&self, pixels: &[u8], tables: &[[f32; 256]], values: &mut Vec<f32>) {
         let plane = (pixels.len() / self.shape[0].max(1)).max(1);
         for (channel, plane) in pixels.chunks(plane).enumerate() {
             let table = &tables[channel.min(tables.len() - 1)];

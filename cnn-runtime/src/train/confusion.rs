@@ -91,7 +91,7 @@ fn long_table(e: &Evaluation) -> String {
 
 /// A heat map: each cell shaded by its share of the row (the true class's
 /// images), with its count; the diagonal is what the network got right.
-pub(super) fn svg(e: &Evaluation) -> String {
+pub(super) fn svg(e: &Evaluation, unit: &str) -> String {
     let n = e.confusion.len();
     let cell = if n <= 12 {
         44.0
@@ -116,7 +116,7 @@ pub(super) fn svg(e: &Evaluation) -> String {
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let _ = writeln!(
         s,
-        r#"<text x="{left:.1}" y="20" font-size="15">Confusion matrix: {} images, accuracy {:.2} %</text>"#,
+        r#"<text x="{left:.1}" y="20" font-size="15">Confusion matrix: {} {unit}, accuracy {:.2} %</text>"#,
         e.total(),
         100.0 * e.accuracy()
     );

@@ -130,27 +130,13 @@ impl ImageDataset {
     ///
     /// [`ImageBatcher::normalize`]: super::ImageBatcher::normalize
     pub fn channel_stats(&self) -> (Vec<f32>, Vec<f32>) {
-        let [c, h, w] = self.shape;
-        let plane = h * w;
-        // Exact integer sums: no rounding drift however many images.
-        let mut sum = vec![0u64; c];
-        let mut squares = vec![0u64; c];
-        for &at in self.order.iter() {
-            let image = &self.pixels[at * c * plane..(at + 1) * c * plane];
-            for (channel, pixels) in image.chunks_exact(plane).enumerate() {
-                for &p in pixels {
-                    sum[channel] += u64::from(p);
-                    squares[channel] += u64::from(p) * u64::from(p);
-                }
-            }
-        }
-        let n = (self.order.len() * plane).max(1) as f64;
-        let stats = (0..c).map(|channel| {
-            let mean = sum[channel] as f64 / n;
-            let variance = (squares[channel] as f64 / n - mean * mean).max(0.0);
-            ((mean / 255.0) as f32, (variance.sqrt() / 255.0) as f32)
-        });
-        stats.unzip()
+        let image: usize = self.shape.iter().product();
+        channel_stats(
+            self.order
+                .iter()
+                .map(|&at| &self.pixels[at * image..(at + 1) * image]),
+            self.shape,
+        )
     }
 
     /// Shuffles with `seed` and splits off the last `held_out` images:
@@ -295,6 +281,35 @@ impl std::error::Error for FitError {
             FitError::Classes { .. } => None,
         }
     }
+}
+
+/// The mean and standard deviation of each channel of `images` (`[C, H, W]`
+/// bytes each), on the 0–1 scale.
+pub(super) fn channel_stats<'a>(
+    images: impl Iterator<Item = &'a [u8]>,
+    [c, h, w]: [usize; 3],
+) -> (Vec<f32>, Vec<f32>) {
+    let plane = (h * w).max(1);
+    // Exact integer sums: no rounding drift however many images.
+    let mut sum = vec![0u64; c];
+    let mut squares = vec![0u64; c];
+    let mut count = 0usize;
+    for image in images {
+        count += 1;
+        for (channel, pixels) in image.chunks_exact(plane).enumerate() {
+            for &p in pixels {
+                sum[channel] += u64::from(p);
+                squares[channel] += u64::from(p) * u64::from(p);
+            }
+        }
+    }
+    let n = (count * plane).max(1) as f64;
+    let stats = (0..c).map(|channel| {
+        let mean = sum[channel] as f64 / n;
+        let variance = (squares[channel] as f64 / n - mean * mean).max(0.0);
+        ((mean / 255.0) as f32, (variance.sqrt() / 255.0) as f32)
+    });
+    stats.unzip()
 }
 
 /// Fisher–Yates with SplitMix64: reproducible on every platform and

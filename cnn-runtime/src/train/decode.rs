@@ -11,7 +11,7 @@ use image::{DynamicImage, ImageBuffer, ImageReader, Limits, Pixel};
 /// The most one image may take: the file read, what the decoder allocates
 /// (an 8,000 × 8,000 RGBA image fits; a header that claims more is refused
 /// before any allocation), and the image as the network takes it.
-const MAX_BYTES: u64 = 256 << 20;
+pub(super) const MAX_BYTES: u64 = 256 << 20;
 
 /// An image file, or a folder of them, that could not be read.
 #[derive(Debug)]
@@ -130,6 +130,8 @@ pub(super) struct Decoded {
     pub(super) pixels: Vec<u8>,
     /// Whether it had another size and was resized.
     pub(super) resized: bool,
+    /// Its size in the file, `[H, W]`.
+    pub(super) found: [usize; 2],
 }
 
 /// Reads the PNG or JPEG file at `path` as the `[C, H, W]` bytes of `shape`:
@@ -199,7 +201,11 @@ pub(super) fn decode(path: &Path, shape: [usize; 3], resize: bool) -> Result<Dec
         3 => planar(fit(image.to_rgb8(), w, h)),
         _ => planar(fit(image.to_rgba8(), w, h)),
     };
-    Ok(Decoded { pixels, resized })
+    Ok(Decoded {
+        pixels,
+        resized,
+        found,
+    })
 }
 
 /// Whether images can have `shape`: 1, 3 or 4 channels, at least one

@@ -243,7 +243,7 @@ impl Evaluation {
     /// The confusion matrix drawn as an SVG heat map (each row shaded by
     /// the share of its class's images), readable at a glance.
     pub fn svg(&self) -> String {
-        super::confusion::svg(self)
+        super::confusion::svg(self, "images")
     }
 }
 

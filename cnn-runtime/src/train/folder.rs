@@ -327,7 +327,7 @@ impl ImageFolder {
 /// The entries of `dir` with whether each is a folder, sorted; hidden ones
 /// (`.DS_Store`, `.git`) left out. Symbolic links to folders are not
 /// followed, so that a link cycle cannot hang the walk.
-fn entries(dir: &Path) -> Result<Vec<(PathBuf, bool)>, ImageError> {
+pub(super) fn entries(dir: &Path) -> Result<Vec<(PathBuf, bool)>, ImageError> {
     let io = |source| ImageError::Io {
         path: dir.to_owned(),
         source,
@@ -358,7 +358,7 @@ fn walk(dir: &Path, file: &mut impl FnMut(PathBuf)) -> Result<(), ImageError> {
 }
 
 /// Whether the extension says PNG or JPEG (case aside).
-fn is_image(path: &Path) -> bool {
+pub(super) fn is_image(path: &Path) -> bool {
     path.extension()
         .and_then(|extension| extension.to_str())
         .is_some_and(|extension| {

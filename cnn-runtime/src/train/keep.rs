@@ -10,7 +10,7 @@ use burn::train::checkpoint::{
     Checkpoint, CheckpointingStrategy, ComposedCheckpointingStrategy, KeepLastNCheckpoints,
     MetricCheckpointingStrategy,
 };
-use burn::train::metric::AccuracyMetric;
+use burn::train::metric::{AccuracyMetric, Metric};
 use burn::train::metric::store::{Aggregate, Direction, Split};
 
 use super::History;
@@ -18,10 +18,18 @@ use super::History;
 /// Keeps the model of the last epoch and of the epoch with the highest
 /// validation accuracy (burn-train's default keeps the lowest loss).
 pub fn keep_best_and_last() -> impl CheckpointingStrategy {
+    keep_best_and_last_by(&AccuracyMetric::new())
+}
+
+/// Keeps the model of the last epoch and of the epoch with the highest
+/// validation `metric` (a segmenter's [`MeanIouMetric`]).
+///
+/// [`MeanIouMetric`]: super::MeanIouMetric
+pub fn keep_best_and_last_by<M: Metric>(metric: &M) -> impl CheckpointingStrategy + use<M> {
     ComposedCheckpointingStrategy::builder()
         .add(KeepLastNCheckpoints::new(1))
         .add(MetricCheckpointingStrategy::new(
-            &AccuracyMetric::new(),
+            metric,
             Aggregate::Mean,
             Direction::Highest,
             Split::Valid,

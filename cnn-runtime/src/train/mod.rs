@@ -12,6 +12,9 @@
 //! - [`classifier!`](crate::classifier): makes a network whose output is
 //!   `[N, classes]` a burn-train model (cross-entropy loss, accuracy) on
 //!   batches of its rank;
+//! - [`segmenter!`](crate::segmenter), [`MaskFolder`], [`MaskBatcher`],
+//!   [`MeanIouMetric`], [`evaluate_masks`]: the same for segmentation (a
+//!   class per pixel, or per time step of a signal);
 //! - [`EpochReport`]: a renderer that prints one line per epoch and keeps
 //!   the [`History`], which [`History::svg`] draws.
 //!
@@ -70,6 +73,7 @@ mod classes;
 mod confusion;
 mod dataset;
 mod decode;
+mod dense;
 mod evaluate;
 mod folder;
 mod idx;
@@ -82,10 +86,17 @@ pub use batch::{
 pub use classes::{classes_path, load_classes};
 pub use dataset::{FitError, ImageDataset, ImageItem};
 pub use decode::{ImageError, read_image};
+pub use dense::{
+    DenseBatch, DenseOutput, IGNORE, MaskBatch, MaskBatcher, MaskDataset, MaskError,
+    MaskEvaluation, MaskFolder, MaskItem, MeanIouMetric, PixelAccuracyMetric, PixelCounts,
+    PixelInput, PolyLr, Segmenter, VOC_CLASSES, class_colour, covers_input, dense_output,
+    evaluate_masks, evaluate_masks_with, named_output_covers, overlay, predict_mask,
+    save_overlay,
+};
 pub use evaluate::{Evaluation, Prediction, evaluate, evaluate_batches, evaluate_with, predict};
 pub use folder::{FolderReport, ImageFolder};
 pub use idx::IdxError;
-pub use keep::{CheckpointError, keep_best_and_last, load_checkpoint};
+pub use keep::{CheckpointError, keep_best_and_last, keep_best_and_last_by, load_checkpoint};
 pub use report::{EpochRecord, EpochReport, History};
 
 /// A network that classifies: what [`classifier!`](crate::classifier)
@@ -172,17 +183,7 @@ macro_rules! classifier {
             fn summary_for(
                 input: &[usize],
             ) -> ::core::result::Result<$crate::Summary, $crate::ShapeError> {
-                match ::core::convert::TryInto::try_into(input) {
-                    ::core::result::Result::Ok(input) => <$network>::summary_for(input),
-                    // Another rank: the table's own check names the declared one.
-                    ::core::result::Result::Err(_) => $crate::Summary::for_input(
-                        ::core::stringify!($network),
-                        &<$network>::INPUT_SHAPE,
-                        <$network>::LAYERS,
-                        <$network>::PLAN,
-                        input,
-                    ),
-                }
+                $crate::__summary_for!($network, input)
             }
         }
 
@@ -220,6 +221,26 @@ macro_rules! classifier {
             }
         }
     )+};
+}
+
+/// The layer table of `$network` for a per-sample input of any rank: the
+/// network's own `summary_for` at its rank, the table's rank check (which
+/// names the declared rank) at another.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __summary_for {
+    ($network:ty, $input:expr) => {
+        match ::core::convert::TryInto::try_into($input) {
+            ::core::result::Result::Ok(input) => <$network>::summary_for(input),
+            ::core::result::Result::Err(_) => $crate::Summary::for_input(
+                ::core::stringify!($network),
+                &<$network>::INPUT_SHAPE,
+                <$network>::LAYERS,
+                <$network>::PLAN,
+                $input,
+            ),
+        }
+    };
 }
 
 /// Whether burn can run distributed data parallel training (DDP) on
