@@ -166,3 +166,5 @@ mod guide {
         Contributing: "../book/src/contributing.md",
     }
 }
+
+pub mod scenes;

@@ -10,8 +10,8 @@ use burn::train::checkpoint::{
     Checkpoint, CheckpointingStrategy, ComposedCheckpointingStrategy, KeepLastNCheckpoints,
     MetricCheckpointingStrategy,
 };
-use burn::train::metric::{AccuracyMetric, Metric};
 use burn::train::metric::store::{Aggregate, Direction, Split};
+use burn::train::metric::{AccuracyMetric, Metric};
 
 use super::History;
 

@@ -90,8 +90,7 @@ pub use dense::{
     DenseBatch, DenseOutput, IGNORE, MaskBatch, MaskBatcher, MaskDataset, MaskError,
     MaskEvaluation, MaskFolder, MaskItem, MeanIouMetric, PixelAccuracyMetric, PixelCounts,
     PixelInput, PolyLr, Segmenter, VOC_CLASSES, class_colour, covers_input, dense_output,
-    evaluate_masks, evaluate_masks_with, named_output_covers, overlay, predict_mask,
-    save_overlay,
+    evaluate_masks, evaluate_masks_with, named_output_covers, overlay, predict_mask, save_overlay,
 };
 pub use evaluate::{Evaluation, Prediction, evaluate, evaluate_batches, evaluate_with, predict};
 pub use folder::{FolderReport, ImageFolder};

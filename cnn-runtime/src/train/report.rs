@@ -119,11 +119,19 @@ impl EpochRecord {
             if let Some(loss) = metrics.get("Loss") {
                 let _ = write!(line, " loss {loss:.4}");
             }
-            if let Some(accuracy) = metrics.get("Accuracy") {
-                let _ = write!(line, " acc {accuracy:6.2}%");
+            // Percentages first, in a fixed order and short; the rest as named.
+            const PERCENT: [(&str, &str); 3] = [
+                ("Accuracy", "acc"),
+                ("Pixel accuracy", "pixel acc"),
+                ("mIoU", "mIoU"),
+            ];
+            for (name, short) in PERCENT {
+                if let Some(value) = metrics.get(name) {
+                    let _ = write!(line, " {short} {value:6.2}%");
+                }
             }
             for (name, value) in metrics {
-                if name != "Loss" && name != "Accuracy" {
+                if name != "Loss" && !PERCENT.iter().any(|(known, _)| known == name) {
                     let _ = write!(line, " {name} {value:.4}");
                 }
             }

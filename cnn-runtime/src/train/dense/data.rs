@@ -72,9 +72,8 @@ impl MaskDataset {
     ) -> Result<MaskDataset, MaskError> {
         let [c, h, w] = shape;
         let (image, plane) = (c * h * w, h * w);
-        let sizes_agree = image > 0
-            && pixels.len() == names.len() * image
-            && masks.len() == names.len() * plane;
+        let sizes_agree =
+            image > 0 && pixels.len() == names.len() * image && masks.len() == names.len() * plane;
         if !sizes_agree {
             return Err(MaskError::Lengths {
                 shape,

@@ -162,7 +162,13 @@ impl MaskEvaluation {
     /// Each class's IoU, accuracy and pixels, then the confusion matrix.
     pub fn table(&self) -> String {
         let n = self.pixels.classes;
-        let width = self.classes.iter().map(|c| c.chars().count()).max().unwrap_or(5).clamp(5, 24);
+        let width = self
+            .classes
+            .iter()
+            .map(|c| c.chars().count())
+            .max()
+            .unwrap_or(5)
+            .clamp(5, 24);
         let mut out = format!("{:width$}      IoU   accuracy     pixels\n", "class");
         for (class, iou) in self.iou().into_iter().enumerate() {
             let row = &self.pixels.counts[class * n..(class + 1) * n];
@@ -173,7 +179,11 @@ impl MaskEvaluation {
             } else {
                 format!("{:8.2}%", 100.0 * row[class] as f64 / total as f64)
             };
-            let _ = writeln!(out, "{:width$}  {iou}  {accuracy} {total:>10}", self.classes[class]);
+            let _ = writeln!(
+                out,
+                "{:width$}  {iou}  {accuracy} {total:>10}",
+                self.classes[class]
+            );
         }
         let _ = writeln!(
             out,

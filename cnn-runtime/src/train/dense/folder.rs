@@ -137,7 +137,8 @@ impl MaskFolder {
     /// Reads every pair.
     pub fn load(self) -> Result<MaskDataset, MaskError> {
         check_shape(self.shape)?;
-        let voc = self.dir.join("JPEGImages").is_dir() && self.dir.join("SegmentationClass").is_dir();
+        let voc =
+            self.dir.join("JPEGImages").is_dir() && self.dir.join("SegmentationClass").is_dir();
         let pairs = if voc {
             self.voc_pairs()?
         } else {
@@ -213,7 +214,10 @@ impl MaskFolder {
         };
         let mut pairs = Vec::with_capacity(names.len());
         for name in names {
-            let mask = self.dir.join("SegmentationClass").join(format!("{name}.png"));
+            let mask = self
+                .dir
+                .join("SegmentationClass")
+                .join(format!("{name}.png"));
             let image = self.dir.join("JPEGImages").join(format!("{name}.jpg"));
             if !image.is_file() {
                 return Err(MaskError::MissingImage { mask, image });
@@ -379,15 +383,14 @@ fn parallel<R: Send>(
                     if at >= items.len() || at > failed.load(Ordering::Relaxed) {
                         break;
                     }
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        read(&items[at])
-                    }))
-                    .unwrap_or_else(|_| {
-                        Err(MaskError::Format {
-                            path: items[at].mask.clone(),
-                            reason: "the decoder panicked on this pair".to_owned(),
-                        })
-                    });
+                    let result =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(&items[at])))
+                            .unwrap_or_else(|_| {
+                                Err(MaskError::Format {
+                                    path: items[at].mask.clone(),
+                                    reason: "the decoder panicked on this pair".to_owned(),
+                                })
+                            });
                     if result.is_err() {
                         failed.fetch_min(at, Ordering::Relaxed);
                     }

@@ -156,7 +156,8 @@ pub(super) fn cross_entropy(
     let counted = ignored.bool_not().float();
     let weight = match weights {
         Some(weights) => {
-            let table = Tensor::<1>::from_data(TensorData::new(weights.to_vec(), [weights.len()]), &device);
+            let table =
+                Tensor::<1>::from_data(TensorData::new(weights.to_vec(), [weights.len()]), &device);
             table.select(0, safe) * counted
         }
         None => counted,
