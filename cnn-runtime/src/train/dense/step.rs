@@ -28,9 +28,9 @@
 /// cnn! {
 ///     pub struct Seg: [3, 32, 32] {
 ///         conv(3, 8, 3, stride = 2, padding = 1) relu as features
-///         conv(8, 4, 1) upsample(like = input, mode = "bilinear") output(aux)
+///         conv(8, 4, 1) upsample(like = input, mode = bilinear) output(aux)
 ///         from(features) conv(8, 16, 3, padding = 1) relu conv(16, 4, 1)
-///         upsample(like = input, mode = "bilinear")
+///         upsample(like = input, mode = bilinear)
 ///     }
 /// }
 /// segmenter!(Seg, aux = 0.5);
