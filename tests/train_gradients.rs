@@ -136,6 +136,45 @@ fn the_zoo_network_and_lenet_train_with_burns_gradients() {
     compare("LeNet", &lenet, x, |n, x| n.forward(x));
 }
 
+/// Every float tensor of a module (parameters and running statistics).
+struct Values(Vec<Vec<f32>>);
+
+impl ModuleVisitor for Values {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.0
+            .push(param.val().into_data().try_to_vec::<f32>().expect("floats"));
+    }
+}
+
+#[test]
+fn batchnorm_keeps_burns_running_statistics_on_the_fast_kernels() {
+    let device = device();
+    let x = Tensor::<4>::random([3, 3, 19, 17], Distribution::Normal(1.0, 2.0), &device);
+    // Two networks of the same seed (clones would share their running state).
+    // `valid` folds the running statistics' pending updates in.
+    let values = |net: &Mixed| {
+        let mut values = Values(Vec::new());
+        net.valid().visit(&mut values);
+        values.0
+    };
+    let after = |path| {
+        device.seed(5);
+        let net = Mixed::init(&device);
+        let before = values(&net);
+        with_path(path, || net.forward(x.clone()));
+        let after = values(&net);
+        assert_ne!(
+            before, after,
+            "a training step moves the running statistics"
+        );
+        after
+    };
+    let (fast, burn) = (after(Path::Fast), after(Path::Burn));
+    for (i, (a, b)) in fast.iter().zip(&burn).enumerate() {
+        assert_close(&format!("tensor {i}"), a, b);
+    }
+}
+
 #[test]
 fn a_training_step_on_the_fast_kernels_repeats_bit_for_bit() {
     let device = device();

@@ -23,6 +23,7 @@ use crate::{gemm, layout};
 use rayon::prelude::*;
 
 mod cols;
+pub mod norm;
 use cols::{fold, gather, unroll};
 
 /// Floats of one chunk's unrolled input (16 MB): chunks of images are as

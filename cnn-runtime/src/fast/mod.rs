@@ -31,6 +31,8 @@ mod ops;
 mod rows;
 #[cfg(all(feature = "flex", feature = "train"))]
 mod train;
+#[cfg(all(feature = "flex", feature = "train"))]
+mod train_norm;
 
 #[cfg(feature = "flex")]
 pub use cache::{Kernels, Slot};
@@ -69,6 +71,9 @@ pub use rows::{layer_norm, linear_rows, scale};
 #[cfg(all(feature = "flex", feature = "train"))]
 #[doc(hidden)]
 pub use train::{FastTrainBackend, conv2d as train_conv2d};
+#[cfg(all(feature = "flex", feature = "train"))]
+#[doc(hidden)]
+pub use train_norm::{FastNormBackend, batchnorm as train_batchnorm};
 
 /// `conv.forward(x)`: without flex and `train` there are no gradients of
 /// our own.
@@ -76,6 +81,14 @@ pub use train::{FastTrainBackend, conv2d as train_conv2d};
 #[doc(hidden)]
 pub fn train_conv2d(conv: &burn::nn::conv::Conv2d, x: Tensor<4>) -> Tensor<4> {
     conv.forward(x)
+}
+
+/// `bn.forward(x)`: without flex and `train` there are no gradients of our
+/// own.
+#[cfg(not(all(feature = "flex", feature = "train")))]
+#[doc(hidden)]
+pub fn train_batchnorm(bn: &burn::nn::BatchNorm, x: Tensor<4>) -> Tensor<4> {
+    bn.forward(x)
 }
 
 use burn::module::{Module, ModuleVisitor, Param};
