@@ -1,7 +1,7 @@
 //! The convolution gradients (`grad::weight_grad`, `grad::input_grad`) and
 //! the forward pass training runs (`grad::forward`) against their definition, summed in f64 tap by tap: random shapes,
 //! strides, paddings (uneven too), dilations and groups, batches that span
-//! several chunks.
+//! several chunks; depthwise layers (their own loops) of every window size.
 
 use cnn_kernels::grad::{Conv2d, forward, input_grad, weight_grad};
 use proptest::prelude::*;
@@ -242,6 +242,42 @@ proptest! {
                 after: [after.0, after.1],
                 dilation: [dilation.0, dilation.1],
                 groups,
+            },
+            seed,
+        );
+    }
+
+    #[test]
+    fn random_depthwise_convolutions_have_the_gradients_of_their_definition(
+        batch in 1usize..4,
+        channels in 2usize..7,
+        kernel in prop::sample::select(vec![1usize, 3, 5, 7]),
+        stride in 1usize..3,
+        dilation in 1usize..3,
+        before in 0usize..4,
+        after in 0usize..4,
+        extra in (0usize..9, 0usize..9),
+        seed in 0u64..1000,
+    ) {
+        let window = dilation * (kernel - 1) + 1;
+        // Uneven padding across: up to 3 rows, 2 columns before and 1 after.
+        let (before, after) = ([before, before.min(2)], [after, after.min(1)]);
+        let size = [
+            window.saturating_sub(before[0] + after[0]).max(1) + extra.0,
+            window.saturating_sub(before[1] + after[1]).max(1) + extra.1,
+        ];
+        check(
+            Conv2d {
+                batch,
+                cin: channels,
+                size,
+                cout: channels,
+                kernel: [kernel, kernel],
+                stride: [stride, stride],
+                before,
+                after,
+                dilation: [dilation, dilation],
+                groups: channels,
             },
             seed,
         );

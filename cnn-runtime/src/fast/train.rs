@@ -146,9 +146,9 @@ fn flex(values: Vec<f32>, shape: Shape) -> FlexTensor {
 
 /// `conv.forward(x)` with the gradients on the fast kernels where `x` is an
 /// `f32` tensor on autodiff flex and the fast path is on; burn's forward
-/// anywhere else. Depthwise convolutions (one input channel per group) stay
-/// on burn's path, whose per-channel loop suits them better than a GEMM of
-/// one row.
+/// anywhere else. Depthwise convolutions run on their own loops
+/// (`cnn_kernels::grad::depthwise`); grouped ones of one input channel per
+/// group and several outputs stay on burn's path.
 #[doc(hidden)]
 pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let Some(spec) = conv.spec() else {
@@ -160,7 +160,9 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
         && device.is_autodiff()
         && device == burn::tensor::Device::flex()
         && x.dtype() == DType::F32
-        && spec.cin_g > 1;
+        // A GEMM's worth of input channels per group, or depthwise (one per
+        // group, `cnn_kernels::grad::depthwise`'s own loops).
+        && (spec.cin_g > 1 || spec.c_out == spec.groups);
     if !trains_here {
         return conv.forward(x);
     }
