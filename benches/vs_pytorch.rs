@@ -15,6 +15,7 @@
 use cnn::burn::module::Module;
 use cnn::burn::tensor::{Distribution, Tensor};
 use cnn::cnn;
+use cnn_examples::scenes::SceneNet;
 use cnn::fast::{Act, Kernels, Map, Path, with_path};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -246,6 +247,41 @@ fn training(only: Option<&str>) {
     step!("resnet18", resnet18::ResNet18, 8);
     step!("mobilenet_v2", mobilenet_v2::MobileNetV2, 8);
     step!("efficientnet_b0", efficientnet_b0::EfficientNetB0, 8);
+    if only.is_none_or(|o| o == "scene_net") {
+        dense_step(&device);
+    }
+}
+
+/// `train_segmentation`'s network at batch 16: one Adam step of its
+/// `segmenter!` step (per-pixel cross-entropy of `out` plus half of `aux`).
+fn dense_step(device: &cnn::burn::tensor::Device) {
+    use cnn::burn::optim::AdamConfig;
+    use cnn::burn::train::TrainStep;
+    use cnn::train::DenseBatch;
+    const BATCH: usize = 16;
+    device.seed(0);
+    let mut model = Some(SceneNet::init(device));
+    let mut optimizer = AdamConfig::new().init();
+    let [c, h, w] = SceneNet::INPUT_SHAPE;
+    let x = Tensor::<4>::random([BATCH, c, h, w], Distribution::Normal(0.0, 1.0), device);
+    // Bands of the four classes.
+    let labels: Vec<u8> = (0..BATCH * h * w).map(|i| ((i / w / 8) % 4) as u8).collect();
+    let time = median(
+        || {
+            let net = model.take().expect("model");
+            let output = TrainStep::step(&net, DenseBatch::new(x.clone(), &labels));
+            model = Some(optimizer.step(1e-3, net, output.grads));
+        },
+        Duration::from_millis(3000),
+        5,
+    );
+    println!(
+        "train scene_net {BATCH} cnn {:.4} {:.1}",
+        time.as_secs_f64() * 1e3,
+        3.0 * gflops(SceneNet::MACS * BATCH as u64, time)
+    );
+    let peak = memory::rss().1 as f64 / (1 << 20) as f64;
+    println!("trainmem scene_net {BATCH} cnn {peak:.0}");
 }
 
 fn main() {
@@ -345,6 +381,14 @@ fn main() {
         }
         std::fs::write(format!("{dir}/networks.txt"), index.join("\n") + "\n")
             .expect("index written");
+        // Trained per pixel (out + 0.5 · aux), in the training table only.
+        std::fs::write(format!("{dir}/scene_net.py"), SceneNet::PYTORCH).expect("twin written");
+        let [c, h, w] = SceneNet::INPUT_SHAPE;
+        std::fs::write(
+            format!("{dir}/dense.txt"),
+            format!("scene_net SceneNet {} {c} {h} {w}\n", SceneNet::MACS),
+        )
+        .expect("index written");
         return;
     }
     let wants = |name: &str| only.as_deref().is_none_or(|o| o == name);

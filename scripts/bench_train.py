@@ -25,14 +25,20 @@ sys.path.insert(0, os.path.dirname(__file__))
 from bench_vs_pytorch import median_ms, twin  # noqa: E402
 
 BATCH = {"lenet": 64, "cifar_resnet": 32, "vgg": 32, "resnet18": 8, "mobilenet_v2": 8,
-         "efficientnet_b0": 8}
+         "efficientnet_b0": 8, "scene_net": 16}
+# Networks trained per pixel: cross-entropy of `out` plus half of `aux`
+# against a class per pixel (train_segmentation's loss).
+DENSE = {"scene_net"}
 
 
 def run(args):
     import torch
 
     torch.set_num_threads(args.threads)
-    for line in open(os.path.join(args.dir, "networks.txt")):
+    lines = open(os.path.join(args.dir, "networks.txt")).readlines()
+    if os.path.exists(os.path.join(args.dir, "dense.txt")):
+        lines += open(os.path.join(args.dir, "dense.txt")).readlines()
+    for line in lines:
         name, cls, macs, *dims = line.split()
         if name != args.only:
             continue
@@ -40,15 +46,28 @@ def run(args):
         model = twin(args.dir, name, cls).train()
         batch = BATCH[name]
         x = torch.randn(batch, *(int(d) for d in dims))
-        classes = model(x[:2]).shape[1]
-        targets = torch.arange(batch) % classes
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-        loss = torch.nn.CrossEntropyLoss()
+        loss = torch.nn.CrossEntropyLoss(ignore_index=255)
+        if name in DENSE:
+            # Bands of the classes, as the Rust side draws them.
+            h, w = int(dims[1]), int(dims[2])
+            classes = model(x[:2])["out"].shape[1]
+            rows = (torch.arange(h) // 8) % classes
+            targets = rows[None, :, None].expand(batch, h, w).contiguous()
 
-        def step():
-            optimizer.zero_grad(set_to_none=True)
-            loss(model(x), targets).backward()
-            optimizer.step()
+            def step():
+                optimizer.zero_grad(set_to_none=True)
+                out = model(x)
+                (loss(out["out"], targets) + 0.5 * loss(out["aux"], targets)).backward()
+                optimizer.step()
+        else:
+            classes = model(x[:2]).shape[1]
+            targets = torch.arange(batch) % classes
+
+            def step():
+                optimizer.zero_grad(set_to_none=True)
+                loss(model(x), targets).backward()
+                optimizer.step()
 
         ms = median_ms(step, budget_s=3.0, min_runs=5)
         print(f"train {name} {batch} torch {ms:.4f} {3 * 2 * int(macs) * batch / ms / 1e6:.1f}", flush=True)

@@ -19,7 +19,7 @@ results="$out/train.txt"
     echo "# $(date -u +%FT%TZ) $(git rev-parse --short HEAD) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
     for round in 1 2 3; do
         echo "# round $round"
-        for net in ${NETS:-lenet cifar_resnet vgg resnet18 mobilenet_v2 efficientnet_b0}; do
+        for net in ${NETS:-lenet cifar_resnet vgg resnet18 mobilenet_v2 efficientnet_b0 scene_net}; do
             cargo bench --bench vs_pytorch -- --train --only "$net" 2>/dev/null
             "$python" scripts/bench_train.py run "$out/twins" --only "$net"
         done
