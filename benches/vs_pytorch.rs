@@ -15,8 +15,8 @@
 use cnn::burn::module::Module;
 use cnn::burn::tensor::{Distribution, Tensor};
 use cnn::cnn;
-use cnn_examples::scenes::SceneNet;
 use cnn::fast::{Act, Kernels, Map, Path, with_path};
+use cnn_examples::scenes::SceneNet;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -265,7 +265,9 @@ fn dense_step(device: &cnn::burn::tensor::Device) {
     let [c, h, w] = SceneNet::INPUT_SHAPE;
     let x = Tensor::<4>::random([BATCH, c, h, w], Distribution::Normal(0.0, 1.0), device);
     // Bands of the four classes.
-    let labels: Vec<u8> = (0..BATCH * h * w).map(|i| ((i / w / 8) % 4) as u8).collect();
+    let labels: Vec<u8> = (0..BATCH * h * w)
+        .map(|i| ((i / w / 8) % 4) as u8)
+        .collect();
     let time = median(
         || {
             let net = model.take().expect("model");

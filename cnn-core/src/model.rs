@@ -31,6 +31,9 @@ pub enum Step {
     WithModule(Ident, TokenStream),
     /// A plain expression of `x` (an activation, a reshape, a runtime helper).
     Function(TokenStream),
+    /// `__private::name(x)`: a runtime function of `x` (`relu`, `relu6`, whose
+    /// backward steps run on the fast kernels when training on flex).
+    Runtime(TokenStream),
     /// A pool whose windows tile its input.
     TiledPool(Tiled),
     /// PyTorch's `nn.Upsample` formula (the runtime's `resample`), where burn's

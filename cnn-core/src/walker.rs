@@ -246,6 +246,7 @@ fn step(plan: Plan, field: Option<&Ident>) -> Option<Step> {
         Plan::Forward => Step::Forward(field?.clone()),
         Plan::WithModule(path) => Step::WithModule(field?.clone(), path),
         Plan::Function(expr) => Step::Function(expr),
+        Plan::Runtime(name) => Step::Runtime(name),
         Plan::TiledPool(tiled) => Step::TiledPool(tiled),
         Plan::Resample(resample) => Step::Resample(resample),
         Plan::Identity => Step::Identity,

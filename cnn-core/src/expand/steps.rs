@@ -105,6 +105,7 @@ pub(super) fn step(krate: &TokenStream, step: &Step) -> TokenStream {
         Step::Forward(field) => quote!(let x = self.#field.forward(x);),
         Step::WithModule(field, path) => quote!(let x = #path(&self.#field, x);),
         Step::Function(expr) => quote!(let x = #expr;),
+        Step::Runtime(name) => quote!(let x = #krate::__private::#name(x);),
         Step::TiledPool(Tiled { max, kernel }) => {
             let kernel = pair(*kernel);
             quote!(let x = #krate::__private::tiled_pool(x, #kernel, #max);)

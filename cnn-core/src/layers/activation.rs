@@ -112,7 +112,13 @@ impl Layer for Activation {
     elementwise!(either layout);
 
     fn emit(&self, _io: &Io) -> Emit {
-        Emit::function(self.expr.clone())
+        // ReLU and ReLU6 train on the runtime's own step (one pass each way,
+        // where burn's clamp masks twice).
+        match self.fast {
+            Some(FastAct::Relu) => Emit::runtime(quote!(relu)),
+            Some(FastAct::Relu6) => Emit::runtime(quote!(relu6)),
+            _ => Emit::function(self.expr.clone()),
+        }
     }
 
     fn fast(&self) -> Fast {

@@ -138,6 +138,9 @@ pub enum Plan {
     WithModule(TokenStream),
     /// A plain expression of `x`.
     Function(TokenStream),
+    /// A runtime function of `x`, `__private::name(x)`, that trains on the
+    /// fast kernels.
+    Runtime(TokenStream),
     /// A pool whose windows tile its input.
     TiledPool(Tiled),
     /// PyTorch's upsampling formula.
@@ -160,6 +163,15 @@ impl Emit {
         Emit {
             field: None,
             plan: Plan::Function(expr),
+        }
+    }
+
+    /// `__private::name(x)`: a runtime function of `x` (an activation with
+    /// a backward step of the runtime's own).
+    pub fn runtime(name: TokenStream) -> Emit {
+        Emit {
+            field: None,
+            plan: Plan::Runtime(name),
         }
     }
 

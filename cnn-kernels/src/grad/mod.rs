@@ -22,6 +22,7 @@ use crate::pack::{GemmDims, PackedGemm};
 use crate::{gemm, layout};
 use rayon::prelude::*;
 
+pub mod act;
 mod cols;
 pub mod depthwise;
 pub mod norm;
