@@ -31,8 +31,8 @@ pub enum Step {
     WithModule(Ident, TokenStream),
     /// A plain expression of `x` (an activation, a reshape, a runtime helper).
     Function(TokenStream),
-    /// `__private::name(x)`: a runtime function of `x` (`relu`, `relu6`, whose
-    /// backward steps run on the fast kernels when training on flex).
+    /// `__private::name(x)`: a runtime function of `x` (`relu6`, whose backward
+    /// step runs on the fast kernels when training on flex).
     Runtime(TokenStream),
     /// A pool whose windows tile its input.
     TiledPool(Tiled),

@@ -178,7 +178,7 @@ macro_rules! cnn {
 pub mod __private {
     pub use crate::export::save;
     pub use crate::fast;
-    pub use crate::fast::{relu, relu6, spatial, spatial_nd, train_conv2d as conv2d};
+    pub use crate::fast::{relu6, spatial, spatial_nd, train_conv2d as conv2d};
     pub use crate::fold::conv_batchnorm;
     pub use crate::load::{Format, load, load_with};
     pub use crate::modern::{

@@ -427,16 +427,16 @@ mod __cnn_LeNet {
                 return ::core::result::Result::Ok(x);
             }
             let x = ::cnn_runtime::__private::conv2d(&self.conv1, x);
-            let x = ::cnn_runtime::__private::relu(x);
+            let x = burn::tensor::activation::relu(x);
             let x = ::cnn_runtime::__private::tiled_pool(x, [2, 2], true);
             let x = ::cnn_runtime::__private::conv2d(&self.conv2, x);
-            let x = ::cnn_runtime::__private::relu(x);
+            let x = burn::tensor::activation::relu(x);
             let x = ::cnn_runtime::__private::tiled_pool(x, [2, 2], true);
             let x = x.flatten::<2>(1, 3);
             let x = self.linear1.forward(x);
-            let x = ::cnn_runtime::__private::relu(x);
+            let x = burn::tensor::activation::relu(x);
             let x = self.linear2.forward(x);
-            let x = ::cnn_runtime::__private::relu(x);
+            let x = burn::tensor::activation::relu(x);
             let x = self.linear3.forward(x);
             let x = burn::tensor::activation::softmax(x, 1);
             ::core::result::Result::Ok(x)

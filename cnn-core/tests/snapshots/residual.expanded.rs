@@ -46,7 +46,7 @@ mod __cnn_Tiny {
                     &self.bn1,
                     x,
                 );
-                let x = ::cnn_runtime::__private::relu(x);
+                let x = burn::tensor::activation::relu(x);
                 let x = ::cnn_runtime::__private::conv_batchnorm(
                     &self.conv2,
                     &self.bn2,
@@ -54,7 +54,7 @@ mod __cnn_Tiny {
                 );
                 x + skip
             };
-            let x = ::cnn_runtime::__private::relu(x);
+            let x = burn::tensor::activation::relu(x);
             x
         }
         /// Runs the layers on the fast path (see `cnn_runtime::fast`).

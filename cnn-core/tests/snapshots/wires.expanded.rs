@@ -566,7 +566,7 @@ mod __cnn_Seg {
             }
             let input_2 = x.clone();
             let x = ::cnn_runtime::__private::conv2d(&self.backbone.conv1, x);
-            let x = ::cnn_runtime::__private::relu(x);
+            let x = burn::tensor::activation::relu(x);
             let x = ::cnn_runtime::__private::conv2d(&self.backbone.layer1, x);
             let c1_0 = x.clone();
             let x = ::cnn_runtime::__private::conv2d(&self.backbone.layer2, x);
@@ -740,7 +740,7 @@ mod __cnn_Seg {
             }
             let input_2 = x.clone();
             let x = ::cnn_runtime::__private::conv2d(&self.backbone.conv1, x);
-            let x = ::cnn_runtime::__private::relu(x);
+            let x = burn::tensor::activation::relu(x);
             let x = ::cnn_runtime::__private::conv2d(&self.backbone.layer1, x);
             let c1_0 = x.clone();
             let x = ::cnn_runtime::__private::conv2d(&self.backbone.layer2, x);

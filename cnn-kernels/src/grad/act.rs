@@ -1,6 +1,6 @@
 //! Clamping activations for training (ReLU is `clamp(x, 0, ∞)`, ReLU6
 //! `clamp(x, 0, 6)`): the forward pass and its gradient, each one sweep on
-//! every thread.
+//! every thread, written once into a new vector (never zeroed first).
 //!
 //! The gradient passes where the input lies strictly inside the bounds, as
 //! PyTorch's `threshold_backward` and `hardtanh_backward` pass it (an upper
@@ -9,55 +9,51 @@
 
 use rayon::prelude::*;
 
-/// Values per task.
+/// Values per task, at least.
 const CHUNK: usize = 1 << 14;
 
-/// `y = clamp(x, lo, hi)`, NaN kept.
-///
-/// # Panics
-/// If `x` and `y` differ in length.
-pub fn clamp(x: &[f32], lo: f32, hi: f32, y: &mut [f32]) {
-    assert_eq!(
-        x.len(),
-        y.len(),
-        "clamp: {} inputs for {} outputs",
-        x.len(),
-        y.len()
-    );
-    y.par_chunks_mut(CHUNK)
-        .zip(x.par_chunks(CHUNK))
-        .for_each(|(y, x)| {
-            for (y, &x) in y.iter_mut().zip(x) {
-                *y = if x < lo {
-                    lo
-                } else if x > hi {
-                    hi
-                } else {
-                    x
-                };
+/// `clamp(x, lo, hi)`, NaN kept.
+pub fn clamp(x: &[f32], lo: f32, hi: f32) -> Vec<f32> {
+    let mut y = Vec::new();
+    x.par_iter()
+        .with_min_len(CHUNK)
+        .map(|&x| {
+            if x < lo {
+                lo
+            } else if x > hi {
+                hi
+            } else {
+                x
             }
-        });
+        })
+        .collect_into_vec(&mut y);
+    y
 }
 
-/// `dx = dy` where `lo < x < hi` (or `x > lo` with `hi = +∞`), else 0.
+/// `dy` where `lo < x < hi` (or `x > lo` with `hi = +∞`), else 0.
 ///
 /// # Panics
-/// If the slices differ in length.
-pub fn clamp_backward(x: &[f32], dy: &[f32], lo: f32, hi: f32, dx: &mut [f32]) {
-    assert!(
-        x.len() == dy.len() && dy.len() == dx.len(),
-        "clamp backward: {} inputs, {} output gradients, {} input gradients",
+/// If `x` and `dy` differ in length.
+pub fn clamp_backward(x: &[f32], dy: &[f32], lo: f32, hi: f32) -> Vec<f32> {
+    assert_eq!(
         x.len(),
         dy.len(),
-        dx.len()
+        "clamp backward: {} inputs, {} output gradients",
+        x.len(),
+        dy.len()
     );
     let unbounded = hi == f32::INFINITY;
-    dx.par_chunks_mut(CHUNK)
-        .zip(x.par_chunks(CHUNK).zip(dy.par_chunks(CHUNK)))
-        .for_each(|(dx, (x, dy))| {
-            for ((dx, &x), &dy) in dx.iter_mut().zip(x).zip(dy) {
-                let passes = x > lo && (unbounded || x < hi);
-                *dx = if passes { dy } else { 0.0 };
+    let mut dx = Vec::new();
+    x.par_iter()
+        .zip(dy.par_iter())
+        .with_min_len(CHUNK)
+        .map(|(&x, &dy)| {
+            if x > lo && (unbounded || x < hi) {
+                dy
+            } else {
+                0.0
             }
-        });
+        })
+        .collect_into_vec(&mut dx);
+    dx
 }

@@ -75,7 +75,7 @@ pub use rows::{layer_norm, linear_rows, scale};
 pub use train::{FastTrainBackend, conv2d as train_conv2d};
 #[cfg(all(feature = "flex", feature = "train"))]
 #[doc(hidden)]
-pub use train_act::{FastActBackend, relu, relu6};
+pub use train_act::{FastActBackend, relu6};
 #[cfg(all(feature = "flex", feature = "train"))]
 #[doc(hidden)]
 pub use train_norm::{FastNormBackend, batchnorm as train_batchnorm};
@@ -86,13 +86,6 @@ pub use train_norm::{FastNormBackend, batchnorm as train_batchnorm};
 #[doc(hidden)]
 pub fn train_conv2d(conv: &burn::nn::conv::Conv2d, x: Tensor<4>) -> Tensor<4> {
     conv.forward(x)
-}
-
-/// `relu(x)`: without flex and `train` there are no gradients of our own.
-#[cfg(not(all(feature = "flex", feature = "train")))]
-#[doc(hidden)]
-pub fn relu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    burn::tensor::activation::relu(x)
 }
 
 /// `relu6(x)`: without flex and `train` there are no gradients of our own.
