@@ -18,6 +18,7 @@
 
 use cnn::burn::tensor::{Device, Tensor, TensorData};
 use cnn::cnn;
+use cnn::train::{VOC_CLASSES, class_colour};
 
 cnn! {
     /// torchvision's `Bottleneck` at stride 1, its 3×3 dilated by `d`
@@ -196,42 +197,6 @@ cnn! {
     }
 }
 
-/// PASCAL VOC's 21 classes.
-const CLASSES: [&str; 21] = [
-    "background",
-    "aeroplane",
-    "bicycle",
-    "bird",
-    "boat",
-    "bottle",
-    "bus",
-    "car",
-    "cat",
-    "chair",
-    "cow",
-    "diningtable",
-    "dog",
-    "horse",
-    "motorbike",
-    "person",
-    "pottedplant",
-    "sheep",
-    "sofa",
-    "train",
-    "tvmonitor",
-];
-
-/// VOC's palette: class `i`'s color from the bits of `i`.
-fn color(class: usize) -> [u8; 3] {
-    let mut rgb = [0u8; 3];
-    for bit in 0..8 {
-        for (channel, value) in rgb.iter_mut().enumerate() {
-            *value |= (((class >> (channel + 3 * bit)) & 1) as u8) << (7 - bit);
-        }
-    }
-    rgb
-}
-
 /// A scene to segment when no image is given: sky, sun, hills and a road.
 fn scene(height: u32, width: u32) -> image::RgbImage {
     image::RgbImage::from_fn(width, height, |x, y| {
@@ -324,7 +289,7 @@ fn main() {
     let map = image::RgbImage::from_fn(w, h, |x, y| {
         let class = classes[(y * w + x) as usize] as usize;
         counts[class] += 1;
-        image::Rgb(color(class))
+        image::Rgb(class_colour(u8::try_from(class).unwrap_or(u8::MAX)))
     });
     let dir = std::path::Path::new("target/deeplabv3");
     std::fs::create_dir_all(dir).expect("target/deeplabv3");
@@ -342,7 +307,7 @@ fn main() {
         println!(
             "  {:>5.1} % {}",
             100.0 * *n as f64 / classes.len() as f64,
-            CLASSES[*class]
+            VOC_CLASSES[*class]
         );
     }
     println!(
