@@ -157,6 +157,8 @@ fn a_parameter_of_another_length_is_refused() {
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: if cfg!(miri) { 2 } else { 48 },
+        // No file of failures: Miri's isolation has no working directory.
+        failure_persistence: None,
         ..ProptestConfig::default()
     })]
 
