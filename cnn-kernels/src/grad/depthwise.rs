@@ -34,14 +34,42 @@ fn columns(
     (lo.min(out), hi.min(out))
 }
 
-/// Each tap's input row for output row `oy`, when it lies inside: `(ky, iy)`.
-fn rows(c: &Conv2d, oy: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-    (0..c.kernel[0]).filter_map(move |ky| {
-        (oy * c.stride[0] + ky * c.dilation[0])
-            .checked_sub(c.before[0])
-            .filter(|&iy| iy < c.size[0])
-            .map(|iy| (ky, iy))
-    })
+/// A tap that reads inside the input for output row `oy`.
+struct Tap {
+    /// Its index in the window, `ky · kw + kx`.
+    at: usize,
+    /// The input row it reads.
+    iy: usize,
+    /// The output columns it reaches, `lo..hi`.
+    lo: usize,
+    hi: usize,
+    /// The input column of output column `lo`.
+    first: usize,
+}
+
+/// The taps of output row `oy` (`ow` columns) that read inside the input.
+fn taps(c: &Conv2d, oy: usize, ow: usize) -> impl Iterator<Item = Tap> + '_ {
+    let [kh, kw] = c.kernel;
+    (0..kh)
+        .filter_map(move |ky| {
+            (oy * c.stride[0] + ky * c.dilation[0])
+                .checked_sub(c.before[0])
+                .filter(|&iy| iy < c.size[0])
+                .map(|iy| (ky, iy))
+        })
+        .flat_map(move |(ky, iy)| {
+            (0..kw).filter_map(move |kx| {
+                let offset = kx * c.dilation[1];
+                let (lo, hi) = columns(offset, c.before[1], c.stride[1], c.size[1], ow);
+                (lo < hi).then(|| Tap {
+                    at: ky * kw + kx,
+                    iy,
+                    lo,
+                    hi,
+                    first: lo * c.stride[1] + offset - c.before[1],
+                })
+            })
+        })
 }
 
 #[track_caller]
@@ -77,28 +105,19 @@ pub fn forward(c: &Conv2d, x: &[f32], w: &[f32], y: &mut [f32]) {
         .zip(x.par_chunks(h * width))
         .enumerate()
         .for_each(|(plane, (y, x))| {
-            let taps = &w[(plane % c.cin) * kh * kw..][..kh * kw];
+            let taps_w = &w[(plane % c.cin) * kh * kw..][..kh * kw];
             y.fill(0.0);
             for (oy, row) in y.chunks_exact_mut(ow).enumerate() {
-                for (ky, iy) in rows(c, oy) {
-                    let input = &x[iy * width..(iy + 1) * width];
-                    for kx in 0..kw {
-                        let tap = taps[ky * kw + kx];
-                        let offset = kx * c.dilation[1];
-                        let (lo, hi) = columns(offset, c.before[1], c.stride[1], width, ow);
-                        if lo >= hi {
-                            continue;
+                for t in taps(c, oy, ow) {
+                    let (tap, input) = (taps_w[t.at], &x[t.iy * width..(t.iy + 1) * width]);
+                    if c.stride[1] == 1 {
+                        for (o, &v) in row[t.lo..t.hi].iter_mut().zip(&input[t.first..]) {
+                            *o += tap * v;
                         }
-                        let first = lo * c.stride[1] + offset - c.before[1];
-                        if c.stride[1] == 1 {
-                            for (o, &v) in row[lo..hi].iter_mut().zip(&input[first..]) {
-                                *o += tap * v;
-                            }
-                        } else {
-                            let source = input[first..].iter().step_by(c.stride[1]);
-                            for (o, &v) in row[lo..hi].iter_mut().zip(source) {
-                                *o += tap * v;
-                            }
+                    } else {
+                        let source = input[t.first..].iter().step_by(c.stride[1]);
+                        for (o, &v) in row[t.lo..t.hi].iter_mut().zip(source) {
+                            *o += tap * v;
                         }
                     }
                 }
@@ -124,28 +143,19 @@ pub fn input_grad(c: &Conv2d, w: &[f32], dy: &[f32], dx: &mut [f32]) {
         .zip(dy.par_chunks(oh * ow))
         .enumerate()
         .for_each(|(plane, (dx, dy))| {
-            let taps = &w[(plane % c.cin) * kh * kw..][..kh * kw];
+            let taps_w = &w[(plane % c.cin) * kh * kw..][..kh * kw];
             dx.fill(0.0);
             for (oy, grad) in dy.chunks_exact(ow).enumerate() {
-                for (ky, iy) in rows(c, oy) {
-                    let input = &mut dx[iy * width..(iy + 1) * width];
-                    for kx in 0..kw {
-                        let tap = taps[ky * kw + kx];
-                        let offset = kx * c.dilation[1];
-                        let (lo, hi) = columns(offset, c.before[1], c.stride[1], width, ow);
-                        if lo >= hi {
-                            continue;
+                for t in taps(c, oy, ow) {
+                    let (tap, input) = (taps_w[t.at], &mut dx[t.iy * width..(t.iy + 1) * width]);
+                    if c.stride[1] == 1 {
+                        for (i, &g) in input[t.first..].iter_mut().zip(&grad[t.lo..t.hi]) {
+                            *i += tap * g;
                         }
-                        let first = lo * c.stride[1] + offset - c.before[1];
-                        if c.stride[1] == 1 {
-                            for (i, &g) in input[first..].iter_mut().zip(&grad[lo..hi]) {
-                                *i += tap * g;
-                            }
-                        } else {
-                            let target = input[first..].iter_mut().step_by(c.stride[1]);
-                            for (i, &g) in target.zip(&grad[lo..hi]) {
-                                *i += tap * g;
-                            }
+                    } else {
+                        let target = input[t.first..].iter_mut().step_by(c.stride[1]);
+                        for (i, &g) in target.zip(&grad[t.lo..t.hi]) {
+                            *i += tap * g;
                         }
                     }
                 }
@@ -162,34 +172,27 @@ pub fn weight_grad(c: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     let ([h, width], [kh, kw]) = (c.size, c.kernel);
     dw.par_chunks_mut(kh * kw)
         .enumerate()
-        .for_each(|(channel, taps)| {
+        .for_each(|(channel, dw_taps)| {
             let mut sums = vec![0f64; kh * kw];
             for n in 0..c.batch {
                 let plane = n * c.cin + channel;
                 let x = &x[plane * h * width..(plane + 1) * h * width];
                 let dy = &dy[plane * oh * ow..(plane + 1) * oh * ow];
                 for (oy, grad) in dy.chunks_exact(ow.max(1)).enumerate().take(oh) {
-                    for (ky, iy) in rows(c, oy) {
-                        let input = &x[iy * width..(iy + 1) * width];
-                        for kx in 0..kw {
-                            let offset = kx * c.dilation[1];
-                            let (lo, hi) = columns(offset, c.before[1], c.stride[1], width, ow);
-                            if lo >= hi {
-                                continue;
-                            }
-                            let first = lo * c.stride[1] + offset - c.before[1];
-                            let sum = if c.stride[1] == 1 {
-                                dot(&grad[lo..hi], &input[first..first + hi - lo])
-                            } else {
-                                let source = input[first..].iter().step_by(c.stride[1]);
-                                grad[lo..hi].iter().zip(source).map(|(&g, &v)| g * v).sum()
-                            };
-                            sums[ky * kw + kx] += f64::from(sum);
-                        }
+                    for t in taps(c, oy, ow) {
+                        let input = &x[t.iy * width..(t.iy + 1) * width];
+                        let (grad, len) = (&grad[t.lo..t.hi], t.hi - t.lo);
+                        let sum = if c.stride[1] == 1 {
+                            dot(grad, &input[t.first..t.first + len])
+                        } else {
+                            let source = input[t.first..].iter().step_by(c.stride[1]);
+                            grad.iter().zip(source).map(|(&g, &v)| g * v).sum()
+                        };
+                        sums[t.at] += f64::from(sum);
                     }
                 }
             }
-            for (tap, sum) in taps.iter_mut().zip(sums) {
+            for (tap, sum) in dw_taps.iter_mut().zip(sums) {
                 *tap = sum as f32;
             }
         });

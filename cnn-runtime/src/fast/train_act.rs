@@ -5,8 +5,8 @@
 //! twice through `mask_fill`'s generic path: 33 % of a MobileNetV2 training
 //! step measured with `perf`. Here the backward step passes the gradient
 //! where the input lies inside the bounds, as PyTorch does. (ReLU keeps
-//! burn's steps, which work in place: the same step of ours made a CIFAR
-//! ResNet-20 step 139 → 163–178 ms.)
+//! burn's steps, which work in place: the same step of ours measured a CIFAR
+//! ResNet-20 step at 163–178 ms against 133–139; BENCHMARKS.md.)
 
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;

@@ -190,15 +190,12 @@ impl ImageDataset {
     /// outputs than classes trains until a batch holds a label past its
     /// outputs and then panics inside burn's cross-entropy.
     pub fn check_for<N: Classifier>(&self) -> Result<(), FitError> {
-        N::summary_for(&self.shape).map_err(FitError::Shape)?;
-        if self.classes.len() > N::CLASSES {
-            return Err(FitError::Classes {
-                network: N::NAME,
-                outputs: N::CLASSES,
-                classes: self.classes.to_vec(),
-            });
-        }
-        Ok(())
+        FitError::check(
+            N::NAME,
+            N::CLASSES,
+            N::summary_for(&self.shape),
+            &self.classes,
+        )
     }
 
     fn with_order(&self, order: Vec<usize>) -> ImageDataset {
@@ -239,6 +236,27 @@ pub enum FitError {
         /// The dataset's class names.
         classes: Vec<String>,
     },
+}
+
+impl FitError {
+    /// Whether a network named `network` with `outputs` outputs, whose layer
+    /// table for the data's input is `summary`, can learn `classes`.
+    pub(super) fn check(
+        network: &'static str,
+        outputs: usize,
+        summary: Result<crate::Summary, ShapeError>,
+        classes: &[String],
+    ) -> Result<(), FitError> {
+        summary.map_err(FitError::Shape)?;
+        if classes.len() > outputs {
+            return Err(FitError::Classes {
+                network,
+                outputs,
+                classes: classes.to_vec(),
+            });
+        }
+        Ok(())
+    }
 }
 
 impl std::fmt::Display for FitError {

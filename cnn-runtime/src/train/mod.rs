@@ -173,10 +173,7 @@ macro_rules! classifier {
             }
 
             fn device(&self) -> $crate::burn::tensor::Device {
-                $crate::burn::module::Module::devices(self)
-                    .into_iter()
-                    .next()
-                    .unwrap_or_default()
+                $crate::train::module_device(self)
             }
 
             fn summary_for(
@@ -240,6 +237,13 @@ macro_rules! __summary_for {
             ),
         }
     };
+}
+
+/// The device a module's weights are on (the default device for a module
+/// without any): what `classifier!` and `segmenter!` answer for `device()`.
+#[doc(hidden)]
+pub fn module_device<M: burn::module::Module>(module: &M) -> burn::tensor::Device {
+    module.devices().into_iter().next().unwrap_or_default()
 }
 
 /// Whether burn can run distributed data parallel training (DDP) on

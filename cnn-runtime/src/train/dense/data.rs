@@ -187,15 +187,12 @@ impl MaskDataset {
     /// masks: that its layers take the images' `[C, H, W]` and that it has
     /// an output channel for every class.
     pub fn check_for<N: Segmenter>(&self) -> Result<(), FitError> {
-        N::summary_for(&self.shape).map_err(FitError::Shape)?;
-        if self.classes.len() > N::CLASSES {
-            return Err(FitError::Classes {
-                network: N::NAME,
-                outputs: N::CLASSES,
-                classes: self.classes.to_vec(),
-            });
-        }
-        Ok(())
+        FitError::check(
+            N::NAME,
+            N::CLASSES,
+            N::summary_for(&self.shape),
+            &self.classes,
+        )
     }
 
     fn with_order(&self, order: Vec<usize>) -> MaskDataset {

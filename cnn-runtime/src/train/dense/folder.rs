@@ -348,17 +348,18 @@ pub(super) fn read_mask(path: &Path) -> Result<(Vec<u8>, [usize; 2]), MaskError>
     Ok((mask, [height, width]))
 }
 
-/// The mask resized to `to` as PyTorch's `nearest` does: output pixel `y`
-/// reads row `floor(y · H / H')`.
+/// The mask resized to `to` as PyTorch's `nearest` does, with the taps of
+/// `cnn_shape::taps` (the rule `upsample` uses).
 pub(super) fn nearest(mask: &[u8], [h, w]: [usize; 2], [th, tw]: [usize; 2]) -> Vec<u8> {
     if [h, w] == [th, tw] {
         return mask.to_vec();
     }
+    let rows = cnn_shape::taps::taps(h, th, None, false, false).first;
+    let columns = cnn_shape::taps::taps(w, tw, None, false, false).first;
     let mut out = Vec::with_capacity(th * tw);
-    for y in 0..th {
-        let sy = y * h / th;
-        for x in 0..tw {
-            out.push(mask[sy * w + x * w / tw]);
+    for &y in &rows {
+        for &x in &columns {
+            out.push(mask[y as usize * w + x as usize]);
         }
     }
     out

@@ -98,10 +98,7 @@ macro_rules! segmenter {
             }
 
             fn device(&self) -> $crate::burn::tensor::Device {
-                $crate::burn::module::Module::devices(self)
-                    .into_iter()
-                    .next()
-                    .unwrap_or_default()
+                $crate::train::module_device(self)
             }
 
             fn summary_for(
