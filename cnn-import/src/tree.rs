@@ -1,0 +1,269 @@
+//! [`Net`] → a tree of `cnn!` forms: chains, and forks that meet again in one
+//! merge become `residual`, `add`, `concat`, `multiply` or `split`.
+//!
+//! The graph is walked from the input. Where a tensor is read by several
+//! layers (a fork), each reader starts a branch; every branch must end in
+//! the same merge, which reads exactly the branches' ends (and the forked
+//! tensor itself for an empty branch `{}`). Anything else is not a tree of
+//! these forms and is refused naming the tensor.
+
+use crate::error::Error;
+use crate::ir::{Kind, Net, Vid};
+
+/// One node of the layer list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// A layer: an index into [`Net::items`].
+    Layer(usize),
+    /// A merge of branches.
+    Merge {
+        /// Which form.
+        form: Form,
+        /// The branches, in the form's order (`{}` is empty).
+        branches: Vec<Vec<Node>>,
+        /// The merge item (or the split item, for `split`).
+        item: usize,
+    },
+    /// A group `key: { … }`, or a positional one (`key` is `None`).
+    Group {
+        /// The key, when the group is named.
+        key: Option<String>,
+        /// Its body.
+        body: Vec<Node>,
+    },
+    /// A named layer `key: layer`.
+    Named(String, usize),
+}
+
+/// The merge forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// `residual { A }` (`x + A(x)`) or `residual { A } shortcut { B }`.
+    Residual,
+    /// `add { A } { B } { C }`
+    Add,
+    /// `concat { A } { B }`
+    Concat,
+    /// `multiply { A } { B }`
+    Multiply,
+    /// `split { A } { B }`
+    Split,
+}
+
+struct Walk<'n> {
+    net: &'n Net,
+    readers: Vec<Vec<usize>>,
+    visited: Vec<bool>,
+}
+
+/// The tree of `net`, from its input to its one output.
+pub fn build(net: &Net) -> Result<Vec<Node>, Error> {
+    let mut readers = vec![Vec::new(); net.shapes.len()];
+    for (i, item) in net.items.iter().enumerate() {
+        for &v in &item.inputs {
+            if !readers[v].contains(&i) {
+                readers[v].push(i);
+            }
+        }
+    }
+    let [(_, output)] = net.outputs[..] else {
+        return Err(Error::graph(format!(
+            "the graph has {} outputs; the importer writes networks with one output for now",
+            net.outputs.len()
+        )));
+    };
+    let mut walk = Walk {
+        net,
+        readers,
+        visited: vec![false; net.items.len()],
+    };
+    let (nodes, end) = walk.chain(net.input)?;
+    if end != output {
+        return Err(Error::graph(
+            "the walk from the input stops before the output: a tensor is read by a merge that does not close the branches it starts",
+        ));
+    }
+    if let Some(left) = walk.visited.iter().position(|v| !v) {
+        return Err(Error::graph(format!(
+            "layer {} ({}) is not on the path from the input to the output",
+            left + 1,
+            describe(&net.items[left].kind)
+        )));
+    }
+    Ok(nodes)
+}
+
+fn describe(kind: &Kind) -> String {
+    match kind {
+        Kind::Layer(l) => format!("`{}`", l.call.name),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+impl Walk<'_> {
+    /// Lowers from `v` while the graph is a chain, with forks that close
+    /// inside it; stops before a merge that closes an enclosing fork, or at
+    /// the end.
+    fn chain(&mut self, mut v: Vid) -> Result<(Vec<Node>, Vid), Error> {
+        let mut nodes = Vec::new();
+        loop {
+            let readers = self.readers[v].clone();
+            match readers[..] {
+                [] => return Ok((nodes, v)),
+                [r] if self.net.items[r].inputs.len() > 1 => return Ok((nodes, v)),
+                [r] if matches!(self.net.items[r].kind, Kind::Split) => {
+                    let (node, out) = self.split(r)?;
+                    nodes.push(node);
+                    v = out;
+                }
+                [r] => {
+                    self.visit(r)?;
+                    nodes.push(Node::Layer(r));
+                    v = self.net.items[r].outputs[0];
+                }
+                _ => {
+                    let (node, out) = self.fork(v, &readers)?;
+                    nodes.push(node);
+                    v = out;
+                }
+            }
+        }
+    }
+
+    fn visit(&mut self, item: usize) -> Result<(), Error> {
+        if std::mem::replace(&mut self.visited[item], true) {
+            return Err(Error::graph(format!("layer {} is reached twice", item + 1)));
+        }
+        Ok(())
+    }
+
+    /// A fork at `v`: each reader starts a branch, all branches meet in one merge.
+    fn fork(&mut self, v: Vid, readers: &[usize]) -> Result<(Node, Vid), Error> {
+        let mut ends: Vec<(Vid, Vec<Node>)> = Vec::new();
+        let mut join = None;
+        for &r in readers {
+            let item = &self.net.items[r];
+            if item.inputs.len() > 1 {
+                // `v` feeds the merge directly: an empty branch.
+                self.meet(&mut join, r, v)?;
+                ends.push((v, Vec::new()));
+                continue;
+            }
+            let (nodes, end) = if matches!(item.kind, Kind::Split) {
+                let (node, out) = self.split(r)?;
+                let (mut rest, end) = self.chain(out)?;
+                rest.insert(0, node);
+                (rest, end)
+            } else {
+                self.visit(r)?;
+                let (mut rest, end) = self.chain(item.outputs[0])?;
+                rest.insert(0, Node::Layer(r));
+                (rest, end)
+            };
+            match self.readers[end][..] {
+                [m] => self.meet(&mut join, m, v)?,
+                _ => return Err(self.not_a_tree(v)),
+            }
+            ends.push((end, nodes));
+        }
+        let Some(j) = join else {
+            return Err(self.not_a_tree(v));
+        };
+        let merge = &self.net.items[j];
+        let mut branches = Vec::new();
+        for &input in &merge.inputs {
+            let Some(pos) = ends.iter().position(|(end, _)| *end == input) else {
+                return Err(self.not_a_tree(v));
+            };
+            branches.push(ends.remove(pos).1);
+        }
+        if !ends.is_empty() {
+            return Err(self.not_a_tree(v));
+        }
+        self.visit(j)?;
+        let form = match merge.kind {
+            Kind::Add if branches.len() == 2 => Form::Residual,
+            Kind::Add => Form::Add,
+            Kind::Mul => Form::Multiply,
+            Kind::Concat => Form::Concat,
+            _ => return Err(self.not_a_tree(v)),
+        };
+        if form == Form::Residual && branches[0].is_empty() {
+            branches.swap(0, 1);
+        }
+        if form == Form::Multiply {
+            // `multiply {} { gate }` reads as x · gate(x).
+            branches.sort_by_key(|b| !b.is_empty());
+        }
+        Ok((
+            Node::Merge {
+                form,
+                branches,
+                item: j,
+            },
+            merge.outputs[0],
+        ))
+    }
+
+    fn meet(&self, join: &mut Option<usize>, merge: usize, v: Vid) -> Result<(), Error> {
+        match join {
+            Some(j) if *j != merge => Err(self.not_a_tree(v)),
+            _ => {
+                *join = Some(merge);
+                Ok(())
+            }
+        }
+    }
+
+    /// `split { A } { B }`: the split's chunks meet in one concatenation.
+    fn split(&mut self, s: usize) -> Result<(Node, Vid), Error> {
+        self.visit(s)?;
+        let outputs = self.net.items[s].outputs.clone();
+        let mut branches = Vec::new();
+        let mut join = None;
+        for &o in &outputs {
+            let (nodes, end) = match self.readers[o][..] {
+                [r] if self.net.items[r].inputs.len() > 1 => (Vec::new(), o),
+                _ => self.chain(o)?,
+            };
+            match self.readers[end][..] {
+                [m] => self.meet(&mut join, m, o)?,
+                _ => return Err(self.not_a_tree(o)),
+            }
+            branches.push((end, nodes));
+        }
+        let Some(j) = join else {
+            return Err(self.not_a_tree(outputs[0]));
+        };
+        let merge = &self.net.items[j];
+        let ordered = merge
+            .inputs
+            .iter()
+            .zip(&branches)
+            .all(|(i, (end, _))| i == end);
+        if merge.kind != Kind::Concat || merge.inputs.len() != branches.len() || !ordered {
+            return Err(Error::graph(
+                "a split whose chunks are not concatenated back in order has no `cnn!` form",
+            ));
+        }
+        self.visit(j)?;
+        let branches = branches.into_iter().map(|(_, b)| b).collect();
+        Ok((
+            Node::Merge {
+                form: Form::Split,
+                branches,
+                item: s,
+            },
+            merge.outputs[0],
+        ))
+    }
+
+    fn not_a_tree(&self, v: Vid) -> Error {
+        let shape = &self.net.shapes[v];
+        Error::graph(format!(
+            "the tensor {shape:?} read by {} layers does not start branches that all meet in one merge; \
+             networks with such reads (feature pyramids, several outputs) need wires, which the importer does not write yet",
+            self.readers[v].len()
+        ))
+    }
+}
