@@ -224,7 +224,7 @@ fn reshape(cx: &Cx<'_>) -> Result<Tensor, Error> {
 pub(crate) fn shape(cx: &mut Cx<'_>) -> Result<(), Error> {
     let (dims, source) = match cx.val(0)? {
         Val::Const(t) => (t.dims.iter().map(|&d| d as i64).collect::<Vec<_>>(), None),
-        Val::Dyn(v) | Val::Expr(v, ..) | Val::Shuffle { base: v, .. } => {
+        Val::Dyn(v) | Val::Expr(v, ..) | Val::Shuffle { base: v, .. } | Val::Flat(v) => {
             (cx.net.shapes[*v].clone(), Some(*v))
         }
     };

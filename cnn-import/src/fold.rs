@@ -239,6 +239,6 @@ mod tests {
             },
             0,
         );
-        assert_eq!(c.map(|t| (t.dims, ints(&t))), Some((vec![], vec![64])));
+        assert_eq!(c.map(|t| (ints(&t), t.dims)), Some((vec![64], vec![])));
     }
 }

@@ -55,7 +55,8 @@ fn has_params(net: &Net, node: &Node) -> bool {
             *i != PAD && matches!(&net.items[*i].kind, Kind::Layer(l) if !l.params.is_empty())
         }
         Node::Merge { branches, .. } => branches.iter().flatten().any(|n| has_params(net, n)),
-        Node::Group { body, .. } => body.iter().any(|n| has_params(net, n)),
+        Node::Group { body, .. } | Node::Repeat(_, body) => body.iter().any(|n| has_params(net, n)),
+        Node::Call { .. } => true,
     }
 }
 
@@ -105,7 +106,7 @@ impl Level<'_> {
                     let mut path = prefix.to_vec();
                     path.push(comp);
                     let body = inner.list(run, &path);
-                    out.push(Node::Group { key, body });
+                    out.push(Node::Group { key, body, done: false });
                 }
             }
         }

@@ -109,7 +109,13 @@ pub fn import(bytes: &[u8], options: &Options) -> Result<Imported, Error> {
         };
         onnx::load_external(&mut model, dir)?;
     }
-    let net = lower::lower(&model, options.input.as_deref())?;
+    let mut net = lower::lower(&model, options.input.as_deref())?;
+    merge::nest_concats(&mut net);
+    if std::env::var_os("CNN_IMPORT_DEBUG").is_some() {
+        for (i, item) in net.items.iter().enumerate() {
+            eprintln!("{i} {:?} {:?} -> {:?} @{}", emit_kind(&item.kind), item.inputs, item.outputs, item.scope.join("."));
+        }
+    }
     let nodes = tree::build(&net)?;
     let nodes = group::group(&net, nodes);
     let order = weights::layer_order(&nodes);
@@ -117,14 +123,15 @@ pub fn import(bytes: &[u8], options: &Options) -> Result<Imported, Error> {
     let (blocks, body) = if options.blocks {
         blocks::find(&net, nodes)
     } else {
-        (Vec::new(), blocks::plain(nodes))
+        (Vec::new(), nodes)
     };
+    let names = blocks::signatures(&blocks);
     let mut text = String::new();
     text.push_str(&header(&model, &net, options));
     text.push_str("use cnn::cnn;\n\ncnn! {\n");
     let invocation_start = text.len();
     for block in &blocks {
-        text.push_str(&block.text(&net, 1));
+        text.push_str(&block.text(&net, &names, 1));
     }
     let dims: Vec<String> = shape.iter().map(i64::to_string).collect();
     text.push_str(&format!(
@@ -132,7 +139,7 @@ pub fn import(bytes: &[u8], options: &Options) -> Result<Imported, Error> {
         options.name,
         dims.join(", ")
     ));
-    let mut w = emit::Writer::new(&net);
+    let mut w = emit::Writer::new(&net, &names);
     blocks::write(&mut w, &body, 2);
     for line in &w.lines {
         text.push_str(line);
@@ -140,7 +147,11 @@ pub fn import(bytes: &[u8], options: &Options) -> Result<Imported, Error> {
     }
     text.push_str("    }\n}\n");
     let invocation = &text[invocation_start..text.len() - 2];
-    let checked = weights::check(invocation)?;
+    let checked = weights::check(invocation).inspect_err(|_| {
+        if std::env::var_os("CNN_IMPORT_DEBUG").is_some() {
+            eprintln!("{text}");
+        }
+    })?;
     let weights = weights::keyed(&net, &order, &checked)?;
     Ok(Imported {
         source: text,
@@ -173,4 +184,11 @@ fn header(model: &onnx::Model, net: &ir::Net, options: &Options) -> String {
     }
     h.push('\n');
     h
+}
+
+fn emit_kind(kind: &ir::Kind) -> String {
+    match kind {
+        ir::Kind::Layer(l) => l.call.name.to_string(),
+        other => format!("{other:?}"),
+    }
 }

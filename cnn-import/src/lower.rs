@@ -30,6 +30,9 @@ pub(crate) enum Val {
         groups: i64,
         transposed: bool,
     },
+    /// A tensor reshaped to one axis, batch included (the dynamo exporter's
+    /// `as_strided`: a flat view, then a gather of every element in order).
+    Flat(Vid),
 }
 
 /// The lowering's state.
@@ -43,6 +46,8 @@ pub(crate) struct Cx<'m> {
     pub(crate) shape_of: HashMap<&'m str, Vid>,
     pub(crate) node: &'m Node,
     pub(crate) opset: i64,
+    /// The split items made for slices: (tensor, chunks) → item.
+    pub(crate) splits: HashMap<(Vid, i64), usize>,
 }
 
 /// Lowers `model`. `input` gives the per-sample size when the file's is symbolic.
@@ -57,6 +62,7 @@ pub fn lower(model: &Model, input: Option<&[i64]>) -> Result<Net, Error> {
         shape_of: HashMap::new(),
         node: &empty,
         opset: model.opset,
+        splits: HashMap::new(),
     };
     for t in &graph.initializers {
         cx.vals.insert(&t.name, Val::Const(t.clone()));
@@ -166,7 +172,7 @@ impl<'m> Cx<'m> {
             .map(|name| {
                 let shape = match self.vals.get(name.as_str()) {
                     Some(Val::Const(t)) => Some(t.dims.iter().map(|&d| d as i64).collect()),
-                    Some(Val::Dyn(v) | Val::Expr(v, ..) | Val::Shuffle { base: v, .. }) => {
+                    Some(Val::Dyn(v) | Val::Expr(v, ..) | Val::Shuffle { base: v, .. } | Val::Flat(v)) => {
                         Some(self.net.shapes[*v].clone())
                     }
                     None => None,
@@ -247,6 +253,9 @@ impl<'m> Cx<'m> {
             Some(Val::Shuffle { .. }) => {
                 Err(self.unsupported("a reshape into groups that no channel shuffle completes"))
             }
+            Some(Val::Flat(_)) => Err(self.unsupported(
+                "a tensor flattened batch and all, which only an identity gather may read",
+            )),
             Some(Val::Const(_)) => {
                 Err(self.unsupported("a constant where a computed tensor is expected"))
             }
@@ -291,6 +300,7 @@ impl<'m> Cx<'m> {
         let x = self.dynamic(0)?;
         let scope = params
             .iter()
+            .filter(|(_, t)| self.own(&t.name))
             .find_map(|(_, t)| scope::of_parameter(&t.name))
             .unwrap_or_else(|| scope::of_node(self.node));
         Ok(self.push(
@@ -303,6 +313,13 @@ impl<'m> Cx<'m> {
             shape,
             scope,
         ))
+    }
+
+    /// Whether a parameter's name is its own: exporters share one tensor
+    /// among layers whose initial values are equal (every LayerNorm weight of
+    /// ones), under the first layer's name.
+    pub(crate) fn own(&self, name: &str) -> bool {
+        self.uses.get(name).is_some_and(|&n| n == 1)
     }
 
     pub(crate) fn attr(&self, name: &str) -> Option<&'m Attribute> {
@@ -371,6 +388,8 @@ impl<'m> Cx<'m> {
             "Add" | "Sub" | "Mul" | "Div" | "Pow" => crate::merge::binary(self),
             "Concat" => crate::merge::concat(self),
             "Split" => crate::merge::split(self),
+            "Slice" => crate::merge::slice(self),
+            "Gather" => crate::reshape::gather(self),
             _ => crate::layers::visit(self),
         }
     }

@@ -47,7 +47,8 @@ pub(crate) fn binary(cx: &mut Cx<'_>) -> Result<(), Error> {
             let i = if matches!(a, Val::Const(_)) { 1 } else { 0 };
             scale(cx, i, &c.clone())
         }
-        (_, Val::Const(c), "Add") => bias(cx, &c.clone()),
+        (_, Val::Const(c), "Add") => bias(cx, 0, &c.clone()),
+        (Val::Const(c), _, "Add") => bias(cx, 1, &c.clone()),
         (Val::Const(_), _, _) | (_, Val::Const(_), _) => Err(cx.unsupported(format!(
             "`{op}` with a constant tensor that is neither one number nor a per-channel scale"
         ))),
@@ -98,7 +99,7 @@ fn scale(cx: &mut Cx<'_>, input: usize, c: &Tensor) -> Result<(), Error> {
         dims: vec![channels as usize, 1, 1],
         ..float_tensor(c)
     };
-    let scope = scope::of_parameter(&c.name).map(|mut s| {
+    let scope = scope::of_parameter(&c.name).filter(|_| cx.own(&c.name)).map(|mut s| {
         s.push(c.name.rsplit('.').next().unwrap_or_default().to_string());
         s
     });
@@ -121,9 +122,9 @@ fn scale(cx: &mut Cx<'_>, input: usize, c: &Tensor) -> Result<(), Error> {
 }
 
 /// `MatMul(x, W) + b`: the bias of the linear layer just made.
-fn bias(cx: &mut Cx<'_>, c: &Tensor) -> Result<(), Error> {
-    let x = cx.dynamic(0)?;
-    let once = cx.uses.get(cx.node.inputs[0].as_str()) == Some(&1);
+fn bias(cx: &mut Cx<'_>, input: usize, c: &Tensor) -> Result<(), Error> {
+    let x = cx.dynamic(input)?;
+    let once = cx.uses.get(cx.node.inputs[input].as_str()) == Some(&1);
     let last = cx.net.items.iter_mut().rev().find(|i| i.outputs == [x]);
     let Some(item) = last.filter(|_| once) else {
         return Err(
@@ -156,6 +157,10 @@ pub(crate) fn concat(cx: &mut Cx<'_>) -> Result<(), Error> {
     let mut inputs = Vec::new();
     for i in 0..cx.node.inputs.len() {
         inputs.push(cx.dynamic(i)?);
+    }
+    if let [only] = inputs[..] {
+        cx.set(0, Val::Dyn(only));
+        return Ok(());
     }
     let first = cx.net.shapes[inputs[0]].clone();
     let rank = first.len() as i64;
@@ -217,4 +222,64 @@ pub(crate) fn split(cx: &mut Cx<'_>) -> Result<(), Error> {
         cx.set(i, Val::Dyn(v));
     }
     Ok(())
+}
+
+/// A `Slice` of the channels that is one of `k` equal chunks: an output of
+/// the (one) split of that tensor into `k` chunks.
+pub(crate) fn slice(cx: &mut Cx<'_>) -> Result<(), Error> {
+    let x = cx.dynamic(0)?;
+    let shape = cx.net.shapes[x].clone();
+    let first = |i: usize| -> Result<Option<i64>, Error> { Ok(cx.opt_const(i)?.and_then(|t| fold::ints(t).first().copied())) };
+    let (start, end) = (first(1)?.unwrap_or(0), first(2)?.unwrap_or(i64::MAX));
+    let axis = first(3)?.unwrap_or(0);
+    let step = first(4)?.unwrap_or(1);
+    let rank = shape.len() as i64;
+    let axis = if axis < 0 { axis + rank } else { axis };
+    let c = shape.get(1).copied().unwrap_or(0);
+    let clamp = |i: i64| (if i < 0 { i + c } else { i }).clamp(0, c);
+    let (start, end) = (clamp(start), clamp(end));
+    let size = end - start;
+    let chunk = axis == 1 && step == 1 && size > 0 && c % size == 0 && start % size == 0 && !cx.net.channels_last[x];
+    if !chunk {
+        return Err(cx.unsupported(format!(
+            "a slice [{start}, {end}) along axis {axis}: `cnn!` slices channels into equal chunks (`split`)"
+        )));
+    }
+    let k = c / size;
+    let item = match cx.splits.get(&(x, k)) {
+        Some(&item) => item,
+        None => {
+            let mut part = shape.clone();
+            part[1] = size;
+            let outputs: Vec<_> = (0..k).map(|_| cx.new_value(part.clone(), false)).collect();
+            cx.net.items.push(crate::ir::Item { kind: Kind::Split, inputs: vec![x], outputs, scope: scope::of_node(cx.node) });
+            cx.splits.insert((x, k), cx.net.items.len() - 1);
+            cx.net.items.len() - 1
+        }
+    };
+    let out = cx.net.items[item].outputs[(start / size) as usize];
+    cx.set(0, Val::Dyn(out));
+    Ok(())
+}
+
+/// DenseNet's concatenations as nested ones: `cat(x, a, b)` after
+/// `y = cat(x, a)` is `cat(y, b)`, which `concat {} { … }` writes.
+pub fn nest_concats(net: &mut crate::ir::Net) {
+    // Prefixes are matched on the graph's own input lists, before nesting.
+    let original: Vec<Vec<usize>> = net.items.iter().map(|item| item.inputs.clone()).collect();
+    for i in 0..net.items.len() {
+        if net.items[i].kind != Kind::Concat {
+            continue;
+        }
+        let inputs = &original[i];
+        let prefix = (0..i)
+            .filter(|&j| net.items[j].kind == Kind::Concat)
+            .filter(|&j| original[j].len() < inputs.len() && inputs.starts_with(&original[j]))
+            .max_by_key(|&j| original[j].len());
+        if let Some(j) = prefix {
+            let mut nested = vec![net.items[j].outputs[0]];
+            nested.extend_from_slice(&inputs[original[j].len()..]);
+            net.items[i].inputs = nested;
+        }
+    }
 }

@@ -4,7 +4,8 @@
 
 use crate::error::Error;
 use crate::fold;
-use crate::ir::{Arg, Call};
+use crate::ir::{Arg, Call, Kind, Layer};
+use crate::scope;
 use crate::layers::flatten;
 use crate::lower::{Cx, Val};
 
@@ -21,8 +22,9 @@ pub(crate) fn reshape(cx: &mut Cx<'_>) -> Result<(), Error> {
                 == Some(shape.clone())
             {
                 let call = Call::bare("channel_shuffle").pos(Arg::Int(groups));
-                cx.set(0, Val::Dyn(base));
-                return cx.layer(call, Vec::new(), shape).map(|_| ());
+                let layer = Layer { call, params: Vec::new(), like: None };
+                cx.push(Kind::Layer(layer), vec![base], shape, scope::of_node(cx.node));
+                return Ok(());
             }
             Err(cx.unsupported(
                 "a reshape after swapping channel groups that does not restore the map",
@@ -47,6 +49,10 @@ pub(crate) fn reshape(cx: &mut Cx<'_>) -> Result<(), Error> {
             }
             if out == shape {
                 return alias(cx, x);
+            }
+            if out.len() == 1 {
+                cx.set(0, Val::Flat(x));
+                return Ok(());
             }
             // [N, C, spatial…] → [N, g, C/g, spatial…]
             let spatial = &shape[2..];
@@ -146,5 +152,22 @@ pub(crate) fn transpose(cx: &mut Cx<'_>) -> Result<(), Error> {
         .pos(Arg::Int(perm[3]));
     let v = cx.layer(call, Vec::new(), out)?;
     cx.net.channels_last[v] = to_last;
+    Ok(())
+}
+
+/// `Gather` of a flat view with the indices `0, 1, …` laid out in the
+/// original shape: the tensor itself.
+pub(crate) fn gather(cx: &mut Cx<'_>) -> Result<(), Error> {
+    let Val::Flat(x) = cx.val(0)?.clone() else {
+        return Err(cx.unsupported("a gather from a computed tensor"));
+    };
+    let idx = cx.constant(1)?;
+    let shape: Vec<i64> = cx.net.shapes[x].clone();
+    let dims: Vec<i64> = idx.dims.iter().map(|&d| d as i64).collect();
+    let in_order = fold::ints(idx).iter().enumerate().all(|(i, &v)| v == i as i64);
+    if cx.int("axis", 0) != 0 || dims != shape || !in_order {
+        return Err(cx.unsupported("a gather that reorders elements"));
+    }
+    cx.set(0, Val::Dyn(x));
     Ok(())
 }

@@ -30,9 +30,24 @@ pub enum Node {
         key: Option<String>,
         /// Its body.
         body: Vec<Node>,
+        /// Whether `blocks.rs` has decided it stays a group.
+        done: bool,
     },
     /// A named layer `key: layer`.
     Named(String, usize),
+    /// A block call `key: name(args)` (see `blocks.rs`): the block's index
+    /// and each argument's text (a number, or a parameter of the block the
+    /// call stands in).
+    Call {
+        /// The key, when named.
+        key: Option<String>,
+        /// Index into the blocks.
+        block: usize,
+        /// The arguments.
+        args: Vec<i64>,
+    },
+    /// `repeat(n) { body }`
+    Repeat(usize, Vec<Node>),
 }
 
 /// The merge forms.
@@ -91,6 +106,16 @@ pub fn build(net: &Net) -> Result<Vec<Node>, Error> {
         )));
     }
     Ok(nodes)
+}
+
+fn layers(nodes: &[Node]) -> usize {
+    nodes
+        .iter()
+        .map(|n| match n {
+            Node::Merge { branches, .. } => 1 + branches.iter().map(|b| layers(b)).sum::<usize>(),
+            _ => 1,
+        })
+        .sum()
 }
 
 fn describe(kind: &Kind) -> String {
@@ -188,7 +213,8 @@ impl Walk<'_> {
             Kind::Concat => Form::Concat,
             _ => return Err(self.not_a_tree(v)),
         };
-        if form == Form::Residual && branches[0].is_empty() {
+        // The residual's body is its longer side (`x + f(x)`, `f(x) + proj(x)`).
+        if form == Form::Residual && layers(&branches[0]) < layers(&branches[1]) {
             branches.swap(0, 1);
         }
         if form == Form::Multiply {

@@ -64,6 +64,8 @@ fn walk(nodes: &[Node], out: &mut Vec<usize>) {
             Node::Layer(i) | Node::Named(_, i) => out.push(*i),
             Node::Merge { branches, .. } => branches.iter().for_each(|b| walk(b, out)),
             Node::Group { body, .. } => walk(body, out),
+            // Blocks are found after the order is taken.
+            Node::Call { .. } | Node::Repeat(..) => {}
         }
     }
 }
