@@ -169,6 +169,9 @@ pub fn erf(x: f64) -> f64 {
     if x >= 0.0 { 1.0 - erfc } else { erfc - 1.0 }
 }
 
+/// An activation's name and what it computes.
+type Known = (&'static str, fn(f64) -> f64);
+
 /// Where an expression is compared with each activation.
 const SAMPLES: [f64; 17] = [
     -9.0, -6.0, -4.0, -3.0, -2.0, -1.3, -0.7, -0.2, 0.0, 0.15, 0.6, 1.1, 2.2, 3.0, 4.5, 7.0, 10.0,
@@ -181,8 +184,10 @@ pub fn activation(expr: &Expr) -> Result<Option<Call>, ()> {
         return Ok(None);
     }
     // Parameterised kinds whose parameter the expression states directly.
-    if let Expr::Unary(op, inner) = expr {
-        if inner.is_x() {
+    if let Expr::Unary(op, inner) = expr
+        && inner.is_x()
+    {
+        {
             match *op {
                 Unary::LeakyRelu(s) => {
                     return Ok(Some(Call::bare("leaky_relu").key_unless(
@@ -202,7 +207,7 @@ pub fn activation(expr: &Expr) -> Result<Option<Call>, ()> {
             }
         }
     }
-    let known: [(&'static str, fn(f64) -> f64); 12] = [
+    let known: [Known; 12] = [
         ("relu", |x| x.max(0.0)),
         ("relu6", |x| x.clamp(0.0, 6.0)),
         ("sigmoid", sigmoid),

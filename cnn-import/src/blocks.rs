@@ -26,6 +26,12 @@ pub struct Block {
     pub subst: Vec<Option<String>>,
 }
 
+/// An undecided group: its masked text, its integers (with their roles), its body.
+type Leaf = (String, Vec<(i64, String)>, Vec<Node>);
+
+/// Uses of one structure: its masked text, each use's integers, the first body.
+type Class = (String, Vec<Vec<(i64, String)>>, Vec<Node>);
+
 /// The most parameters a block may take before its uses stay groups.
 const MAX_PARAMS: usize = 6;
 
@@ -48,7 +54,10 @@ impl Block {
 
 /// Each block's name and parameters, for writing calls.
 pub fn signatures(blocks: &[Block]) -> Vec<(String, Vec<String>)> {
-    blocks.iter().map(|b| (b.name.clone(), b.params.clone())).collect()
+    blocks
+        .iter()
+        .map(|b| (b.name.clone(), b.params.clone()))
+        .collect()
 }
 
 /// Finds blocks and repetitions in `nodes`.
@@ -62,7 +71,7 @@ pub fn find(net: &Net, mut nodes: Vec<Node>) -> (Vec<Block>, Vec<Node>) {
             break;
         }
         // Classes in order of first appearance.
-        let mut classes: Vec<(String, Vec<Vec<(i64, String)>>, Vec<Node>)> = Vec::new();
+        let mut classes: Vec<Class> = Vec::new();
         for (sig, values, body) in leaves {
             match classes.iter_mut().find(|(s, ..)| *s == sig) {
                 Some((_, uses, _)) => uses.push(values),
@@ -71,8 +80,13 @@ pub fn find(net: &Net, mut nodes: Vec<Node>) -> (Vec<Block>, Vec<Node>) {
         }
         let mut decided: HashMap<String, Option<(usize, Vec<usize>)>> = HashMap::new();
         for (sig, uses, body) in classes {
-            let worthy = body.len() >= 2 || body.iter().any(|n| matches!(n, Node::Merge { .. } | Node::Call { .. }));
-            let block = (uses.len() >= 2 && worthy).then(|| define(net, &uses, body, &blocks)).flatten();
+            let worthy = body.len() >= 2
+                || body
+                    .iter()
+                    .any(|n| matches!(n, Node::Merge { .. } | Node::Call { .. }));
+            let block = (uses.len() >= 2 && worthy)
+                .then(|| define(net, &uses, body, &blocks))
+                .flatten();
             let entry = block.map(|(block, firsts)| {
                 blocks.push(block);
                 (blocks.len() - 1, firsts)
@@ -85,7 +99,11 @@ pub fn find(net: &Net, mut nodes: Vec<Node>) -> (Vec<Block>, Vec<Node>) {
 }
 
 /// The text of `body` with integers masked, and the integers.
-fn masked(net: &Net, names: &[(String, Vec<String>)], body: &[Node]) -> (String, Vec<(i64, String)>) {
+fn masked(
+    net: &Net,
+    names: &[(String, Vec<String>)],
+    body: &[Node],
+) -> (String, Vec<(i64, String)>) {
     let mut w = Writer::new(net, names);
     w.ints = Ints::Mask(Vec::new());
     w.list(body, 0);
@@ -106,15 +124,19 @@ fn open_group(nodes: &[Node]) -> bool {
 }
 
 /// The undecided groups with no undecided group inside.
-fn collect(net: &Net, names: &[(String, Vec<String>)], nodes: &[Node], out: &mut Vec<(String, Vec<(i64, String)>, Vec<Node>)>) {
+fn collect(net: &Net, names: &[(String, Vec<String>)], nodes: &[Node], out: &mut Vec<Leaf>) {
     for n in nodes {
         match n {
-            Node::Group { body, done: false, .. } if !open_group(body) => {
+            Node::Group {
+                body, done: false, ..
+            } if !open_group(body) => {
                 let (sig, values) = masked(net, names, body);
                 out.push((sig, values, body.clone()));
             }
             Node::Group { body, .. } | Node::Repeat(_, body) => collect(net, names, body, out),
-            Node::Merge { branches, .. } => branches.iter().for_each(|b| collect(net, names, b, out)),
+            Node::Merge { branches, .. } => {
+                branches.iter().for_each(|b| collect(net, names, b, out))
+            }
             _ => {}
         }
     }
@@ -129,20 +151,41 @@ fn replace(
     nodes
         .into_iter()
         .map(|n| match n {
-            Node::Group { key, body, done: false } if !open_group(&body) => {
+            Node::Group {
+                key,
+                body,
+                done: false,
+            } if !open_group(&body) => {
                 let (sig, values) = masked(net, names, &body);
                 match decided.get(&sig) {
-                    Some(Some((block, firsts))) => {
-                        Node::Call { key, block: *block, args: firsts.iter().map(|&j| values[j].0).collect() }
-                    }
-                    _ => Node::Group { key, body, done: true },
+                    Some(Some((block, firsts))) => Node::Call {
+                        key,
+                        block: *block,
+                        args: firsts.iter().map(|&j| values[j].0).collect(),
+                    },
+                    _ => Node::Group {
+                        key,
+                        body,
+                        done: true,
+                    },
                 }
             }
-            Node::Group { key, body, done } => Node::Group { key, body: replace(net, names, body, decided), done },
+            Node::Group { key, body, done } => Node::Group {
+                key,
+                body: replace(net, names, body, decided),
+                done,
+            },
             Node::Repeat(k, body) => Node::Repeat(k, replace(net, names, body, decided)),
-            Node::Merge { form, branches, item } => Node::Merge {
+            Node::Merge {
                 form,
-                branches: branches.into_iter().map(|b| replace(net, names, b, decided)).collect(),
+                branches,
+                item,
+            } => Node::Merge {
+                form,
+                branches: branches
+                    .into_iter()
+                    .map(|b| replace(net, names, b, decided))
+                    .collect(),
                 item,
             },
             other => other,
@@ -152,7 +195,12 @@ fn replace(
 
 /// A block from its uses' integers, and the position of each parameter's
 /// first integer; `None` when it would take too many parameters.
-fn define(net: &Net, uses: &[Vec<(i64, String)>], body: Vec<Node>, blocks: &[Block]) -> Option<(Block, Vec<usize>)> {
+fn define(
+    net: &Net,
+    uses: &[Vec<(i64, String)>],
+    body: Vec<Node>,
+    blocks: &[Block],
+) -> Option<(Block, Vec<usize>)> {
     let first = &uses[0];
     let column = |j: usize| uses.iter().map(|u| u[j].0).collect::<Vec<_>>();
     let mut firsts: Vec<usize> = Vec::new();
@@ -175,11 +223,18 @@ fn define(net: &Net, uses: &[Vec<(i64, String)>], body: Vec<Node>, blocks: &[Blo
         return None;
     }
     let roles: Vec<Vec<&str>> = (0..firsts.len())
-        .map(|p| (0..first.len()).filter(|&j| param_of[j] == Some(p)).map(|j| first[j].1.as_str()).collect())
+        .map(|p| {
+            (0..first.len())
+                .filter(|&j| param_of[j] == Some(p))
+                .map(|j| first[j].1.as_str())
+                .collect()
+        })
         .collect();
     let mut params: Vec<String> = Vec::new();
     for (p, r) in roles.iter().enumerate() {
-        let positions: Vec<usize> = (0..first.len()).filter(|&j| param_of[j] == Some(p)).collect();
+        let positions: Vec<usize> = (0..first.len())
+            .filter(|&j| param_of[j] == Some(p))
+            .collect();
         let mut name = param_name(r, &positions, first);
         let base = name.clone();
         let mut n = 2;
@@ -189,9 +244,20 @@ fn define(net: &Net, uses: &[Vec<(i64, String)>], body: Vec<Node>, blocks: &[Blo
         }
         params.push(name);
     }
-    let subst = param_of.iter().map(|p| p.map(|p| params[p].clone())).collect();
+    let subst = param_of
+        .iter()
+        .map(|p| p.map(|p| params[p].clone()))
+        .collect();
     let name = block_name(net, &body, blocks);
-    Some((Block { name, params, body, subst }, firsts))
+    Some((
+        Block {
+            name,
+            params,
+            body,
+            subst,
+        },
+        firsts,
+    ))
 }
 
 const IN: [&str; 4] = ["conv.0", "conv_transpose.0", "separable.0", "linear.0"];
@@ -211,8 +277,18 @@ fn is_out(role: &str) -> bool {
 fn param_name(roles: &[&str], positions: &[usize], all: &[(i64, String)]) -> String {
     let first_in = all.iter().position(|(_, r)| is_in(r));
     let last_out = all.iter().rposition(|(_, r)| is_out(r));
-    let channels = ["batchnorm.0", "layernorm.0", "layernorm2d.0", "scale.0", "instancenorm.0", "groupnorm.1", "conv.groups"];
-    let channel = roles.iter().any(|r| is_in(r) || is_out(r) || channels.contains(r) || r.ends_with(".width"));
+    let channels = [
+        "batchnorm.0",
+        "layernorm.0",
+        "layernorm2d.0",
+        "scale.0",
+        "instancenorm.0",
+        "groupnorm.1",
+        "conv.groups",
+    ];
+    let channel = roles
+        .iter()
+        .any(|r| is_in(r) || is_out(r) || channels.contains(r) || r.ends_with(".width"));
     if channel {
         let enters = first_in.is_some_and(|j| positions.contains(&j));
         let leaves = last_out.is_some_and(|j| positions.contains(&j));
@@ -252,10 +328,12 @@ fn block_name(net: &Net, body: &[Node], blocks: &[Block]) -> String {
             let layers: Vec<&str> = body
                 .iter()
                 .filter_map(|n| match n {
-                    Node::Layer(i) | Node::Named(_, i) if *i != crate::group::PAD => match &net.items[*i].kind {
-                        crate::ir::Kind::Layer(l) => Some(l.call.name),
-                        _ => None,
-                    },
+                    Node::Layer(i) | Node::Named(_, i) if *i != crate::group::PAD => {
+                        match &net.items[*i].kind {
+                            crate::ir::Kind::Layer(l) => Some(l.call.name),
+                            _ => None,
+                        }
+                    }
                     _ => None,
                 })
                 .collect();
@@ -283,10 +361,20 @@ pub fn repeats(nodes: Vec<Node>) -> Vec<Node> {
     let mut out: Vec<Node> = Vec::new();
     for node in nodes {
         let node = match node {
-            Node::Group { key, body, done } => Node::Group { key, body: repeats(body), done },
-            Node::Merge { form, branches, item } => {
-                Node::Merge { form, branches: branches.into_iter().map(repeats).collect(), item }
-            }
+            Node::Group { key, body, done } => Node::Group {
+                key,
+                body: repeats(body),
+                done,
+            },
+            Node::Merge {
+                form,
+                branches,
+                item,
+            } => Node::Merge {
+                form,
+                branches: branches.into_iter().map(repeats).collect(),
+                item,
+            },
             other => other,
         };
         let same = |a: &Node| matches!((a, &node), (Node::Call { key: None, .. }, Node::Call { key: None, .. }) if *a == node);

@@ -5,6 +5,9 @@ use crate::fold;
 use crate::lower::{Cx, Val};
 use crate::onnx::{Attribute, Data, Tensor};
 
+/// An operation on integers (`None` on overflow) and on floats.
+type Arith = (fn(i64, i64) -> Option<i64>, fn(f32, f32) -> f32);
+
 /// Folds a node whose inputs are constants.
 pub(crate) fn fold_node(cx: &mut Cx<'_>) -> Result<(), Error> {
     let out = match cx.node.op.as_str() {
@@ -76,16 +79,15 @@ pub(crate) fn fold_node(cx: &mut Cx<'_>) -> Result<(), Error> {
         }
         "Add" | "Sub" | "Mul" | "Div" => {
             let (a, b) = (cx.constant(0)?, cx.constant(1)?);
-            let (fi, ff): (fn(i64, i64) -> Option<i64>, fn(f32, f32) -> f32) =
-                match cx.node.op.as_str() {
-                    "Add" => (i64::checked_add, |x, y| x + y),
-                    "Sub" => (i64::checked_sub, |x, y| x - y),
-                    "Mul" => (i64::checked_mul, |x, y| x * y),
-                    _ => (
-                        |x, y| if y == 0 { None } else { Some(x.div_euclid(y)) },
-                        |x, y| x / y,
-                    ),
-                };
+            let (fi, ff): Arith = match cx.node.op.as_str() {
+                "Add" => (i64::checked_add, |x, y| x + y),
+                "Sub" => (i64::checked_sub, |x, y| x - y),
+                "Mul" => (i64::checked_mul, |x, y| x * y),
+                _ => (
+                    |x, y| if y == 0 { None } else { Some(x.div_euclid(y)) },
+                    |x, y| x / y,
+                ),
+            };
             fold::binary(a, b, fi, ff).ok_or_else(|| {
                 cx.unsupported("constants that do not broadcast, or integer overflow")
             })?
@@ -127,7 +129,9 @@ pub(crate) fn fold_node(cx: &mut Cx<'_>) -> Result<(), Error> {
             }
         }
         op => {
-            return Err(cx.unsupported(format!("`{op}` on constants is not folded by the importer")));
+            return Err(
+                cx.unsupported(format!("`{op}` on constants is not folded by the importer"))
+            );
         }
     };
     // A shape's slice or gather remembers whose shape it is.

@@ -37,7 +37,12 @@ pub struct Writer<'n> {
 impl<'n> Writer<'n> {
     /// A writer for `net`'s nodes, calling `blocks`.
     pub fn new(net: &'n Net, blocks: &'n [(String, Vec<String>)]) -> Self {
-        Writer { net, blocks, lines: Vec::new(), ints: Ints::Plain }
+        Writer {
+            net,
+            blocks,
+            lines: Vec::new(),
+            ints: Ints::Plain,
+        }
     }
 
     fn int(&mut self, v: i64, role: String) -> String {
@@ -60,7 +65,11 @@ impl<'n> Writer<'n> {
             Arg::Int(i) => self.int(*i, role.to_string()),
             Arg::Ints(v) => {
                 let parts: Vec<String> = v.iter().map(|&i| self.int(i, role.to_string())).collect();
-                if parts.len() == 1 { format!("({},)", parts[0]) } else { format!("({})", parts.join(", ")) }
+                if parts.len() == 1 {
+                    format!("({},)", parts[0])
+                } else {
+                    format!("({})", parts.join(", "))
+                }
             }
             Arg::Float(f) => format!("{f:?}"),
             Arg::Bool(b) => b.to_string(),
@@ -104,8 +113,11 @@ impl<'n> Writer<'n> {
             Node::Call { key, block, args } => {
                 let (name, params) = &self.blocks[*block];
                 let (name, params) = (name.clone(), params.clone());
-                let args: Vec<String> =
-                    args.iter().zip(&params).map(|(&a, p)| self.int(a, format!("{name}.{p}"))).collect();
+                let args: Vec<String> = args
+                    .iter()
+                    .zip(&params)
+                    .map(|(&a, p)| self.int(a, format!("{name}.{p}")))
+                    .collect();
                 Some(keyed(key, format!("{name}({})", args.join(", "))))
             }
             _ => None,
@@ -177,7 +189,11 @@ impl<'n> Writer<'n> {
 
     fn body(&mut self, nodes: &[Node]) -> String {
         let parts: Vec<String> = nodes.iter().map(|n| self.one_line(n)).collect();
-        if parts.is_empty() { "{}".into() } else { format!("{{ {} }}", parts.join(" ")) }
+        if parts.is_empty() {
+            "{}".into()
+        } else {
+            format!("{{ {} }}", parts.join(" "))
+        }
     }
 
     fn structure(&mut self, node: &Node, indent: usize) {
@@ -186,7 +202,9 @@ impl<'n> Writer<'n> {
         let saved = self.ints.clone();
         let text = self.one_line(node);
         let simple = |n: &Node| match n {
-            Node::Group { body, .. } | Node::Repeat(_, body) => body.iter().all(|b| matches!(b, Node::Layer(_) | Node::Named(..) | Node::Call { .. })),
+            Node::Group { body, .. } | Node::Repeat(_, body) => body
+                .iter()
+                .all(|b| matches!(b, Node::Layer(_) | Node::Named(..) | Node::Call { .. })),
             _ => false,
         };
         if pad.len() + text.len() <= WIDTH && (simple(node) || text.len() <= 60) {
@@ -196,7 +214,9 @@ impl<'n> Writer<'n> {
         self.ints = saved;
         match node {
             Node::Group { key, body, .. } => {
-                let head = key.as_ref().map_or("{".to_string(), |k| format!("{}: {{", quoted(k)));
+                let head = key
+                    .as_ref()
+                    .map_or("{".to_string(), |k| format!("{}: {{", quoted(k)));
                 self.lines.push(format!("{pad}{head}"));
                 self.list(body, indent + 1);
                 self.lines.push(format!("{pad}}}"));
@@ -235,10 +255,17 @@ impl<'n> Writer<'n> {
 /// A key as `cnn!` reads it: bare when it is an identifier, else a string
 /// (`"block1-0"`).
 fn quoted(key: &str) -> String {
-    let ident = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let ident = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && key != "_";
-    if ident { key.to_string() } else { format!("{key:?}") }
+    if ident {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    }
 }
 
 fn keyword(form: Form) -> &'static str {

@@ -18,6 +18,7 @@ pub fn group(net: &Net, nodes: Vec<Node>) -> Vec<Node> {
         net,
         counter: 0,
         used: HashSet::new(),
+        pad: true,
     };
     level.list(nodes, &[])
 }
@@ -29,6 +30,9 @@ struct Level<'n> {
     net: &'n Net,
     counter: usize,
     used: HashSet<String>,
+    /// Whether positions are the exporter's (false inside a group whose
+    /// key was taken, where no placeholder can restore them).
+    pad: bool,
 }
 
 fn scope<'a>(net: &'a Net, node: &Node) -> Vec<&'a str> {
@@ -98,15 +102,21 @@ impl Level<'_> {
                 (Some(i), Some(key)) => out.push(Node::Named(key, i)),
                 (Some(i), None) => out.push(Node::Layer(i)),
                 (None, key) => {
+                    let pad = self.pad && (key.is_some() || comp.parse::<usize>().is_ok());
                     let mut inner = Level {
                         net: self.net,
                         counter: 0,
                         used: HashSet::new(),
+                        pad,
                     };
                     let mut path = prefix.to_vec();
                     path.push(comp);
                     let body = inner.list(run, &path);
-                    out.push(Node::Group { key, body, done: false });
+                    out.push(Node::Group {
+                        key,
+                        body,
+                        done: false,
+                    });
                 }
             }
         }
@@ -141,7 +151,7 @@ impl Level<'_> {
     fn key(&mut self, comp: &str, out: &mut Vec<Node>) -> Option<String> {
         match comp.parse::<usize>() {
             Ok(k) => {
-                while self.counter < k {
+                while self.pad && self.counter < k {
                     out.push(Node::Layer(PAD));
                     self.counter += 1;
                 }

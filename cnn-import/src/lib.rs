@@ -113,7 +113,13 @@ pub fn import(bytes: &[u8], options: &Options) -> Result<Imported, Error> {
     merge::nest_concats(&mut net);
     if std::env::var_os("CNN_IMPORT_DEBUG").is_some() {
         for (i, item) in net.items.iter().enumerate() {
-            eprintln!("{i} {:?} {:?} -> {:?} @{}", emit_kind(&item.kind), item.inputs, item.outputs, item.scope.join("."));
+            eprintln!(
+                "{i} {:?} {:?} -> {:?} @{}",
+                emit_kind(&item.kind),
+                item.inputs,
+                item.outputs,
+                item.scope.join(".")
+            );
         }
     }
     let nodes = tree::build(&net)?;
@@ -180,6 +186,11 @@ fn header(model: &onnx::Model, net: &ir::Net, options: &Options) -> String {
     let mut notes = net.notes.clone();
     notes.dedup();
     for note in notes {
+        let mut chars = note.chars();
+        let note: String = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
         h.push_str(&format!("// {note}.\n"));
     }
     h.push('\n');

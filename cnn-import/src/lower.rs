@@ -172,9 +172,12 @@ impl<'m> Cx<'m> {
             .map(|name| {
                 let shape = match self.vals.get(name.as_str()) {
                     Some(Val::Const(t)) => Some(t.dims.iter().map(|&d| d as i64).collect()),
-                    Some(Val::Dyn(v) | Val::Expr(v, ..) | Val::Shuffle { base: v, .. } | Val::Flat(v)) => {
-                        Some(self.net.shapes[*v].clone())
-                    }
+                    Some(
+                        Val::Dyn(v)
+                        | Val::Expr(v, ..)
+                        | Val::Shuffle { base: v, .. }
+                        | Val::Flat(v),
+                    ) => Some(self.net.shapes[*v].clone()),
                     None => None,
                 };
                 (name.clone(), shape)

@@ -99,10 +99,12 @@ fn scale(cx: &mut Cx<'_>, input: usize, c: &Tensor) -> Result<(), Error> {
         dims: vec![channels as usize, 1, 1],
         ..float_tensor(c)
     };
-    let scope = scope::of_parameter(&c.name).filter(|_| cx.own(&c.name)).map(|mut s| {
-        s.push(c.name.rsplit('.').next().unwrap_or_default().to_string());
-        s
-    });
+    let scope = scope::of_parameter(&c.name)
+        .filter(|_| cx.own(&c.name))
+        .map(|mut s| {
+            s.push(c.name.rsplit('.').next().unwrap_or_default().to_string());
+            s
+        });
     let scope = scope.unwrap_or_else(|| scope::of_node(cx.node));
     let call = Call::bare("scale").pos(Arg::Int(channels));
     let layer = Layer {
@@ -229,7 +231,11 @@ pub(crate) fn split(cx: &mut Cx<'_>) -> Result<(), Error> {
 pub(crate) fn slice(cx: &mut Cx<'_>) -> Result<(), Error> {
     let x = cx.dynamic(0)?;
     let shape = cx.net.shapes[x].clone();
-    let first = |i: usize| -> Result<Option<i64>, Error> { Ok(cx.opt_const(i)?.and_then(|t| fold::ints(t).first().copied())) };
+    let first = |i: usize| -> Result<Option<i64>, Error> {
+        Ok(cx
+            .opt_const(i)?
+            .and_then(|t| fold::ints(t).first().copied()))
+    };
     let (start, end) = (first(1)?.unwrap_or(0), first(2)?.unwrap_or(i64::MAX));
     let axis = first(3)?.unwrap_or(0);
     let step = first(4)?.unwrap_or(1);
@@ -239,7 +245,12 @@ pub(crate) fn slice(cx: &mut Cx<'_>) -> Result<(), Error> {
     let clamp = |i: i64| (if i < 0 { i + c } else { i }).clamp(0, c);
     let (start, end) = (clamp(start), clamp(end));
     let size = end - start;
-    let chunk = axis == 1 && step == 1 && size > 0 && c % size == 0 && start % size == 0 && !cx.net.channels_last[x];
+    let chunk = axis == 1
+        && step == 1
+        && size > 0
+        && c % size == 0
+        && start % size == 0
+        && !cx.net.channels_last[x];
     if !chunk {
         return Err(cx.unsupported(format!(
             "a slice [{start}, {end}) along axis {axis}: `cnn!` slices channels into equal chunks (`split`)"
@@ -252,7 +263,12 @@ pub(crate) fn slice(cx: &mut Cx<'_>) -> Result<(), Error> {
             let mut part = shape.clone();
             part[1] = size;
             let outputs: Vec<_> = (0..k).map(|_| cx.new_value(part.clone(), false)).collect();
-            cx.net.items.push(crate::ir::Item { kind: Kind::Split, inputs: vec![x], outputs, scope: scope::of_node(cx.node) });
+            cx.net.items.push(crate::ir::Item {
+                kind: Kind::Split,
+                inputs: vec![x],
+                outputs,
+                scope: scope::of_node(cx.node),
+            });
             cx.splits.insert((x, k), cx.net.items.len() - 1);
             cx.net.items.len() - 1
         }

@@ -511,10 +511,10 @@ fn tensor_type_shape(bytes: &[u8]) -> Result<Option<Vec<Option<i64>>>, Error> {
 fn sub_message(bytes: &[u8], wanted: u64) -> Result<Option<&[u8]>, Error> {
     let mut r = Reader::new(bytes);
     while let Some((field, v)) = r.next_field()? {
-        if field == wanted {
-            if let Value::Bytes(b) = v {
-                return Ok(Some(b));
-            }
+        if field == wanted
+            && let Value::Bytes(b) = v
+        {
+            return Ok(Some(b));
         }
     }
     Ok(None)

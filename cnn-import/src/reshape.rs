@@ -5,9 +5,9 @@
 use crate::error::Error;
 use crate::fold;
 use crate::ir::{Arg, Call, Kind, Layer};
-use crate::scope;
 use crate::layers::flatten;
 use crate::lower::{Cx, Val};
+use crate::scope;
 
 pub(crate) fn reshape(cx: &mut Cx<'_>) -> Result<(), Error> {
     let target = fold::ints(cx.constant(1)?);
@@ -22,8 +22,17 @@ pub(crate) fn reshape(cx: &mut Cx<'_>) -> Result<(), Error> {
                 == Some(shape.clone())
             {
                 let call = Call::bare("channel_shuffle").pos(Arg::Int(groups));
-                let layer = Layer { call, params: Vec::new(), like: None };
-                cx.push(Kind::Layer(layer), vec![base], shape, scope::of_node(cx.node));
+                let layer = Layer {
+                    call,
+                    params: Vec::new(),
+                    like: None,
+                };
+                cx.push(
+                    Kind::Layer(layer),
+                    vec![base],
+                    shape,
+                    scope::of_node(cx.node),
+                );
                 return Ok(());
             }
             Err(cx.unsupported(
@@ -164,7 +173,10 @@ pub(crate) fn gather(cx: &mut Cx<'_>) -> Result<(), Error> {
     let idx = cx.constant(1)?;
     let shape: Vec<i64> = cx.net.shapes[x].clone();
     let dims: Vec<i64> = idx.dims.iter().map(|&d| d as i64).collect();
-    let in_order = fold::ints(idx).iter().enumerate().all(|(i, &v)| v == i as i64);
+    let in_order = fold::ints(idx)
+        .iter()
+        .enumerate()
+        .all(|(i, &v)| v == i as i64);
     if cx.int("axis", 0) != 0 || dims != shape || !in_order {
         return Err(cx.unsupported("a gather that reorders elements"));
     }

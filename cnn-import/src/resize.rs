@@ -17,12 +17,12 @@ pub(crate) fn resize(cx: &mut Cx<'_>) -> Result<(), Error> {
     let mode = cx.string("mode", "nearest");
     let coords = cx.string("coordinate_transformation_mode", "half_pixel");
     let mut call = Call::bare("upsample");
-    let (scales, sizes, sizes_name) = if cx.node.op == "Upsample" || cx.opset < 11 {
-        (cx.opt_const(1)?.map(fold::floats), None, None)
+    let (scales, sizes) = if cx.node.op == "Upsample" || cx.opset < 11 {
+        (cx.opt_const(1)?.map(fold::floats), None)
     } else {
         let scales = cx.opt_const(2)?.map(fold::floats).filter(|s| !s.is_empty());
         let sizes = cx.opt_const(3)?.map(fold::ints);
-        (scales, sizes, cx.node.inputs.get(3).cloned())
+        (scales, sizes)
     };
     let out: Vec<i64> = match (&scales, &sizes) {
         (Some(s), _) if s.len() == shape.len() && s[0] == 1.0 && s[1] == 1.0 => {
@@ -37,9 +37,8 @@ pub(crate) fn resize(cx: &mut Cx<'_>) -> Result<(), Error> {
         }
         (_, Some(s)) if s.len() == shape.len() && s[..2] == shape[..2] => {
             let size = s[2..].to_vec();
-            let source = sizes_name.as_deref().and_then(|n| cx.shape_of.get(n)).copied();
             let input = cx.net.input;
-            if source == Some(input) || (source.is_none() && cx.net.shapes[input][2..] == size[..]) {
+            if cx.net.shapes[input][2..] == size[..] {
                 call = call.key("like", Arg::Word("input".into()));
                 cx.net.notes.push("a resize to the input's size became `upsample(like = input)`".into());
             } else {

@@ -69,6 +69,8 @@ struct Walk<'n> {
     net: &'n Net,
     readers: Vec<Vec<usize>>,
     visited: Vec<bool>,
+    /// Which items each item reaches (itself included), as bit sets.
+    reach: Vec<Vec<u64>>,
 }
 
 /// The tree of `net`, from its input to its one output.
@@ -87,10 +89,25 @@ pub fn build(net: &Net) -> Result<Vec<Node>, Error> {
             net.outputs.len()
         )));
     };
+    let n = net.items.len();
+    let mut reach = vec![vec![0u64; n.div_ceil(64)]; n];
+    // Items are in a topological order: an item's readers come after it.
+    for i in (0..n).rev() {
+        reach[i][i / 64] |= 1 << (i % 64);
+        for &out in &net.items[i].outputs {
+            for &r in &readers[out] {
+                let (head, tail) = reach.split_at_mut(r);
+                for (a, b) in head[i].iter_mut().zip(&tail[0]) {
+                    *a |= b;
+                }
+            }
+        }
+    }
     let mut walk = Walk {
         net,
         readers,
-        visited: vec![false; net.items.len()],
+        visited: vec![false; n],
+        reach,
     };
     let (nodes, end) = walk.chain(net.input)?;
     if end != output {
@@ -162,39 +179,48 @@ impl Walk<'_> {
         Ok(())
     }
 
-    /// A fork at `v`: each reader starts a branch, all branches meet in one merge.
+    /// A fork at `v`: the readers meet first in one merge (the earliest
+    /// item every reader reaches). Readers that meet each other before it
+    /// form one branch that starts with their own fork at `v` (a
+    /// MobileNet block's residual inside a branch that a later head joins).
     fn fork(&mut self, v: Vid, readers: &[usize]) -> Result<(Node, Vid), Error> {
+        let Some(join) = self.first_common(readers) else {
+            return Err(self.not_a_tree(v));
+        };
+        let classes = self.classes(readers, join);
+        if classes.len() < 2 {
+            return Err(self.not_a_tree(v));
+        }
         let mut ends: Vec<(Vid, Vec<Node>)> = Vec::new();
-        let mut join = None;
-        for &r in readers {
-            let item = &self.net.items[r];
-            if item.inputs.len() > 1 {
-                // `v` feeds the merge directly: an empty branch.
-                self.meet(&mut join, r, v)?;
-                ends.push((v, Vec::new()));
-                continue;
-            }
-            let (nodes, end) = if matches!(item.kind, Kind::Split) {
-                let (node, out) = self.split(r)?;
-                let (mut rest, end) = self.chain(out)?;
-                rest.insert(0, node);
-                (rest, end)
-            } else {
-                self.visit(r)?;
-                let (mut rest, end) = self.chain(item.outputs[0])?;
-                rest.insert(0, Node::Layer(r));
-                (rest, end)
+        for class in classes {
+            let (nodes, end) = match class[..] {
+                [r] if r == join => (Vec::new(), v),
+                [r] if matches!(self.net.items[r].kind, Kind::Split) => {
+                    let (node, out) = self.split(r)?;
+                    let (mut rest, end) = self.chain(out)?;
+                    rest.insert(0, node);
+                    (rest, end)
+                }
+                [r] if self.net.items[r].inputs.len() == 1 => {
+                    self.visit(r)?;
+                    let (mut rest, end) = self.chain(self.net.items[r].outputs[0])?;
+                    rest.insert(0, Node::Layer(r));
+                    (rest, end)
+                }
+                [_] => return Err(self.not_a_tree(v)),
+                _ => {
+                    let (node, out) = self.fork(v, &class)?;
+                    let (mut rest, end) = self.chain(out)?;
+                    rest.insert(0, node);
+                    (rest, end)
+                }
             };
-            match self.readers[end][..] {
-                [m] => self.meet(&mut join, m, v)?,
-                _ => return Err(self.not_a_tree(v)),
+            if !self.readers[end].contains(&join) {
+                return Err(self.not_a_tree(v));
             }
             ends.push((end, nodes));
         }
-        let Some(j) = join else {
-            return Err(self.not_a_tree(v));
-        };
-        let merge = &self.net.items[j];
+        let merge = &self.net.items[join];
         let mut branches = Vec::new();
         for &input in &merge.inputs {
             let Some(pos) = ends.iter().position(|(end, _)| *end == input) else {
@@ -205,7 +231,7 @@ impl Walk<'_> {
         if !ends.is_empty() {
             return Err(self.not_a_tree(v));
         }
-        self.visit(j)?;
+        self.visit(join)?;
         let form = match merge.kind {
             Kind::Add if branches.len() == 2 => Form::Residual,
             Kind::Add => Form::Add,
@@ -225,10 +251,38 @@ impl Walk<'_> {
             Node::Merge {
                 form,
                 branches,
-                item: j,
+                item: join,
             },
             merge.outputs[0],
         ))
+    }
+
+    /// The earliest item that every reader reaches.
+    fn first_common(&self, readers: &[usize]) -> Option<usize> {
+        (0..self.net.items.len()).find(|&i| readers.iter().all(|&r| self.reaches(r, i)))
+    }
+
+    fn reaches(&self, from: usize, to: usize) -> bool {
+        self.reach[from][to / 64] >> (to % 64) & 1 == 1
+    }
+
+    /// Readers grouped by whether they meet before `join`.
+    fn classes(&self, readers: &[usize], join: usize) -> Vec<Vec<usize>> {
+        let mut classes: Vec<Vec<usize>> = Vec::new();
+        for &r in readers {
+            let meets = |c: &Vec<usize>| {
+                c.iter()
+                    .any(|&o| (0..join).any(|i| self.reaches(r, i) && self.reaches(o, i)))
+            };
+            let joined: Vec<usize> = (0..classes.len()).filter(|&k| meets(&classes[k])).collect();
+            let mut class = vec![r];
+            for &k in joined.iter().rev() {
+                class.extend(classes.remove(k));
+            }
+            class.sort_unstable();
+            classes.push(class);
+        }
+        classes
     }
 
     fn meet(&self, join: &mut Option<usize>, merge: usize, v: Vid) -> Result<(), Error> {
