@@ -187,24 +187,22 @@ pub fn activation(expr: &Expr) -> Result<Option<Call>, ()> {
     if let Expr::Unary(op, inner) = expr
         && inner.is_x()
     {
-        {
-            match *op {
-                Unary::LeakyRelu(s) => {
-                    return Ok(Some(Call::bare("leaky_relu").key_unless(
-                        "negative_slope",
-                        Arg::Float(round(s)),
-                        Arg::Float(0.01),
-                    )));
-                }
-                Unary::Elu(a) => {
-                    return Ok(Some(Call::bare("elu").key_unless(
-                        "alpha",
-                        Arg::Float(round(a)),
-                        Arg::Float(1.0),
-                    )));
-                }
-                _ => {}
+        match *op {
+            Unary::LeakyRelu(s) => {
+                return Ok(Some(Call::bare("leaky_relu").key_unless(
+                    "negative_slope",
+                    Arg::Float(round(s)),
+                    Arg::Float(0.01),
+                )));
             }
+            Unary::Elu(a) => {
+                return Ok(Some(Call::bare("elu").key_unless(
+                    "alpha",
+                    Arg::Float(round(a)),
+                    Arg::Float(1.0),
+                )));
+            }
+            _ => {}
         }
     }
     let known: [Known; 12] = [

@@ -15,17 +15,17 @@ pub(crate) fn fold_node(cx: &mut Cx<'_>) -> Result<(), Error> {
             Some(("value", Attribute::Tensor(t))) => t.clone(),
             Some(("value_float", Attribute::Float(f))) => Tensor {
                 dims: vec![],
-                data: Data::Float(vec![*f]),
+                data: Data::Float(vec![*f].into()),
                 ..Tensor::default()
             },
             Some(("value_floats", Attribute::Floats(v))) => Tensor {
                 dims: vec![v.len()],
-                data: Data::Float(v.clone()),
+                data: Data::Float(v.clone().into()),
                 ..Tensor::default()
             },
             Some(("value_int", Attribute::Int(i))) => Tensor {
                 dims: vec![],
-                data: Data::Int(vec![*i]),
+                data: Data::Int(vec![*i].into()),
                 ..Tensor::default()
             },
             Some(("value_ints", Attribute::Ints(v))) => fold::int_vector(v.clone()),
@@ -35,12 +35,12 @@ pub(crate) fn fold_node(cx: &mut Cx<'_>) -> Result<(), Error> {
             let t = cx.constant(0)?.clone();
             if cx.node.op == "Cast" && matches!(cx.int("to", 1), 1 | 10 | 11) {
                 Tensor {
-                    data: Data::Float(fold::floats(&t)),
+                    data: Data::Float(fold::floats(&t).into()),
                     ..t
                 }
             } else if cx.node.op == "Cast" {
                 Tensor {
-                    data: Data::Int(fold::ints(&t)),
+                    data: Data::Int(fold::ints(&t).into()),
                     ..t
                 }
             } else {
@@ -116,11 +116,11 @@ pub(crate) fn fold_node(cx: &mut Cx<'_>) -> Result<(), Error> {
                 .ok_or_else(|| cx.unsupported("a constant of more than 65,536 values"))?;
             let value = match cx.attr("value") {
                 Some(Attribute::Tensor(t)) => t.data.clone(),
-                _ => Data::Float(vec![0.0]),
+                _ => Data::Float(vec![0.0].into()),
             };
             let data = match value {
-                Data::Int(v) => Data::Int(vec![v.first().copied().unwrap_or(0); n]),
-                Data::Float(v) => Data::Float(vec![v.first().copied().unwrap_or(0.0); n]),
+                Data::Int(v) => Data::Int(vec![v.first().copied().unwrap_or(0); n].into()),
+                Data::Float(v) => Data::Float(vec![v.first().copied().unwrap_or(0.0); n].into()),
             };
             Tensor {
                 dims,

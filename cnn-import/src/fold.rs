@@ -7,7 +7,7 @@ use crate::onnx::{Data, Tensor};
 /// A constant's values as integers (floats truncated), with its dims.
 pub fn ints(t: &Tensor) -> Vec<i64> {
     match &t.data {
-        Data::Int(v) => v.clone(),
+        Data::Int(v) => v.to_vec(),
         Data::Float(v) => v.iter().map(|&x| x as i64).collect(),
     }
 }
@@ -16,7 +16,7 @@ pub fn ints(t: &Tensor) -> Vec<i64> {
 pub fn floats(t: &Tensor) -> Vec<f32> {
     match &t.data {
         Data::Int(v) => v.iter().map(|&x| x as f32).collect(),
-        Data::Float(v) => v.clone(),
+        Data::Float(v) => v.to_vec(),
     }
 }
 
@@ -32,7 +32,7 @@ pub fn numel(t: &Tensor) -> usize {
 pub fn int_vector(values: Vec<i64>) -> Tensor {
     Tensor {
         dims: vec![values.len()],
-        data: Data::Int(values),
+        data: Data::Int(values.into()),
         ..Tensor::default()
     }
 }
@@ -142,7 +142,7 @@ pub fn gather(data: &Tensor, indices: &Tensor, axis: usize) -> Option<Tensor> {
     dims.extend_from_slice(&indices.dims);
     dims.extend_from_slice(&data.dims[axis + 1..]);
     let data = match &data.data {
-        Data::Int(v) => Data::Int(pick(v)),
+        Data::Int(v) => Data::Int(pick(v).into()),
         Data::Float(v) => {
             let bits: Vec<i64> = v.iter().map(|x| i64::from(x.to_bits())).collect();
             Data::Float(

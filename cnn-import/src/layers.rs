@@ -421,7 +421,7 @@ fn layernorm(cx: &mut Cx<'_>) -> Result<(), Error> {
 pub fn counter() -> Tensor {
     Tensor {
         dims: vec![],
-        data: Data::Int(vec![0]),
+        data: Data::Int(vec![0].into()),
         ..Tensor::default()
     }
 }

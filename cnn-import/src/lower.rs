@@ -467,7 +467,10 @@ pub(crate) fn float_tensor(t: &Tensor) -> Tensor {
     Tensor {
         name: t.name.clone(),
         dims: t.dims.clone(),
-        data: Data::Float(fold::floats(t)),
+        data: match &t.data {
+            Data::Float(v) => Data::Float(v.clone()),
+            Data::Int(_) => Data::Float(fold::floats(t).into()),
+        },
         external: None,
     }
 }

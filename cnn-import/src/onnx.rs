@@ -94,18 +94,19 @@ pub struct External {
     pub kind: i64,
 }
 
-/// A tensor's values.
+/// A tensor's values, shared: a weight moves from the file to the
+/// safetensors output without a copy.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Data {
     /// `float`, `double` and `float16` tensors.
-    Float(Vec<f32>),
+    Float(std::sync::Arc<[f32]>),
     /// Integer and boolean tensors.
-    Int(Vec<i64>),
+    Int(std::sync::Arc<[i64]>),
 }
 
 impl Default for Data {
     fn default() -> Self {
-        Data::Float(Vec::new())
+        Data::Float(Vec::new().into())
     }
 }
 
@@ -307,9 +308,9 @@ fn parse_tensor(bytes: &[u8]) -> Result<Tensor, Error> {
     if let Some(mut e) = external {
         e.kind = kind;
         tensor.data = if INTS.contains(&kind) {
-            Data::Int(Vec::new())
+            Data::Int(Vec::new().into())
         } else {
-            Data::Float(Vec::new())
+            Data::Float(Vec::new().into())
         };
         tensor.external = Some(e);
         return Ok(tensor);
@@ -329,17 +330,17 @@ fn decode(
     let data = match (kind, raw) {
         (FLOAT, Some(raw)) => Data::Float(raw_values(raw, count, 4, name, |c| {
             f32::from_le_bytes([c[0], c[1], c[2], c[3]])
-        })?),
+        })?.into()),
         (DOUBLE, Some(raw)) => Data::Float(raw_values(raw, count, 8, name, |c| {
             let mut b = [0; 8];
             b.copy_from_slice(c);
             f64::from_le_bytes(b) as f32
-        })?),
+        })?.into()),
         (FLOAT16, Some(raw)) => Data::Float(raw_values(raw, count, 2, name, |c| {
             half_to_f32(u16::from_le_bytes([c[0], c[1]]))
-        })?),
+        })?.into()),
         (FLOAT16, None) => Data::Float(ints.iter().map(|&b| half_to_f32(b as u16)).collect()),
-        (FLOAT | DOUBLE, None) => Data::Float(floats.to_vec()),
+        (FLOAT | DOUBLE, None) => Data::Float(floats.to_vec().into()),
         (k, Some(raw)) if INTS.contains(&k) => {
             let width = match k {
                 2 | 3 | 9 => 1,
@@ -358,9 +359,9 @@ fn decode(
                     b.copy_from_slice(c);
                     i64::from_le_bytes(b)
                 }
-            })?)
+            })?.into())
         }
-        (k, None) if INTS.contains(&k) => Data::Int(ints.to_vec()),
+        (k, None) if INTS.contains(&k) => Data::Int(ints.to_vec().into()),
         (k, _) => {
             return Err(Error::malformed(format!(
                 "tensor `{name}` has element type {k}, which a CNN importer does not read"
