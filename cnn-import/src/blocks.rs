@@ -80,10 +80,8 @@ pub fn find(net: &Net, mut nodes: Vec<Node>) -> (Vec<Block>, Vec<Node>) {
         }
         let mut decided: HashMap<String, Option<(usize, Vec<usize>)>> = HashMap::new();
         for (sig, uses, body) in classes {
-            let worthy = body.len() >= 2
-                || body
-                    .iter()
-                    .any(|n| matches!(n, Node::Merge { .. } | Node::Call { .. }));
+            // Two or more nodes, or a merge: a lone layer or call stays a group.
+            let worthy = body.len() >= 2 || body.iter().any(|n| matches!(n, Node::Merge { .. }));
             let block = (uses.len() >= 2 && worthy)
                 .then(|| define(net, &uses, body, &blocks))
                 .flatten();

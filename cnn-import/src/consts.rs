@@ -104,6 +104,14 @@ pub(crate) fn fold_node(cx: &mut Cx<'_>) -> Result<(), Error> {
                 ..t.clone()
             }
         }
+        "Transpose" => {
+            let t = cx.constant(0)?;
+            let perm = cx
+                .ints("perm")
+                .unwrap_or_else(|| (0..t.dims.len() as i64).rev().collect());
+            fold::transpose(t, &perm)
+                .ok_or_else(|| cx.unsupported("a permutation that does not match the tensor"))?
+        }
         "ConstantOfShape" => {
             let dims: Vec<usize> = fold::ints(cx.constant(0)?)
                 .into_iter()

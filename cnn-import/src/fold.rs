@@ -187,6 +187,43 @@ pub fn slice_vector(t: &Tensor, start: i64, end: i64, step: i64) -> Option<Tenso
     Some(int_vector(picked))
 }
 
+/// Permutes a constant's axes.
+pub fn transpose(t: &Tensor, perm: &[i64]) -> Option<Tensor> {
+    let rank = t.dims.len();
+    let perm: Vec<usize> = perm
+        .iter()
+        .map(|&p| usize::try_from(p).ok().filter(|&p| p < rank))
+        .collect::<Option<_>>()?;
+    let mut seen = vec![false; rank];
+    if perm.len() != rank || perm.iter().any(|&p| std::mem::replace(&mut seen[p], true)) {
+        return None;
+    }
+    let dims: Vec<usize> = perm.iter().map(|&p| t.dims[p]).collect();
+    let mut strides = vec![1usize; rank];
+    for i in (0..rank.saturating_sub(1)).rev() {
+        strides[i] = strides[i + 1] * t.dims[i + 1];
+    }
+    let count: usize = dims.iter().product();
+    let source = |flat: usize| {
+        let (mut rest, mut at) = (flat, 0);
+        for axis in (0..rank).rev() {
+            at += (rest % dims[axis]) * strides[perm[axis]];
+            rest /= dims[axis];
+        }
+        at
+    };
+    let data = match &t.data {
+        Data::Float(v) => Data::Float((0..count).map(|i| v[source(i)]).collect::<Vec<_>>().into()),
+        Data::Int(v) => Data::Int((0..count).map(|i| v[source(i)]).collect::<Vec<_>>().into()),
+    };
+    Some(Tensor {
+        name: t.name.clone(),
+        dims,
+        data,
+        external: None,
+    })
+}
+
 /// Transposes a 2-D constant.
 pub fn transpose2(t: &Tensor) -> Option<Tensor> {
     let [r, c] = t.dims[..] else { return None };

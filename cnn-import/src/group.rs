@@ -41,9 +41,15 @@ fn scope<'a>(net: &'a Net, node: &Node) -> Vec<&'a str> {
             net.items[*i].scope.iter().map(String::as_str).collect()
         }
         Node::Merge { branches, item, .. } => {
-            let mut common: Vec<&str> = net.items[*item].scope.iter().map(String::as_str).collect();
-            for n in branches.iter().flatten() {
-                let s = scope(net, n);
+            // The merge's own node may have no scope (`Mul_12`): then its
+            // contents say where it is.
+            let own = &net.items[*item].scope;
+            let mut scopes = branches.iter().flatten().map(|n| scope(net, n));
+            let mut common: Vec<&str> = match own.is_empty() {
+                true => scopes.next().unwrap_or_default(),
+                false => own.iter().map(String::as_str).collect(),
+            };
+            for s in scopes {
                 let same = common.iter().zip(&s).take_while(|(a, b)| a == b).count();
                 common.truncate(same);
             }

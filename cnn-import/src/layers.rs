@@ -104,6 +104,31 @@ fn axes(cx: &Cx<'_>, name: &str, rank: usize, default: i64) -> Result<Vec<i64>, 
     Ok(v)
 }
 
+/// A convolution's padding: symmetric per axis, or `same` (PyTorch's rule:
+/// stride 1, total `dilation·(kernel − 1)`, the odd element after).
+fn conv_padding(
+    cx: &Cx<'_>,
+    rank: usize,
+    k: &[i64],
+    s: &[i64],
+    d: &[i64],
+) -> Result<(Arg, Vec<i64>), Error> {
+    let p = cx.ints("pads").unwrap_or_else(|| vec![0; 2 * rank]);
+    let same = cx.string("auto_pad", "NOTSET") == "NOTSET"
+        && p.len() == 2 * rank
+        && p[..rank] != p[rank..]
+        && s.iter().all(|&s| s == 1)
+        && (0..rank).all(|i| {
+            let total = d[i] * (k[i] - 1);
+            p[i] == total / 2 && p[rank + i] == total - total / 2
+        });
+    if same {
+        return Ok((Arg::Word("same".into()), p));
+    }
+    let p = pads(cx, rank)?;
+    Ok((per_axis(&p), [p.clone(), p].concat()))
+}
+
 /// Symmetric padding per axis; asymmetric padding has no `cnn!` form.
 fn pads(cx: &Cx<'_>, rank: usize) -> Result<Vec<i64>, Error> {
     match cx.string("auto_pad", "NOTSET").as_str() {
@@ -153,14 +178,16 @@ fn conv(cx: &mut Cx<'_>) -> Result<(), Error> {
         )));
     }
     let k: Vec<i64> = w.dims[2..].iter().map(|&d| d as i64).collect();
-    let (s, d, p) = (
+    let (s, d) = (
         axes(cx, "strides", rank, 1)?,
         axes(cx, "dilations", rank, 1)?,
-        pads(cx, rank)?,
     );
+    let (padding, p) = conv_padding(cx, rank, &k, &s, &d)?;
     let mut out_shape = vec![shape[0], out];
     for i in 0..rank {
-        out_shape.push(out_size(shape[2 + i], k[i], s[i], p[i], d[i], false));
+        // Two-sided padding: the sum of both ends, halved by `out_size`'s `2p`.
+        let span = shape[2 + i] + p[i] + p[rank + i] - d[i] * (k[i] - 1) - 1;
+        out_shape.push(span.div_euclid(s[i].max(1)) + 1);
     }
     let mut call = Call::bare("conv")
         .pos(Arg::Int(shape[1]))
@@ -168,7 +195,7 @@ fn conv(cx: &mut Cx<'_>) -> Result<(), Error> {
         .pos(per_axis(&k));
     call = call
         .key_unless("stride", per_axis(&s), Arg::Int(1))
-        .key_unless("padding", per_axis(&p), Arg::Int(0))
+        .key_unless("padding", padding, Arg::Int(0))
         .key_unless("dilation", per_axis(&d), Arg::Int(1))
         .key_unless("groups", Arg::Int(groups), Arg::Int(1));
     let mut params = vec![("weight", float_tensor(&w))];
@@ -250,13 +277,16 @@ fn pool(cx: &mut Cx<'_>) -> Result<(), Error> {
         return Err(cx.unsupported("a pool without a kernel per axis"));
     };
     let max = cx.node.op == "MaxPool";
-    let (s, p) = (axes(cx, "strides", rank, 1)?, pads(cx, rank)?);
+    let s = axes(cx, "strides", rank, 1)?;
     let d = if max {
         axes(cx, "dilations", rank, 1)?
     } else {
         vec![1; rank]
     };
-    let ceil = cx.int("ceil_mode", 0) != 0;
+    let (p, ceil) = match ceil_as_padding(cx, max, rank, &shape, &k, &s, &d) {
+        Some(p) => (p, true),
+        None => (pads(cx, rank)?, cx.int("ceil_mode", 0) != 0),
+    };
     if cx.node.outputs.len() > 1 && !cx.node.outputs[1].is_empty() {
         return Err(cx.unsupported("a max pool's indices output"));
     }
@@ -275,6 +305,31 @@ fn pool(cx: &mut Cx<'_>) -> Result<(), Error> {
         call = call.key("count_include_pad", Arg::Bool(false));
     }
     cx.layer(call, Vec::new(), out_shape).map(|_| ())
+}
+
+/// A max pool whose extra padding at the end stands for PyTorch's ceil mode
+/// (how `cnn!`'s own export writes it): the symmetric padding, when the
+/// outputs agree on every axis.
+fn ceil_as_padding(
+    cx: &Cx<'_>,
+    max: bool,
+    rank: usize,
+    shape: &[i64],
+    k: &[i64],
+    s: &[i64],
+    d: &[i64],
+) -> Option<Vec<i64>> {
+    let p = cx.ints("pads")?;
+    if !max || cx.int("ceil_mode", 0) != 0 || p.len() != 2 * rank || p[..rank] == p[rank..] {
+        return None;
+    }
+    let agrees = (0..rank).all(|i| {
+        let (begin, end) = (p[i], p[rank + i]);
+        let floor =
+            (shape[2 + i] + begin + end - d[i] * (k[i] - 1) - 1).div_euclid(s[i].max(1)) + 1;
+        end >= begin && floor == out_size(shape[2 + i], k[i], s[i], begin, d[i], true)
+    });
+    agrees.then(|| p[..rank].to_vec())
 }
 
 fn global(cx: &mut Cx<'_>, name: &'static str, keep: bool) -> Result<(), Error> {

@@ -328,17 +328,26 @@ fn decode(
     name: &str,
 ) -> Result<Data, Error> {
     let data = match (kind, raw) {
-        (FLOAT, Some(raw)) => Data::Float(raw_values(raw, count, 4, name, |c| {
-            f32::from_le_bytes([c[0], c[1], c[2], c[3]])
-        })?.into()),
-        (DOUBLE, Some(raw)) => Data::Float(raw_values(raw, count, 8, name, |c| {
-            let mut b = [0; 8];
-            b.copy_from_slice(c);
-            f64::from_le_bytes(b) as f32
-        })?.into()),
-        (FLOAT16, Some(raw)) => Data::Float(raw_values(raw, count, 2, name, |c| {
-            half_to_f32(u16::from_le_bytes([c[0], c[1]]))
-        })?.into()),
+        (FLOAT, Some(raw)) => Data::Float(
+            raw_values(raw, count, 4, name, |c| {
+                f32::from_le_bytes([c[0], c[1], c[2], c[3]])
+            })?
+            .into(),
+        ),
+        (DOUBLE, Some(raw)) => Data::Float(
+            raw_values(raw, count, 8, name, |c| {
+                let mut b = [0; 8];
+                b.copy_from_slice(c);
+                f64::from_le_bytes(b) as f32
+            })?
+            .into(),
+        ),
+        (FLOAT16, Some(raw)) => Data::Float(
+            raw_values(raw, count, 2, name, |c| {
+                half_to_f32(u16::from_le_bytes([c[0], c[1]]))
+            })?
+            .into(),
+        ),
         (FLOAT16, None) => Data::Float(ints.iter().map(|&b| half_to_f32(b as u16)).collect()),
         (FLOAT | DOUBLE, None) => Data::Float(floats.to_vec().into()),
         (k, Some(raw)) if INTS.contains(&k) => {
@@ -348,18 +357,21 @@ fn decode(
                 6 => 4,
                 _ => 8,
             };
-            Data::Int(raw_values(raw, count, width, name, |c| match (k, width) {
-                (2 | 9, _) => i64::from(c[0]),
-                (3, _) => i64::from(c[0] as i8),
-                (4, _) => i64::from(u16::from_le_bytes([c[0], c[1]])),
-                (5, _) => i64::from(i16::from_le_bytes([c[0], c[1]])),
-                (6, _) => i64::from(i32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-                _ => {
-                    let mut b = [0; 8];
-                    b.copy_from_slice(c);
-                    i64::from_le_bytes(b)
-                }
-            })?.into())
+            Data::Int(
+                raw_values(raw, count, width, name, |c| match (k, width) {
+                    (2 | 9, _) => i64::from(c[0]),
+                    (3, _) => i64::from(c[0] as i8),
+                    (4, _) => i64::from(u16::from_le_bytes([c[0], c[1]])),
+                    (5, _) => i64::from(i16::from_le_bytes([c[0], c[1]])),
+                    (6, _) => i64::from(i32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+                    _ => {
+                        let mut b = [0; 8];
+                        b.copy_from_slice(c);
+                        i64::from_le_bytes(b)
+                    }
+                })?
+                .into(),
+            )
         }
         (k, None) if INTS.contains(&k) => Data::Int(ints.to_vec().into()),
         (k, _) => {

@@ -168,7 +168,7 @@ pub(crate) fn transpose(cx: &mut Cx<'_>) -> Result<(), Error> {
 /// original shape: the tensor itself.
 pub(crate) fn gather(cx: &mut Cx<'_>) -> Result<(), Error> {
     let Val::Flat(x) = cx.val(0)?.clone() else {
-        return Err(cx.unsupported("a gather from a computed tensor"));
+        return nearest(cx);
     };
     let idx = cx.constant(1)?;
     let shape: Vec<i64> = cx.net.shapes[x].clone();
@@ -182,4 +182,47 @@ pub(crate) fn gather(cx: &mut Cx<'_>) -> Result<(), Error> {
     }
     cx.set(0, Val::Dyn(x));
     Ok(())
+}
+
+/// `Gather` along a spatial axis with the indices `⌊i·n/m⌋`: PyTorch's
+/// nearest resize of that axis to `m` (how `cnn!`'s own export writes
+/// `upsample(size = …)`). A gather of the next axis of the same resize joins it.
+fn nearest(cx: &mut Cx<'_>) -> Result<(), Error> {
+    let x = cx.dynamic(0)?;
+    let shape = cx.net.shapes[x].clone();
+    let idx = fold::ints(cx.constant(1)?);
+    let rank = shape.len() as i64;
+    let axis = cx.int("axis", 0);
+    let axis = if axis < 0 { axis + rank } else { axis };
+    let (n, m) = (
+        shape.get(axis as usize).copied().unwrap_or(0),
+        idx.len() as i64,
+    );
+    let is_nearest = axis >= 2
+        && m > 0
+        && idx
+            .iter()
+            .enumerate()
+            .all(|(i, &v)| v == (i as i64 * n / m).min(n - 1));
+    if !is_nearest || cx.net.channels_last[x] {
+        return Err(cx.unsupported("a gather that is not a nearest resize of one spatial axis"));
+    }
+    let mut out = shape.clone();
+    out[axis as usize] = m;
+    let size = out[2..].to_vec();
+    // The previous axis's gather, read only here: one resize of both.
+    let once = cx.uses.get(cx.node.inputs[0].as_str()) == Some(&1);
+    if let Some(item) = cx.net.items.last_mut().filter(|i| once && i.outputs == [x]) {
+        if let Kind::Layer(layer) = &mut item.kind
+            && layer.call.name == "upsample"
+            && layer.call.args.len() == 1
+        {
+            layer.call.args[0].1 = crate::ir::size(&size);
+            cx.net.shapes[x] = out;
+            cx.set(0, Val::Dyn(x));
+            return Ok(());
+        }
+    }
+    let call = Call::bare("upsample").key("size", crate::ir::size(&size));
+    cx.layer(call, Vec::new(), out).map(|_| ())
 }

@@ -28,6 +28,14 @@ pub fn of_node(node: &Node) -> Vec<String> {
     // Each level is a path relative to the nearest enclosing module that is
     // not a container: `conv.1` under `/features.3/conv/` extends `conv`, and
     // so lives in `features.3`, not in `features.3.conv`.
+    if !node.name.contains('/') {
+        // `cnn!`'s own export names a node by its module path (`features.1.block.0`);
+        // other names without a level (`Mul_12`, `Relu_3`) say nothing.
+        let path = dotted(&node.name);
+        let dotted_path =
+            path.len() > 1 || path.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()));
+        return if dotted_path { path } else { Vec::new() };
+    }
     let levels: Vec<&str> = node.name.split('/').filter(|l| !l.is_empty()).collect();
     let Some((_, modules)) = levels.split_last() else {
         return Vec::new();

@@ -9,7 +9,9 @@ use std::process::Command;
 use cnn_import::{Error, Options, import};
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/import").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/import")
+        .join(name);
     std::fs::read(path).expect("fixture")
 }
 
@@ -102,12 +104,18 @@ fn refused(bytes: &[u8]) -> Error {
 fn every_truncation_of_a_real_export_is_an_error_not_a_panic() {
     let bytes = fixture("tiny_resnet_ts.onnx");
     assert!(import(&bytes, &Options::named("Net")).is_ok());
-    for len in (0..bytes.len()).step_by(97).chain([1, 2, 3, bytes.len() - 1]) {
+    for len in (0..bytes.len())
+        .step_by(97)
+        .chain([1, 2, 3, bytes.len() - 1])
+    {
         // A prefix that happens to end between two fields of the model may
         // parse; what matters is that no prefix panics.
         let _ = import(&bytes[..len], &Options::named("Net"));
     }
-    assert!(matches!(refused(&bytes[..bytes.len() / 2]), Error::Malformed { .. }));
+    assert!(matches!(
+        refused(&bytes[..bytes.len() / 2]),
+        Error::Malformed { .. }
+    ));
 }
 
 #[test]
@@ -133,13 +141,20 @@ fn random_corruptions_never_panic() {
         }
         outcomes[usize::from(import(&bytes, &Options::named("Net")).is_ok())] += 1;
     }
-    println!("refused {}, imported {} of 400 corrupted files", outcomes[0], outcomes[1]);
+    println!(
+        "refused {}, imported {} of 400 corrupted files",
+        outcomes[0], outcomes[1]
+    );
     assert!(outcomes[0] > 0);
 }
 
 #[test]
 fn a_cycle_is_named_by_a_node_on_it() {
-    let nodes = [pb::node("Relu", &["b"], &["a"], &[]), pb::node("Relu", &["a"], &["b"], &[]), pb::node("Relu", &["b"], &["y"], &[])];
+    let nodes = [
+        pb::node("Relu", &["b"], &["a"], &[]),
+        pb::node("Relu", &["a"], &["b"], &[]),
+        pb::node("Relu", &["b"], &["y"], &[]),
+    ];
     let e = refused(&pb::model(&nodes, &[])).to_string();
     assert!(e.contains("cycle through node `/Relu_0` (Relu)"), "{e}");
 }
@@ -160,7 +175,12 @@ fn a_tensor_that_claims_more_values_than_it_holds_is_refused_without_allocating_
 #[test]
 fn zero_sized_tensors_are_refused_by_the_check_that_reads_them() {
     let w = pb::tensor("w", &[0, 3, 3, 3], &[]);
-    let nodes = [pb::node("Conv", &["x", "w"], &["y"], &[pb::ints_attr("pads", &[1, 1, 1, 1])])];
+    let nodes = [pb::node(
+        "Conv",
+        &["x", "w"],
+        &["y"],
+        &[pb::ints_attr("pads", &[1, 1, 1, 1])],
+    )];
     // A convolution with no output channels has no `cnn!` form either way;
     // the point is a clear error.
     let e = refused(&pb::model(&nodes, &[w]));
@@ -185,15 +205,26 @@ fn a_resize_computed_at_run_time_names_the_node_its_inputs_and_why() {
 fn an_operator_without_a_layer_is_refused_by_name() {
     let nodes = [pb::node("Cos", &["x"], &["y"], &[])];
     let e = refused(&pb::model(&nodes, &[])).to_string();
-    assert_eq!(e, "cannot import `Cos` node `/Cos_0` (inputs: `x` [1, 3, 8, 8]): `Cos` has no `cnn!` layer");
+    assert_eq!(
+        e,
+        "cannot import `Cos` node `/Cos_0` (inputs: `x` [1, 3, 8, 8]): `Cos` has no `cnn!` layer"
+    );
 }
 
 #[test]
 fn asymmetric_padding_is_refused_with_the_pads() {
     let w = pb::tensor("w", &[4, 3, 3, 3], &[0.5; 108]);
-    let nodes = [pb::node("Conv", &["x", "w"], &["y"], &[pb::ints_attr("pads", &[0, 0, 1, 1])])];
+    let nodes = [pb::node(
+        "Conv",
+        &["x", "w"],
+        &["y"],
+        &[pb::ints_attr("pads", &[0, 0, 1, 1])],
+    )];
     let e = refused(&pb::model(&nodes, &[w])).to_string();
-    assert!(e.ends_with("padding [0, 0, 1, 1] differs before and after an axis"), "{e}");
+    assert!(
+        e.ends_with("padding [0, 0, 1, 1] differs before and after an axis"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -202,13 +233,26 @@ fn the_command_line_refusal_exits_1_and_writes_nothing_on_standard_output() {
     std::fs::create_dir_all(&dir).expect("dir");
     let bad = dir.join("bad.onnx");
     std::fs::write(&bad, &fixture("tiny_resnet_ts.onnx")[..1000]).expect("write");
-    let run = Command::new(env!("CARGO_BIN_EXE_cnn-import")).arg(&bad).output().expect("runs");
+    let run = Command::new(env!("CARGO_BIN_EXE_cnn-import"))
+        .arg(&bad)
+        .output()
+        .expect("runs");
     assert_eq!(run.status.code(), Some(1));
     assert!(run.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(stderr.starts_with("error: ") && stderr.contains("bad.onnx: not a valid ONNX model"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("bad.onnx: not a valid ONNX model"),
+        "{stderr}"
+    );
     let good = Command::new(env!("CARGO_BIN_EXE_cnn-import"))
-        .args([PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/import/tiny_resnet_ts.onnx").to_str().unwrap_or_default(), "--name", "Tiny"])
+        .args([
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/fixtures/import/tiny_resnet_ts.onnx")
+                .to_str()
+                .unwrap_or_default(),
+            "--name",
+            "Tiny",
+        ])
         .output()
         .expect("runs");
     assert_eq!(good.status.code(), Some(0));
