@@ -6,10 +6,14 @@ MobileNetV3 and ShuffleNetV2 blocks, a dense block, a ConvNeXt block, an
 LR-ASPP head), with random weights and random batchnorm statistics, each
 exported by both of PyTorch's exporters (TorchScript at opset 17, dynamo at
 opset 18, weights inside the file), with a fixed input and ONNX Runtime's
-output on it (`NAME.input.f32`, `NAME.ort.f32`, little-endian f32).
+output on it (`NAME.input.f32`, `NAME.ort.f32`, little-endian f32). The
+small ResNet is also exported with its batchnorms kept (`tiny_resnet_keep_ts`:
+TorchScript without constant folding), for fine-tuning, with its state_dict's
+keys and shapes (`tiny_resnet.keys.json`): what torchvision loads strictly.
 
     python3 scripts/import_fixtures.py      # torch 2.15, torchvision 0.29.2, onnxruntime 1.32
 """
+import json
 from pathlib import Path
 
 import numpy as np
@@ -143,9 +147,15 @@ def main():
         model = cls().eval()
         randomize(model)
         x = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(1))
-        for exporter in ("ts", "dy"):
+        exporters = ("ts", "dy", "keep_ts") if name == "tiny_resnet" else ("ts", "dy")
+        for exporter in exporters:
             path = OUT / f"{name}_{exporter}.onnx"
-            if exporter == "ts":
+            if exporter == "keep_ts":
+                torch.onnx.export(model, (x,), str(path), dynamo=False, opset_version=17,
+                                  do_constant_folding=False, training=torch.onnx.TrainingMode.PRESERVE)
+                keys = {k: list(v.shape) for k, v in model.state_dict().items()}
+                (OUT / f"{name}.keys.json").write_text(json.dumps(keys, indent=1) + "\n")
+            elif exporter == "ts":
                 torch.onnx.export(model, (x,), str(path), dynamo=False, opset_version=17)
             else:
                 program = torch.onnx.export(model, (x,), dynamo=True, opset_version=18)

@@ -8,8 +8,13 @@
 
 mod common;
 
-use cnn::burn::tensor::{Tensor, TensorData};
+use cnn::burn::optim::{AdamConfig, Optimizer};
+use cnn::burn::tensor::{Distribution, Int, Tensor, TensorData};
+use cnn::burn::train::TrainStep;
+use cnn::classifier;
 use common::{devices, fixture};
+
+classifier!(resnet_keep::TinyResnetKeepTs);
 
 macro_rules! imported {
     ($($module:ident: $file:literal => $net:ident),* $(,)?) => {
@@ -45,6 +50,7 @@ macro_rules! imported {
 
 imported! {
     resnet_ts: "tiny_resnet_ts" => TinyResnetTs,
+    resnet_keep: "tiny_resnet_keep_ts" => TinyResnetKeepTs,
     resnet_dy: "tiny_resnet_dy" => TinyResnetDy,
     mobile_ts: "tiny_mobile_ts" => TinyMobileTs,
     mobile_dy: "tiny_mobile_dy" => TinyMobileDy,
@@ -109,7 +115,10 @@ fn every_imported_network_computes_onnx_runtimes_output_on_both_cpu_backends() {
         let imported = import(file, net);
         let weights = dir.join(format!("{file}.safetensors"));
         std::fs::write(&weights, imported.safetensors().expect("safetensors")).expect("write");
-        let stem = file.trim_end_matches("_ts").trim_end_matches("_dy");
+        let stem = file
+            .trim_end_matches("_ts")
+            .trim_end_matches("_dy")
+            .trim_end_matches("_keep");
         let input = raw_f32s(&format!("import/{stem}.input.f32"));
         let want = raw_f32s(&format!("import/{file}.ort.f32"));
         for (path, error) in errors(file, &weights, &input, &want) {
@@ -120,5 +129,70 @@ fn every_imported_network_computes_onnx_runtimes_output_on_both_cpu_backends() {
             );
         }
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn an_import_with_batchnorm_kept_fine_tunes_and_saves_the_pytorch_state_dict_keys() {
+    // Exported without constant folding, the batchnorms stay layers of their
+    // own under PyTorch's names: the network trains and saves back to the
+    // state_dict PyTorch's module loads strictly.
+    let imported = import("tiny_resnet_keep_ts", "TinyResnetKeepTs");
+    let dir = std::env::temp_dir().join(format!("cnn-import-finetune-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let weights = dir.join("imported.safetensors");
+    std::fs::write(&weights, imported.safetensors().expect("safetensors")).expect("write");
+    let device = cnn::cpu().autodiff();
+    let mut model =
+        resnet_keep::TinyResnetKeepTs::load_safetensors(&weights, &device).expect("loads strictly");
+    let inputs = Tensor::<4>::random([32, 3, 32, 32], Distribution::Normal(0.0, 1.0), &device);
+    let labels: Vec<i64> = (0..32).map(|i| (i * 7 % 10) as i64).collect();
+    let targets = Tensor::<1, Int>::from_data(TensorData::new(labels, [32]), &device);
+    let batch = cnn::train::Batch {
+        inputs,
+        targets,
+        classes_needed: 10,
+    };
+    let mut optimizer = AdamConfig::new().init();
+    let mut losses = Vec::new();
+    for _ in 0..12 {
+        let output = TrainStep::step(&model, batch.clone());
+        losses.push(output.item.loss.clone().into_scalar::<f32>());
+        model = optimizer.step(1e-2, model, output.grads);
+    }
+    assert!(
+        losses[11] < 0.5 * losses[0],
+        "the loss fell only from {} to {}: {losses:?}",
+        losses[0],
+        losses[11]
+    );
+    let saved = dir.join("finetuned.safetensors");
+    model.save_safetensors(&saved).expect("saves");
+    let bytes = std::fs::read(&saved).expect("read");
+    let file = safetensors::SafeTensors::deserialize(&bytes).expect("safetensors");
+    let ours: std::collections::BTreeMap<String, Vec<usize>> = file
+        .tensors()
+        .into_iter()
+        .map(|(k, v)| (k, v.shape().to_vec()))
+        .collect();
+    let keys: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("import/tiny_resnet.keys.json")).expect("keys"),
+    )
+    .expect("json");
+    let pytorch: std::collections::BTreeMap<String, Vec<usize>> = keys
+        .as_object()
+        .expect("an object")
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                serde_json::from_value(v.clone()).expect("a shape"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ours, pytorch,
+        "the fine-tuned file's keys and shapes are the PyTorch module's state_dict"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
