@@ -253,13 +253,13 @@ mod tests {
         assert_eq!(broadcast(&[3], &[4]), None);
         let a = Tensor {
             dims: vec![2, 1],
-            data: Data::Int(vec![1, 2]),
+            data: Data::Int(vec![1, 2].into()),
             ..Tensor::default()
         };
         let b = int_vector(vec![10, 20, 30]);
         let sum = binary(&a, &b, |x, y| x.checked_add(y), |x, y| x + y).expect("broadcasts");
         assert_eq!(sum.dims, [2, 3]);
-        assert_eq!(sum.data, Data::Int(vec![11, 21, 31, 12, 22, 32]));
+        assert_eq!(sum.data, Data::Int(vec![11, 21, 31, 12, 22, 32].into()));
     }
 
     #[test]
@@ -271,7 +271,7 @@ mod tests {
             &shape,
             &Tensor {
                 dims: vec![],
-                data: Data::Int(vec![1]),
+                data: Data::Int(vec![1].into()),
                 ..Tensor::default()
             },
             0,

@@ -212,16 +212,15 @@ fn nearest(cx: &mut Cx<'_>) -> Result<(), Error> {
     let size = out[2..].to_vec();
     // The previous axis's gather, read only here: one resize of both.
     let once = cx.uses.get(cx.node.inputs[0].as_str()) == Some(&1);
-    if let Some(item) = cx.net.items.last_mut().filter(|i| once && i.outputs == [x]) {
-        if let Kind::Layer(layer) = &mut item.kind
-            && layer.call.name == "upsample"
-            && layer.call.args.len() == 1
-        {
-            layer.call.args[0].1 = crate::ir::size(&size);
-            cx.net.shapes[x] = out;
-            cx.set(0, Val::Dyn(x));
-            return Ok(());
-        }
+    if let Some(item) = cx.net.items.last_mut().filter(|i| once && i.outputs == [x])
+        && let Kind::Layer(layer) = &mut item.kind
+        && layer.call.name == "upsample"
+        && layer.call.args.len() == 1
+    {
+        layer.call.args[0].1 = crate::ir::size(&size);
+        cx.net.shapes[x] = out;
+        cx.set(0, Val::Dyn(x));
+        return Ok(());
     }
     let call = Call::bare("upsample").key("size", crate::ir::size(&size));
     cx.layer(call, Vec::new(), out).map(|_| ())
