@@ -159,6 +159,7 @@ mod guide {
         Signals: "../book/src/signals.md",
         Training: "../book/src/training.md",
         FineTuning: "../book/src/fine-tuning.md",
+        Importing: "../book/src/importing.md",
         Weights: "../book/src/weights.md",
         Backends: "../book/src/backends.md",
         Performance: "../book/src/performance.md",
