@@ -168,25 +168,7 @@ fn replace(
                     },
                 }
             }
-            Node::Group { key, body, done } => Node::Group {
-                key,
-                body: replace(net, names, body, decided),
-                done,
-            },
-            Node::Repeat(k, body) => Node::Repeat(k, replace(net, names, body, decided)),
-            Node::Merge {
-                form,
-                branches,
-                item,
-            } => Node::Merge {
-                form,
-                branches: branches
-                    .into_iter()
-                    .map(|b| replace(net, names, b, decided))
-                    .collect(),
-                item,
-            },
-            other => other,
+            other => other.map_lists(|list| replace(net, names, list, decided)),
         })
         .collect()
 }
@@ -358,23 +340,7 @@ fn unique(base: &str, blocks: &[Block]) -> String {
 pub fn repeats(nodes: Vec<Node>) -> Vec<Node> {
     let mut out: Vec<Node> = Vec::new();
     for node in nodes {
-        let node = match node {
-            Node::Group { key, body, done } => Node::Group {
-                key,
-                body: repeats(body),
-                done,
-            },
-            Node::Merge {
-                form,
-                branches,
-                item,
-            } => Node::Merge {
-                form,
-                branches: branches.into_iter().map(repeats).collect(),
-                item,
-            },
-            other => other,
-        };
+        let node = node.map_lists(repeats);
         let same = |a: &Node| matches!((a, &node), (Node::Call { key: None, .. }, Node::Call { key: None, .. }) if *a == node);
         match out.last_mut() {
             Some(Node::Repeat(n, body)) if body.len() == 1 && same(&body[0]) => *n += 1,

@@ -50,6 +50,31 @@ pub enum Node {
     Repeat(usize, Vec<Node>),
 }
 
+impl Node {
+    /// The node with `f` applied to each list inside it (a group's body, a
+    /// repetition's, each branch of a merge); layers and calls unchanged.
+    pub fn map_lists(self, mut f: impl FnMut(Vec<Node>) -> Vec<Node>) -> Node {
+        match self {
+            Node::Group { key, body, done } => Node::Group {
+                key,
+                body: f(body),
+                done,
+            },
+            Node::Repeat(n, body) => Node::Repeat(n, f(body)),
+            Node::Merge {
+                form,
+                branches,
+                item,
+            } => Node::Merge {
+                form,
+                branches: branches.into_iter().map(f).collect(),
+                item,
+            },
+            other => other,
+        }
+    }
+}
+
 /// The merge forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Form {
