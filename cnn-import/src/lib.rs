@@ -12,7 +12,7 @@
 //!
 //! | file | job |
 //! |---|---|
-//! | `proto.rs`, `onnx.rs` | protocol buffers and ONNX's messages, read without trusting a length |
+//! | `proto.rs`, `onnx.rs`, `tensor.rs` | protocol buffers, ONNX's messages and its tensors, read without trusting a length |
 //! | `topo.rs` | the order nodes are visited in; cycles |
 //! | `lower.rs`, `consts.rs`, `merge.rs`, `layers.rs`, `reshape.rs`, `resize.rs` | nodes → layers and merges over dynamic tensors ([`ir`]) |
 //! | `act.rs` | element-wise chains recognised by what they compute |
@@ -38,6 +38,7 @@ mod proto;
 mod reshape;
 mod resize;
 mod scope;
+mod tensor;
 mod topo;
 mod tree;
 mod weights;
