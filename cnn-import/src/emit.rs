@@ -11,6 +11,23 @@ use crate::tree::{Form, Node};
 
 const WIDTH: usize = 100;
 
+/// A call's name with its words (`gelu(approximate = tanh)` is `gelu(tanh)`), for notes.
+pub fn call_name(c: &Call) -> String {
+    let words: Vec<&str> = c
+        .args
+        .iter()
+        .filter_map(|(_, a)| match a {
+            Arg::Word(w) => Some(w.as_str()),
+            _ => None,
+        })
+        .collect();
+    if words.is_empty() {
+        c.name.to_string()
+    } else {
+        format!("{}({})", c.name, words.join(", "))
+    }
+}
+
 /// What the writer does with each integer argument, in writing order.
 #[derive(Debug, Clone, Default)]
 pub enum Ints {

@@ -134,7 +134,12 @@ pub fn import(bytes: &[u8], options: &Options) -> Result<Imported, Error> {
     };
     let names = blocks::signatures(&blocks);
     let mut text = String::new();
-    text.push_str(&header(&model, &net, options));
+    let pads = order.iter().filter(|&&i| i == group::PAD).count();
+    let extra = vec![
+        "`identity` keeps the place of a module the exporter removed (a folded batchnorm, a dropout), so that the keys after it keep PyTorch's positions".to_string();
+        pads
+    ];
+    text.push_str(&header(&model, &net, options, &extra));
     text.push_str("use cnn::cnn;\n\ncnn! {\n");
     let invocation_start = text.len();
     for block in &blocks {
@@ -168,7 +173,7 @@ pub fn import(bytes: &[u8], options: &Options) -> Result<Imported, Error> {
     })
 }
 
-fn header(model: &onnx::Model, net: &ir::Net, options: &Options) -> String {
+fn header(model: &onnx::Model, net: &ir::Net, options: &Options, extra: &[String]) -> String {
     let mut h = String::new();
     let source = if options.source.is_empty() {
         "an ONNX model"
@@ -184,9 +189,20 @@ fn header(model: &onnx::Model, net: &ir::Net, options: &Options) -> String {
         h.push_str(&format!(", written by {}", model.producer));
     }
     h.push_str(".\n");
-    let mut notes = net.notes.clone();
-    notes.dedup();
-    for note in notes {
+    // Each note once, with how often it happened, in order of first appearance.
+    let mut notes: Vec<(String, usize)> = Vec::new();
+    for note in net.notes.iter().chain(extra) {
+        match notes.iter_mut().find(|(n, _)| n == note) {
+            Some((_, count)) => *count += 1,
+            None => notes.push((note.clone(), 1)),
+        }
+    }
+    for (note, count) in notes {
+        let note = if count > 1 {
+            format!("{note} ({count}×)")
+        } else {
+            note
+        };
         let mut chars = note.chars();
         let note: String = chars
             .next()

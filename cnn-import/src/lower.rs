@@ -235,6 +235,13 @@ impl<'m> Cx<'m> {
                     ))
                 })?;
                 let Some(call) = call else { return Ok(base) };
+                if expr.size() > 1 {
+                    self.net.notes.push(format!(
+                        "`{}` recognised in a chain of {} element-wise operators",
+                        crate::emit::call_name(&call),
+                        expr.size()
+                    ));
+                }
                 let shape = self.net.shapes[base].clone();
                 let last = self.net.channels_last[base];
                 let out = self.new_value(shape, last);
@@ -377,10 +384,19 @@ impl<'m> Cx<'m> {
             .all(|n| matches!(self.vals.get(n.as_str()), Some(Val::Const(_))))
             && op != "Shape"
         {
+            self.net.notes.push(
+                "a constant node (shape arithmetic, `Constant`, a weight's `Identity`) folded away"
+                    .into(),
+            );
             return crate::consts::fold_node(self);
         }
         match op {
             "Identity" | "Dropout" => {
+                if self.node.op == "Dropout" {
+                    self.net
+                        .notes
+                        .push("`Dropout` is the identity in inference and was dropped".into());
+                }
                 let v = self.val(0)?.clone();
                 self.set(0, v);
                 Ok(())

@@ -129,7 +129,12 @@ fn random_corruptions_never_panic() {
         state
     };
     let mut outcomes = [0usize; 2];
-    for _ in 0..400 {
+    // `CNN_FUZZ_ITERATIONS=20000 cargo test --release -p cnn-import --test refusals` for a longer run.
+    let iterations: usize = std::env::var("CNN_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400);
+    for _ in 0..iterations {
         let mut bytes = original.clone();
         for _ in 0..1 + next() % 8 {
             let at = (next() % bytes.len() as u64) as usize;
