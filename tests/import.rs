@@ -8,7 +8,7 @@
 
 mod common;
 
-use cnn::burn::optim::{AdamConfig, Optimizer};
+use cnn::burn::optim::AdamConfig;
 use cnn::burn::tensor::{Distribution, Int, Tensor, TensorData};
 use cnn::burn::train::TrainStep;
 use cnn::classifier;
