@@ -124,8 +124,23 @@ class TinySeg(nn.Module):
         return nn.functional.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
 
+class TinySegAux(TinySeg):
+    """The same head with an auxiliary output from the low features, as
+    torchvision's segmentation models return it: a dict of two maps."""
+
+    def __init__(self):
+        super().__init__()
+        self.aux_classifier = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 5, 1))
+
+    def forward(self, x):
+        low = self.low(x)
+        aux = nn.functional.interpolate(self.aux_classifier(low), size=x.shape[-2:], mode="bilinear")
+        return {"out": super().forward(x), "aux": aux}
+
+
 NETS = {"tiny_resnet": TinyResNet, "tiny_mobile": TinyMobile, "tiny_shuffle": TinyShuffle,
-        "tiny_dense": TinyDense, "tiny_convnext": TinyConvNeXt, "tiny_seg": TinySeg}
+        "tiny_dense": TinyDense, "tiny_convnext": TinyConvNeXt, "tiny_seg": TinySeg,
+        "tiny_seg_aux": TinySegAux}
 
 
 def randomize(model):
@@ -162,7 +177,7 @@ def main():
                 program.save(str(path), external_data=False)
             onnx.checker.check_model(str(path))
             session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-            (y,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
+            y = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]  # the main output
             x.numpy().astype("<f4").tofile(OUT / f"{name}.input.f32")
             y.astype("<f4").tofile(OUT / f"{name}_{exporter}.ort.f32")
             print(path.name, path.stat().st_size, "bytes", list(y.shape))

@@ -1,6 +1,7 @@
 //! `cnn-import` on small networks built from torchvision's own modules
 //! (BasicBlock, MobileNetV3's and ShuffleNetV2's blocks, a dense block, a
-//! ConvNeXt block, an LR-ASPP head), with random weights and batchnorm
+//! ConvNeXt block, an LR-ASPP head, the same head with an auxiliary output,
+//! which the importer writes with wires), with random weights and batchnorm
 //! statistics, exported by both of PyTorch's exporters
 //! (`scripts/import_fixtures.py`): the generated text is the committed one
 //! (`CNN_BLESS=1` rewrites it), that text is compiled here, loads the weights
@@ -62,6 +63,8 @@ imported! {
     convnext_dy: "tiny_convnext_dy" => TinyConvnextDy,
     seg_ts: "tiny_seg_ts" => TinySegTs,
     seg_dy: "tiny_seg_dy" => TinySegDy,
+    seg_aux_ts: "tiny_seg_aux_ts" => TinySegAuxTs,
+    seg_aux_dy: "tiny_seg_aux_dy" => TinySegAuxDy,
 }
 
 fn raw_f32s(name: &str) -> Vec<f32> {

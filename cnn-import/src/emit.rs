@@ -127,6 +127,12 @@ impl<'n> Writer<'n> {
         match node {
             Node::Layer(i) => Some(self.layer_text(*i)),
             Node::Named(key, i) => Some(format!("{}: {}", quoted(key), self.layer_text(*i))),
+            Node::From(wire) => Some(format!("from({wire})")),
+            Node::Output(name) => Some(format!("output({name})")),
+            Node::Bound(inner, wire) if !matches!(**inner, Node::Merge { .. }) => {
+                let text = self.inline(inner)?;
+                Some(format!("{text} as {wire}"))
+            }
             Node::Call { key, block, args } => {
                 let (name, params) = &self.blocks[*block];
                 let (name, params) = (name.clone(), params.clone());
@@ -192,6 +198,7 @@ impl<'n> Writer<'n> {
                 }
             }
             Node::Repeat(n, body) => format!("repeat({n}) {}", self.body(body)),
+            Node::Bound(inner, wire) => format!("{} as {wire}", self.one_line(inner)),
             Node::Merge { form, branches, .. } => {
                 let parts: Vec<String> = branches.iter().map(|b| self.body(b)).collect();
                 match (form, &parts[..]) {

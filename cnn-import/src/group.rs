@@ -67,6 +67,8 @@ fn has_params(net: &Net, node: &Node) -> bool {
         Node::Merge { branches, .. } => branches.iter().flatten().any(|n| has_params(net, n)),
         Node::Group { body, .. } | Node::Repeat(_, body) => body.iter().any(|n| has_params(net, n)),
         Node::Call { .. } => true,
+        Node::Bound(inner, _) => has_params(net, inner),
+        Node::From(_) | Node::Output(_) => false,
     }
 }
 

@@ -17,6 +17,7 @@
 //! | `lower.rs`, `consts.rs`, `merge.rs`, `layers.rs`, `reshape.rs`, `resize.rs` | nodes → layers and merges over dynamic tensors ([`ir`]) |
 //! | `act.rs` | element-wise chains recognised by what they compute |
 //! | `tree.rs` | forks and merges → `residual`, `concat`, `multiply`, `split` |
+//! | `wires.rs` | a graph that is no tree → a flat list with `as`, `from` and `output` |
 //! | `group.rs`, `scope.rs` | the exporter's module paths → groups and names |
 //! | `blocks.rs` | repeated structure → blocks with parameters and `repeat` |
 //! | `emit.rs` | the text |
@@ -42,6 +43,7 @@ mod tensor;
 mod topo;
 mod tree;
 mod weights;
+mod wires;
 
 pub use error::Error;
 
@@ -123,8 +125,11 @@ pub fn import(bytes: &[u8], options: &Options) -> Result<Imported, Error> {
             );
         }
     }
-    let nodes = tree::build(&net)?;
-    let nodes = group::group(&net, nodes);
+    // A tree of merges when the graph is one; else a flat list with wires.
+    let nodes = match tree::build(&net) {
+        Ok(nodes) => group::group(&net, nodes),
+        Err(tree) => wires::flat(&net).map_err(|_| tree)?,
+    };
     let order = weights::layer_order(&nodes);
     let shape = &net.shapes[net.input][1..];
     let (blocks, body) = if options.blocks {

@@ -48,6 +48,12 @@ pub enum Node {
     },
     /// `repeat(n) { body }`
     Repeat(usize, Vec<Node>),
+    /// `node as wire`: binds the node's output.
+    Bound(Box<Node>, String),
+    /// `from(wire)`: the current tensor becomes the wire.
+    From(String),
+    /// `output(name)`: a named output, the current tensor.
+    Output(String),
 }
 
 impl Node {

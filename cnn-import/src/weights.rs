@@ -64,8 +64,9 @@ fn walk(nodes: &[Node], out: &mut Vec<usize>) {
             Node::Layer(i) | Node::Named(_, i) => out.push(*i),
             Node::Merge { branches, .. } => branches.iter().for_each(|b| walk(b, out)),
             Node::Group { body, .. } => walk(body, out),
+            Node::Bound(inner, _) => walk(std::slice::from_ref(&**inner), out),
             // Blocks are found after the order is taken.
-            Node::Call { .. } | Node::Repeat(..) => {}
+            Node::Call { .. } | Node::Repeat(..) | Node::From(_) | Node::Output(_) => {}
         }
     }
 }
