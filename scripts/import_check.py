@@ -35,6 +35,9 @@ MODELS = {
     "mnasnet1_0": ("mnasnet1_0", 224), "shufflenet_v2_x1_0": ("shufflenet_v2_x1_0", 224),
     "regnet_y_400mf": ("regnet_y_400mf", 224), "convnext_tiny": ("convnext_tiny", 224),
     "lraspp_mobilenet_v3_large": ("segmentation.lraspp_mobilenet_v3_large", 224),
+    # With their auxiliary heads: two outputs, written with wires.
+    "deeplabv3_mobilenet_v3_large": ("segmentation.deeplabv3_mobilenet_v3_large", 224),
+    "fcn_resnet50": ("segmentation.fcn_resnet50", 224),
 }
 
 
@@ -47,8 +50,10 @@ def build(name):
     kwargs = {"weights": None}
     if name == "googlenet":
         kwargs.update(aux_logits=False, init_weights=True)
-    if name.startswith("lraspp"):
+    if ctor.startswith("segmentation."):
         kwargs["weights_backbone"] = None
+    if name.startswith(("deeplab", "fcn")):
+        kwargs["aux_loss"] = True
     model = getattr(module, ctor.split(".")[-1])(**kwargs).eval()
     with torch.no_grad():
         for m in model.modules():
@@ -75,7 +80,7 @@ class Main(torch.nn.Module):
 def export(name, exporter):
     model, size = build(name)
     if name.startswith("lraspp"):
-        model = Main(model)
+        model = Main(model)  # its one output; the others keep theirs (main first)
     path = OUT / f"{name}_{exporter}.onnx"
     x = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(1))
     if not path.exists():
@@ -84,7 +89,7 @@ def export(name, exporter):
         else:
             torch.onnx.export(model, (x,), str(path), dynamo=True, opset_version=18)
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    (y,) = sess.run(None, {sess.get_inputs()[0].name: x.numpy()})[:1]
+    y = sess.run(None, {sess.get_inputs()[0].name: x.numpy()})[0]
     x.numpy().astype("<f4").tofile(path.with_suffix(".input.f32"))
     y.astype("<f4").tofile(path.with_suffix(".ort.f32"))
     return path, list(x.shape), list(y.shape)
