@@ -33,7 +33,7 @@ type Leaf = (String, Vec<(i64, String)>, Vec<Node>);
 type Class = (String, Vec<Vec<(i64, String)>>, Vec<Node>);
 
 /// The most parameters a block may take before its uses stay groups.
-const MAX_PARAMS: usize = 6;
+const MAX_PARAMS: usize = 8;
 
 impl Block {
     /// Its definition's lines at `indent`.
