@@ -353,8 +353,3 @@ pub fn repeats(nodes: Vec<Node>) -> Vec<Node> {
     }
     out
 }
-
-/// Writes the network's body.
-pub fn write(w: &mut Writer<'_>, nodes: &[Node], indent: usize) {
-    w.list(nodes, indent);
-}

@@ -224,22 +224,6 @@ pub fn transpose(t: &Tensor, perm: &[i64]) -> Option<Tensor> {
     })
 }
 
-/// Transposes a 2-D constant.
-pub fn transpose2(t: &Tensor) -> Option<Tensor> {
-    let [r, c] = t.dims[..] else { return None };
-    let v = floats(t);
-    let data = (0..c)
-        .flat_map(|j| (0..r).map(move |i| (i, j)))
-        .map(|(i, j)| v[i * c + j])
-        .collect();
-    Some(Tensor {
-        name: t.name.clone(),
-        dims: vec![c, r],
-        data: Data::Float(data),
-        external: None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,8 +59,6 @@ pub struct Layer {
     /// Its tensors by PyTorch suffix (`weight`, `bias`, `running_mean`; `""`
     /// for a bare parameter).
     pub params: Vec<(&'static str, Tensor)>,
-    /// `upsample(like = w)`: the tensor whose size it takes.
-    pub like: Option<Vid>,
 }
 
 /// A layer call: `conv(3, 64, 7, stride = 2)`.

@@ -6,6 +6,7 @@ use crate::ir::{Arg, Call, Kind, Layer};
 use crate::lower::{Cx, Val, dim, float_arg, float_tensor, per_axis};
 use crate::onnx::{Data, Tensor};
 use crate::scope;
+use cnn_core::shape;
 
 /// Lowers the current node, or says why it cannot be.
 pub(crate) fn visit(cx: &mut Cx<'_>) -> Result<(), Error> {
@@ -118,10 +119,8 @@ fn conv_padding(
         && p.len() == 2 * rank
         && p[..rank] != p[rank..]
         && s.iter().all(|&s| s == 1)
-        && (0..rank).all(|i| {
-            let total = d[i] * (k[i] - 1);
-            p[i] == total / 2 && p[rank + i] == total - total / 2
-        });
+        && (0..rank)
+            .all(|i| shape::same_padding(u(k[i]), u(d[i])) == Ok((u(p[i]), u(p[rank + i]))));
     if same {
         return Ok((Arg::Word("same".into()), p));
     }
@@ -146,18 +145,16 @@ fn pads(cx: &Cx<'_>, rank: usize) -> Result<Vec<i64>, Error> {
     Ok(p[..rank].to_vec())
 }
 
-/// `(n + 2p − d·(k − 1) − 1) / s + 1`, rounded down or (ceil mode) up the way PyTorch does.
-fn out_size(n: i64, k: i64, s: i64, p: i64, d: i64, ceil: bool) -> i64 {
-    let span = n + 2 * p - d * (k - 1) - 1;
-    let mut out = if ceil {
-        (span + s - 1).div_euclid(s.max(1)) + 1
-    } else {
-        span.div_euclid(s.max(1)) + 1
-    };
-    if ceil && (out - 1) * s >= n + p {
-        out -= 1;
-    }
-    out
+/// A size from `cnn-shape`, the one place output sizes are computed (at
+/// compile time, at run time, and here); its error names the node.
+fn sized(cx: &Cx<'_>, size: Result<u64, shape::SizeError>) -> Result<i64, Error> {
+    size.map(|n| n as i64)
+        .map_err(|e| cx.unsupported(e.to_string()))
+}
+
+/// An attribute value as the unsigned size `cnn-shape` takes.
+fn u(v: i64) -> u64 {
+    v.max(0) as u64
 }
 
 fn conv(cx: &mut Cx<'_>) -> Result<(), Error> {
@@ -185,9 +182,11 @@ fn conv(cx: &mut Cx<'_>) -> Result<(), Error> {
     let (padding, p) = conv_padding(cx, rank, &k, &s, &d)?;
     let mut out_shape = vec![shape[0], out];
     for i in 0..rank {
-        // Two-sided padding: the sum of both ends, halved by `out_size`'s `2p`.
-        let span = shape[2 + i] + p[i] + p[rank + i] - d[i] * (k[i] - 1) - 1;
-        out_shape.push(span.div_euclid(s[i].max(1)) + 1);
+        let pad = (u(p[i]), u(p[rank + i]));
+        out_shape.push(sized(
+            cx,
+            shape::conv_out(u(shape[2 + i]), u(k[i]), u(s[i]), pad, u(d[i])),
+        )?);
     }
     let mut call = Call::bare("conv")
         .pos(Arg::Int(shape[1]))
@@ -228,7 +227,15 @@ fn conv_transpose(cx: &mut Cx<'_>) -> Result<(), Error> {
     let op = axes(cx, "output_padding", rank, 0)?;
     let mut out_shape = vec![shape[0], out];
     for i in 0..rank {
-        out_shape.push((shape[2 + i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + op[i] + 1);
+        let size = shape::conv_transpose_out(
+            u(shape[2 + i]),
+            u(k[i]),
+            u(s[i]),
+            u(p[i]),
+            u(op[i]),
+            u(d[i]),
+        );
+        out_shape.push(sized(cx, size)?);
     }
     let mut call = Call::bare("conv_transpose")
         .pos(Arg::Int(c_in))
@@ -292,7 +299,8 @@ fn pool(cx: &mut Cx<'_>) -> Result<(), Error> {
     }
     let mut out_shape = shape[..2].to_vec();
     for i in 0..rank {
-        out_shape.push(out_size(shape[2 + i], k[i], s[i], p[i], d[i], ceil));
+        let size = shape::pool_out(u(shape[2 + i]), u(k[i]), u(s[i]), u(p[i]), u(d[i]), ceil);
+        out_shape.push(sized(cx, size)?);
     }
     let mut call = Call::bare(if max { "maxpool" } else { "avgpool" }).pos(per_axis(&k));
     call = call
@@ -325,9 +333,9 @@ fn ceil_as_padding(
     }
     let agrees = (0..rank).all(|i| {
         let (begin, end) = (p[i], p[rank + i]);
-        let floor =
-            (shape[2 + i] + begin + end - d[i] * (k[i] - 1) - 1).div_euclid(s[i].max(1)) + 1;
-        end >= begin && floor == out_size(shape[2 + i], k[i], s[i], begin, d[i], true)
+        let (n, k, s, d) = (u(shape[2 + i]), u(k[i]), u(s[i]), u(d[i]));
+        let floor = shape::conv_out(n, k, s, (u(begin), u(end)), d);
+        end >= begin && floor.is_ok() && floor == shape::pool_out(n, k, s, u(begin), d, true)
     });
     agrees.then(|| p[..rank].to_vec())
 }
@@ -380,7 +388,6 @@ pub(crate) fn flatten(cx: &mut Cx<'_>, x: usize) -> Result<(), Error> {
         kind: Kind::Layer(Layer {
             call: Call::bare("flatten"),
             params: Vec::new(),
-            like: None,
         }),
         inputs: vec![x],
         outputs: vec![v],
@@ -404,7 +411,7 @@ fn gemm(cx: &mut Cx<'_>) -> Result<(), Error> {
     let w = if cx.int("transB", 0) != 0 {
         w
     } else {
-        fold::transpose2(&w).unwrap_or(w)
+        fold::transpose(&w, &[1, 0]).unwrap_or(w)
     };
     linear(cx, x, w, c)
 }
@@ -415,7 +422,7 @@ fn matmul(cx: &mut Cx<'_>) -> Result<(), Error> {
     if w.dims.len() != 2 {
         return Err(cx.unsupported("a product with a constant of other than two axes"));
     }
-    let wt = fold::transpose2(&w).unwrap_or(w);
+    let wt = fold::transpose(&w, &[1, 0]).unwrap_or(w);
     linear(cx, x, wt, None)
 }
 

@@ -114,17 +114,6 @@ pub fn import(bytes: &[u8], options: &Options) -> Result<Imported, Error> {
     }
     let mut net = lower::lower(&model, options.input.as_deref())?;
     merge::nest_concats(&mut net);
-    if std::env::var_os("CNN_IMPORT_DEBUG").is_some() {
-        for (i, item) in net.items.iter().enumerate() {
-            eprintln!(
-                "{i} {:?} {:?} -> {:?} @{}",
-                emit_kind(&item.kind),
-                item.inputs,
-                item.outputs,
-                item.scope.join(".")
-            );
-        }
-    }
     // A tree of merges when the graph is one; else a flat list with wires.
     let nodes = match tree::build(&net) {
         Ok(nodes) => group::group(&net, nodes),
@@ -157,18 +146,14 @@ pub fn import(bytes: &[u8], options: &Options) -> Result<Imported, Error> {
         dims.join(", ")
     ));
     let mut w = emit::Writer::new(&net, &names);
-    blocks::write(&mut w, &body, 2);
+    w.list(&body, 2);
     for line in &w.lines {
         text.push_str(line);
         text.push('\n');
     }
     text.push_str("    }\n}\n");
     let invocation = &text[invocation_start..text.len() - 2];
-    let checked = weights::check(invocation).inspect_err(|_| {
-        if std::env::var_os("CNN_IMPORT_DEBUG").is_some() {
-            eprintln!("{text}");
-        }
-    })?;
+    let checked = weights::check(invocation)?;
     let weights = weights::keyed(&net, &order, &checked)?;
     Ok(Imported {
         source: text,
@@ -217,11 +202,4 @@ fn header(model: &onnx::Model, net: &ir::Net, options: &Options, extra: &[String
     }
     h.push('\n');
     h
-}
-
-fn emit_kind(kind: &ir::Kind) -> String {
-    match kind {
-        ir::Kind::Layer(l) => l.call.name.to_string(),
-        other => format!("{other:?}"),
-    }
 }

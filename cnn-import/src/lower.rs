@@ -249,7 +249,6 @@ impl<'m> Cx<'m> {
                     kind: Kind::Layer(Layer {
                         call,
                         params: Vec::new(),
-                        like: None,
                     }),
                     inputs: vec![base],
                     outputs: vec![out],
@@ -313,16 +312,7 @@ impl<'m> Cx<'m> {
             .filter(|(_, t)| self.own(&t.name))
             .find_map(|(_, t)| scope::of_parameter(&t.name))
             .unwrap_or_else(|| scope::of_node(self.node));
-        Ok(self.push(
-            Kind::Layer(Layer {
-                call,
-                params,
-                like: None,
-            }),
-            vec![x],
-            shape,
-            scope,
-        ))
+        Ok(self.push(Kind::Layer(Layer { call, params }), vec![x], shape, scope))
     }
 
     /// Whether a parameter's name is its own: exporters share one tensor

@@ -110,7 +110,6 @@ fn scale(cx: &mut Cx<'_>, input: usize, c: &Tensor) -> Result<(), Error> {
     let layer = Layer {
         call,
         params: vec![("", param)],
-        like: None,
     };
     let out = cx.new_value(shape, last);
     cx.net.items.push(crate::ir::Item {

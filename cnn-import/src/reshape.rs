@@ -25,7 +25,6 @@ pub(crate) fn reshape(cx: &mut Cx<'_>) -> Result<(), Error> {
                 let layer = Layer {
                     call,
                     params: Vec::new(),
-                    like: None,
                 };
                 cx.push(
                     Kind::Layer(layer),
